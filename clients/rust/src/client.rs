@@ -1,0 +1,376 @@
+//! A pipelined client: any number of tasks may call it at once; requests share
+//! one connection and replies are matched by request id, so many requests are in
+//! flight without a round trip each.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+use crate::error::ClientError;
+use crate::frame_io::FrameReader;
+use crate::wire::*;
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Token sent in HELLO; empty for a server with no tokens configured.
+    pub token: String,
+    pub client_name: String,
+    pub connect_timeout: Duration,
+    /// How long one call may wait for its reply.
+    pub request_timeout: Duration,
+    /// Most requests in flight on this connection (never above the server's).
+    pub max_in_flight: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            token: String::new(),
+            client_name: concat!("couponsd-client-rust/", env!("CARGO_PKG_VERSION")).into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            max_in_flight: 256,
+        }
+    }
+}
+
+type ReplySender = oneshot::Sender<Result<Frame, ClientError>>;
+
+struct Pending {
+    /// None once the connection is gone: no new request may wait on it.
+    waiters: Option<HashMap<u32, ReplySender>>,
+}
+
+struct Inner {
+    outgoing: mpsc::Sender<Bytes>,
+    pending: Mutex<Pending>,
+    next_id: AtomicU32,
+    in_flight: Semaphore,
+    hello: HelloReply,
+    options: ClientOptions,
+}
+
+/// A connection to one couponsd server. Cheap to clone; clones share the connection.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl Client {
+    pub async fn connect(addr: &str) -> Result<Client, ClientError> {
+        Client::connect_with(addr, ClientOptions::default()).await
+    }
+
+    pub async fn connect_with(addr: &str, options: ClientOptions) -> Result<Client, ClientError> {
+        let stream = tokio::time::timeout(options.connect_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| ClientError::Timeout)??;
+        stream.set_nodelay(true)?;
+        let (read_half, mut write_half) = stream.into_split();
+        let mut reader = FrameReader::new(read_half, MAX_FRAME_LENGTH);
+
+        let hello = Request::Hello(Hello {
+            magic: MAGIC,
+            version: PROTOCOL_VERSION,
+            token: options.token.clone(),
+            client_name: options.client_name.clone(),
+        });
+        let mut buf = BytesMut::new();
+        hello.encode_frame(0, &mut buf);
+        write_half.write_all(&buf).await?;
+        let frame = tokio::time::timeout(options.connect_timeout, reader.read_frame())
+            .await
+            .map_err(|_| ClientError::Timeout)?
+            .map_err(|e| ClientError::Io(e.to_string()))?
+            .ok_or(ClientError::Disconnected)?;
+        let hello = match into_response(opcode::HELLO, frame)? {
+            Response::Hello(h) => h,
+            other => {
+                return Err(ClientError::Protocol(format!(
+                    "HELLO answered with {other:?}"
+                )))
+            }
+        };
+
+        let max_in_flight = options.max_in_flight.min(hello.max_in_flight).max(1);
+        let (outgoing, rx) = mpsc::channel::<Bytes>(max_in_flight as usize);
+        let inner = Arc::new(Inner {
+            outgoing,
+            pending: Mutex::new(Pending {
+                waiters: Some(HashMap::new()),
+            }),
+            next_id: AtomicU32::new(1),
+            in_flight: Semaphore::new(max_in_flight as usize),
+            hello,
+            options,
+        });
+        tokio::spawn(write_loop(write_half, rx));
+        tokio::spawn(read_loop(reader, Arc::downgrade(&inner)));
+        Ok(Client { inner })
+    }
+
+    /// What the server said in its HELLO reply.
+    pub fn server_hello(&self) -> &HelloReply {
+        &self.inner.hello
+    }
+
+    /// Sends one request and waits for its reply.
+    pub async fn call(&self, request: &Request) -> Result<Response, ClientError> {
+        let inner = &self.inner;
+        let _permit = inner
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| ClientError::Disconnected)?;
+        let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut pending = inner
+                .pending
+                .lock()
+                .map_err(|_| ClientError::Disconnected)?;
+            let waiters = pending.waiters.as_mut().ok_or(ClientError::Disconnected)?;
+            waiters.insert(id, tx);
+        }
+        let mut buf = BytesMut::new();
+        request.encode_frame(id, &mut buf);
+        if inner.outgoing.send(buf.freeze()).await.is_err() {
+            self.forget(id);
+            return Err(ClientError::Disconnected);
+        }
+        let frame = match tokio::time::timeout(inner.options.request_timeout, rx).await {
+            Ok(Ok(result)) => result?,
+            Ok(Err(_)) => return Err(ClientError::Disconnected),
+            Err(_) => {
+                self.forget(id);
+                return Err(ClientError::Timeout);
+            }
+        };
+        into_response(request.opcode(), frame)
+    }
+
+    fn forget(&self, id: u32) {
+        if let Ok(mut pending) = self.inner.pending.lock() {
+            if let Some(w) = pending.waiters.as_mut() {
+                w.remove(&id);
+            }
+        }
+    }
+
+    pub async fn ping(&self) -> Result<i64, ClientError> {
+        match self.call(&Request::Ping).await? {
+            Response::Pong { server_time_ms } => Ok(server_time_ms),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn server_info(&self) -> Result<ServerInfo, ClientError> {
+        match self.call(&Request::ServerInfo).await? {
+            Response::ServerInfo(i) => Ok(i),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn create_coupon(&self, spec: CouponSpec) -> Result<Coupon, ClientError> {
+        self.coupon(Request::CreateCoupon(spec)).await
+    }
+
+    pub async fn get_coupon(&self, coupon: CouponRef) -> Result<Coupon, ClientError> {
+        self.coupon(Request::GetCoupon(coupon)).await
+    }
+
+    pub async fn update_coupon(
+        &self,
+        id: u64,
+        expected_revision: u64,
+        spec: CouponSpec,
+    ) -> Result<Coupon, ClientError> {
+        self.coupon(Request::UpdateCoupon {
+            id,
+            expected_revision,
+            spec,
+        })
+        .await
+    }
+
+    pub async fn delete_coupon(&self, id: u64) -> Result<(), ClientError> {
+        match self.call(&Request::DeleteCoupon { id }).await? {
+            Response::Deleted => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// One page of coupons after `after_id`; the second value is the next cursor (0 at the end).
+    pub async fn list_coupons(
+        &self,
+        after_id: u64,
+        limit: u16,
+    ) -> Result<(Vec<Coupon>, u64), ClientError> {
+        match self.call(&Request::ListCoupons { after_id, limit }).await? {
+            Response::CouponPage {
+                coupons,
+                next_after,
+            } => Ok((coupons, next_after)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn validate(&self, code: &str, order: Order) -> Result<Validation, ClientError> {
+        let request = Request::Validate {
+            code: code.into(),
+            order,
+        };
+        match self.call(&request).await? {
+            Response::Validation(v) => Ok(v),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn redeem(&self, request: RedeemRequest) -> Result<RedemptionReply, ClientError> {
+        self.redemption(Request::Redeem(request)).await
+    }
+
+    pub async fn reserve(&self, request: ReserveRequest) -> Result<RedemptionReply, ClientError> {
+        self.redemption(Request::Reserve(request)).await
+    }
+
+    pub async fn confirm(&self, r: RedemptionRef) -> Result<RedemptionReply, ClientError> {
+        self.redemption(Request::Confirm(r)).await
+    }
+
+    pub async fn release(&self, r: RedemptionRef) -> Result<RedemptionReply, ClientError> {
+        self.redemption(Request::Release(r)).await
+    }
+
+    pub async fn reverse(
+        &self,
+        redemption: RedemptionRef,
+        reason: &str,
+    ) -> Result<RedemptionReply, ClientError> {
+        self.redemption(Request::Reverse {
+            redemption,
+            reason: reason.into(),
+        })
+        .await
+    }
+
+    pub async fn get_redemption(&self, r: RedemptionRef) -> Result<RedemptionReply, ClientError> {
+        self.redemption(Request::GetRedemption(r)).await
+    }
+
+    pub async fn list_redemptions(
+        &self,
+        coupon_id: u64,
+        after_id: u64,
+        limit: u16,
+    ) -> Result<(Vec<Redemption>, u64), ClientError> {
+        let request = Request::ListRedemptions {
+            coupon_id,
+            after_id,
+            limit,
+        };
+        match self.call(&request).await? {
+            Response::RedemptionPage {
+                redemptions,
+                next_after,
+            } => Ok((redemptions, next_after)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn coupon(&self, request: Request) -> Result<Coupon, ClientError> {
+        match self.call(&request).await? {
+            Response::Coupon(c) => Ok(c),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn redemption(&self, request: Request) -> Result<RedemptionReply, ClientError> {
+        match self.call(&request).await? {
+            Response::Redemption(r) => Ok(r),
+            other => Err(unexpected(other)),
+        }
+    }
+}
+
+fn unexpected(response: Response) -> ClientError {
+    ClientError::Protocol(format!("unexpected reply {response:?}"))
+}
+
+/// Turns a reply frame into a response or the server's typed error.
+fn into_response(op: u16, frame: Frame) -> Result<Response, ClientError> {
+    if frame.opcode != op {
+        return Err(ClientError::Protocol(format!(
+            "reply opcode 0x{:04x} for request opcode 0x{op:04x}",
+            frame.opcode
+        )));
+    }
+    if frame.status != ErrorCode::Ok.as_u16() {
+        let body = ErrorBody::read(&frame.body);
+        let code = ErrorCode::from_u16(frame.status).ok_or_else(|| {
+            ClientError::Protocol(format!("unknown status {}: {}", frame.status, body.message))
+        })?;
+        return Err(ClientError::Server {
+            code,
+            message: body.message,
+            leader: body.leader,
+        });
+    }
+    Response::decode(op, &frame.body).map_err(|e| ClientError::Protocol(e.to_string()))
+}
+
+async fn write_loop(mut socket: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Bytes>) {
+    let mut batch = BytesMut::new();
+    while let Some(first) = rx.recv().await {
+        batch.extend_from_slice(&first);
+        // Coalesce whatever else is queued into one write.
+        while batch.len() < 256 * 1024 {
+            match rx.try_recv() {
+                Ok(more) => batch.extend_from_slice(&more),
+                Err(_) => break,
+            }
+        }
+        if socket.write_all(&batch).await.is_err() {
+            return;
+        }
+        batch.clear();
+    }
+    let _ = socket.shutdown().await;
+}
+
+async fn read_loop(
+    mut reader: FrameReader<tokio::net::tcp::OwnedReadHalf>,
+    inner: std::sync::Weak<Inner>,
+) {
+    let failure = loop {
+        let frame = match reader.read_frame().await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break ClientError::Disconnected,
+            Err(e) => break ClientError::Io(e.to_string()),
+        };
+        let Some(inner) = inner.upgrade() else { return };
+        let waiter = match inner.pending.lock() {
+            Ok(mut p) => p.waiters.as_mut().and_then(|w| w.remove(&frame.request_id)),
+            Err(_) => return,
+        };
+        if let Some(waiter) = waiter {
+            let _ = waiter.send(Ok(frame));
+        }
+    };
+    if let Some(inner) = inner.upgrade() {
+        if let Ok(mut pending) = inner.pending.lock() {
+            if let Some(waiters) = pending.waiters.take() {
+                for (_, w) in waiters {
+                    let _ = w.send(Err(failure.clone()));
+                }
+            }
+        }
+        inner.in_flight.close();
+    }
+}

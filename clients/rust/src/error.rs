@@ -1,0 +1,38 @@
+use crate::wire::ErrorCode;
+
+/// What a call can fail with.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClientError {
+    /// The server refused or failed the request with a typed code.
+    #[error("{code}: {message}")]
+    Server {
+        code: ErrorCode,
+        message: String,
+        /// With NOT_LEADER: the leader's address.
+        leader: String,
+    },
+    #[error("connection failed: {0}")]
+    Io(String),
+    #[error("connection closed")]
+    Disconnected,
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    #[error("timed out")]
+    Timeout,
+}
+
+impl ClientError {
+    /// The server's error code, if the server answered with one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ClientError::Server { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for ClientError {
+    fn from(e: std::io::Error) -> Self {
+        ClientError::Io(e.to_string())
+    }
+}

@@ -1,0 +1,63 @@
+//! Every error code a reply can carry in its `status` field. The numbers are
+//! part of the protocol: never renumber, only add.
+
+macro_rules! error_codes {
+    ($($variant:ident = $value:literal => $text:literal, $doc:literal;)+) => {
+        /// A reply's status. `Ok` is 0; everything else is a typed refusal or failure.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode { $(#[doc = $doc] $variant = $value),+ }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+            pub fn as_u16(self) -> u16 { self as u16 }
+            pub fn from_u16(v: u16) -> Option<Self> {
+                match v { $($value => Some(ErrorCode::$variant),)+ _ => None }
+            }
+            /// The protocol name, e.g. `EXHAUSTED`.
+            pub fn name(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $text),+ }
+            }
+            /// One line saying what the code means (as in protocol.md).
+            pub fn description(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $doc),+ }
+            }
+        }
+    };
+}
+
+error_codes! {
+    Ok = 0 => "OK", "Success.";
+    // Connection and framing.
+    MalformedFrame = 1 => "MALFORMED_FRAME", "The frame or its body could not be decoded; the server closes the connection after replying.";
+    UnknownOpcode = 2 => "UNKNOWN_OPCODE", "The opcode is not one this server knows.";
+    UnsupportedVersion = 3 => "UNSUPPORTED_VERSION", "The HELLO asked for a protocol version this server does not speak, or the magic is wrong.";
+    FrameTooLarge = 4 => "FRAME_TOO_LARGE", "The length prefix is over the maximum; the server closes the connection after replying.";
+    Unauthenticated = 5 => "UNAUTHENTICATED", "No HELLO yet, or its token is unknown, or this peer may not connect without one.";
+    PermissionDenied = 6 => "PERMISSION_DENIED", "The token's role may not use this opcode.";
+    Busy = 7 => "BUSY", "The server is at a limit (in-flight requests, writer queue); retry after a short wait.";
+    Internal = 8 => "INTERNAL", "The server failed (for example a storage error); nothing of the request was applied.";
+    ShuttingDown = 9 => "SHUTTING_DOWN", "The server is stopping and takes no new requests.";
+    NotLeader = 10 => "NOT_LEADER", "This node is a follower; the error body names the leader.";
+    // The request itself.
+    InvalidArgument = 20 => "INVALID_ARGUMENT", "A field is invalid; the message names it.";
+    NotFound = 21 => "NOT_FOUND", "No such coupon, code or redemption.";
+    AlreadyExists = 22 => "ALREADY_EXISTS", "A coupon with this code exists.";
+    Conflict = 23 => "CONFLICT", "A retry of this order carries different details, or the coupon's revision changed.";
+    InvalidState = 24 => "INVALID_STATE", "The redemption is not in a state that allows this (for example releasing a captured use).";
+    HoldExpired = 25 => "HOLD_EXPIRED", "The hold reached its TTL and was given back before it was confirmed.";
+    AlreadyReversed = 26 => "ALREADY_REVERSED", "The redemption was already reversed.";
+    // The coupon does not apply to this order.
+    NotStarted = 40 => "NOT_STARTED", "The coupon's validity window has not started.";
+    Expired = 41 => "EXPIRED", "The coupon's validity window has ended.";
+    Exhausted = 42 => "EXHAUSTED", "The global usage limit is reached (holds count).";
+    CustomerLimit = 43 => "CUSTOMER_LIMIT", "This customer reached the per-customer limit (holds count).";
+    MinOrderNotMet = 44 => "MIN_ORDER_NOT_MET", "The order amount is below the coupon's minimum.";
+    Inactive = 45 => "INACTIVE", "The coupon is INACTIVE or SUSPENDED.";
+    CurrencyMismatch = 46 => "CURRENCY_MISMATCH", "The order's currency differs from the coupon's.";
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

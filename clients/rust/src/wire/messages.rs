@@ -1,0 +1,439 @@
+//! Requests and replies: which opcode carries which body.
+
+use bytes::BytesMut;
+
+use super::error_code::ErrorCode;
+use super::frame;
+use super::primitives::{DecodeError, Reader, Writer};
+use super::types::*;
+
+/// The magic at the start of HELLO: "CPND".
+pub const MAGIC: [u8; 4] = *b"CPND";
+/// The protocol version this crate speaks.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+macro_rules! opcodes {
+    ($($name:ident = $value:literal => $text:literal,)+) => {
+        /// Opcode numbers. A reply carries the opcode of its request.
+        pub mod opcode {
+            $(pub const $name: u16 = $value;)+
+            /// The protocol name of an opcode, if it is one.
+            pub fn name(op: u16) -> Option<&'static str> {
+                match op { $($value => Some($text),)+ _ => None }
+            }
+            pub const ALL: &[u16] = &[$($value),+];
+        }
+    };
+}
+
+opcodes! {
+    HELLO = 0x0001 => "HELLO",
+    PING = 0x0002 => "PING",
+    SERVER_INFO = 0x0003 => "SERVER_INFO",
+    COUPON_CREATE = 0x0010 => "COUPON_CREATE",
+    COUPON_GET = 0x0011 => "COUPON_GET",
+    COUPON_UPDATE = 0x0012 => "COUPON_UPDATE",
+    COUPON_DELETE = 0x0013 => "COUPON_DELETE",
+    COUPON_LIST = 0x0014 => "COUPON_LIST",
+    VALIDATE = 0x0020 => "VALIDATE",
+    REDEEM = 0x0021 => "REDEEM",
+    RESERVE = 0x0022 => "RESERVE",
+    CONFIRM = 0x0023 => "CONFIRM",
+    RELEASE = 0x0024 => "RELEASE",
+    REVERSE = 0x0025 => "REVERSE",
+    REDEMPTION_GET = 0x0026 => "REDEMPTION_GET",
+    REDEMPTION_LIST = 0x0027 => "REDEMPTION_LIST",
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hello {
+    pub magic: [u8; 4],
+    pub version: u16,
+    pub token: String,
+    pub client_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelloReply {
+    pub version: u16,
+    pub server_version: String,
+    pub role: NodeRole,
+    pub max_frame_length: u32,
+    pub max_in_flight: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerInfo {
+    pub server_version: String,
+    pub role: NodeRole,
+    pub epoch: u64,
+    /// Log sequence number of the last durable mutation.
+    pub lsn: u64,
+    pub coupons: u64,
+    pub redemptions: u64,
+    pub uptime_ms: u64,
+    pub connections: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedeemRequest {
+    pub code: String,
+    pub order_id: String,
+    pub transaction_id: String,
+    pub order: Order,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReserveRequest {
+    pub code: String,
+    pub order_id: String,
+    /// How long the hold lasts; 0 asks for the server's default.
+    pub ttl_ms: u32,
+    pub order: Order,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Hello(Hello),
+    Ping,
+    ServerInfo,
+    CreateCoupon(CouponSpec),
+    GetCoupon(CouponRef),
+    UpdateCoupon {
+        id: u64,
+        /// 0 updates whatever the revision is; otherwise it must match.
+        expected_revision: u64,
+        spec: CouponSpec,
+    },
+    DeleteCoupon {
+        id: u64,
+    },
+    ListCoupons {
+        /// Cursor: the last id of the previous page, 0 for the first page.
+        after_id: u64,
+        limit: u16,
+    },
+    Validate {
+        code: String,
+        order: Order,
+    },
+    Redeem(RedeemRequest),
+    Reserve(ReserveRequest),
+    Confirm(RedemptionRef),
+    Release(RedemptionRef),
+    Reverse {
+        redemption: RedemptionRef,
+        reason: String,
+    },
+    GetRedemption(RedemptionRef),
+    ListRedemptions {
+        coupon_id: u64,
+        after_id: u64,
+        limit: u16,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    Hello(HelloReply),
+    Pong {
+        server_time_ms: i64,
+    },
+    ServerInfo(ServerInfo),
+    Coupon(Coupon),
+    Deleted,
+    CouponPage {
+        coupons: Vec<Coupon>,
+        next_after: u64,
+    },
+    Validation(Validation),
+    Redemption(RedemptionReply),
+    RedemptionPage {
+        redemptions: Vec<Redemption>,
+        next_after: u64,
+    },
+}
+
+/// The body of every reply whose status is not OK.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ErrorBody {
+    pub message: String,
+    /// Set with NOT_LEADER: the leader's address.
+    pub leader: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("unknown opcode 0x{0:04x}")]
+    UnknownOpcode(u16),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+impl Request {
+    pub fn opcode(&self) -> u16 {
+        match self {
+            Request::Hello(_) => opcode::HELLO,
+            Request::Ping => opcode::PING,
+            Request::ServerInfo => opcode::SERVER_INFO,
+            Request::CreateCoupon(_) => opcode::COUPON_CREATE,
+            Request::GetCoupon(_) => opcode::COUPON_GET,
+            Request::UpdateCoupon { .. } => opcode::COUPON_UPDATE,
+            Request::DeleteCoupon { .. } => opcode::COUPON_DELETE,
+            Request::ListCoupons { .. } => opcode::COUPON_LIST,
+            Request::Validate { .. } => opcode::VALIDATE,
+            Request::Redeem(_) => opcode::REDEEM,
+            Request::Reserve(_) => opcode::RESERVE,
+            Request::Confirm(_) => opcode::CONFIRM,
+            Request::Release(_) => opcode::RELEASE,
+            Request::Reverse { .. } => opcode::REVERSE,
+            Request::GetRedemption(_) => opcode::REDEMPTION_GET,
+            Request::ListRedemptions { .. } => opcode::REDEMPTION_LIST,
+        }
+    }
+
+    pub fn write_body(&self, w: &mut Writer) {
+        match self {
+            Request::Hello(h) => {
+                w.bytes(&h.magic);
+                w.u16(h.version);
+                w.str(&h.token);
+                w.str(&h.client_name);
+            }
+            Request::Ping | Request::ServerInfo => {}
+            Request::CreateCoupon(spec) => spec.write(w),
+            Request::GetCoupon(r) => r.write(w),
+            Request::UpdateCoupon {
+                id,
+                expected_revision,
+                spec,
+            } => {
+                w.u64(*id);
+                w.u64(*expected_revision);
+                spec.write(w);
+            }
+            Request::DeleteCoupon { id } => w.u64(*id),
+            Request::ListCoupons { after_id, limit } => {
+                w.u64(*after_id);
+                w.u16(*limit);
+            }
+            Request::Validate { code, order } => {
+                w.str(code);
+                order.write(w);
+            }
+            Request::Redeem(r) => {
+                w.str(&r.code);
+                w.str(&r.order_id);
+                w.str(&r.transaction_id);
+                r.order.write(w);
+            }
+            Request::Reserve(r) => {
+                w.str(&r.code);
+                w.str(&r.order_id);
+                w.u32(r.ttl_ms);
+                r.order.write(w);
+            }
+            Request::Confirm(r) | Request::Release(r) | Request::GetRedemption(r) => r.write(w),
+            Request::Reverse { redemption, reason } => {
+                redemption.write(w);
+                w.str(reason);
+            }
+            Request::ListRedemptions {
+                coupon_id,
+                after_id,
+                limit,
+            } => {
+                w.u64(*coupon_id);
+                w.u64(*after_id);
+                w.u16(*limit);
+            }
+        }
+    }
+
+    /// Decodes a request body. Bytes after the last known field are ignored, so
+    /// that a later minor revision can append optional fields.
+    pub fn decode(op: u16, body: &[u8]) -> Result<Request, RequestError> {
+        let r = &mut Reader::new(body);
+        let req = match op {
+            opcode::HELLO => {
+                let mut magic = [0u8; 4];
+                magic.copy_from_slice(r.bytes(4, "magic")?);
+                Request::Hello(Hello {
+                    magic,
+                    version: r.u16("version")?,
+                    token: r.str("token")?,
+                    client_name: r.str("client_name")?,
+                })
+            }
+            opcode::PING => Request::Ping,
+            opcode::SERVER_INFO => Request::ServerInfo,
+            opcode::COUPON_CREATE => Request::CreateCoupon(CouponSpec::read(r)?),
+            opcode::COUPON_GET => Request::GetCoupon(CouponRef::read(r)?),
+            opcode::COUPON_UPDATE => Request::UpdateCoupon {
+                id: r.u64("id")?,
+                expected_revision: r.u64("expected_revision")?,
+                spec: CouponSpec::read(r)?,
+            },
+            opcode::COUPON_DELETE => Request::DeleteCoupon { id: r.u64("id")? },
+            opcode::COUPON_LIST => Request::ListCoupons {
+                after_id: r.u64("after_id")?,
+                limit: r.u16("limit")?,
+            },
+            opcode::VALIDATE => Request::Validate {
+                code: r.str("code")?,
+                order: Order::read(r)?,
+            },
+            opcode::REDEEM => Request::Redeem(RedeemRequest {
+                code: r.str("code")?,
+                order_id: r.str("order_id")?,
+                transaction_id: r.str("transaction_id")?,
+                order: Order::read(r)?,
+            }),
+            opcode::RESERVE => Request::Reserve(ReserveRequest {
+                code: r.str("code")?,
+                order_id: r.str("order_id")?,
+                ttl_ms: r.u32("ttl_ms")?,
+                order: Order::read(r)?,
+            }),
+            opcode::CONFIRM => Request::Confirm(RedemptionRef::read(r)?),
+            opcode::RELEASE => Request::Release(RedemptionRef::read(r)?),
+            opcode::REVERSE => Request::Reverse {
+                redemption: RedemptionRef::read(r)?,
+                reason: r.str("reason")?,
+            },
+            opcode::REDEMPTION_GET => Request::GetRedemption(RedemptionRef::read(r)?),
+            opcode::REDEMPTION_LIST => Request::ListRedemptions {
+                coupon_id: r.u64("coupon_id")?,
+                after_id: r.u64("after_id")?,
+                limit: r.u16("limit")?,
+            },
+            other => return Err(RequestError::UnknownOpcode(other)),
+        };
+        Ok(req)
+    }
+
+    /// Appends this request as one whole frame.
+    pub fn encode_frame(&self, request_id: u32, dst: &mut BytesMut) {
+        frame::encode(dst, request_id, self.opcode(), 0, |b| {
+            self.write_body(&mut Writer::new(b))
+        });
+    }
+}
+
+impl Response {
+    pub fn write_body(&self, w: &mut Writer) {
+        match self {
+            Response::Hello(h) => {
+                w.u16(h.version);
+                w.str(&h.server_version);
+                w.u8(h.role.as_u8());
+                w.u32(h.max_frame_length);
+                w.u32(h.max_in_flight);
+            }
+            Response::Pong { server_time_ms } => w.i64(*server_time_ms),
+            Response::ServerInfo(i) => {
+                w.str(&i.server_version);
+                w.u8(i.role.as_u8());
+                w.u64(i.epoch);
+                w.u64(i.lsn);
+                w.u64(i.coupons);
+                w.u64(i.redemptions);
+                w.u64(i.uptime_ms);
+                w.u32(i.connections);
+            }
+            Response::Coupon(c) => c.write(w),
+            Response::Deleted => {}
+            Response::CouponPage {
+                coupons,
+                next_after,
+            } => {
+                w.list(coupons, |w, c| c.write(w));
+                w.u64(*next_after);
+            }
+            Response::Validation(v) => v.write(w),
+            Response::Redemption(r) => r.write(w),
+            Response::RedemptionPage {
+                redemptions,
+                next_after,
+            } => {
+                w.list(redemptions, |w, r| r.write(w));
+                w.u64(*next_after);
+            }
+        }
+    }
+
+    /// Decodes an OK reply to a request with opcode `op`.
+    pub fn decode(op: u16, body: &[u8]) -> Result<Response, RequestError> {
+        let r = &mut Reader::new(body);
+        let resp = match op {
+            opcode::HELLO => Response::Hello(HelloReply {
+                version: r.u16("version")?,
+                server_version: r.str("server_version")?,
+                role: NodeRole::read(r, "role")?,
+                max_frame_length: r.u32("max_frame_length")?,
+                max_in_flight: r.u32("max_in_flight")?,
+            }),
+            opcode::PING => Response::Pong {
+                server_time_ms: r.i64("server_time_ms")?,
+            },
+            opcode::SERVER_INFO => Response::ServerInfo(ServerInfo {
+                server_version: r.str("server_version")?,
+                role: NodeRole::read(r, "role")?,
+                epoch: r.u64("epoch")?,
+                lsn: r.u64("lsn")?,
+                coupons: r.u64("coupons")?,
+                redemptions: r.u64("redemptions")?,
+                uptime_ms: r.u64("uptime_ms")?,
+                connections: r.u32("connections")?,
+            }),
+            opcode::COUPON_CREATE | opcode::COUPON_GET | opcode::COUPON_UPDATE => {
+                Response::Coupon(Coupon::read(r)?)
+            }
+            opcode::COUPON_DELETE => Response::Deleted,
+            opcode::COUPON_LIST => Response::CouponPage {
+                coupons: r.list("coupons", Coupon::read)?,
+                next_after: r.u64("next_after")?,
+            },
+            opcode::VALIDATE => Response::Validation(Validation::read(r)?),
+            opcode::REDEEM
+            | opcode::RESERVE
+            | opcode::CONFIRM
+            | opcode::RELEASE
+            | opcode::REVERSE
+            | opcode::REDEMPTION_GET => Response::Redemption(RedemptionReply::read(r)?),
+            opcode::REDEMPTION_LIST => Response::RedemptionPage {
+                redemptions: r.list("redemptions", Redemption::read)?,
+                next_after: r.u64("next_after")?,
+            },
+            other => return Err(RequestError::UnknownOpcode(other)),
+        };
+        Ok(resp)
+    }
+
+    /// Appends this reply as one whole OK frame.
+    pub fn encode_frame(&self, request_id: u32, op: u16, dst: &mut BytesMut) {
+        frame::encode(dst, request_id, op, ErrorCode::Ok.as_u16(), |b| {
+            self.write_body(&mut Writer::new(b))
+        });
+    }
+}
+
+impl ErrorBody {
+    pub fn write(&self, w: &mut Writer) {
+        w.str(&self.message);
+        w.str(&self.leader);
+    }
+    /// Lenient: an error reply is decoded as far as it goes.
+    pub fn read(body: &[u8]) -> ErrorBody {
+        let r = &mut Reader::new(body);
+        let message = r.str("message").unwrap_or_default();
+        let leader = r.str("leader").unwrap_or_default();
+        ErrorBody { message, leader }
+    }
+    /// Appends an error reply frame.
+    pub fn encode_frame(&self, request_id: u32, op: u16, code: ErrorCode, dst: &mut BytesMut) {
+        frame::encode(dst, request_id, op, code.as_u16(), |b| {
+            self.write(&mut Writer::new(b))
+        });
+    }
+}

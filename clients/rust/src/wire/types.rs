@@ -1,0 +1,634 @@
+//! The domain values that travel on the wire, and their byte layouts.
+//! Money is always i64 minor units with an ISO 4217 currency; percentages are
+//! basis points (1/100 of a percent); times are unix milliseconds, UTC.
+
+use super::primitives::{DecodeError, Reader, Writer};
+use crate::wire_enum;
+
+wire_enum!(
+    /// How a coupon may be used (the seed's coupon_type).
+    CouponType {
+        SingleUse = 1 => "SINGLE_USE",
+        MultiUse = 2 => "MULTI_USE",
+        Unlimited = 3 => "UNLIMITED",
+        Generic = 4 => "GENERIC",
+        Personalized = 5 => "PERSONALIZED",
+    }
+);
+
+wire_enum!(
+    /// What the discount is. PERCENTAGE values are basis points; FIXED values are minor units.
+    DiscountType {
+        Percentage = 1 => "PERCENTAGE",
+        Fixed = 2 => "FIXED",
+        FreeShipping = 3 => "FREE_SHIPPING",
+        BuyXGetY = 4 => "BUY_X_GET_Y",
+        Product = 5 => "PRODUCT",
+    }
+);
+
+wire_enum!(
+    /// The status an admin sets. EXPIRED and EXHAUSTED are derived, never set.
+    AdminStatus {
+        Active = 1 => "ACTIVE",
+        Inactive = 2 => "INACTIVE",
+        Suspended = 3 => "SUSPENDED",
+    }
+);
+
+wire_enum!(
+    /// The status a coupon has now: the admin status, or a derived one.
+    CouponStatus {
+        Active = 1 => "ACTIVE",
+        Inactive = 2 => "INACTIVE",
+        Suspended = 3 => "SUSPENDED",
+        Expired = 4 => "EXPIRED",
+        Exhausted = 5 => "EXHAUSTED",
+    }
+);
+
+wire_enum!(
+    DistributionMethod {
+        Manual = 1 => "MANUAL",
+        Email = 2 => "EMAIL",
+        Sms = 3 => "SMS",
+        App = 4 => "APP",
+        Website = 5 => "WEBSITE",
+        Partner = 6 => "PARTNER",
+    }
+);
+
+wire_enum!(
+    CriteriaType {
+        Category = 1 => "category",
+        Brand = 2 => "brand",
+        Sku = 3 => "sku",
+        Tag = 4 => "tag",
+        PriceRange = 5 => "price_range",
+        ProductId = 6 => "product_id",
+    }
+);
+
+wire_enum!(
+    CriteriaOperator {
+        In = 1 => "in",
+        NotIn = 2 => "not_in",
+        Equals = 3 => "equals",
+        GreaterThan = 4 => "greater_than",
+        LessThan = 5 => "less_than",
+    }
+);
+
+wire_enum!(
+    /// PENDING is a hold (reserve); PROCESSED a captured use; RELEASED a hold given
+    /// back on decline; EXPIRED a hold given back at its TTL; REVERSED a use given
+    /// back on cancel or refund.
+    RedemptionStatus {
+        Pending = 1 => "PENDING",
+        Processed = 2 => "PROCESSED",
+        Released = 3 => "RELEASED",
+        Expired = 4 => "EXPIRED",
+        Reversed = 5 => "REVERSED",
+    }
+);
+
+wire_enum!(
+    /// A node's role in replication.
+    NodeRole {
+        Leader = 1 => "LEADER",
+        Follower = 2 => "FOLLOWER",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProductCriteria {
+    pub criteria_type: Option<CriteriaType>,
+    pub operator: Option<CriteriaOperator>,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecuritySettings {
+    pub ip_restrictions: Vec<String>,
+    pub device_fingerprinting: bool,
+    pub velocity_checks: bool,
+    pub max_redemptions_per_hour: u32,
+    pub require_email_verification: bool,
+    pub block_suspicious_patterns: bool,
+}
+
+impl Default for SecuritySettings {
+    /// The seed's defaults.
+    fn default() -> Self {
+        SecuritySettings {
+            ip_restrictions: Vec::new(),
+            device_fingerprinting: false,
+            velocity_checks: true,
+            max_redemptions_per_hour: 10,
+            require_email_verification: false,
+            block_suspicious_patterns: true,
+        }
+    }
+}
+
+/// Everything an admin sets on a coupon (create and update carry it whole).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouponSpec {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub coupon_type: CouponType,
+    pub discount_type: DiscountType,
+    /// Basis points for PERCENTAGE (2000 = 20%), minor units for FIXED.
+    pub discount_value: i64,
+    /// ISO 4217 code, or empty for a percentage coupon valid in any currency.
+    pub currency: String,
+    pub max_discount_amount: Option<i64>,
+    pub min_order_amount: Option<i64>,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+    /// IANA zone for rules that need local time; empty means UTC.
+    pub time_zone: String,
+    pub usage_limit: Option<u64>,
+    pub usage_limit_per_customer: Option<u32>,
+    pub status: AdminStatus,
+    pub campaign_id: Option<u64>,
+    pub distribution_method: DistributionMethod,
+    pub is_public: bool,
+    pub applicable_products: Vec<ProductCriteria>,
+    pub excluded_products: Vec<ProductCriteria>,
+    pub customer_segments: Vec<String>,
+    pub channel_restrictions: Vec<String>,
+    pub allowed_email_domains: Vec<String>,
+    pub security: SecuritySettings,
+}
+
+impl Default for CouponSpec {
+    fn default() -> Self {
+        CouponSpec {
+            code: String::new(),
+            name: String::new(),
+            description: String::new(),
+            coupon_type: CouponType::MultiUse,
+            discount_type: DiscountType::Percentage,
+            discount_value: 0,
+            currency: String::new(),
+            max_discount_amount: None,
+            min_order_amount: None,
+            starts_at: None,
+            ends_at: None,
+            time_zone: String::new(),
+            usage_limit: None,
+            usage_limit_per_customer: None,
+            status: AdminStatus::Active,
+            campaign_id: None,
+            distribution_method: DistributionMethod::Manual,
+            is_public: false,
+            applicable_products: Vec::new(),
+            excluded_products: Vec::new(),
+            customer_segments: Vec::new(),
+            channel_restrictions: Vec::new(),
+            allowed_email_domains: Vec::new(),
+            security: SecuritySettings::default(),
+        }
+    }
+}
+
+/// A stored coupon: the spec plus what the server keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coupon {
+    pub id: u64,
+    /// Increases on every change; `update` may require a given revision.
+    pub revision: u64,
+    pub spec: CouponSpec,
+    pub status: CouponStatus,
+    /// Captured uses (PROCESSED redemptions).
+    pub current_usage: u64,
+    /// Uses held by PENDING reservations; they count against the limits.
+    pub reserved_uses: u64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LineItem {
+    pub product_id: String,
+    pub sku: String,
+    pub category: String,
+    pub brand: String,
+    pub tags: Vec<String>,
+    pub unit_price: i64,
+    pub quantity: u32,
+}
+
+/// The order a coupon is validated or redeemed against.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Order {
+    /// Empty for a guest; coupons with a per-customer limit then refuse.
+    pub customer_id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub channel: String,
+    pub shipping_amount: i64,
+    pub customer_email: String,
+    pub customer_segments: Vec<String>,
+    pub items: Vec<LineItem>,
+    pub ip_address: String,
+    pub user_agent: String,
+    pub device_fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CouponRef {
+    Id(u64),
+    Code(String),
+}
+
+/// A redemption is named by its id, or by the (coupon code, order id) pair that
+/// makes every operation idempotent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedemptionRef {
+    Id(u64),
+    Order { code: String, order_id: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    pub id: u64,
+    pub coupon_id: u64,
+    pub code: String,
+    pub customer_id: String,
+    pub order_id: String,
+    pub transaction_id: String,
+    pub status: RedemptionStatus,
+    pub original_amount: i64,
+    pub discount_amount: i64,
+    pub final_amount: i64,
+    pub currency: String,
+    pub channel: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// When a PENDING hold is given back if not confirmed.
+    pub hold_expires_at: Option<i64>,
+    pub reverse_reason: String,
+}
+
+/// The reply to every operation on one redemption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedemptionReply {
+    pub redemption: Redemption,
+    /// Uses left on the coupon after this operation; None when unlimited.
+    pub remaining_uses: Option<u64>,
+    /// True when the request was a retry and changed nothing.
+    pub replayed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Validation {
+    pub valid: bool,
+    /// `ErrorCode` number of the refusal, 0 when valid.
+    pub reason: u16,
+    pub message: String,
+    pub coupon_id: u64,
+    pub code: String,
+    pub name: String,
+    pub discount_type: Option<DiscountType>,
+    pub discount_value: i64,
+    pub max_discount_amount: Option<i64>,
+    pub applicable_amount: i64,
+    pub discount_amount: i64,
+    pub final_amount: i64,
+    pub currency: String,
+    pub remaining_uses: Option<u64>,
+    pub customer_usage_count: u32,
+    pub expires_at: Option<i64>,
+}
+
+impl ProductCriteria {
+    pub fn write(&self, w: &mut Writer) {
+        w.u8(self.criteria_type.map_or(0, CriteriaType::as_u8));
+        w.u8(self.operator.map_or(0, CriteriaOperator::as_u8));
+        w.strs(&self.values);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        // 0 is kept as "unset" so that the server can name the field in its error.
+        let t = r.u8("criteria_type")?;
+        let o = r.u8("operator")?;
+        Ok(ProductCriteria {
+            criteria_type: CriteriaType::from_u8(t),
+            operator: CriteriaOperator::from_u8(o),
+            values: r.strs("values")?,
+        })
+    }
+}
+
+impl SecuritySettings {
+    pub fn write(&self, w: &mut Writer) {
+        w.strs(&self.ip_restrictions);
+        w.bool(self.device_fingerprinting);
+        w.bool(self.velocity_checks);
+        w.u32(self.max_redemptions_per_hour);
+        w.bool(self.require_email_verification);
+        w.bool(self.block_suspicious_patterns);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(SecuritySettings {
+            ip_restrictions: r.strs("ip_restrictions")?,
+            device_fingerprinting: r.bool("device_fingerprinting")?,
+            velocity_checks: r.bool("velocity_checks")?,
+            max_redemptions_per_hour: r.u32("max_redemptions_per_hour")?,
+            require_email_verification: r.bool("require_email_verification")?,
+            block_suspicious_patterns: r.bool("block_suspicious_patterns")?,
+        })
+    }
+}
+
+impl CouponSpec {
+    pub fn write(&self, w: &mut Writer) {
+        w.str(&self.code);
+        w.str(&self.name);
+        w.str(&self.description);
+        w.u8(self.coupon_type.as_u8());
+        w.u8(self.discount_type.as_u8());
+        w.i64(self.discount_value);
+        w.str(&self.currency);
+        w.opt_i64(self.max_discount_amount);
+        w.opt_i64(self.min_order_amount);
+        w.opt_i64(self.starts_at);
+        w.opt_i64(self.ends_at);
+        w.str(&self.time_zone);
+        w.opt_u64(self.usage_limit);
+        w.opt_u32(self.usage_limit_per_customer);
+        w.u8(self.status.as_u8());
+        w.opt_u64(self.campaign_id);
+        w.u8(self.distribution_method.as_u8());
+        w.bool(self.is_public);
+        w.list(&self.applicable_products, |w, c| c.write(w));
+        w.list(&self.excluded_products, |w, c| c.write(w));
+        w.strs(&self.customer_segments);
+        w.strs(&self.channel_restrictions);
+        w.strs(&self.allowed_email_domains);
+        self.security.write(w);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(CouponSpec {
+            code: r.str("code")?,
+            name: r.str("name")?,
+            description: r.str("description")?,
+            coupon_type: CouponType::read(r, "coupon_type")?,
+            discount_type: DiscountType::read(r, "discount_type")?,
+            discount_value: r.i64("discount_value")?,
+            currency: r.str("currency")?,
+            max_discount_amount: r.opt_i64("max_discount_amount")?,
+            min_order_amount: r.opt_i64("min_order_amount")?,
+            starts_at: r.opt_i64("starts_at")?,
+            ends_at: r.opt_i64("ends_at")?,
+            time_zone: r.str("time_zone")?,
+            usage_limit: r.opt_u64("usage_limit")?,
+            usage_limit_per_customer: r.opt_u32("usage_limit_per_customer")?,
+            status: AdminStatus::read(r, "status")?,
+            campaign_id: r.opt_u64("campaign_id")?,
+            distribution_method: DistributionMethod::read(r, "distribution_method")?,
+            is_public: r.bool("is_public")?,
+            applicable_products: r.list("applicable_products", ProductCriteria::read)?,
+            excluded_products: r.list("excluded_products", ProductCriteria::read)?,
+            customer_segments: r.strs("customer_segments")?,
+            channel_restrictions: r.strs("channel_restrictions")?,
+            allowed_email_domains: r.strs("allowed_email_domains")?,
+            security: SecuritySettings::read(r)?,
+        })
+    }
+}
+
+impl Coupon {
+    pub fn write(&self, w: &mut Writer) {
+        w.u64(self.id);
+        w.u64(self.revision);
+        self.spec.write(w);
+        w.u8(self.status.as_u8());
+        w.u64(self.current_usage);
+        w.u64(self.reserved_uses);
+        w.i64(self.created_at);
+        w.i64(self.updated_at);
+        w.str(&self.created_by);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(Coupon {
+            id: r.u64("id")?,
+            revision: r.u64("revision")?,
+            spec: CouponSpec::read(r)?,
+            status: CouponStatus::read(r, "status")?,
+            current_usage: r.u64("current_usage")?,
+            reserved_uses: r.u64("reserved_uses")?,
+            created_at: r.i64("created_at")?,
+            updated_at: r.i64("updated_at")?,
+            created_by: r.str("created_by")?,
+        })
+    }
+}
+
+impl LineItem {
+    pub fn write(&self, w: &mut Writer) {
+        w.str(&self.product_id);
+        w.str(&self.sku);
+        w.str(&self.category);
+        w.str(&self.brand);
+        w.strs(&self.tags);
+        w.i64(self.unit_price);
+        w.u32(self.quantity);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(LineItem {
+            product_id: r.str("product_id")?,
+            sku: r.str("sku")?,
+            category: r.str("category")?,
+            brand: r.str("brand")?,
+            tags: r.strs("tags")?,
+            unit_price: r.i64("unit_price")?,
+            quantity: r.u32("quantity")?,
+        })
+    }
+}
+
+impl Order {
+    pub fn write(&self, w: &mut Writer) {
+        w.str(&self.customer_id);
+        w.i64(self.amount);
+        w.str(&self.currency);
+        w.str(&self.channel);
+        w.i64(self.shipping_amount);
+        w.str(&self.customer_email);
+        w.strs(&self.customer_segments);
+        w.list(&self.items, |w, i| i.write(w));
+        w.str(&self.ip_address);
+        w.str(&self.user_agent);
+        w.str(&self.device_fingerprint);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(Order {
+            customer_id: r.str("customer_id")?,
+            amount: r.i64("amount")?,
+            currency: r.str("currency")?,
+            channel: r.str("channel")?,
+            shipping_amount: r.i64("shipping_amount")?,
+            customer_email: r.str("customer_email")?,
+            customer_segments: r.strs("customer_segments")?,
+            items: r.list("items", LineItem::read)?,
+            ip_address: r.str("ip_address")?,
+            user_agent: r.str("user_agent")?,
+            device_fingerprint: r.str("device_fingerprint")?,
+        })
+    }
+}
+
+impl CouponRef {
+    pub fn write(&self, w: &mut Writer) {
+        match self {
+            CouponRef::Id(id) => {
+                w.u8(1);
+                w.u64(*id);
+            }
+            CouponRef::Code(code) => {
+                w.u8(2);
+                w.str(code);
+            }
+        }
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        match r.u8("coupon_ref")? {
+            1 => Ok(CouponRef::Id(r.u64("id")?)),
+            2 => Ok(CouponRef::Code(r.str("code")?)),
+            v => Err(DecodeError::UnknownValue {
+                field: "coupon_ref",
+                value: u64::from(v),
+            }),
+        }
+    }
+}
+
+impl RedemptionRef {
+    pub fn write(&self, w: &mut Writer) {
+        match self {
+            RedemptionRef::Id(id) => {
+                w.u8(1);
+                w.u64(*id);
+            }
+            RedemptionRef::Order { code, order_id } => {
+                w.u8(2);
+                w.str(code);
+                w.str(order_id);
+            }
+        }
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        match r.u8("redemption_ref")? {
+            1 => Ok(RedemptionRef::Id(r.u64("id")?)),
+            2 => Ok(RedemptionRef::Order {
+                code: r.str("code")?,
+                order_id: r.str("order_id")?,
+            }),
+            v => Err(DecodeError::UnknownValue {
+                field: "redemption_ref",
+                value: u64::from(v),
+            }),
+        }
+    }
+}
+
+impl Redemption {
+    pub fn write(&self, w: &mut Writer) {
+        w.u64(self.id);
+        w.u64(self.coupon_id);
+        w.str(&self.code);
+        w.str(&self.customer_id);
+        w.str(&self.order_id);
+        w.str(&self.transaction_id);
+        w.u8(self.status.as_u8());
+        w.i64(self.original_amount);
+        w.i64(self.discount_amount);
+        w.i64(self.final_amount);
+        w.str(&self.currency);
+        w.str(&self.channel);
+        w.i64(self.created_at);
+        w.i64(self.updated_at);
+        w.opt_i64(self.hold_expires_at);
+        w.str(&self.reverse_reason);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(Redemption {
+            id: r.u64("id")?,
+            coupon_id: r.u64("coupon_id")?,
+            code: r.str("code")?,
+            customer_id: r.str("customer_id")?,
+            order_id: r.str("order_id")?,
+            transaction_id: r.str("transaction_id")?,
+            status: RedemptionStatus::read(r, "status")?,
+            original_amount: r.i64("original_amount")?,
+            discount_amount: r.i64("discount_amount")?,
+            final_amount: r.i64("final_amount")?,
+            currency: r.str("currency")?,
+            channel: r.str("channel")?,
+            created_at: r.i64("created_at")?,
+            updated_at: r.i64("updated_at")?,
+            hold_expires_at: r.opt_i64("hold_expires_at")?,
+            reverse_reason: r.str("reverse_reason")?,
+        })
+    }
+}
+
+impl RedemptionReply {
+    pub fn write(&self, w: &mut Writer) {
+        self.redemption.write(w);
+        w.opt_u64(self.remaining_uses);
+        w.bool(self.replayed);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(RedemptionReply {
+            redemption: Redemption::read(r)?,
+            remaining_uses: r.opt_u64("remaining_uses")?,
+            replayed: r.bool("replayed")?,
+        })
+    }
+}
+
+impl Validation {
+    pub fn write(&self, w: &mut Writer) {
+        w.bool(self.valid);
+        w.u16(self.reason);
+        w.str(&self.message);
+        w.u64(self.coupon_id);
+        w.str(&self.code);
+        w.str(&self.name);
+        w.u8(self.discount_type.map_or(0, DiscountType::as_u8));
+        w.i64(self.discount_value);
+        w.opt_i64(self.max_discount_amount);
+        w.i64(self.applicable_amount);
+        w.i64(self.discount_amount);
+        w.i64(self.final_amount);
+        w.str(&self.currency);
+        w.opt_u64(self.remaining_uses);
+        w.u32(self.customer_usage_count);
+        w.opt_i64(self.expires_at);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(Validation {
+            valid: r.bool("valid")?,
+            reason: r.u16("reason")?,
+            message: r.str("message")?,
+            coupon_id: r.u64("coupon_id")?,
+            code: r.str("code")?,
+            name: r.str("name")?,
+            discount_type: DiscountType::from_u8(r.u8("discount_type")?),
+            discount_value: r.i64("discount_value")?,
+            max_discount_amount: r.opt_i64("max_discount_amount")?,
+            applicable_amount: r.i64("applicable_amount")?,
+            discount_amount: r.i64("discount_amount")?,
+            final_amount: r.i64("final_amount")?,
+            currency: r.str("currency")?,
+            remaining_uses: r.opt_u64("remaining_uses")?,
+            customer_usage_count: r.u32("customer_usage_count")?,
+            expires_at: r.opt_i64("expires_at")?,
+        })
+    }
+}

@@ -1,0 +1,290 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// couponsd: a coupon engine for checkout and payment services.
+#[derive(Debug, Parser)]
+#[command(name = "couponsd", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub client: ClientArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How client verbs reach the server.
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// Server address.
+    #[arg(
+        long,
+        global = true,
+        env = "COUPONSD_ADDR",
+        default_value = "127.0.0.1:7878"
+    )]
+    pub addr: String,
+    /// Token (ROLE's secret) for servers that have tokens configured.
+    #[arg(
+        long,
+        global = true,
+        env = "COUPONSD_TOKEN",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub token: String,
+    /// Print one JSON object instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon.
+    Serve(ServeArgs),
+    /// Create, read, change and delete coupons.
+    #[command(subcommand)]
+    Coupon(CouponCommand),
+    /// Check a code against an order without using it.
+    Validate(OrderArgs),
+    /// Use a code for an order: reserve and confirm in one durable step.
+    Redeem(OrderArgs),
+    /// Hold a use for an order until payment is captured (or the hold expires).
+    Reserve(ReserveArgs),
+    /// Turn a hold into a redemption once payment is captured.
+    Confirm(RedemptionArgs),
+    /// Give a hold back when payment is declined.
+    Release(RedemptionArgs),
+    /// Give a captured use back when the order is cancelled or refunded.
+    Reverse(ReverseArgs),
+    /// Read redemptions.
+    #[command(subcommand)]
+    Redemption(RedemptionCommand),
+    /// Check that the server answers.
+    Ping,
+    /// Server version, role, LSN and counts.
+    Info,
+    /// Load generator: many connections redeeming or validating as fast as they can.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Anything but loopback needs --token.
+    #[arg(long, env = "COUPONSD_LISTEN", default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+    /// Data directory (created if missing).
+    #[arg(long, env = "COUPONSD_DATA", default_value = "./data")]
+    pub data: PathBuf,
+    /// Accepted token, ROLE:SECRET with ROLE admin, redeem or read. Repeat for
+    /// several; in the environment, separate them with commas.
+    #[arg(
+        long = "token",
+        env = "COUPONSD_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub tokens: Vec<String>,
+    #[arg(long, env = "COUPONSD_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Requests one connection may have in flight.
+    #[arg(long, env = "COUPONSD_MAX_IN_FLIGHT", default_value_t = 256)]
+    pub max_in_flight: usize,
+    /// Close connections idle this long.
+    #[arg(long, env = "COUPONSD_IDLE_TIMEOUT_SECS", default_value_t = 300)]
+    pub idle_timeout_secs: u64,
+    /// Default TTL of a hold made by reserve.
+    #[arg(long, env = "COUPONSD_HOLD_TTL_SECS", default_value_t = 900)]
+    pub hold_ttl_secs: u32,
+    /// How often expired holds are given back.
+    #[arg(long, env = "COUPONSD_HOLD_SWEEP_MS", default_value_t = 500)]
+    pub hold_sweep_ms: u64,
+    /// Most mutations committed in one transaction.
+    #[arg(long, env = "COUPONSD_MAX_BATCH", default_value_t = 4096)]
+    pub max_batch: usize,
+    /// Log format: text or json.
+    #[arg(long, env = "COUPONSD_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CouponCommand {
+    /// Create a coupon.
+    Create {
+        /// The code customers type (case-insensitive; stored upper case).
+        #[arg(long)]
+        code: String,
+        #[command(flatten)]
+        fields: CouponFields,
+    },
+    /// Show one coupon.
+    Get(CouponSelector),
+    /// List coupons, oldest first.
+    List {
+        /// Start after this coupon id (the cursor a previous page printed).
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        #[arg(long, default_value_t = 100)]
+        limit: u16,
+    },
+    /// Change a coupon: only the fields given change.
+    Update {
+        #[command(flatten)]
+        selector: CouponSelector,
+        /// Rename the coupon to this code.
+        #[arg(long)]
+        new_code: Option<String>,
+        #[command(flatten)]
+        fields: CouponFields,
+    },
+    /// Delete a coupon (its redemptions are kept).
+    Delete(CouponSelector),
+}
+
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct CouponSelector {
+    #[arg(long)]
+    pub id: Option<u64>,
+    /// Select by code.
+    #[arg(long)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct CouponFields {
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Percentage off, e.g. 20 or 12.5.
+    #[arg(long, conflicts_with = "amount")]
+    pub percent: Option<String>,
+    /// Fixed amount off, e.g. 10.00 (needs --currency).
+    #[arg(long)]
+    pub amount: Option<String>,
+    /// ISO 4217 currency of amounts, e.g. USD.
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// Total uses allowed (held and captured).
+    #[arg(long)]
+    pub usage_limit: Option<u64>,
+    /// Uses allowed per customer.
+    #[arg(long)]
+    pub per_customer_limit: Option<u32>,
+    /// Cap on the discount, e.g. 50.00.
+    #[arg(long)]
+    pub max_discount: Option<String>,
+    /// Smallest order amount, e.g. 100.00.
+    #[arg(long)]
+    pub min_order: Option<String>,
+    /// Start of validity, RFC 3339 (e.g. 2026-01-01T00:00:00Z).
+    #[arg(long)]
+    pub starts_at: Option<String>,
+    /// End of validity (exclusive), RFC 3339.
+    #[arg(long)]
+    pub ends_at: Option<String>,
+    /// IANA time zone for rules that need local time.
+    #[arg(long)]
+    pub time_zone: Option<String>,
+    /// SINGLE_USE, MULTI_USE, UNLIMITED, GENERIC or PERSONALIZED.
+    #[arg(long = "type")]
+    pub coupon_type: Option<String>,
+    /// ACTIVE, INACTIVE or SUSPENDED.
+    #[arg(long)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OrderArgs {
+    #[arg(long)]
+    pub code: String,
+    /// Customer id; omit for a guest.
+    #[arg(long, default_value = "")]
+    pub customer: String,
+    /// Order id: the idempotency key together with the code.
+    #[arg(long, default_value = "")]
+    pub order: String,
+    /// Order amount, e.g. 150.00.
+    #[arg(long)]
+    pub amount: String,
+    #[arg(long)]
+    pub currency: String,
+    #[arg(long, default_value = "")]
+    pub channel: String,
+    /// Payment transaction id, kept on the redemption.
+    #[arg(long, default_value = "")]
+    pub transaction: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReserveArgs {
+    #[command(flatten)]
+    pub order: OrderArgs,
+    /// Hold TTL; 0 uses the server's default.
+    #[arg(long, default_value_t = 0)]
+    pub ttl_secs: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RedemptionArgs {
+    /// Redemption id.
+    #[arg(long, conflicts_with_all = ["code", "order"])]
+    pub id: Option<u64>,
+    /// Coupon code (with --order).
+    #[arg(long, requires = "order")]
+    pub code: Option<String>,
+    /// Order id (with --code).
+    #[arg(long, requires = "code")]
+    pub order: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReverseArgs {
+    #[command(flatten)]
+    pub redemption: RedemptionArgs,
+    #[arg(long, default_value = "")]
+    pub reason: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RedemptionCommand {
+    /// Show one redemption.
+    Get(RedemptionArgs),
+    /// List a coupon's redemptions, oldest first.
+    List {
+        #[command(flatten)]
+        coupon: CouponSelector,
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        #[arg(long, default_value_t = 100)]
+        limit: u16,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// redeem, validate or mixed (9 validates to 1 redeem).
+    #[arg(long, default_value = "redeem")]
+    pub op: String,
+    /// Use this existing coupon instead of creating bench coupons.
+    #[arg(long)]
+    pub code: Option<String>,
+    /// Number of coupons to create and spread requests over (1 = one hot coupon).
+    #[arg(long, default_value_t = 1)]
+    pub coupons: u32,
+    /// Number of distinct customers.
+    #[arg(long, default_value_t = 10_000)]
+    pub customers: u32,
+    #[arg(long, default_value_t = 64)]
+    pub connections: u32,
+    /// Requests in flight per connection.
+    #[arg(long, default_value_t = 1)]
+    pub pipeline: u32,
+    /// Seconds to run.
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+    /// Order amount used by every request, in minor units of USD.
+    #[arg(long, default_value_t = 15_000)]
+    pub amount: i64,
+}

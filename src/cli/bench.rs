@@ -1,0 +1,264 @@
+//! `couponsd bench`: a load generator in the manner of redis-benchmark. Opens
+//! `--connections` connections, keeps `--pipeline` requests in flight on each,
+//! runs for `--duration` seconds, and reports throughput and latency.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use couponsd_client::wire::{CouponSpec, ErrorCode, Order, RedeemRequest};
+use couponsd_client::{Client, ClientError};
+use hdrhistogram::Histogram;
+use rand::Rng;
+
+use super::args::{BenchArgs, ClientArgs};
+use super::commands::connect;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Redeem,
+    Validate,
+    /// Nine validates to one redeem, like a checkout page.
+    Mixed,
+}
+
+#[derive(Default)]
+struct Counters {
+    ok: AtomicU64,
+    rejected: AtomicU64,
+    errors: AtomicU64,
+}
+
+pub async fn run(args: BenchArgs, client_args: ClientArgs) -> ExitCode {
+    match bench(args, &client_args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("couponsd bench: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> {
+    let op = match args.op.as_str() {
+        "redeem" => Op::Redeem,
+        "validate" => Op::Validate,
+        "mixed" => Op::Mixed,
+        other => return Err(format!("--op {other:?}: redeem, validate or mixed")),
+    };
+    if args.connections == 0 || args.pipeline == 0 || args.coupons == 0 || args.customers == 0 {
+        return Err(
+            "--connections, --pipeline, --coupons and --customers must be at least 1".into(),
+        );
+    }
+    let mut clients = Vec::with_capacity(args.connections as usize);
+    for _ in 0..args.connections {
+        clients.push(
+            connect(client_args)
+                .await
+                .map_err(|e| format!("connecting to {}: {e}", client_args.addr))?,
+        );
+    }
+    let run_id: u32 = rand::rng().random();
+    let codes = match &args.code {
+        Some(code) => vec![code.clone()],
+        None => create_coupons(&clients[0], run_id, args.coupons).await?,
+    };
+    let codes = Arc::new(codes);
+    let counters = Arc::new(Counters::default());
+    let deadline = Instant::now() + Duration::from_secs(args.duration.max(1));
+    let started = Instant::now();
+
+    let progress = tokio::spawn(report_progress(counters.clone(), started, client_args.json));
+    let mut workers = Vec::new();
+    for (c, client) in clients.iter().enumerate() {
+        for p in 0..args.pipeline {
+            let worker = Worker {
+                client: client.clone(),
+                codes: codes.clone(),
+                counters: counters.clone(),
+                op,
+                customers: args.customers,
+                amount: args.amount,
+                order_prefix: format!("bench-{run_id:08x}-{c}-{p}-"),
+            };
+            workers.push(tokio::spawn(worker.run(deadline)));
+        }
+    }
+    let mut latency =
+        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
+    for w in workers {
+        if let Ok(h) = w.await {
+            latency.add(h).map_err(|e| e.to_string())?;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    progress.abort();
+    print_summary(&args, client_args, &counters, &latency, elapsed);
+    Ok(())
+}
+
+async fn create_coupons(client: &Client, run_id: u32, count: u32) -> Result<Vec<String>, String> {
+    let mut codes = Vec::with_capacity(count as usize);
+    for i in 0..count {
+        let code = format!("BENCH{run_id:08X}-{i}");
+        let spec = CouponSpec {
+            code: code.clone(),
+            name: "couponsd bench".into(),
+            discount_value: 1000,
+            currency: "USD".into(),
+            max_discount_amount: Some(5_000),
+            // Large limits, so every redeem still runs the full check-and-decrement.
+            usage_limit: Some(1_000_000_000_000),
+            usage_limit_per_customer: Some(1_000_000_000),
+            ..CouponSpec::default()
+        };
+        client
+            .create_coupon(spec)
+            .await
+            .map_err(|e| format!("creating bench coupon {code}: {e}"))?;
+        codes.push(code);
+    }
+    Ok(codes)
+}
+
+struct Worker {
+    client: Client,
+    codes: Arc<Vec<String>>,
+    counters: Arc<Counters>,
+    op: Op,
+    customers: u32,
+    amount: i64,
+    order_prefix: String,
+}
+
+impl Worker {
+    async fn run(self, deadline: Instant) -> Histogram<u64> {
+        let mut latency =
+            Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("static histogram bounds");
+        let mut seq: u64 = 0;
+        while Instant::now() < deadline {
+            seq += 1;
+            let (code, customer, redeem) = {
+                let mut rng = rand::rng();
+                let code = &self.codes[rng.random_range(0..self.codes.len())];
+                let customer = format!("customer-{}", rng.random_range(0..self.customers));
+                let redeem = match self.op {
+                    Op::Redeem => true,
+                    Op::Validate => false,
+                    Op::Mixed => seq % 10 == 0,
+                };
+                (code.clone(), customer, redeem)
+            };
+            let order = Order {
+                customer_id: customer,
+                amount: self.amount,
+                currency: "USD".into(),
+                ..Order::default()
+            };
+            let start = Instant::now();
+            let outcome = if redeem {
+                let request = RedeemRequest {
+                    code,
+                    order_id: format!("{}{seq}", self.order_prefix),
+                    transaction_id: String::new(),
+                    order,
+                };
+                self.client.redeem(request).await.map(|_| true)
+            } else {
+                self.client.validate(&code, order).await.map(|v| v.valid)
+            };
+            let _ = latency.record(start.elapsed().as_micros().max(1) as u64);
+            let counter = match outcome {
+                Ok(true) => &self.counters.ok,
+                Ok(false) => &self.counters.rejected,
+                Err(e) if is_refusal(&e) => &self.counters.rejected,
+                Err(_) => &self.counters.errors,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        latency
+    }
+}
+
+/// A typed "the coupon does not apply" answer, as opposed to a failure.
+fn is_refusal(e: &ClientError) -> bool {
+    e.code()
+        .is_some_and(|c| c.as_u16() >= ErrorCode::NotStarted.as_u16())
+}
+
+async fn report_progress(counters: Arc<Counters>, started: Instant, quiet: bool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.tick().await;
+    let mut last = 0;
+    loop {
+        tick.tick().await;
+        let done = counters.ok.load(Ordering::Relaxed)
+            + counters.rejected.load(Ordering::Relaxed)
+            + counters.errors.load(Ordering::Relaxed);
+        if !quiet {
+            eprintln!(
+                "[{:>3.0}s] {:>9} ops/s, {} done",
+                started.elapsed().as_secs_f64(),
+                done - last,
+                done
+            );
+        }
+        last = done;
+    }
+}
+
+fn print_summary(
+    args: &BenchArgs,
+    client_args: &ClientArgs,
+    counters: &Counters,
+    latency: &Histogram<u64>,
+    elapsed: f64,
+) {
+    let ok = counters.ok.load(Ordering::Relaxed);
+    let rejected = counters.rejected.load(Ordering::Relaxed);
+    let errors = counters.errors.load(Ordering::Relaxed);
+    let total = ok + rejected + errors;
+    let ops_per_sec = if elapsed > 0.0 {
+        (total as f64 / elapsed).round() as u64
+    } else {
+        0
+    };
+    let q = |p: f64| {
+        if latency.is_empty() {
+            0
+        } else {
+            latency.value_at_quantile(p)
+        }
+    };
+    if client_args.json {
+        let out = serde_json::json!({
+            "op": args.op, "connections": args.connections, "pipeline": args.pipeline,
+            "coupons": if args.code.is_some() { 1 } else { args.coupons }, "customers": args.customers,
+            "duration_s": (elapsed * 1000.0).round() / 1000.0,
+            "requests": total, "ok": ok, "rejected": rejected, "errors": errors,
+            "ops_per_sec": ops_per_sec,
+            "p50_us": q(0.50), "p90_us": q(0.90), "p99_us": q(0.99), "p999_us": q(0.999),
+            "max_us": latency.max(),
+        });
+        println!("{out}");
+    } else {
+        println!(
+            "{} x {} connections x {} pipeline over {} coupon(s), {:.1} s\n\
+             requests {total}: ok {ok}, rejected {rejected}, errors {errors}\n\
+             throughput {ops_per_sec} ops/s\n\
+             latency us: p50 {} p90 {} p99 {} p99.9 {} max {}",
+            args.op,
+            args.connections,
+            args.pipeline,
+            if args.code.is_some() { 1 } else { args.coupons },
+            elapsed,
+            q(0.50),
+            q(0.90),
+            q(0.99),
+            q(0.999),
+            latency.max()
+        );
+    }
+}

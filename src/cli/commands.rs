@@ -1,0 +1,425 @@
+//! The client verbs: build a request from flags, call the server, print the
+//! answer as text or JSON.
+
+use std::process::ExitCode;
+
+use couponsd_client::money;
+use couponsd_client::wire::{
+    AdminStatus, Coupon, CouponRef, CouponSpec, CouponType, DiscountType, ErrorCode, Order,
+    RedeemRequest, RedemptionRef, RedemptionReply, ReserveRequest, Validation,
+};
+use couponsd_client::{Client, ClientError, ClientOptions};
+use serde_json::Value;
+
+use super::args::*;
+use super::json;
+
+/// Why a verb failed, and so its exit code.
+enum Failure {
+    /// Bad flags or no connection: exit 2.
+    Usage(String),
+    /// The server answered with an error: exit 1.
+    Server(ClientError),
+}
+
+impl From<ClientError> for Failure {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Server { .. } => Failure::Server(e),
+            other => Failure::Usage(format!("cannot reach the server: {other}")),
+        }
+    }
+}
+
+impl From<money::MoneyError> for Failure {
+    fn from(e: money::MoneyError) -> Self {
+        Failure::Usage(e.to_string())
+    }
+}
+
+/// What a verb prints: JSON for --json, text otherwise.
+struct Output {
+    json: Value,
+    text: String,
+}
+
+pub async fn run(command: Command, client_args: ClientArgs) -> ExitCode {
+    let as_json = client_args.json;
+    match execute(command, &client_args).await {
+        Ok(out) => {
+            if as_json {
+                println!("{}", out.json);
+            } else {
+                println!("{}", out.text);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Server(e)) => {
+            if as_json {
+                println!("{}", json::error(e.code(), &e.to_string()));
+            } else {
+                eprintln!("couponsd: {e}");
+            }
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(message)) => {
+            if as_json {
+                println!("{}", json::error(None, &message));
+            } else {
+                eprintln!("couponsd: {message}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub async fn connect(args: &ClientArgs) -> Result<Client, ClientError> {
+    let options = ClientOptions {
+        token: args.token.clone(),
+        client_name: concat!("couponsd-cli/", env!("CARGO_PKG_VERSION")).into(),
+        ..ClientOptions::default()
+    };
+    Client::connect_with(&args.addr, options).await
+}
+
+async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure> {
+    let client = connect(args).await?;
+    match command {
+        Command::Coupon(c) => coupon_command(&client, c).await,
+        Command::Validate(o) => {
+            let order = order(&o)?;
+            let v = client.validate(&o.code, order).await?;
+            Ok(validation_output(&v))
+        }
+        Command::Redeem(o) => {
+            let request = RedeemRequest {
+                code: o.code.clone(),
+                order_id: o.order.clone(),
+                transaction_id: o.transaction.clone(),
+                order: order(&o)?,
+            };
+            Ok(redemption_output(&client.redeem(request).await?))
+        }
+        Command::Reserve(r) => {
+            let request = ReserveRequest {
+                code: r.order.code.clone(),
+                order_id: r.order.order.clone(),
+                ttl_ms: r.ttl_secs.saturating_mul(1000),
+                order: order(&r.order)?,
+            };
+            Ok(redemption_output(&client.reserve(request).await?))
+        }
+        Command::Confirm(r) => Ok(redemption_output(
+            &client.confirm(redemption_ref(&r)?).await?,
+        )),
+        Command::Release(r) => Ok(redemption_output(
+            &client.release(redemption_ref(&r)?).await?,
+        )),
+        Command::Reverse(r) => {
+            let reply = client
+                .reverse(redemption_ref(&r.redemption)?, &r.reason)
+                .await?;
+            Ok(redemption_output(&reply))
+        }
+        Command::Redemption(RedemptionCommand::Get(r)) => Ok(redemption_output(
+            &client.get_redemption(redemption_ref(&r)?).await?,
+        )),
+        Command::Redemption(RedemptionCommand::List {
+            coupon,
+            after,
+            limit,
+        }) => {
+            let id = resolve(&client, &coupon).await?.id;
+            let (page, next) = client.list_redemptions(id, after, limit).await?;
+            let text: Vec<String> = page.iter().map(redemption_line).collect();
+            Ok(Output {
+                json: serde_json::json!({
+                    "redemptions": page.iter().map(json::redemption).collect::<Vec<_>>(),
+                    "next_after": if next == 0 { Value::Null } else { next.into() },
+                }),
+                text: with_cursor(text, next),
+            })
+        }
+        Command::Ping => {
+            let t = client.ping().await?;
+            Ok(Output {
+                json: serde_json::json!({ "pong": true, "server_time": json::time(t) }),
+                text: "PONG".into(),
+            })
+        }
+        Command::Info => {
+            let i = client.server_info().await?;
+            Ok(Output {
+                json: serde_json::json!({
+                    "server_version": i.server_version, "role": i.role.name(), "epoch": i.epoch,
+                    "lsn": i.lsn, "coupons": i.coupons, "redemptions": i.redemptions,
+                    "uptime_ms": i.uptime_ms, "connections": i.connections,
+                }),
+                text: format!(
+                    "couponsd {} {} epoch {} lsn {}: {} coupons, {} redemptions, {} connections, up {} s",
+                    i.server_version, i.role, i.epoch, i.lsn, i.coupons, i.redemptions, i.connections,
+                    i.uptime_ms / 1000
+                ),
+            })
+        }
+        Command::Serve(_) | Command::Bench(_) => Err(Failure::Usage("not a client verb".into())),
+    }
+}
+
+async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Output, Failure> {
+    match command {
+        CouponCommand::Create { code, fields } => {
+            if fields.percent.is_none() && fields.amount.is_none() {
+                return Err(Failure::Usage("give --percent or --amount".into()));
+            }
+            let spec = apply_fields(
+                CouponSpec {
+                    code,
+                    ..CouponSpec::default()
+                },
+                &fields,
+            )?;
+            Ok(coupon_output(&client.create_coupon(spec).await?))
+        }
+        CouponCommand::Get(selector) => Ok(coupon_output(&resolve(client, &selector).await?)),
+        CouponCommand::List { after, limit } => {
+            let (page, next) = client.list_coupons(after, limit).await?;
+            let text: Vec<String> = page.iter().map(coupon_line).collect();
+            Ok(Output {
+                json: serde_json::json!({
+                    "coupons": page.iter().map(json::coupon).collect::<Vec<_>>(),
+                    "next_after": if next == 0 { Value::Null } else { next.into() },
+                }),
+                text: with_cursor(text, next),
+            })
+        }
+        CouponCommand::Update {
+            selector,
+            new_code,
+            fields,
+        } => {
+            // Read, change the given fields, write back only if nobody changed it meanwhile.
+            let current = resolve(client, &selector).await?;
+            let mut spec = apply_fields(current.spec.clone(), &fields)?;
+            if let Some(code) = new_code {
+                spec.code = code;
+            }
+            Ok(coupon_output(
+                &client
+                    .update_coupon(current.id, current.revision, spec)
+                    .await?,
+            ))
+        }
+        CouponCommand::Delete(selector) => {
+            let current = resolve(client, &selector).await?;
+            client.delete_coupon(current.id).await?;
+            Ok(Output {
+                json: serde_json::json!({ "deleted": true, "id": current.id, "code": current.spec.code }),
+                text: format!("deleted coupon {} {}", current.id, current.spec.code),
+            })
+        }
+    }
+}
+
+async fn resolve(client: &Client, selector: &CouponSelector) -> Result<Coupon, Failure> {
+    let r = match (&selector.id, &selector.code) {
+        (Some(id), _) => CouponRef::Id(*id),
+        (None, Some(code)) => CouponRef::Code(code.clone()),
+        (None, None) => return Err(Failure::Usage("give --id or --code".into())),
+    };
+    Ok(client.get_coupon(r).await?)
+}
+
+fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<CouponSpec, Failure> {
+    if let Some(c) = &f.currency {
+        spec.currency = c.trim().to_ascii_uppercase();
+    }
+    let need_currency = |what: &str| -> Result<String, Failure> {
+        if spec.currency.is_empty() {
+            Err(Failure::Usage(format!("{what} needs --currency")))
+        } else {
+            Ok(spec.currency.clone())
+        }
+    };
+    if let Some(p) = &f.percent {
+        spec.discount_type = DiscountType::Percentage;
+        spec.discount_value = money::parse_decimal(p, 2)?;
+    }
+    if let Some(a) = &f.amount {
+        let cur = need_currency("--amount")?;
+        spec.discount_type = DiscountType::Fixed;
+        spec.discount_value = money::parse(a, &cur)?;
+    }
+    if let Some(m) = &f.max_discount {
+        spec.max_discount_amount = Some(money::parse(m, &need_currency("--max-discount")?)?);
+    }
+    if let Some(m) = &f.min_order {
+        spec.min_order_amount = Some(money::parse(m, &need_currency("--min-order")?)?);
+    }
+    if let Some(n) = &f.name {
+        spec.name = n.clone();
+    }
+    if let Some(d) = &f.description {
+        spec.description = d.clone();
+    }
+    if f.usage_limit.is_some() {
+        spec.usage_limit = f.usage_limit;
+    }
+    if f.per_customer_limit.is_some() {
+        spec.usage_limit_per_customer = f.per_customer_limit;
+    }
+    if let Some(t) = &f.starts_at {
+        spec.starts_at = Some(rfc3339("--starts-at", t)?);
+    }
+    if let Some(t) = &f.ends_at {
+        spec.ends_at = Some(rfc3339("--ends-at", t)?);
+    }
+    if let Some(z) = &f.time_zone {
+        spec.time_zone = z.clone();
+    }
+    if let Some(t) = &f.coupon_type {
+        spec.coupon_type = CouponType::from_name(t).ok_or_else(|| {
+            Failure::Usage(format!("--type {t:?}: one of {}", names(CouponType::ALL)))
+        })?;
+    }
+    if let Some(s) = &f.status {
+        spec.status = AdminStatus::from_name(s).ok_or_else(|| {
+            Failure::Usage(format!(
+                "--status {s:?}: one of {}",
+                names(AdminStatus::ALL)
+            ))
+        })?;
+    }
+    Ok(spec)
+}
+
+fn names<T: std::fmt::Display>(all: &[T]) -> String {
+    all.iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn rfc3339(flag: &str, text: &str) -> Result<i64, Failure> {
+    text.parse::<jiff::Timestamp>()
+        .map(|t| t.as_millisecond())
+        .map_err(|e| {
+            Failure::Usage(format!(
+                "{flag} {text:?}: expected RFC 3339 such as 2026-01-01T00:00:00Z ({e})"
+            ))
+        })
+}
+
+fn order(o: &OrderArgs) -> Result<Order, Failure> {
+    let currency = o.currency.trim().to_ascii_uppercase();
+    Ok(Order {
+        customer_id: o.customer.clone(),
+        amount: money::parse(&o.amount, &currency)?,
+        currency,
+        channel: o.channel.clone(),
+        ..Order::default()
+    })
+}
+
+fn redemption_ref(r: &RedemptionArgs) -> Result<RedemptionRef, Failure> {
+    match (&r.id, &r.code, &r.order) {
+        (Some(id), _, _) => Ok(RedemptionRef::Id(*id)),
+        (None, Some(code), Some(order_id)) => Ok(RedemptionRef::Order {
+            code: code.clone(),
+            order_id: order_id.clone(),
+        }),
+        _ => Err(Failure::Usage("give --id, or --code and --order".into())),
+    }
+}
+
+fn with_cursor(mut lines: Vec<String>, next: u64) -> String {
+    if next != 0 {
+        lines.push(format!("(more: --after {next})"));
+    }
+    if lines.is_empty() {
+        "(none)".into()
+    } else {
+        lines.join("\n")
+    }
+}
+
+fn discount_text(t: DiscountType, value: i64, currency: &str) -> String {
+    match t {
+        DiscountType::Percentage => format!("{}% off", json::percent(value)),
+        _ => format!("{} {currency} off", money::format(value, currency)),
+    }
+}
+
+fn coupon_line(c: &Coupon) -> String {
+    let s = &c.spec;
+    let limit = s
+        .usage_limit
+        .map_or("unlimited".to_string(), |l| l.to_string());
+    format!(
+        "{} {} {}: {}, used {} (+{} held) of {}",
+        c.id,
+        s.code,
+        c.status,
+        discount_text(s.discount_type, s.discount_value, &s.currency),
+        c.current_usage,
+        c.reserved_uses,
+        limit
+    )
+}
+
+fn coupon_output(c: &Coupon) -> Output {
+    Output {
+        json: json::coupon(c),
+        text: format!("coupon {}", coupon_line(c)),
+    }
+}
+
+fn redemption_line(r: &couponsd_client::wire::Redemption) -> String {
+    format!(
+        "{} {} {} order {} customer {:?}: discount {} final {} {}",
+        r.id,
+        r.status,
+        r.code,
+        r.order_id,
+        r.customer_id,
+        money::format(r.discount_amount, &r.currency),
+        money::format(r.final_amount, &r.currency),
+        r.currency
+    )
+}
+
+fn redemption_output(reply: &RedemptionReply) -> Output {
+    let mut text = format!("redemption {}", redemption_line(&reply.redemption));
+    if let Some(left) = reply.remaining_uses {
+        text.push_str(&format!(" ({left} uses left)"));
+    }
+    if reply.replayed {
+        text.push_str(" [replayed: this order had already done this]");
+    }
+    Output {
+        json: json::redemption_reply(reply),
+        text,
+    }
+}
+
+fn validation_output(v: &Validation) -> Output {
+    let text = if v.valid {
+        format!(
+            "valid: {} {} -> discount {} final {} {}",
+            v.code,
+            v.discount_type
+                .map(|t| discount_text(t, v.discount_value, &v.currency))
+                .unwrap_or_default(),
+            money::format(v.discount_amount, &v.currency),
+            money::format(v.final_amount, &v.currency),
+            v.currency
+        )
+    } else {
+        let reason = ErrorCode::from_u16(v.reason).map_or("UNKNOWN", |c| c.name());
+        format!("invalid: {reason} ({})", v.message)
+    };
+    Output {
+        json: json::validation(v),
+        text,
+    }
+}

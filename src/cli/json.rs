@@ -1,0 +1,203 @@
+//! JSON shapes printed by `--json`, with the seed's snake_case field names.
+//! Money is printed as exact decimal strings in its currency ("120.00"), the
+//! same form the command line accepts; times as RFC 3339 UTC.
+
+use couponsd_client::money;
+use couponsd_client::wire::{
+    Coupon, DiscountType, ErrorCode, ProductCriteria, Redemption, RedemptionReply, Validation,
+};
+use serde_json::{json, Value};
+
+pub fn time(ms: i64) -> Value {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => Value::String(t.to_string()),
+        Err(_) => Value::from(ms),
+    }
+}
+
+fn opt_time(ms: Option<i64>) -> Value {
+    ms.map_or(Value::Null, time)
+}
+
+pub fn amount(minor: i64, currency: &str) -> Value {
+    Value::String(money::format(minor, currency))
+}
+
+fn opt_amount(minor: Option<i64>, currency: &str) -> Value {
+    minor.map_or(Value::Null, |m| amount(m, currency))
+}
+
+/// "20" for 2000 basis points, "12.5" for 1250.
+pub fn percent(bps: i64) -> String {
+    let whole = bps / 100;
+    match bps % 100 {
+        0 => whole.to_string(),
+        frac if frac % 10 == 0 => format!("{whole}.{}", frac / 10),
+        frac => format!("{whole}.{frac:02}"),
+    }
+}
+
+/// A discount value in the unit its type uses: percent or money.
+pub fn discount_value(discount_type: Option<DiscountType>, value: i64, currency: &str) -> Value {
+    match discount_type {
+        Some(DiscountType::Percentage) => Value::String(percent(value)),
+        _ => amount(value, currency),
+    }
+}
+
+fn criteria(list: &[ProductCriteria]) -> Value {
+    list.iter()
+        .map(|c| {
+            json!({
+                "criteria_type": c.criteria_type.map(|t| t.name()),
+                "operator": c.operator.map(|o| o.name()),
+                "values": c.values,
+            })
+        })
+        .collect()
+}
+
+pub fn coupon(c: &Coupon) -> Value {
+    let s = &c.spec;
+    let cur = s.currency.as_str();
+    json!({
+        "id": c.id,
+        "revision": c.revision,
+        "code": s.code,
+        "name": s.name,
+        "description": s.description,
+        "coupon_type": s.coupon_type.name(),
+        "discount_type": s.discount_type.name(),
+        "discount_value": discount_value(Some(s.discount_type), s.discount_value, cur),
+        "currency": if cur.is_empty() { Value::Null } else { Value::from(cur) },
+        "max_discount_amount": opt_amount(s.max_discount_amount, cur),
+        "min_order_amount": opt_amount(s.min_order_amount, cur),
+        "start_date": opt_time(s.starts_at),
+        "end_date": opt_time(s.ends_at),
+        "time_zone": if s.time_zone.is_empty() { "UTC" } else { s.time_zone.as_str() },
+        "usage_limit": s.usage_limit,
+        "usage_limit_per_customer": s.usage_limit_per_customer,
+        "current_usage": c.current_usage,
+        "reserved_uses": c.reserved_uses,
+        "remaining_uses": crate::rules::remaining_uses(c),
+        "status": c.status.name(),
+        "campaign_id": s.campaign_id,
+        "distribution_method": s.distribution_method.name(),
+        "is_public": s.is_public,
+        "applicable_products": criteria(&s.applicable_products),
+        "excluded_products": criteria(&s.excluded_products),
+        "customer_segments": s.customer_segments,
+        "channel_restrictions": s.channel_restrictions,
+        "allowed_email_domains": s.allowed_email_domains,
+        "security_settings": {
+            "ip_restrictions": s.security.ip_restrictions,
+            "device_fingerprinting": s.security.device_fingerprinting,
+            "velocity_checks": s.security.velocity_checks,
+            "max_redemptions_per_hour": s.security.max_redemptions_per_hour,
+            "require_email_verification": s.security.require_email_verification,
+            "block_suspicious_patterns": s.security.block_suspicious_patterns,
+        },
+        "created_at": time(c.created_at),
+        "updated_at": time(c.updated_at),
+        "created_by": c.created_by,
+    })
+}
+
+pub fn redemption(r: &Redemption) -> Value {
+    let cur = r.currency.as_str();
+    json!({
+        "id": r.id,
+        "coupon_id": r.coupon_id,
+        "coupon_code": r.code,
+        "customer_id": r.customer_id,
+        "order_id": r.order_id,
+        "transaction_id": r.transaction_id,
+        "status": r.status.name(),
+        "original_amount": amount(r.original_amount, cur),
+        "discount_amount": amount(r.discount_amount, cur),
+        "final_amount": amount(r.final_amount, cur),
+        "currency": cur,
+        "channel": r.channel,
+        "created_at": time(r.created_at),
+        "updated_at": time(r.updated_at),
+        "hold_expires_at": opt_time(r.hold_expires_at),
+        "reverse_reason": r.reverse_reason,
+    })
+}
+
+/// A redemption reply: the record, plus the seed's redeem-response fields.
+pub fn redemption_reply(reply: &RedemptionReply) -> Value {
+    let r = &reply.redemption;
+    let mut v = redemption(r);
+    if let Value::Object(map) = &mut v {
+        map.insert("redemption_id".into(), r.id.into());
+        map.insert("success".into(), true.into());
+        map.insert(
+            "discount_applied".into(),
+            amount(r.discount_amount, &r.currency),
+        );
+        map.insert("remaining_uses".into(), reply.remaining_uses.into());
+        map.insert("replayed".into(), reply.replayed.into());
+    }
+    v
+}
+
+/// The seed's validate response, with the headline figures also at top level.
+pub fn validation(v: &Validation) -> Value {
+    let cur = v.currency.as_str();
+    let reason = ErrorCode::from_u16(v.reason)
+        .filter(|c| *c != ErrorCode::Ok)
+        .map(|c| c.name());
+    json!({
+        "valid": v.valid,
+        "reason": reason,
+        "message": v.message,
+        "code": v.code,
+        "coupon": if v.coupon_id == 0 { Value::Null } else { json!({
+            "id": v.coupon_id,
+            "code": v.code,
+            "name": v.name,
+            "discount_type": v.discount_type.map(|t| t.name()),
+            "discount_value": discount_value(v.discount_type, v.discount_value, cur),
+            "max_discount_amount": opt_amount(v.max_discount_amount, cur),
+        })},
+        "discount_calculation": {
+            "applicable_amount": amount(v.applicable_amount, cur),
+            "discount_amount": amount(v.discount_amount, cur),
+            "final_amount": amount(v.final_amount, cur),
+        },
+        "usage_info": {
+            "remaining_uses": v.remaining_uses,
+            "customer_usage_count": v.customer_usage_count,
+            "expires_at": opt_time(v.expires_at),
+        },
+        "applicable_amount": amount(v.applicable_amount, cur),
+        "discount_amount": amount(v.discount_amount, cur),
+        "final_amount": amount(v.final_amount, cur),
+        "currency": cur,
+        "remaining_uses": v.remaining_uses,
+        "customer_usage_count": v.customer_usage_count,
+        "expires_at": opt_time(v.expires_at),
+    })
+}
+
+pub fn error(code: Option<ErrorCode>, message: &str) -> Value {
+    json!({
+        "error": code.map_or("CLIENT_ERROR", |c| c.name()),
+        "code": code.map(|c| c.as_u16()),
+        "message": message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_text() {
+        assert_eq!(percent(2000), "20");
+        assert_eq!(percent(1250), "12.5");
+        assert_eq!(percent(1), "0.01");
+        assert_eq!(percent(10000), "100");
+    }
+}

@@ -1,0 +1,114 @@
+//! The server's typed errors, and the one place that maps them to protocol codes.
+
+use couponsd_client::wire::ErrorCode;
+
+/// Why a coupon does not apply to an order. Shared by validate (a reason) and
+/// redeem (an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the coupon is not valid yet")]
+    NotStarted,
+    #[error("the coupon has expired")]
+    Expired,
+    #[error("the coupon's usage limit is reached")]
+    Exhausted,
+    #[error("this customer reached the coupon's per-customer limit")]
+    CustomerLimit,
+    #[error("the order is below the coupon's minimum amount")]
+    MinOrderNotMet,
+    #[error("the coupon is not active")]
+    Inactive,
+    #[error("the order's currency is not the coupon's")]
+    CurrencyMismatch,
+    /// A guest (no customer id) cannot use a coupon with a per-customer limit:
+    /// otherwise the limit could be bypassed by checking out as a guest.
+    #[error("customer_id is required: the coupon has a per-customer limit")]
+    CustomerRequired,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid {field}: {reason}")]
+    InvalidArgument { field: &'static str, reason: String },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("a coupon with code {0} already exists")]
+    AlreadyExists(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("the hold expired and its use was given back")]
+    HoldExpired,
+    #[error("the redemption was already reversed")]
+    AlreadyReversed,
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("server busy: {0}")]
+    Busy(&'static str),
+    #[error("server is shutting down")]
+    ShuttingDown,
+    #[error("storage failure: {0}")]
+    Storage(#[from] crate::storage::StorageError),
+    #[error("{0}")]
+    Malformed(String),
+    #[error("unknown opcode 0x{0:04x}")]
+    UnknownOpcode(u16),
+    #[error("{0}")]
+    UnsupportedVersion(String),
+    #[error("{0}")]
+    FrameTooLarge(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    PermissionDenied(String),
+}
+
+impl Error {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
+        Error::InvalidArgument {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// The protocol code for this error. The only mapping from errors to codes.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidArgument { .. } => ErrorCode::InvalidArgument,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::AlreadyExists(_) => ErrorCode::AlreadyExists,
+            Error::Conflict(_) => ErrorCode::Conflict,
+            Error::InvalidState(_) => ErrorCode::InvalidState,
+            Error::HoldExpired => ErrorCode::HoldExpired,
+            Error::AlreadyReversed => ErrorCode::AlreadyReversed,
+            Error::Refused(r) => r.code(),
+            Error::Busy(_) => ErrorCode::Busy,
+            Error::ShuttingDown => ErrorCode::ShuttingDown,
+            Error::Storage(_) => ErrorCode::Internal,
+            Error::Malformed(_) => ErrorCode::MalformedFrame,
+            Error::UnknownOpcode(_) => ErrorCode::UnknownOpcode,
+            Error::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
+            Error::FrameTooLarge(_) => ErrorCode::FrameTooLarge,
+            Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Error::PermissionDenied(_) => ErrorCode::PermissionDenied,
+        }
+    }
+}
+
+impl Refusal {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Refusal::NotStarted => ErrorCode::NotStarted,
+            Refusal::Expired => ErrorCode::Expired,
+            Refusal::Exhausted => ErrorCode::Exhausted,
+            Refusal::CustomerLimit => ErrorCode::CustomerLimit,
+            Refusal::MinOrderNotMet => ErrorCode::MinOrderNotMet,
+            Refusal::Inactive => ErrorCode::Inactive,
+            Refusal::CurrencyMismatch => ErrorCode::CurrencyMismatch,
+            Refusal::CustomerRequired => ErrorCode::InvalidArgument,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,27 @@
+//! couponsd: a coupon engine that checkout and payment services call over a
+//! binary TCP protocol.
+//!
+//! # Layout
+//! Data flows one way: `server` -> `domain`/`rules` -> `writer` -> `storage`.
+//!
+//! - `couponsd_client::wire` (in `clients/rust`): the protocol's bytes. Shared
+//!   with the Rust client; knows no business rules.
+//! - [`domain`]: what valid input looks like (codes, coupon specs, orders).
+//! - [`rules`]: pure functions: does a coupon apply to an order, and what
+//!   discount it gives. No I/O, no clock.
+//! - [`storage`]: the only code that touches redb: tables, row formats and the
+//!   write-ahead log.
+//! - [`writer`]: the single thread that changes the store, in batches: one
+//!   transaction and one fsync per batch (group commit).
+//! - [`server`]: TCP connections, HELLO and auth, pipelining, dispatch of reads
+//!   (answered from a snapshot) and mutations (sent to the writer).
+//! - [`error`]: typed errors and their one mapping to protocol codes.
+//! - [`cli`]: the `couponsd` command line: `serve`, admin and checkout verbs, `bench`.
+
+pub mod cli;
+pub mod domain;
+pub mod error;
+pub mod rules;
+pub mod server;
+pub mod storage;
+pub mod writer;

@@ -1,0 +1,181 @@
+//! Business rules as pure functions: does a coupon apply to an order, and what
+//! discount does it give. No I/O, no clock: the caller passes `now`.
+//! validate and redeem call the same `evaluate`, so they can never disagree.
+
+pub mod discount;
+
+use couponsd_client::wire::{AdminStatus, Coupon, CouponStatus, Order};
+
+use crate::error::Refusal;
+pub use discount::{compute, Discount};
+
+/// What the caller knows about the customer's and the coupon's usage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Usage {
+    /// Active uses (held or captured) of this coupon by this customer.
+    pub customer_uses: u64,
+}
+
+/// Uses left before the global limit: limit - captured - held. None if unlimited.
+pub fn remaining_uses(coupon: &Coupon) -> Option<u64> {
+    coupon.spec.usage_limit.map(|limit| {
+        limit.saturating_sub(coupon.current_usage.saturating_add(coupon.reserved_uses))
+    })
+}
+
+/// The status a coupon has at `now`: the admin status, else EXPIRED or EXHAUSTED.
+pub fn status(coupon: &Coupon, now: i64) -> CouponStatus {
+    match coupon.spec.status {
+        AdminStatus::Inactive => CouponStatus::Inactive,
+        AdminStatus::Suspended => CouponStatus::Suspended,
+        AdminStatus::Active => {
+            if coupon.spec.ends_at.is_some_and(|end| now >= end) {
+                CouponStatus::Expired
+            } else if remaining_uses(coupon) == Some(0) {
+                CouponStatus::Exhausted
+            } else {
+                CouponStatus::Active
+            }
+        }
+    }
+}
+
+/// Every check a redemption must pass, in the order a customer would want to
+/// hear about them, then the discount. The window is [starts_at, ends_at).
+pub fn evaluate(
+    coupon: &Coupon,
+    order: &Order,
+    usage: Usage,
+    now: i64,
+) -> Result<Discount, Refusal> {
+    let spec = &coupon.spec;
+    if spec.status != AdminStatus::Active {
+        return Err(Refusal::Inactive);
+    }
+    if spec.starts_at.is_some_and(|start| now < start) {
+        return Err(Refusal::NotStarted);
+    }
+    if spec.ends_at.is_some_and(|end| now >= end) {
+        return Err(Refusal::Expired);
+    }
+    if !spec.currency.is_empty() && spec.currency != order.currency {
+        return Err(Refusal::CurrencyMismatch);
+    }
+    if spec.min_order_amount.is_some_and(|min| order.amount < min) {
+        return Err(Refusal::MinOrderNotMet);
+    }
+    if remaining_uses(coupon) == Some(0) {
+        return Err(Refusal::Exhausted);
+    }
+    if spec.usage_limit_per_customer.is_some() && order.customer_id.is_empty() {
+        return Err(Refusal::CustomerRequired);
+    }
+    if spec
+        .usage_limit_per_customer
+        .is_some_and(|limit| usage.customer_uses >= u64::from(limit))
+    {
+        return Err(Refusal::CustomerLimit);
+    }
+    Ok(compute(spec, order))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use couponsd_client::wire::CouponSpec;
+
+    fn coupon(spec: CouponSpec) -> Coupon {
+        Coupon {
+            id: 1,
+            revision: 1,
+            spec,
+            status: CouponStatus::Active,
+            current_usage: 0,
+            reserved_uses: 0,
+            created_at: 0,
+            updated_at: 0,
+            created_by: String::new(),
+        }
+    }
+
+    fn order(amount: i64) -> Order {
+        Order {
+            customer_id: "c".into(),
+            amount,
+            currency: "USD".into(),
+            ..Order::default()
+        }
+    }
+
+    /// One row per refusal: (what differs from a valid coupon, expected result).
+    #[test]
+    fn each_check_refuses_with_its_reason() {
+        let base = CouponSpec {
+            code: "X".into(),
+            discount_value: 1000,
+            currency: "USD".into(),
+            starts_at: Some(100),
+            ends_at: Some(200),
+            min_order_amount: Some(500),
+            usage_limit: Some(2),
+            usage_limit_per_customer: Some(1),
+            ..CouponSpec::default()
+        };
+        let check = |spec: CouponSpec, used: u64, held: u64, cust: u64, amount: i64, now: i64| {
+            let mut c = coupon(spec);
+            c.current_usage = used;
+            c.reserved_uses = held;
+            evaluate(
+                &c,
+                &order(amount),
+                Usage {
+                    customer_uses: cust,
+                },
+                now,
+            )
+            .map(|d| d.discount_amount)
+        };
+        assert_eq!(check(base.clone(), 0, 0, 0, 1000, 150), Ok(100));
+        assert_eq!(
+            check(base.clone(), 0, 0, 0, 1000, 99),
+            Err(Refusal::NotStarted)
+        );
+        assert_eq!(
+            check(base.clone(), 0, 0, 0, 1000, 200),
+            Err(Refusal::Expired)
+        );
+        assert_eq!(
+            check(base.clone(), 0, 0, 0, 499, 150),
+            Err(Refusal::MinOrderNotMet)
+        );
+        assert_eq!(
+            check(base.clone(), 1, 1, 0, 1000, 150),
+            Err(Refusal::Exhausted)
+        );
+        assert_eq!(
+            check(base.clone(), 0, 0, 1, 1000, 150),
+            Err(Refusal::CustomerLimit)
+        );
+        let guest = Order {
+            customer_id: String::new(),
+            ..order(1000)
+        };
+        assert_eq!(
+            evaluate(&coupon(base.clone()), &guest, Usage::default(), 150),
+            Err(Refusal::CustomerRequired)
+        );
+        let inactive = CouponSpec {
+            status: AdminStatus::Suspended,
+            ..base.clone()
+        };
+        assert_eq!(check(inactive, 0, 0, 0, 1000, 150), Err(Refusal::Inactive));
+        let eur = CouponSpec {
+            currency: "EUR".into(),
+            ..base
+        };
+        assert_eq!(
+            check(eur, 0, 0, 0, 1000, 150),
+            Err(Refusal::CurrencyMismatch)
+        );
+    }
+}

@@ -1,0 +1,47 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::auth::Token;
+use crate::writer::WriterConfig;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub tokens: Vec<Token>,
+    pub max_connections: usize,
+    /// Requests one connection may have in flight; more wait (TCP backpressure).
+    pub max_in_flight: usize,
+    pub max_frame_length: u32,
+    /// A connection with nothing in flight that sends nothing for this long is closed.
+    pub idle_timeout: Duration,
+    /// Time allowed for HELLO after connecting.
+    pub handshake_timeout: Duration,
+    /// A peer that does not take its replies for this long is disconnected.
+    pub write_timeout: Duration,
+    /// How often PENDING holds past their TTL are given back.
+    pub hold_sweep_interval: Duration,
+    /// How long shutdown waits for in-flight requests.
+    pub shutdown_grace: Duration,
+    pub writer: WriterConfig,
+}
+
+impl ServerConfig {
+    pub fn new(listen: SocketAddr, data_dir: PathBuf) -> ServerConfig {
+        ServerConfig {
+            listen,
+            data_dir,
+            tokens: Vec::new(),
+            max_connections: 1024,
+            max_in_flight: 256,
+            max_frame_length: couponsd_client::wire::MAX_FRAME_LENGTH,
+            idle_timeout: Duration::from_secs(300),
+            handshake_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            hold_sweep_interval: Duration::from_millis(500),
+            shutdown_grace: Duration::from_secs(30),
+            writer: WriterConfig::default(),
+        }
+    }
+}

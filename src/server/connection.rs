@@ -1,0 +1,270 @@
+//! One client connection: HELLO first, then any number of pipelined requests.
+//! A reader loop decodes frames and starts one task per request (bounded by
+//! `max_in_flight`; when all are taken it stops reading, which pushes back on
+//! the client through TCP). Replies go back in completion order, matched by
+//! request id, through one writer task that coalesces them into few writes.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use couponsd_client::frame_io::{FrameReader, ReadError};
+use couponsd_client::wire::{
+    opcode, ErrorBody, Frame, FrameError, HelloReply, NodeRole, Request, RequestError, Response,
+    MAGIC, PROTOCOL_VERSION,
+};
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use super::auth::{self, Denied, Principal};
+use super::dispatch::dispatch;
+use super::Shared;
+use crate::error::Error;
+
+pub async fn serve(
+    socket: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) {
+    let config = &shared.config;
+    let _ = socket.set_nodelay(true);
+    let (read_half, write_half) = socket.into_split();
+    let mut reader = FrameReader::new(read_half, config.max_frame_length);
+    let (replies, reply_rx) = mpsc::channel::<BytesMut>(config.max_in_flight);
+    // Cancelled when the peer stops taking replies or the socket fails.
+    let broken = CancellationToken::new();
+    let write_task = tokio::spawn(write_replies(
+        write_half,
+        reply_rx,
+        config.write_timeout,
+        broken.clone(),
+    ));
+
+    if let Some(principal) = handshake(&mut reader, &replies, peer, &shared).await {
+        tracing::debug!(%peer, role = principal.role.name(), "client authenticated");
+        read_requests(
+            &mut reader,
+            &replies,
+            &shared,
+            principal,
+            &shutdown,
+            &broken,
+        )
+        .await;
+    }
+    drop(replies);
+    let _ = write_task.await;
+}
+
+/// Reads HELLO and answers it. None means the connection is to be closed (the
+/// error reply has been queued).
+async fn handshake(
+    reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
+    replies: &mpsc::Sender<BytesMut>,
+    peer: SocketAddr,
+    shared: &Shared,
+) -> Option<Principal> {
+    let config = &shared.config;
+    let frame = match tokio::time::timeout(config.handshake_timeout, reader.read_frame()).await {
+        Err(_) => {
+            send_error(
+                replies,
+                0,
+                0,
+                &Error::Unauthenticated("no HELLO within the handshake timeout".into()),
+            )
+            .await;
+            return None;
+        }
+        Ok(Ok(Some(frame))) => frame,
+        Ok(Ok(None)) => return None,
+        Ok(Err(e)) => {
+            reply_to_read_error(replies, e).await;
+            return None;
+        }
+    };
+    let hello = match Request::decode(frame.opcode, &frame.body) {
+        Ok(Request::Hello(h)) => h,
+        Ok(_) | Err(RequestError::UnknownOpcode(_)) => {
+            let e = Error::Unauthenticated("the first frame must be HELLO".into());
+            send_error(replies, frame.request_id, frame.opcode, &e).await;
+            return None;
+        }
+        Err(RequestError::Decode(e)) => {
+            send_error(
+                replies,
+                frame.request_id,
+                frame.opcode,
+                &Error::Malformed(e.to_string()),
+            )
+            .await;
+            return None;
+        }
+    };
+    if hello.magic != MAGIC || hello.version != PROTOCOL_VERSION {
+        let e = Error::UnsupportedVersion(format!(
+            "this server speaks protocol version {PROTOCOL_VERSION} with magic CPND"
+        ));
+        send_error(replies, frame.request_id, frame.opcode, &e).await;
+        return None;
+    }
+    let principal = match auth::authenticate(&config.tokens, &hello.token, peer.ip()) {
+        Ok(p) => p,
+        Err(denied) => {
+            let message = match denied {
+                Denied::ProtectedMode => {
+                    "no tokens are configured, so only loopback clients may connect"
+                }
+                Denied::BadToken => "unknown token",
+            };
+            tracing::warn!(%peer, message, "connection refused");
+            send_error(
+                replies,
+                frame.request_id,
+                frame.opcode,
+                &Error::Unauthenticated(message.into()),
+            )
+            .await;
+            return None;
+        }
+    };
+    let reply = Response::Hello(HelloReply {
+        version: PROTOCOL_VERSION,
+        server_version: env!("CARGO_PKG_VERSION").into(),
+        role: NodeRole::Leader,
+        max_frame_length: config.max_frame_length,
+        max_in_flight: config.max_in_flight as u32,
+    });
+    let mut buf = BytesMut::new();
+    reply.encode_frame(frame.request_id, opcode::HELLO, &mut buf);
+    replies.send(buf).await.ok()?;
+    Some(principal)
+}
+
+async fn read_requests(
+    reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
+    replies: &mpsc::Sender<BytesMut>,
+    shared: &Arc<Shared>,
+    principal: Principal,
+    shutdown: &CancellationToken,
+    broken: &CancellationToken,
+) {
+    let config = &shared.config;
+    let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
+    let principal = Arc::new(principal);
+    loop {
+        let next = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = broken.cancelled() => break,
+            next = tokio::time::timeout(config.idle_timeout, reader.read_frame()) => next,
+        };
+        let frame = match next {
+            Err(_) if in_flight.available_permits() == config.max_in_flight => {
+                tracing::debug!("closing idle connection");
+                break;
+            }
+            Err(_) => continue,
+            Ok(Ok(Some(frame))) => frame,
+            Ok(Ok(None)) => break,
+            Ok(Err(e)) => {
+                reply_to_read_error(replies, e).await;
+                break;
+            }
+        };
+        let permit = tokio::select! {
+            p = in_flight.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
+            _ = broken.cancelled() => break,
+        };
+        let shared = shared.clone();
+        let principal = principal.clone();
+        let replies = replies.clone();
+        tokio::spawn(async move {
+            let reply = handle(&shared, &principal, frame).await;
+            let _ = replies.send(reply).await;
+            drop(permit);
+        });
+    }
+    // Let every request already read finish and queue its reply.
+    let _ = in_flight.acquire_many(config.max_in_flight as u32).await;
+}
+
+async fn handle(shared: &Shared, principal: &Principal, frame: Frame) -> BytesMut {
+    let mut buf = BytesMut::new();
+    let result = match Request::decode(frame.opcode, &frame.body) {
+        Ok(request) => dispatch(shared, principal, request).await,
+        Err(RequestError::UnknownOpcode(op)) => Err(Error::UnknownOpcode(op)),
+        Err(RequestError::Decode(e)) => Err(Error::Malformed(e.to_string())),
+    };
+    match result {
+        Ok(response) => response.encode_frame(frame.request_id, frame.opcode, &mut buf),
+        Err(e) => encode_error(&mut buf, frame.request_id, frame.opcode, &e),
+    }
+    buf
+}
+
+fn encode_error(buf: &mut BytesMut, request_id: u32, op: u16, e: &Error) {
+    if matches!(e, Error::Storage(_)) {
+        tracing::error!(error = %e, "request failed");
+    }
+    let body = ErrorBody {
+        message: e.to_string(),
+        leader: String::new(),
+    };
+    body.encode_frame(request_id, op, e.code(), buf);
+}
+
+async fn send_error(replies: &mpsc::Sender<BytesMut>, request_id: u32, op: u16, e: &Error) {
+    let mut buf = BytesMut::new();
+    encode_error(&mut buf, request_id, op, e);
+    let _ = replies.send(buf).await;
+}
+
+/// A frame that cannot be read leaves the stream out of step: say why, then close.
+async fn reply_to_read_error(replies: &mpsc::Sender<BytesMut>, e: ReadError) {
+    let error = match e {
+        ReadError::Frame(FrameError::TooLarge { .. }) => Error::FrameTooLarge(e.to_string()),
+        ReadError::Frame(_) => Error::Malformed(e.to_string()),
+        ReadError::Truncated | ReadError::Io(_) => return,
+    };
+    tracing::debug!(error = %error, "closing connection after a bad frame");
+    send_error(replies, 0, 0, &error).await;
+}
+
+async fn write_replies(
+    mut socket: OwnedWriteHalf,
+    mut replies: mpsc::Receiver<BytesMut>,
+    timeout: std::time::Duration,
+    broken: CancellationToken,
+) {
+    let mut batch = BytesMut::with_capacity(64 * 1024);
+    while let Some(first) = replies.recv().await {
+        batch.extend_from_slice(&first);
+        while batch.len() < 256 * 1024 {
+            match replies.try_recv() {
+                Ok(more) => batch.extend_from_slice(&more),
+                Err(_) => break,
+            }
+        }
+        match tokio::time::timeout(timeout, socket.write_all(&batch)).await {
+            Ok(Ok(())) => batch.clear(),
+            Ok(Err(_)) | Err(_) => {
+                broken.cancel();
+                return;
+            }
+        }
+    }
+    let _ = socket.shutdown().await;
+}
+
+pub fn count_open(shared: &Shared, delta: i32) {
+    if delta > 0 {
+        shared.connections.fetch_add(1, Ordering::Relaxed);
+    } else {
+        shared.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,295 @@
+//! One request in, one response out: checks the role, validates input, then
+//! answers reads from a store snapshot or hands mutations to the writer.
+
+use std::sync::atomic::Ordering;
+
+use bytes::BytesMut;
+use couponsd_client::wire::{
+    CouponRef, NodeRole, Order, RedeemRequest, RedemptionRef, RedemptionReply, Request,
+    ReserveRequest, Response, ServerInfo, Validation, Writer as WireWriter,
+};
+
+use super::auth::{Principal, Role};
+use super::Shared;
+use crate::domain::{self, code, now_ms};
+use crate::error::{Error, Result};
+use crate::rules;
+use crate::writer::Mutation;
+
+/// Largest page a list reply may hold, in encoded bytes: well under the frame cap.
+const PAGE_BYTES: usize = 512 * 1024;
+const DEFAULT_PAGE: u16 = 100;
+const MAX_PAGE: u16 = 1000;
+
+pub async fn dispatch(
+    shared: &Shared,
+    principal: &Principal,
+    request: Request,
+) -> Result<Response> {
+    let op = request.opcode();
+    if principal.role < Role::required_for(op) {
+        return Err(Error::PermissionDenied(format!(
+            "role {} may not use {}",
+            principal.role.name(),
+            couponsd_client::wire::opcode::name(op).unwrap_or("this opcode")
+        )));
+    }
+    match request {
+        Request::Hello(_) => Err(Error::invalid(
+            "opcode",
+            "HELLO was already sent on this connection",
+        )),
+        Request::Ping => Ok(Response::Pong {
+            server_time_ms: now_ms(),
+        }),
+        Request::ServerInfo => server_info(shared),
+        Request::CreateCoupon(spec) => {
+            let spec = domain::spec::validate(spec)?;
+            let created_by = principal.name.clone();
+            shared
+                .writer
+                .submit(Mutation::CreateCoupon { spec, created_by })
+                .await
+        }
+        Request::GetCoupon(r) => get_coupon(shared, r),
+        Request::UpdateCoupon {
+            id,
+            expected_revision,
+            spec,
+        } => {
+            let spec = domain::spec::validate(spec)?;
+            shared
+                .writer
+                .submit(Mutation::UpdateCoupon {
+                    id,
+                    expected_revision,
+                    spec,
+                })
+                .await
+        }
+        Request::DeleteCoupon { id } => shared.writer.submit(Mutation::DeleteCoupon { id }).await,
+        Request::ListCoupons { after_id, limit } => list_coupons(shared, after_id, limit),
+        Request::Validate { code, order } => validate(shared, &code, order),
+        Request::Redeem(r) => {
+            let r = RedeemRequest {
+                code: code::normalize(&r.code)?,
+                order: domain::order::validate(r.order)?,
+                ..r
+            };
+            domain::order::order_id(&r.order_id)?;
+            domain::bounded(
+                "transaction_id",
+                &r.transaction_id,
+                domain::limits::IDENTIFIER,
+            )?;
+            shared.writer.submit(Mutation::Redeem(r)).await
+        }
+        Request::Reserve(r) => {
+            let r = ReserveRequest {
+                code: code::normalize(&r.code)?,
+                order: domain::order::validate(r.order)?,
+                ..r
+            };
+            domain::order::order_id(&r.order_id)?;
+            shared.writer.submit(Mutation::Reserve(r)).await
+        }
+        Request::Confirm(r) => {
+            shared
+                .writer
+                .submit(Mutation::Confirm(redemption_ref(r)?))
+                .await
+        }
+        Request::Release(r) => {
+            shared
+                .writer
+                .submit(Mutation::Release(redemption_ref(r)?))
+                .await
+        }
+        Request::Reverse { redemption, reason } => {
+            domain::bounded("reason", &reason, domain::limits::NAME)?;
+            let redemption = redemption_ref(redemption)?;
+            shared
+                .writer
+                .submit(Mutation::Reverse { redemption, reason })
+                .await
+        }
+        Request::GetRedemption(r) => get_redemption(shared, redemption_ref(r)?),
+        Request::ListRedemptions {
+            coupon_id,
+            after_id,
+            limit,
+        } => list_redemptions(shared, coupon_id, after_id, limit),
+    }
+}
+
+fn redemption_ref(r: RedemptionRef) -> Result<RedemptionRef> {
+    Ok(match r {
+        RedemptionRef::Id(id) => RedemptionRef::Id(id),
+        RedemptionRef::Order { code, order_id } => {
+            domain::order::order_id(&order_id)?;
+            RedemptionRef::Order {
+                code: code::normalize(&code)?,
+                order_id,
+            }
+        }
+    })
+}
+
+fn page_limit(limit: u16) -> usize {
+    usize::from(if limit == 0 {
+        DEFAULT_PAGE
+    } else {
+        limit.min(MAX_PAGE)
+    })
+}
+
+/// Keeps items while their encoded size fits a page; returns them and the cursor
+/// (the last id) when more may follow, else 0.
+fn fit_page<T>(
+    items: Vec<T>,
+    wanted: usize,
+    id: impl Fn(&T) -> u64,
+    write: impl Fn(&T, &mut WireWriter),
+) -> (Vec<T>, u64) {
+    let full = items.len() >= wanted;
+    let mut size = 0;
+    let mut kept = Vec::with_capacity(items.len());
+    let mut scratch = BytesMut::new();
+    for item in items {
+        scratch.clear();
+        write(&item, &mut WireWriter::new(&mut scratch));
+        size += scratch.len();
+        if size > PAGE_BYTES && !kept.is_empty() {
+            let cursor = kept.last().map_or(0, &id);
+            return (kept, cursor);
+        }
+        kept.push(item);
+    }
+    let cursor = if full { kept.last().map_or(0, &id) } else { 0 };
+    (kept, cursor)
+}
+
+fn server_info(shared: &Shared) -> Result<Response> {
+    let view = shared.store.read()?;
+    Ok(Response::ServerInfo(ServerInfo {
+        server_version: env!("CARGO_PKG_VERSION").into(),
+        role: NodeRole::Leader,
+        epoch: view.epoch()?.max(1),
+        lsn: view.last_lsn()?,
+        coupons: view.coupon_count()?,
+        redemptions: view.redemption_count()?,
+        uptime_ms: shared.started.elapsed().as_millis() as u64,
+        connections: shared.connections.load(Ordering::Relaxed),
+    }))
+}
+
+fn get_coupon(shared: &Shared, r: CouponRef) -> Result<Response> {
+    let view = shared.store.read()?;
+    let coupon = match r {
+        CouponRef::Id(id) => view.coupon(id)?,
+        CouponRef::Code(c) => view.coupon_by_code(&code::normalize(&c)?)?,
+    };
+    let mut coupon = coupon.ok_or(Error::NotFound("coupon"))?;
+    coupon.status = rules::status(&coupon, now_ms());
+    Ok(Response::Coupon(coupon))
+}
+
+fn list_coupons(shared: &Shared, after_id: u64, limit: u16) -> Result<Response> {
+    let wanted = page_limit(limit);
+    let now = now_ms();
+    let mut coupons = shared.store.read()?.coupons_after(after_id, wanted)?;
+    for c in &mut coupons {
+        c.status = rules::status(c, now);
+    }
+    let (coupons, next_after) = fit_page(coupons, wanted, |c| c.id, |c, w| c.write(w));
+    Ok(Response::CouponPage {
+        coupons,
+        next_after,
+    })
+}
+
+fn validate(shared: &Shared, raw_code: &str, order: Order) -> Result<Response> {
+    let code = code::normalize(raw_code)?;
+    let order = domain::order::validate(order)?;
+    let view = shared.store.read()?;
+    let Some(coupon) = view.coupon_by_code(&code)? else {
+        let e = Error::NotFound("coupon");
+        return Ok(Response::Validation(Validation {
+            valid: false,
+            reason: e.code().as_u16(),
+            message: e.to_string(),
+            code,
+            ..Validation::default()
+        }));
+    };
+    let customer_uses = if order.customer_id.is_empty() {
+        0
+    } else {
+        view.customer_uses(coupon.id, &order.customer_id)?
+    };
+    let outcome = rules::evaluate(&coupon, &order, rules::Usage { customer_uses }, now_ms());
+    let spec = &coupon.spec;
+    let mut v = Validation {
+        valid: outcome.is_ok(),
+        coupon_id: coupon.id,
+        code: spec.code.clone(),
+        name: spec.name.clone(),
+        discount_type: Some(spec.discount_type),
+        discount_value: spec.discount_value,
+        max_discount_amount: spec.max_discount_amount,
+        currency: order.currency.clone(),
+        remaining_uses: rules::remaining_uses(&coupon),
+        customer_usage_count: u32::try_from(customer_uses).unwrap_or(u32::MAX),
+        expires_at: spec.ends_at,
+        ..Validation::default()
+    };
+    match outcome {
+        Ok(d) => {
+            v.applicable_amount = d.applicable_amount;
+            v.discount_amount = d.discount_amount;
+            v.final_amount = d.final_amount;
+        }
+        Err(refusal) => {
+            v.reason = refusal.code().as_u16();
+            v.message = refusal.to_string();
+            v.final_amount = order.amount;
+        }
+    }
+    Ok(Response::Validation(v))
+}
+
+fn get_redemption(shared: &Shared, r: RedemptionRef) -> Result<Response> {
+    let view = shared.store.read()?;
+    let redemption = match r {
+        RedemptionRef::Id(id) => view.redemption(id)?,
+        RedemptionRef::Order { code, order_id } => match view.coupon_by_code(&code)? {
+            Some(c) => view.redemption_by_order(c.id, &order_id)?,
+            None => None,
+        },
+    };
+    let redemption = redemption.ok_or(Error::NotFound("redemption"))?;
+    let remaining_uses = view
+        .coupon(redemption.coupon_id)?
+        .and_then(|c| rules::remaining_uses(&c));
+    Ok(Response::Redemption(RedemptionReply {
+        redemption,
+        remaining_uses,
+        replayed: false,
+    }))
+}
+
+fn list_redemptions(
+    shared: &Shared,
+    coupon_id: u64,
+    after_id: u64,
+    limit: u16,
+) -> Result<Response> {
+    let wanted = page_limit(limit);
+    let view = shared.store.read()?;
+    let redemptions = view.redemptions_after(coupon_id, after_id, wanted)?;
+    let (redemptions, next_after) = fit_page(redemptions, wanted, |r| r.id, |r, w| r.write(w));
+    Ok(Response::RedemptionPage {
+        redemptions,
+        next_after,
+    })
+}

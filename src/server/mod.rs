@@ -1,0 +1,167 @@
+//! The network side: accept loop, connection limits, hold sweeper, shutdown.
+
+pub mod auth;
+pub mod config;
+mod connection;
+mod dispatch;
+
+use std::sync::atomic::AtomicU32;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use couponsd_client::wire::{ErrorBody, ErrorCode};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::ServerConfig;
+
+use crate::storage::Store;
+use crate::writer::{Mutation, Writer};
+
+/// What every connection shares.
+pub struct Shared {
+    pub store: Arc<Store>,
+    pub writer: Writer,
+    pub config: ServerConfig,
+    pub started: Instant,
+    pub connections: AtomicU32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("opening the store in {dir}: {source}")]
+    Store {
+        dir: String,
+        source: crate::storage::StorageError,
+    },
+    #[error("listening on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// Runs the server until `shutdown` is cancelled, then stops accepting, lets
+/// in-flight requests finish (up to the grace period), drains the writer so
+/// that everything acknowledged is durable, and returns.
+pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<(), ServeError> {
+    let store = Store::open(&config.data_dir).map_err(|source| ServeError::Store {
+        dir: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let store = Arc::new(store);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            addr: config.listen.to_string(),
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| ServeError::Listen {
+        addr: config.listen.to_string(),
+        source,
+    })?;
+    if config.tokens.is_empty() {
+        tracing::warn!(
+            "no tokens configured: only loopback clients may connect, with full rights (protected mode); \
+             configure --token ROLE:SECRET to accept remote clients"
+        );
+    }
+    let (writer, writer_thread) = Writer::start(store.clone(), config.writer.clone());
+    let shared = Arc::new(Shared {
+        store,
+        writer,
+        config,
+        started: Instant::now(),
+        connections: AtomicU32::new(0),
+    });
+    tracing::info!(listen = %local, data = %shared.config.data_dir.display(), "couponsd serving");
+
+    let tasks = TaskTracker::new();
+    tasks.spawn(sweep_holds(shared.clone(), shutdown.clone()));
+    accept_loop(&listener, &shared, &shutdown, &tasks).await;
+
+    tracing::info!("shutting down: finishing in-flight requests");
+    drop(listener);
+    tasks.close();
+    if tokio::time::timeout(shared.config.shutdown_grace, tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("grace period over; closing remaining connections");
+    }
+    // Dropping the last Writer handle closes the queue; the writer commits what
+    // is queued and stops.
+    drop(shared);
+    let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+    tracing::info!("stopped; all acknowledged writes are durable");
+    Ok(())
+}
+
+async fn accept_loop(
+    listener: &TcpListener,
+    shared: &Arc<Shared>,
+    shutdown: &CancellationToken,
+    tasks: &TaskTracker,
+) {
+    let slots = Arc::new(Semaphore::new(shared.config.max_connections));
+    let mut backoff = std::time::Duration::from_millis(5);
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            a = listener.accept() => a,
+        };
+        let (mut socket, peer) = match accepted {
+            Ok(a) => {
+                backoff = std::time::Duration::from_millis(5);
+                a
+            }
+            Err(e) => {
+                // Usually out of file descriptors: wait instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(std::time::Duration::from_secs(1));
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tasks.spawn(async move {
+                let mut buf = BytesMut::new();
+                let body = ErrorBody {
+                    message: "too many connections".into(),
+                    leader: String::new(),
+                };
+                body.encode_frame(0, 0, ErrorCode::Busy, &mut buf);
+                let _ =
+                    tokio::time::timeout(std::time::Duration::from_secs(1), socket.write_all(&buf))
+                        .await;
+            });
+            continue;
+        };
+        let shared = shared.clone();
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            connection::count_open(&shared, 1);
+            connection::serve(socket, peer, shared.clone(), shutdown).await;
+            connection::count_open(&shared, -1);
+            drop(slot);
+        });
+    }
+}
+
+async fn sweep_holds(shared: Arc<Shared>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(shared.config.hold_sweep_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if let Err(e) = shared.writer.submit(Mutation::ExpireHolds).await {
+            tracing::warn!(error = %e, "hold sweep failed; retrying at the next tick");
+        }
+    }
+}
