@@ -70,7 +70,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Anything but loopback needs --token.
+    /// Address to listen on. Anything but loopback needs --accept-token.
     #[arg(long, env = "COUPONSD_LISTEN", default_value = "127.0.0.1:7878")]
     pub listen: SocketAddr,
     /// Data directory (created if missing).
@@ -79,7 +79,7 @@ pub struct ServeArgs {
     /// Accepted token, ROLE:SECRET with ROLE admin, redeem or read. Repeat for
     /// several; in the environment, separate them with commas.
     #[arg(
-        long = "token",
+        long = "accept-token",
         env = "COUPONSD_TOKENS",
         value_delimiter = ',',
         hide_env_values = true

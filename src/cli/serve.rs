@@ -15,7 +15,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         match t.trim().parse::<Token>() {
             Ok(token) => tokens.push(token),
             Err(e) => {
-                eprintln!("couponsd: --token: {e}");
+                eprintln!("couponsd: --accept-token: {e}");
                 return ExitCode::from(2);
             }
         }

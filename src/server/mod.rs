@@ -67,7 +67,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
     if config.tokens.is_empty() {
         tracing::warn!(
             "no tokens configured: only loopback clients may connect, with full rights (protected mode); \
-             configure --token ROLE:SECRET to accept remote clients"
+             configure --accept-token ROLE:SECRET to accept remote clients"
         );
     }
     let (writer, writer_thread) = Writer::start(store.clone(), config.writer.clone());

@@ -94,24 +94,24 @@ impl<'t> WriteBatch<'t> {
 
     // Allocation of ids.
 
-    pub fn allocate_coupon_id(&mut self) -> u64 {
+    pub fn allocate_coupon_id(&mut self) -> Result<u64> {
         let id = self.next_coupon_id;
         self.next_coupon_id += 1;
-        self.ops.push(LogOp::PutMeta {
+        self.apply(LogOp::PutMeta {
             key: NEXT_COUPON_ID.into(),
             value: self.next_coupon_id,
-        });
-        id
+        })?;
+        Ok(id)
     }
 
-    pub fn allocate_redemption_id(&mut self) -> u64 {
+    pub fn allocate_redemption_id(&mut self) -> Result<u64> {
         let id = self.next_redemption_id;
         self.next_redemption_id += 1;
-        self.ops.push(LogOp::PutMeta {
+        self.apply(LogOp::PutMeta {
             key: NEXT_REDEMPTION_ID.into(),
             value: self.next_redemption_id,
-        });
-        id
+        })?;
+        Ok(id)
     }
 
     // Writes. Each applies one op and records it.

@@ -47,7 +47,7 @@ fn create_coupon(batch: &mut WriteBatch, spec: &CouponSpec, created_by: &str, no
     if batch.coupon_id_by_code(&spec.code)?.is_some() {
         return Ok(Err(Error::AlreadyExists(spec.code.clone())));
     }
-    let id = batch.allocate_coupon_id();
+    let id = batch.allocate_coupon_id()?;
     let coupon = Coupon {
         id,
         revision: 1,
@@ -208,7 +208,7 @@ fn start(
     };
     let held = hold_expires_at.is_some();
     let redemption = Redemption {
-        id: batch.allocate_redemption_id(),
+        id: batch.allocate_redemption_id()?,
         coupon_id,
         code: coupon.spec.code.clone(),
         customer_id: order.customer_id.clone(),

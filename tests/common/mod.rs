@@ -1,0 +1,232 @@
+//! Test harness: runs the real `couponsd` binary on a free loopback port with a
+//! temporary data directory, and connects to it with the real Rust client.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use couponsd_client::wire::{CouponSpec, Order, RedeemRequest, ReserveRequest};
+use couponsd_client::{Client, ClientOptions};
+
+pub struct Server {
+    child: Option<Child>,
+    pub addr: String,
+    dir: tempfile::TempDir,
+    extra_args: Vec<String>,
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding an ephemeral port");
+    listener.local_addr().expect("local addr").port()
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        Server::start_with(&[]).await
+    }
+
+    /// Starts a server with extra `serve` flags.
+    pub async fn start_with(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut server = Server {
+            child: None,
+            addr: String::new(),
+            dir,
+            extra_args: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        server.spawn().await;
+        server
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    async fn spawn(&mut self) {
+        let port = free_port();
+        self.addr = format!("127.0.0.1:{port}");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_couponsd"))
+            .arg("serve")
+            .arg("--listen")
+            .arg(&self.addr)
+            .arg("--data")
+            .arg(self.data_dir())
+            .args(&self.extra_args)
+            .env("COUPONSD_LOG", "info")
+            .env_remove("COUPONSD_TOKENS")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("starting couponsd");
+        self.child = Some(child);
+        self.wait_until_up().await;
+    }
+
+    /// SIGKILL: no shutdown path runs.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("kill -9");
+            child.wait().expect("reaping the killed server");
+        }
+    }
+
+    /// SIGTERM, then wait for a clean exit; returns its exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("server running");
+        let pid = child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().expect("waiting for the server") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts the binary again on the same data directory (new port).
+    pub async fn restart(&mut self) {
+        self.kill9();
+        self.spawn().await;
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        match self.child.as_mut() {
+            Some(c) => c.try_wait().expect("try_wait").is_none(),
+            None => false,
+        }
+    }
+
+    pub async fn client(&self) -> Client {
+        Client::connect(&self.addr)
+            .await
+            .expect("connecting to the test server")
+    }
+
+    pub async fn client_with(&self, options: ClientOptions) -> Client {
+        Client::connect_with(&self.addr, options)
+            .await
+            .expect("connecting to the test server")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+impl Server {
+    async fn wait_until_up(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            match Client::connect(&self.addr).await {
+                Ok(client) if client.ping().await.is_ok() => return,
+                // A server with tokens answers, which is all this waits for.
+                Err(e) if e.code().is_some() => return,
+                _ => {}
+            }
+            if !self.is_running() || Instant::now() > deadline {
+                panic!(
+                    "couponsd did not come up on {}; log:\n{}",
+                    self.addr,
+                    self.log()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+/// A percentage coupon in USD with the given limits.
+pub fn percent_coupon(
+    code: &str,
+    bps: i64,
+    usage_limit: Option<u64>,
+    per_customer: Option<u32>,
+) -> CouponSpec {
+    CouponSpec {
+        code: code.into(),
+        name: format!("{code} test coupon"),
+        discount_value: bps,
+        currency: "USD".into(),
+        usage_limit,
+        usage_limit_per_customer: per_customer,
+        ..CouponSpec::default()
+    }
+}
+
+pub fn order(customer: &str, amount: i64) -> Order {
+    Order {
+        customer_id: customer.into(),
+        amount,
+        currency: "USD".into(),
+        ..Order::default()
+    }
+}
+
+pub fn redeem_request(code: &str, order_id: &str, customer: &str, amount: i64) -> RedeemRequest {
+    RedeemRequest {
+        code: code.into(),
+        order_id: order_id.into(),
+        transaction_id: String::new(),
+        order: order(customer, amount),
+    }
+}
+
+pub fn reserve_request(
+    code: &str,
+    order_id: &str,
+    customer: &str,
+    amount: i64,
+    ttl_ms: u32,
+) -> ReserveRequest {
+    ReserveRequest {
+        code: code.into(),
+        order_id: order_id.into(),
+        ttl_ms,
+        order: order(customer, amount),
+    }
+}
+
+/// Every redemption of a coupon, through the paginated list.
+pub async fn all_redemptions(
+    client: &Client,
+    coupon_id: u64,
+) -> Vec<couponsd_client::wire::Redemption> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let (page, next) = client
+            .list_redemptions(coupon_id, after, 1000)
+            .await
+            .expect("listing redemptions");
+        out.extend(page);
+        if next == 0 {
+            return out;
+        }
+        after = next;
+    }
+}

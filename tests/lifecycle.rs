@@ -1,0 +1,559 @@
+//! The redemption lifecycle through the real client: idempotent retries,
+//! reverse exactly once, holds (reserve/confirm/release/TTL), coupon CRUD,
+//! refusal reasons, and roles.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{order, percent_coupon, redeem_request, reserve_request, Server};
+use couponsd_client::wire::{
+    AdminStatus, CouponRef, CouponSpec, ErrorCode, RedemptionRef, RedemptionStatus,
+};
+use couponsd_client::{Client, ClientError, ClientOptions};
+
+fn code_of<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
+    match result {
+        Err(e) => e
+            .code()
+            .unwrap_or_else(|| panic!("expected a server error, got {e:?}")),
+        Ok(v) => panic!("expected an error, got {v:?}"),
+    }
+}
+
+fn by_order(code: &str, order_id: &str) -> RedemptionRef {
+    RedemptionRef::Order {
+        code: code.into(),
+        order_id: order_id.into(),
+    }
+}
+
+async fn usage(client: &Client, id: u64) -> (u64, u64) {
+    let c = client.get_coupon(CouponRef::Id(id)).await.unwrap();
+    (c.current_usage, c.reserved_uses)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_retries_of_one_order_give_one_redemption() {
+    let server = Server::start().await;
+    let admin = server.client().await;
+    let coupon = admin
+        .create_coupon(percent_coupon("RETRY", 2000, Some(10), None))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let client = server.client().await;
+        for _ in 0..8 {
+            let client = client.clone();
+            tasks.push(tokio::spawn(async move {
+                client
+                    .redeem(redeem_request("retry", "order-1", "alice", 15_000))
+                    .await
+                    .unwrap()
+            }));
+        }
+    }
+    let mut replies = Vec::new();
+    for t in tasks {
+        replies.push(t.await.unwrap());
+    }
+    let id = replies[0].redemption.id;
+    assert!(
+        replies.iter().all(|r| r.redemption.id == id),
+        "every retry sees the same redemption"
+    );
+    assert_eq!(
+        replies.iter().filter(|r| !r.replayed).count(),
+        1,
+        "exactly one did the work"
+    );
+    assert_eq!(usage(&admin, coupon.id).await, (1, 0));
+    assert_eq!(replies[0].redemption.discount_amount, 3000);
+    assert_eq!(replies[0].redemption.final_amount, 12_000);
+
+    // A retry that describes a different order is a conflict, and changes nothing.
+    let changed = admin
+        .redeem(redeem_request("RETRY", "order-1", "alice", 9_999))
+        .await;
+    assert_eq!(code_of(changed), ErrorCode::Conflict);
+    let other_customer = admin
+        .redeem(redeem_request("RETRY", "order-1", "mallory", 15_000))
+        .await;
+    assert_eq!(code_of(other_customer), ErrorCode::Conflict);
+    assert_eq!(usage(&admin, coupon.id).await, (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reverse_gives_the_use_back_exactly_once() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let coupon = client
+        .create_coupon(percent_coupon("ONCE", 1000, Some(1), Some(1)))
+        .await
+        .unwrap();
+    let r = client
+        .redeem(redeem_request("ONCE", "o1", "bob", 5000))
+        .await
+        .unwrap();
+    assert_eq!(r.remaining_uses, Some(0));
+    assert_eq!(
+        code_of(
+            client
+                .redeem(redeem_request("ONCE", "o2", "carol", 5000))
+                .await
+        ),
+        ErrorCode::Exhausted
+    );
+
+    // Racing reverses: exactly one succeeds.
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            client.reverse(by_order("once", "o1"), "refund").await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(reply) => {
+                assert_eq!(reply.redemption.status, RedemptionStatus::Reversed);
+                assert_eq!(reply.redemption.reverse_reason, "refund");
+                ok += 1;
+            }
+            Err(e) => assert_eq!(e.code(), Some(ErrorCode::AlreadyReversed)),
+        }
+    }
+    assert_eq!(ok, 1);
+    assert_eq!(usage(&client, coupon.id).await, (0, 0));
+    assert_eq!(
+        code_of(
+            client
+                .reverse(RedemptionRef::Id(r.redemption.id), "again")
+                .await
+        ),
+        ErrorCode::AlreadyReversed
+    );
+    assert_eq!(
+        usage(&client, coupon.id).await,
+        (0, 0),
+        "a second reverse changes nothing"
+    );
+
+    // The use and the customer's count are back: bob can use it again.
+    let again = client
+        .redeem(redeem_request("ONCE", "o3", "bob", 5000))
+        .await
+        .unwrap();
+    assert_eq!(again.redemption.status, RedemptionStatus::Processed);
+    // Replaying the reversed order does not redeem it again.
+    let replay = client
+        .redeem(redeem_request("ONCE", "o1", "bob", 5000))
+        .await
+        .unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.redemption.status, RedemptionStatus::Reversed);
+    assert_eq!(usage(&client, coupon.id).await, (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holds_count_against_the_limit_and_release_gives_them_back() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let coupon = client
+        .create_coupon(percent_coupon("HOLD2", 1000, Some(2), None))
+        .await
+        .unwrap();
+    let h1 = client
+        .reserve(reserve_request("HOLD2", "o1", "a", 1000, 60_000))
+        .await
+        .unwrap();
+    assert_eq!(h1.redemption.status, RedemptionStatus::Pending);
+    assert!(h1.redemption.hold_expires_at.is_some());
+    let again = client
+        .reserve(reserve_request("HOLD2", "o1", "a", 1000, 60_000))
+        .await
+        .unwrap();
+    assert!(
+        again.replayed && again.redemption.id == h1.redemption.id,
+        "reserve is idempotent"
+    );
+    client
+        .reserve(reserve_request("HOLD2", "o2", "b", 1000, 60_000))
+        .await
+        .unwrap();
+    assert_eq!(usage(&client, coupon.id).await, (0, 2));
+    assert_eq!(
+        code_of(
+            client
+                .redeem(redeem_request("HOLD2", "o3", "c", 1000))
+                .await
+        ),
+        ErrorCode::Exhausted
+    );
+    assert_eq!(
+        code_of(
+            client
+                .reserve(reserve_request("HOLD2", "o3", "c", 1000, 0))
+                .await
+        ),
+        ErrorCode::Exhausted
+    );
+    let v = client.validate("HOLD2", order("c", 1000)).await.unwrap();
+    assert!(!v.valid);
+    assert_eq!(v.reason, ErrorCode::Exhausted.as_u16());
+
+    // Payment declined: the hold is given back, once.
+    let released = client.release(by_order("HOLD2", "o1")).await.unwrap();
+    assert_eq!(released.redemption.status, RedemptionStatus::Released);
+    assert!(
+        client
+            .release(by_order("HOLD2", "o1"))
+            .await
+            .unwrap()
+            .replayed
+    );
+    assert_eq!(usage(&client, coupon.id).await, (0, 1));
+    assert_eq!(
+        code_of(client.confirm(by_order("HOLD2", "o1")).await),
+        ErrorCode::InvalidState
+    );
+
+    // Payment captured: the hold becomes a use.
+    let confirmed = client.confirm(by_order("HOLD2", "o2")).await.unwrap();
+    assert_eq!(confirmed.redemption.status, RedemptionStatus::Processed);
+    assert!(
+        client
+            .confirm(by_order("HOLD2", "o2"))
+            .await
+            .unwrap()
+            .replayed
+    );
+    assert_eq!(
+        code_of(client.release(by_order("HOLD2", "o2")).await),
+        ErrorCode::InvalidState
+    );
+    assert_eq!(usage(&client, coupon.id).await, (1, 0));
+
+    // The released use is available again; redeem = reserve + confirm.
+    client
+        .redeem(redeem_request("HOLD2", "o3", "c", 1000))
+        .await
+        .unwrap();
+    assert_eq!(usage(&client, coupon.id).await, (2, 0));
+    // A retry after decline (same order, new payment attempt) may hold again once there is room.
+    client
+        .reverse(by_order("HOLD2", "o3"), "cancelled")
+        .await
+        .unwrap();
+    let rehold = client
+        .reserve(reserve_request("HOLD2", "o1", "a", 1000, 60_000))
+        .await
+        .unwrap();
+    assert_eq!(rehold.redemption.status, RedemptionStatus::Pending);
+    assert_ne!(rehold.redemption.id, h1.redemption.id);
+    // redeem on an open hold confirms it rather than taking a second use.
+    let captured = client
+        .redeem(redeem_request("HOLD2", "o1", "a", 1000))
+        .await
+        .unwrap();
+    assert_eq!(captured.redemption.id, rehold.redemption.id);
+    assert_eq!(usage(&client, coupon.id).await, (2, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_holds_are_given_back_and_cannot_be_confirmed() {
+    let server = Server::start_with(&["--hold-sweep-ms", "50"]).await;
+    let client = server.client().await;
+    let coupon = client
+        .create_coupon(percent_coupon("TTL", 1000, Some(1), Some(1)))
+        .await
+        .unwrap();
+    client
+        .reserve(reserve_request("TTL", "o1", "a", 1000, 300))
+        .await
+        .unwrap();
+    assert_eq!(
+        code_of(client.redeem(redeem_request("TTL", "o2", "b", 1000)).await),
+        ErrorCode::Exhausted
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        usage(&client, coupon.id).await,
+        (0, 0),
+        "the sweeper gave the hold back"
+    );
+    let expired = client.get_redemption(by_order("TTL", "o1")).await.unwrap();
+    assert_eq!(expired.redemption.status, RedemptionStatus::Expired);
+    assert_eq!(
+        code_of(client.confirm(by_order("TTL", "o1")).await),
+        ErrorCode::HoldExpired
+    );
+    // The customer's count came back too.
+    client
+        .redeem(redeem_request("TTL", "o3", "a", 1000))
+        .await
+        .unwrap();
+    assert_eq!(usage(&client, coupon.id).await, (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holds_expire_across_a_crash() {
+    let mut server = Server::start_with(&["--hold-sweep-ms", "50"]).await;
+    let client = server.client().await;
+    let coupon = client
+        .create_coupon(percent_coupon("CRASHTTL", 1000, Some(1), None))
+        .await
+        .unwrap();
+    client
+        .reserve(reserve_request("CRASHTTL", "o1", "a", 1000, 1_000))
+        .await
+        .unwrap();
+    drop(client);
+    server.kill9();
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    server.restart().await;
+    let client = server.client().await;
+    // The hold survived the crash as a hold...
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while usage(&client, coupon.id).await != (0, 0) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the restarted server never expired the hold"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // ...and was given back by the restarted server, durably.
+    assert_eq!(
+        code_of(client.confirm(by_order("CRASHTTL", "o1")).await),
+        ErrorCode::HoldExpired
+    );
+    client
+        .redeem(redeem_request("CRASHTTL", "o2", "b", 1000))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coupon_crud_and_refusal_reasons() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let spec = CouponSpec {
+        max_discount_amount: Some(5000),
+        min_order_amount: Some(10_000),
+        ..percent_coupon("Summer20", 2000, Some(100), Some(1))
+    };
+    let created = client.create_coupon(spec.clone()).await.unwrap();
+    assert_eq!(created.spec.code, "SUMMER20");
+    assert_eq!(
+        code_of(
+            client
+                .create_coupon(CouponSpec {
+                    code: "summer20".into(),
+                    ..spec.clone()
+                })
+                .await
+        ),
+        ErrorCode::AlreadyExists
+    );
+    let fetched = client
+        .get_coupon(CouponRef::Code(" summer20 ".into()))
+        .await
+        .unwrap();
+    assert_eq!(fetched.id, created.id);
+
+    // The seed's example.
+    let v = client
+        .validate("summer20", order("customer-123", 15_000))
+        .await
+        .unwrap();
+    assert!(v.valid, "{v:?}");
+    assert_eq!(
+        (v.applicable_amount, v.discount_amount, v.final_amount),
+        (15_000, 3000, 12_000)
+    );
+    assert_eq!(v.remaining_uses, Some(100));
+    // Validate reads only.
+    assert_eq!(usage(&client, created.id).await, (0, 0));
+
+    let reason = |v: couponsd_client::wire::Validation| ErrorCode::from_u16(v.reason).unwrap();
+    assert_eq!(
+        reason(
+            client
+                .validate("SUMMER20", order("c", 9_999))
+                .await
+                .unwrap()
+        ),
+        ErrorCode::MinOrderNotMet
+    );
+    let eur = couponsd_client::wire::Order {
+        currency: "EUR".into(),
+        ..order("c", 15_000)
+    };
+    assert_eq!(
+        reason(client.validate("SUMMER20", eur).await.unwrap()),
+        ErrorCode::CurrencyMismatch
+    );
+    assert_eq!(
+        reason(client.validate("NOPE", order("c", 15_000)).await.unwrap()),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code_of(
+            client
+                .redeem(redeem_request("SUMMER20", "g1", "", 15_000))
+                .await
+        ),
+        ErrorCode::InvalidArgument
+    );
+
+    // Update with optimistic concurrency.
+    let future = CouponSpec {
+        starts_at: Some(i64::MAX - 1),
+        ..fetched.spec.clone()
+    };
+    let updated = client
+        .update_coupon(created.id, fetched.revision, future)
+        .await
+        .unwrap();
+    assert_eq!(updated.revision, fetched.revision + 1);
+    assert_eq!(
+        code_of(
+            client
+                .update_coupon(created.id, fetched.revision, fetched.spec.clone())
+                .await
+        ),
+        ErrorCode::Conflict
+    );
+    assert_eq!(
+        reason(
+            client
+                .validate("SUMMER20", order("c", 15_000))
+                .await
+                .unwrap()
+        ),
+        ErrorCode::NotStarted
+    );
+    let past = CouponSpec {
+        starts_at: Some(1),
+        ends_at: Some(2),
+        ..fetched.spec.clone()
+    };
+    let updated = client.update_coupon(created.id, 0, past).await.unwrap();
+    assert_eq!(updated.status, couponsd_client::wire::CouponStatus::Expired);
+    assert_eq!(
+        code_of(
+            client
+                .redeem(redeem_request("SUMMER20", "x", "c", 15_000))
+                .await
+        ),
+        ErrorCode::Expired
+    );
+    let suspended = CouponSpec {
+        status: AdminStatus::Suspended,
+        ..fetched.spec.clone()
+    };
+    client
+        .update_coupon(created.id, 0, suspended)
+        .await
+        .unwrap();
+    assert_eq!(
+        code_of(
+            client
+                .redeem(redeem_request("SUMMER20", "x", "c", 15_000))
+                .await
+        ),
+        ErrorCode::Inactive
+    );
+
+    // Pagination walks every coupon once.
+    for i in 0..25 {
+        client
+            .create_coupon(percent_coupon(&format!("PAGE{i}"), 100, None, None))
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let (page, next) = client.list_coupons(after, 7).await.unwrap();
+        assert!(page.len() <= 7);
+        seen.extend(page.into_iter().map(|c| c.id));
+        if next == 0 {
+            break;
+        }
+        after = next;
+    }
+    assert_eq!(seen.len(), 26);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+
+    client.delete_coupon(created.id).await.unwrap();
+    assert_eq!(
+        code_of(client.get_coupon(CouponRef::Id(created.id)).await),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code_of(client.delete_coupon(created.id).await),
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_and_roles() {
+    let server = Server::start_with(&[
+        "--accept-token",
+        "admin:admin-secret",
+        "--accept-token",
+        "redeem:redeem-secret",
+        "--accept-token",
+        "read:read-secret",
+    ])
+    .await;
+    let as_role = |token: &str| ClientOptions {
+        token: token.into(),
+        ..ClientOptions::default()
+    };
+    let err = Client::connect(&server.addr)
+        .await
+        .err()
+        .expect("no token, no entry");
+    assert_eq!(err.code(), Some(ErrorCode::Unauthenticated));
+    let err = Client::connect_with(&server.addr, as_role("wrong-secret"))
+        .await
+        .err()
+        .expect("bad token");
+    assert_eq!(err.code(), Some(ErrorCode::Unauthenticated));
+
+    let admin = server.client_with(as_role("admin-secret")).await;
+    let redeemer = server.client_with(as_role("redeem-secret")).await;
+    let reader = server.client_with(as_role("read-secret")).await;
+    assert_eq!(
+        code_of(
+            redeemer
+                .create_coupon(percent_coupon("ROLE", 100, None, None))
+                .await
+        ),
+        ErrorCode::PermissionDenied
+    );
+    admin
+        .create_coupon(percent_coupon("ROLE", 100, None, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        code_of(reader.redeem(redeem_request("ROLE", "o1", "a", 100)).await),
+        ErrorCode::PermissionDenied
+    );
+    assert!(
+        reader
+            .validate("ROLE", order("a", 100))
+            .await
+            .unwrap()
+            .valid
+    );
+    redeemer
+        .redeem(redeem_request("ROLE", "o1", "a", 100))
+        .await
+        .unwrap();
+    assert_eq!(reader.server_info().await.unwrap().redemptions, 1);
+}
