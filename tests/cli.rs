@@ -1,0 +1,225 @@
+//! The command line as scripts use it: the flags the issue names, --json
+//! output with the seed's field names, exit codes.
+
+mod common;
+
+use std::process::Command;
+
+use common::Server;
+use serde_json::Value;
+
+fn couponsd(addr: &str, args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_couponsd"))
+        .args(["--addr", addr])
+        .args(args)
+        .output()
+        .expect("running couponsd");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        json,
+        stdout + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_validate_redeem_reverse_from_the_command_line() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let (status, coupon, out) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "create",
+            "--code",
+            "summer20",
+            "--percent",
+            "20",
+            "--currency",
+            "USD",
+            "--usage-limit",
+            "2",
+            "--per-customer-limit",
+            "1",
+            "--max-discount",
+            "50.00",
+            "--min-order",
+            "100.00",
+            "--starts-at",
+            "2020-01-01T00:00:00Z",
+            "--ends-at",
+            "2099-12-31T23:59:59Z",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(coupon["code"], "SUMMER20");
+    assert_eq!(coupon["usage_limit"], 2);
+    assert_eq!(coupon["usage_limit_per_customer"], 1);
+    assert_eq!(coupon["current_usage"], 0);
+    assert_eq!(coupon["max_discount_amount"], "50.00");
+    assert_eq!(coupon["status"], "ACTIVE");
+
+    let order = [
+        "--code",
+        "SUMMER20",
+        "--customer",
+        "customer-123",
+        "--order",
+        "order-456",
+        "--amount",
+        "150.00",
+        "--currency",
+        "USD",
+        "--json",
+    ];
+    let (status, v, out) = couponsd(addr, &[&["validate"][..], &order[..]].concat());
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["discount_amount"], "30.00");
+    assert_eq!(v["final_amount"], "120.00");
+    assert_eq!(v["discount_calculation"]["discount_amount"], "30.00");
+    assert_eq!(v["usage_info"]["remaining_uses"], 2);
+
+    let (status, r, out) = couponsd(addr, &[&["redeem"][..], &order[..]].concat());
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(r["status"], "PROCESSED");
+    assert_eq!(r["discount_amount"], "30.00");
+    assert_eq!(r["final_amount"], "120.00");
+    assert_eq!(r["remaining_uses"], 1);
+
+    // Same customer again: refused, exit 1, typed error in JSON.
+    let again = [
+        "redeem",
+        "--code",
+        "SUMMER20",
+        "--customer",
+        "customer-123",
+        "--order",
+        "order-789",
+        "--amount",
+        "150.00",
+        "--currency",
+        "USD",
+        "--json",
+    ];
+    let (status, e, _) = couponsd(addr, &again);
+    assert_eq!(status, 1);
+    assert_eq!(e["error"], "CUSTOMER_LIMIT");
+
+    let (status, got, _) = couponsd(addr, &["coupon", "get", "--code", "summer20", "--json"]);
+    assert_eq!(status, 0);
+    assert_eq!(got["current_usage"], 1);
+
+    let (status, rev, _) = couponsd(
+        addr,
+        &[
+            "reverse",
+            "--code",
+            "SUMMER20",
+            "--order",
+            "order-456",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0);
+    assert_eq!(rev["status"], "REVERSED");
+    let (status, e, _) = couponsd(
+        addr,
+        &[
+            "reverse",
+            "--code",
+            "SUMMER20",
+            "--order",
+            "order-456",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 1);
+    assert_eq!(e["error"], "ALREADY_REVERSED");
+
+    let (status, updated, _) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "update",
+            "--code",
+            "SUMMER20",
+            "--usage-limit",
+            "10",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0);
+    assert_eq!(updated["usage_limit"], 10);
+    assert_eq!(updated["revision"], 2);
+
+    let (status, list, _) = couponsd(addr, &["coupon", "list", "--json"]);
+    assert_eq!(status, 0);
+    assert_eq!(list["coupons"].as_array().map(Vec::len), Some(1));
+
+    // Amounts are exact: more decimals than the currency has is an error, not rounding.
+    let (status, _, out) = couponsd(
+        addr,
+        &[
+            "validate",
+            "--code",
+            "SUMMER20",
+            "--amount",
+            "150.001",
+            "--currency",
+            "USD",
+        ],
+    );
+    assert_eq!(status, 2, "{out}");
+    assert!(out.contains("more decimals"), "{out}");
+
+    let (status, _, _) = couponsd(addr, &["coupon", "delete", "--code", "summer20"]);
+    assert_eq!(status, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_prints_one_json_object() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let (status, _, out) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "create",
+            "--code",
+            "HOT",
+            "--percent",
+            "10",
+            "--usage-limit",
+            "100000",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    let (status, report, out) = couponsd(
+        addr,
+        &[
+            "bench",
+            "--op",
+            "redeem",
+            "--code",
+            "HOT",
+            "--connections",
+            "4",
+            "--duration",
+            "1",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    let ok = report["ok"].as_u64().expect("ok");
+    assert!(ok > 0, "{report}");
+    assert_eq!(report["errors"], 0);
+    assert!(report["rejected"].is_u64());
+    assert!(report["ops_per_sec"].as_u64().unwrap() > 0);
+    assert!(report["p99_us"].as_u64().unwrap() >= report["p50_us"].as_u64().unwrap());
+    // Every ok redeem used a fresh order: the coupon counted each one.
+    let (_, coupon, _) = couponsd(addr, &["coupon", "get", "--code", "HOT", "--json"]);
+    assert_eq!(coupon["current_usage"].as_u64(), Some(ok));
+}
