@@ -1,0 +1,493 @@
+//! protocol.md's hex examples are real frames: every `<!-- example: NAME -->`
+//! block must be exactly what the wire codec encodes for NAME's value below, and
+//! must decode back to that value. The doc and this table must name the same
+//! examples, so neither can drift from the other or from the codec.
+//!
+//! After a deliberate protocol change, the failing check prints the hex the
+//! code now produces, ready to paste into protocol.md.
+
+use std::collections::BTreeMap;
+
+use bytes::BytesMut;
+use couponsd_client::wire::{
+    frame, opcode, AdminStatus, CouponSpec, CouponStatus, CouponType, CriteriaOperator,
+    CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Frame, FrameError, Hello,
+    HelloReply, NodeRole, Order, RedeemRequest, Redemption, RedemptionRef, RedemptionReply,
+    RedemptionStatus, Request, Response, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+};
+
+/// A fixed instant for every timestamp in the examples: 2025-06-15T15:06:40Z.
+const T: i64 = 1_750_000_000_000;
+
+/// One documented frame.
+#[derive(Debug)]
+enum Example {
+    /// A client's request.
+    Request { id: u32, request: Request },
+    /// A server's OK reply to a request with opcode `op`.
+    Reply {
+        id: u32,
+        op: u16,
+        response: Response,
+    },
+    /// A server's error reply.
+    Error {
+        id: u32,
+        op: u16,
+        code: ErrorCode,
+        body: ErrorBody,
+    },
+}
+
+/// Builds the value an example shows.
+type Make = fn() -> Example;
+
+/// Every example protocol.md has, by name.
+const EXAMPLES: &[(&str, Make)] = &[
+    ("hello_request", hello_request),
+    ("hello_reply", hello_reply),
+    ("ping_request", ping_request),
+    ("ping_reply", ping_reply),
+    ("coupon_create_request", coupon_create_request),
+    ("coupon_create_reply", coupon_create_reply),
+    ("validate_request", validate_request),
+    ("validation_reply", validation_reply),
+    ("redeem_request", redeem_request),
+    ("redeem_reply", redeem_reply),
+    ("confirm_request", confirm_request),
+    ("error_reply_exhausted", error_reply_exhausted),
+    ("frame_too_large", frame_too_large),
+];
+
+fn hello_request() -> Example {
+    Example::Request {
+        id: 1,
+        request: Request::Hello(Hello {
+            magic: MAGIC,
+            version: PROTOCOL_VERSION,
+            token: String::new(),
+            client_name: "doc".into(),
+        }),
+    }
+}
+
+fn hello_reply() -> Example {
+    Example::Reply {
+        id: 1,
+        op: opcode::HELLO,
+        response: Response::Hello(HelloReply {
+            version: PROTOCOL_VERSION,
+            server_version: "0.1.0".into(),
+            role: NodeRole::Leader,
+            max_frame_length: MAX_FRAME_LENGTH,
+            max_in_flight: 256,
+        }),
+    }
+}
+
+fn ping_request() -> Example {
+    Example::Request {
+        id: 2,
+        request: Request::Ping,
+    }
+}
+
+fn ping_reply() -> Example {
+    Example::Reply {
+        id: 2,
+        op: opcode::PING,
+        response: Response::Pong { server_time_ms: T },
+    }
+}
+
+fn summer20() -> CouponSpec {
+    CouponSpec {
+        code: "SUMMER20".into(),
+        discount_type: DiscountType::Percentage,
+        discount_value: 2000,
+        currency: "USD".into(),
+        max_discount_amount: Some(5000),
+        usage_limit: Some(1000),
+        usage_limit_per_customer: Some(1),
+        ..CouponSpec::default()
+    }
+}
+
+fn coupon_create_request() -> Example {
+    Example::Request {
+        id: 3,
+        request: Request::CreateCoupon(summer20()),
+    }
+}
+
+fn coupon_create_reply() -> Example {
+    Example::Reply {
+        id: 3,
+        op: opcode::COUPON_CREATE,
+        response: Response::Coupon(couponsd_client::wire::Coupon {
+            id: 1,
+            revision: 1,
+            spec: summer20(),
+            status: CouponStatus::Active,
+            current_usage: 0,
+            reserved_uses: 0,
+            created_at: T,
+            updated_at: T,
+            created_by: "loopback".into(),
+        }),
+    }
+}
+
+fn seed_order() -> Order {
+    Order {
+        customer_id: "customer-123".into(),
+        amount: 15000,
+        currency: "USD".into(),
+        ..Order::default()
+    }
+}
+
+fn validate_request() -> Example {
+    Example::Request {
+        id: 4,
+        request: Request::Validate {
+            code: "SUMMER20".into(),
+            order: seed_order(),
+        },
+    }
+}
+
+fn validation_reply() -> Example {
+    Example::Reply {
+        id: 4,
+        op: opcode::VALIDATE,
+        response: Response::Validation(Validation {
+            valid: true,
+            reason: 0,
+            message: String::new(),
+            coupon_id: 1,
+            code: "SUMMER20".into(),
+            name: String::new(),
+            discount_type: Some(DiscountType::Percentage),
+            discount_value: 2000,
+            max_discount_amount: Some(5000),
+            applicable_amount: 15000,
+            discount_amount: 3000,
+            final_amount: 12000,
+            currency: "USD".into(),
+            remaining_uses: Some(1000),
+            customer_usage_count: 0,
+            expires_at: None,
+        }),
+    }
+}
+
+fn redeem_request() -> Example {
+    Example::Request {
+        id: 5,
+        request: Request::Redeem(RedeemRequest {
+            code: "SUMMER20".into(),
+            order_id: "order-456".into(),
+            transaction_id: String::new(),
+            order: seed_order(),
+        }),
+    }
+}
+
+fn redeem_reply() -> Example {
+    Example::Reply {
+        id: 5,
+        op: opcode::REDEEM,
+        response: Response::Redemption(RedemptionReply {
+            redemption: Redemption {
+                id: 1,
+                coupon_id: 1,
+                code: "SUMMER20".into(),
+                customer_id: "customer-123".into(),
+                order_id: "order-456".into(),
+                transaction_id: String::new(),
+                status: RedemptionStatus::Processed,
+                original_amount: 15000,
+                discount_amount: 3000,
+                final_amount: 12000,
+                currency: "USD".into(),
+                channel: String::new(),
+                created_at: T,
+                updated_at: T,
+                hold_expires_at: None,
+                reverse_reason: String::new(),
+            },
+            remaining_uses: Some(999),
+            replayed: false,
+        }),
+    }
+}
+
+fn confirm_request() -> Example {
+    Example::Request {
+        id: 6,
+        request: Request::Confirm(RedemptionRef::Order {
+            code: "SUMMER20".into(),
+            order_id: "order-789".into(),
+        }),
+    }
+}
+
+fn error_reply_exhausted() -> Example {
+    Example::Error {
+        id: 7,
+        op: opcode::REDEEM,
+        code: ErrorCode::Exhausted,
+        body: ErrorBody {
+            message: "the coupon's usage limit is reached".into(),
+            leader: String::new(),
+        },
+    }
+}
+
+/// The server's answer to a length prefix of 0x00200000 (2 MiB): request id 0
+/// and opcode 0, because the frame was never read; then it closes.
+fn frame_too_large() -> Example {
+    let error = FrameError::TooLarge {
+        length: 2 << 20,
+        max: MAX_FRAME_LENGTH,
+    };
+    Example::Error {
+        id: 0,
+        op: 0,
+        code: ErrorCode::FrameTooLarge,
+        body: ErrorBody {
+            message: error.to_string(),
+            leader: String::new(),
+        },
+    }
+}
+
+impl Example {
+    fn encode(&self) -> Vec<u8> {
+        let mut buf = BytesMut::new();
+        match self {
+            Example::Request { id, request } => request.encode_frame(*id, &mut buf),
+            Example::Reply { id, op, response } => response.encode_frame(*id, *op, &mut buf),
+            Example::Error { id, op, code, body } => body.encode_frame(*id, *op, *code, &mut buf),
+        }
+        buf.to_vec()
+    }
+
+    /// Decodes `frame` the way this example's receiver would and checks that it
+    /// gives back this example.
+    fn assert_decodes_from(&self, name: &str, frame: &Frame) {
+        match self {
+            Example::Request { id, request } => {
+                assert_eq!(
+                    (frame.request_id, frame.opcode, frame.status),
+                    (*id, request.opcode(), 0),
+                    "{name}: header"
+                );
+                let decoded = Request::decode(frame.opcode, &frame.body)
+                    .unwrap_or_else(|e| panic!("{name}: decoding the request: {e}"));
+                assert_eq!(&decoded, request, "{name}: decoded request");
+            }
+            Example::Reply { id, op, response } => {
+                assert_eq!(
+                    (frame.request_id, frame.opcode, frame.status),
+                    (*id, *op, ErrorCode::Ok.as_u16()),
+                    "{name}: header"
+                );
+                let decoded = Response::decode(frame.opcode, &frame.body)
+                    .unwrap_or_else(|e| panic!("{name}: decoding the reply: {e}"));
+                assert_eq!(&decoded, response, "{name}: decoded reply");
+            }
+            Example::Error { id, op, code, body } => {
+                assert_eq!(
+                    (frame.request_id, frame.opcode, frame.status),
+                    (*id, *op, code.as_u16()),
+                    "{name}: header"
+                );
+                assert_eq!(&ErrorBody::read(&frame.body), body, "{name}: error body");
+            }
+        }
+    }
+}
+
+/// Checks one documented frame against its constructed value, both ways.
+fn check(name: &str, example: &Example, documented: &[u8]) {
+    let encoded = example.encode();
+    assert!(
+        encoded == documented,
+        "{name}: protocol.md's bytes differ from the encoder's; the encoder gives:\n{}",
+        hex_block(&encoded)
+    );
+
+    // What the doc promises about every header, checked independently of the codec.
+    let length = u32::from_be_bytes(documented[0..4].try_into().unwrap());
+    assert_eq!(
+        length as usize,
+        documented.len() - 4,
+        "{name}: length field"
+    );
+    let crc = u32::from_be_bytes(documented[4..8].try_into().unwrap());
+    assert_eq!(
+        crc,
+        crc32fast::hash(&documented[8..]),
+        "{name}: CRC-32 of bytes 8.."
+    );
+
+    let total = frame::check(documented, MAX_FRAME_LENGTH)
+        .unwrap_or_else(|e| panic!("{name}: frame::check: {e}"))
+        .unwrap_or_else(|| panic!("{name}: frame::check wants more bytes"));
+    assert_eq!(total, documented.len(), "{name}: frame size");
+    let mut buf = BytesMut::from(documented);
+    let frame = frame::parse(&mut buf, total).unwrap_or_else(|e| panic!("{name}: parse: {e}"));
+    assert!(buf.is_empty(), "{name}: bytes left after the frame");
+    example.assert_decodes_from(name, &frame);
+}
+
+/// Hex as protocol.md writes it: two digits a byte, 16 bytes a line.
+fn hex_block(bytes: &[u8]) -> String {
+    bytes
+        .chunks(16)
+        .map(|line| {
+            line.iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn protocol_md() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/protocol.md");
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+}
+
+/// Every `<!-- example: NAME -->` immediately followed by a ```hex block, by
+/// name. A hex block without a name, a name without a hex block, a duplicate
+/// name or a token that is not one hex byte is an error.
+fn documented_examples(doc: &str) -> BTreeMap<String, Vec<u8>> {
+    let mut examples = BTreeMap::new();
+    let mut lines = doc.lines().enumerate().peekable();
+    let mut previous = "";
+    while let Some((n, line)) = lines.next() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix("<!-- example:") {
+            let name = rest
+                .strip_suffix("-->")
+                .unwrap_or_else(|| panic!("protocol.md:{}: unclosed example comment", n + 1))
+                .trim()
+                .to_string();
+            let fence = lines.peek().map(|(_, l)| l.trim());
+            assert_eq!(
+                fence,
+                Some("```hex"),
+                "protocol.md:{}: example {name} is not followed by a ```hex block",
+                n + 1
+            );
+            lines.next();
+            let mut bytes = Vec::new();
+            loop {
+                let (m, l) = lines
+                    .next()
+                    .unwrap_or_else(|| panic!("protocol.md: example {name}: unclosed block"));
+                if l.trim() == "```" {
+                    break;
+                }
+                for token in l.split_whitespace() {
+                    assert!(
+                        token.len() == 2,
+                        "protocol.md:{}: {token:?} is not one hex byte",
+                        m + 1
+                    );
+                    let byte = u8::from_str_radix(token, 16).unwrap_or_else(|_| {
+                        panic!("protocol.md:{}: {token:?} is not one hex byte", m + 1)
+                    });
+                    bytes.push(byte);
+                }
+            }
+            assert!(
+                examples.insert(name.clone(), bytes).is_none(),
+                "protocol.md: example {name} appears twice"
+            );
+            previous = "```";
+            continue;
+        }
+        if trimmed == "```hex" {
+            panic!(
+                "protocol.md:{}: a ```hex block without an example comment (after {previous:?})",
+                n + 1
+            );
+        }
+        previous = trimmed;
+    }
+    examples
+}
+
+#[test]
+fn every_documented_example_is_a_real_frame() {
+    let doc = protocol_md();
+    let documented = documented_examples(&doc);
+    let known: BTreeMap<&str, Make> = EXAMPLES.iter().copied().collect();
+    assert_eq!(known.len(), EXAMPLES.len(), "a name twice in EXAMPLES");
+
+    let unknown: Vec<&String> = documented
+        .keys()
+        .filter(|n| !known.contains_key(n.as_str()))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "protocol.md has examples this test does not know: {unknown:?}"
+    );
+    let missing: Vec<&&str> = known
+        .keys()
+        .filter(|n| !documented.contains_key(**n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "protocol.md lacks examples: {missing:?}"
+    );
+
+    for (name, make) in EXAMPLES {
+        check(name, &make(), &documented[*name]);
+    }
+}
+
+/// The tables name every opcode, error code and enum value with its number.
+#[test]
+fn tables_list_every_number() {
+    let doc = protocol_md();
+    let row = |number: String, name: &str| {
+        let needle = format!("| {number} | {name} |");
+        assert!(doc.contains(&needle), "protocol.md has no row `{needle}`");
+    };
+    for &op in opcode::ALL {
+        row(format!("0x{op:04x}"), opcode::name(op).unwrap());
+    }
+    for &code in ErrorCode::ALL {
+        row(code.as_u16().to_string(), code.name());
+    }
+    macro_rules! enum_rows {
+        ($($enum:ident),+) => {$(
+            for v in $enum::ALL {
+                row(v.as_u8().to_string(), v.name());
+            }
+        )+};
+    }
+    enum_rows!(
+        CouponType,
+        DiscountType,
+        AdminStatus,
+        CouponStatus,
+        DistributionMethod,
+        CriteriaType,
+        CriteriaOperator,
+        RedemptionStatus,
+        NodeRole
+    );
+}
+
+/// The CRC-32 check value protocol.md gives implementers.
+#[test]
+fn crc_check_value() {
+    assert_eq!(crc32fast::hash(b"123456789"), 0xcbf4_3926);
+}
