@@ -2,17 +2,19 @@
 //! binary TCP protocol.
 //!
 //! # Layout
-//! Data flows one way: `server` -> `domain`/`rules` -> `writer` -> `storage`.
+//! Data flows one way: `server` -> `domain`/`rules` -> `writer` -> `state` + `storage`.
 //!
 //! - `couponsd_client::wire` (in `clients/rust`): the protocol's bytes. Shared
 //!   with the Rust client; knows no business rules.
 //! - [`domain`]: what valid input looks like (codes, coupon specs, orders).
 //! - [`rules`]: pure functions: does a coupon apply to an order, and what
 //!   discount it gives. No I/O, no clock.
-//! - [`storage`]: the only code that touches redb: tables, row formats and the
-//!   write-ahead log.
-//! - [`writer`]: the single thread that changes the store, in batches: one
-//!   transaction and one fsync per batch (group commit).
+//! - [`state`]: the in-memory counters, per-customer uses, idempotency index and
+//!   holds; effects (the log's contents); checkpoints. Changed only by the writer.
+//! - [`storage`]: the only code that touches redb: the log, redemption rows,
+//!   coupon definitions, checkpoints.
+//! - [`writer`]: the single thread that changes the store and the state, in
+//!   batches: one transaction and one fsync per batch (group commit); recovery.
 //! - [`server`]: TCP connections, HELLO and auth, pipelining, dispatch of reads
 //!   (answered from a snapshot) and mutations (sent to the writer).
 //! - [`error`]: typed errors and their one mapping to protocol codes.
@@ -23,5 +25,6 @@ pub mod domain;
 pub mod error;
 pub mod rules;
 pub mod server;
+pub mod state;
 pub mod storage;
 pub mod writer;

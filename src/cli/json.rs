@@ -79,7 +79,10 @@ pub fn coupon(c: &Coupon) -> Value {
         "usage_limit_per_customer": s.usage_limit_per_customer,
         "current_usage": c.current_usage,
         "reserved_uses": c.reserved_uses,
-        "remaining_uses": crate::rules::remaining_uses(c),
+        "remaining_uses": crate::rules::remaining_uses(&c.spec, crate::domain::coupon::Counters {
+            current_usage: c.current_usage,
+            reserved_uses: c.reserved_uses,
+        }),
         "status": c.status.name(),
         "campaign_id": s.campaign_id,
         "distribution_method": s.distribution_method.name(),

@@ -2,6 +2,7 @@
 //! order look like. Pure functions; no I/O.
 
 pub mod code;
+pub mod coupon;
 pub mod order;
 pub mod spec;
 

@@ -4,34 +4,32 @@
 
 pub mod discount;
 
-use couponsd_client::wire::{AdminStatus, Coupon, CouponStatus, Order};
+use couponsd_client::wire::{AdminStatus, CouponSpec, CouponStatus, Order};
 
+use crate::domain::coupon::Counters;
 use crate::error::Refusal;
 pub use discount::{compute, Discount};
 
-/// What the caller knows about the customer's and the coupon's usage.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Usage {
-    /// Active uses (held or captured) of this coupon by this customer.
-    pub customer_uses: u64,
-}
-
 /// Uses left before the global limit: limit - captured - held. None if unlimited.
-pub fn remaining_uses(coupon: &Coupon) -> Option<u64> {
-    coupon.spec.usage_limit.map(|limit| {
-        limit.saturating_sub(coupon.current_usage.saturating_add(coupon.reserved_uses))
+pub fn remaining_uses(spec: &CouponSpec, counters: Counters) -> Option<u64> {
+    spec.usage_limit.map(|limit| {
+        limit.saturating_sub(
+            counters
+                .current_usage
+                .saturating_add(counters.reserved_uses),
+        )
     })
 }
 
 /// The status a coupon has at `now`: the admin status, else EXPIRED or EXHAUSTED.
-pub fn status(coupon: &Coupon, now: i64) -> CouponStatus {
-    match coupon.spec.status {
+pub fn status(spec: &CouponSpec, counters: Counters, now: i64) -> CouponStatus {
+    match spec.status {
         AdminStatus::Inactive => CouponStatus::Inactive,
         AdminStatus::Suspended => CouponStatus::Suspended,
         AdminStatus::Active => {
-            if coupon.spec.ends_at.is_some_and(|end| now >= end) {
+            if spec.ends_at.is_some_and(|end| now >= end) {
                 CouponStatus::Expired
-            } else if remaining_uses(coupon) == Some(0) {
+            } else if remaining_uses(spec, counters) == Some(0) {
                 CouponStatus::Exhausted
             } else {
                 CouponStatus::Active
@@ -42,13 +40,14 @@ pub fn status(coupon: &Coupon, now: i64) -> CouponStatus {
 
 /// Every check a redemption must pass, in the order a customer would want to
 /// hear about them, then the discount. The window is [starts_at, ends_at).
+/// `customer_uses` counts the customer's held and captured uses.
 pub fn evaluate(
-    coupon: &Coupon,
+    spec: &CouponSpec,
+    counters: Counters,
+    customer_uses: u64,
     order: &Order,
-    usage: Usage,
     now: i64,
 ) -> Result<Discount, Refusal> {
-    let spec = &coupon.spec;
     if spec.status != AdminStatus::Active {
         return Err(Refusal::Inactive);
     }
@@ -64,7 +63,7 @@ pub fn evaluate(
     if spec.min_order_amount.is_some_and(|min| order.amount < min) {
         return Err(Refusal::MinOrderNotMet);
     }
-    if remaining_uses(coupon) == Some(0) {
+    if remaining_uses(spec, counters) == Some(0) {
         return Err(Refusal::Exhausted);
     }
     if spec.usage_limit_per_customer.is_some() && order.customer_id.is_empty() {
@@ -72,7 +71,7 @@ pub fn evaluate(
     }
     if spec
         .usage_limit_per_customer
-        .is_some_and(|limit| usage.customer_uses >= u64::from(limit))
+        .is_some_and(|limit| customer_uses >= u64::from(limit))
     {
         return Err(Refusal::CustomerLimit);
     }
@@ -82,21 +81,6 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use couponsd_client::wire::CouponSpec;
-
-    fn coupon(spec: CouponSpec) -> Coupon {
-        Coupon {
-            id: 1,
-            revision: 1,
-            spec,
-            status: CouponStatus::Active,
-            current_usage: 0,
-            reserved_uses: 0,
-            created_at: 0,
-            updated_at: 0,
-            created_by: String::new(),
-        }
-    }
 
     fn order(amount: i64) -> Order {
         Order {
@@ -121,39 +105,23 @@ mod tests {
             usage_limit_per_customer: Some(1),
             ..CouponSpec::default()
         };
-        let check = |spec: CouponSpec, used: u64, held: u64, cust: u64, amount: i64, now: i64| {
-            let mut c = coupon(spec);
-            c.current_usage = used;
-            c.reserved_uses = held;
-            evaluate(
-                &c,
-                &order(amount),
-                Usage {
-                    customer_uses: cust,
-                },
-                now,
-            )
-            .map(|d| d.discount_amount)
+        let check = |spec: &CouponSpec, used: u64, held: u64, cust: u64, amount: i64, now: i64| {
+            let counters = Counters {
+                current_usage: used,
+                reserved_uses: held,
+            };
+            evaluate(spec, counters, cust, &order(amount), now).map(|d| d.discount_amount)
         };
-        assert_eq!(check(base.clone(), 0, 0, 0, 1000, 150), Ok(100));
+        assert_eq!(check(&base, 0, 0, 0, 1000, 150), Ok(100));
+        assert_eq!(check(&base, 0, 0, 0, 1000, 99), Err(Refusal::NotStarted));
+        assert_eq!(check(&base, 0, 0, 0, 1000, 200), Err(Refusal::Expired));
         assert_eq!(
-            check(base.clone(), 0, 0, 0, 1000, 99),
-            Err(Refusal::NotStarted)
-        );
-        assert_eq!(
-            check(base.clone(), 0, 0, 0, 1000, 200),
-            Err(Refusal::Expired)
-        );
-        assert_eq!(
-            check(base.clone(), 0, 0, 0, 499, 150),
+            check(&base, 0, 0, 0, 499, 150),
             Err(Refusal::MinOrderNotMet)
         );
+        assert_eq!(check(&base, 1, 1, 0, 1000, 150), Err(Refusal::Exhausted));
         assert_eq!(
-            check(base.clone(), 1, 1, 0, 1000, 150),
-            Err(Refusal::Exhausted)
-        );
-        assert_eq!(
-            check(base.clone(), 0, 0, 1, 1000, 150),
+            check(&base, 0, 0, 1, 1000, 150),
             Err(Refusal::CustomerLimit)
         );
         let guest = Order {
@@ -161,20 +129,20 @@ mod tests {
             ..order(1000)
         };
         assert_eq!(
-            evaluate(&coupon(base.clone()), &guest, Usage::default(), 150),
+            evaluate(&base, Counters::default(), 0, &guest, 150),
             Err(Refusal::CustomerRequired)
         );
         let inactive = CouponSpec {
             status: AdminStatus::Suspended,
             ..base.clone()
         };
-        assert_eq!(check(inactive, 0, 0, 0, 1000, 150), Err(Refusal::Inactive));
+        assert_eq!(check(&inactive, 0, 0, 0, 1000, 150), Err(Refusal::Inactive));
         let eur = CouponSpec {
             currency: "EUR".into(),
             ..base
         };
         assert_eq!(
-            check(eur, 0, 0, 0, 1000, 150),
+            check(&eur, 0, 0, 0, 1000, 150),
             Err(Refusal::CurrencyMismatch)
         );
     }

@@ -170,37 +170,42 @@ fn fit_page<T>(
 }
 
 fn server_info(shared: &Shared) -> Result<Response> {
-    let view = shared.store.read()?;
+    let state = &shared.state;
     Ok(Response::ServerInfo(ServerInfo {
         server_version: env!("CARGO_PKG_VERSION").into(),
         role: NodeRole::Leader,
-        epoch: view.epoch()?.max(1),
-        lsn: view.last_lsn()?,
-        coupons: view.coupon_count()?,
-        redemptions: view.redemption_count()?,
+        epoch: shared
+            .store
+            .read()?
+            .meta(crate::storage::write_keys::EPOCH)?
+            .max(1),
+        lsn: state.applied_lsn(),
+        coupons: state.coupon_count() as u64,
+        redemptions: state.next_redemption_id().saturating_sub(1),
         uptime_ms: shared.started.elapsed().as_millis() as u64,
         connections: shared.connections.load(Ordering::Relaxed),
     }))
 }
 
 fn get_coupon(shared: &Shared, r: CouponRef) -> Result<Response> {
-    let view = shared.store.read()?;
-    let coupon = match r {
-        CouponRef::Id(id) => view.coupon(id)?,
-        CouponRef::Code(c) => view.coupon_by_code(&code::normalize(&c)?)?,
+    let found = match r {
+        CouponRef::Id(id) => shared.state.coupon(id),
+        CouponRef::Code(c) => shared.state.coupon_by_code(&code::normalize(&c)?),
     };
-    let mut coupon = coupon.ok_or(Error::NotFound("coupon"))?;
-    coupon.status = rules::status(&coupon, now_ms());
-    Ok(Response::Coupon(coupon))
+    let (def, counters) = found.ok_or(Error::NotFound("coupon"))?;
+    Ok(Response::Coupon(def.to_wire(counters, now_ms())))
 }
 
 fn list_coupons(shared: &Shared, after_id: u64, limit: u16) -> Result<Response> {
     let wanted = page_limit(limit);
     let now = now_ms();
-    let mut coupons = shared.store.read()?.coupons_after(after_id, wanted)?;
-    for c in &mut coupons {
-        c.status = rules::status(c, now);
-    }
+    let coupons = shared
+        .store
+        .read()?
+        .coupons_after(after_id, wanted)?
+        .into_iter()
+        .map(|def| def.to_wire(shared.state.counters(def.id), now))
+        .collect();
     let (coupons, next_after) = fit_page(coupons, wanted, |c| c.id, |c, w| c.write(w));
     Ok(Response::CouponPage {
         coupons,
@@ -211,34 +216,36 @@ fn list_coupons(shared: &Shared, after_id: u64, limit: u16) -> Result<Response> 
 fn validate(shared: &Shared, raw_code: &str, order: Order) -> Result<Response> {
     let code = code::normalize(raw_code)?;
     let order = domain::order::validate(order)?;
-    let view = shared.store.read()?;
-    let Some(coupon) = view.coupon_by_code(&code)? else {
+    let state = &shared.state;
+    let Some((def, counters)) = state.coupon_by_code(&code) else {
         let e = Error::NotFound("coupon");
         return Ok(Response::Validation(Validation {
             valid: false,
             reason: e.code().as_u16(),
             message: e.to_string(),
             code,
+            final_amount: order.amount,
+            currency: order.currency,
             ..Validation::default()
         }));
     };
     let customer_uses = if order.customer_id.is_empty() {
         0
     } else {
-        view.customer_uses(coupon.id, &order.customer_id)?
+        state.customer_uses(def.id, state.key(&order.customer_id))
     };
-    let outcome = rules::evaluate(&coupon, &order, rules::Usage { customer_uses }, now_ms());
-    let spec = &coupon.spec;
+    let spec = &def.spec;
+    let outcome = rules::evaluate(spec, counters, customer_uses, &order, now_ms());
     let mut v = Validation {
         valid: outcome.is_ok(),
-        coupon_id: coupon.id,
+        coupon_id: def.id,
         code: spec.code.clone(),
         name: spec.name.clone(),
         discount_type: Some(spec.discount_type),
         discount_value: spec.discount_value,
         max_discount_amount: spec.max_discount_amount,
         currency: order.currency.clone(),
-        remaining_uses: rules::remaining_uses(&coupon),
+        remaining_uses: rules::remaining_uses(spec, counters),
         customer_usage_count: u32::try_from(customer_uses).unwrap_or(u32::MAX),
         expires_at: spec.ends_at,
         ..Validation::default()
@@ -259,18 +266,21 @@ fn validate(shared: &Shared, raw_code: &str, order: Order) -> Result<Response> {
 }
 
 fn get_redemption(shared: &Shared, r: RedemptionRef) -> Result<Response> {
-    let view = shared.store.read()?;
-    let redemption = match r {
-        RedemptionRef::Id(id) => view.redemption(id)?,
-        RedemptionRef::Order { code, order_id } => match view.coupon_by_code(&code)? {
-            Some(c) => view.redemption_by_order(c.id, &order_id)?,
-            None => None,
-        },
+    let state = &shared.state;
+    let id = match r {
+        RedemptionRef::Id(id) => Some(id),
+        RedemptionRef::Order { code, order_id } => state
+            .coupon_id(&code)
+            .and_then(|coupon_id| state.order(coupon_id, state.key(&order_id))),
+    };
+    let redemption = match id {
+        Some(id) => shared.store.read()?.redemption(id)?,
+        None => None,
     };
     let redemption = redemption.ok_or(Error::NotFound("redemption"))?;
-    let remaining_uses = view
-        .coupon(redemption.coupon_id)?
-        .and_then(|c| rules::remaining_uses(&c));
+    let remaining_uses = state
+        .coupon(redemption.coupon_id)
+        .and_then(|(def, counters)| rules::remaining_uses(&def.spec, counters));
     Ok(Response::Redemption(RedemptionReply {
         redemption,
         remaining_uses,
@@ -285,8 +295,10 @@ fn list_redemptions(
     limit: u16,
 ) -> Result<Response> {
     let wanted = page_limit(limit);
-    let view = shared.store.read()?;
-    let redemptions = view.redemptions_after(coupon_id, after_id, wanted)?;
+    let ids = shared
+        .state
+        .redemption_ids_after(coupon_id, after_id, wanted);
+    let redemptions = shared.store.read()?.redemptions(&ids)?;
     let (redemptions, next_after) = fit_page(redemptions, wanted, |r| r.id, |r, w| r.write(w));
     Ok(Response::RedemptionPage {
         redemptions,

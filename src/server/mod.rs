@@ -19,12 +19,14 @@ use tokio_util::task::TaskTracker;
 
 pub use config::ServerConfig;
 
+use crate::state::State;
 use crate::storage::Store;
-use crate::writer::{Mutation, Writer};
+use crate::writer::{self, Mutation, Writer};
 
 /// What every connection shares.
 pub struct Shared {
     pub store: Arc<Store>,
+    pub state: Arc<State>,
     pub writer: Writer,
     pub config: ServerConfig,
     pub started: Instant,
@@ -43,6 +45,8 @@ pub enum ServeError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("starting the writer thread: {0}")]
+    Thread(std::io::Error),
 }
 
 /// Runs the server until `shutdown` is cancelled, then stops accepting, lets
@@ -53,7 +57,20 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         dir: config.data_dir.display().to_string(),
         source,
     })?;
+    let (state, recovered) = writer::recover(&store).map_err(|source| ServeError::Store {
+        dir: config.data_dir.display().to_string(),
+        source,
+    })?;
+    tracing::info!(
+        coupons = state.coupon_count(),
+        checkpoint_lsn = recovered.checkpoint_lsn,
+        replayed = recovered.replayed_records,
+        last_lsn = recovered.last_lsn,
+        ms = recovered.millis,
+        "state recovered"
+    );
     let store = Arc::new(store);
+    let state = Arc::new(state);
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -70,9 +87,12 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
              configure --accept-token ROLE:SECRET to accept remote clients"
         );
     }
-    let (writer, writer_thread) = Writer::start(store.clone(), config.writer.clone());
+    let (writer, writer_thread) =
+        Writer::start(store.clone(), state.clone(), config.writer.clone())
+            .map_err(ServeError::Thread)?;
     let shared = Arc::new(Shared {
         store,
+        state,
         writer,
         config,
         started: Instant::now(),

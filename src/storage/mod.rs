@@ -1,21 +1,19 @@
 //! Storage: the only module that touches redb.
 //!
-//! One file, `couponsd.redb`, in the data directory. Tables (keys -> values):
-//! - `meta`: name -> u64 (next ids, last LSN, epoch)
-//! - `coupons`: coupon id -> coupon record (spec and counters)
-//! - `codes`: normalized code -> coupon id
-//! - `customer_usage`: (coupon id, customer id) -> active uses (held or captured)
-//! - `redemptions`: redemption id -> redemption record
-//! - `orders`: (coupon id, order id) -> redemption id, for idempotency
-//! - `coupon_redemptions`: (coupon id, redemption id) -> (), to list a coupon's redemptions
-//! - `holds`: (expires_at ms, redemption id) -> (), PENDING holds by expiry
-//! - `log`: LSN -> log record: every row written by one mutation, with its CRC
+//! Two files in the data directory:
 //!
-//! Writes happen only through [`WriteBatch`], which records each row it writes
-//! into the log record of the mutation, so the log alone can rebuild every
-//! table (replication ships it).
+//! `couponsd.redb`, written only by the writer thread, one transaction and one
+//! fsync per batch. Its tables are append-mostly, so commits stay cheap:
+//! - `log`: LSN -> log record (the write-ahead log; see `state::effect`)
+//! - `redemptions`: redemption id -> record (ids only grow: appends)
+//! - `coupons`: coupon id -> definition (written on create, update, delete)
+//! - `meta`: name -> u64 (last LSN, next coupon id, epoch, key secret)
+//!
+//! `checkpoint.redb`, written only by the checkpointer thread: chunks of the
+//! in-memory state (counters, per-customer uses, the idempotency index, holds)
+//! as of an LSN, so that a restart replays only the log after it.
 
-mod log;
+mod checkpoints;
 mod read;
 mod records;
 mod tables;
@@ -25,9 +23,9 @@ use std::path::Path;
 
 use redb::{Database, ReadableDatabase};
 
-pub use log::{LogOp, LogRecord};
+pub use checkpoints::{CheckpointInfo, CheckpointWriter};
 pub use read::ReadView;
-pub use write::WriteBatch;
+pub use write::{keys as write_keys, WriteBatch};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -52,16 +50,20 @@ from_redb!(
     redb::TransactionError,
     redb::TableError,
     redb::StorageError,
-    redb::CommitError
+    redb::CommitError,
+    redb::SetDurabilityError
 );
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
-/// The database file name inside the data directory.
+/// The main database file name inside the data directory.
 pub const DATA_FILE: &str = "couponsd.redb";
+/// The checkpoint database file name inside the data directory.
+pub const CHECKPOINT_FILE: &str = "checkpoint.redb";
 
 pub struct Store {
     db: Database,
+    checkpoints: Database,
 }
 
 impl Store {
@@ -74,7 +76,13 @@ impl Store {
         let txn = db.begin_write()?;
         tables::create_all(&txn)?;
         txn.commit()?;
-        Ok(Store { db })
+        let checkpoints = Database::builder()
+            .set_cache_size(32 << 20)
+            .create(dir.join(CHECKPOINT_FILE))?;
+        let txn = checkpoints.begin_write()?;
+        checkpoints::create_all(&txn)?;
+        txn.commit()?;
+        Ok(Store { db, checkpoints })
     }
 
     /// A consistent snapshot for reads; never waits for the writer.
@@ -88,11 +96,28 @@ impl Store {
         let txn = self.db.begin_write()?;
         let out = {
             let mut batch = WriteBatch::open(&txn)?;
-            let out = f(&mut batch)?;
-            batch.finish(crate::domain::now_ms())?;
-            out
+            f(&mut batch)?
         };
         txn.commit()?;
         Ok(out)
+    }
+
+    /// The latest complete checkpoint, if any.
+    pub fn checkpoint_info(&self) -> Result<Option<CheckpointInfo>> {
+        checkpoints::latest(&self.checkpoints)
+    }
+
+    /// Calls `f` with every chunk of the latest complete checkpoint.
+    pub fn checkpoint_chunks(
+        &self,
+        info: &CheckpointInfo,
+        f: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        checkpoints::chunks(&self.checkpoints, info, f)
+    }
+
+    /// Starts writing a new checkpoint. Only the checkpointer thread calls this.
+    pub fn checkpoint_writer(&self) -> Result<CheckpointWriter<'_>> {
+        CheckpointWriter::begin(&self.checkpoints)
     }
 }

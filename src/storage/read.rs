@@ -1,34 +1,12 @@
-//! Reads. The lookups are generic over redb's `ReadableTable` so that the
-//! writer (inside its write transaction) and readers (on a snapshot) share them.
+//! Reads, on a snapshot of the main file.
 
-use couponsd_client::wire::{Coupon, Redemption};
+use couponsd_client::wire::Redemption;
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
 
 use super::records::{decode_coupon, decode_redemption};
 use super::tables::*;
 use super::Result;
-
-pub(super) fn coupon(
-    t: &impl ReadableTable<u64, &'static [u8]>,
-    id: u64,
-) -> Result<Option<Coupon>> {
-    t.get(id)?.map(|v| decode_coupon(v.value())).transpose()
-}
-
-pub(super) fn code_id(
-    t: &impl ReadableTable<&'static str, u64>,
-    code: &str,
-) -> Result<Option<u64>> {
-    Ok(t.get(code)?.map(|v| v.value()))
-}
-
-pub(super) fn customer_uses(
-    t: &impl ReadableTable<(u64, &'static str), u64>,
-    coupon_id: u64,
-    customer_id: &str,
-) -> Result<u64> {
-    Ok(t.get((coupon_id, customer_id))?.map_or(0, |v| v.value()))
-}
+use crate::domain::coupon::CouponDef;
 
 pub(super) fn redemption(
     t: &impl ReadableTable<u64, &'static [u8]>,
@@ -37,19 +15,11 @@ pub(super) fn redemption(
     t.get(id)?.map(|v| decode_redemption(v.value())).transpose()
 }
 
-pub(super) fn order(
-    t: &impl ReadableTable<(u64, &'static str), u64>,
-    coupon_id: u64,
-    order_id: &str,
-) -> Result<Option<u64>> {
-    Ok(t.get((coupon_id, order_id))?.map(|v| v.value()))
-}
-
 pub(super) fn meta(t: &impl ReadableTable<&'static str, u64>, key: &str) -> Result<u64> {
     Ok(t.get(key)?.map_or(0, |v| v.value()))
 }
 
-/// A consistent snapshot of the store.
+/// A consistent snapshot of the main file.
 pub struct ReadView {
     txn: ReadTransaction,
 }
@@ -59,42 +29,24 @@ impl ReadView {
         ReadView { txn }
     }
 
-    pub fn coupon(&self, id: u64) -> Result<Option<Coupon>> {
-        coupon(&self.txn.open_table(COUPONS)?, id)
-    }
-
-    pub fn coupon_by_code(&self, code: &str) -> Result<Option<Coupon>> {
-        match code_id(&self.txn.open_table(CODES)?, code)? {
-            Some(id) => self.coupon(id),
-            None => Ok(None),
-        }
-    }
-
-    pub fn customer_uses(&self, coupon_id: u64, customer_id: &str) -> Result<u64> {
-        customer_uses(
-            &self.txn.open_table(CUSTOMER_USAGE)?,
-            coupon_id,
-            customer_id,
-        )
-    }
-
     pub fn redemption(&self, id: u64) -> Result<Option<Redemption>> {
         redemption(&self.txn.open_table(REDEMPTIONS)?, id)
     }
 
-    pub fn redemption_by_order(
-        &self,
-        coupon_id: u64,
-        order_id: &str,
-    ) -> Result<Option<Redemption>> {
-        match order(&self.txn.open_table(ORDERS)?, coupon_id, order_id)? {
-            Some(id) => self.redemption(id),
-            None => Ok(None),
+    /// The records of these ids, in order, skipping any not found.
+    pub fn redemptions(&self, ids: &[u64]) -> Result<Vec<Redemption>> {
+        let table = self.txn.open_table(REDEMPTIONS)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(r) = redemption(&table, id)? {
+                out.push(r);
+            }
         }
+        Ok(out)
     }
 
-    /// Coupons with id > `after_id`, in id order, at most `limit`.
-    pub fn coupons_after(&self, after_id: u64, limit: usize) -> Result<Vec<Coupon>> {
+    /// Coupon definitions with id > `after_id`, in id order, at most `limit`.
+    pub fn coupons_after(&self, after_id: u64, limit: usize) -> Result<Vec<CouponDef>> {
         let table = self.txn.open_table(COUPONS)?;
         let mut out = Vec::new();
         for entry in table.range(after_id.saturating_add(1)..)?.take(limit) {
@@ -103,46 +55,49 @@ impl ReadView {
         Ok(out)
     }
 
-    /// A coupon's redemptions with id > `after_id`, in id order, at most `limit`.
-    pub fn redemptions_after(
-        &self,
-        coupon_id: u64,
-        after_id: u64,
-        limit: usize,
-    ) -> Result<Vec<Redemption>> {
-        let index = self.txn.open_table(COUPON_REDEMPTIONS)?;
-        let rows = self.txn.open_table(REDEMPTIONS)?;
+    /// Every coupon definition, in id order (loading at start).
+    pub fn for_each_coupon(&self, mut f: impl FnMut(CouponDef)) -> Result<()> {
+        let table = self.txn.open_table(COUPONS)?;
+        for entry in table.iter()? {
+            f(decode_coupon(entry?.1.value())?);
+        }
+        Ok(())
+    }
+
+    /// Raw log records with LSN > `after`, in order, at most `limit`.
+    pub fn log_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>> {
+        let table = self.txn.open_table(LOG)?;
         let mut out = Vec::new();
-        let range = (coupon_id, after_id.saturating_add(1))..=(coupon_id, u64::MAX);
-        for entry in index.range(range)?.take(limit) {
-            let (_, redemption_id) = entry?.0.value();
-            if let Some(r) = redemption(&rows, redemption_id)? {
-                out.push(r);
-            }
+        for entry in table.range(after.saturating_add(1)..)?.take(limit) {
+            let (lsn, raw) = entry?;
+            out.push((lsn.value(), raw.value().to_vec()));
         }
         Ok(out)
     }
 
-    pub fn last_lsn(&self) -> Result<u64> {
-        meta(&self.txn.open_table(META)?, LAST_LSN)
+    /// The oldest LSN still in the log (0 when empty).
+    pub fn first_lsn(&self) -> Result<u64> {
+        Ok(self
+            .txn
+            .open_table(LOG)?
+            .first()?
+            .map_or(0, |(k, _)| k.value()))
     }
 
-    pub fn epoch(&self) -> Result<u64> {
-        meta(&self.txn.open_table(META)?, EPOCH)
+    pub fn meta(&self, key: &str) -> Result<u64> {
+        meta(&self.txn.open_table(META)?, key)
     }
 
-    pub fn coupon_count(&self) -> Result<u64> {
-        Ok(self.txn.open_table(COUPONS)?.len()?)
+    /// The highest redemption id stored (0 when none).
+    pub fn last_redemption_id(&self) -> Result<u64> {
+        Ok(self
+            .txn
+            .open_table(REDEMPTIONS)?
+            .last()?
+            .map_or(0, |(k, _)| k.value()))
     }
 
-    pub fn redemption_count(&self) -> Result<u64> {
-        Ok(self.txn.open_table(REDEMPTIONS)?.len()?)
-    }
-
-    /// The log record at `lsn`, verified.
-    pub fn log_record(&self, lsn: u64) -> Result<Option<super::LogRecord>> {
-        let table = self.txn.open_table(LOG)?;
-        let raw = table.get(lsn)?;
-        raw.map(|v| super::LogRecord::decode(v.value())).transpose()
+    pub fn log_len(&self) -> Result<u64> {
+        Ok(self.txn.open_table(LOG)?.len()?)
     }
 }

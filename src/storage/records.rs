@@ -1,20 +1,20 @@
-//! Coupon and redemption rows: a format version byte, then the same explicit
-//! field layout that protocol.md gives for the message (so there is one layout
-//! to specify and test).
+//! Row formats: a format version byte, then the explicit field layout of
+//! protocol.md (for redemptions, exactly the wire message).
 
 use bytes::BytesMut;
-use couponsd_client::wire::{Coupon, Reader, Redemption, Writer};
+use couponsd_client::wire::{DecodeError, Reader, Redemption, Writer};
 
 use super::{Result, StorageError};
+use crate::domain::coupon::CouponDef;
 
 const ROW_FORMAT_V1: u8 = 1;
 
-pub fn encode_coupon(c: &Coupon) -> Vec<u8> {
+pub fn encode_coupon(c: &CouponDef) -> Vec<u8> {
     encode(|w| c.write(w))
 }
 
-pub fn decode_coupon(raw: &[u8]) -> Result<Coupon> {
-    decode("coupons", raw, Coupon::read)
+pub fn decode_coupon(raw: &[u8]) -> Result<CouponDef> {
+    decode("coupons", raw, CouponDef::read)
 }
 
 pub fn encode_redemption(r: &Redemption) -> Vec<u8> {
@@ -36,7 +36,7 @@ fn encode(write: impl FnOnce(&mut Writer)) -> Vec<u8> {
 fn decode<T>(
     table: &'static str,
     raw: &[u8],
-    read: impl FnOnce(&mut Reader) -> std::result::Result<T, couponsd_client::wire::DecodeError>,
+    read: impl FnOnce(&mut Reader) -> std::result::Result<T, DecodeError>,
 ) -> Result<T> {
     let corrupt = |reason: String| StorageError::Corrupt { table, reason };
     let mut r = Reader::new(raw);

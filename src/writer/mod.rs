@@ -1,20 +1,30 @@
-//! The writer: the one thread that changes the store. Every mutation from every
-//! connection is queued here (bounded); the writer takes everything queued, up
-//! to `max_batch`, applies it in one redb write transaction, commits once (one
-//! fsync) and only then answers each request of the batch. Serial execution
-//! makes each redemption an atomic compare-and-decrement; group commit makes it
-//! fast.
+//! The writer: the one thread that changes the store and the state. Every
+//! mutation from every connection is queued here (bounded); the writer takes
+//! everything queued, up to `max_batch`, decides each mutation in turn against
+//! the committed state plus the batch's own earlier changes, writes the batch in
+//! one redb transaction (log records and redemption rows: appends), commits once
+//! (one fsync), then applies the effects to the shared state and only then
+//! answers each request. Serial decisions make each redemption an atomic
+//! compare-and-decrement; group commit makes it fast.
 
+mod batch;
+mod checkpointer;
 mod ops;
+mod recovery;
 
 use std::sync::Arc;
 
 use couponsd_client::wire::{CouponSpec, RedeemRequest, RedemptionRef, ReserveRequest, Response};
 use tokio::sync::{mpsc, oneshot};
 
+pub use recovery::{recover, Recovered};
+
 use crate::domain::now_ms;
 use crate::error::{Error, Result};
-use crate::storage::Store;
+use crate::state::State;
+use crate::storage::{write_keys, StorageError, Store};
+use batch::Batch;
+use checkpointer::Checkpointer;
 
 /// A change to the store. Inputs are already validated and normalized.
 #[derive(Debug)]
@@ -58,6 +68,9 @@ pub struct WriterConfig {
     pub default_hold_ttl_ms: u32,
     /// Longest TTL a reserve may ask for.
     pub max_hold_ttl_ms: u32,
+    /// A checkpoint starts once this many records (or an eighth of the state's
+    /// entries, if more) were logged since the last one.
+    pub checkpoint_min_records: u64,
 }
 
 impl Default for WriterConfig {
@@ -67,6 +80,7 @@ impl Default for WriterConfig {
             max_batch: 4_096,
             default_hold_ttl_ms: 15 * 60 * 1000,
             max_hold_ttl_ms: 24 * 60 * 60 * 1000,
+            checkpoint_min_records: 200_000,
         }
     }
 }
@@ -78,15 +92,20 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread. It stops when every `Writer` clone is dropped,
-    /// after finishing what is queued; join the handle to wait for that.
-    pub fn start(store: Arc<Store>, config: WriterConfig) -> (Writer, std::thread::JoinHandle<()>) {
+    /// Starts the writer thread (and its checkpointer). It stops when every
+    /// `Writer` clone is dropped, after finishing what is queued; join the
+    /// handle to wait for that.
+    pub fn start(
+        store: Arc<Store>,
+        state: Arc<State>,
+        config: WriterConfig,
+    ) -> std::io::Result<(Writer, std::thread::JoinHandle<()>)> {
         let (queue, rx) = mpsc::channel(config.queue_capacity);
+        let checkpointer = Checkpointer::start(store.clone(), config.checkpoint_min_records)?;
         let handle = std::thread::Builder::new()
             .name("couponsd-writer".into())
-            .spawn(move || run(&store, rx, &config))
-            .expect("spawning the writer thread");
-        (Writer { queue }, handle)
+            .spawn(move || run(&store, &state, rx, &config, checkpointer))?;
+        Ok((Writer { queue }, handle))
     }
 
     /// Queues a mutation and waits until it is durable (or refused).
@@ -102,8 +121,22 @@ impl Writer {
     }
 }
 
-fn run(store: &Store, mut rx: mpsc::Receiver<Job>, config: &WriterConfig) {
+fn run(
+    store: &Store,
+    state: &State,
+    mut rx: mpsc::Receiver<Job>,
+    config: &WriterConfig,
+    mut checkpointer: Checkpointer,
+) {
+    let epoch = match store.read().and_then(|v| v.meta(write_keys::EPOCH)) {
+        Ok(e) => e.max(1),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the epoch; writer stopped");
+            return;
+        }
+    };
     let mut jobs = Vec::with_capacity(config.max_batch);
+    let mut truncate_through: Option<u64> = None;
     while let Some(first) = rx.blocking_recv() {
         jobs.push(first);
         while jobs.len() < config.max_batch {
@@ -112,39 +145,55 @@ fn run(store: &Store, mut rx: mpsc::Receiver<Job>, config: &WriterConfig) {
                 Err(_) => break,
             }
         }
+        if let Some(lsn) = checkpointer.take_finished() {
+            truncate_through = Some(lsn);
+        }
         let now = now_ms();
-        let outcome = store.write(|batch| {
+        let next_lsn = state.applied_lsn() + 1;
+        let outcome = store.write(|tx| {
+            if let Some(lsn) = truncate_through {
+                tx.truncate_log(lsn)?;
+            }
+            let mut batch = Batch::new(state, tx, epoch, next_lsn, now);
             let mut results = Vec::with_capacity(jobs.len());
             for job in &jobs {
-                let result = ops::execute(batch, &job.mutation, now, config)?;
-                if result.is_err() && batch.has_unsealed_rows() {
-                    // A refused request must write nothing; if one did, the
+                let result = ops::execute(&mut batch, &job.mutation, config)?;
+                if result.is_err() && batch.has_unsealed() {
+                    // A refused request must change nothing; if one did, the
                     // whole batch is abandoned rather than committed half-done.
-                    return Err(crate::storage::StorageError::Corrupt {
+                    tracing::error!(mutation = ?job.mutation, "a refused mutation left changes; batch abandoned");
+                    return Err(StorageError::Corrupt {
                         table: "batch",
-                        reason: format!("refused {:?} left rows behind", job.mutation),
+                        reason: "a refused request left changes behind".into(),
                     });
                 }
-                batch.seal(now)?;
+                batch.seal()?;
                 results.push(result);
             }
-            Ok(results)
+            Ok((results, batch.into_records()))
         });
         match outcome {
-            Ok(results) => {
+            Ok((results, records)) => {
+                truncate_through = None;
+                // Durable now: make it visible, then answer.
+                for record in &records {
+                    state.apply_record(record);
+                }
                 for (job, result) in jobs.drain(..).zip(results) {
                     let _ = job.reply.send(result);
                 }
             }
             Err(e) => {
+                // Nothing of the batch reached the state: memory still matches disk.
                 tracing::error!(error = %e, batch = jobs.len(), "write batch failed; nothing of it was applied");
                 for job in jobs.drain(..) {
-                    let _ = job.reply.send(Err(Error::Storage(
-                        crate::storage::StorageError::Database(e.to_string()),
-                    )));
+                    let _ = job
+                        .reply
+                        .send(Err(Error::Storage(StorageError::Database(e.to_string()))));
                 }
             }
         }
+        checkpointer.maybe_start(state);
     }
     tracing::info!("writer stopped: queue closed and drained");
 }

@@ -140,6 +140,14 @@ impl Client {
         }
         let mut buf = BytesMut::new();
         request.encode_frame(id, &mut buf);
+        let max = inner.hello.max_frame_length;
+        if buf.len() > 4 + max as usize {
+            self.forget(id);
+            return Err(ClientError::TooLarge {
+                length: buf.len(),
+                max,
+            });
+        }
         if inner.outgoing.send(buf.freeze()).await.is_err() {
             self.forget(id);
             return Err(ClientError::Disconnected);
@@ -304,25 +312,32 @@ fn unexpected(response: Response) -> ClientError {
 }
 
 /// Turns a reply frame into a response or the server's typed error.
+/// Turns a reply frame into a response or the server's typed error. Errors
+/// come first: connection-level errors (BUSY at connect, FRAME_TOO_LARGE) carry
+/// opcode 0 and request id 0.
 fn into_response(op: u16, frame: Frame) -> Result<Response, ClientError> {
+    if frame.status != ErrorCode::Ok.as_u16() {
+        return Err(server_error(&frame));
+    }
     if frame.opcode != op {
         return Err(ClientError::Protocol(format!(
             "reply opcode 0x{:04x} for request opcode 0x{op:04x}",
             frame.opcode
         )));
     }
-    if frame.status != ErrorCode::Ok.as_u16() {
-        let body = ErrorBody::read(&frame.body);
-        let code = ErrorCode::from_u16(frame.status).ok_or_else(|| {
-            ClientError::Protocol(format!("unknown status {}: {}", frame.status, body.message))
-        })?;
-        return Err(ClientError::Server {
+    Response::decode(op, &frame.body).map_err(|e| ClientError::Protocol(e.to_string()))
+}
+
+fn server_error(frame: &Frame) -> ClientError {
+    let body = ErrorBody::read(&frame.body);
+    match ErrorCode::from_u16(frame.status) {
+        Some(code) => ClientError::Server {
             code,
             message: body.message,
             leader: body.leader,
-        });
+        },
+        None => ClientError::Protocol(format!("unknown status {}: {}", frame.status, body.message)),
     }
-    Response::decode(op, &frame.body).map_err(|e| ClientError::Protocol(e.to_string()))
 }
 
 async fn write_loop(mut socket: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Bytes>) {
@@ -354,6 +369,11 @@ async fn read_loop(
             Ok(None) => break ClientError::Disconnected,
             Err(e) => break ClientError::Io(e.to_string()),
         };
+        if frame.request_id == 0 && frame.status != ErrorCode::Ok.as_u16() {
+            // A connection-level error: the server closes after it. Every
+            // request still waiting gets it, typed, rather than "disconnected".
+            break server_error(&frame);
+        }
         let Some(inner) = inner.upgrade() else { return };
         let waiter = match inner.pending.lock() {
             Ok(mut p) => p.waiters.as_mut().and_then(|w| w.remove(&frame.request_id)),

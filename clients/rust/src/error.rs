@@ -19,6 +19,9 @@ pub enum ClientError {
     Protocol(String),
     #[error("timed out")]
     Timeout,
+    /// The request would not fit in a frame the server accepts; it was not sent.
+    #[error("FRAME_TOO_LARGE: the request is {length} bytes, over the server's maximum of {max}")]
+    TooLarge { length: usize, max: u32 },
 }
 
 impl ClientError {
@@ -26,6 +29,7 @@ impl ClientError {
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
             ClientError::Server { code, .. } => Some(*code),
+            ClientError::TooLarge { .. } => Some(ErrorCode::FrameTooLarge),
             _ => None,
         }
     }

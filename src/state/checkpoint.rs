@@ -1,0 +1,250 @@
+//! Checkpoints of the in-memory state.
+//!
+//! `State::snapshot` takes every part of every map by reference (O(parts),
+//! between two batches), together with `start_lsn`, the last LSN applied at
+//! that moment. Another thread then encodes the parts into chunks of at most
+//! about 1 MiB and stores them. Parts that the writer changes meanwhile are
+//! copied on write, so the snapshot does not move.
+//!
+//! Recovery loads the chunks, then replays the log after `start_lsn`. Because
+//! effects are absolute values, replaying records whose effects a part already
+//! contains is harmless.
+//!
+//! Chunk layout: `u8 format (1) | u32 crc32 of the rest | u8 kind | u32 count |
+//! entries`, entries per kind as in `write_entries` below.
+
+use bytes::BytesMut;
+use couponsd_client::wire::{DecodeError, Reader, Writer};
+
+use super::effect::{read_key, write_key};
+use super::keys::Key;
+use super::parts::Part;
+use super::{Hold, State};
+use crate::domain::coupon::Counters;
+
+const CHUNK_FORMAT_V1: u8 = 1;
+/// A chunk is closed once it holds this many bytes.
+const CHUNK_BYTES: usize = 1 << 20;
+/// Most ids of one coupon's redemption list in one entry (longer lists span entries).
+const LIST_PIECE: usize = 16 * 1024;
+
+const KIND_COUNTERS: u8 = 1;
+const KIND_CUSTOMERS: u8 = 2;
+const KIND_ORDERS: u8 = 3;
+const KIND_LISTS: u8 = 4;
+const KIND_HOLDS: u8 = 5;
+
+pub struct Snapshot {
+    pub start_lsn: u64,
+    counters: Vec<Part<u64, Counters>>,
+    customers: Vec<Part<(u64, Key), u64>>,
+    orders: Vec<Part<(u64, Key), u64>>,
+    lists: Vec<Part<u64, Vec<u64>>>,
+    holds: Vec<Part<u64, Hold>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("checkpoint chunk: {0}")]
+pub struct CorruptChunk(pub String);
+
+impl State {
+    /// Call only between batches, from the thread that applies effects.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            start_lsn: self.applied_lsn(),
+            counters: self.counters.snapshot(),
+            customers: self.customers.snapshot(),
+            orders: self.orders.snapshot(),
+            lists: self.lists.snapshot(),
+            holds: self.holds.snapshot(),
+        }
+    }
+
+    /// Loads one chunk into an empty state (before replay).
+    pub fn restore_chunk(&self, raw: &[u8]) -> Result<(), CorruptChunk> {
+        if raw.len() < 5 || raw[0] != CHUNK_FORMAT_V1 {
+            return Err(CorruptChunk("unknown format".into()));
+        }
+        let expected = u32::from_be_bytes([raw[1], raw[2], raw[3], raw[4]]);
+        if crc32fast::hash(&raw[5..]) != expected {
+            return Err(CorruptChunk("checksum mismatch".into()));
+        }
+        self.read_entries(&mut Reader::new(&raw[5..]))
+            .map_err(|e| CorruptChunk(e.to_string()))
+    }
+
+    fn read_entries(&self, r: &mut Reader) -> Result<(), DecodeError> {
+        let kind = r.u8("kind")?;
+        let count = r.u32("count")?;
+        for _ in 0..count {
+            match kind {
+                KIND_COUNTERS => {
+                    let id = r.u64("coupon_id")?;
+                    let counters = Counters {
+                        current_usage: r.u64("current_usage")?,
+                        reserved_uses: r.u64("reserved_uses")?,
+                    };
+                    self.counters.insert(id, counters);
+                }
+                KIND_CUSTOMERS => {
+                    let key = (r.u64("coupon_id")?, read_key(r)?);
+                    self.customers.insert(key, r.u64("uses")?);
+                }
+                KIND_ORDERS => {
+                    let key = (r.u64("coupon_id")?, read_key(r)?);
+                    self.orders.insert(key, r.u64("redemption_id")?);
+                }
+                KIND_LISTS => {
+                    let id = r.u64("coupon_id")?;
+                    let n = r.u32("ids")? as usize;
+                    let mut piece = Vec::with_capacity(n.min(r.remaining() / 8));
+                    for _ in 0..n {
+                        piece.push(r.u64("id")?);
+                    }
+                    self.lists.update(id, |ids| ids.extend(piece));
+                }
+                KIND_HOLDS => {
+                    let redemption_id = r.u64("redemption_id")?;
+                    let hold = Hold {
+                        coupon_id: r.u64("coupon_id")?,
+                        expires_at: r.i64("expires_at")?,
+                    };
+                    self.holds.insert(redemption_id, hold);
+                    self.expiry
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert((hold.expires_at, redemption_id));
+                }
+                other => {
+                    return Err(DecodeError::UnknownValue {
+                        field: "kind",
+                        value: u64::from(other),
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Accumulates entries of one kind and cuts them into chunks.
+struct Chunker<'a> {
+    kind: u8,
+    body: BytesMut,
+    count: u32,
+    out: &'a mut Vec<Vec<u8>>,
+}
+
+impl<'a> Chunker<'a> {
+    fn new(kind: u8, out: &'a mut Vec<Vec<u8>>) -> Self {
+        Chunker {
+            kind,
+            body: BytesMut::with_capacity(CHUNK_BYTES + 4096),
+            count: 0,
+            out,
+        }
+    }
+
+    fn entry(&mut self, write: impl FnOnce(&mut Writer)) {
+        write(&mut Writer::new(&mut self.body));
+        self.count += 1;
+        if self.body.len() >= CHUNK_BYTES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.count == 0 {
+            return;
+        }
+        let mut chunk = BytesMut::with_capacity(self.body.len() + 10);
+        {
+            let mut w = Writer::new(&mut chunk);
+            w.u8(CHUNK_FORMAT_V1);
+            w.u32(0);
+            w.u8(self.kind);
+            w.u32(self.count);
+            w.bytes(&self.body);
+        }
+        let crc = crc32fast::hash(&chunk[5..]);
+        chunk[1..5].copy_from_slice(&crc.to_be_bytes());
+        self.out.push(chunk.to_vec());
+        self.body.clear();
+        self.count = 0;
+    }
+}
+
+impl Drop for Chunker<'_> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+impl Snapshot {
+    /// Encodes the snapshot into chunks, calling `sink` with each batch of
+    /// chunks as it fills (so memory stays bounded by a few chunks per part).
+    pub fn encode(&self, mut sink: impl FnMut(Vec<Vec<u8>>)) {
+        let mut out = Vec::new();
+        {
+            let mut c = Chunker::new(KIND_COUNTERS, &mut out);
+            for part in &self.counters {
+                for (id, v) in part.iter() {
+                    c.entry(|w| {
+                        w.u64(*id);
+                        w.u64(v.current_usage);
+                        w.u64(v.reserved_uses);
+                    });
+                }
+            }
+        }
+        sink(std::mem::take(&mut out));
+        for (kind, parts) in [
+            (KIND_CUSTOMERS, &self.customers),
+            (KIND_ORDERS, &self.orders),
+        ] {
+            for part in parts {
+                let mut c = Chunker::new(kind, &mut out);
+                for ((id, key), v) in part.iter() {
+                    c.entry(|w| {
+                        w.u64(*id);
+                        write_key(w, *key);
+                        w.u64(*v);
+                    });
+                }
+                drop(c);
+                if out.len() >= 16 {
+                    sink(std::mem::take(&mut out));
+                }
+            }
+        }
+        {
+            let mut c = Chunker::new(KIND_LISTS, &mut out);
+            for part in &self.lists {
+                for (id, ids) in part.iter() {
+                    for piece in ids.chunks(LIST_PIECE) {
+                        c.entry(|w| {
+                            w.u64(*id);
+                            w.u32(piece.len() as u32);
+                            for rid in piece {
+                                w.u64(*rid);
+                            }
+                        });
+                    }
+                }
+            }
+        }
+        {
+            let mut c = Chunker::new(KIND_HOLDS, &mut out);
+            for part in &self.holds {
+                for (rid, hold) in part.iter() {
+                    c.entry(|w| {
+                        w.u64(*rid);
+                        w.u64(hold.coupon_id);
+                        w.i64(hold.expires_at);
+                    });
+                }
+            }
+        }
+        sink(out);
+    }
+}

@@ -1,0 +1,128 @@
+//! A hash map split into parts, each behind its own lock and held by `Arc`:
+//! - readers lock one part briefly, so they never wait for the writer's commit;
+//! - a checkpoint takes every part by reference in O(parts) (`snapshot`), and
+//!   the writer copies a part only when it changes one that a checkpoint still
+//!   holds (`Arc::make_mut`): copy-on-write at part granularity.
+
+use std::hash::{BuildHasher, Hash};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use hashbrown::{DefaultHashBuilder, HashMap};
+
+pub type Part<K, V> = Arc<HashMap<K, V>>;
+
+pub struct Parts<K, V> {
+    parts: Box<[RwLock<Part<K, V>>]>,
+    hasher: DefaultHashBuilder,
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> Parts<K, V> {
+    pub fn new(count: usize) -> Parts<K, V> {
+        Parts {
+            parts: (0..count.max(1))
+                .map(|_| RwLock::new(Arc::default()))
+                .collect(),
+            hasher: DefaultHashBuilder::default(),
+        }
+    }
+
+    fn index(&self, key: &K) -> usize {
+        (self.hasher.hash_one(key) % self.parts.len() as u64) as usize
+    }
+
+    fn read(&self, key: &K) -> RwLockReadGuard<'_, Part<K, V>> {
+        // A panic while holding a part lock cannot leave a part half-changed
+        // (every change is a single insert or remove), so poisoning is ignored.
+        self.parts[self.index(key)]
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self, key: &K) -> RwLockWriteGuard<'_, Part<K, V>> {
+        self.parts[self.index(key)]
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(&self, key: &K) -> Option<V> {
+        self.read(key).get(key).cloned()
+    }
+
+    /// Runs `f` on the value without cloning it.
+    pub fn with<R>(&self, key: &K, f: impl FnOnce(Option<&V>) -> R) -> R {
+        f(self.read(key).get(key))
+    }
+
+    pub fn insert(&self, key: K, value: V) {
+        let mut part = self.write(&key);
+        Arc::make_mut(&mut part).insert(key, value);
+    }
+
+    pub fn remove(&self, key: &K) {
+        let mut part = self.write(key);
+        if part.contains_key(key) {
+            Arc::make_mut(&mut part).remove(key);
+        }
+    }
+
+    /// Changes the value in place, creating it from `Default` if absent.
+    pub fn update(&self, key: K, f: impl FnOnce(&mut V))
+    where
+        V: Default,
+    {
+        let mut part = self.write(&key);
+        f(Arc::make_mut(&mut part).entry(key).or_default());
+    }
+
+    /// Every part, by reference: a consistent view of each part (not of all at once).
+    pub fn snapshot(&self) -> Vec<Part<K, V>> {
+        self.parts
+            .iter()
+            .map(|p| p.read().unwrap_or_else(|e| e.into_inner()).clone())
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|p| p.read().unwrap_or_else(|e| e.into_inner()).len())
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every entry, one part at a time (for loading and digests, not hot paths).
+    pub fn for_each(&self, mut f: impl FnMut(&K, &V)) {
+        for part in self.snapshot() {
+            for (k, v) in part.iter() {
+                f(k, v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_is_not_changed_by_later_writes() {
+        let parts: Parts<u64, u64> = Parts::new(4);
+        for i in 0..100 {
+            parts.insert(i, i);
+        }
+        let snap = parts.snapshot();
+        parts.insert(1, 1000);
+        parts.remove(&2);
+        parts.update(3, |v| *v += 1);
+        let seen: u64 = snap.iter().map(|p| p.get(&1).copied().unwrap_or(0)).sum();
+        assert_eq!(seen, 1, "the snapshot kept the old value");
+        assert!(snap.iter().any(|p| p.contains_key(&2)));
+        assert_eq!(parts.get(&1), Some(1000));
+        assert_eq!(parts.get(&2), None);
+        assert_eq!(parts.get(&3), Some(4));
+        assert_eq!(parts.len(), 99);
+    }
+}

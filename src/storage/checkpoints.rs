@@ -1,0 +1,132 @@
+//! The checkpoint file: chunks of the in-memory state as of an LSN.
+//!
+//! A checkpoint is written in several transactions that are not made durable
+//! on their own (redb `Durability::None`); the last one records it as the
+//! latest, deletes the previous checkpoint's chunks, and is committed durably.
+//! A crash before that leaves the previous checkpoint in place.
+
+use redb::{Database, Durability, ReadableDatabase, TableDefinition, WriteTransaction};
+
+use super::Result;
+
+const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
+const META: TableDefinition<&str, u64> = TableDefinition::new("checkpoint_meta");
+const LATEST_ID: &str = "latest_id";
+const LATEST_START_LSN: &str = "latest_start_lsn";
+const LATEST_CHUNKS: &str = "latest_chunks";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointInfo {
+    pub id: u64,
+    /// The state in the checkpoint includes every record up to this LSN.
+    pub start_lsn: u64,
+    pub chunks: u32,
+}
+
+pub(super) fn create_all(txn: &WriteTransaction) -> std::result::Result<(), redb::TableError> {
+    txn.open_table(CHUNKS)?;
+    txn.open_table(META)?;
+    Ok(())
+}
+
+pub(super) fn latest(db: &Database) -> Result<Option<CheckpointInfo>> {
+    let txn = db.begin_read()?;
+    let meta = txn.open_table(META)?;
+    let get = |k: &str| -> Result<u64> { Ok(meta.get(k)?.map_or(0, |v| v.value())) };
+    let id = get(LATEST_ID)?;
+    if id == 0 {
+        return Ok(None);
+    }
+    Ok(Some(CheckpointInfo {
+        id,
+        start_lsn: get(LATEST_START_LSN)?,
+        chunks: get(LATEST_CHUNKS)? as u32,
+    }))
+}
+
+pub(super) fn chunks(
+    db: &Database,
+    info: &CheckpointInfo,
+    mut f: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let txn = db.begin_read()?;
+    let table = txn.open_table(CHUNKS)?;
+    let mut seen = 0u32;
+    for entry in table.range((info.id, 0)..=(info.id, u32::MAX))? {
+        let (_, raw) = entry?;
+        f(raw.value())?;
+        seen += 1;
+    }
+    if seen != info.chunks {
+        return Err(super::StorageError::Corrupt {
+            table: "checkpoint",
+            reason: format!(
+                "checkpoint {} has {seen} chunks, expected {}",
+                info.id, info.chunks
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Writes one checkpoint, chunk by chunk.
+pub struct CheckpointWriter<'d> {
+    db: &'d Database,
+    id: u64,
+    previous: Option<CheckpointInfo>,
+    chunks: u32,
+}
+
+impl<'d> CheckpointWriter<'d> {
+    pub(super) fn begin(db: &'d Database) -> Result<CheckpointWriter<'d>> {
+        let previous = latest(db)?;
+        let id = previous.map_or(1, |p| p.id + 1);
+        // Leftovers of an unfinished earlier attempt at this id.
+        let txn = db.begin_write()?;
+        txn.open_table(CHUNKS)?
+            .retain_in((id, 0)..=(id, u32::MAX), |_, _| false)?;
+        txn.commit()?;
+        Ok(CheckpointWriter {
+            db,
+            id,
+            previous,
+            chunks: 0,
+        })
+    }
+
+    /// Stores a batch of chunks (not yet durable).
+    pub fn add(&mut self, batch: &[Vec<u8>]) -> Result<()> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::None)?;
+        {
+            let mut table = txn.open_table(CHUNKS)?;
+            for chunk in batch {
+                table.insert((self.id, self.chunks), chunk.as_slice())?;
+                self.chunks += 1;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// Makes this checkpoint the latest, durably, and drops the previous one.
+    pub fn finish(self, start_lsn: u64) -> Result<CheckpointInfo> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            meta.insert(LATEST_ID, self.id)?;
+            meta.insert(LATEST_START_LSN, start_lsn)?;
+            meta.insert(LATEST_CHUNKS, u64::from(self.chunks))?;
+            if let Some(prev) = self.previous {
+                txn.open_table(CHUNKS)?
+                    .retain_in((prev.id, 0)..=(prev.id, u32::MAX), |_, _| false)?;
+            }
+        }
+        txn.commit()?;
+        Ok(CheckpointInfo {
+            id: self.id,
+            start_lsn,
+            chunks: self.chunks,
+        })
+    }
+}

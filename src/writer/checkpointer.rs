@@ -1,0 +1,102 @@
+//! The checkpointer thread: encodes state snapshots and stores them in the
+//! checkpoint file, off the writer's thread. The writer hands it a snapshot when
+//! enough log has accumulated, and truncates the log once it is stored.
+
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::state::checkpoint::Snapshot;
+use crate::state::State;
+use crate::storage::{self, CheckpointInfo, Store};
+
+pub struct Checkpointer {
+    snapshots: SyncSender<Snapshot>,
+    finished: Receiver<storage::Result<CheckpointInfo>>,
+    in_progress: bool,
+    last_start_lsn: u64,
+    min_records: u64,
+}
+
+impl Checkpointer {
+    pub fn start(store: Arc<Store>, min_records: u64) -> std::io::Result<Checkpointer> {
+        let last_start_lsn = store
+            .checkpoint_info()
+            .ok()
+            .flatten()
+            .map_or(0, |i| i.start_lsn);
+        let (snapshots, incoming) = sync_channel::<Snapshot>(1);
+        let (done, finished) = sync_channel(1);
+        std::thread::Builder::new()
+            .name("couponsd-checkpointer".into())
+            .spawn(move || {
+                for snapshot in incoming {
+                    if done.send(write(&store, &snapshot)).is_err() {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Checkpointer {
+            snapshots,
+            finished,
+            in_progress: false,
+            last_start_lsn,
+            min_records: min_records.max(1),
+        })
+    }
+
+    /// Starts a checkpoint when enough has been logged since the last one. Call
+    /// between batches (the snapshot must not straddle one).
+    pub fn maybe_start(&mut self, state: &State) {
+        if self.in_progress {
+            return;
+        }
+        let since = state.applied_lsn().saturating_sub(self.last_start_lsn);
+        let threshold = self.min_records.max(state.entry_count() as u64 / 8);
+        if since >= threshold && self.snapshots.try_send(state.snapshot()).is_ok() {
+            self.in_progress = true;
+        }
+    }
+
+    /// The start LSN of a checkpoint that finished since the last call: the log
+    /// up to it may be dropped.
+    pub fn take_finished(&mut self) -> Option<u64> {
+        match self.finished.try_recv() {
+            Ok(Ok(info)) => {
+                self.in_progress = false;
+                self.last_start_lsn = info.start_lsn;
+                Some(info.start_lsn)
+            }
+            Ok(Err(e)) => {
+                self.in_progress = false;
+                tracing::error!(error = %e, "checkpoint failed; the log is kept and it will be retried");
+                None
+            }
+            Err(_) => None,
+        }
+    }
+}
+
+fn write(store: &Store, snapshot: &Snapshot) -> storage::Result<CheckpointInfo> {
+    let started = Instant::now();
+    let mut writer = store.checkpoint_writer()?;
+    let mut failure = None;
+    snapshot.encode(|chunks| {
+        if failure.is_none() {
+            if let Err(e) = writer.add(&chunks) {
+                failure = Some(e);
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let info = writer.finish(snapshot.start_lsn)?;
+    tracing::info!(
+        start_lsn = info.start_lsn,
+        chunks = info.chunks,
+        ms = started.elapsed().as_millis() as u64,
+        "checkpoint stored"
+    );
+    Ok(info)
+}

@@ -1,0 +1,102 @@
+//! Rebuilding the state at start: coupon definitions from their table, the
+//! latest checkpoint, then every log record after the checkpoint's LSN.
+
+use std::time::Instant;
+
+use crate::state::{LogRecord, State};
+use crate::storage::{write_keys, StorageError, Store};
+
+/// What recovery found, for the log and `info`.
+#[derive(Debug, Clone, Copy)]
+pub struct Recovered {
+    pub checkpoint_lsn: u64,
+    pub replayed_records: u64,
+    pub last_lsn: u64,
+    pub millis: u64,
+}
+
+pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
+    let started = Instant::now();
+    let secret = secret(store)?;
+    let state = State::new(secret);
+    let view = store.read()?;
+    view.for_each_coupon(|def| state.put_def(def))?;
+
+    let checkpoint = store.checkpoint_info()?;
+    let checkpoint_lsn = checkpoint.map_or(0, |c| c.start_lsn);
+    if let Some(info) = checkpoint {
+        store.checkpoint_chunks(&info, |raw| {
+            state.restore_chunk(raw).map_err(|e| StorageError::Corrupt {
+                table: "checkpoint",
+                reason: e.to_string(),
+            })
+        })?;
+    }
+    state.set_applied_lsn(checkpoint_lsn);
+
+    let mut after = checkpoint_lsn;
+    let mut replayed = 0;
+    loop {
+        let page = view.log_after(after, 10_000)?;
+        if page.is_empty() {
+            break;
+        }
+        for (lsn, raw) in page {
+            if lsn != after + 1 {
+                return Err(StorageError::Corrupt {
+                    table: "log",
+                    reason: format!("gap: record {lsn} follows {after}"),
+                });
+            }
+            let record = LogRecord::decode(&raw).map_err(|e| StorageError::Corrupt {
+                table: "log",
+                reason: format!("record {lsn}: {e}"),
+            })?;
+            state.apply_record(&record);
+            after = lsn;
+            replayed += 1;
+        }
+    }
+    let last_lsn = view.meta(write_keys::LAST_LSN)?;
+    if last_lsn != after && !(replayed == 0 && last_lsn <= checkpoint_lsn) {
+        return Err(StorageError::Corrupt {
+            table: "log",
+            reason: format!("log ends at {after} but the last committed LSN is {last_lsn}"),
+        });
+    }
+    state.set_applied_lsn(last_lsn.max(after));
+    state.raise_next_ids(
+        view.meta(write_keys::NEXT_COUPON_ID)?,
+        view.last_redemption_id()? + 1,
+    );
+    let recovered = Recovered {
+        checkpoint_lsn,
+        replayed_records: replayed,
+        last_lsn: state.applied_lsn(),
+        millis: started.elapsed().as_millis() as u64,
+    };
+    Ok((state, recovered))
+}
+
+/// The database's key secret, created on first start.
+fn secret(store: &Store) -> Result<[u8; 16], StorageError> {
+    let view = store.read()?;
+    let (low, high) = (
+        view.meta(write_keys::SECRET_LOW)?,
+        view.meta(write_keys::SECRET_HIGH)?,
+    );
+    let (low, high) = if low == 0 && high == 0 {
+        let (low, high): (u64, u64) = (rand::random::<u64>() | 1, rand::random());
+        store.write(|tx| {
+            tx.set_meta(write_keys::SECRET_LOW, low)?;
+            tx.set_meta(write_keys::SECRET_HIGH, high)
+        })?;
+        (low, high)
+    } else {
+        (low, high)
+    };
+    let mut secret = [0u8; 16];
+    secret[..8].copy_from_slice(&low.to_le_bytes());
+    secret[8..].copy_from_slice(&high.to_le_bytes());
+    Ok(secret)
+}
