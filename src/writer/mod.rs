@@ -137,7 +137,9 @@ fn run(
     };
     let mut jobs = Vec::with_capacity(config.max_batch);
     let mut truncate_through: Option<u64> = None;
+    let mut stats = BatchStats::default();
     while let Some(first) = rx.blocking_recv() {
+        let batch_started = std::time::Instant::now();
         jobs.push(first);
         while jobs.len() < config.max_batch {
             match rx.try_recv() {
@@ -150,6 +152,7 @@ fn run(
         }
         let now = now_ms();
         let next_lsn = state.applied_lsn() + 1;
+        let mut decided_at = batch_started;
         let outcome = store.write(|tx| {
             if let Some(lsn) = truncate_through {
                 tx.truncate_log(lsn)?;
@@ -170,8 +173,10 @@ fn run(
                 batch.seal()?;
                 results.push(result);
             }
+            decided_at = std::time::Instant::now();
             Ok((results, batch.into_records()))
         });
+        let committed_at = std::time::Instant::now();
         match outcome {
             Ok((results, records)) => {
                 truncate_through = None;
@@ -182,6 +187,12 @@ fn run(
                 for (job, result) in jobs.drain(..).zip(results) {
                     let _ = job.reply.send(result);
                 }
+                stats.record(
+                    records.len(),
+                    decided_at - batch_started,
+                    committed_at - decided_at,
+                    committed_at.elapsed(),
+                );
             }
             Err(e) => {
                 // Nothing of the batch reached the state: memory still matches disk.
@@ -196,4 +207,49 @@ fn run(
         checkpointer.maybe_start(state);
     }
     tracing::info!("writer stopped: queue closed and drained");
+}
+
+/// Batch sizes and durations, logged once a second at debug level
+/// (`COUPONSD_LOG=couponsd::writer=debug`).
+#[derive(Default)]
+struct BatchStats {
+    since: Option<std::time::Instant>,
+    batches: u64,
+    records: u64,
+    decide: std::time::Duration,
+    commit: std::time::Duration,
+    apply: std::time::Duration,
+}
+
+impl BatchStats {
+    fn record(
+        &mut self,
+        records: usize,
+        decide: std::time::Duration,
+        commit: std::time::Duration,
+        apply: std::time::Duration,
+    ) {
+        let since = *self.since.get_or_insert_with(std::time::Instant::now);
+        self.batches += 1;
+        self.records += records as u64;
+        self.decide += decide;
+        self.commit += commit;
+        self.apply += apply;
+        let elapsed = since.elapsed();
+        if elapsed >= std::time::Duration::from_secs(1) {
+            let per_batch = |d: std::time::Duration| d.as_micros() as u64 / self.batches.max(1);
+            tracing::debug!(
+                batches = self.batches,
+                records = self.records,
+                mean_records = self.records / self.batches.max(1),
+                decide_us = per_batch(self.decide),
+                commit_us = per_batch(self.commit),
+                apply_us = per_batch(self.apply),
+                busy_pct = ((self.decide + self.commit + self.apply).as_secs_f64() * 100.0
+                    / elapsed.as_secs_f64()) as u64,
+                "writer batches"
+            );
+            *self = BatchStats::default();
+        }
+    }
 }
