@@ -62,6 +62,8 @@ pub enum Error {
     Unauthenticated(String),
     #[error("{0}")]
     PermissionDenied(String),
+    #[error("internal error while handling the request")]
+    Panicked,
 }
 
 impl Error {
@@ -92,6 +94,7 @@ impl Error {
             Error::FrameTooLarge(_) => ErrorCode::FrameTooLarge,
             Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Error::PermissionDenied(_) => ErrorCode::PermissionDenied,
+            Error::Panicked => ErrorCode::Internal,
         }
     }
 }

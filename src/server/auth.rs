@@ -97,7 +97,8 @@ pub enum Denied {
 /// in as admin and everyone else is refused (like Redis's protected mode).
 pub fn authenticate(tokens: &[Token], presented: &str, peer: IpAddr) -> Result<Principal, Denied> {
     if tokens.is_empty() {
-        return if peer.is_loopback() {
+        // to_canonical: an IPv4 client of a dual-stack listener shows up as ::ffff:127.0.0.1.
+        return if peer.to_canonical().is_loopback() {
             Ok(Principal {
                 role: Role::Admin,
                 name: "loopback".into(),
@@ -137,6 +138,8 @@ mod tests {
         let local: IpAddr = "127.0.0.1".parse().unwrap();
         let remote: IpAddr = "10.1.2.3".parse().unwrap();
         assert!(authenticate(&[], "", local).is_ok());
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        assert!(authenticate(&[], "", mapped).is_ok());
         assert!(matches!(
             authenticate(&[], "", remote),
             Err(Denied::ProtectedMode)

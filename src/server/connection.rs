@@ -5,6 +5,7 @@
 //! request id, through one writer task that coalesces them into few writes.
 
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use couponsd_client::wire::{
     opcode, ErrorBody, Frame, FrameError, HelloReply, NodeRole, Request, RequestError, Response,
     MAGIC, PROTOCOL_VERSION,
 };
+use futures_util::FutureExt;
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
@@ -196,7 +198,15 @@ async fn read_requests(
 async fn handle(shared: &Shared, principal: &Principal, frame: Frame) -> BytesMut {
     let mut buf = BytesMut::new();
     let result = match Request::decode(frame.opcode, &frame.body) {
-        Ok(request) => dispatch(shared, principal, request).await,
+        // A bug in one request's handling must not leave its client waiting:
+        // a panic becomes an INTERNAL reply (and a log line), nothing else.
+        Ok(request) => AssertUnwindSafe(dispatch(shared, principal, request))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!(opcode = frame.opcode, "request handler panicked");
+                Err(Error::Panicked)
+            }),
         Err(RequestError::UnknownOpcode(op)) => Err(Error::UnknownOpcode(op)),
         Err(RequestError::Decode(e)) => Err(Error::Malformed(e.to_string())),
     };

@@ -28,13 +28,13 @@ macro_rules! error_codes {
 error_codes! {
     Ok = 0 => "OK", "Success.";
     // Connection and framing.
-    MalformedFrame = 1 => "MALFORMED_FRAME", "The frame or its body could not be decoded; the server closes the connection after replying.";
+    MalformedFrame = 1 => "MALFORMED_FRAME", "The frame or its body could not be decoded. A bad frame (length, checksum) or a bad HELLO closes the connection after the reply; a request body that does not decode does not.";
     UnknownOpcode = 2 => "UNKNOWN_OPCODE", "The opcode is not one this server knows.";
     UnsupportedVersion = 3 => "UNSUPPORTED_VERSION", "The HELLO asked for a protocol version this server does not speak, or the magic is wrong.";
     FrameTooLarge = 4 => "FRAME_TOO_LARGE", "The length prefix is over the maximum; the server closes the connection after replying.";
     Unauthenticated = 5 => "UNAUTHENTICATED", "No HELLO yet, or its token is unknown, or this peer may not connect without one.";
     PermissionDenied = 6 => "PERMISSION_DENIED", "The token's role may not use this opcode.";
-    Busy = 7 => "BUSY", "The server is at a limit (in-flight requests, writer queue); retry after a short wait.";
+    Busy = 7 => "BUSY", "The server is at a limit (too many connections, or the writer queue is full); retry after a short wait. Too many requests in flight on one connection is not an error: the server stops reading until replies drain.";
     Internal = 8 => "INTERNAL", "The server failed (for example a storage error); nothing of the request was applied.";
     ShuttingDown = 9 => "SHUTTING_DOWN", "The server is stopping and takes no new requests.";
     NotLeader = 10 => "NOT_LEADER", "This node is a follower; the error body names the leader.";
