@@ -102,6 +102,13 @@ pub struct ServeArgs {
     /// Most mutations committed in one transaction.
     #[arg(long, env = "COUPONSD_MAX_BATCH", default_value_t = 4096)]
     pub max_batch: usize,
+    /// Checkpoint the in-memory state after this many log records (or an
+    /// eighth of the state's entries, if more); bounds replay at restart.
+    #[arg(long, env = "COUPONSD_CHECKPOINT_RECORDS", default_value_t = 200_000)]
+    pub checkpoint_records: u64,
+    /// Test hook: delay every commit by this long.
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub debug_commit_delay_ms: u64,
     /// Log format: text or json.
     #[arg(long, env = "COUPONSD_LOG_FORMAT", default_value = "text")]
     pub log_format: String,

@@ -34,6 +34,8 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.hold_sweep_interval = Duration::from_millis(args.hold_sweep_ms.max(10));
     config.writer.max_batch = args.max_batch;
     config.writer.default_hold_ttl_ms = args.hold_ttl_secs.saturating_mul(1000).max(1000);
+    config.writer.checkpoint_min_records = args.checkpoint_records.max(1);
+    config.writer.debug_commit_delay = Duration::from_millis(args.debug_commit_delay_ms);
 
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));

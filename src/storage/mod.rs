@@ -2,8 +2,8 @@
 //!
 //! Two files in the data directory:
 //!
-//! `couponsd.redb`, written only by the writer thread, one transaction and one
-//! fsync per batch. Its tables are append-mostly, so commits stay cheap:
+//! `couponsd.redb`, written only by the writer's committer thread, one
+//! transaction and one fsync per batch. Its tables are append-mostly, so commits stay cheap:
 //! - `log`: LSN -> log record (the write-ahead log; see `state::effect`)
 //! - `redemptions`: redemption id -> record (ids only grow: appends)
 //! - `coupons`: coupon id -> definition (written on create, update, delete)
@@ -25,7 +25,7 @@ use redb::{Database, ReadableDatabase};
 
 pub use checkpoints::{CheckpointInfo, CheckpointWriter};
 pub use read::ReadView;
-pub use write::{keys as write_keys, WriteBatch};
+pub use write::{keys as write_keys, Changes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -90,16 +90,39 @@ impl Store {
         Ok(ReadView::new(self.db.begin_read()?))
     }
 
-    /// Runs `f` in one write transaction and commits it durably (fsync) if `f`
-    /// succeeds. Only the writer thread calls this.
-    pub fn write<T>(&self, f: impl FnOnce(&mut WriteBatch) -> Result<T>) -> Result<T> {
+    /// Writes `changes` in one transaction and commits it durably (fsync).
+    /// Only the writer's committer thread (and recovery, before it starts) calls this.
+    pub fn commit(&self, changes: &Changes) -> Result<()> {
         let txn = self.db.begin_write()?;
-        let out = {
-            let mut batch = WriteBatch::open(&txn)?;
-            f(&mut batch)?
-        };
+        {
+            let mut log = txn.open_table(tables::LOG)?;
+            let mut meta = txn.open_table(tables::META)?;
+            if let Some(lsn) = changes.truncate_log_through {
+                log.retain_in(..=lsn, |_, _| false)?;
+            }
+            for (lsn, record) in &changes.log {
+                log.insert(lsn, record.as_slice())?;
+            }
+            if let Some((lsn, _)) = changes.log.last() {
+                meta.insert(tables::LAST_LSN, lsn)?;
+            }
+            let mut redemptions = txn.open_table(tables::REDEMPTIONS)?;
+            for (id, row) in &changes.redemptions {
+                redemptions.insert(id, row.as_slice())?;
+            }
+            let mut coupons = txn.open_table(tables::COUPONS)?;
+            for (id, row) in &changes.coupons {
+                match row {
+                    Some(row) => coupons.insert(id, row.as_slice())?,
+                    None => coupons.remove(id)?,
+                };
+            }
+            for (key, value) in &changes.meta {
+                meta.insert(*key, value)?;
+            }
+        }
         txn.commit()?;
-        Ok(out)
+        Ok(())
     }
 
     /// The latest complete checkpoint, if any.

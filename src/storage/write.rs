@@ -1,71 +1,48 @@
-//! The write side of the main file: only the writer thread uses it.
+//! The write side of the main file. The writer's decider thread collects a
+//! batch's rows, already encoded, in `Changes`; the committer thread writes them
+//! in one transaction with `Store::commit`.
 
 use couponsd_client::wire::Redemption;
-use redb::{Table, WriteTransaction};
 
-use super::read;
 use super::records::{encode_coupon, encode_redemption};
-use super::tables::*;
-use super::Result;
 use crate::domain::coupon::CouponDef;
 
-pub struct WriteBatch<'t> {
-    meta: Table<'t, &'static str, u64>,
-    coupons: Table<'t, u64, &'static [u8]>,
-    redemptions: Table<'t, u64, &'static [u8]>,
-    log: Table<'t, u64, &'static [u8]>,
+/// Rows to write in one transaction.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub(super) log: Vec<(u64, Vec<u8>)>,
+    pub(super) redemptions: Vec<(u64, Vec<u8>)>,
+    /// None deletes the coupon.
+    pub(super) coupons: Vec<(u64, Option<Vec<u8>>)>,
+    pub(super) meta: Vec<(&'static str, u64)>,
+    pub(super) truncate_log_through: Option<u64>,
 }
 
-impl<'t> WriteBatch<'t> {
-    pub(super) fn open(txn: &'t WriteTransaction) -> Result<WriteBatch<'t>> {
-        Ok(WriteBatch {
-            meta: txn.open_table(META)?,
-            coupons: txn.open_table(COUPONS)?,
-            redemptions: txn.open_table(REDEMPTIONS)?,
-            log: txn.open_table(LOG)?,
-        })
+impl Changes {
+    pub fn put_redemption(&mut self, r: &Redemption) {
+        self.redemptions.push((r.id, encode_redemption(r)));
     }
 
-    /// A redemption as of this transaction (including its own writes).
-    pub fn redemption(&self, id: u64) -> Result<Option<Redemption>> {
-        read::redemption(&self.redemptions, id)
+    pub fn put_coupon(&mut self, c: &CouponDef) {
+        self.coupons.push((c.id, Some(encode_coupon(c))));
     }
 
-    pub fn put_redemption(&mut self, r: &Redemption) -> Result<()> {
-        self.redemptions
-            .insert(r.id, encode_redemption(r).as_slice())?;
-        Ok(())
+    pub fn delete_coupon(&mut self, id: u64) {
+        self.coupons.push((id, None));
     }
 
-    pub fn put_coupon(&mut self, c: &CouponDef) -> Result<()> {
-        self.coupons.insert(c.id, encode_coupon(c).as_slice())?;
-        Ok(())
+    /// Appends a log record; the last one appended becomes the last LSN.
+    pub fn append_log(&mut self, lsn: u64, record: Vec<u8>) {
+        self.log.push((lsn, record));
     }
 
-    pub fn delete_coupon(&mut self, id: u64) -> Result<()> {
-        self.coupons.remove(id)?;
-        Ok(())
+    pub fn set_meta(&mut self, key: &'static str, value: u64) {
+        self.meta.push((key, value));
     }
 
-    pub fn append_log(&mut self, lsn: u64, record: &[u8]) -> Result<()> {
-        self.log.insert(lsn, record)?;
-        self.meta.insert(LAST_LSN, lsn)?;
-        Ok(())
-    }
-
-    /// Drops log records with LSN <= `lsn` (covered by a checkpoint).
-    pub fn truncate_log(&mut self, lsn: u64) -> Result<()> {
-        self.log.retain_in(..=lsn, |_, _| false)?;
-        Ok(())
-    }
-
-    pub fn meta(&self, key: &str) -> Result<u64> {
-        read::meta(&self.meta, key)
-    }
-
-    pub fn set_meta(&mut self, key: &'static str, value: u64) -> Result<()> {
-        self.meta.insert(key, value)?;
-        Ok(())
+    /// Drops log records with LSN <= `lsn` (covered by a durable checkpoint).
+    pub fn truncate_log_through(&mut self, lsn: u64) {
+        self.truncate_log_through = Some(lsn);
     }
 }
 

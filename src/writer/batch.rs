@@ -1,107 +1,140 @@
-//! One batch as the writer sees it: the committed state, plus what earlier
-//! mutations of this batch changed (the overlay), plus the write transaction.
-//! Every change goes through `emit`, which updates the overlay, writes the rows
-//! that live on disk, and collects the effect for the mutation's log record.
-//! Nothing reaches the shared state until the batch is durable.
+//! One batch as the decider sees it: the committed state, the batches decided
+//! but not yet committed (their overlays, newest last), and this batch's own
+//! changes so far. Every change goes through `Batch`, which updates this
+//! batch's overlay, encodes the rows to write, and collects the effect for the
+//! mutation's log record. Nothing reaches the shared state until the committer
+//! has made the batch durable.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use couponsd_client::wire::Redemption;
 
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::state::keys::Key;
 use crate::state::{Effect, LogRecord, State};
-use crate::storage::{self, WriteBatch};
+use crate::storage::{self, write_keys, Changes, ReadView};
 
+/// What one batch changed, as seen by the batches decided after it.
 #[derive(Default)]
-struct Overlay {
+pub struct Overlay {
     defs: HashMap<u64, Option<SharedDef>>,
     codes: HashMap<String, Option<u64>>,
     counters: HashMap<u64, Counters>,
     customers: HashMap<(u64, Key), u64>,
     orders: HashMap<(u64, Key), u64>,
+    redemptions: HashMap<u64, Redemption>,
 }
 
-pub struct Batch<'a, 't> {
+/// The decider's running positions: where the next batch starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    pub next_lsn: u64,
+    pub next_coupon_id: u64,
+    pub next_redemption_id: u64,
+}
+
+impl Cursor {
+    /// Right after the committed state.
+    pub fn from_state(state: &State) -> Cursor {
+        Cursor {
+            next_lsn: state.applied_lsn() + 1,
+            next_coupon_id: state.next_coupon_id(),
+            next_redemption_id: state.next_redemption_id(),
+        }
+    }
+}
+
+pub struct Batch<'a> {
     state: &'a State,
-    store: &'a mut WriteBatch<'t>,
+    earlier: &'a VecDeque<(u64, Overlay)>,
+    view: &'a ReadView,
     overlay: Overlay,
+    changes: Changes,
     /// Effects of the mutation in progress.
     effects: Vec<Effect>,
     /// Sealed records of this batch, applied to the state after commit.
     records: Vec<LogRecord>,
     epoch: u64,
-    next_lsn: u64,
-    next_coupon_id: u64,
-    next_redemption_id: u64,
+    cursor: Cursor,
     pub now: i64,
 }
 
-impl<'a, 't> Batch<'a, 't> {
+/// A decided batch, ready to commit.
+pub struct Decided {
+    pub overlay: Overlay,
+    pub changes: Changes,
+    pub records: Vec<LogRecord>,
+    pub cursor: Cursor,
+}
+
+impl<'a> Batch<'a> {
     pub fn new(
         state: &'a State,
-        store: &'a mut WriteBatch<'t>,
+        earlier: &'a VecDeque<(u64, Overlay)>,
+        view: &'a ReadView,
         epoch: u64,
-        next_lsn: u64,
+        cursor: Cursor,
         now: i64,
     ) -> Self {
         Batch {
-            next_coupon_id: state.next_coupon_id(),
-            next_redemption_id: state.next_redemption_id(),
             state,
-            store,
+            earlier,
+            view,
             overlay: Overlay::default(),
+            changes: Changes::default(),
             effects: Vec::new(),
             records: Vec::new(),
             epoch,
-            next_lsn,
+            cursor,
             now,
         }
     }
 
-    // Reads: this batch's changes first, then the committed state.
+    /// The newest overlay that has an answer: this batch's, then earlier ones.
+    fn newest<T>(&self, f: impl Fn(&Overlay) -> Option<T>) -> Option<T> {
+        f(&self.overlay).or_else(|| self.earlier.iter().rev().find_map(|(_, o)| f(o)))
+    }
+
+    // Reads: uncommitted changes first (newest first), then the committed state.
 
     pub fn key(&self, id: &str) -> Key {
         self.state.key(id)
     }
 
     pub fn coupon_id(&self, code: &str) -> Option<u64> {
-        match self.overlay.codes.get(code) {
-            Some(id) => *id,
+        match self.newest(|o| o.codes.get(code).copied()) {
+            Some(id) => id,
             None => self.state.coupon_id(code),
         }
     }
 
     pub fn def(&self, id: u64) -> Option<SharedDef> {
-        match self.overlay.defs.get(&id) {
-            Some(def) => def.clone(),
+        match self.newest(|o| o.defs.get(&id).cloned()) {
+            Some(def) => def,
             None => self.state.coupon(id).map(|(def, _)| def),
         }
     }
 
     pub fn counters(&self, id: u64) -> Counters {
-        match self.overlay.counters.get(&id) {
-            Some(c) => *c,
-            None => self.state.counters(id),
-        }
+        self.newest(|o| o.counters.get(&id).copied())
+            .unwrap_or_else(|| self.state.counters(id))
     }
 
     pub fn customer_uses(&self, coupon_id: u64, customer: Key) -> u64 {
-        match self.overlay.customers.get(&(coupon_id, customer)) {
-            Some(n) => *n,
-            None => self.state.customer_uses(coupon_id, customer),
-        }
+        self.newest(|o| o.customers.get(&(coupon_id, customer)).copied())
+            .unwrap_or_else(|| self.state.customer_uses(coupon_id, customer))
     }
 
     pub fn order(&self, coupon_id: u64, order: Key) -> Option<u64> {
-        match self.overlay.orders.get(&(coupon_id, order)) {
-            Some(id) => Some(*id),
-            None => self.state.order(coupon_id, order),
-        }
+        self.newest(|o| o.orders.get(&(coupon_id, order)).copied())
+            .or_else(|| self.state.order(coupon_id, order))
     }
 
     pub fn redemption(&self, id: u64) -> storage::Result<Option<Redemption>> {
-        self.store.redemption(id)
+        match self.newest(|o| o.redemptions.get(&id).cloned()) {
+            Some(r) => Ok(Some(r)),
+            None => self.view.redemption(id),
+        }
     }
 
     /// Holds past their TTL as of the committed state (callers re-check status).
@@ -112,21 +145,21 @@ impl<'a, 't> Batch<'a, 't> {
     // Ids.
 
     pub fn allocate_coupon_id(&mut self) -> u64 {
-        let id = self.next_coupon_id;
-        self.next_coupon_id += 1;
+        let id = self.cursor.next_coupon_id;
+        self.cursor.next_coupon_id += 1;
         id
     }
 
     pub fn allocate_redemption_id(&mut self) -> u64 {
-        let id = self.next_redemption_id;
-        self.next_redemption_id += 1;
+        let id = self.cursor.next_redemption_id;
+        self.cursor.next_redemption_id += 1;
         id
     }
 
     // Changes.
 
-    pub fn put_def(&mut self, def: CouponDef) -> storage::Result<()> {
-        self.store.put_coupon(&def)?;
+    pub fn put_def(&mut self, def: CouponDef) {
+        self.changes.put_coupon(&def);
         if let Some(old) = self.def(def.id) {
             if old.spec.code != def.spec.code {
                 self.overlay.codes.insert(old.spec.code.clone(), None);
@@ -135,23 +168,21 @@ impl<'a, 't> Batch<'a, 't> {
         self.overlay
             .codes
             .insert(def.spec.code.clone(), Some(def.id));
-        self.store
-            .set_meta(storage::write_keys::NEXT_COUPON_ID, self.next_coupon_id)?;
+        self.changes
+            .set_meta(write_keys::NEXT_COUPON_ID, self.cursor.next_coupon_id);
         let shared = SharedDef::new(def);
         self.overlay.defs.insert(shared.id, Some(shared.clone()));
         self.effects.push(Effect::CouponPut((*shared).clone()));
-        Ok(())
     }
 
-    pub fn delete_def(&mut self, id: u64) -> storage::Result<()> {
+    pub fn delete_def(&mut self, id: u64) {
         if let Some(old) = self.def(id) {
             self.overlay.codes.insert(old.spec.code.clone(), None);
         }
-        self.store.delete_coupon(id)?;
+        self.changes.delete_coupon(id);
         self.overlay.defs.insert(id, None);
         self.overlay.counters.insert(id, Counters::default());
         self.effects.push(Effect::CouponDeleted { id });
-        Ok(())
     }
 
     pub fn set_counters(&mut self, coupon_id: u64, counters: Counters) {
@@ -171,12 +202,12 @@ impl<'a, 't> Batch<'a, 't> {
         });
     }
 
-    pub fn put_redemption(&mut self, r: Redemption) -> storage::Result<()> {
-        self.store.put_redemption(&r)?;
+    pub fn put_redemption(&mut self, r: Redemption) {
+        self.changes.put_redemption(&r);
         let order = self.key(&r.order_id);
         self.overlay.orders.insert((r.coupon_id, order), r.id);
+        self.overlay.redemptions.insert(r.id, r.clone());
         self.effects.push(Effect::Redemption(r));
-        Ok(())
     }
 
     /// True when the mutation in progress changed something not yet sealed.
@@ -185,25 +216,28 @@ impl<'a, 't> Batch<'a, 't> {
     }
 
     /// Ends the mutation in progress: its effects become one log record under
-    /// the next LSN, in this transaction.
-    pub fn seal(&mut self) -> storage::Result<()> {
+    /// the next LSN.
+    pub fn seal(&mut self) {
         if self.effects.is_empty() {
-            return Ok(());
+            return;
         }
         let record = LogRecord {
             epoch: self.epoch,
-            lsn: self.next_lsn,
+            lsn: self.cursor.next_lsn,
             timestamp: self.now,
             effects: std::mem::take(&mut self.effects),
         };
-        self.store.append_log(record.lsn, &record.encode())?;
-        self.next_lsn += 1;
+        self.changes.append_log(record.lsn, record.encode());
+        self.cursor.next_lsn += 1;
         self.records.push(record);
-        Ok(())
     }
 
-    /// The sealed records, to apply once the transaction is durable.
-    pub fn into_records(self) -> Vec<LogRecord> {
-        self.records
+    pub fn finish(self) -> Decided {
+        Decided {
+            overlay: self.overlay,
+            changes: self.changes,
+            records: self.records,
+            cursor: self.cursor,
+        }
     }
 }

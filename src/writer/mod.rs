@@ -1,18 +1,30 @@
-//! The writer: the one thread that changes the store and the state. Every
-//! mutation from every connection is queued here (bounded); the writer takes
-//! everything queued, up to `max_batch`, decides each mutation in turn against
-//! the committed state plus the batch's own earlier changes, writes the batch in
-//! one redb transaction (log records and redemption rows: appends), commits once
-//! (one fsync), then applies the effects to the shared state and only then
-//! answers each request. Serial decisions make each redemption an atomic
-//! compare-and-decrement; group commit makes it fast.
+//! The writer: the only code that changes the store and the state.
+//!
+//! Every mutation from every connection is queued here (bounded). Two threads
+//! form a pipeline so that deciding one batch overlaps the fsync of the one
+//! before it:
+//! - the decider takes everything queued (up to `max_batch`) and decides each
+//!   mutation in turn against the committed state plus the batches decided but
+//!   not yet durable (their overlays), producing log records and encoded rows;
+//! - the committer writes a decided batch in one redb transaction (appends: log
+//!   records and redemption rows), commits once (one fsync), applies the
+//!   effects to the shared state, and only then answers each request.
+//!
+//! Serial decisions make each redemption an atomic compare-and-decrement; group
+//! commit makes it fast. If a commit fails, that batch and every batch decided
+//! on top of it are refused (INTERNAL), and the decider starts again from the
+//! committed state.
 
 mod batch;
 mod checkpointer;
 mod ops;
 mod recovery;
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use couponsd_client::wire::{CouponSpec, RedeemRequest, RedemptionRef, ReserveRequest, Response};
 use tokio::sync::{mpsc, oneshot};
@@ -21,9 +33,9 @@ pub use recovery::{recover, Recovered};
 
 use crate::domain::now_ms;
 use crate::error::{Error, Result};
-use crate::state::State;
-use crate::storage::{write_keys, StorageError, Store};
-use batch::Batch;
+use crate::state::{LogRecord, State};
+use crate::storage::{write_keys, Changes, StorageError, Store};
+use batch::{Batch, Cursor, Overlay};
 use checkpointer::Checkpointer;
 
 /// A change to the store. Inputs are already validated and normalized.
@@ -71,6 +83,9 @@ pub struct WriterConfig {
     /// A checkpoint starts once this many records (or an eighth of the state's
     /// entries, if more) were logged since the last one.
     pub checkpoint_min_records: u64,
+    /// Test hook: wait this long before each commit (0 in production). Lets
+    /// tests show that no reply leaves before its batch is durable.
+    pub debug_commit_delay: Duration,
 }
 
 impl Default for WriterConfig {
@@ -81,6 +96,7 @@ impl Default for WriterConfig {
             default_hold_ttl_ms: 15 * 60 * 1000,
             max_hold_ttl_ms: 24 * 60 * 60 * 1000,
             checkpoint_min_records: 200_000,
+            debug_commit_delay: Duration::ZERO,
         }
     }
 }
@@ -91,8 +107,28 @@ pub struct Writer {
     queue: mpsc::Sender<Job>,
 }
 
+/// A decided batch on its way to the committer.
+struct Prepared {
+    seq: u64,
+    generation: u64,
+    jobs: Vec<Job>,
+    results: Vec<Result<Response>>,
+    changes: Changes,
+    records: Vec<LogRecord>,
+    decide: Duration,
+}
+
+/// What the committer tells the decider.
+#[derive(Default)]
+struct Progress {
+    /// Sequence number of the last batch applied to the state.
+    applied_seq: AtomicU64,
+    /// Generation whose batches are void because one failed to commit (0: none).
+    failed_generation: AtomicU64,
+}
+
 impl Writer {
-    /// Starts the writer thread (and its checkpointer). It stops when every
+    /// Starts the writer's threads (and the checkpointer). They stop when every
     /// `Writer` clone is dropped, after finishing what is queued; join the
     /// handle to wait for that.
     pub fn start(
@@ -102,10 +138,26 @@ impl Writer {
     ) -> std::io::Result<(Writer, std::thread::JoinHandle<()>)> {
         let (queue, rx) = mpsc::channel(config.queue_capacity);
         let checkpointer = Checkpointer::start(store.clone(), config.checkpoint_min_records)?;
-        let handle = std::thread::Builder::new()
+        let progress = Arc::new(Progress::default());
+        // One batch committing and one waiting: the decider runs at most two ahead.
+        let (to_commit, prepared) = sync_channel::<Prepared>(1);
+        let committer = {
+            let (store, state, progress) = (store.clone(), state.clone(), progress.clone());
+            let delay = config.debug_commit_delay;
+            std::thread::Builder::new()
+                .name("couponsd-commit".into())
+                .spawn(move || {
+                    commit_loop(&store, &state, prepared, &progress, checkpointer, delay)
+                })?
+        };
+        let decider = std::thread::Builder::new()
             .name("couponsd-writer".into())
-            .spawn(move || run(&store, &state, rx, &config, checkpointer))?;
-        Ok((Writer { queue }, handle))
+            .spawn(move || {
+                decide_loop(&store, &state, rx, &config, &progress, to_commit);
+                let _ = committer.join();
+                tracing::info!("writer stopped: queue closed and drained");
+            })?;
+        Ok((Writer { queue }, decider))
     }
 
     /// Queues a mutation and waits until it is durable (or refused).
@@ -121,12 +173,17 @@ impl Writer {
     }
 }
 
-fn run(
+fn internal(reason: &str) -> Error {
+    Error::Storage(StorageError::Database(reason.into()))
+}
+
+fn decide_loop(
     store: &Store,
     state: &State,
     mut rx: mpsc::Receiver<Job>,
     config: &WriterConfig,
-    mut checkpointer: Checkpointer,
+    progress: &Progress,
+    to_commit: SyncSender<Prepared>,
 ) {
     let epoch = match store.read().and_then(|v| v.meta(write_keys::EPOCH)) {
         Ok(e) => e.max(1),
@@ -135,109 +192,167 @@ fn run(
             return;
         }
     };
-    let mut jobs = Vec::with_capacity(config.max_batch);
-    let mut truncate_through: Option<u64> = None;
-    let mut stats = BatchStats::default();
+    let mut cursor = Cursor::from_state(state);
+    let mut earlier: VecDeque<(u64, Overlay)> = VecDeque::new();
+    let mut seq = 0;
+    let mut generation = 1;
     while let Some(first) = rx.blocking_recv() {
-        let batch_started = std::time::Instant::now();
-        jobs.push(first);
+        let mut jobs = vec![first];
         while jobs.len() < config.max_batch {
             match rx.try_recv() {
                 Ok(job) => jobs.push(job),
                 Err(_) => break,
             }
         }
+        let started = Instant::now();
+        if progress.failed_generation.load(Ordering::Acquire) == generation {
+            // Everything decided on top of the failed batch is void; the
+            // committed state is all there is.
+            earlier.clear();
+            generation += 1;
+            cursor = Cursor::from_state(state);
+        }
+        let applied = progress.applied_seq.load(Ordering::Acquire);
+        while earlier.front().is_some_and(|(s, _)| *s <= applied) {
+            earlier.pop_front();
+        }
+        // Opened after dropping the applied overlays, so it sees their rows.
+        let view = match store.read() {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the store; batch refused");
+                fail_all(jobs, "the store cannot be read");
+                continue;
+            }
+        };
+        let mut batch = Batch::new(state, &earlier, &view, epoch, cursor, now_ms());
+        let mut results = Vec::with_capacity(jobs.len());
+        let mut broken = None;
+        for job in &jobs {
+            match ops::execute(&mut batch, &job.mutation, config) {
+                Ok(result) => {
+                    if result.is_err() && batch.has_unsealed() {
+                        // A refused request must change nothing; if one did,
+                        // the whole batch is abandoned rather than committed.
+                        tracing::error!(mutation = ?job.mutation, "a refused mutation left changes; batch abandoned");
+                        broken = Some("a refused request left changes behind".to_string());
+                        break;
+                    }
+                    batch.seal();
+                    results.push(result);
+                }
+                Err(e) => {
+                    broken = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        if let Some(reason) = broken {
+            tracing::error!(reason, "batch abandoned; nothing of it was applied");
+            fail_all(jobs, &reason);
+            continue;
+        }
+        let decided = batch.finish();
+        cursor = decided.cursor;
+        seq += 1;
+        earlier.push_back((seq, decided.overlay));
+        let prepared = Prepared {
+            seq,
+            generation,
+            jobs,
+            results,
+            changes: decided.changes,
+            records: decided.records,
+            decide: started.elapsed(),
+        };
+        if to_commit.send(prepared).is_err() {
+            return;
+        }
+    }
+}
+
+fn fail_all(jobs: Vec<Job>, reason: &str) {
+    for job in jobs {
+        let _ = job.reply.send(Err(internal(reason)));
+    }
+}
+
+fn commit_loop(
+    store: &Store,
+    state: &State,
+    prepared: Receiver<Prepared>,
+    progress: &Progress,
+    mut checkpointer: Checkpointer,
+    debug_commit_delay: Duration,
+) {
+    let mut truncate_through = None;
+    let mut stats = BatchStats::default();
+    for mut batch in prepared {
+        if progress.failed_generation.load(Ordering::Acquire) == batch.generation {
+            fail_all(batch.jobs, "an earlier batch failed to commit");
+            continue;
+        }
         if let Some(lsn) = checkpointer.take_finished() {
             truncate_through = Some(lsn);
         }
-        let now = now_ms();
-        let next_lsn = state.applied_lsn() + 1;
-        let mut decided_at = batch_started;
-        let outcome = store.write(|tx| {
-            if let Some(lsn) = truncate_through {
-                tx.truncate_log(lsn)?;
-            }
-            let mut batch = Batch::new(state, tx, epoch, next_lsn, now);
-            let mut results = Vec::with_capacity(jobs.len());
-            for job in &jobs {
-                let result = ops::execute(&mut batch, &job.mutation, config)?;
-                if result.is_err() && batch.has_unsealed() {
-                    // A refused request must change nothing; if one did, the
-                    // whole batch is abandoned rather than committed half-done.
-                    tracing::error!(mutation = ?job.mutation, "a refused mutation left changes; batch abandoned");
-                    return Err(StorageError::Corrupt {
-                        table: "batch",
-                        reason: "a refused request left changes behind".into(),
-                    });
-                }
-                batch.seal()?;
-                results.push(result);
-            }
-            decided_at = std::time::Instant::now();
-            Ok((results, batch.into_records()))
-        });
-        let committed_at = std::time::Instant::now();
-        match outcome {
-            Ok((results, records)) => {
-                truncate_through = None;
-                // Durable now: make it visible, then answer.
-                for record in &records {
-                    state.apply_record(record);
-                }
-                for (job, result) in jobs.drain(..).zip(results) {
-                    let _ = job.reply.send(result);
-                }
-                stats.record(
-                    records.len(),
-                    decided_at - batch_started,
-                    committed_at - decided_at,
-                    committed_at.elapsed(),
-                );
-            }
-            Err(e) => {
-                // Nothing of the batch reached the state: memory still matches disk.
-                tracing::error!(error = %e, batch = jobs.len(), "write batch failed; nothing of it was applied");
-                for job in jobs.drain(..) {
-                    let _ = job
-                        .reply
-                        .send(Err(Error::Storage(StorageError::Database(e.to_string()))));
-                }
-            }
+        if let Some(lsn) = truncate_through {
+            batch.changes.truncate_log_through(lsn);
         }
+        if !debug_commit_delay.is_zero() {
+            std::thread::sleep(debug_commit_delay);
+        }
+        let started = Instant::now();
+        if let Err(e) = store.commit(&batch.changes) {
+            tracing::error!(error = %e, records = batch.records.len(), "commit failed; this batch and those decided after it are refused");
+            progress
+                .failed_generation
+                .store(batch.generation, Ordering::Release);
+            fail_all(batch.jobs, &format!("commit failed: {e}"));
+            continue;
+        }
+        truncate_through = None;
+        let committed = Instant::now();
+        // Durable now: make it visible, then answer.
+        for record in &batch.records {
+            state.apply_record(record);
+        }
+        progress.applied_seq.store(batch.seq, Ordering::Release);
+        for (job, result) in batch.jobs.drain(..).zip(batch.results) {
+            let _ = job.reply.send(result);
+        }
+        stats.record(
+            batch.records.len(),
+            batch.decide,
+            committed - started,
+            committed.elapsed(),
+        );
         checkpointer.maybe_start(state);
     }
-    tracing::info!("writer stopped: queue closed and drained");
 }
 
-/// Batch sizes and durations, logged once a second at debug level
+/// Batch sizes and phase times, logged once a second at debug level
 /// (`COUPONSD_LOG=couponsd::writer=debug`).
 #[derive(Default)]
 struct BatchStats {
-    since: Option<std::time::Instant>,
+    since: Option<Instant>,
     batches: u64,
     records: u64,
-    decide: std::time::Duration,
-    commit: std::time::Duration,
-    apply: std::time::Duration,
+    decide: Duration,
+    commit: Duration,
+    apply: Duration,
 }
 
 impl BatchStats {
-    fn record(
-        &mut self,
-        records: usize,
-        decide: std::time::Duration,
-        commit: std::time::Duration,
-        apply: std::time::Duration,
-    ) {
-        let since = *self.since.get_or_insert_with(std::time::Instant::now);
+    fn record(&mut self, records: usize, decide: Duration, commit: Duration, apply: Duration) {
+        let since = *self.since.get_or_insert_with(Instant::now);
         self.batches += 1;
         self.records += records as u64;
         self.decide += decide;
         self.commit += commit;
         self.apply += apply;
         let elapsed = since.elapsed();
-        if elapsed >= std::time::Duration::from_secs(1) {
-            let per_batch = |d: std::time::Duration| d.as_micros() as u64 / self.batches.max(1);
+        if elapsed >= Duration::from_secs(1) {
+            let per_batch = |d: Duration| d.as_micros() as u64 / self.batches.max(1);
             tracing::debug!(
                 batches = self.batches,
                 records = self.records,
@@ -245,8 +360,6 @@ impl BatchStats {
                 decide_us = per_batch(self.decide),
                 commit_us = per_batch(self.commit),
                 apply_us = per_batch(self.apply),
-                busy_pct = ((self.decide + self.commit + self.apply).as_secs_f64() * 100.0
-                    / elapsed.as_secs_f64()) as u64,
                 "writer batches"
             );
             *self = BatchStats::default();

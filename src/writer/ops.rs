@@ -54,7 +54,7 @@ fn create_coupon(batch: &mut Batch, spec: &CouponSpec, created_by: &str) -> Outc
         created_by: created_by.into(),
     };
     let reply = coupon_reply(batch, &def);
-    batch.put_def(def)?;
+    batch.put_def(def);
     Ok(Ok(reply))
 }
 
@@ -78,7 +78,7 @@ fn update_coupon(batch: &mut Batch, id: u64, expected_revision: u64, spec: &Coup
         ..(*current).clone()
     };
     let reply = coupon_reply(batch, &def);
-    batch.put_def(def)?;
+    batch.put_def(def);
     Ok(Ok(reply))
 }
 
@@ -92,7 +92,7 @@ fn delete_coupon(batch: &mut Batch, id: u64) -> Outcome {
             "coupon {id} has {held} pending holds; release them or let them expire first"
         ))));
     }
-    batch.delete_def(id)?;
+    batch.delete_def(id);
     Ok(Ok(Response::Deleted))
 }
 
@@ -120,8 +120,8 @@ fn find_current(batch: &mut Batch, r: &RedemptionRef) -> storage::Result<Option<
     if !due {
         return Ok(Some(found));
     }
-    let expired = expire_one(batch, found)?;
-    batch.seal()?;
+    let expired = expire_one(batch, found);
+    batch.seal();
     Ok(Some(expired))
 }
 
@@ -231,7 +231,7 @@ fn start(
     }
     adjust_customer(batch, coupon_id, &order.customer_id, 1);
     let response = reply(batch, redemption.clone(), false);
-    batch.put_redemption(redemption)?;
+    batch.put_redemption(redemption);
     Ok(Ok(response))
 }
 
@@ -320,7 +320,7 @@ fn confirm_hold(batch: &mut Batch, mut hold: Redemption, transaction_id: &str) -
     }
     adjust_coupon(batch, hold.coupon_id, 1, -1);
     let response = reply(batch, hold.clone(), false);
-    batch.put_redemption(hold)?;
+    batch.put_redemption(hold);
     Ok(Ok(response))
 }
 
@@ -344,7 +344,7 @@ fn release(batch: &mut Batch, r: &RedemptionRef) -> Outcome {
     adjust_coupon(batch, hold.coupon_id, 0, -1);
     adjust_customer(batch, hold.coupon_id, &hold.customer_id, -1);
     let response = reply(batch, hold.clone(), false);
-    batch.put_redemption(hold)?;
+    batch.put_redemption(hold);
     Ok(Ok(response))
 }
 
@@ -368,18 +368,18 @@ fn reverse(batch: &mut Batch, r: &RedemptionRef, reason: &str) -> Outcome {
     adjust_coupon(batch, redemption.coupon_id, -1, 0);
     adjust_customer(batch, redemption.coupon_id, &redemption.customer_id, -1);
     let response = reply(batch, redemption.clone(), false);
-    batch.put_redemption(redemption)?;
+    batch.put_redemption(redemption);
     Ok(Ok(response))
 }
 
 /// Gives a hold back: status EXPIRED, counters and the customer's count down.
-fn expire_one(batch: &mut Batch, mut hold: Redemption) -> storage::Result<Redemption> {
+fn expire_one(batch: &mut Batch, mut hold: Redemption) -> Redemption {
     hold.status = RedemptionStatus::Expired;
     hold.updated_at = batch.now;
     adjust_coupon(batch, hold.coupon_id, 0, -1);
     adjust_customer(batch, hold.coupon_id, &hold.customer_id, -1);
-    batch.put_redemption(hold.clone())?;
-    Ok(hold)
+    batch.put_redemption(hold.clone());
+    hold
 }
 
 /// Gives back every hold past its TTL (bounded per sweep; the next takes the rest).
@@ -390,7 +390,7 @@ fn expire_holds(batch: &mut Batch) -> storage::Result<usize> {
             let due = hold.status == RedemptionStatus::Pending
                 && hold.hold_expires_at.is_some_and(|t| t <= batch.now);
             if due {
-                expire_one(batch, hold)?;
+                expire_one(batch, hold);
                 expired += 1;
             }
         }

@@ -87,10 +87,10 @@ fn secret(store: &Store) -> Result<[u8; 16], StorageError> {
     );
     let (low, high) = if low == 0 && high == 0 {
         let (low, high): (u64, u64) = (rand::random::<u64>() | 1, rand::random());
-        store.write(|tx| {
-            tx.set_meta(write_keys::SECRET_LOW, low)?;
-            tx.set_meta(write_keys::SECRET_HIGH, high)
-        })?;
+        let mut changes = crate::storage::Changes::default();
+        changes.set_meta(write_keys::SECRET_LOW, low);
+        changes.set_meta(write_keys::SECRET_HIGH, high);
+        store.commit(&changes)?;
         (low, high)
     } else {
         (low, high)
