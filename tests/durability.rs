@@ -145,8 +145,7 @@ async fn restart_from_checkpoints_and_truncated_log_restores_everything() {
     let log = server.log();
     let recovered = log
         .lines()
-        .filter(|l| l.contains("state recovered"))
-        .last()
+        .rfind(|l| l.contains("state recovered"))
         .unwrap_or_default()
         .to_string();
     assert!(
