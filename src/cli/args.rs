@@ -280,6 +280,13 @@ pub struct BenchArgs {
     /// Number of coupons to create and spread requests over (1 = one hot coupon).
     #[arg(long, default_value_t = 1)]
     pub coupons: u32,
+    /// Name the bench coupons PREFIX-0 .. PREFIX-(K-1) and reuse any that
+    /// exist (default: a fresh random prefix per run).
+    #[arg(long)]
+    pub coupon_prefix: Option<String>,
+    /// Stop after this many requests in total (default: run for --duration).
+    #[arg(long)]
+    pub requests: Option<u64>,
     /// Number of distinct customers.
     #[arg(long, default_value_t = 10_000)]
     pub customers: u32,

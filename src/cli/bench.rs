@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use couponsd_client::wire::{CouponSpec, ErrorCode, Order, RedeemRequest};
 use couponsd_client::{Client, ClientError};
+use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use rand::Rng;
 
@@ -61,13 +62,23 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
         );
     }
     let run_id: u32 = rand::rng().random();
+    let prefix = args
+        .coupon_prefix
+        .clone()
+        .unwrap_or_else(|| format!("BENCH{run_id:08X}"));
     let codes = match &args.code {
         Some(code) => vec![code.clone()],
-        None => create_coupons(&clients[0], run_id, args.coupons).await?,
+        None => create_coupons(&clients, &prefix, args.coupons).await?,
     };
     let codes = Arc::new(codes);
     let counters = Arc::new(Counters::default());
-    let deadline = Instant::now() + Duration::from_secs(args.duration.max(1));
+    // With --requests, the count decides when to stop (the duration is a safety net).
+    let run_for = match args.requests {
+        Some(_) => Duration::from_secs(24 * 3600),
+        None => Duration::from_secs(args.duration.max(1)),
+    };
+    let deadline = Instant::now() + run_for;
+    let budget = Arc::new(AtomicU64::new(args.requests.unwrap_or(u64::MAX)));
     let started = Instant::now();
 
     let progress = tokio::spawn(report_progress(counters.clone(), started, client_args.json));
@@ -78,6 +89,7 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
                 client: client.clone(),
                 codes: codes.clone(),
                 counters: counters.clone(),
+                budget: budget.clone(),
                 op,
                 customers: args.customers,
                 amount: args.amount,
@@ -99,34 +111,76 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
     Ok(())
 }
 
-async fn create_coupons(client: &Client, run_id: u32, count: u32) -> Result<Vec<String>, String> {
-    let mut codes = Vec::with_capacity(count as usize);
-    for i in 0..count {
-        let code = format!("BENCH{run_id:08X}-{i}");
-        let spec = CouponSpec {
-            code: code.clone(),
-            name: "couponsd bench".into(),
-            discount_value: 1000,
-            currency: "USD".into(),
-            max_discount_amount: Some(5_000),
-            // Large limits, so every redeem still runs the full check-and-decrement.
-            usage_limit: Some(1_000_000_000_000),
-            usage_limit_per_customer: Some(1_000_000_000),
-            ..CouponSpec::default()
-        };
-        client
-            .create_coupon(spec)
-            .await
-            .map_err(|e| format!("creating bench coupon {code}: {e}"))?;
-        codes.push(code);
+/// Creates PREFIX-0 .. PREFIX-(count-1), reusing any that exist, over every
+/// connection at once.
+async fn create_coupons(
+    clients: &[Client],
+    prefix: &str,
+    count: u32,
+) -> Result<Vec<String>, String> {
+    let codes: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}")).collect();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (c, client) in clients.iter().enumerate() {
+        let mine: Vec<String> = codes
+            .iter()
+            .skip(c)
+            .step_by(clients.len())
+            .cloned()
+            .collect();
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            // Eight in flight per connection keeps the writer's batches full.
+            let mut pending =
+                futures_util::stream::iter(mine.into_iter().map(|code| create_one(&client, code)))
+                    .buffer_unordered(8);
+            while let Some(result) = pending.next().await {
+                result?;
+            }
+            Ok::<(), String>(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| e.to_string())??;
+    }
+    if count > 1000 {
+        eprintln!(
+            "created or found {count} bench coupons in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(codes)
+}
+
+async fn create_one(client: &Client, code: String) -> Result<(), String> {
+    let spec = bench_coupon(&code);
+    match client.create_coupon(spec).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some(ErrorCode::AlreadyExists) => Ok(()),
+        Err(e) => Err(format!("creating bench coupon {code}: {e}")),
+    }
+}
+
+fn bench_coupon(code: &str) -> CouponSpec {
+    CouponSpec {
+        code: code.into(),
+        name: "couponsd bench".into(),
+        discount_value: 1000,
+        currency: "USD".into(),
+        max_discount_amount: Some(5_000),
+        // Large limits, so every redeem still runs the full check-and-decrement.
+        usage_limit: Some(1_000_000_000_000),
+        usage_limit_per_customer: Some(1_000_000_000),
+        ..CouponSpec::default()
+    }
 }
 
 struct Worker {
     client: Client,
     codes: Arc<Vec<String>>,
     counters: Arc<Counters>,
+    /// Requests left to send in total.
+    budget: Arc<AtomicU64>,
     op: Op,
     customers: u32,
     amount: i64,
@@ -138,7 +192,7 @@ impl Worker {
         let mut latency =
             Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("static histogram bounds");
         let mut seq: u64 = 0;
-        while Instant::now() < deadline {
+        while Instant::now() < deadline && self.take_one() {
             seq += 1;
             let (code, customer, redeem) = {
                 let mut rng = rand::rng();
@@ -179,6 +233,16 @@ impl Worker {
             counter.fetch_add(1, Ordering::Relaxed);
         }
         latency
+    }
+}
+
+impl Worker {
+    fn take_one(&self) -> bool {
+        self.budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok()
     }
 }
 
