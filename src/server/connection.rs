@@ -15,17 +15,17 @@ use couponsd_client::wire::{
     opcode, ErrorBody, Frame, FrameError, HelloReply, NodeRole, Request, RequestError, Response,
     MAGIC, PROTOCOL_VERSION,
 };
-use futures_util::FutureExt;
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::auth::{self, Denied, Principal};
-use super::dispatch::dispatch;
+use super::dispatch::{dispatch, Dispatched};
 use super::Shared;
 use crate::error::Error;
+use crate::writer::ReplyTo;
 
 pub async fn serve(
     socket: TcpStream,
@@ -37,7 +37,7 @@ pub async fn serve(
     let _ = socket.set_nodelay(true);
     let (read_half, write_half) = socket.into_split();
     let mut reader = FrameReader::new(read_half, config.max_frame_length);
-    let (replies, reply_rx) = mpsc::channel::<BytesMut>(config.max_in_flight);
+    let (replies, reply_rx) = mpsc::channel::<Outgoing>(config.max_in_flight);
     // Cancelled when the peer stops taking replies or the socket fails.
     let broken = CancellationToken::new();
     let write_task = tokio::spawn(write_replies(
@@ -67,7 +67,7 @@ pub async fn serve(
 /// error reply has been queued).
 async fn handshake(
     reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
-    replies: &mpsc::Sender<BytesMut>,
+    replies: &mpsc::Sender<Outgoing>,
     peer: SocketAddr,
     shared: &Shared,
 ) -> Option<Principal> {
@@ -78,7 +78,7 @@ async fn handshake(
                 replies,
                 0,
                 0,
-                &Error::Unauthenticated("no HELLO within the handshake timeout".into()),
+                Error::Unauthenticated("no HELLO within the handshake timeout".into()),
             )
             .await;
             return None;
@@ -94,7 +94,7 @@ async fn handshake(
         Ok(Request::Hello(h)) => h,
         Ok(_) | Err(RequestError::UnknownOpcode(_)) => {
             let e = Error::Unauthenticated("the first frame must be HELLO".into());
-            send_error(replies, frame.request_id, frame.opcode, &e).await;
+            send_error(replies, frame.request_id, frame.opcode, e).await;
             return None;
         }
         Err(RequestError::Decode(e)) => {
@@ -102,7 +102,7 @@ async fn handshake(
                 replies,
                 frame.request_id,
                 frame.opcode,
-                &Error::Malformed(e.to_string()),
+                Error::Malformed(e.to_string()),
             )
             .await;
             return None;
@@ -112,7 +112,7 @@ async fn handshake(
         let e = Error::UnsupportedVersion(format!(
             "this server speaks protocol version {PROTOCOL_VERSION} with magic CPND"
         ));
-        send_error(replies, frame.request_id, frame.opcode, &e).await;
+        send_error(replies, frame.request_id, frame.opcode, e).await;
         return None;
     }
     let principal = match auth::authenticate(&config.tokens, &hello.token, peer.ip()) {
@@ -129,7 +129,7 @@ async fn handshake(
                 replies,
                 frame.request_id,
                 frame.opcode,
-                &Error::Unauthenticated(message.into()),
+                Error::Unauthenticated(message.into()),
             )
             .await;
             return None;
@@ -142,15 +142,19 @@ async fn handshake(
         max_frame_length: config.max_frame_length,
         max_in_flight: config.max_in_flight as u32,
     });
-    let mut buf = BytesMut::new();
-    reply.encode_frame(frame.request_id, opcode::HELLO, &mut buf);
-    replies.send(buf).await.ok()?;
+    let outgoing = Outgoing {
+        request_id: frame.request_id,
+        opcode: opcode::HELLO,
+        result: Ok(reply),
+        _permit: None,
+    };
+    replies.send(outgoing).await.ok()?;
     Some(principal)
 }
 
 async fn read_requests(
     reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
-    replies: &mpsc::Sender<BytesMut>,
+    replies: &mpsc::Sender<Outgoing>,
     shared: &Arc<Shared>,
     principal: Principal,
     shutdown: &CancellationToken,
@@ -158,7 +162,6 @@ async fn read_requests(
 ) {
     let config = &shared.config;
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
-    let principal = Arc::new(principal);
     loop {
         let next = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -182,39 +185,89 @@ async fn read_requests(
             p = in_flight.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             _ = broken.cancelled() => break,
         };
-        let shared = shared.clone();
-        let principal = principal.clone();
-        let replies = replies.clone();
-        tokio::spawn(async move {
-            let reply = handle(&shared, &principal, frame).await;
-            let _ = replies.send(reply).await;
-            drop(permit);
-        });
+        let reply = ConnReply {
+            queue: replies.clone(),
+            request_id: frame.request_id,
+            opcode: frame.opcode,
+            permit,
+        };
+        match decode_and_dispatch(shared, &principal, &frame) {
+            // Reads are answered here, in order; no task per request.
+            Dispatched::Answer(result) => reply.send_now(result).await,
+            // Mutations carry their reply slot to the writer, which fills it once
+            // the batch is durable.
+            Dispatched::Mutation(mutation) => shared.writer.submit_to(mutation, Box::new(reply)),
+        }
     }
-    // Let every request already read finish and queue its reply.
+    // Every request already read is answered (its permit comes back when the
+    // reply writer has taken the reply) before the connection closes.
     let _ = in_flight.acquire_many(config.max_in_flight as u32).await;
 }
 
-async fn handle(shared: &Shared, principal: &Principal, frame: Frame) -> BytesMut {
-    let mut buf = BytesMut::new();
-    let result = match Request::decode(frame.opcode, &frame.body) {
-        // A bug in one request's handling must not leave its client waiting:
-        // a panic becomes an INTERNAL reply (and a log line), nothing else.
-        Ok(request) => AssertUnwindSafe(dispatch(shared, principal, request))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|_| {
-                tracing::error!(opcode = frame.opcode, "request handler panicked");
-                Err(Error::Panicked)
-            }),
-        Err(RequestError::UnknownOpcode(op)) => Err(Error::UnknownOpcode(op)),
-        Err(RequestError::Decode(e)) => Err(Error::Malformed(e.to_string())),
+fn decode_and_dispatch(shared: &Shared, principal: &Principal, frame: &Frame) -> Dispatched {
+    let request = match Request::decode(frame.opcode, &frame.body) {
+        Ok(request) => request,
+        Err(RequestError::UnknownOpcode(op)) => return Err(Error::UnknownOpcode(op)).into(),
+        Err(RequestError::Decode(e)) => return Err(Error::Malformed(e.to_string())).into(),
     };
-    match result {
-        Ok(response) => response.encode_frame(frame.request_id, frame.opcode, &mut buf),
-        Err(e) => encode_error(&mut buf, frame.request_id, frame.opcode, &e),
+    // A bug in one request's handling must not take the connection down or
+    // leave the client waiting: a panic becomes an INTERNAL reply.
+    std::panic::catch_unwind(AssertUnwindSafe(|| dispatch(shared, principal, request)))
+        .unwrap_or_else(|_| {
+            tracing::error!(opcode = frame.opcode, "request handler panicked");
+            Err(Error::Panicked).into()
+        })
+}
+
+/// One reply on its way to the socket.
+pub struct Outgoing {
+    request_id: u32,
+    opcode: u16,
+    result: Result<Response, Error>,
+    /// The request's in-flight slot, given back once the reply writer takes the
+    /// reply: so the queue never holds more than `max_in_flight` replies, and
+    /// the writer thread's non-blocking send never finds it full.
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+/// Where a request's answer goes.
+struct ConnReply {
+    queue: mpsc::Sender<Outgoing>,
+    request_id: u32,
+    opcode: u16,
+    permit: OwnedSemaphorePermit,
+}
+
+impl ConnReply {
+    fn into_outgoing(self, result: Result<Response, Error>) -> (mpsc::Sender<Outgoing>, Outgoing) {
+        let outgoing = Outgoing {
+            request_id: self.request_id,
+            opcode: self.opcode,
+            result,
+            _permit: Some(self.permit),
+        };
+        (self.queue, outgoing)
     }
-    buf
+
+    async fn send_now(self, result: Result<Response, Error>) {
+        let (queue, outgoing) = self.into_outgoing(result);
+        let _ = queue.send(outgoing).await;
+    }
+}
+
+impl ReplyTo for ConnReply {
+    fn send(self: Box<Self>, result: Result<Response, Error>) {
+        let (queue, outgoing) = self.into_outgoing(result);
+        // Cannot be full (see Outgoing::_permit); fails only if the peer is gone.
+        let _ = queue.try_send(outgoing);
+    }
+}
+
+fn encode_reply(buf: &mut BytesMut, reply: Outgoing) {
+    match &reply.result {
+        Ok(response) => response.encode_frame(reply.request_id, reply.opcode, buf),
+        Err(e) => encode_error(buf, reply.request_id, reply.opcode, e),
+    }
 }
 
 fn encode_error(buf: &mut BytesMut, request_id: u32, op: u16, e: &Error) {
@@ -228,35 +281,40 @@ fn encode_error(buf: &mut BytesMut, request_id: u32, op: u16, e: &Error) {
     body.encode_frame(request_id, op, e.code(), buf);
 }
 
-async fn send_error(replies: &mpsc::Sender<BytesMut>, request_id: u32, op: u16, e: &Error) {
-    let mut buf = BytesMut::new();
-    encode_error(&mut buf, request_id, op, e);
-    let _ = replies.send(buf).await;
+async fn send_error(replies: &mpsc::Sender<Outgoing>, request_id: u32, opcode: u16, error: Error) {
+    let outgoing = Outgoing {
+        request_id,
+        opcode,
+        result: Err(error),
+        _permit: None,
+    };
+    let _ = replies.send(outgoing).await;
 }
 
 /// A frame that cannot be read leaves the stream out of step: say why, then close.
-async fn reply_to_read_error(replies: &mpsc::Sender<BytesMut>, e: ReadError) {
+async fn reply_to_read_error(replies: &mpsc::Sender<Outgoing>, e: ReadError) {
     let error = match e {
         ReadError::Frame(FrameError::TooLarge { .. }) => Error::FrameTooLarge(e.to_string()),
         ReadError::Frame(_) => Error::Malformed(e.to_string()),
         ReadError::Truncated | ReadError::Io(_) => return,
     };
     tracing::debug!(error = %error, "closing connection after a bad frame");
-    send_error(replies, 0, 0, &error).await;
+    send_error(replies, 0, 0, error).await;
 }
 
+/// Encodes replies and writes them, as many per write as are ready.
 async fn write_replies(
     mut socket: OwnedWriteHalf,
-    mut replies: mpsc::Receiver<BytesMut>,
+    mut replies: mpsc::Receiver<Outgoing>,
     timeout: std::time::Duration,
     broken: CancellationToken,
 ) {
     let mut batch = BytesMut::with_capacity(64 * 1024);
     while let Some(first) = replies.recv().await {
-        batch.extend_from_slice(&first);
+        encode_reply(&mut batch, first);
         while batch.len() < 256 * 1024 {
             match replies.try_recv() {
-                Ok(more) => batch.extend_from_slice(&more),
+                Ok(more) => encode_reply(&mut batch, more),
                 Err(_) => break,
             }
         }

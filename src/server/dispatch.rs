@@ -21,19 +21,89 @@ const PAGE_BYTES: usize = 512 * 1024;
 const DEFAULT_PAGE: u16 = 100;
 const MAX_PAGE: u16 = 1000;
 
-pub async fn dispatch(
-    shared: &Shared,
-    principal: &Principal,
-    request: Request,
-) -> Result<Response> {
+/// What a request turns into: an answer now (reads, refusals), or a validated
+/// mutation for the writer, whose answer comes when its batch is durable.
+pub enum Dispatched {
+    Answer(Result<Response>),
+    Mutation(Mutation),
+}
+
+impl From<Result<Response>> for Dispatched {
+    fn from(r: Result<Response>) -> Self {
+        Dispatched::Answer(r)
+    }
+}
+
+pub fn dispatch(shared: &Shared, principal: &Principal, request: Request) -> Dispatched {
     let op = request.opcode();
     if principal.role < Role::required_for(op) {
         return Err(Error::PermissionDenied(format!(
             "role {} may not use {}",
             principal.role.name(),
             couponsd_client::wire::opcode::name(op).unwrap_or("this opcode")
-        )));
+        )))
+        .into();
     }
+    match to_mutation(principal, request) {
+        Ok(Ok(mutation)) => Dispatched::Mutation(mutation),
+        Ok(Err(read)) => answer(shared, read).into(),
+        Err(invalid) => Err(invalid).into(),
+    }
+}
+
+/// Validates and normalizes a mutation's input; a read comes back as it is.
+fn to_mutation(principal: &Principal, request: Request) -> Result<Result<Mutation, Request>> {
+    Ok(Ok(match request {
+        Request::CreateCoupon(spec) => Mutation::CreateCoupon {
+            spec: domain::spec::validate(spec)?,
+            created_by: principal.name.clone(),
+        },
+        Request::UpdateCoupon {
+            id,
+            expected_revision,
+            spec,
+        } => Mutation::UpdateCoupon {
+            id,
+            expected_revision,
+            spec: domain::spec::validate(spec)?,
+        },
+        Request::DeleteCoupon { id } => Mutation::DeleteCoupon { id },
+        Request::Redeem(r) => {
+            domain::order::order_id(&r.order_id)?;
+            domain::bounded(
+                "transaction_id",
+                &r.transaction_id,
+                domain::limits::IDENTIFIER,
+            )?;
+            Mutation::Redeem(RedeemRequest {
+                code: code::normalize(&r.code)?,
+                order: domain::order::validate(r.order)?,
+                ..r
+            })
+        }
+        Request::Reserve(r) => {
+            domain::order::order_id(&r.order_id)?;
+            Mutation::Reserve(ReserveRequest {
+                code: code::normalize(&r.code)?,
+                order: domain::order::validate(r.order)?,
+                ..r
+            })
+        }
+        Request::Confirm(r) => Mutation::Confirm(redemption_ref(r)?),
+        Request::Release(r) => Mutation::Release(redemption_ref(r)?),
+        Request::Reverse { redemption, reason } => {
+            domain::bounded("reason", &reason, domain::limits::NAME)?;
+            Mutation::Reverse {
+                redemption: redemption_ref(redemption)?,
+                reason,
+            }
+        }
+        read => return Ok(Err(read)),
+    }))
+}
+
+/// Answers a read from the committed state and a store snapshot.
+fn answer(shared: &Shared, request: Request) -> Result<Response> {
     match request {
         Request::Hello(_) => Err(Error::invalid(
             "opcode",
@@ -43,82 +113,22 @@ pub async fn dispatch(
             server_time_ms: now_ms(),
         }),
         Request::ServerInfo => server_info(shared),
-        Request::CreateCoupon(spec) => {
-            let spec = domain::spec::validate(spec)?;
-            let created_by = principal.name.clone();
-            shared
-                .writer
-                .submit(Mutation::CreateCoupon { spec, created_by })
-                .await
-        }
         Request::GetCoupon(r) => get_coupon(shared, r),
-        Request::UpdateCoupon {
-            id,
-            expected_revision,
-            spec,
-        } => {
-            let spec = domain::spec::validate(spec)?;
-            shared
-                .writer
-                .submit(Mutation::UpdateCoupon {
-                    id,
-                    expected_revision,
-                    spec,
-                })
-                .await
-        }
-        Request::DeleteCoupon { id } => shared.writer.submit(Mutation::DeleteCoupon { id }).await,
         Request::ListCoupons { after_id, limit } => list_coupons(shared, after_id, limit),
         Request::Validate { code, order } => validate(shared, &code, order),
-        Request::Redeem(r) => {
-            let r = RedeemRequest {
-                code: code::normalize(&r.code)?,
-                order: domain::order::validate(r.order)?,
-                ..r
-            };
-            domain::order::order_id(&r.order_id)?;
-            domain::bounded(
-                "transaction_id",
-                &r.transaction_id,
-                domain::limits::IDENTIFIER,
-            )?;
-            shared.writer.submit(Mutation::Redeem(r)).await
-        }
-        Request::Reserve(r) => {
-            let r = ReserveRequest {
-                code: code::normalize(&r.code)?,
-                order: domain::order::validate(r.order)?,
-                ..r
-            };
-            domain::order::order_id(&r.order_id)?;
-            shared.writer.submit(Mutation::Reserve(r)).await
-        }
-        Request::Confirm(r) => {
-            shared
-                .writer
-                .submit(Mutation::Confirm(redemption_ref(r)?))
-                .await
-        }
-        Request::Release(r) => {
-            shared
-                .writer
-                .submit(Mutation::Release(redemption_ref(r)?))
-                .await
-        }
-        Request::Reverse { redemption, reason } => {
-            domain::bounded("reason", &reason, domain::limits::NAME)?;
-            let redemption = redemption_ref(redemption)?;
-            shared
-                .writer
-                .submit(Mutation::Reverse { redemption, reason })
-                .await
-        }
         Request::GetRedemption(r) => get_redemption(shared, redemption_ref(r)?),
         Request::ListRedemptions {
             coupon_id,
             after_id,
             limit,
         } => list_redemptions(shared, coupon_id, after_id, limit),
+        other => Err(Error::invalid(
+            "opcode",
+            format!(
+                "{} is not a read",
+                couponsd_client::wire::opcode::name(other.opcode()).unwrap_or("?")
+            ),
+        )),
     }
 }
 

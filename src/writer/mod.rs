@@ -65,9 +65,21 @@ pub enum Mutation {
     ExpireHolds,
 }
 
+/// Where the answer to a mutation goes once its batch is durable (or refused).
+/// Connections deliver it straight into their reply queue; `submit` uses a oneshot.
+pub trait ReplyTo: Send + 'static {
+    fn send(self: Box<Self>, result: Result<Response>);
+}
+
+impl ReplyTo for oneshot::Sender<Result<Response>> {
+    fn send(self: Box<Self>, result: Result<Response>) {
+        let _ = (*self).send(result);
+    }
+}
+
 struct Job {
     mutation: Mutation,
-    reply: oneshot::Sender<Result<Response>>,
+    reply: Box<dyn ReplyTo>,
 }
 
 #[derive(Debug, Clone)]
@@ -139,8 +151,10 @@ impl Writer {
         let (queue, rx) = mpsc::channel(config.queue_capacity);
         let checkpointer = Checkpointer::start(store.clone(), config.checkpoint_min_records)?;
         let progress = Arc::new(Progress::default());
-        // One batch committing and one waiting: the decider runs at most two ahead.
-        let (to_commit, prepared) = sync_channel::<Prepared>(1);
+        // A rendezvous: the decider hands over a batch only when the committer
+        // is free, so while one batch commits, requests pile up into the next
+        // (bigger batches, fewer fsyncs), and the decider is one batch ahead.
+        let (to_commit, prepared) = sync_channel::<Prepared>(0);
         let committer = {
             let (store, state, progress) = (store.clone(), state.clone(), progress.clone());
             let delay = config.debug_commit_delay;
@@ -163,13 +177,20 @@ impl Writer {
     /// Queues a mutation and waits until it is durable (or refused).
     pub async fn submit(&self, mutation: Mutation) -> Result<Response> {
         let (reply, done) = oneshot::channel();
-        self.queue
-            .try_send(Job { mutation, reply })
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => Error::Busy("writer queue is full"),
-                mpsc::error::TrySendError::Closed(_) => Error::ShuttingDown,
-            })?;
+        self.submit_to(mutation, Box::new(reply));
         done.await.map_err(|_| Error::ShuttingDown)?
+    }
+
+    /// Queues a mutation; `reply` gets the answer once its batch is durable,
+    /// or at once if the queue is full (BUSY) or closed (SHUTTING_DOWN).
+    pub fn submit_to(&self, mutation: Mutation, reply: Box<dyn ReplyTo>) {
+        if let Err(e) = self.queue.try_send(Job { mutation, reply }) {
+            let (error, job) = match e {
+                mpsc::error::TrySendError::Full(job) => (Error::Busy("writer queue is full"), job),
+                mpsc::error::TrySendError::Closed(job) => (Error::ShuttingDown, job),
+            };
+            job.reply.send(Err(error));
+        }
     }
 }
 
@@ -229,7 +250,16 @@ fn decide_loop(
         let mut results = Vec::with_capacity(jobs.len());
         let mut broken = None;
         for job in &jobs {
-            match ops::execute(&mut batch, &job.mutation, config) {
+            // A bug in one mutation must not take the writer down with it.
+            let executed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ops::execute(&mut batch, &job.mutation, config)
+            }));
+            let Ok(executed) = executed else {
+                tracing::error!(mutation = ?job.mutation, "a mutation panicked; batch abandoned");
+                broken = Some("internal error while deciding the batch".to_string());
+                break;
+            };
+            match executed {
                 Ok(result) => {
                     if result.is_err() && batch.has_unsealed() {
                         // A refused request must change nothing; if one did,
@@ -273,7 +303,7 @@ fn decide_loop(
 
 fn fail_all(jobs: Vec<Job>, reason: &str) {
     for job in jobs {
-        let _ = job.reply.send(Err(internal(reason)));
+        job.reply.send(Err(internal(reason)));
     }
 }
 
@@ -318,7 +348,7 @@ fn commit_loop(
         }
         progress.applied_seq.store(batch.seq, Ordering::Release);
         for (job, result) in batch.jobs.drain(..).zip(batch.results) {
-            let _ = job.reply.send(result);
+            job.reply.send(result);
         }
         stats.record(
             batch.records.len(),
