@@ -71,7 +71,7 @@ fn bench_writer(c: &mut Criterion) {
 
     for n in BATCH_SIZES {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store = Store::open(dir.path()).expect("open the store");
+        let store = Store::open(dir.path(), true).expect("open the store");
         let (state, _recovered) = recover(&store).expect("recover an empty store");
         let (writer, thread) =
             Writer::start(Arc::new(store), Arc::new(state), WriterConfig::default())

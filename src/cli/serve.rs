@@ -35,6 +35,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.writer.max_batch = args.max_batch;
     config.writer.default_hold_ttl_ms = args.hold_ttl_secs.saturating_mul(1000).max(1000);
     config.writer.checkpoint_min_records = args.checkpoint_records.max(1);
+    config.quick_repair = args.quick_repair;
     config.writer.debug_commit_delay = Duration::from_millis(args.debug_commit_delay_ms);
 
     let shutdown = CancellationToken::new();

@@ -24,6 +24,8 @@ pub struct ServerConfig {
     pub hold_sweep_interval: Duration,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
+    /// See `Store::quick_repair`.
+    pub quick_repair: bool,
     pub writer: WriterConfig,
 }
 
@@ -41,6 +43,7 @@ impl ServerConfig {
             write_timeout: Duration::from_secs(30),
             hold_sweep_interval: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(30),
+            quick_repair: true,
             writer: WriterConfig::default(),
         }
     }

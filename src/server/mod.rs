@@ -53,10 +53,14 @@ pub enum ServeError {
 /// in-flight requests finish (up to the grace period), drains the writer so
 /// that everything acknowledged is durable, and returns.
 pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<(), ServeError> {
-    let store = Store::open(&config.data_dir).map_err(|source| ServeError::Store {
-        dir: config.data_dir.display().to_string(),
-        source,
-    })?;
+    let opening = Instant::now();
+    let store =
+        Store::open(&config.data_dir, config.quick_repair).map_err(|source| ServeError::Store {
+            dir: config.data_dir.display().to_string(),
+            source,
+        })?;
+    // After an unclean stop redb verifies and repairs the files here.
+    tracing::info!(ms = opening.elapsed().as_millis() as u64, "store opened");
     let (state, recovered) = writer::recover(&store).map_err(|source| ServeError::Store {
         dir: config.data_dir.display().to_string(),
         source,
@@ -66,7 +70,9 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         checkpoint_lsn = recovered.checkpoint_lsn,
         replayed = recovered.replayed_records,
         last_lsn = recovered.last_lsn,
-        ms = recovered.millis,
+        definitions_ms = recovered.definitions_ms,
+        checkpoint_ms = recovered.checkpoint_ms,
+        replay_ms = recovered.replay_ms,
         "state recovered"
     );
     let store = Arc::new(store);

@@ -60,6 +60,15 @@ impl State {
         }
     }
 
+    /// After the last chunk: every coupon's redemption ids in ascending order.
+    pub fn finish_restore(&self) {
+        self.lists.update_all(|ids| {
+            if !ids.is_sorted() {
+                ids.sort_unstable();
+            }
+        });
+    }
+
     /// Loads one chunk into an empty state (before replay).
     pub fn restore_chunk(&self, raw: &[u8]) -> Result<(), CorruptChunk> {
         if raw.len() < 5 || raw[0] != CHUNK_FORMAT_V1 {
@@ -75,35 +84,51 @@ impl State {
 
     fn read_entries(&self, r: &mut Reader) -> Result<(), DecodeError> {
         let kind = r.u8("kind")?;
-        let count = r.u32("count")?;
-        for _ in 0..count {
-            match kind {
-                KIND_COUNTERS => {
+        let count = r.u32("count")? as usize;
+        // Entries of one chunk are decoded first, then inserted with one lock
+        // per part: loading is most of a restart.
+        let capacity = count.min(r.remaining());
+        match kind {
+            KIND_COUNTERS => {
+                let mut entries = Vec::with_capacity(capacity);
+                for _ in 0..count {
                     let id = r.u64("coupon_id")?;
                     let counters = Counters {
                         current_usage: r.u64("current_usage")?,
                         reserved_uses: r.u64("reserved_uses")?,
                     };
-                    self.counters.insert(id, counters);
+                    entries.push((id, counters));
                 }
-                KIND_CUSTOMERS => {
+                self.counters.insert_many(entries);
+            }
+            KIND_CUSTOMERS | KIND_ORDERS => {
+                let mut entries = Vec::with_capacity(capacity);
+                for _ in 0..count {
                     let key = (r.u64("coupon_id")?, read_key(r)?);
-                    self.customers.insert(key, r.u64("uses")?);
+                    entries.push((key, r.u64("value")?));
                 }
-                KIND_ORDERS => {
-                    let key = (r.u64("coupon_id")?, read_key(r)?);
-                    self.orders.insert(key, r.u64("redemption_id")?);
-                }
-                KIND_LISTS => {
+                let map = if kind == KIND_CUSTOMERS {
+                    &self.customers
+                } else {
+                    &self.orders
+                };
+                map.insert_many(entries);
+            }
+            KIND_LISTS => {
+                for _ in 0..count {
                     let id = r.u64("coupon_id")?;
                     let n = r.u32("ids")? as usize;
                     let mut piece = Vec::with_capacity(n.min(r.remaining() / 8));
                     for _ in 0..n {
                         piece.push(r.u64("id")?);
                     }
+                    // Pieces of one list may load in any order (several
+                    // threads); `finish_restore` puts each list back in order.
                     self.lists.update(id, |ids| ids.extend(piece));
                 }
-                KIND_HOLDS => {
+            }
+            KIND_HOLDS => {
+                for _ in 0..count {
                     let redemption_id = r.u64("redemption_id")?;
                     let hold = Hold {
                         coupon_id: r.u64("coupon_id")?,
@@ -115,12 +140,12 @@ impl State {
                         .unwrap_or_else(|e| e.into_inner())
                         .insert((hold.expires_at, redemption_id));
                 }
-                other => {
-                    return Err(DecodeError::UnknownValue {
-                        field: "kind",
-                        value: u64::from(other),
-                    })
-                }
+            }
+            other => {
+                return Err(DecodeError::UnknownValue {
+                    field: "kind",
+                    value: u64::from(other),
+                })
             }
         }
         Ok(())

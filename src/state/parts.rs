@@ -74,6 +74,32 @@ impl<K: Hash + Eq + Clone, V: Clone> Parts<K, V> {
         f(Arc::make_mut(&mut part).entry(key).or_default());
     }
 
+    /// Inserts many entries, taking each part's lock once (loading checkpoints).
+    pub fn insert_many(&self, entries: Vec<(K, V)>) {
+        let mut indexed: Vec<(usize, K, V)> = entries
+            .into_iter()
+            .map(|(k, v)| (self.index(&k), k, v))
+            .collect();
+        indexed.sort_unstable_by_key(|(i, _, _)| *i);
+        let mut rest = indexed.into_iter().peekable();
+        while let Some((index, k, v)) = rest.next() {
+            let mut part = self.parts[index].write().unwrap_or_else(|e| e.into_inner());
+            let map = Arc::make_mut(&mut part);
+            map.insert(k, v);
+            while let Some((_, k, v)) = rest.next_if(|(i, _, _)| *i == index) {
+                map.insert(k, v);
+            }
+        }
+    }
+
+    /// Changes every value in place (loading checkpoints, not hot paths).
+    pub fn update_all(&self, mut f: impl FnMut(&mut V)) {
+        for part in self.parts.iter() {
+            let mut part = part.write().unwrap_or_else(|e| e.into_inner());
+            Arc::make_mut(&mut part).values_mut().for_each(&mut f);
+        }
+    }
+
     /// Every part, by reference: a consistent view of each part (not of all at once).
     pub fn snapshot(&self) -> Vec<Part<K, V>> {
         self.parts

@@ -64,11 +64,16 @@ pub const CHECKPOINT_FILE: &str = "checkpoint.redb";
 pub struct Store {
     db: Database,
     checkpoints: Database,
+    /// Each commit also saves redb's allocator state (and uses two-phase
+    /// commit), so that opening after a crash is instant instead of a full
+    /// verification of the file: at 4 GB that took about 4 s here, against a
+    /// few percent of throughput.
+    quick_repair: bool,
 }
 
 impl Store {
     /// Opens (creating if needed) the store in `dir`, and makes sure every table exists.
-    pub fn open(dir: &Path) -> Result<Store> {
+    pub fn open(dir: &Path, quick_repair: bool) -> Result<Store> {
         std::fs::create_dir_all(dir)?;
         let db = Database::builder()
             .set_cache_size(256 << 20)
@@ -82,7 +87,11 @@ impl Store {
         let txn = checkpoints.begin_write()?;
         checkpoints::create_all(&txn)?;
         txn.commit()?;
-        Ok(Store { db, checkpoints })
+        Ok(Store {
+            db,
+            checkpoints,
+            quick_repair,
+        })
     }
 
     /// A consistent snapshot for reads; never waits for the writer.
@@ -93,7 +102,8 @@ impl Store {
     /// Writes `changes` in one transaction and commits it durably (fsync).
     /// Only the writer's committer thread (and recovery, before it starts) calls this.
     pub fn commit(&self, changes: &Changes) -> Result<()> {
-        let txn = self.db.begin_write()?;
+        let mut txn = self.db.begin_write()?;
+        txn.set_quick_repair(self.quick_repair);
         {
             let mut log = txn.open_table(tables::LOG)?;
             let mut meta = txn.open_table(tables::META)?;

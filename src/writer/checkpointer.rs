@@ -52,7 +52,7 @@ impl Checkpointer {
             return;
         }
         let since = state.applied_lsn().saturating_sub(self.last_start_lsn);
-        let threshold = self.min_records.max(state.entry_count() as u64 / 8);
+        let threshold = self.min_records.max(state.entry_count() as u64 / 32);
         if since >= threshold && self.snapshots.try_send(state.snapshot()).is_ok() {
             self.in_progress = true;
         }

@@ -92,8 +92,9 @@ pub struct WriterConfig {
     pub default_hold_ttl_ms: u32,
     /// Longest TTL a reserve may ask for.
     pub max_hold_ttl_ms: u32,
-    /// A checkpoint starts once this many records (or an eighth of the state's
-    /// entries, if more) were logged since the last one.
+    /// A checkpoint starts once this many records (or a 32nd of the state's
+    /// entries, if more) were logged since the last one: replay at restart
+    /// stays a small fraction of loading the checkpoint.
     pub checkpoint_min_records: u64,
     /// Test hook: wait this long before each commit (0 in production). Lets
     /// tests show that no reply leaves before its batch is durable.

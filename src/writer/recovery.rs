@@ -6,13 +6,15 @@ use std::time::Instant;
 use crate::state::{LogRecord, State};
 use crate::storage::{write_keys, StorageError, Store};
 
-/// What recovery found, for the log and `info`.
+/// What recovery found and how long each step took, for the log.
 #[derive(Debug, Clone, Copy)]
 pub struct Recovered {
     pub checkpoint_lsn: u64,
     pub replayed_records: u64,
     pub last_lsn: u64,
-    pub millis: u64,
+    pub definitions_ms: u64,
+    pub checkpoint_ms: u64,
+    pub replay_ms: u64,
 }
 
 pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
@@ -21,19 +23,19 @@ pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
     let state = State::new(secret);
     let view = store.read()?;
     view.for_each_coupon(|def| state.put_def(def))?;
+    let definitions_ms = started.elapsed().as_millis() as u64;
 
+    let started = Instant::now();
     let checkpoint = store.checkpoint_info()?;
     let checkpoint_lsn = checkpoint.map_or(0, |c| c.start_lsn);
     if let Some(info) = checkpoint {
-        store.checkpoint_chunks(&info, |raw| {
-            state.restore_chunk(raw).map_err(|e| StorageError::Corrupt {
-                table: "checkpoint",
-                reason: e.to_string(),
-            })
-        })?;
+        restore_checkpoint(store, &info, &state)?;
+        state.finish_restore();
     }
     state.set_applied_lsn(checkpoint_lsn);
+    let checkpoint_ms = started.elapsed().as_millis() as u64;
 
+    let started = Instant::now();
     let mut after = checkpoint_lsn;
     let mut replayed = 0;
     loop {
@@ -73,9 +75,60 @@ pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
         checkpoint_lsn,
         replayed_records: replayed,
         last_lsn: state.applied_lsn(),
-        millis: started.elapsed().as_millis() as u64,
+        definitions_ms,
+        checkpoint_ms,
+        replay_ms: started.elapsed().as_millis() as u64,
     };
     Ok((state, recovered))
+}
+
+/// Loads the checkpoint's chunks into the state, decoding on every core while
+/// this thread reads them from the file.
+fn restore_checkpoint(
+    store: &Store,
+    info: &crate::storage::CheckpointInfo,
+    state: &State,
+) -> Result<(), StorageError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let failure: std::sync::Mutex<Option<StorageError>> = std::sync::Mutex::new(None);
+    let (chunks, incoming) = std::sync::mpsc::sync_channel::<Vec<u8>>(workers * 2);
+    let incoming = std::sync::Mutex::new(incoming);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let next = incoming.lock().map(|rx| rx.recv());
+                let Ok(Ok(raw)) = next else { return };
+                if let Err(e) = state.restore_chunk(&raw) {
+                    let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                    f.get_or_insert(StorageError::Corrupt {
+                        table: "checkpoint",
+                        reason: e.to_string(),
+                    });
+                }
+            });
+        }
+        let read = store.checkpoint_chunks(info, |raw| {
+            chunks
+                .send(raw.to_vec())
+                .map_err(|_| StorageError::Corrupt {
+                    table: "checkpoint",
+                    reason: "loader stopped".into(),
+                })
+        });
+        drop(chunks);
+        if let Err(e) = read {
+            failure
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(e);
+        }
+    });
+    match failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// The database's key secret, created on first start.
