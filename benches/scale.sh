@@ -6,6 +6,7 @@
 #
 #   bash benches/scale.sh                       # full size: about 10 minutes here
 #   SCALE_COUPONS=20000 SCALE_REDEMPTIONS=200000 DURATION=3 bash benches/scale.sh
+#   SERVE_FLAGS="--quick-repair true" bash benches/scale.sh
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,7 +26,8 @@ trap cleanup EXIT
 # Starts the server and waits for its first answer; sets pid and started_ms.
 start() {
   local t0; t0=$(date +%s%N)
-  "$bin" serve --listen "$addr" --data "$work/data" >/dev/null 2>>"$work/server.log" &
+  # shellcheck disable=SC2086 # SERVE_FLAGS is a list of flags
+  "$bin" serve --listen "$addr" --data "$work/data" ${SERVE_FLAGS:-} >/dev/null 2>>"$work/server.log" &
   pid=$!
   until "$bin" --addr "$addr" ping >/dev/null 2>&1; do
     kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }

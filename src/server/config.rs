@@ -43,7 +43,7 @@ impl ServerConfig {
             write_timeout: Duration::from_secs(30),
             hold_sweep_interval: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(30),
-            quick_repair: true,
+            quick_repair: false,
             writer: WriterConfig::default(),
         }
     }
