@@ -12,7 +12,7 @@ use couponsd_client::wire::Redemption;
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::state::keys::Key;
 use crate::state::{Effect, LogRecord, State};
-use crate::storage::{self, write_keys, Changes, ReadView};
+use crate::storage::{self, Changes, ReadView};
 
 /// What one batch changed, as seen by the batches decided after it.
 #[derive(Default)]
@@ -159,7 +159,6 @@ impl<'a> Batch<'a> {
     // Changes.
 
     pub fn put_def(&mut self, def: CouponDef) {
-        self.changes.put_coupon(&def);
         if let Some(old) = self.def(def.id) {
             if old.spec.code != def.spec.code {
                 self.overlay.codes.insert(old.spec.code.clone(), None);
@@ -168,8 +167,6 @@ impl<'a> Batch<'a> {
         self.overlay
             .codes
             .insert(def.spec.code.clone(), Some(def.id));
-        self.changes
-            .set_meta(write_keys::NEXT_COUPON_ID, self.cursor.next_coupon_id);
         let shared = SharedDef::new(def);
         self.overlay.defs.insert(shared.id, Some(shared.clone()));
         self.effects.push(Effect::CouponPut((*shared).clone()));
@@ -179,7 +176,6 @@ impl<'a> Batch<'a> {
         if let Some(old) = self.def(id) {
             self.overlay.codes.insert(old.spec.code.clone(), None);
         }
-        self.changes.delete_coupon(id);
         self.overlay.defs.insert(id, None);
         self.overlay.counters.insert(id, Counters::default());
         self.effects.push(Effect::CouponDeleted { id });
@@ -203,7 +199,6 @@ impl<'a> Batch<'a> {
     }
 
     pub fn put_redemption(&mut self, r: Redemption) {
-        self.changes.put_redemption(&r);
         let order = self.key(&r.order_id);
         self.overlay.orders.insert((r.coupon_id, order), r.id);
         self.overlay.redemptions.insert(r.id, r.clone());
@@ -227,7 +222,7 @@ impl<'a> Batch<'a> {
             timestamp: self.now,
             effects: std::mem::take(&mut self.effects),
         };
-        self.changes.append_log(record.lsn, record.encode());
+        super::rows::for_record(&record, record.encode(), &mut self.changes);
         self.cursor.next_lsn += 1;
         self.records.push(record);
     }

@@ -19,6 +19,7 @@ mod batch;
 mod checkpointer;
 mod ops;
 mod recovery;
+mod rows;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};

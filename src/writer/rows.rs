@@ -1,0 +1,26 @@
+//! The rows a log record stands for. The leader and (for replication) a
+//! follower both derive them from the record's effects with this one function,
+//! so their files hold the same rows by construction.
+
+use crate::state::{Effect, LogRecord};
+use crate::storage::{write_keys, Changes};
+
+/// Adds the record (as `encoded`) and the rows its effects imply to `changes`.
+pub fn for_record(record: &LogRecord, encoded: Vec<u8>, changes: &mut Changes) {
+    for effect in &record.effects {
+        match effect {
+            Effect::CouponPut(def) => {
+                changes.put_coupon(def);
+                if def.revision == 1 {
+                    // Creations take ids in order: the next id follows the newest.
+                    changes.set_meta(write_keys::NEXT_COUPON_ID, def.id + 1);
+                }
+            }
+            Effect::CouponDeleted { id } => changes.delete_coupon(*id),
+            Effect::Redemption(r) => changes.put_redemption(r),
+            // Kept in memory: in the log and in checkpoints, not in rows.
+            Effect::Counters { .. } | Effect::CustomerUses { .. } => {}
+        }
+    }
+    changes.append_log(record.lsn, encoded);
+}
