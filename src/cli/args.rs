@@ -64,6 +64,8 @@ pub enum Command {
     Ping,
     /// Server version, role, LSN and counts.
     Info,
+    /// The node's LSN and a digest of everything it stores (compare nodes).
+    Digest,
     /// Load generator: many connections redeeming or validating as fast as they can.
     Bench(BenchArgs),
 }

@@ -162,6 +162,14 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
                 ),
             })
         }
+        Command::Digest => {
+            let d = client.digest().await?;
+            let hex = format!("{:032x}", d.digest);
+            Ok(Output {
+                json: serde_json::json!({ "lsn": d.lsn, "digest": hex, "entries": d.entries }),
+                text: format!("lsn {} digest {hex} ({} entries)", d.lsn, d.entries),
+            })
+        }
         Command::Serve(_) | Command::Bench(_) => Err(Failure::Usage("not a client verb".into())),
     }
 }

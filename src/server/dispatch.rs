@@ -122,6 +122,8 @@ fn answer(shared: &Shared, request: Request) -> Result<Response> {
             after_id,
             limit,
         } => list_redemptions(shared, coupon_id, after_id, limit),
+        // Walks everything: tell the runtime this thread is busy for a while.
+        Request::Digest => tokio::task::block_in_place(|| digest(shared)),
         other => Err(Error::invalid(
             "opcode",
             format!(
@@ -195,6 +197,37 @@ fn server_info(shared: &Shared) -> Result<Response> {
         uptime_ms: shared.started.elapsed().as_millis() as u64,
         connections: shared.connections.load(Ordering::Relaxed),
     }))
+}
+
+/// The digest at a moment when the state and the store agree on the LSN
+/// (retried while writes move it).
+fn digest(shared: &Shared) -> Result<Response> {
+    for _ in 0..20 {
+        let before = shared.state.applied_lsn();
+        let view = shared.store.read()?;
+        if view.meta(crate::storage::write_keys::LAST_LSN)? != before {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            continue;
+        }
+        let mut d = crate::state::digest::Digest::default();
+        shared.state.add_to_digest(&mut d);
+        view.for_each_row(|tag, key, row| {
+            d.add(tag, |w| {
+                w.u64(key);
+                w.bytes(row);
+            })
+        })?;
+        if shared.state.applied_lsn() == before {
+            return Ok(Response::Digest(couponsd_client::wire::DigestReply {
+                lsn: before,
+                digest: d.value(),
+                entries: d.entries(),
+            }));
+        }
+    }
+    Err(Error::Busy(
+        "the state kept changing; digest again when writes pause",
+    ))
 }
 
 fn get_coupon(shared: &Shared, r: CouponRef) -> Result<Response> {

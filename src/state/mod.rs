@@ -8,6 +8,7 @@
 //! after it (see `checkpoint.rs`). Redemption records themselves stay on disk.
 
 pub mod checkpoint;
+pub mod digest;
 pub mod effect;
 pub mod keys;
 pub mod parts;

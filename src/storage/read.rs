@@ -97,6 +97,18 @@ impl ReadView {
             .map_or(0, |(k, _)| k.value()))
     }
 
+    /// Calls `f` with every stored row (coupons, then redemptions), raw.
+    pub fn for_each_row(&self, mut f: impl FnMut(u8, u64, &[u8])) -> Result<()> {
+        for (tag, table) in [(7u8, COUPONS), (8u8, REDEMPTIONS)] {
+            let table = self.txn.open_table(table)?;
+            for entry in table.iter()? {
+                let (k, v) = entry?;
+                f(tag, k.value(), v.value());
+            }
+        }
+        Ok(())
+    }
+
     pub fn log_len(&self) -> Result<u64> {
         Ok(self.txn.open_table(LOG)?.len()?)
     }

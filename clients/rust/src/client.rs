@@ -292,6 +292,14 @@ impl Client {
         }
     }
 
+    /// The node's LSN and a digest of everything it stores.
+    pub async fn digest(&self) -> Result<DigestReply, ClientError> {
+        match self.call(&Request::Digest).await? {
+            Response::Digest(d) => Ok(d),
+            other => Err(unexpected(other)),
+        }
+    }
+
     async fn coupon(&self, request: Request) -> Result<Coupon, ClientError> {
         match self.call(&request).await? {
             Response::Coupon(c) => Ok(c),

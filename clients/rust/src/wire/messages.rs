@@ -43,6 +43,7 @@ opcodes! {
     REVERSE = 0x0025 => "REVERSE",
     REDEMPTION_GET = 0x0026 => "REDEMPTION_GET",
     REDEMPTION_LIST = 0x0027 => "REDEMPTION_LIST",
+    DIGEST = 0x0030 => "DIGEST",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,16 @@ pub struct ServerInfo {
     pub redemptions: u64,
     pub uptime_ms: u64,
     pub connections: u32,
+}
+
+/// A digest of everything a node stores, at an LSN: two nodes with the same
+/// LSN and digest hold the same state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestReply {
+    pub lsn: u64,
+    pub digest: u128,
+    /// Entries and rows the digest covers.
+    pub entries: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +142,7 @@ pub enum Request {
         after_id: u64,
         limit: u16,
     },
+    Digest,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +164,7 @@ pub enum Response {
         redemptions: Vec<Redemption>,
         next_after: u64,
     },
+    Digest(DigestReply),
 }
 
 /// The body of every reply whose status is not OK.
@@ -189,6 +202,7 @@ impl Request {
             Request::Reverse { .. } => opcode::REVERSE,
             Request::GetRedemption(_) => opcode::REDEMPTION_GET,
             Request::ListRedemptions { .. } => opcode::REDEMPTION_LIST,
+            Request::Digest => opcode::DIGEST,
         }
     }
 
@@ -200,7 +214,7 @@ impl Request {
                 w.str(&h.token);
                 w.str(&h.client_name);
             }
-            Request::Ping | Request::ServerInfo => {}
+            Request::Ping | Request::ServerInfo | Request::Digest => {}
             Request::CreateCoupon(spec) => spec.write(w),
             Request::GetCoupon(r) => r.write(w),
             Request::UpdateCoupon {
@@ -267,6 +281,7 @@ impl Request {
             }
             opcode::PING => Request::Ping,
             opcode::SERVER_INFO => Request::ServerInfo,
+            opcode::DIGEST => Request::Digest,
             opcode::COUPON_CREATE => Request::CreateCoupon(CouponSpec::read(r)?),
             opcode::COUPON_GET => Request::GetCoupon(CouponRef::read(r)?),
             opcode::COUPON_UPDATE => Request::UpdateCoupon {
@@ -359,6 +374,11 @@ impl Response {
                 w.list(redemptions, |w, r| r.write(w));
                 w.u64(*next_after);
             }
+            Response::Digest(d) => {
+                w.u64(d.lsn);
+                w.bytes(&d.digest.to_be_bytes());
+                w.u64(d.entries);
+            }
         }
     }
 
@@ -405,6 +425,16 @@ impl Response {
                 redemptions: r.list("redemptions", Redemption::read)?,
                 next_after: r.u64("next_after")?,
             },
+            opcode::DIGEST => {
+                let lsn = r.u64("lsn")?;
+                let mut digest = [0u8; 16];
+                digest.copy_from_slice(r.bytes(16, "digest")?);
+                Response::Digest(DigestReply {
+                    lsn,
+                    digest: u128::from_be_bytes(digest),
+                    entries: r.u64("entries")?,
+                })
+            }
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)
