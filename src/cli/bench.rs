@@ -81,6 +81,8 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
     let budget = Arc::new(AtomicU64::new(args.requests.unwrap_or(u64::MAX)));
     let started = Instant::now();
 
+    let mut latency =
+        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
     let progress = tokio::spawn(report_progress(counters.clone(), started, client_args.json));
     let mut workers = Vec::new();
     for (c, client) in clients.iter().enumerate() {
@@ -95,11 +97,9 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
                 amount: args.amount,
                 order_prefix: format!("bench-{run_id:08x}-{c}-{p}-"),
             };
-            workers.push(tokio::spawn(worker.run(deadline)));
+            workers.push(tokio::spawn(worker.run(deadline, latency.clone())));
         }
     }
-    let mut latency =
-        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
     for w in workers {
         if let Ok(h) = w.await {
             latency.add(h).map_err(|e| e.to_string())?;
@@ -188,9 +188,7 @@ struct Worker {
 }
 
 impl Worker {
-    async fn run(self, deadline: Instant) -> Histogram<u64> {
-        let mut latency =
-            Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("static histogram bounds");
+    async fn run(self, deadline: Instant, mut latency: Histogram<u64>) -> Histogram<u64> {
         let mut seq: u64 = 0;
         while Instant::now() < deadline && self.take_one() {
             seq += 1;
