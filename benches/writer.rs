@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use couponsd::domain::spec;
 use couponsd::storage::Store;
-use couponsd::writer::{recover, Mutation, Writer, WriterConfig};
+use couponsd::writer::{recover, AnswerAtOnce, Mutation, Writer, WriterConfig};
 use couponsd_client::wire::{CouponSpec, DiscountType, Order, RedeemRequest, Response};
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
@@ -73,9 +73,13 @@ fn bench_writer(c: &mut Criterion) {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let store = Store::open(dir.path(), true).expect("open the store");
         let (state, _recovered) = recover(&store).expect("recover an empty store");
-        let (writer, thread) =
-            Writer::start(Arc::new(store), Arc::new(state), WriterConfig::default())
-                .expect("start the writer");
+        let (writer, thread) = Writer::start(
+            Arc::new(store),
+            Arc::new(state),
+            WriterConfig::default(),
+            Arc::new(AnswerAtOnce),
+        )
+        .expect("start the writer");
         let created = rt.block_on(writer.submit(Mutation::CreateCoupon {
             spec: summer20(),
             created_by: "bench".into(),

@@ -64,6 +64,22 @@ pub enum Error {
     PermissionDenied(String),
     #[error("internal error while handling the request")]
     Panicked,
+    #[error("this node is not the leader{}", if leader.is_empty() { String::new() } else { format!("; the leader is {leader}") })]
+    NotLeader { leader: String },
+    #[error("{0}")]
+    StaleEpoch(String),
+    #[error("durable on the leader, but not confirmed by {required} follower(s) within {timeout_ms} ms; retrying is safe")]
+    NotReplicated { required: u8, timeout_ms: u64 },
+    #[error(
+        "{connected} follower(s) connected, --sync-replicas needs {required}; nothing was applied"
+    )]
+    NotEnoughReplicas { connected: usize, required: u8 },
+    #[error("{0}")]
+    LogGap(String),
+    #[error("{0}")]
+    CorruptData(String),
+    #[error("{0}")]
+    WrongCluster(String),
 }
 
 impl Error {
@@ -95,6 +111,21 @@ impl Error {
             Error::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Error::PermissionDenied(_) => ErrorCode::PermissionDenied,
             Error::Panicked => ErrorCode::Internal,
+            Error::NotLeader { .. } => ErrorCode::NotLeader,
+            Error::StaleEpoch(_) => ErrorCode::StaleEpoch,
+            Error::NotReplicated { .. } => ErrorCode::NotReplicated,
+            Error::NotEnoughReplicas { .. } => ErrorCode::NotEnoughReplicas,
+            Error::LogGap(_) => ErrorCode::LogGap,
+            Error::CorruptData(_) => ErrorCode::CorruptData,
+            Error::WrongCluster(_) => ErrorCode::WrongCluster,
+        }
+    }
+
+    /// The leader's address, for the error body of NOT_LEADER.
+    pub fn leader(&self) -> &str {
+        match self {
+            Error::NotLeader { leader } => leader,
+            _ => "",
         }
     }
 }

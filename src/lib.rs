@@ -15,6 +15,8 @@
 //!   coupon definitions, checkpoints.
 //! - [`writer`]: the single thread that changes the store and the state, in
 //!   batches: one transaction and one fsync per batch (group commit); recovery.
+//! - [`replication`]: the log shipped to followers: the leader's streams and
+//!   sync-replica acks, the follower's apply loop, snapshots, roles, promotion.
 //! - [`server`]: TCP connections, HELLO and auth, pipelining, dispatch of reads
 //!   (answered from a snapshot) and mutations (sent to the writer).
 //! - [`error`]: typed errors and their one mapping to protocol codes.
@@ -23,6 +25,7 @@
 pub mod cli;
 pub mod domain;
 pub mod error;
+pub mod replication;
 pub mod rules;
 pub mod server;
 pub mod state;

@@ -66,6 +66,11 @@ pub enum Command {
     Info,
     /// The node's LSN and a digest of everything it stores (compare nodes).
     Digest,
+    /// Make a follower the leader, with a new epoch (after the leader is lost).
+    Promote,
+    /// Replication: role, epoch, LSN, and each follower's acked LSN and lag.
+    #[command(subcommand)]
+    Replica(ReplicaCommand),
     /// Load generator: many connections redeeming or validating as fast as they can.
     Bench(BenchArgs),
 }
@@ -114,6 +119,40 @@ pub struct ServeArgs {
     /// throughput here.
     #[arg(long, env = "COUPONSD_QUICK_REPAIR", default_value_t = false, action = clap::ArgAction::Set)]
     pub quick_repair: bool,
+    /// Follow this leader (a follower serves reads; writes get NOT_LEADER).
+    /// Give every node that may lead, comma-separated: the follower tries
+    /// them in turn and follows whichever leads.
+    #[arg(long, env = "COUPONSD_REPLICA_OF", value_delimiter = ',')]
+    pub replica_of: Vec<String>,
+    /// A follower's own address as its leader shows it (default: --listen).
+    #[arg(long, env = "COUPONSD_ADVERTISE")]
+    pub advertise: Option<String>,
+    /// A follower's token for its leader (admin role); empty when the leader
+    /// has no tokens configured.
+    #[arg(
+        long,
+        env = "COUPONSD_LEADER_TOKEN",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub leader_token: String,
+    /// Followers that must have each write durably before the leader answers
+    /// it. 0 (the default) answers once the leader has it: a failover can then
+    /// lose the last writes.
+    #[arg(long, env = "COUPONSD_SYNC_REPLICAS", default_value_t = 0)]
+    pub sync_replicas: u8,
+    /// How long a write waits for --sync-replicas followers before the answer
+    /// is NOT_REPLICATED.
+    #[arg(long, env = "COUPONSD_SYNC_TIMEOUT_MS", default_value_t = 5000)]
+    pub sync_timeout_ms: u64,
+    /// Log records kept behind the newest, so that a follower that falls
+    /// behind by less catches up from the log rather than a snapshot.
+    #[arg(
+        long,
+        env = "COUPONSD_LOG_RETENTION_RECORDS",
+        default_value_t = 1_000_000
+    )]
+    pub log_retention_records: u64,
     /// Test hook: delay every commit by this long.
     #[arg(long, default_value_t = 0, hide = true)]
     pub debug_commit_delay_ms: u64,
@@ -275,6 +314,12 @@ pub enum RedemptionCommand {
         #[arg(long, default_value_t = 100)]
         limit: u16,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReplicaCommand {
+    /// Role, epoch, LSN, leader, and per follower its acked LSN and lag.
+    Status,
 }
 
 #[derive(Debug, Clone, Args)]

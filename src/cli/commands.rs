@@ -38,9 +38,9 @@ impl From<money::MoneyError> for Failure {
 }
 
 /// What a verb prints: JSON for --json, text otherwise.
-struct Output {
-    json: Value,
-    text: String,
+pub struct Output {
+    pub json: Value,
+    pub text: String,
 }
 
 pub async fn run(command: Command, client_args: ClientArgs) -> ExitCode {
@@ -170,6 +170,16 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
                 text: format!("lsn {} digest {hex} ({} entries)", d.lsn, d.entries),
             })
         }
+        Command::Promote => {
+            let (epoch, lsn) = client.promote().await?;
+            Ok(Output {
+                json: serde_json::json!({ "role": "LEADER", "epoch": epoch, "lsn": lsn }),
+                text: format!("promoted: leader at epoch {epoch}, lsn {lsn}"),
+            })
+        }
+        Command::Replica(ReplicaCommand::Status) => Ok(super::replica::status_output(
+            &client.replication_status().await?,
+        )),
         Command::Serve(_) | Command::Bench(_) => Err(Failure::Usage("not a client verb".into())),
     }
 }

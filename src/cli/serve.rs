@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::args::ServeArgs;
+use crate::replication::FollowConfig;
 use crate::server::{self, auth::Token, ServerConfig};
 
 pub async fn run(args: ServeArgs) -> ExitCode {
@@ -37,6 +38,22 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.writer.checkpoint_min_records = args.checkpoint_records.max(1);
     config.quick_repair = args.quick_repair;
     config.writer.debug_commit_delay = Duration::from_millis(args.debug_commit_delay_ms);
+    config.writer.log_retention_records = args.log_retention_records;
+    config.sync_replicas = args.sync_replicas;
+    config.sync_timeout = Duration::from_millis(args.sync_timeout_ms.max(1));
+    let leaders: Vec<String> = args
+        .replica_of
+        .iter()
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if !leaders.is_empty() {
+        config.follow = Some(FollowConfig {
+            leaders,
+            token: args.leader_token,
+            name: args.advertise.unwrap_or_else(|| args.listen.to_string()),
+        });
+    }
 
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
@@ -53,8 +70,10 @@ pub async fn run(args: ServeArgs) -> ExitCode {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("COUPONSD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     if format.eq_ignore_ascii_case("json") {
         builder.json().init();

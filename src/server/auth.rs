@@ -36,7 +36,11 @@ impl Role {
     /// The least role an opcode needs.
     pub fn required_for(op: u16) -> Role {
         match op {
-            opcode::COUPON_CREATE | opcode::COUPON_UPDATE | opcode::COUPON_DELETE => Role::Admin,
+            opcode::COUPON_CREATE
+            | opcode::COUPON_UPDATE
+            | opcode::COUPON_DELETE
+            | opcode::REPL_SUBSCRIBE
+            | opcode::PROMOTE => Role::Admin,
             opcode::REDEEM
             | opcode::RESERVE
             | opcode::CONFIRM

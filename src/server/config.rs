@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::auth::Token;
+use crate::replication::FollowConfig;
 use crate::writer::WriterConfig;
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,12 @@ pub struct ServerConfig {
     /// See `Store::quick_repair`.
     pub quick_repair: bool,
     pub writer: WriterConfig,
+    /// Followers that must have a write durably before the leader answers it.
+    pub sync_replicas: u8,
+    /// How long a write waits for them before NOT_REPLICATED.
+    pub sync_timeout: Duration,
+    /// Set on a follower: whom to follow.
+    pub follow: Option<FollowConfig>,
 }
 
 impl ServerConfig {
@@ -45,6 +52,9 @@ impl ServerConfig {
             shutdown_grace: Duration::from_secs(30),
             quick_repair: false,
             writer: WriterConfig::default(),
+            sync_replicas: 0,
+            sync_timeout: Duration::from_secs(5),
+            follow: None,
         }
     }
 }

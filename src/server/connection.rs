@@ -12,8 +12,8 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use couponsd_client::frame_io::{FrameReader, ReadError};
 use couponsd_client::wire::{
-    opcode, ErrorBody, Frame, FrameError, HelloReply, NodeRole, Request, RequestError, Response,
-    MAGIC, PROTOCOL_VERSION,
+    opcode, ErrorBody, Frame, FrameError, HelloReply, Request, RequestError, Response,
+    SubscribeRequest, MAGIC, PROTOCOL_VERSION,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -47,9 +47,10 @@ pub async fn serve(
         broken.clone(),
     ));
 
+    let mut subscribe = None;
     if let Some(principal) = handshake(&mut reader, &replies, peer, &shared).await {
         tracing::debug!(%peer, role = principal.role.name(), "client authenticated");
-        read_requests(
+        subscribe = read_requests(
             &mut reader,
             &replies,
             &shared,
@@ -60,7 +61,27 @@ pub async fn serve(
         .await;
     }
     drop(replies);
-    let _ = write_task.await;
+    let Ok(Some(mut socket)) = write_task.await else {
+        return;
+    };
+    match subscribe {
+        // Every earlier request is answered; from here on the connection
+        // carries the replication stream.
+        Some((request_id, request)) => {
+            let stream = crate::replication::leader::Stream {
+                node: shared.node.clone(),
+                socket,
+                request_id,
+                peer,
+                write_timeout: config.write_timeout,
+                shutdown,
+            };
+            crate::replication::leader::serve(stream, reader, request).await;
+        }
+        None => {
+            let _ = socket.shutdown().await;
+        }
+    }
 }
 
 /// Reads HELLO and answers it. None means the connection is to be closed (the
@@ -92,7 +113,7 @@ async fn handshake(
     };
     let hello = match Request::decode(frame.opcode, &frame.body) {
         Ok(Request::Hello(h)) => h,
-        Ok(_) | Err(RequestError::UnknownOpcode(_)) => {
+        Ok(_) | Err(RequestError::UnknownOpcode(_) | RequestError::StreamOnly(_)) => {
             let e = Error::Unauthenticated("the first frame must be HELLO".into());
             send_error(replies, frame.request_id, frame.opcode, e).await;
             return None;
@@ -138,7 +159,7 @@ async fn handshake(
     let reply = Response::Hello(HelloReply {
         version: PROTOCOL_VERSION,
         server_version: env!("CARGO_PKG_VERSION").into(),
-        role: NodeRole::Leader,
+        role: shared.node.role(),
         max_frame_length: config.max_frame_length,
         max_in_flight: config.max_in_flight as u32,
     });
@@ -159,9 +180,10 @@ async fn read_requests(
     principal: Principal,
     shutdown: &CancellationToken,
     broken: &CancellationToken,
-) {
+) -> Option<(u32, SubscribeRequest)> {
     let config = &shared.config;
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
+    let mut subscribe = None;
     loop {
         let next = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -196,18 +218,46 @@ async fn read_requests(
             Dispatched::Answer(result) => reply.send_now(result).await,
             // Mutations carry their reply slot to the writer, which fills it once
             // the batch is durable.
-            Dispatched::Mutation(mutation) => shared.writer.submit_to(mutation, Box::new(reply)),
+            Dispatched::Mutation(mutation) => {
+                let submitted = shared
+                    .node
+                    .with_writer(|w| w.submit_to(mutation, Box::new(reply)));
+                if let Err(e) = submitted {
+                    // The role changed since dispatch; the reply slot went with
+                    // the mutation, so the error goes on the connection.
+                    send_error(replies, frame.request_id, frame.opcode, e).await;
+                }
+            }
+            Dispatched::Promote => {
+                let node = shared.node.clone();
+                tokio::spawn(async move {
+                    let result = node
+                        .promote()
+                        .await
+                        .map(|(epoch, lsn)| Response::Promoted { epoch, lsn });
+                    reply.send_now(result).await;
+                });
+            }
+            Dispatched::Subscribe(request) => {
+                drop(reply);
+                subscribe = Some((frame.request_id, request));
+                break;
+            }
         }
     }
     // Every request already read is answered (its permit comes back when the
     // reply writer has taken the reply) before the connection closes.
     let _ = in_flight.acquire_many(config.max_in_flight as u32).await;
+    subscribe
 }
 
 fn decode_and_dispatch(shared: &Shared, principal: &Principal, frame: &Frame) -> Dispatched {
     let request = match Request::decode(frame.opcode, &frame.body) {
         Ok(request) => request,
         Err(RequestError::UnknownOpcode(op)) => return Err(Error::UnknownOpcode(op)).into(),
+        Err(e @ RequestError::StreamOnly(_)) => {
+            return Err(Error::invalid("opcode", e.to_string())).into()
+        }
         Err(RequestError::Decode(e)) => return Err(Error::Malformed(e.to_string())).into(),
     };
     // A bug in one request's handling must not take the connection down or
@@ -276,7 +326,7 @@ fn encode_error(buf: &mut BytesMut, request_id: u32, op: u16, e: &Error) {
     }
     let body = ErrorBody {
         message: e.to_string(),
-        leader: String::new(),
+        leader: e.leader().to_string(),
     };
     body.encode_frame(request_id, op, e.code(), buf);
 }
@@ -302,13 +352,14 @@ async fn reply_to_read_error(replies: &mpsc::Sender<Outgoing>, e: ReadError) {
     send_error(replies, 0, 0, error).await;
 }
 
-/// Encodes replies and writes them, as many per write as are ready.
+/// Encodes replies and writes them, as many per write as are ready. Gives
+/// the socket back once the queue closes (None if the socket failed).
 async fn write_replies(
     mut socket: OwnedWriteHalf,
     mut replies: mpsc::Receiver<Outgoing>,
     timeout: std::time::Duration,
     broken: CancellationToken,
-) {
+) -> Option<OwnedWriteHalf> {
     let mut batch = BytesMut::with_capacity(64 * 1024);
     while let Some(first) = replies.recv().await {
         encode_reply(&mut batch, first);
@@ -322,11 +373,11 @@ async fn write_replies(
             Ok(Ok(())) => batch.clear(),
             Ok(Err(_)) | Err(_) => {
                 broken.cancel();
-                return;
+                return None;
             }
         }
     }
-    let _ = socket.shutdown().await;
+    Some(socket)
 }
 
 pub fn count_open(shared: &Shared, delta: i32) {

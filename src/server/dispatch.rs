@@ -5,14 +5,15 @@ use std::sync::atomic::Ordering;
 
 use bytes::BytesMut;
 use couponsd_client::wire::{
-    CouponRef, NodeRole, Order, RedeemRequest, RedemptionRef, RedemptionReply, Request,
-    ReserveRequest, Response, ServerInfo, Validation, Writer as WireWriter,
+    CouponRef, Order, RedeemRequest, RedemptionRef, RedemptionReply, Request, ReserveRequest,
+    Response, ServerInfo, Validation, Writer as WireWriter,
 };
 
 use super::auth::{Principal, Role};
 use super::Shared;
 use crate::domain::{self, code, now_ms};
 use crate::error::{Error, Result};
+use crate::replication::Core;
 use crate::rules;
 use crate::writer::Mutation;
 
@@ -26,6 +27,9 @@ const MAX_PAGE: u16 = 1000;
 pub enum Dispatched {
     Answer(Result<Response>),
     Mutation(Mutation),
+    /// The connection becomes a replication stream to this follower.
+    Subscribe(couponsd_client::wire::SubscribeRequest),
+    Promote,
 }
 
 impl From<Result<Response>> for Dispatched {
@@ -44,8 +48,24 @@ pub fn dispatch(shared: &Shared, principal: &Principal, request: Request) -> Dis
         )))
         .into();
     }
+    match request {
+        Request::Subscribe(s) => return Dispatched::Subscribe(s),
+        Request::Promote => return Dispatched::Promote,
+        _ => {}
+    }
     match to_mutation(principal, request) {
-        Ok(Ok(mutation)) => Dispatched::Mutation(mutation),
+        Ok(Ok(mutation)) => {
+            // Refused before anything is written: not the leader, or too few
+            // followers for --sync-replicas.
+            match shared
+                .node
+                .with_writer(|_| ())
+                .and_then(|()| shared.node.hub.check_writable())
+            {
+                Ok(()) => Dispatched::Mutation(mutation),
+                Err(e) => Err(e).into(),
+            }
+        }
         Ok(Err(read)) => answer(shared, read).into(),
         Err(invalid) => Err(invalid).into(),
     }
@@ -104,6 +124,7 @@ fn to_mutation(principal: &Principal, request: Request) -> Result<Result<Mutatio
 
 /// Answers a read from the committed state and a store snapshot.
 fn answer(shared: &Shared, request: Request) -> Result<Response> {
+    let core = &shared.node.core();
     match request {
         Request::Hello(_) => Err(Error::invalid(
             "opcode",
@@ -112,18 +133,19 @@ fn answer(shared: &Shared, request: Request) -> Result<Response> {
         Request::Ping => Ok(Response::Pong {
             server_time_ms: now_ms(),
         }),
-        Request::ServerInfo => server_info(shared),
-        Request::GetCoupon(r) => get_coupon(shared, r),
-        Request::ListCoupons { after_id, limit } => list_coupons(shared, after_id, limit),
-        Request::Validate { code, order } => validate(shared, &code, order),
-        Request::GetRedemption(r) => get_redemption(shared, redemption_ref(r)?),
+        Request::ServerInfo => server_info(shared, core),
+        Request::GetCoupon(r) => get_coupon(core, r),
+        Request::ListCoupons { after_id, limit } => list_coupons(core, after_id, limit),
+        Request::Validate { code, order } => validate(core, &code, order),
+        Request::GetRedemption(r) => get_redemption(core, redemption_ref(r)?),
         Request::ListRedemptions {
             coupon_id,
             after_id,
             limit,
-        } => list_redemptions(shared, coupon_id, after_id, limit),
+        } => list_redemptions(core, coupon_id, after_id, limit),
         // Walks everything: tell the runtime this thread is busy for a while.
-        Request::Digest => tokio::task::block_in_place(|| digest(shared)),
+        Request::Digest => tokio::task::block_in_place(|| digest(core)),
+        Request::ReplicationStatus => Ok(Response::ReplicationStatus(shared.node.status())),
         other => Err(Error::invalid(
             "opcode",
             format!(
@@ -181,16 +203,12 @@ fn fit_page<T>(
     (kept, cursor)
 }
 
-fn server_info(shared: &Shared) -> Result<Response> {
-    let state = &shared.state;
+fn server_info(shared: &Shared, core: &Core) -> Result<Response> {
+    let state = &core.state;
     Ok(Response::ServerInfo(ServerInfo {
         server_version: env!("CARGO_PKG_VERSION").into(),
-        role: NodeRole::Leader,
-        epoch: shared
-            .store
-            .read()?
-            .meta(crate::storage::write_keys::EPOCH)?
-            .max(1),
+        role: shared.node.role(),
+        epoch: shared.node.epoch(),
         lsn: state.applied_lsn(),
         coupons: state.coupon_count() as u64,
         redemptions: state.next_redemption_id().saturating_sub(1),
@@ -201,23 +219,23 @@ fn server_info(shared: &Shared) -> Result<Response> {
 
 /// The digest at a moment when the state and the store agree on the LSN
 /// (retried while writes move it).
-fn digest(shared: &Shared) -> Result<Response> {
+fn digest(core: &Core) -> Result<Response> {
     for _ in 0..20 {
-        let before = shared.state.applied_lsn();
-        let view = shared.store.read()?;
+        let before = core.state.applied_lsn();
+        let view = core.store.read()?;
         if view.meta(crate::storage::write_keys::LAST_LSN)? != before {
             std::thread::sleep(std::time::Duration::from_millis(5));
             continue;
         }
         let mut d = crate::state::digest::Digest::default();
-        shared.state.add_to_digest(&mut d);
+        core.state.add_to_digest(&mut d);
         view.for_each_row(|tag, key, row| {
             d.add(tag, |w| {
                 w.u64(key);
                 w.bytes(row);
             })
         })?;
-        if shared.state.applied_lsn() == before {
+        if core.state.applied_lsn() == before {
             return Ok(Response::Digest(couponsd_client::wire::DigestReply {
                 lsn: before,
                 digest: d.value(),
@@ -230,24 +248,24 @@ fn digest(shared: &Shared) -> Result<Response> {
     ))
 }
 
-fn get_coupon(shared: &Shared, r: CouponRef) -> Result<Response> {
+fn get_coupon(core: &Core, r: CouponRef) -> Result<Response> {
     let found = match r {
-        CouponRef::Id(id) => shared.state.coupon(id),
-        CouponRef::Code(c) => shared.state.coupon_by_code(&code::normalize(&c)?),
+        CouponRef::Id(id) => core.state.coupon(id),
+        CouponRef::Code(c) => core.state.coupon_by_code(&code::normalize(&c)?),
     };
     let (def, counters) = found.ok_or(Error::NotFound("coupon"))?;
     Ok(Response::Coupon(def.to_wire(counters, now_ms())))
 }
 
-fn list_coupons(shared: &Shared, after_id: u64, limit: u16) -> Result<Response> {
+fn list_coupons(core: &Core, after_id: u64, limit: u16) -> Result<Response> {
     let wanted = page_limit(limit);
     let now = now_ms();
-    let coupons = shared
+    let coupons = core
         .store
         .read()?
         .coupons_after(after_id, wanted)?
         .into_iter()
-        .map(|def| def.to_wire(shared.state.counters(def.id), now))
+        .map(|def| def.to_wire(core.state.counters(def.id), now))
         .collect();
     let (coupons, next_after) = fit_page(coupons, wanted, |c| c.id, |c, w| c.write(w));
     Ok(Response::CouponPage {
@@ -256,10 +274,10 @@ fn list_coupons(shared: &Shared, after_id: u64, limit: u16) -> Result<Response> 
     })
 }
 
-fn validate(shared: &Shared, raw_code: &str, order: Order) -> Result<Response> {
+fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
     let code = code::normalize(raw_code)?;
     let order = domain::order::validate(order)?;
-    let state = &shared.state;
+    let state = &core.state;
     let Some((def, counters)) = state.coupon_by_code(&code) else {
         let e = Error::NotFound("coupon");
         return Ok(Response::Validation(Validation {
@@ -308,8 +326,8 @@ fn validate(shared: &Shared, raw_code: &str, order: Order) -> Result<Response> {
     Ok(Response::Validation(v))
 }
 
-fn get_redemption(shared: &Shared, r: RedemptionRef) -> Result<Response> {
-    let state = &shared.state;
+fn get_redemption(core: &Core, r: RedemptionRef) -> Result<Response> {
+    let state = &core.state;
     let id = match r {
         RedemptionRef::Id(id) => Some(id),
         RedemptionRef::Order { code, order_id } => state
@@ -317,7 +335,7 @@ fn get_redemption(shared: &Shared, r: RedemptionRef) -> Result<Response> {
             .and_then(|coupon_id| state.order(coupon_id, state.key(&order_id))),
     };
     let redemption = match id {
-        Some(id) => shared.store.read()?.redemption(id)?,
+        Some(id) => core.store.read()?.redemption(id)?,
         None => None,
     };
     let redemption = redemption.ok_or(Error::NotFound("redemption"))?;
@@ -331,17 +349,10 @@ fn get_redemption(shared: &Shared, r: RedemptionRef) -> Result<Response> {
     }))
 }
 
-fn list_redemptions(
-    shared: &Shared,
-    coupon_id: u64,
-    after_id: u64,
-    limit: u16,
-) -> Result<Response> {
+fn list_redemptions(core: &Core, coupon_id: u64, after_id: u64, limit: u16) -> Result<Response> {
     let wanted = page_limit(limit);
-    let ids = shared
-        .state
-        .redemption_ids_after(coupon_id, after_id, wanted);
-    let redemptions = shared.store.read()?.redemptions(&ids)?;
+    let ids = core.state.redemption_ids_after(coupon_id, after_id, wanted);
+    let redemptions = core.store.read()?.redemptions(&ids)?;
     let (redemptions, next_after) = fit_page(redemptions, wanted, |r| r.id, |r, w| r.write(w));
     Ok(Response::RedemptionPage {
         redemptions,

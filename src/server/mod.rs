@@ -19,15 +19,13 @@ use tokio_util::task::TaskTracker;
 
 pub use config::ServerConfig;
 
-use crate::state::State;
-use crate::storage::Store;
-use crate::writer::{self, Mutation, Writer};
+use crate::replication::{self, Core, Hub, Node};
+use crate::storage::{write_keys, Store};
+use crate::writer::{self, Mutation};
 
 /// What every connection shares.
 pub struct Shared {
-    pub store: Arc<Store>,
-    pub state: Arc<State>,
-    pub writer: Writer,
+    pub node: Arc<Node>,
     pub config: ServerConfig,
     pub started: Instant,
     pub connections: AtomicU32,
@@ -75,8 +73,34 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         replay_ms = recovered.replay_ms,
         "state recovered"
     );
-    let store = Arc::new(store);
-    let state = Arc::new(state);
+    let fenced = store
+        .read()
+        .and_then(|v| v.meta(write_keys::FENCED_EPOCH))
+        .map_err(|source| ServeError::Store {
+            dir: config.data_dir.display().to_string(),
+            source,
+        })?;
+    let hub = Arc::new(Hub::new(
+        config.sync_replicas,
+        config.sync_timeout,
+        state.applied_lsn(),
+    ));
+    let core = Core {
+        store: Arc::new(store),
+        state: Arc::new(state),
+    };
+    let node = Node::new(
+        core,
+        hub,
+        config.writer.clone(),
+        config.data_dir.clone(),
+        config.quick_repair,
+    )
+    .map_err(|source| ServeError::Store {
+        dir: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let node = Arc::new(node);
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -93,21 +117,36 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
              configure --accept-token ROLE:SECRET to accept remote clients"
         );
     }
-    let (writer, writer_thread) =
-        Writer::start(store.clone(), state.clone(), config.writer.clone())
-            .map_err(ServeError::Thread)?;
+    if let Some(follow) = &config.follow {
+        let stop = shutdown.child_token();
+        let task = tokio::spawn(replication::follower::run(
+            node.clone(),
+            follow.clone(),
+            stop.clone(),
+        ));
+        node.set_following(stop, task);
+    } else if fenced > 0 {
+        tracing::warn!(
+            fenced_epoch = fenced,
+            "this node was a leader replaced by a newer epoch: it takes no writes; restart it with --replica-of"
+        );
+    } else {
+        node.become_leader().map_err(ServeError::Thread)?;
+    }
     let shared = Arc::new(Shared {
-        store,
-        state,
-        writer,
+        node,
         config,
         started: Instant::now(),
         connections: AtomicU32::new(0),
     });
-    tracing::info!(listen = %local, data = %shared.config.data_dir.display(), "couponsd serving");
+    tracing::info!(listen = %local, data = %shared.config.data_dir.display(), role = shared.node.role().name(), "couponsd serving");
 
     let tasks = TaskTracker::new();
     tasks.spawn(sweep_holds(shared.clone(), shutdown.clone()));
+    // Runs until the writer has stopped: requests parked for followers must be
+    // answered (or time out) while connections drain.
+    let expiry_stop = CancellationToken::new();
+    tokio::spawn(expire_unreplicated(shared.clone(), expiry_stop.clone()));
     accept_loop(&listener, &shared, &shutdown, &tasks).await;
 
     tracing::info!("shutting down: finishing in-flight requests");
@@ -119,10 +158,9 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
     {
         tracing::warn!("grace period over; closing remaining connections");
     }
-    // Dropping the last Writer handle closes the queue; the writer commits what
-    // is queued and stops.
-    drop(shared);
-    let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+    // The writer commits what is queued and stops.
+    shared.node.stop().await;
+    expiry_stop.cancel();
     tracing::info!("stopped; all acknowledged writes are durable");
     Ok(())
 }
@@ -186,8 +224,24 @@ async fn sweep_holds(shared: Arc<Shared>, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        if let Err(e) = shared.writer.submit(Mutation::ExpireHolds).await {
+        // Only the leader expires holds; followers get the result in the log.
+        let Ok(sweep) = shared.node.with_writer(|w| w.clone()) else {
+            continue;
+        };
+        if let Err(e) = sweep.submit(Mutation::ExpireHolds).await {
             tracing::warn!(error = %e, "hold sweep failed; retrying at the next tick");
+        }
+    }
+}
+
+/// Answers writes that waited longer than --sync-timeout-ms for their followers.
+async fn expire_unreplicated(shared: Arc<Shared>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => shared.node.hub.expire_parked(),
         }
     }
 }

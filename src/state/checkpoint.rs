@@ -3,7 +3,7 @@
 //! `State::snapshot` takes every part of every map by reference (O(parts),
 //! between two batches), together with `start_lsn`, the last LSN applied at
 //! that moment. Another thread then encodes the parts into chunks of at most
-//! about 1 MiB and stores them. Parts that the writer changes meanwhile are
+//! about 640 KiB and stores them. Parts that the writer changes meanwhile are
 //! copied on write, so the snapshot does not move.
 //!
 //! Recovery loads the chunks, then replays the log after `start_lsn`. Because
@@ -23,8 +23,10 @@ use super::{Hold, State};
 use crate::domain::coupon::Counters;
 
 const CHUNK_FORMAT_V1: u8 = 1;
-/// A chunk is closed once it holds this many bytes.
-const CHUNK_BYTES: usize = 1 << 20;
+/// A chunk is closed once it holds this many bytes. With the largest entry (a
+/// list piece, 128 KiB) a chunk stays well under the 1 MiB frame cap, so a
+/// snapshot can ship each chunk to a follower as one part.
+const CHUNK_BYTES: usize = 512 << 10;
 /// Most ids of one coupon's redemption list in one entry (longer lists span entries).
 const LIST_PIECE: usize = 16 * 1024;
 

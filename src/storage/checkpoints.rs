@@ -5,7 +5,9 @@
 //! latest, deletes the previous checkpoint's chunks, and is committed durably.
 //! A crash before that leaves the previous checkpoint in place.
 
-use redb::{Database, Durability, ReadableDatabase, TableDefinition, WriteTransaction};
+use redb::{
+    Database, Durability, ReadTransaction, ReadableDatabase, TableDefinition, WriteTransaction,
+};
 
 use super::Result;
 
@@ -30,7 +32,10 @@ pub(super) fn create_all(txn: &WriteTransaction) -> std::result::Result<(), redb
 }
 
 pub(super) fn latest(db: &Database) -> Result<Option<CheckpointInfo>> {
-    let txn = db.begin_read()?;
+    latest_in(&db.begin_read()?)
+}
+
+pub(super) fn latest_in(txn: &ReadTransaction) -> Result<Option<CheckpointInfo>> {
     let meta = txn.open_table(META)?;
     let get = |k: &str| -> Result<u64> { Ok(meta.get(k)?.map_or(0, |v| v.value())) };
     let id = get(LATEST_ID)?;
@@ -47,9 +52,16 @@ pub(super) fn latest(db: &Database) -> Result<Option<CheckpointInfo>> {
 pub(super) fn chunks(
     db: &Database,
     info: &CheckpointInfo,
+    f: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    chunks_in(&db.begin_read()?, info, f)
+}
+
+pub(super) fn chunks_in(
+    txn: &ReadTransaction,
+    info: &CheckpointInfo,
     mut f: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
-    let txn = db.begin_read()?;
     let table = txn.open_table(CHUNKS)?;
     let mut seen = 0u32;
     for entry in table.range((info.id, 0)..=(info.id, u32::MAX))? {
@@ -96,37 +108,54 @@ impl<'d> CheckpointWriter<'d> {
 
     /// Stores a batch of chunks (not yet durable).
     pub fn add(&mut self, batch: &[Vec<u8>]) -> Result<()> {
-        let mut txn = self.db.begin_write()?;
-        txn.set_durability(Durability::None)?;
-        {
-            let mut table = txn.open_table(CHUNKS)?;
-            for chunk in batch {
-                table.insert((self.id, self.chunks), chunk.as_slice())?;
-                self.chunks += 1;
-            }
-        }
-        txn.commit()?;
+        put_chunks(self.db, self.id, self.chunks, batch)?;
+        self.chunks += batch.len() as u32;
         Ok(())
     }
 
     /// Makes this checkpoint the latest, durably, and drops the previous one.
     pub fn finish(self, start_lsn: u64) -> Result<CheckpointInfo> {
-        let txn = self.db.begin_write()?;
-        {
-            let mut meta = txn.open_table(META)?;
-            meta.insert(LATEST_ID, self.id)?;
-            meta.insert(LATEST_START_LSN, start_lsn)?;
-            meta.insert(LATEST_CHUNKS, u64::from(self.chunks))?;
-            if let Some(prev) = self.previous {
-                txn.open_table(CHUNKS)?
-                    .retain_in((prev.id, 0)..=(prev.id, u32::MAX), |_, _| false)?;
-            }
-        }
-        txn.commit()?;
-        Ok(CheckpointInfo {
+        let info = CheckpointInfo {
             id: self.id,
             start_lsn,
             chunks: self.chunks,
-        })
+        };
+        mark_latest(self.db, &info, self.previous)?;
+        Ok(info)
     }
+}
+
+/// Stores chunks `first..` of checkpoint `id`, not yet durably.
+pub(super) fn put_chunks(db: &Database, id: u64, first: u32, chunks: &[Vec<u8>]) -> Result<()> {
+    let mut txn = db.begin_write()?;
+    txn.set_durability(Durability::None)?;
+    {
+        let mut table = txn.open_table(CHUNKS)?;
+        for (i, chunk) in chunks.iter().enumerate() {
+            table.insert((id, first + i as u32), chunk.as_slice())?;
+        }
+    }
+    txn.commit()?;
+    Ok(())
+}
+
+/// Durably records `info` as the latest checkpoint and drops `previous`'s chunks.
+pub(super) fn mark_latest(
+    db: &Database,
+    info: &CheckpointInfo,
+    previous: Option<CheckpointInfo>,
+) -> Result<()> {
+    let txn = db.begin_write()?;
+    {
+        let mut meta = txn.open_table(META)?;
+        meta.insert(LATEST_ID, info.id)?;
+        meta.insert(LATEST_START_LSN, info.start_lsn)?;
+        meta.insert(LATEST_CHUNKS, u64::from(info.chunks))?;
+        if let Some(prev) = previous {
+            txn.open_table(CHUNKS)?
+                .retain_in((prev.id, 0)..=(prev.id, u32::MAX), |_, _| false)?;
+        }
+    }
+    txn.commit()?;
+    Ok(())
 }

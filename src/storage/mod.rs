@@ -7,7 +7,8 @@
 //! - `log`: LSN -> log record (the write-ahead log; see `state::effect`)
 //! - `redemptions`: redemption id -> record (ids only grow: appends)
 //! - `coupons`: coupon id -> definition (written on create, update, delete)
-//! - `meta`: name -> u64 (last LSN, next coupon id, epoch, key secret)
+//! - `meta`: name -> u64 (last LSN, next coupon id, epoch, key secret, cluster id)
+//! - `epochs`: epoch -> first LSN written in it (the history replication compares)
 //!
 //! `checkpoint.redb`, written only by the checkpointer thread: chunks of the
 //! in-memory state (counters, per-customer uses, the idempotency index, holds)
@@ -16,6 +17,7 @@
 mod checkpoints;
 mod read;
 mod records;
+mod snapshot;
 mod tables;
 mod write;
 
@@ -24,7 +26,8 @@ use std::path::Path;
 use redb::{Database, ReadableDatabase};
 
 pub use checkpoints::{CheckpointInfo, CheckpointWriter};
-pub use read::ReadView;
+pub use read::{ReadView, RowTable};
+pub use snapshot::{SnapshotSource, StagedSnapshot, Staging};
 pub use write::{keys as write_keys, Changes};
 
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +75,15 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in `dir`, and makes sure every table exists.
+    /// Opens (creating if needed) the store in `dir`, and makes sure every
+    /// table exists. A snapshot install that a crash interrupted is finished first.
     pub fn open(dir: &Path, quick_repair: bool) -> Result<Store> {
+        std::fs::create_dir_all(dir)?;
+        snapshot::recover_staging(dir)?;
+        Store::open_files(dir, quick_repair)
+    }
+
+    fn open_files(dir: &Path, quick_repair: bool) -> Result<Store> {
         std::fs::create_dir_all(dir)?;
         let db = Database::builder()
             .set_cache_size(256 << 20)
@@ -129,6 +139,12 @@ impl Store {
             }
             for (key, value) in &changes.meta {
                 meta.insert(*key, value)?;
+            }
+            if !changes.epochs.is_empty() {
+                let mut epochs = txn.open_table(tables::EPOCHS)?;
+                for (epoch, first_lsn) in &changes.epochs {
+                    epochs.insert(epoch, first_lsn)?;
+                }
             }
         }
         txn.commit()?;

@@ -19,6 +19,22 @@ pub(super) fn meta(t: &impl ReadableTable<&'static str, u64>, key: &str) -> Resu
     Ok(t.get(key)?.map_or(0, |v| v.value()))
 }
 
+/// The tables of rows a snapshot copies as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowTable {
+    Coupons,
+    Redemptions,
+}
+
+impl RowTable {
+    pub(super) fn definition(self) -> redb::TableDefinition<'static, u64, &'static [u8]> {
+        match self {
+            RowTable::Coupons => COUPONS,
+            RowTable::Redemptions => REDEMPTIONS,
+        }
+    }
+}
+
 /// A consistent snapshot of the main file.
 pub struct ReadView {
     txn: ReadTransaction,
@@ -99,12 +115,47 @@ impl ReadView {
 
     /// Calls `f` with every stored row (coupons, then redemptions), raw.
     pub fn for_each_row(&self, mut f: impl FnMut(u8, u64, &[u8])) -> Result<()> {
-        for (tag, table) in [(7u8, COUPONS), (8u8, REDEMPTIONS)] {
-            let table = self.txn.open_table(table)?;
-            for entry in table.iter()? {
-                let (k, v) = entry?;
-                f(tag, k.value(), v.value());
-            }
+        for (tag, table) in [(7u8, RowTable::Coupons), (8u8, RowTable::Redemptions)] {
+            self.for_each_raw(table, |id, row| {
+                f(tag, id, row);
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The epoch history, oldest first: (epoch, first LSN).
+    pub fn epochs(&self) -> Result<Vec<(u64, u64)>> {
+        let table = self.txn.open_table(EPOCHS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (epoch, first) = entry?;
+            out.push((epoch.value(), first.value()));
+        }
+        Ok(out)
+    }
+
+    /// Every meta entry.
+    pub fn meta_entries(&self) -> Result<Vec<(String, u64)>> {
+        let table = self.txn.open_table(META)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (k, v) = entry?;
+            out.push((k.value().to_string(), v.value()));
+        }
+        Ok(out)
+    }
+
+    /// Raw rows of one table (`coupons` or `redemptions`) in id order.
+    pub fn for_each_raw(
+        &self,
+        table: RowTable,
+        mut f: impl FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let table = self.txn.open_table(table.definition())?;
+        for entry in table.iter()? {
+            let (k, v) = entry?;
+            f(k.value(), v.value())?;
         }
         Ok(())
     }

@@ -15,6 +15,8 @@ pub struct Changes {
     /// None deletes the coupon.
     pub(super) coupons: Vec<(u64, Option<Vec<u8>>)>,
     pub(super) meta: Vec<(&'static str, u64)>,
+    /// Epoch history entries: (epoch, first LSN).
+    pub(super) epochs: Vec<(u64, u64)>,
     pub(super) truncate_log_through: Option<u64>,
 }
 
@@ -40,6 +42,21 @@ impl Changes {
         self.meta.push((key, value));
     }
 
+    /// Records that `epoch` starts at `first_lsn`.
+    pub fn put_epoch(&mut self, epoch: u64, first_lsn: u64) {
+        self.epochs.push((epoch, first_lsn));
+    }
+
+    /// True when there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.log.is_empty()
+            && self.redemptions.is_empty()
+            && self.coupons.is_empty()
+            && self.meta.is_empty()
+            && self.epochs.is_empty()
+            && self.truncate_log_through.is_none()
+    }
+
     /// Drops log records with LSN <= `lsn` (covered by a durable checkpoint).
     pub fn truncate_log_through(&mut self, lsn: u64) {
         self.truncate_log_through = Some(lsn);
@@ -48,5 +65,7 @@ impl Changes {
 
 /// Meta keys the writer and recovery use.
 pub mod keys {
-    pub use super::super::tables::{EPOCH, LAST_LSN, NEXT_COUPON_ID, SECRET_HIGH, SECRET_LOW};
+    pub use super::super::tables::{
+        CLUSTER_ID, EPOCH, FENCED_EPOCH, LAST_LSN, NEXT_COUPON_ID, SECRET_HIGH, SECRET_LOW,
+    };
 }

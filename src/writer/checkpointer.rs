@@ -11,7 +11,9 @@ use crate::state::State;
 use crate::storage::{self, CheckpointInfo, Store};
 
 pub struct Checkpointer {
-    snapshots: SyncSender<Snapshot>,
+    /// None once dropping: closing it stops the thread.
+    snapshots: Option<SyncSender<Snapshot>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     finished: Receiver<storage::Result<CheckpointInfo>>,
     in_progress: bool,
     last_start_lsn: u64,
@@ -27,7 +29,7 @@ impl Checkpointer {
             .map_or(0, |i| i.start_lsn);
         let (snapshots, incoming) = sync_channel::<Snapshot>(1);
         let (done, finished) = sync_channel(1);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("couponsd-checkpointer".into())
             .spawn(move || {
                 for snapshot in incoming {
@@ -37,12 +39,18 @@ impl Checkpointer {
                 }
             })?;
         Ok(Checkpointer {
-            snapshots,
+            snapshots: Some(snapshots),
+            thread: Some(thread),
             finished,
             in_progress: false,
             last_start_lsn,
             min_records: min_records.max(1),
         })
+    }
+
+    /// The LSN of the latest durable checkpoint (0: none).
+    pub fn last_lsn(&self) -> u64 {
+        self.last_start_lsn
     }
 
     /// Starts a checkpoint when enough has been logged since the last one. Call
@@ -53,7 +61,10 @@ impl Checkpointer {
         }
         let since = state.applied_lsn().saturating_sub(self.last_start_lsn);
         let threshold = self.min_records.max(state.entry_count() as u64 / 32);
-        if since >= threshold && self.snapshots.try_send(state.snapshot()).is_ok() {
+        let Some(snapshots) = &self.snapshots else {
+            return;
+        };
+        if since >= threshold && snapshots.try_send(state.snapshot()).is_ok() {
             self.in_progress = true;
         }
     }
@@ -73,6 +84,17 @@ impl Checkpointer {
                 None
             }
             Err(_) => None,
+        }
+    }
+}
+
+/// Waits for a checkpoint in progress: two checkpointers on one store (a
+/// follower's, then the writer's after a promotion) must never overlap.
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.snapshots = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }

@@ -19,6 +19,8 @@ mod batch;
 mod checkpointer;
 mod ops;
 mod recovery;
+mod replica;
+mod retention;
 mod rows;
 
 use std::collections::VecDeque;
@@ -31,6 +33,7 @@ use couponsd_client::wire::{CouponSpec, RedeemRequest, RedemptionRef, ReserveReq
 use tokio::sync::{mpsc, oneshot};
 
 pub use recovery::{recover, Recovered};
+pub use replica::{ApplyError, ReplicaApplier};
 
 use crate::domain::now_ms;
 use crate::error::{Error, Result};
@@ -38,6 +41,7 @@ use crate::state::{LogRecord, State};
 use crate::storage::{write_keys, Changes, StorageError, Store};
 use batch::{Batch, Cursor, Overlay};
 use checkpointer::Checkpointer;
+use retention::Retention;
 
 /// A change to the store. Inputs are already validated and normalized.
 #[derive(Debug)]
@@ -83,6 +87,28 @@ struct Job {
     reply: Box<dyn ReplyTo>,
 }
 
+/// A batch's answers, ready to go once the listener lets them.
+pub type Replies = Vec<(Box<dyn ReplyTo>, Result<Response>)>;
+
+/// Told about every durable batch. Replication implements it: it wakes the
+/// streams to followers and, with synchronous replicas, holds the answers
+/// until enough followers have the batch.
+pub trait CommitListener: Send + Sync + 'static {
+    /// The batch up to `lsn` is durable and applied; `replies` answer it.
+    fn committed(&self, lsn: u64, replies: Replies);
+}
+
+/// Answers at once: a node without replication.
+pub struct AnswerAtOnce;
+
+impl CommitListener for AnswerAtOnce {
+    fn committed(&self, _lsn: u64, replies: Replies) {
+        for (reply, result) in replies {
+            reply.send(result);
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WriterConfig {
     /// Most queued mutations; past this, requests get BUSY.
@@ -97,6 +123,9 @@ pub struct WriterConfig {
     /// entries, if more) were logged since the last one: replay at restart
     /// stays a small fraction of loading the checkpoint.
     pub checkpoint_min_records: u64,
+    /// Log records kept behind the last LSN (beyond what restart needs), so
+    /// that a follower that falls behind by less resumes from the log.
+    pub log_retention_records: u64,
     /// Test hook: wait this long before each commit (0 in production). Lets
     /// tests show that no reply leaves before its batch is durable.
     pub debug_commit_delay: Duration,
@@ -110,6 +139,7 @@ impl Default for WriterConfig {
             default_hold_ttl_ms: 15 * 60 * 1000,
             max_hold_ttl_ms: 24 * 60 * 60 * 1000,
             checkpoint_min_records: 200_000,
+            log_retention_records: 1_000_000,
             debug_commit_delay: Duration::ZERO,
         }
     }
@@ -149,9 +179,11 @@ impl Writer {
         store: Arc<Store>,
         state: Arc<State>,
         config: WriterConfig,
+        listener: Arc<dyn CommitListener>,
     ) -> std::io::Result<(Writer, std::thread::JoinHandle<()>)> {
         let (queue, rx) = mpsc::channel(config.queue_capacity);
         let checkpointer = Checkpointer::start(store.clone(), config.checkpoint_min_records)?;
+        let retention = Retention::new(config.log_retention_records, checkpointer.last_lsn());
         let progress = Arc::new(Progress::default());
         // A rendezvous: the decider hands over a batch only when the committer
         // is free, so while one batch commits, requests pile up into the next
@@ -159,12 +191,18 @@ impl Writer {
         let (to_commit, prepared) = sync_channel::<Prepared>(0);
         let committer = {
             let (store, state, progress) = (store.clone(), state.clone(), progress.clone());
-            let delay = config.debug_commit_delay;
+            let mut committer = Committer {
+                store,
+                state,
+                progress,
+                checkpointer,
+                retention,
+                listener,
+                debug_commit_delay: config.debug_commit_delay,
+            };
             std::thread::Builder::new()
                 .name("couponsd-commit".into())
-                .spawn(move || {
-                    commit_loop(&store, &state, prepared, &progress, checkpointer, delay)
-                })?
+                .spawn(move || committer.run(prepared))?
         };
         let decider = std::thread::Builder::new()
             .name("couponsd-writer".into())
@@ -309,56 +347,69 @@ fn fail_all(jobs: Vec<Job>, reason: &str) {
     }
 }
 
-fn commit_loop(
-    store: &Store,
-    state: &State,
-    prepared: Receiver<Prepared>,
-    progress: &Progress,
-    mut checkpointer: Checkpointer,
+struct Committer {
+    store: Arc<Store>,
+    state: Arc<State>,
+    progress: Arc<Progress>,
+    checkpointer: Checkpointer,
+    retention: Retention,
+    listener: Arc<dyn CommitListener>,
     debug_commit_delay: Duration,
-) {
-    let mut truncate_through = None;
-    let mut stats = BatchStats::default();
-    for mut batch in prepared {
-        if progress.failed_generation.load(Ordering::Acquire) == batch.generation {
-            fail_all(batch.jobs, "an earlier batch failed to commit");
-            continue;
+}
+
+impl Committer {
+    fn run(&mut self, prepared: Receiver<Prepared>) {
+        let mut stats = BatchStats::default();
+        for mut batch in prepared {
+            let progress = &self.progress;
+            if progress.failed_generation.load(Ordering::Acquire) == batch.generation {
+                fail_all(batch.jobs, "an earlier batch failed to commit");
+                continue;
+            }
+            if let Some(lsn) = self.checkpointer.take_finished() {
+                self.retention.checkpointed(lsn);
+            }
+            let last_lsn = batch.records.last().map_or(0, |r| r.lsn);
+            let cut = self.retention.due(last_lsn);
+            if let Some(lsn) = cut {
+                batch.changes.truncate_log_through(lsn);
+            }
+            if !self.debug_commit_delay.is_zero() {
+                std::thread::sleep(self.debug_commit_delay);
+            }
+            let started = Instant::now();
+            if let Err(e) = self.store.commit(&batch.changes) {
+                tracing::error!(error = %e, records = batch.records.len(), "commit failed; this batch and those decided after it are refused");
+                progress
+                    .failed_generation
+                    .store(batch.generation, Ordering::Release);
+                fail_all(batch.jobs, &format!("commit failed: {e}"));
+                continue;
+            }
+            if let Some(lsn) = cut {
+                self.retention.cut(lsn);
+            }
+            let committed = Instant::now();
+            // Durable now: make it visible, then answer.
+            for record in &batch.records {
+                self.state.apply_record(record);
+            }
+            progress.applied_seq.store(batch.seq, Ordering::Release);
+            let replies = batch
+                .jobs
+                .drain(..)
+                .map(|job| job.reply)
+                .zip(batch.results)
+                .collect();
+            self.listener.committed(self.state.applied_lsn(), replies);
+            stats.record(
+                batch.records.len(),
+                batch.decide,
+                committed - started,
+                committed.elapsed(),
+            );
+            self.checkpointer.maybe_start(&self.state);
         }
-        if let Some(lsn) = checkpointer.take_finished() {
-            truncate_through = Some(lsn);
-        }
-        if let Some(lsn) = truncate_through {
-            batch.changes.truncate_log_through(lsn);
-        }
-        if !debug_commit_delay.is_zero() {
-            std::thread::sleep(debug_commit_delay);
-        }
-        let started = Instant::now();
-        if let Err(e) = store.commit(&batch.changes) {
-            tracing::error!(error = %e, records = batch.records.len(), "commit failed; this batch and those decided after it are refused");
-            progress
-                .failed_generation
-                .store(batch.generation, Ordering::Release);
-            fail_all(batch.jobs, &format!("commit failed: {e}"));
-            continue;
-        }
-        truncate_through = None;
-        let committed = Instant::now();
-        // Durable now: make it visible, then answer.
-        for record in &batch.records {
-            state.apply_record(record);
-        }
-        progress.applied_seq.store(batch.seq, Ordering::Release);
-        for (job, result) in batch.jobs.drain(..).zip(batch.results) {
-            job.reply.send(result);
-        }
-        stats.record(
-            batch.records.len(),
-            batch.decide,
-            committed - started,
-            committed.elapsed(),
-        );
-        checkpointer.maybe_start(state);
     }
 }
 

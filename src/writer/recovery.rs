@@ -131,23 +131,32 @@ fn restore_checkpoint(
     }
 }
 
-/// The database's key secret, created on first start.
+/// The database's key secret, created on first start together with the
+/// cluster id and the first epoch. (A follower replaces all three with its
+/// leader's when it takes a snapshot.)
 fn secret(store: &Store) -> Result<[u8; 16], StorageError> {
     let view = store.read()?;
-    let (low, high) = (
+    let mut changes = crate::storage::Changes::default();
+    let (mut low, mut high) = (
         view.meta(write_keys::SECRET_LOW)?,
         view.meta(write_keys::SECRET_HIGH)?,
     );
-    let (low, high) = if low == 0 && high == 0 {
-        let (low, high): (u64, u64) = (rand::random::<u64>() | 1, rand::random());
-        let mut changes = crate::storage::Changes::default();
+    if low == 0 && high == 0 {
+        (low, high) = (rand::random::<u64>() | 1, rand::random());
         changes.set_meta(write_keys::SECRET_LOW, low);
         changes.set_meta(write_keys::SECRET_HIGH, high);
+    }
+    if view.meta(write_keys::CLUSTER_ID)? == 0 {
+        changes.set_meta(write_keys::CLUSTER_ID, rand::random::<u64>() | 1);
+    }
+    if view.epochs()?.is_empty() {
+        let epoch = view.meta(write_keys::EPOCH)?.max(1);
+        changes.set_meta(write_keys::EPOCH, epoch);
+        changes.put_epoch(epoch, 1);
+    }
+    if !changes.is_empty() {
         store.commit(&changes)?;
-        (low, high)
-    } else {
-        (low, high)
-    };
+    }
     let mut secret = [0u8; 16];
     secret[..8].copy_from_slice(&low.to_le_bytes());
     secret[8..].copy_from_slice(&high.to_le_bytes());

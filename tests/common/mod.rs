@@ -48,9 +48,30 @@ impl Server {
         self.dir.path().join("server.log")
     }
 
+    /// A server with its address chosen but not started yet (so that other
+    /// nodes' flags can name it first); start it with `launch`.
+    pub fn prepare() -> Server {
+        Server {
+            child: None,
+            addr: format!("127.0.0.1:{}", free_port()),
+            dir: tempfile::tempdir().expect("temp dir"),
+            extra_args: Vec::new(),
+        }
+    }
+
+    /// Starts a prepared server on its address with these extra flags.
+    pub async fn launch(&mut self, extra: &[&str]) {
+        self.extra_args = extra.iter().map(|s| s.to_string()).collect();
+        self.spawn_here().await;
+    }
+
     async fn spawn(&mut self) {
         let port = free_port();
         self.addr = format!("127.0.0.1:{port}");
+        self.spawn_here().await;
+    }
+
+    async fn spawn_here(&mut self) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -106,6 +127,36 @@ impl Server {
     pub async fn restart(&mut self) {
         self.kill9();
         self.spawn().await;
+    }
+
+    /// Starts the binary again on the same data directory with new extra flags.
+    pub async fn restart_with(&mut self, extra: &[&str]) {
+        self.kill9();
+        self.extra_args = extra.iter().map(|s| s.to_string()).collect();
+        self.spawn().await;
+    }
+
+    /// Waits until this node has applied `lsn` (a follower catching up).
+    pub async fn wait_for_lsn(&self, lsn: u64, within: Duration) {
+        let client = self.client().await;
+        let deadline = Instant::now() + within;
+        loop {
+            let status = client
+                .replication_status()
+                .await
+                .expect("replication status");
+            if status.lsn >= lsn {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} stayed at LSN {} short of {lsn}; log:\n{}",
+                self.addr,
+                status.lsn,
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub fn is_running(&mut self) -> bool {

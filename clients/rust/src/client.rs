@@ -26,6 +26,9 @@ pub struct ClientOptions {
     pub request_timeout: Duration,
     /// Most requests in flight on this connection (never above the server's).
     pub max_in_flight: u32,
+    /// When a follower answers NOT_LEADER naming the leader, send the request
+    /// there (over a second connection, kept for later redirects).
+    pub follow_leader: bool,
 }
 
 impl Default for ClientOptions {
@@ -36,6 +39,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             max_in_flight: 256,
+            follow_leader: true,
         }
     }
 }
@@ -54,6 +58,8 @@ struct Inner {
     in_flight: Semaphore,
     hello: HelloReply,
     options: ClientOptions,
+    /// The leader a follower named, and a connection to it.
+    leader: tokio::sync::Mutex<Option<(String, Client)>>,
 }
 
 /// A connection to one couponsd server. Cheap to clone; clones share the connection.
@@ -109,6 +115,7 @@ impl Client {
             in_flight: Semaphore::new(max_in_flight as usize),
             hello,
             options,
+            leader: tokio::sync::Mutex::new(None),
         });
         tokio::spawn(write_loop(write_half, rx));
         tokio::spawn(read_loop(reader, Arc::downgrade(&inner)));
@@ -120,8 +127,45 @@ impl Client {
         &self.inner.hello
     }
 
-    /// Sends one request and waits for its reply.
+    /// Sends one request and waits for its reply. A NOT_LEADER answer that
+    /// names the leader is followed (see `ClientOptions::follow_leader`): a
+    /// follower never applied the request, so sending it on is safe.
     pub async fn call(&self, request: &Request) -> Result<Response, ClientError> {
+        let mut result = self.call_here(request).await;
+        for _ in 0..3 {
+            let leader = match &result {
+                Err(ClientError::Server {
+                    code: ErrorCode::NotLeader,
+                    leader,
+                    ..
+                }) if self.inner.options.follow_leader && !leader.is_empty() => leader.clone(),
+                _ => break,
+            };
+            result = match self.leader_client(&leader).await {
+                Ok(client) => client.call_here(request).await,
+                Err(e) => Err(e),
+            };
+        }
+        result
+    }
+
+    /// A connection to `addr`, reused while it stays up.
+    async fn leader_client(&self, addr: &str) -> Result<Client, ClientError> {
+        let mut cached = self.inner.leader.lock().await;
+        if let Some((cached_addr, client)) = cached.as_ref() {
+            if cached_addr == addr && !client.inner.in_flight.is_closed() {
+                return Ok(client.clone());
+            }
+        }
+        let mut options = self.inner.options.clone();
+        // One hop at a time: this loop follows the chain, not the new client.
+        options.follow_leader = false;
+        let client = Client::connect_with(addr, options).await?;
+        *cached = Some((addr.to_string(), client.clone()));
+        Ok(client)
+    }
+
+    async fn call_here(&self, request: &Request) -> Result<Response, ClientError> {
         let inner = &self.inner;
         let _permit = inner
             .in_flight
@@ -296,6 +340,22 @@ impl Client {
     pub async fn digest(&self) -> Result<DigestReply, ClientError> {
         match self.call(&Request::Digest).await? {
             Response::Digest(d) => Ok(d),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Makes this node (a follower) the leader; returns its new epoch and LSN.
+    pub async fn promote(&self) -> Result<(u64, u64), ClientError> {
+        match self.call(&Request::Promote).await? {
+            Response::Promoted { epoch, lsn } => Ok((epoch, lsn)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The node's replication role, position and followers.
+    pub async fn replication_status(&self) -> Result<ReplicationStatus, ClientError> {
+        match self.call(&Request::ReplicationStatus).await? {
+            Response::ReplicationStatus(s) => Ok(s),
             other => Err(unexpected(other)),
         }
     }

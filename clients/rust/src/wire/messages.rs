@@ -5,6 +5,7 @@ use bytes::BytesMut;
 use super::error_code::ErrorCode;
 use super::frame;
 use super::primitives::{DecodeError, Reader, Writer};
+use super::replication::{ReplicationStatus, SubscribeReply, SubscribeRequest};
 use super::types::*;
 
 /// The magic at the start of HELLO: "CPND".
@@ -44,6 +45,13 @@ opcodes! {
     REDEMPTION_GET = 0x0026 => "REDEMPTION_GET",
     REDEMPTION_LIST = 0x0027 => "REDEMPTION_LIST",
     DIGEST = 0x0030 => "DIGEST",
+    REPL_SUBSCRIBE = 0x0040 => "REPL_SUBSCRIBE",
+    REPL_RECORDS = 0x0041 => "REPL_RECORDS",
+    REPL_SNAPSHOT = 0x0042 => "REPL_SNAPSHOT",
+    REPL_SNAPSHOT_END = 0x0043 => "REPL_SNAPSHOT_END",
+    REPL_ACK = 0x0044 => "REPL_ACK",
+    PROMOTE = 0x0045 => "PROMOTE",
+    REPL_STATUS = 0x0046 => "REPL_STATUS",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +151,11 @@ pub enum Request {
         limit: u16,
     },
     Digest,
+    /// Turns this connection into a replication stream (see `replication`).
+    Subscribe(SubscribeRequest),
+    /// Makes a follower the leader, with a higher epoch.
+    Promote,
+    ReplicationStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +178,12 @@ pub enum Response {
         next_after: u64,
     },
     Digest(DigestReply),
+    Subscribed(SubscribeReply),
+    Promoted {
+        epoch: u64,
+        lsn: u64,
+    },
+    ReplicationStatus(ReplicationStatus),
 }
 
 /// The body of every reply whose status is not OK.
@@ -179,6 +198,8 @@ pub struct ErrorBody {
 pub enum RequestError {
     #[error("unknown opcode 0x{0:04x}")]
     UnknownOpcode(u16),
+    #[error("opcode 0x{0:04x} is only valid on a replication stream")]
+    StreamOnly(u16),
     #[error(transparent)]
     Decode(#[from] DecodeError),
 }
@@ -203,6 +224,9 @@ impl Request {
             Request::GetRedemption(_) => opcode::REDEMPTION_GET,
             Request::ListRedemptions { .. } => opcode::REDEMPTION_LIST,
             Request::Digest => opcode::DIGEST,
+            Request::Subscribe(_) => opcode::REPL_SUBSCRIBE,
+            Request::Promote => opcode::PROMOTE,
+            Request::ReplicationStatus => opcode::REPL_STATUS,
         }
     }
 
@@ -214,7 +238,12 @@ impl Request {
                 w.str(&h.token);
                 w.str(&h.client_name);
             }
-            Request::Ping | Request::ServerInfo | Request::Digest => {}
+            Request::Ping
+            | Request::ServerInfo
+            | Request::Digest
+            | Request::Promote
+            | Request::ReplicationStatus => {}
+            Request::Subscribe(s) => s.write(w),
             Request::CreateCoupon(spec) => spec.write(w),
             Request::GetCoupon(r) => r.write(w),
             Request::UpdateCoupon {
@@ -282,6 +311,13 @@ impl Request {
             opcode::PING => Request::Ping,
             opcode::SERVER_INFO => Request::ServerInfo,
             opcode::DIGEST => Request::Digest,
+            opcode::REPL_SUBSCRIBE => Request::Subscribe(SubscribeRequest::read(r)?),
+            opcode::PROMOTE => Request::Promote,
+            opcode::REPL_STATUS => Request::ReplicationStatus,
+            opcode::REPL_RECORDS
+            | opcode::REPL_SNAPSHOT
+            | opcode::REPL_SNAPSHOT_END
+            | opcode::REPL_ACK => return Err(RequestError::StreamOnly(op)),
             opcode::COUPON_CREATE => Request::CreateCoupon(CouponSpec::read(r)?),
             opcode::COUPON_GET => Request::GetCoupon(CouponRef::read(r)?),
             opcode::COUPON_UPDATE => Request::UpdateCoupon {
@@ -379,6 +415,12 @@ impl Response {
                 w.bytes(&d.digest.to_be_bytes());
                 w.u64(d.entries);
             }
+            Response::Subscribed(s) => s.write(w),
+            Response::Promoted { epoch, lsn } => {
+                w.u64(*epoch);
+                w.u64(*lsn);
+            }
+            Response::ReplicationStatus(s) => s.write(w),
         }
     }
 
@@ -435,6 +477,12 @@ impl Response {
                     entries: r.u64("entries")?,
                 })
             }
+            opcode::REPL_SUBSCRIBE => Response::Subscribed(SubscribeReply::read(r)?),
+            opcode::PROMOTE => Response::Promoted {
+                epoch: r.u64("epoch")?,
+                lsn: r.u64("lsn")?,
+            },
+            opcode::REPL_STATUS => Response::ReplicationStatus(ReplicationStatus::read(r)?),
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)

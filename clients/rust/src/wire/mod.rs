@@ -5,10 +5,12 @@ pub mod error_code;
 pub mod frame;
 pub mod messages;
 pub mod primitives;
+pub mod replication;
 pub mod types;
 
 pub use error_code::ErrorCode;
 pub use frame::{Frame, FrameError, MAX_FRAME_LENGTH};
 pub use messages::*;
 pub use primitives::{DecodeError, Reader, Writer};
+pub use replication::*;
 pub use types::*;

@@ -45,6 +45,11 @@ impl<'a> Writer<'a> {
     pub fn bytes(&mut self, v: &[u8]) {
         self.buf.put_slice(v);
     }
+    /// A blob is a u32 byte length then the bytes (records, rows, chunks).
+    pub fn blob(&mut self, v: &[u8]) {
+        self.buf.put_u32(v.len() as u32);
+        self.buf.put_slice(v);
+    }
     /// A string is a u16 byte length then UTF-8. Longer strings are cut at the
     /// last character boundary that fits: the server rejects far shorter ones.
     pub fn str(&mut self, v: &str) {
@@ -148,6 +153,10 @@ impl<'a> Reader<'a> {
         }
     }
     pub fn bytes(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], DecodeError> {
+        self.take(n, field)
+    }
+    pub fn blob(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
+        let n = self.u32(field)? as usize;
         self.take(n, field)
     }
     pub fn str(&mut self, field: &'static str) -> Result<String, DecodeError> {

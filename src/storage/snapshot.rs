@@ -1,0 +1,263 @@
+//! Whole-store snapshots for replication.
+//!
+//! Leader side, `SnapshotSource`: a read transaction on the checkpoint file
+//! (the latest checkpoint, as of its LSN) and one on the main file (rows,
+//! meta, the epoch history and the log after the checkpoint). Together they
+//! are a consistent copy: rows as of the main file's last LSN, and the state
+//! as of the checkpoint plus the log records between.
+//!
+//! Follower side, `Staging`: a fresh store in `incoming/` inside the data
+//! directory that the parts are written into. `install` then moves its two
+//! files over the live ones. A marker file makes the move restartable: once the
+//! staged files are complete and durable the marker is written, and `Store::open`
+//! finishes a move that a crash interrupted.
+
+use std::path::{Path, PathBuf};
+
+use redb::{Durability, ReadTransaction, ReadableDatabase};
+
+use super::checkpoints::{self, CheckpointInfo};
+use super::read::{ReadView, RowTable};
+use super::tables;
+use super::{Result, StorageError, Store, CHECKPOINT_FILE, DATA_FILE};
+
+const STAGING_DIR: &str = "incoming";
+/// Present once the staged files are complete: the move may be (re)done.
+const COMPLETE_MARKER: &str = "COMPLETE";
+/// The id the staged checkpoint takes (the staging store starts empty).
+const STAGED_CHECKPOINT_ID: u64 = 1;
+
+pub struct SnapshotSource {
+    checkpoint_txn: ReadTransaction,
+    checkpoint: Option<CheckpointInfo>,
+    view: ReadView,
+    lsn: u64,
+}
+
+impl Store {
+    /// A consistent snapshot of everything stored. Retries while a new
+    /// checkpoint lets the log be cut between opening the two transactions.
+    pub fn snapshot_source(&self) -> Result<SnapshotSource> {
+        for _ in 0..10 {
+            let checkpoint_txn = self.checkpoints.begin_read()?;
+            let checkpoint = checkpoints::latest_in(&checkpoint_txn)?;
+            let view = self.read()?;
+            let lsn = view.meta(tables::LAST_LSN)?;
+            let from = checkpoint.map_or(0, |c| c.start_lsn);
+            let first = view.first_lsn()?;
+            // The log must hold every record after the checkpoint.
+            if lsn <= from || (first != 0 && first <= from + 1) {
+                return Ok(SnapshotSource {
+                    checkpoint_txn,
+                    checkpoint,
+                    view,
+                    lsn,
+                });
+            }
+        }
+        Err(StorageError::Database(
+            "no checkpoint and log pair could be read together".into(),
+        ))
+    }
+}
+
+impl SnapshotSource {
+    /// The snapshot holds every record up to this LSN.
+    pub fn lsn(&self) -> u64 {
+        self.lsn
+    }
+
+    /// The LSN of the checkpoint it carries (0: none).
+    pub fn checkpoint_lsn(&self) -> u64 {
+        self.checkpoint.map_or(0, |c| c.start_lsn)
+    }
+
+    pub fn meta(&self) -> Result<Vec<(String, u64)>> {
+        self.view.meta_entries()
+    }
+
+    pub fn epochs(&self) -> Result<Vec<(u64, u64)>> {
+        self.view.epochs()
+    }
+
+    pub fn for_each_row(
+        &self,
+        table: RowTable,
+        f: impl FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        self.view.for_each_raw(table, f)
+    }
+
+    pub fn for_each_chunk(&self, f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        match &self.checkpoint {
+            Some(info) => checkpoints::chunks_in(&self.checkpoint_txn, info, f),
+            None => Ok(()),
+        }
+    }
+
+    /// The log records after the checkpoint, up to the snapshot's LSN, in pages.
+    pub fn for_each_log_page(
+        &self,
+        mut f: impl FnMut(Vec<(u64, Vec<u8>)>) -> Result<()>,
+    ) -> Result<()> {
+        let mut after = self.checkpoint_lsn();
+        while after < self.lsn {
+            let mut page = self.view.log_after(after, 1024)?;
+            page.retain(|(lsn, _)| *lsn <= self.lsn);
+            let Some((last, _)) = page.last() else { break };
+            after = *last;
+            f(page)?;
+        }
+        Ok(())
+    }
+}
+
+/// A store being filled from a snapshot, beside the live one.
+pub struct Staging {
+    dir: PathBuf,
+    store: Store,
+    checkpoint_chunks: u32,
+}
+
+impl Staging {
+    /// Starts an empty staging store in `data_dir/incoming`, replacing any
+    /// unfinished one.
+    pub fn begin(data_dir: &Path) -> Result<Staging> {
+        let dir = data_dir.join(STAGING_DIR);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        let store = Store::open_files(&dir, false)?;
+        Ok(Staging {
+            dir,
+            store,
+            checkpoint_chunks: 0,
+        })
+    }
+
+    fn write(&self, f: impl FnOnce(&redb::WriteTransaction) -> Result<()>) -> Result<()> {
+        let mut txn = self.store.db.begin_write()?;
+        // Durable once, at `finish`.
+        txn.set_durability(Durability::None)?;
+        f(&txn)?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    pub fn put_meta(&self, entries: &[(String, u64)]) -> Result<()> {
+        self.write(|txn| {
+            let mut meta = txn.open_table(tables::META)?;
+            for (k, v) in entries {
+                // A follower is never fenced by its leader's history.
+                if k != tables::FENCED_EPOCH {
+                    meta.insert(k.as_str(), v)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    pub fn put_epochs(&self, entries: &[(u64, u64)]) -> Result<()> {
+        self.write(|txn| {
+            let mut epochs = txn.open_table(tables::EPOCHS)?;
+            for (epoch, first) in entries {
+                epochs.insert(epoch, first)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn put_rows(&self, table: RowTable, rows: &[(u64, &[u8])]) -> Result<()> {
+        self.write(|txn| {
+            let mut t = txn.open_table(table.definition())?;
+            for (id, row) in rows {
+                t.insert(id, *row)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn put_log(&self, records: &[(u64, &[u8])]) -> Result<()> {
+        self.write(|txn| {
+            let mut log = txn.open_table(tables::LOG)?;
+            for (lsn, raw) in records {
+                log.insert(lsn, *raw)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Stores the next chunk of the snapshot's checkpoint.
+    pub fn put_checkpoint_chunk(&mut self, chunk: Vec<u8>) -> Result<()> {
+        checkpoints::put_chunks(
+            &self.store.checkpoints,
+            STAGED_CHECKPOINT_ID,
+            self.checkpoint_chunks,
+            &[chunk],
+        )?;
+        self.checkpoint_chunks += 1;
+        Ok(())
+    }
+
+    /// Makes the staged store durable and complete: its last LSN is `lsn`, and
+    /// its checkpoint (if the snapshot had one) is as of `checkpoint_lsn`.
+    pub fn finish(self, lsn: u64, checkpoint_lsn: u64) -> Result<StagedSnapshot> {
+        if self.checkpoint_chunks > 0 {
+            let info = CheckpointInfo {
+                id: STAGED_CHECKPOINT_ID,
+                start_lsn: checkpoint_lsn,
+                chunks: self.checkpoint_chunks,
+            };
+            checkpoints::mark_latest(&self.store.checkpoints, &info, None)?;
+        }
+        let txn = self.store.db.begin_write()?;
+        txn.open_table(tables::META)?
+            .insert(tables::LAST_LSN, lsn)?;
+        txn.commit()?;
+        drop(self.store);
+        std::fs::File::create(self.dir.join(COMPLETE_MARKER))?.sync_all()?;
+        Ok(StagedSnapshot { dir: self.dir })
+    }
+}
+
+/// A complete, durable staged store, ready to replace the live files.
+pub struct StagedSnapshot {
+    dir: PathBuf,
+}
+
+impl StagedSnapshot {
+    /// Moves the staged files over the live ones in `data_dir`. The live store
+    /// must not be written meanwhile (readers of the old files are harmless:
+    /// they keep the old files open). Open the store again afterwards.
+    pub fn install(self, data_dir: &Path) -> Result<()> {
+        finish_install(data_dir, &self.dir)
+    }
+}
+
+/// Completes (or discards) a staged install found at start.
+pub(super) fn recover_staging(data_dir: &Path) -> Result<()> {
+    let dir = data_dir.join(STAGING_DIR);
+    if !dir.exists() {
+        return Ok(());
+    }
+    if dir.join(COMPLETE_MARKER).exists() {
+        tracing::warn!("finishing a snapshot install that was interrupted");
+        finish_install(data_dir, &dir)
+    } else {
+        // An incomplete staging store: the live files were never touched.
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+}
+
+fn finish_install(data_dir: &Path, staged: &Path) -> Result<()> {
+    for file in [CHECKPOINT_FILE, DATA_FILE] {
+        let from = staged.join(file);
+        if from.exists() {
+            std::fs::rename(&from, data_dir.join(file))?;
+        }
+    }
+    std::fs::File::open(data_dir)?.sync_all()?;
+    std::fs::remove_dir_all(staged)?;
+    Ok(())
+}
