@@ -280,20 +280,38 @@ async fn sync_replica_failover_keeps_every_acknowledged_redemption() {
         Server::start_with(&["--sync-replicas", "1", "--sync-timeout-ms", "3000"]).await;
     let mut f1 = Server::prepare();
     let mut f2 = Server::prepare();
-    // Each follower knows every node that may lead.
-    let f1_peers = format!("{},{}", leader.addr, f2.addr);
-    let f2_peers = format!("{},{}", leader.addr, f1.addr);
+    // Each follower knows every node that may lead; it reaches the leader
+    // through a proxy that the test stalls just before killing the leader.
+    let mode = Arc::new(AtomicU8::new(PASS));
+    let generation = Arc::new(AtomicU64::new(0));
+    let via = proxy(leader.addr.clone(), mode.clone(), generation.clone()).await;
+    let f1_peers = format!("{via},{}", f2.addr);
+    let f2_peers = format!("{via},{}", f1.addr);
     f1.launch(&["--replica-of", &f1_peers]).await;
     f2.launch(&["--replica-of", &f2_peers]).await;
     wait_for_followers(&leader, 2).await;
     let admin = leader.client().await;
-    let codes = create_coupons(&admin, "FAIL", 1, Some(LIMIT)).await;
-    let code = codes[0].clone();
+    // One coupon whose limit the load reaches, one that keeps records coming.
+    let code = create_coupons(&admin, "LIMITED", 1, Some(LIMIT))
+        .await
+        .remove(0);
+    let busy = create_coupons(&admin, "BUSY", 1, None).await.remove(0);
 
     let stop = Arc::new(AtomicBool::new(false));
-    let load = start_load(leader.addr.clone(), codes.clone(), 24, stop.clone());
+    let load = start_load(
+        leader.addr.clone(),
+        vec![code.clone(), busy],
+        24,
+        stop.clone(),
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
+    // The followers stop hearing from the leader, which goes on committing:
+    // only --sync-replicas keeps it from acknowledging what they lack.
+    mode.store(STALL, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
     leader.kill9();
+    generation.fetch_add(1, Ordering::SeqCst);
+    mode.store(PASS, Ordering::SeqCst);
     stop.store(true, Ordering::Relaxed);
     let acked = load.await.unwrap();
     assert!(

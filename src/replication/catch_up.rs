@@ -32,14 +32,20 @@ impl LeaderPosition {
     }
 }
 
-/// Decides how to bring the follower up to date, or why not to.
-pub fn plan(request: &SubscribeRequest, leader: &LeaderPosition) -> Result<SubscribeReply, Error> {
-    if request.epoch > leader.epoch {
+/// A follower that knows a newer epoch than ours: we are a replaced leader.
+pub fn check_epoch(request: &SubscribeRequest, leader_epoch: u64) -> Result<(), Error> {
+    if request.epoch > leader_epoch {
         return Err(Error::StaleEpoch(format!(
-            "this node's epoch {} is older than the follower's {}: a newer leader exists",
-            leader.epoch, request.epoch
+            "this node's epoch {leader_epoch} is older than the follower's {}: a newer leader exists",
+            request.epoch
         )));
     }
+    Ok(())
+}
+
+/// Decides how to bring the follower up to date, or why not to.
+pub fn plan(request: &SubscribeRequest, leader: &LeaderPosition) -> Result<SubscribeReply, Error> {
+    check_epoch(request, leader.epoch)?;
     let reply = |mode, keep_through| SubscribeReply {
         cluster_id: leader.cluster_id,
         epoch: leader.epoch,

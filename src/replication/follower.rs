@@ -96,10 +96,9 @@ pub async fn run(node: Arc<Node>, config: FollowConfig, stop: CancellationToken)
             .unwrap_or_else(|| config.leaders[next % config.leaders.len()].clone());
         node.become_follower(&addr);
         let mut streamed = false;
-        let ended = tokio::select! {
-            _ = stop.cancelled() => End::Stopped,
-            e = session(&node, &config, &addr, &mut applier, &mut streamed) => e,
-        };
+        // Not raced against `stop`: a session stops itself between batches,
+        // never while a batch is being committed (promotion relies on that).
+        let ended = session(&node, &config, &addr, &mut applier, &mut streamed, &stop).await;
         if streamed {
             backoff = Duration::from_millis(50);
         }
@@ -137,8 +136,9 @@ async fn session(
     addr: &str,
     applier: &mut Option<ReplicaApplier>,
     streamed: &mut bool,
+    stop: &CancellationToken,
 ) -> End {
-    match try_session(node, config, addr, applier, streamed).await {
+    match try_session(node, config, addr, applier, streamed, stop).await {
         Ok(()) => End::Stopped,
         Err(end) => end,
     }
@@ -150,11 +150,15 @@ async fn try_session(
     addr: &str,
     applier: &mut Option<ReplicaApplier>,
     streamed: &mut bool,
+    stop: &CancellationToken,
 ) -> Result<(), End> {
-    let socket = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
-        .await
-        .map_err(|_| Error::Busy("connecting to the leader timed out"))?
-        .map_err(io)?;
+    let connect = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr));
+    let socket = tokio::select! {
+        _ = stop.cancelled() => return Err(End::Stopped),
+        s = connect => s,
+    }
+    .map_err(|_| Error::Busy("connecting to the leader timed out"))?
+    .map_err(io)?;
     let _ = socket.set_nodelay(true);
     let (read_half, mut write_half) = socket.into_split();
     let mut reader = FrameReader::new(read_half, MAX_FRAME_LENGTH);
@@ -165,7 +169,7 @@ async fn try_session(
         token: config.token.clone(),
         client_name: format!("couponsd-follower/{}", env!("CARGO_PKG_VERSION")),
     });
-    call(&mut reader, &mut write_half, 0, &hello).await?;
+    call(&mut reader, &mut write_half, 0, &hello, stop).await?;
 
     if applier.is_none() {
         *applier = Some(new_applier(node)?);
@@ -186,6 +190,7 @@ async fn try_session(
         &mut write_half,
         STREAM_ID,
         &Request::Subscribe(request.clone()),
+        stop,
     )
     .await
     {
@@ -223,15 +228,18 @@ async fn try_session(
         }
         // The applier (and its checkpointer) belong to the store being replaced.
         *applier = None;
-        let result = receive_snapshot(node, &mut reader, reply.epoch).await;
-        if let Err(e) = &result {
-            refuse(&mut write_half, opcode::REPL_SNAPSHOT, e).await;
+        match receive_snapshot(node, &mut reader, reply.epoch, stop).await {
+            Ok(()) => {}
+            Err(End::Failed(e)) => {
+                refuse(&mut write_half, opcode::REPL_SNAPSHOT, &e).await;
+                return Err(End::Failed(e));
+            }
+            Err(end) => return Err(end),
         }
-        result?;
         *applier = Some(new_applier(node)?);
     }
     *streamed = true;
-    stream(node, reader, &mut write_half, applier, reply.epoch).await
+    stream(node, reader, &mut write_half, applier, reply.epoch, stop).await
 }
 
 fn io(e: std::io::Error) -> End {
@@ -240,12 +248,10 @@ fn io(e: std::io::Error) -> End {
 
 fn new_applier(node: &Node) -> Result<ReplicaApplier, End> {
     let core = node.core();
-    let config = node.writer_config();
     Ok(ReplicaApplier::new(
         core.store.clone(),
         core.state.clone(),
-        config.checkpoint_min_records,
-        config.log_retention_records,
+        node.writer_config(),
     )?)
 }
 
@@ -255,11 +261,12 @@ async fn call(
     socket: &mut OwnedWriteHalf,
     request_id: u32,
     request: &Request,
+    stop: &CancellationToken,
 ) -> Result<Response, End> {
     let mut buf = BytesMut::new();
     request.encode_frame(request_id, &mut buf);
     socket.write_all(&buf).await.map_err(io)?;
-    let frame = read(reader).await?;
+    let frame = read(reader, stop).await?;
     if frame.status != ErrorCode::Ok.as_u16() {
         return Err(End::Failed(remote_error(&frame)));
     }
@@ -267,8 +274,15 @@ async fn call(
         .map_err(|e| End::Failed(Error::Malformed(e.to_string())))
 }
 
-async fn read(reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>) -> Result<Frame, End> {
-    match tokio::time::timeout(LEADER_SILENCE, reader.read_frame()).await {
+async fn read(
+    reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
+    stop: &CancellationToken,
+) -> Result<Frame, End> {
+    let next = tokio::select! {
+        _ = stop.cancelled() => return Err(End::Stopped),
+        next = tokio::time::timeout(LEADER_SILENCE, reader.read_frame()) => next,
+    };
+    match next {
         Err(_) => Err(Error::Busy("the leader sent nothing for 5 s").into()),
         Ok(Ok(Some(frame))) => Ok(frame),
         Ok(Ok(None)) => Err(Error::Busy("the leader closed the connection").into()),
@@ -329,16 +343,13 @@ async fn receive_snapshot(
     node: &Arc<Node>,
     reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
     epoch: u64,
-) -> Result<(), Error> {
+    stop: &CancellationToken,
+) -> Result<(), End> {
     let started = std::time::Instant::now();
     let data_dir = node.data_dir.clone();
     let mut receiver = tokio::task::block_in_place(|| snapshot::Receiver::begin(&data_dir))?;
     let staged = loop {
-        let frame = match read(reader).await {
-            Ok(f) => f,
-            Err(End::Failed(e)) => return Err(e),
-            Err(_) => return Err(Error::Busy("the snapshot stream ended")),
-        };
+        let frame = read(reader, stop).await?;
         let message = stream_message(&frame)?;
         check_epoch(&message, epoch)?;
         match message {
@@ -361,7 +372,8 @@ async fn receive_snapshot(
                 return Err(Error::invalid(
                     "opcode",
                     format!("0x{:04x} inside a snapshot", other.opcode()),
-                ))
+                )
+                .into())
             }
         }
     };
@@ -471,11 +483,13 @@ async fn stream(
     socket: &mut OwnedWriteHalf,
     applier: &mut Option<ReplicaApplier>,
     epoch: u64,
+    stop: &CancellationToken,
 ) -> Result<(), End> {
     let (frames, mut incoming) = mpsc::channel::<Result<Frame, End>>(64);
+    let reader_stop = stop.clone();
     let reading = tokio::spawn(async move {
         loop {
-            let next = read(&mut reader).await;
+            let next = read(&mut reader, &reader_stop).await;
             let failed = next.is_err();
             if frames.send(next).await.is_err() || failed {
                 return;
@@ -484,7 +498,14 @@ async fn stream(
     });
     let result = async {
         let mut buf = BytesMut::new();
-        while let Some(next) = incoming.recv().await {
+        loop {
+            let next = tokio::select! {
+                _ = stop.cancelled() => return Err(End::Stopped),
+                next = incoming.recv() => match next {
+                    Some(next) => next,
+                    None => return Ok(()),
+                },
+            };
             let mut records = Vec::new();
             let mut leader_lsn = 0;
             let checked = next
@@ -535,7 +556,6 @@ async fn stream(
             .encode_frame(STREAM_ID, &mut buf);
             socket.write_all(&buf).await.map_err(io)?;
         }
-        Ok(())
     }
     .await;
     reading.abort();

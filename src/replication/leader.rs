@@ -18,7 +18,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::catch_up::{plan, LeaderPosition};
+use super::catch_up::{check_epoch, plan, LeaderPosition};
 use super::hub::FollowerGuard;
 use super::node::Node;
 use super::snapshot;
@@ -91,8 +91,9 @@ async fn run(
 ) -> Result<()> {
     let node = stream.node.clone();
     // Whoever leads, a newer epoch means this node must not.
-    if request.epoch > node.epoch() {
+    if let Err(stale) = check_epoch(request, node.epoch()) {
         node.fence(request.epoch);
+        return Err(stale);
     }
     node.with_writer(|_| ())?;
     let reply = plan(request, &position(&node)?)?;

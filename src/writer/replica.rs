@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::checkpointer::Checkpointer;
 use super::retention::Retention;
 use super::rows;
+use super::WriterConfig;
 use crate::state::{LogRecord, State};
 use crate::storage::{write_keys, Changes, StorageError, Store};
 
@@ -33,22 +34,23 @@ pub struct ReplicaApplier {
     epoch: u64,
     /// The epoch of the last record applied.
     last_record_epoch: u64,
+    /// Test hook, as `WriterConfig::debug_commit_delay`: a slow follower.
+    debug_commit_delay: std::time::Duration,
 }
 
 impl ReplicaApplier {
     pub fn new(
         store: Arc<Store>,
         state: Arc<State>,
-        checkpoint_min_records: u64,
-        log_retention_records: u64,
+        config: &WriterConfig,
     ) -> Result<ReplicaApplier, ApplyError> {
         let view = store.read()?;
         let epoch = view.meta(write_keys::EPOCH)?.max(1);
         let last_record_epoch = epoch_of(&view.epochs()?, state.applied_lsn());
         drop(view);
-        let checkpointer =
-            Checkpointer::start(store.clone(), checkpoint_min_records).map_err(StorageError::Io)?;
-        let retention = Retention::new(log_retention_records, checkpointer.last_lsn());
+        let checkpointer = Checkpointer::start(store.clone(), config.checkpoint_min_records)
+            .map_err(StorageError::Io)?;
+        let retention = Retention::new(config.log_retention_records, checkpointer.last_lsn());
         Ok(ReplicaApplier {
             store,
             state,
@@ -56,6 +58,7 @@ impl ReplicaApplier {
             retention,
             epoch,
             last_record_epoch,
+            debug_commit_delay: config.debug_commit_delay,
         })
     }
 
@@ -126,6 +129,9 @@ impl ReplicaApplier {
         let cut = self.retention.due(last);
         if let Some(lsn) = cut {
             changes.truncate_log_through(lsn);
+        }
+        if !self.debug_commit_delay.is_zero() {
+            std::thread::sleep(self.debug_commit_delay);
         }
         self.store.commit(&changes)?;
         if let Some(lsn) = cut {
