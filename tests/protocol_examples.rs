@@ -9,11 +9,14 @@
 use std::collections::BTreeMap;
 
 use bytes::BytesMut;
+use couponsd::state::{Effect, LogRecord};
 use couponsd_client::wire::{
-    frame, opcode, AdminStatus, CouponSpec, CouponStatus, CouponType, CriteriaOperator,
-    CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Frame, FrameError, Hello,
-    HelloReply, NodeRole, Order, RedeemRequest, Redemption, RedemptionRef, RedemptionReply,
-    RedemptionStatus, Request, Response, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    frame, opcode, AdminStatus, CatchUp, CouponSpec, CouponStatus, CouponType, CriteriaOperator,
+    CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, FollowerStatus, Frame,
+    FrameError, Hello, HelloReply, NodeRole, Order, RedeemRequest, Redemption, RedemptionRef,
+    RedemptionReply, RedemptionStatus, ReplicationStatus, Request, RequestError, Response,
+    SnapshotPart, StreamMessage, SubscribeReply, SubscribeRequest, Validation, MAGIC,
+    MAX_FRAME_LENGTH, PROTOCOL_VERSION,
 };
 
 /// A fixed instant for every timestamp in the examples: 2025-06-15T15:06:40Z.
@@ -37,6 +40,8 @@ enum Example {
         code: ErrorCode,
         body: ErrorBody,
     },
+    /// A frame on a replication stream opened by the request `id`.
+    Stream { id: u32, message: StreamMessage },
 }
 
 /// Builds the value an example shows.
@@ -57,6 +62,15 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("confirm_request", confirm_request),
     ("error_reply_exhausted", error_reply_exhausted),
     ("frame_too_large", frame_too_large),
+    ("repl_subscribe_request", repl_subscribe_request),
+    ("repl_subscribe_reply", repl_subscribe_reply),
+    ("repl_records", repl_records),
+    ("repl_heartbeat", repl_heartbeat),
+    ("repl_ack", repl_ack),
+    ("error_reply_stale_epoch", error_reply_stale_epoch),
+    ("promote_request", promote_request),
+    ("promote_reply", promote_reply),
+    ("repl_status_reply", repl_status_reply),
 ];
 
 fn hello_request() -> Example {
@@ -263,6 +277,138 @@ fn frame_too_large() -> Example {
     }
 }
 
+// Replication. A follower's connection: HELLO (request 1), then REPL_SUBSCRIBE
+// (request 2), whose id every stream frame carries. The follower holds
+// cluster 0x0123456789abcdef up to LSN 41, written in epoch 1.
+
+const CLUSTER: u64 = 0x0123_4567_89ab_cdef;
+const STREAM: u32 = 2;
+
+fn repl_subscribe_request() -> Example {
+    Example::Request {
+        id: STREAM,
+        request: Request::Subscribe(SubscribeRequest {
+            cluster_id: CLUSTER,
+            epoch: 1,
+            last_lsn: 41,
+            last_epoch: 1,
+            name: "10.0.0.2:7070".into(),
+        }),
+    }
+}
+
+fn repl_subscribe_reply() -> Example {
+    Example::Reply {
+        id: STREAM,
+        op: opcode::REPL_SUBSCRIBE,
+        response: Response::Subscribed(SubscribeReply {
+            cluster_id: CLUSTER,
+            epoch: 1,
+            mode: CatchUp::Log,
+            keep_through: 41,
+        }),
+    }
+}
+
+/// The log record REPL_RECORDS carries: LSN 42, a COUPON_DELETE of coupon 2.
+fn delete_record() -> LogRecord {
+    LogRecord {
+        epoch: 1,
+        lsn: 42,
+        timestamp: T,
+        effects: vec![Effect::CouponDeleted { id: 2 }],
+    }
+}
+
+fn repl_records() -> Example {
+    Example::Stream {
+        id: STREAM,
+        message: StreamMessage::Records {
+            epoch: 1,
+            leader_lsn: 42,
+            leader_time_ms: T,
+            records: vec![delete_record().encode()],
+        },
+    }
+}
+
+fn repl_heartbeat() -> Example {
+    Example::Stream {
+        id: STREAM,
+        message: StreamMessage::Records {
+            epoch: 1,
+            leader_lsn: 42,
+            leader_time_ms: T + 200,
+            records: Vec::new(),
+        },
+    }
+}
+
+fn repl_ack() -> Example {
+    Example::Stream {
+        id: STREAM,
+        message: StreamMessage::Ack {
+            epoch: 1,
+            durable_lsn: 42,
+        },
+    }
+}
+
+/// The replaced leader of epoch 1 refuses a follower that knows epoch 2.
+fn error_reply_stale_epoch() -> Example {
+    Example::Error {
+        id: STREAM,
+        op: opcode::REPL_SUBSCRIBE,
+        code: ErrorCode::StaleEpoch,
+        body: ErrorBody {
+            message: "this node's epoch 1 is older than the follower's 2: a newer leader exists"
+                .into(),
+            leader: String::new(),
+        },
+    }
+}
+
+fn promote_request() -> Example {
+    Example::Request {
+        id: 2,
+        request: Request::Promote,
+    }
+}
+
+fn promote_reply() -> Example {
+    Example::Reply {
+        id: 2,
+        op: opcode::PROMOTE,
+        response: Response::Promoted { epoch: 2, lsn: 42 },
+    }
+}
+
+fn repl_status_reply() -> Example {
+    Example::Reply {
+        id: 3,
+        op: opcode::REPL_STATUS,
+        response: Response::ReplicationStatus(ReplicationStatus {
+            role: NodeRole::Leader,
+            epoch: 2,
+            lsn: 50,
+            leader: String::new(),
+            connected: false,
+            leader_lsn: 50,
+            sync_replicas: 1,
+            fenced: false,
+            followers: vec![FollowerStatus {
+                name: "10.0.0.3:7070".into(),
+                peer: "10.0.0.3:51234".into(),
+                acked_lsn: 48,
+                lag_records: 2,
+                lag_ms: 3,
+                ack_p50_ms: 1,
+                ack_p99_ms: 4,
+            }],
+        }),
+    }
+}
+
 impl Example {
     fn encode(&self) -> Vec<u8> {
         let mut buf = BytesMut::new();
@@ -270,6 +416,7 @@ impl Example {
             Example::Request { id, request } => request.encode_frame(*id, &mut buf),
             Example::Reply { id, op, response } => response.encode_frame(*id, *op, &mut buf),
             Example::Error { id, op, code, body } => body.encode_frame(*id, *op, *code, &mut buf),
+            Example::Stream { id, message } => message.encode_frame(*id, &mut buf),
         }
         buf.to_vec()
     }
@@ -305,6 +452,23 @@ impl Example {
                     "{name}: header"
                 );
                 assert_eq!(&ErrorBody::read(&frame.body), body, "{name}: error body");
+            }
+            Example::Stream { id, message } => {
+                assert_eq!(
+                    (frame.request_id, frame.opcode, frame.status),
+                    (*id, message.opcode(), 0),
+                    "{name}: header"
+                );
+                let decoded = StreamMessage::decode(frame.opcode, &frame.body)
+                    .unwrap_or_else(|| panic!("{name}: not a stream opcode"))
+                    .unwrap_or_else(|e| panic!("{name}: decoding the stream message: {e}"));
+                assert_eq!(&decoded, message, "{name}: decoded stream message");
+                // Outside a stream the same frame is refused, not misread.
+                assert_eq!(
+                    Request::decode(frame.opcode, &frame.body),
+                    Err(RequestError::StreamOnly(frame.opcode)),
+                    "{name}: as an ordinary request"
+                );
             }
         }
     }
@@ -482,8 +646,31 @@ fn tables_list_every_number() {
         CriteriaType,
         CriteriaOperator,
         RedemptionStatus,
-        NodeRole
+        NodeRole,
+        CatchUp,
+        SnapshotPart
     );
+}
+
+/// The record inside protocol.md's REPL_RECORDS example is a real log record:
+/// its checksum holds and it decodes to the effects the doc describes.
+#[test]
+fn repl_records_example_carries_a_log_record() {
+    let documented = documented_examples(&protocol_md());
+    let bytes = &documented["repl_records"];
+    let mut buf = BytesMut::from(&bytes[..]);
+    let frame = frame::parse(&mut buf, bytes.len()).expect("a frame");
+    let Some(Ok(StreamMessage::Records { records, .. })) =
+        StreamMessage::decode(frame.opcode, &frame.body)
+    else {
+        panic!("repl_records is not a REPL_RECORDS frame");
+    };
+    assert_eq!(records.len(), 1, "one record");
+    let record = LogRecord::decode(&records[0]).expect("a valid log record");
+    assert_eq!(record, delete_record());
+    // The record's own CRC-32 covers every byte after its 5-byte header.
+    let crc = u32::from_be_bytes(records[0][1..5].try_into().unwrap());
+    assert_eq!(crc, crc32fast::hash(&records[0][5..]));
 }
 
 /// The CRC-32 check value protocol.md gives implementers.
