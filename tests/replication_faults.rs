@@ -285,7 +285,7 @@ async fn subscribe_and_take_snapshot(addr: &str) -> (Peer, u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_leader_refuses_bad_followers_with_typed_errors() {
-    let leader = Server::start().await;
+    let mut leader = Server::start().await;
     let admin = leader.client().await;
     admin
         .create_coupon(percent_coupon("FENCE", 1000, None, None))
@@ -377,4 +377,19 @@ async fn a_leader_refuses_bad_followers_with_typed_errors() {
         .validate("FENCE", common::order("c3", 10_000))
         .await
         .unwrap();
+
+    // The fence is durable: restarted without --replica-of, it still takes no
+    // writes, and it cannot be promoted (its data may be behind the new leader).
+    leader.restart().await;
+    let admin = leader.client().await;
+    assert!(admin.replication_status().await.unwrap().fenced);
+    let refused = admin
+        .redeem(redeem_request("FENCE", "after-restart", "c4", 10_000))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::NotLeader));
+    assert_eq!(
+        admin.promote().await.unwrap_err().code(),
+        Some(ErrorCode::InvalidState)
+    );
 }

@@ -230,11 +230,11 @@ async fn try_session(
         *applier = None;
         match receive_snapshot(node, &mut reader, reply.epoch, stop).await {
             Ok(()) => {}
-            Err(End::Failed(e)) => {
+            Err(Stop::Refused(e)) => {
                 refuse(&mut write_half, opcode::REPL_SNAPSHOT, &e).await;
                 return Err(End::Failed(e));
             }
-            Err(end) => return Err(end),
+            Err(Stop::Ended(end)) => return Err(end),
         }
         *applier = Some(new_applier(node)?);
     }
@@ -315,10 +315,8 @@ async fn refuse(socket: &mut OwnedWriteHalf, op: u16, e: &Error) {
     let _ = tokio::time::timeout(Duration::from_secs(1), socket.write_all(&buf)).await;
 }
 
+/// Decodes a stream frame whose status is OK.
 fn stream_message(frame: &Frame) -> Result<StreamMessage, Error> {
-    if frame.status != ErrorCode::Ok.as_u16() {
-        return Err(remote_error(frame));
-    }
     match StreamMessage::decode(frame.opcode, &frame.body) {
         Some(Ok(m)) => Ok(m),
         Some(Err(e)) => Err(Error::Malformed(e.to_string())),
@@ -344,14 +342,18 @@ async fn receive_snapshot(
     reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
     epoch: u64,
     stop: &CancellationToken,
-) -> Result<(), End> {
+) -> Result<(), Stop> {
     let started = std::time::Instant::now();
     let data_dir = node.data_dir.clone();
-    let mut receiver = tokio::task::block_in_place(|| snapshot::Receiver::begin(&data_dir))?;
+    let mut receiver = tokio::task::block_in_place(|| snapshot::Receiver::begin(&data_dir))
+        .map_err(Stop::Refused)?;
     let staged = loop {
-        let frame = read(reader, stop).await?;
-        let message = stream_message(&frame)?;
-        check_epoch(&message, epoch)?;
+        let frame = read(reader, stop).await.map_err(Stop::Ended)?;
+        if frame.status != ErrorCode::Ok.as_u16() {
+            return Err(Stop::Ended(End::Failed(remote_error(&frame))));
+        }
+        let message = stream_message(&frame).map_err(Stop::Refused)?;
+        check_epoch(&message, epoch).map_err(Stop::Refused)?;
         match message {
             StreamMessage::Snapshot {
                 seq,
@@ -359,21 +361,22 @@ async fn receive_snapshot(
                 crc,
                 data,
                 ..
-            } => tokio::task::block_in_place(|| receiver.part(seq, kind, crc, data))?,
+            } => tokio::task::block_in_place(|| receiver.part(seq, kind, crc, data))
+                .map_err(Stop::Refused)?,
             StreamMessage::SnapshotEnd {
                 parts,
                 checkpoint_lsn,
                 lsn,
                 ..
             } => {
-                break tokio::task::block_in_place(|| receiver.finish(parts, checkpoint_lsn, lsn))?
+                break tokio::task::block_in_place(|| receiver.finish(parts, checkpoint_lsn, lsn))
+                    .map_err(Stop::Refused)?
             }
             other => {
-                return Err(Error::invalid(
+                return Err(Stop::Refused(Error::invalid(
                     "opcode",
                     format!("0x{:04x} inside a snapshot", other.opcode()),
-                )
-                .into())
+                )))
             }
         }
     };
@@ -393,7 +396,8 @@ async fn receive_snapshot(
         })
     })
     .await
-    .map_err(|_| Error::Panicked)??;
+    .map_err(|_| Stop::Refused(Error::Panicked))?
+    .map_err(Stop::Refused)?;
     node.replace_core(core);
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
@@ -450,15 +454,26 @@ fn write_divergence(store: &Store, keep_through: u64, path: &Path) -> Result<u64
     Ok(count)
 }
 
+/// Why a batch stops short of being applied.
+enum Stop {
+    /// The stream ended, or the leader sent an error: nothing to answer.
+    Ended(End),
+    /// We refuse what the leader sent: it gets the error.
+    Refused(Error),
+}
+
 /// Checks one stream frame and adds its records to the batch.
 fn take_records(
     frame: &Frame,
     epoch: u64,
     records: &mut Vec<Vec<u8>>,
     leader_lsn: &mut u64,
-) -> Result<(), Error> {
-    let message = stream_message(frame)?;
-    check_epoch(&message, epoch)?;
+) -> Result<(), Stop> {
+    if frame.status != ErrorCode::Ok.as_u16() {
+        return Err(Stop::Ended(End::Failed(remote_error(frame))));
+    }
+    let message = stream_message(frame).map_err(Stop::Refused)?;
+    check_epoch(&message, epoch).map_err(Stop::Refused)?;
     match message {
         StreamMessage::Records {
             leader_lsn: lsn,
@@ -469,10 +484,10 @@ fn take_records(
             records.extend(more);
             Ok(())
         }
-        other => Err(Error::invalid(
+        other => Err(Stop::Refused(Error::invalid(
             "opcode",
             format!("0x{:04x} after the snapshot", other.opcode()),
-        )),
+        ))),
     }
 }
 
@@ -509,10 +524,7 @@ async fn stream(
             let mut records = Vec::new();
             let mut leader_lsn = 0;
             let checked = next
-                .map_err(|e| match e {
-                    End::Failed(e) => e,
-                    _ => Error::Busy("the stream ended"),
-                })
+                .map_err(Stop::Ended)
                 .and_then(|frame| take_records(&frame, epoch, &mut records, &mut leader_lsn))
                 .and_then(|()| {
                     // Everything that arrived while the last batch committed.
@@ -521,15 +533,19 @@ async fn stream(
                             Ok(Ok(frame)) => {
                                 take_records(&frame, epoch, &mut records, &mut leader_lsn)?
                             }
-                            Ok(Err(End::Failed(e))) => return Err(e),
-                            Ok(Err(_)) | Err(_) => break,
+                            Ok(Err(end)) => return Err(Stop::Ended(end)),
+                            Err(_) => break,
                         }
                     }
                     Ok(())
                 });
-            if let Err(e) = checked {
-                refuse(socket, opcode::REPL_RECORDS, &e).await;
-                return Err(End::Failed(e));
+            match checked {
+                Ok(()) => {}
+                Err(Stop::Ended(end)) => return Err(end),
+                Err(Stop::Refused(e)) => {
+                    refuse(socket, opcode::REPL_RECORDS, &e).await;
+                    return Err(End::Failed(e));
+                }
             }
             let mut ap = applier.take().ok_or(Error::Panicked)?;
             let (ap, applied) = tokio::task::spawn_blocking(move || {

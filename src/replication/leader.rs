@@ -34,6 +34,8 @@ const RECORDS_PER_READ: usize = 4096;
 const HEARTBEAT: Duration = Duration::from_millis(200);
 /// A follower that sends nothing (acks answer heartbeats) for this long is gone.
 const FOLLOWER_SILENCE: Duration = Duration::from_secs(10);
+/// How long a follower may take a snapshot without a word (see `read_acks`).
+const SNAPSHOT_PATIENCE: Duration = Duration::from_secs(24 * 3600);
 
 pub struct Stream {
     pub node: Arc<Node>,
@@ -114,7 +116,16 @@ async fn run(
         .register(request.name.clone(), stream.peer.to_string(), start);
     tracing::info!(peer = %stream.peer, name = request.name, mode = reply.mode.name(), from = start, "follower subscribed");
     let gone = CancellationToken::new();
-    let acks = tokio::spawn(read_acks(reader, follower, node.clone(), gone.clone()));
+    // A follower sends nothing while it takes and installs a snapshot: its
+    // silence counts only from its first ack (a dead one fails our writes).
+    let patient = reply.mode == CatchUp::Snapshot;
+    let acks = tokio::spawn(read_acks(
+        reader,
+        follower,
+        node.clone(),
+        gone.clone(),
+        patient,
+    ));
     let result = async {
         let mut sent = start;
         if reply.mode == CatchUp::Snapshot {
@@ -263,12 +274,19 @@ async fn read_acks(
     follower: FollowerGuard,
     node: Arc<Node>,
     gone: CancellationToken,
+    mut patient: bool,
 ) -> Option<Error> {
     let error = loop {
+        let silence = if patient {
+            SNAPSHOT_PATIENCE
+        } else {
+            FOLLOWER_SILENCE
+        };
         let next = tokio::select! {
             _ = gone.cancelled() => break None,
-            next = tokio::time::timeout(FOLLOWER_SILENCE, reader.read_frame()) => next,
+            next = tokio::time::timeout(silence, reader.read_frame()) => next,
         };
+        patient = false;
         let frame = match next {
             Err(_) => break Some(Error::Busy("the follower sent nothing for 10 s")),
             Ok(Ok(Some(frame))) => frame,

@@ -139,6 +139,11 @@ impl Node {
         Ok(())
     }
 
+    /// A replaced leader restarted without --replica-of: reads only.
+    pub fn stay_fenced(&self) {
+        self.role.store(Arc::new(Role::Fenced));
+    }
+
     pub fn become_follower(&self, leader: &str) {
         self.role.store(Arc::new(Role::Follower {
             leader: leader.to_string(),

@@ -126,6 +126,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         ));
         node.set_following(stop, task);
     } else if fenced > 0 {
+        node.stay_fenced();
         tracing::warn!(
             fenced_epoch = fenced,
             "this node was a leader replaced by a newer epoch: it takes no writes; restart it with --replica-of"
