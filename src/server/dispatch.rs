@@ -236,7 +236,7 @@ fn get_coupon(shared: &Shared, r: CouponRef) -> Result<Response> {
         CouponRef::Code(c) => shared.state.coupon_by_code(&code::normalize(&c)?),
     };
     let (def, counters) = found.ok_or(Error::NotFound("coupon"))?;
-    Ok(Response::Coupon(def.to_wire(counters, now_ms())))
+    Ok(Response::Coupon(Box::new(def.to_wire(counters, now_ms()))))
 }
 
 fn list_coupons(shared: &Shared, after_id: u64, limit: u16) -> Result<Response> {
