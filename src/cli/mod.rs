@@ -5,6 +5,7 @@ mod args;
 mod bench;
 mod commands;
 mod json;
+mod rule_flags;
 mod serve;
 
 pub use args::Cli;
