@@ -32,7 +32,7 @@ pub fn eligible_lines<'o>(
     Ok(Some(lines))
 }
 
-pub fn is_eligible(spec: &CouponSpec, item: &LineItem) -> bool {
+fn is_eligible(spec: &CouponSpec, item: &LineItem) -> bool {
     spec.applicable_products.iter().all(|c| matches(c, item))
         && !spec.excluded_products.iter().any(|c| matches(c, item))
 }
