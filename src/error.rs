@@ -24,6 +24,20 @@ pub enum Refusal {
     /// otherwise the limit could be bypassed by checking out as a guest.
     #[error("customer_id is required: the coupon has a per-customer limit")]
     CustomerRequired,
+    #[error("no line item of the order is eligible for the coupon")]
+    NoEligibleItems,
+    #[error("the customer is in none of the coupon's segments")]
+    SegmentNotEligible,
+    #[error("the coupon is not valid on the order's channel")]
+    ChannelNotAllowed,
+    #[error("the coupon is not valid for the customer's email domain")]
+    EmailDomainNotAllowed,
+    #[error("the coupon is not valid on this day of the week")]
+    DayNotAllowed,
+    #[error("the coupon is not valid at this time of day")]
+    OutsideActiveHours,
+    #[error("the order lacks a complete set of eligible items to buy and get")]
+    BuyQuantityNotMet,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +155,13 @@ impl Refusal {
             Refusal::Inactive => ErrorCode::Inactive,
             Refusal::CurrencyMismatch => ErrorCode::CurrencyMismatch,
             Refusal::CustomerRequired => ErrorCode::InvalidArgument,
+            Refusal::NoEligibleItems => ErrorCode::NoEligibleItems,
+            Refusal::SegmentNotEligible => ErrorCode::SegmentNotEligible,
+            Refusal::ChannelNotAllowed => ErrorCode::ChannelNotAllowed,
+            Refusal::EmailDomainNotAllowed => ErrorCode::EmailDomainNotAllowed,
+            Refusal::DayNotAllowed => ErrorCode::DayNotAllowed,
+            Refusal::OutsideActiveHours => ErrorCode::OutsideActiveHours,
+            Refusal::BuyQuantityNotMet => ErrorCode::BuyQuantityNotMet,
         }
     }
 }

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use bytes::{BufMut, BytesMut};
 use common::Server;
 use couponsd_client::wire::{
-    frame, opcode, CouponRef, CouponSpec, CouponType, CriteriaOperator, DiscountType, ErrorBody,
-    ErrorCode, Frame, Hello, LineItem, Order, ProductCriteria, RedeemRequest, RedemptionRef,
-    Request, ReserveRequest, Writer, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    frame, opcode, CouponRef, CouponSpec, CouponType, CriteriaOperator, CriteriaType, DiscountType,
+    ErrorBody, ErrorCode, Frame, Hello, LineItem, Order, ProductCriteria, RedeemRequest,
+    RedemptionRef, Request, ReserveRequest, Writer, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
 };
 use couponsd_client::{Client, ClientError, ClientOptions};
 use rand::rngs::StdRng;
@@ -1184,7 +1184,27 @@ async fn invalid_fields_get_invalid_argument_and_write_nothing() {
             s.coupon_type = CouponType::Unlimited;
             s.usage_limit = Some(5);
         })),
-        ("unsupported discount type", "discount_type", bad(|s| s.discount_type = DiscountType::BuyXGetY)),
+        ("BUY_X_GET_Y without quantities", "buy_quantity", bad(|s| s.discount_type = DiscountType::BuyXGetY)),
+        ("FREE_SHIPPING with a value", "discount_value", bad(|s| s.discount_type = DiscountType::FreeShipping)),
+        ("PRODUCT without products", "applicable_products", bad(|s| s.discount_type = DiscountType::Product)),
+        ("per line on a percentage", "apply_per_line", bad(|s| s.apply_per_line = true)),
+        ("active days past Sunday", "active_days", bad(|s| s.active_days = 0x80)),
+        ("active hours ending at 24:01", "active_end_minute", bad(|s| (s.active_start_minute, s.active_end_minute) = (60, 1441))),
+        ("email domain with an @", "allowed_email_domains", bad(|s| s.allowed_email_domains = vec!["a@example.com".into()])),
+        ("greater_than on a category", "operator", bad(|s| {
+            s.applicable_products = vec![ProductCriteria {
+                criteria_type: Some(CriteriaType::Category),
+                operator: Some(CriteriaOperator::GreaterThan),
+                values: vec!["shoes".into()],
+            }]
+        })),
+        ("price range that is not minor units", "values", bad(|s| {
+            s.excluded_products = vec![ProductCriteria {
+                criteria_type: Some(CriteriaType::PriceRange),
+                operator: Some(CriteriaOperator::LessThan),
+                values: vec!["19.99".into()],
+            }]
+        })),
         ("unknown time zone", "time_zone", bad(|s| s.time_zone = "Mars/Olympus_Mons".into())),
         ("time zone path traversal", "time_zone", bad(|s| s.time_zone = "../../../../etc/passwd".into())),
         ("time zone absolute path", "time_zone", bad(|s| s.time_zone = "/etc/localtime".into())),

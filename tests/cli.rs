@@ -223,3 +223,149 @@ async fn bench_prints_one_json_object() {
     let (_, coupon, _) = couponsd(addr, &["coupon", "get", "--code", "HOT", "--json"]);
     assert_eq!(coupon["current_usage"].as_u64(), Some(ok));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discount_rule_flags_and_order_lines() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let (status, bogo, out) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "create",
+            "--code",
+            "bogo",
+            "--buy",
+            "1",
+            "--get",
+            "1",
+            "--get-percent",
+            "50",
+            "--currency",
+            "USD",
+            "--applicable",
+            "category in shoes,bags",
+            "--applicable",
+            "price_range greater_than 10.00",
+            "--excluded",
+            "tag in clearance",
+            "--segments",
+            "vip,staff",
+            "--channels",
+            "web",
+            "--email-domains",
+            "Example.com",
+            "--active-days",
+            "mon-sun",
+            "--active-hours",
+            "00:00-24:00",
+            "--time-zone",
+            "Europe/Paris",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(bogo["discount_type"], "BUY_X_GET_Y");
+    assert_eq!(bogo["discount_value"], "50");
+    assert_eq!(
+        (bogo["buy_quantity"].as_u64(), bogo["get_quantity"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(bogo["applicable_products"][1]["values"][0], "10.00");
+    assert_eq!(bogo["excluded_products"][0]["operator"], "in");
+    assert_eq!(
+        bogo["customer_segments"],
+        serde_json::json!(["vip", "staff"])
+    );
+    assert_eq!(
+        bogo["allowed_email_domains"],
+        serde_json::json!(["example.com"])
+    );
+    assert_eq!(bogo["active_days"].as_array().map(Vec::len), Some(7));
+    assert_eq!(bogo["active_hours"]["end"], "24:00");
+
+    // Two pairs of shoes at 80.00 and 60.00, a clearance bag: half off the 60.00 pair.
+    let order = [
+        "--code",
+        "BOGO",
+        "--customer",
+        "c-1",
+        "--amount",
+        "204.99",
+        "--currency",
+        "USD",
+        "--channel",
+        "WEB",
+        "--email",
+        "ann@example.com",
+        "--segments",
+        "vip",
+        "--shipping",
+        "4.99",
+        "--item",
+        "sku=S1,category=shoes,price=80.00",
+        "--item",
+        "sku=S2,category=shoes,price=60.00",
+        "--item",
+        "sku=B1,category=bags,tags=clearance|new,price=60.00",
+        "--json",
+    ];
+    let (status, v, out) = couponsd(addr, &[&["validate"][..], &order[..]].concat());
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["applicable_amount"], "140.00");
+    assert_eq!(v["discount_amount"], "30.00");
+    assert_eq!(v["final_amount"], "174.99");
+
+    let mut other_channel = order;
+    other_channel[9] = "store";
+    let (status, v, _) = couponsd(addr, &[&["validate"][..], &other_channel[..]].concat());
+    assert_eq!(status, 0);
+    assert_eq!(v["reason"], "CHANNEL_NOT_ALLOWED");
+
+    // Switching type clears the old type's fields; lists can be cleared with "".
+    let (status, updated, out) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "update",
+            "--code",
+            "BOGO",
+            "--amount",
+            "5.00",
+            "--per-line",
+            "true",
+            "--applicable",
+            "",
+            "--segments",
+            "",
+            "--active-days",
+            "sat,sun",
+            "--active-hours",
+            "all",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(updated["discount_type"], "FIXED");
+    assert_eq!(updated["apply_per_line"], true);
+    assert_eq!(updated["buy_quantity"], 0);
+    assert_eq!(updated["applicable_products"], serde_json::json!([]));
+    assert_eq!(updated["customer_segments"], serde_json::json!([]));
+    assert_eq!(updated["active_days"], serde_json::json!(["sat", "sun"]));
+    assert_eq!(updated["active_hours"], Value::Null);
+
+    let (status, _, out) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "update",
+            "--code",
+            "BOGO",
+            "--active-hours",
+            "9-17",
+        ],
+    );
+    assert_eq!(status, 2, "{out}");
+    assert!(out.contains("--active-hours"), "{out}");
+}

@@ -138,7 +138,7 @@ fn coupon_create_reply() -> Example {
     Example::Reply {
         id: 3,
         op: opcode::COUPON_CREATE,
-        response: Response::Coupon(couponsd_client::wire::Coupon {
+        response: Response::Coupon(Box::new(couponsd_client::wire::Coupon {
             id: 1,
             revision: 1,
             spec: summer20(),
@@ -148,7 +148,7 @@ fn coupon_create_reply() -> Example {
             created_at: T,
             updated_at: T,
             created_by: "loopback".into(),
-        }),
+        })),
     }
 }
 

@@ -43,8 +43,9 @@ pub enum Command {
     /// Run the daemon.
     Serve(ServeArgs),
     /// Create, read, change and delete coupons.
+    // Boxed: the coupon flags are far larger than any other verb's.
     #[command(subcommand)]
-    Coupon(CouponCommand),
+    Coupon(Box<CouponCommand>),
     /// Check a code against an order without using it.
     Validate(OrderArgs),
     /// Use a code for an order: reserve and confirm in one durable step.
@@ -212,11 +213,54 @@ pub struct CouponFields {
     #[arg(long)]
     pub description: Option<String>,
     /// Percentage off, e.g. 20 or 12.5.
-    #[arg(long, conflicts_with = "amount")]
+    #[arg(long, conflicts_with_all = ["amount", "free_shipping", "buy", "product_amount"])]
     pub percent: Option<String>,
     /// Fixed amount off, e.g. 10.00 (needs --currency).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["free_shipping", "buy", "product_amount"])]
     pub amount: Option<String>,
+    /// With --amount: take it off each eligible line instead of once (true or false).
+    #[arg(long)]
+    pub per_line: Option<bool>,
+    /// Free shipping: the order's shipping amount off (cap it with --max-discount).
+    #[arg(long, conflicts_with_all = ["buy", "product_amount"])]
+    pub free_shipping: bool,
+    /// Buy X get Y: eligible units bought per set (with --get).
+    #[arg(long, requires = "get", conflicts_with = "product_amount")]
+    pub buy: Option<u32>,
+    /// Buy X get Y: units per set that get the discount, the cheapest ones.
+    #[arg(long, requires = "buy")]
+    pub get: Option<u32>,
+    /// Buy X get Y: percentage off the units got, e.g. 50 (default 100: free).
+    #[arg(long, requires = "buy")]
+    pub get_percent: Option<String>,
+    /// PRODUCT: amount off each eligible unit, e.g. 5.00 (needs --currency and --applicable).
+    #[arg(long)]
+    pub product_amount: Option<String>,
+    /// Lines the coupon applies to, "TYPE OPERATOR VALUE[,VALUE...]": TYPE is
+    /// category, brand, sku, tag, product_id or price_range (amounts, e.g.
+    /// "price_range greater_than 50.00"); OPERATOR in, not_in, equals,
+    /// greater_than or less_than. Repeat: a line must match every one. The
+    /// flags given replace the list; "" clears it.
+    #[arg(long)]
+    pub applicable: Option<Vec<String>>,
+    /// Lines the coupon never applies to, like --applicable: a line matching any one is excluded.
+    #[arg(long)]
+    pub excluded: Option<Vec<String>>,
+    /// Customer segments, comma-separated: the order must be in one ("" clears).
+    #[arg(long, value_delimiter = ',')]
+    pub segments: Option<Vec<String>>,
+    /// Channels, comma-separated: the order's channel must be one ("" clears).
+    #[arg(long, value_delimiter = ',')]
+    pub channels: Option<Vec<String>>,
+    /// Email domains, comma-separated: the customer's email must be at one ("" clears).
+    #[arg(long, value_delimiter = ',')]
+    pub email_domains: Option<Vec<String>>,
+    /// Days of the week in --time-zone, e.g. mon-fri or sat,sun ("all": every day).
+    #[arg(long)]
+    pub active_days: Option<String>,
+    /// Local time of day in --time-zone, e.g. 09:00-17:00 or 22:00-02:00 ("all": all day).
+    #[arg(long)]
+    pub active_hours: Option<String>,
     /// ISO 4217 currency of amounts, e.g. USD.
     #[arg(long)]
     pub currency: Option<String>,
@@ -266,6 +310,20 @@ pub struct OrderArgs {
     pub currency: String,
     #[arg(long, default_value = "")]
     pub channel: String,
+    /// Shipping part of --amount, e.g. 4.99.
+    #[arg(long)]
+    pub shipping: Option<String>,
+    /// Customer email (for coupons limited to email domains).
+    #[arg(long, default_value = "")]
+    pub email: String,
+    /// Customer segments, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub segments: Vec<String>,
+    /// A line of the order, "sku=A1,category=shoes,brand=acme,tags=sale|new,
+    /// product_id=P1,price=19.99,quantity=2" (price required, quantity 1 by
+    /// default). Repeat for each line.
+    #[arg(long = "item")]
+    pub items: Vec<String>,
     /// Payment transaction id, kept on the redemption.
     #[arg(long, default_value = "")]
     pub transaction: String,

@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use couponsd_client::money;
 use couponsd_client::wire::{
     AdminStatus, Coupon, CouponRef, CouponSpec, CouponType, DiscountType, ErrorCode, Order,
-    RedeemRequest, RedemptionRef, RedemptionReply, ReserveRequest, Validation,
+    ProductCriteria, RedeemRequest, RedemptionRef, RedemptionReply, ReserveRequest, Validation,
 };
 use couponsd_client::{Client, ClientError, ClientOptions};
 use serde_json::Value;
 
 use super::args::*;
-use super::json;
+use super::{json, rule_flags};
+use crate::domain::spec::FULL_PERCENT_BPS;
 
 /// Why a verb failed, and so its exit code.
 enum Failure {
@@ -85,7 +86,7 @@ pub async fn connect(args: &ClientArgs) -> Result<Client, ClientError> {
 async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure> {
     let client = connect(args).await?;
     match command {
-        Command::Coupon(c) => coupon_command(&client, c).await,
+        Command::Coupon(c) => coupon_command(&client, *c).await,
         Command::Validate(o) => {
             let order = order(&o)?;
             let v = client.validate(&o.code, order).await?;
@@ -187,8 +188,16 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
 async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Output, Failure> {
     match command {
         CouponCommand::Create { code, fields } => {
-            if fields.percent.is_none() && fields.amount.is_none() {
-                return Err(Failure::Usage("give --percent or --amount".into()));
+            if fields.percent.is_none()
+                && fields.amount.is_none()
+                && !fields.free_shipping
+                && fields.buy.is_none()
+                && fields.product_amount.is_none()
+            {
+                return Err(Failure::Usage(
+                    "give --percent, --amount, --free-shipping, --buy/--get or --product-amount"
+                        .into(),
+                ));
             }
             let spec = apply_fields(
                 CouponSpec {
@@ -259,14 +268,34 @@ fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<CouponSpec, Fa
             Ok(spec.currency.clone())
         }
     };
-    if let Some(p) = &f.percent {
-        spec.discount_type = DiscountType::Percentage;
-        spec.discount_value = money::parse_decimal(p, 2)?;
+    // A new discount type starts from its own fields only.
+    let discount = if let Some(p) = &f.percent {
+        Some((DiscountType::Percentage, money::parse_decimal(p, 2)?))
+    } else if let Some(a) = &f.amount {
+        Some((
+            DiscountType::Fixed,
+            money::parse(a, &need_currency("--amount")?)?,
+        ))
+    } else if f.free_shipping {
+        Some((DiscountType::FreeShipping, 0))
+    } else if f.buy.is_some() {
+        let percent = f.get_percent.as_deref().unwrap_or("100");
+        Some((DiscountType::BuyXGetY, money::parse_decimal(percent, 2)?))
+    } else if let Some(a) = &f.product_amount {
+        let cur = need_currency("--product-amount")?;
+        Some((DiscountType::Product, money::parse(a, &cur)?))
+    } else {
+        None
+    };
+    if let Some((discount_type, value)) = discount {
+        spec.discount_type = discount_type;
+        spec.discount_value = value;
+        spec.apply_per_line = false;
+        spec.buy_quantity = f.buy.unwrap_or(0);
+        spec.get_quantity = f.get.unwrap_or(0);
     }
-    if let Some(a) = &f.amount {
-        let cur = need_currency("--amount")?;
-        spec.discount_type = DiscountType::Fixed;
-        spec.discount_value = money::parse(a, &cur)?;
+    if let Some(per_line) = f.per_line {
+        spec.apply_per_line = per_line;
     }
     if let Some(m) = &f.max_discount {
         spec.max_discount_amount = Some(money::parse(m, &need_currency("--max-discount")?)?);
@@ -295,27 +324,62 @@ fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<CouponSpec, Fa
     if let Some(z) = &f.time_zone {
         spec.time_zone = z.clone();
     }
+    if let Some(list) = &f.applicable {
+        spec.applicable_products = criteria("--applicable", list, &spec.currency)?;
+    }
+    if let Some(list) = &f.excluded {
+        spec.excluded_products = criteria("--excluded", list, &spec.currency)?;
+    }
+    for (flag, list) in [
+        (&f.segments, &mut spec.customer_segments),
+        (&f.channels, &mut spec.channel_restrictions),
+        (&f.email_domains, &mut spec.allowed_email_domains),
+    ] {
+        if let Some(given) = flag {
+            *list = given
+                .iter()
+                .filter(|v| !v.trim().is_empty())
+                .cloned()
+                .collect();
+        }
+    }
+    if let Some(d) = &f.active_days {
+        spec.active_days = rule_flags::days(d).map_err(|e| usage("--active-days", e))?;
+    }
+    if let Some(h) = &f.active_hours {
+        (spec.active_start_minute, spec.active_end_minute) =
+            rule_flags::hours(h).map_err(|e| usage("--active-hours", e))?;
+    }
     if let Some(t) = &f.coupon_type {
         spec.coupon_type = CouponType::from_name(t).ok_or_else(|| {
-            Failure::Usage(format!("--type {t:?}: one of {}", names(CouponType::ALL)))
+            Failure::Usage(format!(
+                "--type {t:?}: one of {}",
+                rule_flags::names(CouponType::ALL)
+            ))
         })?;
     }
     if let Some(s) = &f.status {
         spec.status = AdminStatus::from_name(s).ok_or_else(|| {
             Failure::Usage(format!(
                 "--status {s:?}: one of {}",
-                names(AdminStatus::ALL)
+                rule_flags::names(AdminStatus::ALL)
             ))
         })?;
     }
     Ok(spec)
 }
 
-fn names<T: std::fmt::Display>(all: &[T]) -> String {
-    all.iter()
-        .map(|v| v.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+fn usage(flag: &str, message: String) -> Failure {
+    Failure::Usage(format!("{flag} {message}"))
+}
+
+/// Criteria flags; empty ones are dropped, so "" clears the list.
+fn criteria(flag: &str, given: &[String], currency: &str) -> Result<Vec<ProductCriteria>, Failure> {
+    given
+        .iter()
+        .filter(|text| !text.trim().is_empty())
+        .map(|text| rule_flags::criterion(text, currency).map_err(|e| usage(flag, e)))
+        .collect()
 }
 
 fn rfc3339(flag: &str, text: &str) -> Result<i64, Failure> {
@@ -330,11 +394,24 @@ fn rfc3339(flag: &str, text: &str) -> Result<i64, Failure> {
 
 fn order(o: &OrderArgs) -> Result<Order, Failure> {
     let currency = o.currency.trim().to_ascii_uppercase();
+    let shipping_amount = match &o.shipping {
+        Some(s) => money::parse(s, &currency)?,
+        None => 0,
+    };
+    let items = o
+        .items
+        .iter()
+        .map(|text| rule_flags::line_item(text, &currency).map_err(|e| usage("--item", e)))
+        .collect::<Result<_, _>>()?;
     Ok(Order {
         customer_id: o.customer.clone(),
         amount: money::parse(&o.amount, &currency)?,
         currency,
         channel: o.channel.clone(),
+        shipping_amount,
+        customer_email: o.email.clone(),
+        customer_segments: o.segments.clone(),
+        items,
         ..Order::default()
     })
 }
@@ -361,10 +438,31 @@ fn with_cursor(mut lines: Vec<String>, next: u64) -> String {
     }
 }
 
-fn discount_text(t: DiscountType, value: i64, currency: &str) -> String {
-    match t {
+fn discount_text(spec: &CouponSpec) -> String {
+    let (value, currency) = (spec.discount_value, spec.currency.as_str());
+    match spec.discount_type {
         DiscountType::Percentage => format!("{}% off", json::percent(value)),
-        _ => format!("{} {currency} off", money::format(value, currency)),
+        DiscountType::Fixed if spec.apply_per_line => {
+            format!(
+                "{} {currency} off each line",
+                money::format(value, currency)
+            )
+        }
+        DiscountType::Fixed => format!("{} {currency} off", money::format(value, currency)),
+        DiscountType::FreeShipping => "free shipping".into(),
+        DiscountType::BuyXGetY if value == FULL_PERCENT_BPS => {
+            format!("buy {} get {} free", spec.buy_quantity, spec.get_quantity)
+        }
+        DiscountType::BuyXGetY => format!(
+            "buy {} get {} at {}% off",
+            spec.buy_quantity,
+            spec.get_quantity,
+            json::percent(value)
+        ),
+        DiscountType::Product => format!(
+            "{} {currency} off each eligible unit",
+            money::format(value, currency)
+        ),
     }
 }
 
@@ -378,7 +476,7 @@ fn coupon_line(c: &Coupon) -> String {
         c.id,
         s.code,
         c.status,
-        discount_text(s.discount_type, s.discount_value, &s.currency),
+        discount_text(s),
         c.current_usage,
         c.reserved_uses,
         limit
@@ -422,13 +520,17 @@ fn redemption_output(reply: &RedemptionReply) -> Output {
 
 fn validation_output(v: &Validation) -> Output {
     let text = if v.valid {
+        // The reply names the type and value, not the whole coupon.
+        let offer = match v.discount_type {
+            Some(DiscountType::Percentage) => format!("{}% off", json::percent(v.discount_value)),
+            Some(t) => t.to_string(),
+            None => String::new(),
+        };
         format!(
-            "valid: {} {} -> discount {} final {} {}",
+            "valid: {} {offer} -> discount {} of {} applicable, final {} {}",
             v.code,
-            v.discount_type
-                .map(|t| discount_text(t, v.discount_value, &v.currency))
-                .unwrap_or_default(),
             money::format(v.discount_amount, &v.currency),
+            money::format(v.applicable_amount, &v.currency),
             money::format(v.final_amount, &v.currency),
             v.currency
         )

@@ -8,6 +8,8 @@ use couponsd_client::wire::{
 };
 use serde_json::{json, Value};
 
+use super::rule_flags;
+
 pub fn time(ms: i64) -> Value {
     match jiff::Timestamp::from_millisecond(ms) {
         Ok(t) => Value::String(t.to_string()),
@@ -40,21 +42,24 @@ pub fn percent(bps: i64) -> String {
 /// A discount value in the unit its type uses: percent or money.
 pub fn discount_value(discount_type: Option<DiscountType>, value: i64, currency: &str) -> Value {
     match discount_type {
-        Some(DiscountType::Percentage) => Value::String(percent(value)),
+        Some(DiscountType::Percentage | DiscountType::BuyXGetY) => Value::String(percent(value)),
         _ => amount(value, currency),
     }
 }
 
-fn criteria(list: &[ProductCriteria]) -> Value {
+fn criteria(list: &[ProductCriteria], currency: &str) -> Value {
     list.iter()
-        .map(|c| {
-            json!({
-                "criteria_type": c.criteria_type.map(|t| t.name()),
-                "operator": c.operator.map(|o| o.name()),
-                "values": c.values,
-            })
-        })
+        .map(|c| rule_flags::criterion_json(c, currency))
         .collect()
+}
+
+/// The local hours as {"start": "09:00", "end": "17:00"}, or null for all day.
+fn active_hours(start: u16, end: u16) -> Value {
+    if (start, end) == (0, 0) {
+        Value::Null
+    } else {
+        json!({ "start": rule_flags::clock(start), "end": rule_flags::clock(end) })
+    }
 }
 
 pub fn coupon(c: &Coupon) -> Value {
@@ -87,11 +92,16 @@ pub fn coupon(c: &Coupon) -> Value {
         "campaign_id": s.campaign_id,
         "distribution_method": s.distribution_method.name(),
         "is_public": s.is_public,
-        "applicable_products": criteria(&s.applicable_products),
-        "excluded_products": criteria(&s.excluded_products),
+        "applicable_products": criteria(&s.applicable_products, cur),
+        "excluded_products": criteria(&s.excluded_products, cur),
         "customer_segments": s.customer_segments,
         "channel_restrictions": s.channel_restrictions,
         "allowed_email_domains": s.allowed_email_domains,
+        "apply_per_line": s.apply_per_line,
+        "buy_quantity": s.buy_quantity,
+        "get_quantity": s.get_quantity,
+        "active_days": rule_flags::day_names(s.active_days),
+        "active_hours": active_hours(s.active_start_minute, s.active_end_minute),
         "security_settings": {
             "ip_restrictions": s.security.ip_restrictions,
             "device_fingerprinting": s.security.device_fingerprinting,

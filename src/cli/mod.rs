@@ -6,6 +6,7 @@ mod bench;
 mod commands;
 mod json;
 mod replica;
+mod rule_flags;
 mod serve;
 
 pub use args::Cli;

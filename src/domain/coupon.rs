@@ -16,6 +16,19 @@ pub struct CouponDef {
     pub created_by: String,
 }
 
+/// Which CouponSpec layout an encoded definition holds. A definition is
+/// followed by other fields, so its encoding cannot show where the spec ends:
+/// stored rows and log records written before the discount-rule fields were
+/// appended (protocol.md, CouponSpec fields 25 to 30) are marked as such by
+/// their row format or effect tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecLayout {
+    /// Fields 1 to 24.
+    Original,
+    /// Fields 1 to 30: what `write` writes.
+    Current,
+}
+
 /// Uses of a coupon: captured (PROCESSED) and held (PENDING).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
@@ -33,11 +46,14 @@ impl CouponDef {
         w.str(&self.created_by);
     }
 
-    pub fn read(r: &mut Reader) -> Result<CouponDef, DecodeError> {
+    pub fn read(r: &mut Reader, layout: SpecLayout) -> Result<CouponDef, DecodeError> {
         Ok(CouponDef {
             id: r.u64("id")?,
             revision: r.u64("revision")?,
-            spec: CouponSpec::read(r)?,
+            spec: match layout {
+                SpecLayout::Current => CouponSpec::read(r)?,
+                SpecLayout::Original => CouponSpec::read_original(r)?,
+            },
             created_at: r.i64("created_at")?,
             updated_at: r.i64("updated_at")?,
             created_by: r.str("created_by")?,
@@ -61,3 +77,26 @@ impl CouponDef {
 }
 
 pub type SharedDef = Arc<CouponDef>;
+
+#[cfg(test)]
+pub mod test_support {
+    use bytes::BytesMut;
+    use couponsd_client::wire::Writer;
+
+    use super::CouponDef;
+
+    /// Bytes of CouponSpec fields 25 to 30: bool, u32, u32, u8, u16, u16.
+    const APPENDED_SPEC_BYTES: usize = 14;
+
+    /// `def` as encoded before CouponSpec fields 25 to 30 were appended (its
+    /// spec must leave them at their defaults to decode back equal).
+    pub fn encode_with_original_spec(def: &CouponDef) -> Vec<u8> {
+        let mut buf = BytesMut::new();
+        def.write(&mut Writer::new(&mut buf));
+        // The spec ends just before created_at, updated_at and created_by.
+        let spec_end = buf.len() - (8 + 8 + 2 + def.created_by.len());
+        let mut original = buf[..spec_end - APPENDED_SPEC_BYTES].to_vec();
+        original.extend_from_slice(&buf[spec_end..]);
+        original
+    }
+}

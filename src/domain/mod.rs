@@ -3,6 +3,7 @@
 
 pub mod code;
 pub mod coupon;
+pub mod criteria;
 pub mod order;
 pub mod spec;
 

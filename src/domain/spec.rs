@@ -4,8 +4,9 @@
 use couponsd_client::wire::{CouponSpec, CouponType, DiscountType};
 
 use super::limits::{DESCRIPTION, IDENTIFIER, NAME};
-use super::{bounded, bounded_list, code, currency};
+use super::{bounded, bounded_list, code, criteria, currency};
 use crate::error::{Error, Result};
+use crate::rules::schedule;
 
 /// Most product criteria per list (each with at most LIST_ITEMS values), which
 /// keeps an encoded coupon far below the frame size limit.
@@ -23,36 +24,7 @@ pub fn validate(mut spec: CouponSpec) -> Result<CouponSpec> {
     } else {
         spec.currency.clear();
     }
-    match spec.discount_type {
-        DiscountType::Percentage => {
-            if !(1..=FULL_PERCENT_BPS).contains(&spec.discount_value) {
-                return Err(Error::invalid(
-                    "discount_value",
-                    "a percentage is 1..=10000 basis points (0.01% to 100%)",
-                ));
-            }
-        }
-        DiscountType::Fixed => {
-            if spec.discount_value <= 0 {
-                return Err(Error::invalid(
-                    "discount_value",
-                    "a fixed discount is a positive amount in minor units",
-                ));
-            }
-            if spec.currency.is_empty() {
-                return Err(Error::invalid(
-                    "currency",
-                    "a fixed discount needs a currency",
-                ));
-            }
-        }
-        other => {
-            return Err(Error::invalid(
-                "discount_type",
-                format!("{other} is not supported yet (PERCENTAGE and FIXED are)"),
-            ))
-        }
-    }
+    discount(&spec)?;
     for (field, amount) in [
         ("max_discount_amount", spec.max_discount_amount),
         ("min_order_amount", spec.min_order_amount),
@@ -74,12 +46,14 @@ pub fn validate(mut spec: CouponSpec) -> Result<CouponSpec> {
             return Err(Error::invalid("ends_at", "not after starts_at"));
         }
     }
-    if !spec.time_zone.is_empty() && jiff::tz::TimeZone::get(&spec.time_zone).is_err() {
+    bounded("time_zone", &spec.time_zone, IDENTIFIER)?;
+    if schedule::time_zone(&spec.time_zone).is_none() {
         return Err(Error::invalid(
             "time_zone",
             format!("{:?} is not an IANA time zone", spec.time_zone),
         ));
     }
+    active_times(&spec)?;
     if spec.usage_limit == Some(0) {
         return Err(Error::invalid("usage_limit", "must be at least 1"));
     }
@@ -117,27 +91,168 @@ pub fn validate(mut spec: CouponSpec) -> Result<CouponSpec> {
                 format!("more than {CRITERIA} criteria"),
             ));
         }
-        for c in list {
-            if c.criteria_type.is_none() {
-                return Err(Error::invalid("criteria_type", "unknown value"));
+        list.iter().try_for_each(criteria::validate)?;
+    }
+    for (field, list) in [
+        ("customer_segments", &spec.customer_segments),
+        ("channel_restrictions", &spec.channel_restrictions),
+        ("allowed_email_domains", &spec.allowed_email_domains),
+    ] {
+        bounded_list(field, list)?;
+        no_blank_entry(field, list)?;
+    }
+    spec.allowed_email_domains = spec
+        .allowed_email_domains
+        .iter()
+        .map(|d| email_domain(d))
+        .collect::<Result<_>>()?;
+    bounded_list("ip_restrictions", &spec.security.ip_restrictions)?;
+    Ok(spec)
+}
+
+/// What `discount_value` means for each type, and the fields only some types use.
+fn discount(spec: &CouponSpec) -> Result<()> {
+    let value = spec.discount_value;
+    let needs_currency = |what: &str| {
+        if spec.currency.is_empty() {
+            Err(Error::invalid(
+                "currency",
+                format!("{what} needs a currency"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let basis_points = |what: &str| {
+        if (1..=FULL_PERCENT_BPS).contains(&value) {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "discount_value",
+                format!("{what} is 1..=10000 basis points (0.01% to 100%)"),
+            ))
+        }
+    };
+    let positive_amount = |what: &str| {
+        if value > 0 {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "discount_value",
+                format!("{what} is a positive amount in minor units"),
+            ))
+        }
+    };
+    match spec.discount_type {
+        DiscountType::Percentage => basis_points("a percentage")?,
+        DiscountType::Fixed => {
+            positive_amount("a fixed discount")?;
+            needs_currency("a fixed discount")?;
+        }
+        DiscountType::FreeShipping => {
+            if value != 0 {
+                return Err(Error::invalid(
+                    "discount_value",
+                    "FREE_SHIPPING takes 0: the discount is the order's shipping_amount",
+                ));
             }
-            if c.operator.is_none() {
-                return Err(Error::invalid("operator", "unknown value"));
+        }
+        DiscountType::BuyXGetY => {
+            basis_points("the discount on each unit got (10000 = free)")?;
+            if spec.buy_quantity == 0 {
+                return Err(Error::invalid("buy_quantity", "must be at least 1"));
             }
-            bounded_list("values", &c.values)?;
+            if spec.get_quantity == 0 {
+                return Err(Error::invalid("get_quantity", "must be at least 1"));
+            }
+        }
+        DiscountType::Product => {
+            positive_amount("a PRODUCT discount (off each eligible unit)")?;
+            needs_currency("a PRODUCT discount")?;
+            if spec.applicable_products.is_empty() {
+                return Err(Error::invalid(
+                    "applicable_products",
+                    "a PRODUCT discount names the products it applies to",
+                ));
+            }
         }
     }
-    bounded_list("customer_segments", &spec.customer_segments)?;
-    bounded_list("channel_restrictions", &spec.channel_restrictions)?;
-    bounded_list("allowed_email_domains", &spec.allowed_email_domains)?;
-    bounded_list("ip_restrictions", &spec.security.ip_restrictions)?;
-    bounded("time_zone", &spec.time_zone, IDENTIFIER)?;
-    Ok(spec)
+    if spec.apply_per_line && spec.discount_type != DiscountType::Fixed {
+        return Err(Error::invalid(
+            "apply_per_line",
+            "only FIXED applies per line",
+        ));
+    }
+    if spec.discount_type != DiscountType::BuyXGetY {
+        for (field, quantity) in [
+            ("buy_quantity", spec.buy_quantity),
+            ("get_quantity", spec.get_quantity),
+        ] {
+            if quantity != 0 {
+                return Err(Error::invalid(field, "only BUY_X_GET_Y uses it (0)"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Active days are a 7-bit mask; active hours are both 0 (all day) or a
+/// period of local minutes, start inclusive, end exclusive.
+fn active_times(spec: &CouponSpec) -> Result<()> {
+    if spec.active_days > schedule::ALL_DAYS {
+        return Err(Error::invalid(
+            "active_days",
+            "a mask of Monday (1) to Sunday (64): at most 127",
+        ));
+    }
+    let (start, end) = (spec.active_start_minute, spec.active_end_minute);
+    if (start, end) == (0, 0) {
+        return Ok(());
+    }
+    if start >= schedule::MINUTES_PER_DAY {
+        return Err(Error::invalid(
+            "active_start_minute",
+            "minutes after midnight, 0..=1439",
+        ));
+    }
+    if end == 0 || end > schedule::MINUTES_PER_DAY {
+        return Err(Error::invalid(
+            "active_end_minute",
+            "minutes after midnight, 1..=1440",
+        ));
+    }
+    if start == end {
+        return Err(Error::invalid(
+            "active_end_minute",
+            "equals active_start_minute (for all day, set both to 0)",
+        ));
+    }
+    Ok(())
+}
+
+fn no_blank_entry(field: &'static str, list: &[String]) -> Result<()> {
+    if list.iter().any(|entry| entry.trim().is_empty()) {
+        return Err(Error::invalid(field, "an empty entry"));
+    }
+    Ok(())
+}
+
+/// An allowed email domain, stored trimmed and lower case: `example.com`.
+fn email_domain(domain: &str) -> Result<String> {
+    let domain = domain.trim();
+    if domain.contains('@') || domain.contains(char::is_whitespace) {
+        return Err(Error::invalid(
+            "allowed_email_domains",
+            format!("{domain:?} is not a domain such as example.com"),
+        ));
+    }
+    Ok(domain.to_ascii_lowercase())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use couponsd_client::wire::{CriteriaOperator, CriteriaType, ProductCriteria};
 
     fn percent(bps: i64) -> CouponSpec {
         CouponSpec {
@@ -200,5 +315,75 @@ mod tests {
             }),
             "usage_limit"
         );
+    }
+
+    fn criterion(
+        criteria_type: CriteriaType,
+        operator: CriteriaOperator,
+        values: &[&str],
+    ) -> ProductCriteria {
+        ProductCriteria {
+            criteria_type: Some(criteria_type),
+            operator: Some(operator),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        }
+    }
+
+    /// One line per rule the discount types, criteria and local-time fields
+    /// add: the spec, and the field an error must name (None: valid).
+    #[test]
+    #[rustfmt::skip]
+    fn checks_discount_types_criteria_and_active_times() {
+        use CriteriaOperator::*;
+        use CriteriaType::*;
+        let usd = |spec: CouponSpec| CouponSpec { currency: "USD".into(), ..spec };
+        let typed = |discount_type, value| usd(CouponSpec { discount_type, discount_value: value, ..percent(0) });
+        let shirts = vec![criterion(Sku, In, &["SHIRT"])];
+        let on = |c: ProductCriteria| CouponSpec { applicable_products: vec![c], ..percent(100) };
+        let cases: Vec<(CouponSpec, Option<&str>)> = vec![
+            (typed(DiscountType::FreeShipping, 0), None),
+            (typed(DiscountType::FreeShipping, 500), Some("discount_value")),
+            (CouponSpec { buy_quantity: 2, get_quantity: 1, ..typed(DiscountType::BuyXGetY, 10_000) }, None),
+            (CouponSpec { buy_quantity: 2, get_quantity: 1, ..typed(DiscountType::BuyXGetY, 10_001) }, Some("discount_value")),
+            (CouponSpec { get_quantity: 1, ..typed(DiscountType::BuyXGetY, 10_000) }, Some("buy_quantity")),
+            (CouponSpec { buy_quantity: 1, ..typed(DiscountType::BuyXGetY, 10_000) }, Some("get_quantity")),
+            (CouponSpec { buy_quantity: 1, ..percent(100) }, Some("buy_quantity")),
+            (CouponSpec { applicable_products: shirts.clone(), ..typed(DiscountType::Product, 500) }, None),
+            (typed(DiscountType::Product, 500), Some("applicable_products")),
+            (CouponSpec { applicable_products: shirts, currency: String::new(), ..typed(DiscountType::Product, 500) }, Some("currency")),
+            (CouponSpec { apply_per_line: true, ..typed(DiscountType::Fixed, 500) }, None),
+            (CouponSpec { apply_per_line: true, ..percent(100) }, Some("apply_per_line")),
+            (on(criterion(Category, In, &["shoes", "bags"])), None),
+            (on(criterion(Category, In, &[])), Some("values")),
+            (on(criterion(Category, In, &[" "])), Some("values")),
+            (on(criterion(Brand, Equals, &["a", "b"])), Some("values")),
+            (on(criterion(Sku, GreaterThan, &["A"])), Some("operator")),
+            (on(criterion(PriceRange, GreaterThan, &["1999"])), None),
+            (on(criterion(PriceRange, LessThan, &["19.99"])), Some("values")),
+            (on(criterion(PriceRange, Equals, &["-1"])), Some("values")),
+            (on(criterion(PriceRange, In, &["1000", "5000"])), None),
+            (on(criterion(PriceRange, NotIn, &["1000"])), Some("values")),
+            (on(criterion(PriceRange, In, &["5000", "1000"])), Some("values")),
+            (CouponSpec { active_days: 0b0011111, time_zone: "Europe/Paris".into(), ..percent(100) }, None),
+            (CouponSpec { active_days: 128, ..percent(100) }, Some("active_days")),
+            (CouponSpec { active_start_minute: 1320, active_end_minute: 120, ..percent(100) }, None),
+            (CouponSpec { active_start_minute: 0, active_end_minute: 1440, ..percent(100) }, None),
+            (CouponSpec { active_start_minute: 1440, active_end_minute: 60, ..percent(100) }, Some("active_start_minute")),
+            (CouponSpec { active_start_minute: 60, active_end_minute: 1441, ..percent(100) }, Some("active_end_minute")),
+            (CouponSpec { active_start_minute: 60, active_end_minute: 60, ..percent(100) }, Some("active_end_minute")),
+            (CouponSpec { channel_restrictions: vec!["web".into(), "".into()], ..percent(100) }, Some("channel_restrictions")),
+            (CouponSpec { customer_segments: vec![" ".into()], ..percent(100) }, Some("customer_segments")),
+            (CouponSpec { allowed_email_domains: vec!["ann@example.com".into()], ..percent(100) }, Some("allowed_email_domains")),
+        ];
+        for (spec, want) in cases {
+            let got = match validate(spec.clone()) {
+                Ok(_) => None,
+                Err(Error::InvalidArgument { field, .. }) => Some(field),
+                Err(other) => panic!("{other:?}"),
+            };
+            assert_eq!(got, want, "{spec:?}");
+        }
+        let domains = CouponSpec { allowed_email_domains: vec![" Example.COM ".into()], ..percent(100) };
+        assert_eq!(validate(domains).unwrap().allowed_email_domains, ["example.com"]);
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use couponsd_client::frame_io::FrameReader;
 use couponsd_client::wire::{
-    opcode, CatchUp, ErrorBody, ErrorCode, Response, StreamMessage, SubscribeRequest,
+    opcode, CatchUp, ErrorBody, ErrorCode, RecordsFrame, Response, StreamMessage, SubscribeRequest,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -203,42 +203,43 @@ async fn send_log(
             });
         }
         let core = node.core();
-        let page = tokio::task::block_in_place(|| -> Result<_> {
+        buf.clear();
+        let mut next = sent + 1;
+        let leader_lsn = tokio::task::block_in_place(|| -> Result<u64> {
             let view = core.store.read()?;
-            Ok((
-                view.log_after(sent, RECORDS_PER_READ)?,
-                view.meta(write_keys::LAST_LSN)?,
-            ))
-        })?;
-        let (records, leader_lsn) = page;
-        if let Some((first, _)) = records.first() {
-            if *first != sent + 1 {
-                return Err(Error::LogGap(format!(
-                    "the follower needs record {} but the log now starts at {first}; it will take a snapshot",
-                    sent + 1
-                )));
-            }
-            buf.clear();
-            let mut batch = Vec::new();
-            let mut bytes = 0;
-            for (lsn, raw) in records {
-                if bytes + raw.len() > RECORDS_BYTES && !batch.is_empty() {
-                    frame(
-                        &mut buf,
-                        stream.request_id,
-                        epoch,
-                        leader_lsn,
-                        std::mem::take(&mut batch),
-                    );
-                    bytes = 0;
+            let leader_lsn = view.meta(write_keys::LAST_LSN)?;
+            let now = now_ms();
+            let mut frame =
+                RecordsFrame::begin(&mut buf, stream.request_id, epoch, leader_lsn, now);
+            view.for_each_log_after(sent, RECORDS_PER_READ, |lsn, raw| {
+                if lsn != next {
+                    return false;
                 }
-                bytes += raw.len();
-                batch.push(raw);
-                sent = lsn;
-            }
-            frame(&mut buf, stream.request_id, epoch, leader_lsn, batch);
+                if frame.len(&buf) + raw.len() > RECORDS_BYTES && !frame.is_empty() {
+                    let full = std::mem::replace(
+                        &mut frame,
+                        RecordsFrame::begin(&mut buf, stream.request_id, epoch, leader_lsn, now),
+                    );
+                    full.finish(&mut buf);
+                }
+                frame.push(&mut buf, raw);
+                next += 1;
+                true
+            })?;
+            frame.finish(&mut buf);
+            Ok(leader_lsn)
+        })?;
+        if next > sent + 1 {
+            sent = next - 1;
             write(stream, &buf).await?;
             continue;
+        }
+        if leader_lsn > sent {
+            // Records exist after `sent`, but not the next one: cut by retention.
+            return Err(Error::LogGap(format!(
+                "the follower needs record {} but the log no longer holds it; it will take a snapshot",
+                sent + 1
+            )));
         }
         tokio::select! {
             changed = commits.changed() => {
@@ -247,24 +248,13 @@ async fn send_log(
                 }
             }
             _ = tokio::time::sleep(HEARTBEAT) => {
-                buf.clear();
-                frame(&mut buf, stream.request_id, epoch, leader_lsn, Vec::new());
+                // `buf` holds one empty REPL_RECORDS frame: the heartbeat.
                 write(stream, &buf).await?;
             }
             _ = gone.cancelled() => return Ok(()),
             _ = stream.shutdown.cancelled() => return Ok(()),
         }
     }
-}
-
-fn frame(buf: &mut BytesMut, request_id: u32, epoch: u64, leader_lsn: u64, records: Vec<Vec<u8>>) {
-    StreamMessage::Records {
-        epoch,
-        leader_lsn,
-        leader_time_ms: now_ms(),
-        records,
-    }
-    .encode_frame(request_id, buf);
 }
 
 /// Reads acks until the follower goes away; a bad frame ends the stream with

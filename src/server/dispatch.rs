@@ -254,7 +254,7 @@ fn get_coupon(core: &Core, r: CouponRef) -> Result<Response> {
         CouponRef::Code(c) => core.state.coupon_by_code(&code::normalize(&c)?),
     };
     let (def, counters) = found.ok_or(Error::NotFound("coupon"))?;
-    Ok(Response::Coupon(def.to_wire(counters, now_ms())))
+    Ok(Response::Coupon(Box::new(def.to_wire(counters, now_ms()))))
 }
 
 fn list_coupons(core: &Core, after_id: u64, limit: u16) -> Result<Response> {

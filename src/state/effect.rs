@@ -17,10 +17,20 @@ use bytes::BytesMut;
 use couponsd_client::wire::{DecodeError, Reader, Redemption, Writer};
 
 use super::keys::Key;
-use crate::domain::coupon::{Counters, CouponDef};
+use crate::domain::coupon::{Counters, CouponDef, SpecLayout};
 
 const RECORD_FORMAT_V1: u8 = 1;
 
+/// CouponPut's effect tags. Records written before the discount-rule fields
+/// were appended to CouponSpec carry tag 1 and the original spec layout; they
+/// are still read (replay after an upgrade), never written.
+const COUPON_PUT_ORIGINAL_SPEC: u8 = 1;
+const COUPON_PUT: u8 = 6;
+
+// A coupon definition is the largest effect, but puts are rare; boxing it
+// would only move the lint to Redemption, one effect per redemption, where an
+// allocation costs more than the space.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// A coupon was created or its definition changed.
@@ -124,7 +134,7 @@ impl Effect {
     fn write(&self, w: &mut Writer) {
         match self {
             Effect::CouponPut(def) => {
-                w.u8(1);
+                w.u8(COUPON_PUT);
                 def.write(w);
             }
             Effect::CouponDeleted { id } => {
@@ -159,7 +169,10 @@ impl Effect {
 
     fn read(r: &mut Reader) -> Result<Effect, DecodeError> {
         Ok(match r.u8("effect")? {
-            1 => Effect::CouponPut(CouponDef::read(r)?),
+            COUPON_PUT_ORIGINAL_SPEC => {
+                Effect::CouponPut(CouponDef::read(r, SpecLayout::Original)?)
+            }
+            COUPON_PUT => Effect::CouponPut(CouponDef::read(r, SpecLayout::Current)?),
             2 => Effect::CouponDeleted { id: r.u64("id")? },
             3 => Effect::Counters {
                 coupon_id: r.u64("coupon_id")?,
@@ -250,5 +263,33 @@ mod tests {
                 "flip at byte {i} went unnoticed"
             );
         }
+    }
+
+    /// A record written before the discount-rule fields were appended to
+    /// CouponSpec: CouponPut with tag 1 and the original spec layout.
+    #[test]
+    fn replays_coupon_puts_with_the_original_spec_layout() {
+        let def = CouponDef {
+            id: 7,
+            revision: 1,
+            spec: CouponSpec {
+                code: "OLD".into(),
+                ..CouponSpec::default()
+            },
+            created_at: 1,
+            updated_at: 1,
+            created_by: "admin".into(),
+        };
+        let mut raw = vec![RECORD_FORMAT_V1, 0, 0, 0, 0];
+        raw.extend(1u64.to_be_bytes()); // epoch
+        raw.extend(5u64.to_be_bytes()); // lsn
+        raw.extend(9i64.to_be_bytes()); // timestamp
+        raw.extend(1u32.to_be_bytes()); // effect count
+        raw.push(COUPON_PUT_ORIGINAL_SPEC);
+        raw.extend(crate::domain::coupon::test_support::encode_with_original_spec(&def));
+        let crc = crc32fast::hash(&raw[5..]);
+        raw[1..5].copy_from_slice(&crc.to_be_bytes());
+        let record = LogRecord::decode(&raw).unwrap();
+        assert_eq!(record.effects, vec![Effect::CouponPut(def)]);
     }
 }

@@ -91,6 +91,24 @@ impl ReadView {
         Ok(out)
     }
 
+    /// Calls `f` with each log record after `after`, in order, until it
+    /// returns false or `limit` records were seen; no copies.
+    pub fn for_each_log_after(
+        &self,
+        after: u64,
+        limit: usize,
+        mut f: impl FnMut(u64, &[u8]) -> bool,
+    ) -> Result<()> {
+        let table = self.txn.open_table(LOG)?;
+        for entry in table.range(after.saturating_add(1)..)?.take(limit) {
+            let (lsn, raw) = entry?;
+            if !f(lsn.value(), raw.value()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// The oldest LSN still in the log (0 when empty).
     pub fn first_lsn(&self) -> Result<u64> {
         Ok(self

@@ -5,44 +5,97 @@ use bytes::BytesMut;
 use couponsd_client::wire::{DecodeError, Reader, Redemption, Writer};
 
 use super::{Result, StorageError};
-use crate::domain::coupon::CouponDef;
+use crate::domain::coupon::{CouponDef, SpecLayout};
 
+/// Redemption rows; coupon rows whose spec has the original layout.
 const ROW_FORMAT_V1: u8 = 1;
+/// Coupon rows whose spec has the current layout (with the discount-rule fields).
+const COUPON_ROW_FORMAT_V2: u8 = 2;
 
 pub fn encode_coupon(c: &CouponDef) -> Vec<u8> {
-    encode(|w| c.write(w))
+    encode(COUPON_ROW_FORMAT_V2, |w| c.write(w))
 }
 
 pub fn decode_coupon(raw: &[u8]) -> Result<CouponDef> {
-    decode("coupons", raw, CouponDef::read)
+    decode("coupons", raw, |format, r| match format {
+        ROW_FORMAT_V1 => Some(CouponDef::read(r, SpecLayout::Original)),
+        COUPON_ROW_FORMAT_V2 => Some(CouponDef::read(r, SpecLayout::Current)),
+        _ => None,
+    })
 }
 
 pub fn encode_redemption(r: &Redemption) -> Vec<u8> {
-    encode(|w| r.write(w))
+    encode(ROW_FORMAT_V1, |w| r.write(w))
 }
 
 pub fn decode_redemption(raw: &[u8]) -> Result<Redemption> {
-    decode("redemptions", raw, Redemption::read)
+    decode("redemptions", raw, |format, r| {
+        (format == ROW_FORMAT_V1).then(|| Redemption::read(r))
+    })
 }
 
-fn encode(write: impl FnOnce(&mut Writer)) -> Vec<u8> {
+fn encode(format: u8, write: impl FnOnce(&mut Writer)) -> Vec<u8> {
     let mut buf = BytesMut::with_capacity(256);
     let mut w = Writer::new(&mut buf);
-    w.u8(ROW_FORMAT_V1);
+    w.u8(format);
     write(&mut w);
     buf.to_vec()
 }
 
+/// `read` decodes the rest of a row of the given format, or says None: a
+/// format this table does not have.
 fn decode<T>(
     table: &'static str,
     raw: &[u8],
-    read: impl FnOnce(&mut Reader) -> std::result::Result<T, DecodeError>,
+    read: impl FnOnce(u8, &mut Reader) -> Option<std::result::Result<T, DecodeError>>,
 ) -> Result<T> {
     let corrupt = |reason: String| StorageError::Corrupt { table, reason };
     let mut r = Reader::new(raw);
-    match r.u8("format") {
-        Ok(ROW_FORMAT_V1) => read(&mut r).map_err(|e| corrupt(e.to_string())),
-        Ok(v) => Err(corrupt(format!("unknown row format {v}"))),
-        Err(e) => Err(corrupt(e.to_string())),
+    let format = r.u8("format").map_err(|e| corrupt(e.to_string()))?;
+    match read(format, &mut r) {
+        Some(row) => row.map_err(|e| corrupt(e.to_string())),
+        None => Err(corrupt(format!("unknown row format {format}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use couponsd_client::wire::CouponSpec;
+
+    use super::*;
+    use crate::domain::coupon::test_support::encode_with_original_spec;
+
+    fn def(spec: CouponSpec) -> CouponDef {
+        CouponDef {
+            id: 3,
+            revision: 2,
+            spec,
+            created_at: 10,
+            updated_at: 20,
+            created_by: "loopback".into(),
+        }
+    }
+
+    #[test]
+    fn coupon_rows_of_both_formats_decode() {
+        let current = def(CouponSpec {
+            code: "BOGO".into(),
+            buy_quantity: 1,
+            get_quantity: 1,
+            active_days: 3,
+            ..CouponSpec::default()
+        });
+        assert_eq!(decode_coupon(&encode_coupon(&current)).unwrap(), current);
+
+        // A row written before the discount-rule fields: format 1.
+        let old = def(CouponSpec {
+            code: "OLD".into(),
+            ..CouponSpec::default()
+        });
+        let mut row = vec![ROW_FORMAT_V1];
+        row.extend(encode_with_original_spec(&old));
+        assert_eq!(decode_coupon(&row).unwrap(), old);
+        row[0] = 9;
+        assert!(decode_coupon(&row).is_err());
     }
 }

@@ -38,7 +38,7 @@ pub fn execute(batch: &mut Batch, mutation: &Mutation, config: &WriterConfig) ->
 }
 
 fn coupon_reply(batch: &Batch, def: &CouponDef) -> Response {
-    Response::Coupon(def.to_wire(batch.counters(def.id), batch.now))
+    Response::Coupon(Box::new(def.to_wire(batch.counters(def.id), batch.now)))
 }
 
 fn create_coupon(batch: &mut Batch, spec: &CouponSpec, created_by: &str) -> Outcome {

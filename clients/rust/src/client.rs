@@ -362,7 +362,7 @@ impl Client {
 
     async fn coupon(&self, request: Request) -> Result<Coupon, ClientError> {
         match self.call(&request).await? {
-            Response::Coupon(c) => Ok(c),
+            Response::Coupon(c) => Ok(*c),
             other => Err(unexpected(other)),
         }
     }

@@ -61,6 +61,13 @@ error_codes! {
     MinOrderNotMet = 44 => "MIN_ORDER_NOT_MET", "The order amount is below the coupon's minimum.";
     Inactive = 45 => "INACTIVE", "The coupon is INACTIVE or SUSPENDED.";
     CurrencyMismatch = 46 => "CURRENCY_MISMATCH", "The order's currency differs from the coupon's.";
+    NoEligibleItems = 47 => "NO_ELIGIBLE_ITEMS", "No line item of the order is eligible (applicable and not excluded products), or the coupon needs line items and the order has none.";
+    SegmentNotEligible = 48 => "SEGMENT_NOT_ELIGIBLE", "The order's customer segments include none of the coupon's.";
+    ChannelNotAllowed = 49 => "CHANNEL_NOT_ALLOWED", "The order's channel is not one of the coupon's channel restrictions.";
+    EmailDomainNotAllowed = 50 => "EMAIL_DOMAIN_NOT_ALLOWED", "The customer's email domain is not one of the coupon's allowed domains.";
+    DayNotAllowed = 51 => "DAY_NOT_ALLOWED", "The coupon does not apply on this day of the week in its time zone.";
+    OutsideActiveHours = 52 => "OUTSIDE_ACTIVE_HOURS", "The coupon does not apply at this time of day in its time zone.";
+    BuyQuantityNotMet = 53 => "BUY_QUANTITY_NOT_MET", "A BUY_X_GET_Y coupon needs at least one complete set of X + Y eligible units.";
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -86,13 +86,25 @@ pub fn encode(
     status: u16,
     write_body: impl FnOnce(&mut BytesMut),
 ) {
+    let start = begin(dst, request_id, opcode, status);
+    write_body(dst);
+    finish(dst, start);
+}
+
+/// Appends a frame header with length and checksum left blank; returns where
+/// the frame starts. Append the body, then call `finish`.
+pub fn begin(dst: &mut BytesMut, request_id: u32, opcode: u16, status: u16) -> usize {
     let start = dst.len();
     dst.put_u32(0);
     dst.put_u32(0);
     dst.put_u32(request_id);
     dst.put_u16(opcode);
     dst.put_u16(status);
-    write_body(dst);
+    start
+}
+
+/// Fills in the length and checksum of the frame that starts at `start`.
+pub fn finish(dst: &mut BytesMut, start: usize) {
     let length = (dst.len() - start - 4) as u32;
     dst[start..start + 4].copy_from_slice(&length.to_be_bytes());
     let crc = crc32fast::hash(&dst[start + 8..]);

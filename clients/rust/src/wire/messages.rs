@@ -165,7 +165,9 @@ pub enum Response {
         server_time_ms: i64,
     },
     ServerInfo(ServerInfo),
-    Coupon(Coupon),
+    /// Boxed: a coupon is far larger than the other replies, and every reply
+    /// slot would otherwise be that large (redemption replies are the hot path).
+    Coupon(Box<Coupon>),
     Deleted,
     CouponPage {
         coupons: Vec<Coupon>,
@@ -318,12 +320,12 @@ impl Request {
             | opcode::REPL_SNAPSHOT
             | opcode::REPL_SNAPSHOT_END
             | opcode::REPL_ACK => return Err(RequestError::StreamOnly(op)),
-            opcode::COUPON_CREATE => Request::CreateCoupon(CouponSpec::read(r)?),
+            opcode::COUPON_CREATE => Request::CreateCoupon(CouponSpec::read_at_end(r)?),
             opcode::COUPON_GET => Request::GetCoupon(CouponRef::read(r)?),
             opcode::COUPON_UPDATE => Request::UpdateCoupon {
                 id: r.u64("id")?,
                 expected_revision: r.u64("expected_revision")?,
-                spec: CouponSpec::read(r)?,
+                spec: CouponSpec::read_at_end(r)?,
             },
             opcode::COUPON_DELETE => Request::DeleteCoupon { id: r.u64("id")? },
             opcode::COUPON_LIST => Request::ListCoupons {
@@ -449,7 +451,7 @@ impl Response {
                 connections: r.u32("connections")?,
             }),
             opcode::COUPON_CREATE | opcode::COUPON_GET | opcode::COUPON_UPDATE => {
-                Response::Coupon(Coupon::read(r)?)
+                Response::Coupon(Box::new(Coupon::read(r)?))
             }
             opcode::COUPON_DELETE => Response::Deleted,
             opcode::COUPON_LIST => Response::CouponPage {
@@ -513,5 +515,61 @@ impl ErrorBody {
         frame::encode(dst, request_id, op, code.as_u16(), |b| {
             self.write(&mut Writer::new(b))
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+
+    use super::*;
+
+    /// Bytes of CouponSpec fields 25 to 30: bool, u32, u32, u8, u16, u16.
+    const APPENDED_SPEC_BYTES: usize = 14;
+
+    fn body(request: &Request) -> BytesMut {
+        let mut buf = BytesMut::new();
+        request.write_body(&mut Writer::new(&mut buf));
+        buf
+    }
+
+    #[test]
+    fn spec_bodies_from_older_clients_decode_with_defaults() {
+        let current = CouponSpec {
+            code: "BOGO".into(),
+            discount_type: DiscountType::BuyXGetY,
+            buy_quantity: 1,
+            get_quantity: 1,
+            apply_per_line: true,
+            active_days: 0x1f,
+            active_start_minute: 540,
+            active_end_minute: 1020,
+            ..CouponSpec::default()
+        };
+        let older = CouponSpec {
+            code: "OLD".into(),
+            ..CouponSpec::default()
+        };
+        for (opcode, make) in [
+            (
+                opcode::COUPON_CREATE,
+                Request::CreateCoupon as fn(CouponSpec) -> Request,
+            ),
+            (opcode::COUPON_UPDATE, |spec| Request::UpdateCoupon {
+                id: 4,
+                expected_revision: 2,
+                spec,
+            }),
+        ] {
+            let request = make(current.clone());
+            assert_eq!(Request::decode(opcode, &body(&request)).unwrap(), request);
+            // An older client's body ends after field 24.
+            let request = make(older.clone());
+            let full = body(&request);
+            let short = &full[..full.len() - APPENDED_SPEC_BYTES];
+            assert_eq!(Request::decode(opcode, short).unwrap(), request);
+            // Cut inside the appended fields: a decode error, not a guess.
+            assert!(Request::decode(opcode, &full[..full.len() - 1]).is_err());
+        }
     }
 }

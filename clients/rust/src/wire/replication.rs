@@ -131,10 +131,13 @@ impl StreamMessage {
                 leader_time_ms,
                 records,
             } => {
-                w.u64(*epoch);
-                w.u64(*leader_lsn);
-                w.i64(*leader_time_ms);
-                w.u32(records.len() as u32);
+                write_records_head(
+                    w,
+                    *epoch,
+                    *leader_lsn,
+                    *leader_time_ms,
+                    records.len() as u32,
+                );
                 for r in records {
                     w.blob(r);
                 }
@@ -224,6 +227,65 @@ impl StreamMessage {
         frame::encode(dst, request_id, self.opcode(), 0, |b| {
             self.write_body(&mut Writer::new(b))
         });
+    }
+}
+
+fn write_records_head(
+    w: &mut Writer,
+    epoch: u64,
+    leader_lsn: u64,
+    leader_time_ms: i64,
+    count: u32,
+) {
+    w.u64(epoch);
+    w.u64(leader_lsn);
+    w.i64(leader_time_ms);
+    w.u32(count);
+}
+
+/// Builds a REPL_RECORDS frame record by record, straight into the output
+/// buffer, for a leader streaming from its log without collecting first.
+pub struct RecordsFrame {
+    start: usize,
+    count_at: usize,
+    count: u32,
+}
+
+impl RecordsFrame {
+    pub fn begin(
+        dst: &mut BytesMut,
+        request_id: u32,
+        epoch: u64,
+        leader_lsn: u64,
+        leader_time_ms: i64,
+    ) -> RecordsFrame {
+        let start = frame::begin(dst, request_id, opcode::REPL_RECORDS, 0);
+        let count_at = dst.len() + 24;
+        write_records_head(&mut Writer::new(dst), epoch, leader_lsn, leader_time_ms, 0);
+        RecordsFrame {
+            start,
+            count_at,
+            count: 0,
+        }
+    }
+
+    pub fn push(&mut self, dst: &mut BytesMut, record: &[u8]) {
+        Writer::new(dst).blob(record);
+        self.count += 1;
+    }
+
+    /// Bytes of the frame so far.
+    pub fn len(&self, dst: &BytesMut) -> usize {
+        dst.len() - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn finish(self, dst: &mut BytesMut) {
+        dst[self.count_at..self.count_at + 4].copy_from_slice(&self.count.to_be_bytes());
+        frame::finish(dst, self.start);
     }
 }
 
@@ -387,5 +449,25 @@ mod tests {
                     .is_err());
             }
         }
+    }
+
+    #[test]
+    fn records_frame_builder_matches_the_message() {
+        let records = vec![vec![1, 2, 3], vec![], vec![9; 300]];
+        let message = StreamMessage::Records {
+            epoch: 3,
+            leader_lsn: 77,
+            leader_time_ms: 5,
+            records: records.clone(),
+        };
+        let mut expected = BytesMut::new();
+        message.encode_frame(4, &mut expected);
+        let mut built = BytesMut::new();
+        let mut f = RecordsFrame::begin(&mut built, 4, 3, 77, 5);
+        for r in &records {
+            f.push(&mut built, r);
+        }
+        f.finish(&mut built);
+        assert_eq!(built, expected);
     }
 }

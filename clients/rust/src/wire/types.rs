@@ -161,6 +161,24 @@ pub struct CouponSpec {
     pub channel_restrictions: Vec<String>,
     pub allowed_email_domains: Vec<String>,
     pub security: SecuritySettings,
+    // Fields 25 to 30 were appended after `security`; see `read_at_end`.
+    /// FIXED only: take `discount_value` off each eligible line (at most the
+    /// line's total) instead of once off the order.
+    pub apply_per_line: bool,
+    /// BUY_X_GET_Y: eligible units bought (X) per set.
+    pub buy_quantity: u32,
+    /// BUY_X_GET_Y: units per set (Y) that get `discount_value` basis points
+    /// off, the cheapest eligible ones.
+    pub get_quantity: u32,
+    /// Days of the week the coupon applies on, in `time_zone`: bit 0 is Monday
+    /// .. bit 6 Sunday; 0 means every day.
+    pub active_days: u8,
+    /// Local time of day from which the coupon applies, minutes after
+    /// midnight (inclusive). Start and end both 0 means all day.
+    pub active_start_minute: u16,
+    /// Local time of day until which it applies (exclusive), 1..=1440; below
+    /// the start, the period runs past midnight.
+    pub active_end_minute: u16,
 }
 
 impl Default for CouponSpec {
@@ -190,6 +208,12 @@ impl Default for CouponSpec {
             channel_restrictions: Vec::new(),
             allowed_email_domains: Vec::new(),
             security: SecuritySettings::default(),
+            apply_per_line: false,
+            buy_quantity: 0,
+            get_quantity: 0,
+            active_days: 0,
+            active_start_minute: 0,
+            active_end_minute: 0,
         }
     }
 }
@@ -370,8 +394,37 @@ impl CouponSpec {
         w.strs(&self.channel_restrictions);
         w.strs(&self.allowed_email_domains);
         self.security.write(w);
+        w.bool(self.apply_per_line);
+        w.u32(self.buy_quantity);
+        w.u32(self.get_quantity);
+        w.u8(self.active_days);
+        w.u16(self.active_start_minute);
+        w.u16(self.active_end_minute);
     }
+
+    /// The current layout, fields 1 to 30.
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        let mut spec = CouponSpec::read_original(r)?;
+        spec.read_appended(r)?;
+        Ok(spec)
+    }
+
+    /// A spec that ends its body (COUPON_CREATE, COUPON_UPDATE). A body from a
+    /// client that predates fields 25 to 30 ends after field 24; those fields
+    /// then keep their defaults.
+    pub fn read_at_end(r: &mut Reader) -> Result<Self, DecodeError> {
+        let mut spec = CouponSpec::read_original(r)?;
+        if r.remaining() > 0 {
+            spec.read_appended(r)?;
+        }
+        Ok(spec)
+    }
+
+    /// The layout before fields 25 to 30 were appended (fields 1 to 24), with
+    /// those fields at their defaults. Where a spec is followed by other
+    /// fields, only the enclosing encoding can say which layout it holds: the
+    /// server's stored rows and log records carry a format for that.
+    pub fn read_original(r: &mut Reader) -> Result<Self, DecodeError> {
         Ok(CouponSpec {
             code: r.str("code")?,
             name: r.str("name")?,
@@ -397,7 +450,18 @@ impl CouponSpec {
             channel_restrictions: r.strs("channel_restrictions")?,
             allowed_email_domains: r.strs("allowed_email_domains")?,
             security: SecuritySettings::read(r)?,
+            ..CouponSpec::default()
         })
+    }
+
+    fn read_appended(&mut self, r: &mut Reader) -> Result<(), DecodeError> {
+        self.apply_per_line = r.bool("apply_per_line")?;
+        self.buy_quantity = r.u32("buy_quantity")?;
+        self.get_quantity = r.u32("get_quantity")?;
+        self.active_days = r.u8("active_days")?;
+        self.active_start_minute = r.u16("active_start_minute")?;
+        self.active_end_minute = r.u16("active_end_minute")?;
+        Ok(())
     }
 }
 
