@@ -25,14 +25,13 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
-# start NAME ARGS...: starts a node on a fresh port and data dir; prints its address.
+# start NAME ARGS...: starts a node on a fresh port and data dir; sets $addr.
 start() {
   local name=$1; shift
-  local addr="127.0.0.1:$(free_port)"
+  addr="127.0.0.1:$(free_port)"
   "$bin" serve --listen "$addr" --data "$work/$name" "$@" >/dev/null 2>>"$work/$name.log" &
   pids+=($!)
   until "$bin" --addr "$addr" ping >/dev/null 2>&1; do sleep 0.05; done
-  echo "$addr"
 }
 
 stop_all() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; pids=(); }
@@ -48,9 +47,10 @@ wait_followers() {
 run() {
   local followers=$1 k=$2
   local leader
-  leader=$(start "leader-$followers-$k" --sync-replicas "$k")
+  start "leader-$followers-$k" --sync-replicas "$k"
+  leader=$addr
   for i in $(seq 1 "$followers"); do
-    start "follower-$followers-$k-$i" --replica-of "$leader" >/dev/null
+    start "follower-$followers-$k-$i" --replica-of "$leader"
   done
   wait_followers "$leader" "$followers"
   local flat piped status
@@ -78,11 +78,13 @@ for setup in "1 0" "2 0" "1 1" "2 1"; do
 done
 
 # Snapshot catch-up: a new follower of a leader holding SNAPSHOT_COUPONS coupons.
-leader=$(start snapshot-leader)
+start snapshot-leader
+leader=$addr
 "$bin" --addr "$leader" bench --op validate --coupon-prefix BULK --coupons "$snapshot_coupons" --requests 1 >/dev/null 2>&1
 lsn=$("$bin" --addr "$leader" info --json | field "['lsn']")
 t0=$(date +%s%N)
-follower=$(start snapshot-follower --replica-of "$leader")
+start snapshot-follower --replica-of "$leader"
+follower=$addr
 until [ "$("$bin" --addr "$follower" replica status --json | field "['lsn']")" -ge "$lsn" ]; do sleep 0.05; done
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 same=$([ "$("$bin" --addr "$leader" digest --json | field "['digest']")" = "$("$bin" --addr "$follower" digest --json | field "['digest']")" ] && echo yes || echo NO)

@@ -274,6 +274,20 @@ async fn a_follower_behind_the_retained_log_catches_up_from_a_snapshot() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_follower_joins_a_leader_whose_checkpoint_holds_only_coupons() {
+    // Coupons alone leave the checkpointed state empty: a checkpoint with no
+    // chunks, which still says where the snapshot's log starts.
+    let leader = Server::start_with(&["--checkpoint-records", "100"]).await;
+    let admin = leader.client().await;
+    create_coupons(&admin, "ONLY", 400, None).await;
+    // The checkpointer starts after a batch that passes the threshold.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    create_coupons(&admin, "MORE", 5, None).await;
+    let follower = Server::start_with(&["--replica-of", &leader.addr]).await;
+    assert_converged(&leader, &[&follower]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sync_replica_failover_keeps_every_acknowledged_redemption() {
     const LIMIT: u64 = 600;
     let mut leader =
@@ -376,9 +390,52 @@ async fn sync_replica_failover_keeps_every_acknowledged_redemption() {
     let old = leader.client().await.replication_status().await.unwrap();
     assert_eq!(old.role, NodeRole::Follower);
     assert_converged(new_leader, &[other, &leader]).await;
+
+    // The old leader committed writes during the stall that no follower got
+    // (so none was acknowledged): cut off, kept in a divergence file.
+    let diverged = divergence_records(&leader.data_dir());
+    assert!(
+        !diverged.is_empty(),
+        "no divergence file:\n{}",
+        leader.log()
+    );
+    let acked_orders: std::collections::HashSet<&str> =
+        acked.iter().map(|(_, order)| order.as_str()).collect();
+    for record in &diverged {
+        for effect in &record.effects {
+            if let couponsd::state::Effect::Redemption(r) = effect {
+                assert!(
+                    !acked_orders.contains(r.order_id.as_str()),
+                    "acknowledged order {} was in the diverged tail",
+                    r.order_id
+                );
+            }
+        }
+    }
     let status = client.replication_status().await.unwrap();
     assert_eq!(status.epoch, 2);
     assert_eq!(status.followers.len(), 2, "{status:?}");
+}
+
+/// The records in a node's divergence files (u32 length, then a log record).
+fn divergence_records(dir: &std::path::Path) -> Vec<couponsd::state::LogRecord> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("divergence-") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let mut at = 0;
+        while at < bytes.len() {
+            let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            let raw = &bytes[at + 4..at + 4 + len];
+            out.push(couponsd::state::LogRecord::decode(raw).expect("a whole record"));
+            at += 4 + len;
+        }
+    }
+    out
 }
 
 /// What the proxy does with the bytes it carries.

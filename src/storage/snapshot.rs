@@ -202,7 +202,9 @@ impl Staging {
     /// Makes the staged store durable and complete: its last LSN is `lsn`, and
     /// its checkpoint (if the snapshot had one) is as of `checkpoint_lsn`.
     pub fn finish(self, lsn: u64, checkpoint_lsn: u64) -> Result<StagedSnapshot> {
-        if self.checkpoint_chunks > 0 {
+        // A checkpoint may hold no chunks (a state with no entries yet); it
+        // still says where the snapshot's log starts.
+        if checkpoint_lsn > 0 || self.checkpoint_chunks > 0 {
             let info = CheckpointInfo {
                 id: STAGED_CHECKPOINT_ID,
                 start_lsn: checkpoint_lsn,
