@@ -369,3 +369,69 @@ async fn discount_rule_flags_and_order_lines() {
     assert_eq!(status, 2, "{out}");
     assert!(out.contains("--active-hours"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replica_status_digest_and_promote_from_the_command_line() {
+    let leader = Server::start().await;
+    let follower = Server::start_with(&["--replica-of", &leader.addr]).await;
+    let (status, _, out) = couponsd(
+        &leader.addr,
+        &["coupon", "create", "--code", "REPL10", "--percent", "10"],
+    );
+    assert_eq!(status, 0, "{out}");
+    let lsn = {
+        let (_, info, _) = couponsd(&leader.addr, &["info", "--json"]);
+        info["lsn"].as_u64().unwrap()
+    };
+    follower
+        .wait_for_lsn(lsn, std::time::Duration::from_secs(20))
+        .await;
+
+    let (status, s, out) = couponsd(&leader.addr, &["replica", "status", "--json"]);
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(s["role"], "LEADER");
+    assert_eq!(s["epoch"], 1);
+    assert_eq!(s["lsn"], lsn);
+    let followers = s["followers"].as_array().unwrap();
+    assert_eq!(followers.len(), 1, "{s}");
+    assert_eq!(followers[0]["name"], follower.addr.as_str());
+    assert_eq!(followers[0]["acked_lsn"], lsn);
+    assert_eq!(followers[0]["lag_records"], 0);
+    let (_, s, _) = couponsd(&follower.addr, &["replica", "status", "--json"]);
+    assert_eq!(s["role"], "FOLLOWER");
+    assert_eq!(s["leader"], leader.addr.as_str());
+    assert_eq!(s["connected"], true);
+
+    let (_, a, _) = couponsd(&leader.addr, &["digest", "--json"]);
+    let (_, b, _) = couponsd(&follower.addr, &["digest", "--json"]);
+    assert_eq!(a["lsn"], lsn);
+    assert_eq!(a["digest"].as_str().unwrap().len(), 32);
+    assert_eq!(a["digest"], b["digest"]);
+
+    // Writes on the follower are refused with the leader's address (the CLI
+    // follows it, like the Rust client).
+    let (status, r, out) = couponsd(
+        &follower.addr,
+        &[
+            "redeem",
+            "--code",
+            "REPL10",
+            "--order",
+            "o1",
+            "--amount",
+            "10.00",
+            "--currency",
+            "USD",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(r["status"], "PROCESSED");
+
+    let (status, p, out) = couponsd(&follower.addr, &["promote", "--json"]);
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(p["role"], "LEADER");
+    assert_eq!(p["epoch"], 2);
+    let (status, _, out) = couponsd(&leader.addr, &["promote"]);
+    assert_eq!(status, 1, "a leader cannot be promoted: {out}");
+}

@@ -234,6 +234,11 @@ async fn a_follower_refuses_bad_streams_with_typed_errors_and_applies_nothing() 
     client.ping().await.unwrap();
     let log = follower.log();
     assert!(!log.contains("panicked"), "{log}");
+    // With no data it cannot be promoted: that would start an empty cluster.
+    assert_eq!(
+        client.promote().await.unwrap_err().code(),
+        Some(ErrorCode::InvalidState)
+    );
 }
 
 async fn raw_hello(addr: &str) -> Peer {

@@ -39,6 +39,14 @@ struct Inner {
     parked: VecDeque<Parked>,
 }
 
+impl Inner {
+    /// When the batch holding `lsn` became durable (if still tracked).
+    fn commit_time(&self, lsn: u64) -> Option<Instant> {
+        let i = self.batches.partition_point(|(last, _)| *last < lsn);
+        self.batches.get(i).map(|(_, at)| *at)
+    }
+}
+
 struct Follower {
     name: String,
     peer: String,
@@ -116,11 +124,7 @@ impl Hub {
         let now = Instant::now();
         let released = {
             let mut inner = self.lock();
-            let commit_time = inner
-                .batches
-                .iter()
-                .find(|(last, _)| *last >= lsn)
-                .map(|(_, at)| *at);
+            let commit_time = inner.commit_time(lsn);
             let Some(follower) = inner.followers.get_mut(&id) else {
                 return;
             };
@@ -203,12 +207,8 @@ impl Hub {
             .values()
             .map(|f| {
                 let lag_ms = inner
-                    .batches
-                    .iter()
-                    .find(|(l, _)| *l > f.acked)
-                    .map_or(0, |(_, at)| {
-                        now.saturating_duration_since(*at).as_millis() as u64
-                    });
+                    .commit_time(f.acked + 1)
+                    .map_or(0, |at| now.saturating_duration_since(at).as_millis() as u64);
                 let ms = |q: f64| f.ack_latency.value_at_quantile(q) / 1000;
                 FollowerStatus {
                     name: f.name.clone(),

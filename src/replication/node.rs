@@ -188,6 +188,11 @@ impl Node {
                 "only a follower can be promoted".into(),
             ));
         }
+        if self.core().state.applied_lsn() == 0 {
+            return Err(Error::InvalidState(
+                "this follower holds no data yet: promoting it would start an empty cluster".into(),
+            ));
+        }
         let following = self
             .following
             .lock()

@@ -225,10 +225,14 @@ async fn sweep_holds(shared: Arc<Shared>, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        // Only the leader expires holds; followers get the result in the log.
+        // Only the leader expires holds (followers get the result in the
+        // log), and not while too few followers are connected to confirm it.
         let Ok(sweep) = shared.node.with_writer(|w| w.clone()) else {
             continue;
         };
+        if shared.node.hub.check_writable().is_err() {
+            continue;
+        }
         if let Err(e) = sweep.submit(Mutation::ExpireHolds).await {
             tracing::warn!(error = %e, "hold sweep failed; retrying at the next tick");
         }
