@@ -111,6 +111,14 @@ async fn assert_converged(leader: &Server, followers: &[&Server]) {
     }
 }
 
+/// How many times a node started following with a snapshot, by its log.
+fn snapshots_taken(node: &Server) -> usize {
+    node.log()
+        .lines()
+        .filter(|l| l.contains("following") && l.contains("\"SNAPSHOT\""))
+        .count()
+}
+
 async fn wait_for_followers(leader: &Server, n: usize) {
     let client = leader.client().await;
     let deadline = Instant::now() + CONVERGE;
@@ -224,11 +232,7 @@ async fn a_follower_killed_mid_load_catches_up_after_restart() {
     load.await.unwrap();
     assert_converged(&leader, &[&follower]).await;
     // It resumed from its own log position, not from a snapshot.
-    let snapshots = follower
-        .log()
-        .lines()
-        .filter(|l| l.contains("following") && l.contains("\"SNAPSHOT\""))
-        .count();
+    let snapshots = snapshots_taken(&follower);
     assert_eq!(snapshots, 1, "only the first join takes a snapshot");
 }
 
@@ -260,11 +264,7 @@ async fn a_follower_behind_the_retained_log_catches_up_from_a_snapshot() {
 
     follower.restart().await;
     assert_converged(&leader, &[&follower]).await;
-    let snapshots = follower
-        .log()
-        .lines()
-        .filter(|l| l.contains("following") && l.contains("\"SNAPSHOT\""))
-        .count();
+    let snapshots = snapshots_taken(&follower);
     assert_eq!(
         snapshots,
         2,

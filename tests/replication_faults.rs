@@ -67,6 +67,25 @@ impl Peer {
         self.send(&buf).await;
     }
 
+    /// Skips stream frames (the leader keeps streaming) up to an error with
+    /// `code`; then the peer closes.
+    async fn skip_to_error_then_close(&mut self, code: ErrorCode, what: &str) {
+        loop {
+            let frame = self
+                .read()
+                .await
+                .unwrap_or_else(|| panic!("{what}: closed without an error"));
+            if frame.status != 0 {
+                assert_eq!(ErrorCode::from_u16(frame.status), Some(code), "{what}");
+                break;
+            }
+        }
+        assert!(
+            self.read().await.is_none(),
+            "{what}: the connection stayed open"
+        );
+    }
+
     /// The next frame must be an error with `code`; then the peer closes.
     async fn expect_error_then_close(&mut self, code: ErrorCode, what: &str) {
         let frame = self
@@ -330,17 +349,8 @@ async fn a_leader_refuses_bad_followers_with_typed_errors() {
         records: Vec::new(),
     })
     .await;
-    let error = loop {
-        let f = peer.read().await.expect("an error before the close");
-        if f.status != 0 {
-            break f;
-        }
-    };
-    assert_eq!(
-        ErrorCode::from_u16(error.status),
-        Some(ErrorCode::InvalidArgument)
-    );
-    assert!(peer.read().await.is_none());
+    peer.skip_to_error_then_close(ErrorCode::InvalidArgument, "records from a follower")
+        .await;
 
     // A truncated ack.
     let (mut peer, _) = subscribe_and_take_snapshot(&leader.addr).await;
@@ -349,16 +359,8 @@ async fn a_leader_refuses_bad_followers_with_typed_errors() {
         b.extend_from_slice(&[0, 0, 1])
     });
     peer.send(&buf).await;
-    let error = loop {
-        let f = peer.read().await.expect("an error before the close");
-        if f.status != 0 {
-            break f;
-        }
-    };
-    assert_eq!(
-        ErrorCode::from_u16(error.status),
-        Some(ErrorCode::MalformedFrame)
-    );
+    peer.skip_to_error_then_close(ErrorCode::MalformedFrame, "truncated ack")
+        .await;
 
     // The leader still takes writes...
     admin

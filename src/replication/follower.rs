@@ -98,7 +98,10 @@ pub async fn run(node: Arc<Node>, config: FollowConfig, stop: CancellationToken)
         let mut streamed = false;
         // Not raced against `stop`: a session stops itself between batches,
         // never while a batch is being committed (promotion relies on that).
-        let ended = session(&node, &config, &addr, &mut applier, &mut streamed, &stop).await;
+        let ended = match session(&node, &config, &addr, &mut applier, &mut streamed, &stop).await {
+            Ok(()) => End::Stopped,
+            Err(end) => end,
+        };
         if streamed {
             backoff = Duration::from_millis(50);
         }
@@ -131,20 +134,6 @@ pub async fn run(node: Arc<Node>, config: FollowConfig, stop: CancellationToken)
 }
 
 async fn session(
-    node: &Arc<Node>,
-    config: &FollowConfig,
-    addr: &str,
-    applier: &mut Option<ReplicaApplier>,
-    streamed: &mut bool,
-    stop: &CancellationToken,
-) -> End {
-    match try_session(node, config, addr, applier, streamed, stop).await {
-        Ok(()) => End::Stopped,
-        Err(end) => end,
-    }
-}
-
-async fn try_session(
     node: &Arc<Node>,
     config: &FollowConfig,
     addr: &str,

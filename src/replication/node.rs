@@ -193,15 +193,7 @@ impl Node {
                 "this follower holds no data yet: promoting it would start an empty cluster".into(),
             ));
         }
-        let following = self
-            .following
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some((stop, task)) = following {
-            stop.cancel();
-            let _ = task.await;
-        }
+        self.stop_following().await;
         let core = self.core();
         let view = core.store.read()?;
         let epoch = view.meta(write_keys::EPOCH)?.max(self.epoch()) + 1;
@@ -249,9 +241,9 @@ impl Node {
         }
     }
 
-    /// Stops taking writes and stops following; returns once the writer has
-    /// committed everything queued.
-    pub async fn stop(&self) {
+    /// Stops the follower task, if any, and waits for it (it stops between
+    /// batches, never inside a commit).
+    async fn stop_following(&self) {
         let following = self
             .following
             .lock()
@@ -261,6 +253,12 @@ impl Node {
             stop.cancel();
             let _ = task.await;
         }
+    }
+
+    /// Stops taking writes and stops following; returns once the writer has
+    /// committed everything queued.
+    pub async fn stop(&self) {
+        self.stop_following().await;
         // Dropping the last Writer handle closes its queue.
         self.role.store(Arc::new(Role::Stopping));
         let thread = self
