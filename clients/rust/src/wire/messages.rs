@@ -5,6 +5,7 @@ use bytes::BytesMut;
 use super::error_code::ErrorCode;
 use super::frame;
 use super::primitives::{DecodeError, Reader, Writer};
+use super::campaign::{Campaign, CampaignCode, CampaignSpec, CampaignStatus};
 use super::replication::{ReplicationStatus, SubscribeReply, SubscribeRequest};
 use super::types::*;
 
@@ -52,6 +53,13 @@ opcodes! {
     REPL_ACK = 0x0044 => "REPL_ACK",
     PROMOTE = 0x0045 => "PROMOTE",
     REPL_STATUS = 0x0046 => "REPL_STATUS",
+    CAMPAIGN_CREATE = 0x0050 => "CAMPAIGN_CREATE",
+    CAMPAIGN_GET = 0x0051 => "CAMPAIGN_GET",
+    CAMPAIGN_UPDATE = 0x0052 => "CAMPAIGN_UPDATE",
+    CAMPAIGN_LIST = 0x0053 => "CAMPAIGN_LIST",
+    CAMPAIGN_SET_STATUS = 0x0054 => "CAMPAIGN_SET_STATUS",
+    CAMPAIGN_GENERATE = 0x0055 => "CAMPAIGN_GENERATE",
+    CAMPAIGN_CODES = 0x0056 => "CAMPAIGN_CODES",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +164,37 @@ pub enum Request {
     /// Makes a follower the leader, with a higher epoch.
     Promote,
     ReplicationStatus,
+    CreateCampaign(CampaignSpec),
+    GetCampaign {
+        id: u64,
+    },
+    UpdateCampaign {
+        id: u64,
+        /// 0 updates whatever the revision is; otherwise it must match.
+        expected_revision: u64,
+        spec: CampaignSpec,
+    },
+    ListCampaigns {
+        after_id: u64,
+        limit: u16,
+    },
+    /// Moves the campaign through its lifecycle (pause, resume, cancel, ...).
+    SetCampaignStatus {
+        id: u64,
+        status: CampaignStatus,
+    },
+    /// Generates `count` more codes, in the background; the reply is the
+    /// campaign with its new generation target, and CAMPAIGN_GET shows progress.
+    GenerateCodes {
+        id: u64,
+        count: u64,
+    },
+    /// A page of the campaign's generated codes, by coupon id.
+    ListCampaignCodes {
+        id: u64,
+        after_coupon_id: u64,
+        limit: u16,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,6 +225,15 @@ pub enum Response {
         lsn: u64,
     },
     ReplicationStatus(ReplicationStatus),
+    Campaign(Box<Campaign>),
+    CampaignPage {
+        campaigns: Vec<Campaign>,
+        next_after: u64,
+    },
+    CodePage {
+        codes: Vec<CampaignCode>,
+        next_after: u64,
+    },
 }
 
 /// The body of every reply whose status is not OK.
@@ -229,6 +277,13 @@ impl Request {
             Request::Subscribe(_) => opcode::REPL_SUBSCRIBE,
             Request::Promote => opcode::PROMOTE,
             Request::ReplicationStatus => opcode::REPL_STATUS,
+            Request::CreateCampaign(_) => opcode::CAMPAIGN_CREATE,
+            Request::GetCampaign { .. } => opcode::CAMPAIGN_GET,
+            Request::UpdateCampaign { .. } => opcode::CAMPAIGN_UPDATE,
+            Request::ListCampaigns { .. } => opcode::CAMPAIGN_LIST,
+            Request::SetCampaignStatus { .. } => opcode::CAMPAIGN_SET_STATUS,
+            Request::GenerateCodes { .. } => opcode::CAMPAIGN_GENERATE,
+            Request::ListCampaignCodes { .. } => opcode::CAMPAIGN_CODES,
         }
     }
 
@@ -246,6 +301,38 @@ impl Request {
             | Request::Promote
             | Request::ReplicationStatus => {}
             Request::Subscribe(s) => s.write(w),
+            Request::CreateCampaign(spec) => spec.write(w),
+            Request::GetCampaign { id } => w.u64(*id),
+            Request::UpdateCampaign {
+                id,
+                expected_revision,
+                spec,
+            } => {
+                w.u64(*id);
+                w.u64(*expected_revision);
+                spec.write(w);
+            }
+            Request::ListCampaigns { after_id, limit } => {
+                w.u64(*after_id);
+                w.u16(*limit);
+            }
+            Request::SetCampaignStatus { id, status } => {
+                w.u64(*id);
+                w.u8(status.as_u8());
+            }
+            Request::GenerateCodes { id, count } => {
+                w.u64(*id);
+                w.u64(*count);
+            }
+            Request::ListCampaignCodes {
+                id,
+                after_coupon_id,
+                limit,
+            } => {
+                w.u64(*id);
+                w.u64(*after_coupon_id);
+                w.u16(*limit);
+            }
             Request::CreateCoupon(spec) => spec.write(w),
             Request::GetCoupon(r) => r.write(w),
             Request::UpdateCoupon {
@@ -316,6 +403,30 @@ impl Request {
             opcode::REPL_SUBSCRIBE => Request::Subscribe(SubscribeRequest::read(r)?),
             opcode::PROMOTE => Request::Promote,
             opcode::REPL_STATUS => Request::ReplicationStatus,
+            opcode::CAMPAIGN_CREATE => Request::CreateCampaign(CampaignSpec::read(r)?),
+            opcode::CAMPAIGN_GET => Request::GetCampaign { id: r.u64("id")? },
+            opcode::CAMPAIGN_UPDATE => Request::UpdateCampaign {
+                id: r.u64("id")?,
+                expected_revision: r.u64("expected_revision")?,
+                spec: CampaignSpec::read(r)?,
+            },
+            opcode::CAMPAIGN_LIST => Request::ListCampaigns {
+                after_id: r.u64("after_id")?,
+                limit: r.u16("limit")?,
+            },
+            opcode::CAMPAIGN_SET_STATUS => Request::SetCampaignStatus {
+                id: r.u64("id")?,
+                status: CampaignStatus::read(r, "status")?,
+            },
+            opcode::CAMPAIGN_GENERATE => Request::GenerateCodes {
+                id: r.u64("id")?,
+                count: r.u64("count")?,
+            },
+            opcode::CAMPAIGN_CODES => Request::ListCampaignCodes {
+                id: r.u64("id")?,
+                after_coupon_id: r.u64("after_coupon_id")?,
+                limit: r.u16("limit")?,
+            },
             opcode::REPL_RECORDS
             | opcode::REPL_SNAPSHOT
             | opcode::REPL_SNAPSHOT_END
@@ -423,6 +534,18 @@ impl Response {
                 w.u64(*lsn);
             }
             Response::ReplicationStatus(s) => s.write(w),
+            Response::Campaign(c) => c.write(w),
+            Response::CampaignPage {
+                campaigns,
+                next_after,
+            } => {
+                w.list(campaigns, |w, c| c.write(w));
+                w.u64(*next_after);
+            }
+            Response::CodePage { codes, next_after } => {
+                w.list(codes, |w, c| c.write(w));
+                w.u64(*next_after);
+            }
         }
     }
 
@@ -485,6 +608,19 @@ impl Response {
                 lsn: r.u64("lsn")?,
             },
             opcode::REPL_STATUS => Response::ReplicationStatus(ReplicationStatus::read(r)?),
+            opcode::CAMPAIGN_CREATE
+            | opcode::CAMPAIGN_GET
+            | opcode::CAMPAIGN_UPDATE
+            | opcode::CAMPAIGN_SET_STATUS
+            | opcode::CAMPAIGN_GENERATE => Response::Campaign(Box::new(Campaign::read(r)?)),
+            opcode::CAMPAIGN_LIST => Response::CampaignPage {
+                campaigns: r.list("campaigns", Campaign::read)?,
+                next_after: r.u64("next_after")?,
+            },
+            opcode::CAMPAIGN_CODES => Response::CodePage {
+                codes: r.list("codes", CampaignCode::read)?,
+                next_after: r.u64("next_after")?,
+            },
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)
