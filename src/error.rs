@@ -38,6 +38,12 @@ pub enum Refusal {
     OutsideActiveHours,
     #[error("the order lacks a complete set of eligible items to buy and get")]
     BuyQuantityNotMet,
+    #[error("the coupon's campaign is not running")]
+    CampaignInactive,
+    #[error("the campaign's remaining budget cannot cover this discount")]
+    BudgetExhausted,
+    #[error("the code fails its campaign's check character or MAC: mistyped or guessed")]
+    CodeCheckFailed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +168,9 @@ impl Refusal {
             Refusal::DayNotAllowed => ErrorCode::DayNotAllowed,
             Refusal::OutsideActiveHours => ErrorCode::OutsideActiveHours,
             Refusal::BuyQuantityNotMet => ErrorCode::BuyQuantityNotMet,
+            Refusal::CampaignInactive => ErrorCode::CampaignInactive,
+            Refusal::BudgetExhausted => ErrorCode::BudgetExhausted,
+            Refusal::CodeCheckFailed => ErrorCode::CodeCheckFailed,
         }
     }
 }

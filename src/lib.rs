@@ -7,6 +7,7 @@
 //! - `couponsd_client::wire` (in `clients/rust`): the protocol's bytes. Shared
 //!   with the Rust client; knows no business rules.
 //! - [`domain`]: what valid input looks like (codes, coupon specs, orders).
+//! - [`codegen`]: pure functions: campaign codes, their check character or MAC.
 //! - [`rules`]: pure functions: does a coupon apply to an order, and what
 //!   discount it gives. No I/O, no clock.
 //! - [`state`]: the in-memory counters, per-customer uses, idempotency index and
@@ -23,6 +24,7 @@
 //! - [`cli`]: the `couponsd` command line: `serve`, admin and checkout verbs, `bench`.
 
 pub mod cli;
+pub mod codegen;
 pub mod domain;
 pub mod error;
 pub mod replication;

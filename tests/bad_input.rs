@@ -449,6 +449,8 @@ async fn random_bodies_in_good_frames_each_get_one_reply() {
         Request::Reverse {
             redemption: RedemptionRef::Id(999_999),
             reason: "fuzz".into(),
+            refund_amount: Some(100),
+            refund_id: "fuzz-refund".into(),
         },
     ];
 

@@ -435,3 +435,146 @@ async fn replica_status_digest_and_promote_from_the_command_line() {
     let (status, _, out) = couponsd(&leader.addr, &["promote"]);
     assert_eq!(status, 1, "a leader cannot be promoted: {out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_lifecycle_generation_and_export_from_the_command_line() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let (status, c, out) = couponsd(
+        addr,
+        &[
+            "campaign",
+            "create",
+            "--campaign-name",
+            "Spring",
+            "--percent",
+            "15",
+            "--currency",
+            "USD",
+            "--usage-limit",
+            "1",
+            "--budget",
+            "500.00",
+            "--prefix",
+            "SPRING-",
+            "--length",
+            "8",
+            "--check",
+            "check-character",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(c["status"], "DRAFT");
+    assert_eq!(c["budget_limit"], "500.00");
+    assert_eq!(c["generation_rules"]["check"], "CHECK_CHARACTER");
+    let id = c["id"].as_u64().unwrap().to_string();
+
+    let (status, g, out) = couponsd(
+        addr,
+        &[
+            "campaign",
+            "generate",
+            "--campaign",
+            &id,
+            "--count",
+            "500",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(g["total_coupons_generated"], 500);
+
+    let export = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_couponsd"))
+            .args([
+                "--addr",
+                addr,
+                "campaign",
+                "export",
+                "--campaign",
+                &id,
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("export");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let csv = export("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "coupon_id,code,uses");
+    assert_eq!(lines.len(), 501);
+    let code = lines[1].split(',').nth(1).unwrap().to_string();
+    // Prefix, 8 random characters, the check character.
+    assert!(code.starts_with("SPRING-") && code.len() == 16, "{code}");
+    let jsonl = export("jsonl");
+    assert_eq!(jsonl.lines().count(), 500);
+    let first: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert_eq!(first["code"], code.as_str());
+
+    for (verb, expected) in [
+        ("activate", "ACTIVE"),
+        ("pause", "PAUSED"),
+        ("resume", "ACTIVE"),
+    ] {
+        let (status, c, out) = couponsd(addr, &["campaign", verb, "--id", &id, "--json"]);
+        assert_eq!(status, 0, "{verb}: {out}");
+        assert_eq!(c["status"], expected);
+    }
+    let (status, r, out) = couponsd(
+        addr,
+        &[
+            "redeem",
+            "--code",
+            &code,
+            "--order",
+            "o1",
+            "--amount",
+            "100.00",
+            "--currency",
+            "USD",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(r["discount_amount"], "15.00");
+    let (status, r, out) = couponsd(
+        addr,
+        &[
+            "reverse",
+            "--code",
+            &code,
+            "--order",
+            "o1",
+            "--refund",
+            "40.00",
+            "--refund-id",
+            "re-1",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(r["status"], "PROCESSED");
+    let (_, list, _) = couponsd(
+        addr,
+        &[
+            "redemption",
+            "reversals",
+            "--code",
+            &code,
+            "--order",
+            "o1",
+            "--json",
+        ],
+    );
+    assert_eq!(list["reversals"][0]["refund_amount"], "40.00");
+    assert_eq!(list["reversals"][0]["discount_returned"], "6.00");
+    let (_, c, _) = couponsd(addr, &["campaign", "get", "--id", &id, "--json"]);
+    assert_eq!(c["budget_used"], "9.00");
+    let (status, _, out) = couponsd(addr, &["campaign", "cancel", "--id", &id]);
+    assert_eq!(status, 0, "{out}");
+    let (status, _, _) = couponsd(addr, &["campaign", "resume", "--id", &id]);
+    assert_eq!(status, 1, "a cancelled campaign stays cancelled");
+}

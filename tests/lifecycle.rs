@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{order, percent_coupon, redeem_request, reserve_request, Server};
 use couponsd_client::wire::{
-    AdminStatus, CouponRef, CouponSpec, ErrorCode, RedemptionRef, RedemptionStatus,
+    AdminStatus, CouponRef, CouponSpec, CouponStatus, ErrorCode, RedemptionRef, RedemptionStatus,
 };
 use couponsd_client::{Client, ClientError, ClientOptions};
 
@@ -556,4 +556,55 @@ async fn tokens_and_roles() {
         .await
         .unwrap();
     assert_eq!(reader.server_info().await.unwrap().redemptions, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_status_moves_that_would_be_expired_or_exhausted_are_refused() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let mut spec = percent_coupon("LIFECYCLE", 1000, Some(1), None);
+    let c = client.create_coupon(spec.clone()).await.unwrap();
+    client
+        .redeem(redeem_request("LIFECYCLE", "o1", "c1", 10_000))
+        .await
+        .unwrap();
+    // Suspended, then back: refused while its one use is taken...
+    spec.status = AdminStatus::Suspended;
+    let c = client
+        .update_coupon(c.id, c.revision, spec.clone())
+        .await
+        .unwrap();
+    assert_eq!(c.status, CouponStatus::Suspended);
+    spec.status = AdminStatus::Active;
+    let refused = client
+        .update_coupon(c.id, c.revision, spec.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::InvalidState), "{refused}");
+    // ...and accepted with a higher limit in the same update.
+    spec.usage_limit = Some(2);
+    let c = client
+        .update_coupon(c.id, c.revision, spec.clone())
+        .await
+        .unwrap();
+    assert_eq!(c.status, CouponStatus::Active);
+    // A coupon whose window has ended cannot be re-activated without a new end.
+    spec.status = AdminStatus::Inactive;
+    spec.ends_at = Some(1_000);
+    let c = client
+        .update_coupon(c.id, c.revision, spec.clone())
+        .await
+        .unwrap();
+    spec.status = AdminStatus::Active;
+    assert_eq!(
+        client
+            .update_coupon(c.id, c.revision, spec.clone())
+            .await
+            .unwrap_err()
+            .code(),
+        Some(ErrorCode::InvalidState)
+    );
+    spec.ends_at = None;
+    let c = client.update_coupon(c.id, c.revision, spec).await.unwrap();
+    assert_eq!(c.status, CouponStatus::Active);
 }

@@ -549,3 +549,89 @@ async fn a_follower_resumes_without_gaps_through_stalls_drops_and_resets() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn campaigns_codes_budgets_and_refunds_replicate() {
+    use couponsd_client::wire::{CampaignSpec, CampaignStatus, CouponSpec};
+    let leader = Server::start().await;
+    let follower = Server::start_with(&["--replica-of", &leader.addr]).await;
+    let admin = leader.client().await;
+    let campaign = admin
+        .create_campaign(CampaignSpec {
+            name: "replicated".into(),
+            template: CouponSpec {
+                discount_value: 1000,
+                currency: "USD".into(),
+                usage_limit: Some(1),
+                ..CouponSpec::default()
+            },
+            budget_limit: Some(50_000),
+            ..CampaignSpec::default()
+        })
+        .await
+        .unwrap();
+    admin.generate_codes(campaign.id, 2_000).await.unwrap();
+    let deadline = Instant::now() + CONVERGE;
+    while admin
+        .get_campaign(campaign.id)
+        .await
+        .unwrap()
+        .coupons_generated
+        < 2_000
+    {
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    admin
+        .set_campaign_status(campaign.id, CampaignStatus::Active)
+        .await
+        .unwrap();
+    let (codes, _) = admin
+        .list_campaign_codes(campaign.id, 0, 100)
+        .await
+        .unwrap();
+    for (i, c) in codes.iter().take(20).enumerate() {
+        let r = admin
+            .redeem(redeem_request(
+                &c.code,
+                &format!("o{i}"),
+                &format!("c{i}"),
+                10_000,
+            ))
+            .await
+            .unwrap();
+        if i % 4 == 0 {
+            admin
+                .refund(
+                    RedemptionRef::Id(r.redemption.id),
+                    2_500,
+                    &format!("re{i}"),
+                    "",
+                )
+                .await
+                .unwrap();
+        }
+    }
+    assert_converged(&leader, &[&follower]).await;
+    let reader = follower.client().await;
+    assert_eq!(
+        reader.get_campaign(campaign.id).await.unwrap(),
+        admin.get_campaign(campaign.id).await.unwrap()
+    );
+    assert_eq!(
+        reader
+            .list_campaign_codes(campaign.id, 0, 100)
+            .await
+            .unwrap(),
+        admin
+            .list_campaign_codes(campaign.id, 0, 100)
+            .await
+            .unwrap()
+    );
+    // A follower never generates codes itself: its writes go to the leader.
+    let v = reader
+        .validate(&codes[50].code, common::order("someone", 10_000))
+        .await
+        .unwrap();
+    assert!(v.valid, "{v:?}");
+}

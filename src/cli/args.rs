@@ -38,6 +38,8 @@ pub struct ClientArgs {
     pub json: bool,
 }
 
+// Parsed once per run: the size of the biggest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the daemon.
@@ -72,6 +74,9 @@ pub enum Command {
     /// Replication: role, epoch, LSN, and each follower's acked LSN and lag.
     #[command(subcommand)]
     Replica(ReplicaCommand),
+    /// Campaigns: a coupon template, bulk code generation, budget, lifecycle.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
     /// Load generator: many connections redeeming or validating as fast as they can.
     Bench(BenchArgs),
 }
@@ -357,12 +362,21 @@ pub struct ReverseArgs {
     pub redemption: RedemptionArgs,
     #[arg(long, default_value = "")]
     pub reason: String,
+    /// A partial refund of this much of the order, e.g. 25.00 (default: all
+    /// that is left, which gives the use back).
+    #[arg(long)]
+    pub refund: Option<String>,
+    /// The payment system's refund id: retrying with it is harmless.
+    #[arg(long, default_value = "")]
+    pub refund_id: String,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RedemptionCommand {
     /// Show one redemption.
     Get(RedemptionArgs),
+    /// A redemption's reversals: each full or partial refund, oldest first.
+    Reversals(RedemptionArgs),
     /// List a coupon's redemptions, oldest first.
     List {
         #[command(flatten)]
@@ -372,6 +386,136 @@ pub enum RedemptionCommand {
         #[arg(long, default_value_t = 100)]
         limit: u16,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Create a campaign (DRAFT). Its codes are coupons made from the
+    /// template given with the coupon flags.
+    Create {
+        #[command(flatten)]
+        campaign: CampaignFields,
+        #[command(flatten)]
+        rules: RuleFields,
+        #[command(flatten)]
+        template: CouponFields,
+    },
+    /// Show one campaign with its counters and generation progress.
+    Get(CampaignId),
+    /// List campaigns, oldest first.
+    List {
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        #[arg(long, default_value_t = 100)]
+        limit: u16,
+    },
+    /// Change a campaign: only the fields given change.
+    Update {
+        #[command(flatten)]
+        id: CampaignId,
+        #[command(flatten)]
+        campaign: CampaignFields,
+        #[command(flatten)]
+        rules: RuleFields,
+        #[command(flatten)]
+        template: CouponFields,
+    },
+    /// DRAFT -> SCHEDULED: its codes work from its start date.
+    Schedule(CampaignId),
+    /// Start it now (from DRAFT or SCHEDULED).
+    Activate(CampaignId),
+    /// Stop every code of the campaign at once (until resumed).
+    Pause(CampaignId),
+    /// Let a paused campaign's codes work again.
+    Resume(CampaignId),
+    /// End it (final).
+    Complete(CampaignId),
+    /// Cancel it (final): its codes never work again.
+    Cancel(CampaignId),
+    /// Delete a DRAFT campaign that has no codes yet (cancel any other).
+    Delete(CampaignId),
+    /// Generate codes (in the background on the server); waits and shows progress.
+    Generate {
+        #[arg(long)]
+        campaign: u64,
+        #[arg(long)]
+        count: u64,
+        /// Set generation rules first (only before any code was generated).
+        #[command(flatten)]
+        rules: RuleFields,
+        /// Return at once instead of waiting for the codes.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Write the campaign's codes to stdout, page by page.
+    Export {
+        #[arg(long)]
+        campaign: u64,
+        /// csv or jsonl.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CampaignId {
+    /// Campaign id.
+    #[arg(long)]
+    pub id: u64,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct CampaignFields {
+    /// Campaign name (create: required).
+    #[arg(long = "campaign-name")]
+    pub campaign_name: Option<String>,
+    #[arg(long = "campaign-description")]
+    pub campaign_description: Option<String>,
+    /// BULK, TRIGGERED, PERSONALIZED or REFERRAL.
+    #[arg(long = "campaign-type")]
+    pub campaign_type: Option<String>,
+    /// Most discount all its redemptions together may give, e.g. 1000.00 (in
+    /// the template's --currency).
+    #[arg(long)]
+    pub budget: Option<String>,
+    /// Most codes it may generate.
+    #[arg(long)]
+    pub coupon_limit: Option<u64>,
+    /// Campaign start, RFC 3339 (a SCHEDULED campaign's codes work from then).
+    #[arg(long)]
+    pub campaign_starts_at: Option<String>,
+    /// Campaign end, RFC 3339.
+    #[arg(long)]
+    pub campaign_ends_at: Option<String>,
+    /// Distribution: MANUAL, EMAIL, SMS, APP, WEBSITE or PARTNER.
+    #[arg(long)]
+    pub distribution: Option<String>,
+    /// Target audience segments, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub audience_segments: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct RuleFields {
+    /// Random characters per code (default 8).
+    #[arg(long)]
+    pub length: Option<u8>,
+    #[arg(long)]
+    pub prefix: Option<String>,
+    #[arg(long)]
+    pub suffix: Option<String>,
+    /// Character classes, comma-separated: letters, digits, special (default letters,digits).
+    #[arg(long, value_delimiter = ',')]
+    pub charset: Option<Vec<String>>,
+    /// Keep characters that read alike (0/O, 1/I/L, ...); left out by default.
+    #[arg(long)]
+    pub allow_ambiguous: bool,
+    /// none, check-character or mac: mistyped or guessed codes are refused without a lookup.
+    #[arg(long)]
+    pub check: Option<String>,
+    /// MAC characters with --check mac (default 4).
+    #[arg(long)]
+    pub mac_length: Option<u8>,
 }
 
 #[derive(Debug, Subcommand)]

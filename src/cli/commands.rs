@@ -16,7 +16,7 @@ use super::{json, rule_flags};
 use crate::domain::spec::FULL_PERCENT_BPS;
 
 /// Why a verb failed, and so its exit code.
-enum Failure {
+pub enum Failure {
     /// Bad flags or no connection: exit 2.
     Usage(String),
     /// The server answered with an error: exit 1.
@@ -48,9 +48,10 @@ pub async fn run(command: Command, client_args: ClientArgs) -> ExitCode {
     let as_json = client_args.json;
     match execute(command, &client_args).await {
         Ok(out) => {
-            if as_json {
+            // A verb that streamed its output itself (export) returns nothing more.
+            if as_json && !out.json.is_null() {
                 println!("{}", out.json);
-            } else {
+            } else if !as_json && !out.text.is_empty() {
                 println!("{}", out.text);
             }
             ExitCode::SUCCESS
@@ -117,10 +118,42 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
             &client.release(redemption_ref(&r)?).await?,
         )),
         Command::Reverse(r) => {
-            let reply = client
-                .reverse(redemption_ref(&r.redemption)?, &r.reason)
-                .await?;
+            let target = redemption_ref(&r.redemption)?;
+            let reply = match &r.refund {
+                None if r.refund_id.is_empty() => client.reverse(target, &r.reason).await?,
+                refund => {
+                    // The amount is in the redemption's currency.
+                    let current = client.get_redemption(target.clone()).await?;
+                    let amount = match refund {
+                        Some(a) => money::parse(a, &current.redemption.currency)?,
+                        None => {
+                            current.redemption.original_amount - refunded(&client, &target).await?
+                        }
+                    };
+                    client
+                        .refund(target, amount, &r.refund_id, &r.reason)
+                        .await?
+                }
+            };
             Ok(redemption_output(&reply))
+        }
+        Command::Redemption(RedemptionCommand::Reversals(r)) => {
+            let target = redemption_ref(&r)?;
+            let currency = client
+                .get_redemption(target.clone())
+                .await?
+                .redemption
+                .currency;
+            let list = client.list_reversals(target).await?;
+            Ok(Output {
+                json: serde_json::json!({
+                    "reversals": list.iter().map(|x| json::reversal(x, &currency)).collect::<Vec<_>>()
+                }),
+                text: with_cursor(
+                    list.iter().map(|x| reversal_line(x, &currency)).collect(),
+                    0,
+                ),
+            })
         }
         Command::Redemption(RedemptionCommand::Get(r)) => Ok(redemption_output(
             &client.get_redemption(redemption_ref(&r)?).await?,
@@ -178,6 +211,7 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
                 text: format!("promoted: leader at epoch {epoch}, lsn {lsn}"),
             })
         }
+        Command::Campaign(c) => super::campaign::run(&client, c).await,
         Command::Replica(ReplicaCommand::Status) => Ok(super::replica::status_output(
             &client.replication_status().await?,
         )),
@@ -257,7 +291,7 @@ async fn resolve(client: &Client, selector: &CouponSelector) -> Result<Coupon, F
     Ok(client.get_coupon(r).await?)
 }
 
-fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<CouponSpec, Failure> {
+pub(super) fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<CouponSpec, Failure> {
     if let Some(c) = &f.currency {
         spec.currency = c.trim().to_ascii_uppercase();
     }
@@ -382,7 +416,7 @@ fn criteria(flag: &str, given: &[String], currency: &str) -> Result<Vec<ProductC
         .collect()
 }
 
-fn rfc3339(flag: &str, text: &str) -> Result<i64, Failure> {
+pub(super) fn rfc3339(flag: &str, text: &str) -> Result<i64, Failure> {
     text.parse::<jiff::Timestamp>()
         .map(|t| t.as_millisecond())
         .map_err(|e| {
@@ -427,7 +461,33 @@ fn redemption_ref(r: &RedemptionArgs) -> Result<RedemptionRef, Failure> {
     }
 }
 
-fn with_cursor(mut lines: Vec<String>, next: u64) -> String {
+/// How much of a redemption's order its reversals refunded so far.
+async fn refunded(client: &Client, r: &RedemptionRef) -> Result<i64, Failure> {
+    let list = client.list_reversals(r.clone()).await?;
+    Ok(list.iter().map(|x| x.refund_amount).sum())
+}
+
+fn reversal_line(r: &couponsd_client::wire::Reversal, currency: &str) -> String {
+    format!(
+        "{} redemption {}: refund {} {currency} gave back {} of the discount{}{}",
+        r.id,
+        r.redemption_id,
+        money::format(r.refund_amount, currency),
+        money::format(r.discount_returned, currency),
+        if r.full {
+            " (full: use given back)"
+        } else {
+            ""
+        },
+        if r.refund_id.is_empty() {
+            String::new()
+        } else {
+            format!(", refund id {}", r.refund_id)
+        }
+    )
+}
+
+pub(super) fn with_cursor(mut lines: Vec<String>, next: u64) -> String {
     if next != 0 {
         lines.push(format!("(more: --after {next})"));
     }
@@ -438,7 +498,7 @@ fn with_cursor(mut lines: Vec<String>, next: u64) -> String {
     }
 }
 
-fn discount_text(spec: &CouponSpec) -> String {
+pub(super) fn discount_text(spec: &CouponSpec) -> String {
     let (value, currency) = (spec.discount_value, spec.currency.as_str());
     match spec.discount_type {
         DiscountType::Percentage => format!("{}% off", json::percent(value)),

@@ -4,7 +4,8 @@
 
 use couponsd_client::money;
 use couponsd_client::wire::{
-    Coupon, DiscountType, ErrorCode, ProductCriteria, Redemption, RedemptionReply, Validation,
+    Coupon, CouponSpec, DiscountType, ErrorCode, ProductCriteria, Redemption, RedemptionReply,
+    Reversal, Validation,
 };
 use serde_json::{json, Value};
 
@@ -63,11 +64,32 @@ fn active_hours(start: u16, end: u16) -> Value {
 }
 
 pub fn coupon(c: &Coupon) -> Value {
-    let s = &c.spec;
-    let cur = s.currency.as_str();
-    json!({
+    let mut v = coupon_spec(&c.spec);
+    let counters = crate::domain::coupon::Counters {
+        current_usage: c.current_usage,
+        reserved_uses: c.reserved_uses,
+    };
+    let extra = json!({
         "id": c.id,
         "revision": c.revision,
+        "current_usage": c.current_usage,
+        "reserved_uses": c.reserved_uses,
+        "remaining_uses": crate::rules::remaining_uses(&c.spec, counters),
+        "status": c.status.name(),
+        "created_at": time(c.created_at),
+        "updated_at": time(c.updated_at),
+        "created_by": c.created_by,
+    });
+    if let (Some(map), Value::Object(extra)) = (v.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    v
+}
+
+/// What an admin sets on a coupon (also a campaign's template).
+pub fn coupon_spec(s: &CouponSpec) -> Value {
+    let cur = s.currency.as_str();
+    json!({
         "code": s.code,
         "name": s.name,
         "description": s.description,
@@ -82,13 +104,7 @@ pub fn coupon(c: &Coupon) -> Value {
         "time_zone": if s.time_zone.is_empty() { "UTC" } else { s.time_zone.as_str() },
         "usage_limit": s.usage_limit,
         "usage_limit_per_customer": s.usage_limit_per_customer,
-        "current_usage": c.current_usage,
-        "reserved_uses": c.reserved_uses,
-        "remaining_uses": crate::rules::remaining_uses(&c.spec, crate::domain::coupon::Counters {
-            current_usage: c.current_usage,
-            reserved_uses: c.reserved_uses,
-        }),
-        "status": c.status.name(),
+        "admin_status": s.status.name(),
         "campaign_id": s.campaign_id,
         "distribution_method": s.distribution_method.name(),
         "is_public": s.is_public,
@@ -110,9 +126,19 @@ pub fn coupon(c: &Coupon) -> Value {
             "require_email_verification": s.security.require_email_verification,
             "block_suspicious_patterns": s.security.block_suspicious_patterns,
         },
-        "created_at": time(c.created_at),
-        "updated_at": time(c.updated_at),
-        "created_by": c.created_by,
+    })
+}
+
+pub fn reversal(r: &Reversal, currency: &str) -> Value {
+    json!({
+        "id": r.id,
+        "redemption_id": r.redemption_id,
+        "refund_amount": amount(r.refund_amount, currency),
+        "discount_returned": amount(r.discount_returned, currency),
+        "full": r.full,
+        "refund_id": r.refund_id,
+        "reason": r.reason,
+        "created_at": time(r.created_at),
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod args;
 mod bench;
+mod campaign;
 mod commands;
 mod json;
 mod replica;

@@ -1,6 +1,7 @@
 //! The coupon domain's invariants on input: what a valid code, coupon spec and
 //! order look like. Pure functions; no I/O.
 
+pub mod campaign;
 pub mod code;
 pub mod coupon;
 pub mod criteria;

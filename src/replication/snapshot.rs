@@ -13,6 +13,15 @@ use crate::storage::{self, RowTable, SnapshotSource, StagedSnapshot, Staging};
 /// chunks go one per part (they are at most about 640 KiB).
 const PART_BYTES: usize = 256 << 10;
 
+/// The row tables a snapshot copies, and the part kind that carries each.
+const ROW_PARTS: [(RowTable, SnapshotPart); 5] = [
+    (RowTable::Coupons, SnapshotPart::Coupons),
+    (RowTable::Redemptions, SnapshotPart::Redemptions),
+    (RowTable::Campaigns, SnapshotPart::Campaigns),
+    (RowTable::Codes, SnapshotPart::Codes),
+    (RowTable::Reversals, SnapshotPart::Reversals),
+];
+
 /// Cuts the snapshot into messages and hands each to `emit`, which returns
 /// false to stop (the follower went away).
 pub fn send(
@@ -53,10 +62,7 @@ pub fn send(
         return Ok(false);
     }
     let mut open = true;
-    for (table, kind) in [
-        (RowTable::Coupons, SnapshotPart::Coupons),
-        (RowTable::Redemptions, SnapshotPart::Redemptions),
-    ] {
+    for (table, kind) in ROW_PARTS {
         let mut packer = Packer::default();
         source.for_each_row(table, |id, row| {
             if let Some(full) = packer.add(id, row) {
@@ -190,17 +196,21 @@ impl Receiver {
                     read_list(r, |r| Ok((r.u64("epoch")?, r.u64("first_lsn")?))).map_err(bad)?;
                 self.staging.put_epochs(&entries)?;
             }
-            SnapshotPart::Coupons | SnapshotPart::Redemptions | SnapshotPart::Log => {
-                let entries = read_list(r, |r| Ok((r.u64("id")?, r.blob("blob")?))).map_err(bad)?;
-                match kind {
-                    SnapshotPart::Coupons => self.staging.put_rows(RowTable::Coupons, &entries)?,
-                    SnapshotPart::Redemptions => {
-                        self.staging.put_rows(RowTable::Redemptions, &entries)?
-                    }
-                    _ => self.staging.put_log(&entries)?,
-                }
-            }
             SnapshotPart::Checkpoint => self.staging.put_checkpoint_chunk(data)?,
+            SnapshotPart::Log => {
+                let entries =
+                    read_list(r, |r| Ok((r.u64("lsn")?, r.blob("record")?))).map_err(bad)?;
+                self.staging.put_log(&entries)?;
+            }
+            rows => {
+                let entries = read_list(r, |r| Ok((r.u64("id")?, r.blob("row")?))).map_err(bad)?;
+                let table = ROW_PARTS
+                    .iter()
+                    .find(|(_, kind)| *kind == rows)
+                    .map(|(table, _)| *table)
+                    .ok_or_else(|| corrupt(format!("snapshot part {seq}: unexpected kind")))?;
+                self.staging.put_rows(table, &entries)?;
+            }
         }
         Ok(())
     }

@@ -3,9 +3,11 @@
 //! validate and redeem call the same `evaluate`, so they can never disagree.
 
 pub mod buy_x_get_y;
+pub mod campaign;
 pub mod criteria;
 pub mod discount;
 pub mod eligibility;
+pub mod refund;
 pub mod schedule;
 pub mod targeting;
 

@@ -40,7 +40,14 @@ impl Role {
             | opcode::COUPON_UPDATE
             | opcode::COUPON_DELETE
             | opcode::REPL_SUBSCRIBE
-            | opcode::PROMOTE => Role::Admin,
+            | opcode::PROMOTE
+            | opcode::CAMPAIGN_CREATE
+            | opcode::CAMPAIGN_UPDATE
+            | opcode::CAMPAIGN_SET_STATUS
+            | opcode::CAMPAIGN_GENERATE
+            | opcode::CAMPAIGN_DELETE
+            // Generated codes are bearer secrets: exporting them is an admin's job.
+            | opcode::CAMPAIGN_CODES => Role::Admin,
             opcode::REDEEM
             | opcode::RESERVE
             | opcode::CONFIRM

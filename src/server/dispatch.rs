@@ -5,8 +5,8 @@ use std::sync::atomic::Ordering;
 
 use bytes::BytesMut;
 use couponsd_client::wire::{
-    CouponRef, Order, RedeemRequest, RedemptionRef, RedemptionReply, Request, ReserveRequest,
-    Response, ServerInfo, Validation, Writer as WireWriter,
+    CampaignCode, CouponRef, Order, RedeemRequest, RedemptionRef, RedemptionReply, Request,
+    ReserveRequest, Response, ServerInfo, Validation, Writer as WireWriter,
 };
 
 use super::auth::{Principal, Role};
@@ -15,6 +15,7 @@ use crate::domain::{self, code, now_ms};
 use crate::error::{Error, Result};
 use crate::replication::Core;
 use crate::rules;
+use crate::rules::campaign::CampaignOf;
 use crate::writer::Mutation;
 
 /// Largest page a list reply may hold, in encoded bytes: well under the frame cap.
@@ -111,13 +112,40 @@ fn to_mutation(principal: &Principal, request: Request) -> Result<Result<Mutatio
         }
         Request::Confirm(r) => Mutation::Confirm(redemption_ref(r)?),
         Request::Release(r) => Mutation::Release(redemption_ref(r)?),
-        Request::Reverse { redemption, reason } => {
+        Request::Reverse {
+            redemption,
+            reason,
+            refund_amount,
+            refund_id,
+        } => {
             domain::bounded("reason", &reason, domain::limits::NAME)?;
+            domain::bounded("refund_id", &refund_id, domain::limits::IDENTIFIER)?;
+            if refund_amount.is_some_and(|a| a <= 0) {
+                return Err(Error::invalid("refund_amount", "must be positive"));
+            }
             Mutation::Reverse {
                 redemption: redemption_ref(redemption)?,
                 reason,
+                refund_amount,
+                refund_id,
             }
         }
+        Request::CreateCampaign(spec) => Mutation::CreateCampaign {
+            spec: Box::new(domain::campaign::validate(*spec)?),
+            created_by: principal.name.clone(),
+        },
+        Request::UpdateCampaign {
+            id,
+            expected_revision,
+            spec,
+        } => Mutation::UpdateCampaign {
+            id,
+            expected_revision,
+            spec: Box::new(domain::campaign::validate(*spec)?),
+        },
+        Request::SetCampaignStatus { id, status } => Mutation::SetCampaignStatus { id, status },
+        Request::GenerateCodes { id, count } => Mutation::GenerateCodes { id, count },
+        Request::DeleteCampaign { id } => Mutation::DeleteCampaign { id },
         read => return Ok(Err(read)),
     }))
 }
@@ -146,6 +174,14 @@ fn answer(shared: &Shared, request: Request) -> Result<Response> {
         // Walks everything: tell the runtime this thread is busy for a while.
         Request::Digest => tokio::task::block_in_place(|| digest(core)),
         Request::ReplicationStatus => Ok(Response::ReplicationStatus(shared.node.status())),
+        Request::GetCampaign { id } => get_campaign(core, id),
+        Request::ListReversals(r) => list_reversals(core, redemption_ref(r)?),
+        Request::ListCampaigns { after_id, limit } => list_campaigns(core, after_id, limit),
+        Request::ListCampaignCodes {
+            id,
+            after_coupon_id,
+            limit,
+        } => list_campaign_codes(core, id, after_coupon_id, limit),
         other => Err(Error::invalid(
             "opcode",
             format!(
@@ -248,6 +284,63 @@ fn digest(core: &Core) -> Result<Response> {
     ))
 }
 
+fn list_reversals(core: &Core, r: RedemptionRef) -> Result<Response> {
+    let id = find_redemption_id(core, r).ok_or(Error::NotFound("redemption"))?;
+    if core.store.read()?.redemption(id)?.is_none() {
+        return Err(Error::NotFound("redemption"));
+    }
+    Ok(Response::Reversals(core.state.reversals(id)))
+}
+
+fn get_campaign(core: &Core, id: u64) -> Result<Response> {
+    let def = core.state.campaign(id).ok_or(Error::NotFound("campaign"))?;
+    let counters = core.state.campaign_counters(id);
+    Ok(Response::Campaign(Box::new(def.to_wire(counters))))
+}
+
+fn list_campaigns(core: &Core, after_id: u64, limit: u16) -> Result<Response> {
+    let wanted = page_limit(limit);
+    let campaigns = core
+        .state
+        .campaigns_after(after_id, wanted)
+        .into_iter()
+        .map(|def| def.to_wire(core.state.campaign_counters(def.id)))
+        .collect();
+    let (campaigns, next_after) = fit_page(campaigns, wanted, |c| c.id, |c, w| c.write(w));
+    Ok(Response::CampaignPage {
+        campaigns,
+        next_after,
+    })
+}
+
+/// Generated codes are listed in pages of up to 10 times the usual size:
+/// exports stream them page by page.
+fn list_campaign_codes(core: &Core, id: u64, after: u64, limit: u16) -> Result<Response> {
+    if core.state.campaign(id).is_none() {
+        return Err(Error::NotFound("campaign"));
+    }
+    let wanted = if limit == 0 {
+        usize::from(MAX_PAGE)
+    } else {
+        usize::from(limit).min(10 * usize::from(MAX_PAGE))
+    };
+    let codes = core
+        .state
+        .campaign_codes_after(id, after, wanted)
+        .into_iter()
+        .map(|(coupon_id, code)| {
+            let c = core.state.counters(coupon_id);
+            CampaignCode {
+                coupon_id,
+                code,
+                uses: c.current_usage + c.reserved_uses,
+            }
+        })
+        .collect();
+    let (codes, next_after) = fit_page(codes, wanted, |c| c.coupon_id, |c, w| c.write(w));
+    Ok(Response::CodePage { codes, next_after })
+}
+
 fn get_coupon(core: &Core, r: CouponRef) -> Result<Response> {
     let found = match r {
         CouponRef::Id(id) => core.state.coupon(id),
@@ -278,17 +371,23 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
     let code = code::normalize(raw_code)?;
     let order = domain::order::validate(order)?;
     let state = &core.state;
-    let Some((def, counters)) = state.coupon_by_code(&code) else {
-        let e = Error::NotFound("coupon");
-        return Ok(Response::Validation(Validation {
-            valid: false,
-            reason: e.code().as_u16(),
-            message: e.to_string(),
-            code,
-            final_amount: order.amount,
-            currency: order.currency,
-            ..Validation::default()
-        }));
+    let found = state
+        .check_code(&code)
+        .map_err(Error::from)
+        .and_then(|()| state.coupon_by_code(&code).ok_or(Error::NotFound("coupon")));
+    let (def, counters) = match found {
+        Ok(found) => found,
+        Err(e) => {
+            return Ok(Response::Validation(Validation {
+                valid: false,
+                reason: e.code().as_u16(),
+                message: e.to_string(),
+                code,
+                final_amount: order.amount,
+                currency: order.currency,
+                ..Validation::default()
+            }));
+        }
     };
     let customer_uses = if order.customer_id.is_empty() {
         0
@@ -296,7 +395,10 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
         state.customer_uses(def.id, state.key(&order.customer_id))
     };
     let spec = &def.spec;
-    let outcome = rules::evaluate(spec, counters, customer_uses, &order, now_ms());
+    let campaign = spec.campaign_id.map(|id| state.campaign(id));
+    let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
+    let outcome =
+        rules::campaign::evaluate(spec, counters, customer_uses, &order, now_ms(), campaign_of);
     let mut v = Validation {
         valid: outcome.is_ok(),
         coupon_id: def.id,
@@ -326,14 +428,20 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
     Ok(Response::Validation(v))
 }
 
-fn get_redemption(core: &Core, r: RedemptionRef) -> Result<Response> {
+/// The id a redemption reference names, if any (not checked to exist).
+fn find_redemption_id(core: &Core, r: RedemptionRef) -> Option<u64> {
     let state = &core.state;
-    let id = match r {
+    match r {
         RedemptionRef::Id(id) => Some(id),
         RedemptionRef::Order { code, order_id } => state
             .coupon_id(&code)
             .and_then(|coupon_id| state.order(coupon_id, state.key(&order_id))),
-    };
+    }
+}
+
+fn get_redemption(core: &Core, r: RedemptionRef) -> Result<Response> {
+    let state = &core.state;
+    let id = find_redemption_id(core, r);
     let redemption = match id {
         Some(id) => core.store.read()?.redemption(id)?,
         None => None,

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod config;
 mod connection;
 mod dispatch;
+mod generator;
 
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
@@ -144,6 +145,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
 
     let tasks = TaskTracker::new();
     tasks.spawn(sweep_holds(shared.clone(), shutdown.clone()));
+    tasks.spawn(generator::run(shared.clone(), shutdown.clone()));
     // Runs until the writer has stopped: requests parked for followers must be
     // answered (or time out) while connections drain.
     let expiry_stop = CancellationToken::new();

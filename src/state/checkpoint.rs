@@ -20,6 +20,7 @@ use super::effect::{read_key, write_key};
 use super::keys::Key;
 use super::parts::Part;
 use super::{Hold, State};
+use crate::domain::campaign::CampaignCounters;
 use crate::domain::coupon::Counters;
 
 const CHUNK_FORMAT_V1: u8 = 1;
@@ -35,6 +36,7 @@ const KIND_CUSTOMERS: u8 = 2;
 const KIND_ORDERS: u8 = 3;
 const KIND_LISTS: u8 = 4;
 const KIND_HOLDS: u8 = 5;
+const KIND_CAMPAIGN_COUNTERS: u8 = 6;
 
 pub struct Snapshot {
     pub start_lsn: u64,
@@ -43,6 +45,7 @@ pub struct Snapshot {
     orders: Vec<Part<(u64, Key), u64>>,
     lists: Vec<Part<u64, Vec<u64>>>,
     holds: Vec<Part<u64, Hold>>,
+    campaign_counters: Vec<Part<u64, CampaignCounters>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +62,7 @@ impl State {
             orders: self.orders.snapshot(),
             lists: self.lists.snapshot(),
             holds: self.holds.snapshot(),
+            campaign_counters: self.campaign_counters.snapshot(),
         }
     }
 
@@ -142,6 +146,19 @@ impl State {
                         .unwrap_or_else(|e| e.into_inner())
                         .insert((hold.expires_at, redemption_id));
                 }
+            }
+            KIND_CAMPAIGN_COUNTERS => {
+                let mut entries = Vec::with_capacity(capacity);
+                for _ in 0..count {
+                    let id = r.u64("campaign_id")?;
+                    let counters = CampaignCounters {
+                        budget_used: r.i64("budget_used")?,
+                        redemptions: r.u64("redemptions")?,
+                        coupons_generated: r.u64("coupons_generated")?,
+                    };
+                    entries.push((id, counters));
+                }
+                self.campaign_counters.insert_many(entries);
             }
             other => {
                 return Err(DecodeError::UnknownValue {
@@ -268,6 +285,19 @@ impl Snapshot {
                         w.u64(*rid);
                         w.u64(hold.coupon_id);
                         w.i64(hold.expires_at);
+                    });
+                }
+            }
+        }
+        {
+            let mut c = Chunker::new(KIND_CAMPAIGN_COUNTERS, &mut out);
+            for part in &self.campaign_counters {
+                for (id, counters) in part.iter() {
+                    c.entry(|w| {
+                        w.u64(*id);
+                        w.i64(counters.budget_used);
+                        w.u64(counters.redemptions);
+                        w.u64(counters.coupons_generated);
                     });
                 }
             }

@@ -44,7 +44,8 @@ impl Digest {
 
 impl State {
     /// Adds every entry of the in-memory state (definitions, counters, customer
-    /// uses, the idempotency index, redemption lists, holds).
+    /// uses, the idempotency index, redemption lists, campaigns, their
+    /// counters and generated codes, holds).
     pub fn add_to_digest(&self, d: &mut Digest) {
         for def in super::read(&self.defs).values() {
             d.add(1, |w| def.write(w));
@@ -74,6 +75,30 @@ impl State {
             d.add(5, |w| {
                 w.u64(*id);
                 ids.iter().for_each(|rid| w.u64(*rid));
+            })
+        });
+        for def in super::read(&self.campaigns).values() {
+            d.add(9, |w| def.write(w));
+        }
+        self.campaign_counters.for_each(|id, c| {
+            d.add(10, |w| {
+                w.u64(*id);
+                w.i64(c.budget_used);
+                w.u64(c.redemptions);
+                w.u64(c.coupons_generated);
+            })
+        });
+        for (id, (campaign_id, code)) in super::read(&self.generated).iter() {
+            d.add(11, |w| {
+                w.u64(*id);
+                w.u64(*campaign_id);
+                w.str(code);
+            })
+        }
+        self.reversals.for_each(|rid, list| {
+            d.add(14, |w| {
+                w.u64(*rid);
+                list.iter().for_each(|r| r.write(w));
             })
         });
         self.holds.for_each(|rid, hold| {

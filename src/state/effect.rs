@@ -14,9 +14,10 @@
 //! ```
 
 use bytes::BytesMut;
-use couponsd_client::wire::{DecodeError, Reader, Redemption, Writer};
+use couponsd_client::wire::{DecodeError, Reader, Redemption, Reversal, Writer};
 
 use super::keys::Key;
+use crate::domain::campaign::{CampaignCounters, CampaignDef};
 use crate::domain::coupon::{Counters, CouponDef, SpecLayout};
 
 const RECORD_FORMAT_V1: u8 = 1;
@@ -51,6 +52,22 @@ pub enum Effect {
     /// A redemption was created or changed; the whole record. It also sets the
     /// order index, the coupon's redemption list and the pending holds.
     Redemption(Redemption),
+    /// A campaign was created or its definition or status changed.
+    CampaignPut(Box<CampaignDef>),
+    CampaignDeleted {
+        id: u64,
+    },
+    CampaignCounters {
+        campaign_id: u64,
+        counters: CampaignCounters,
+    },
+    /// Generated codes, each a coupon of the campaign: (coupon id, code).
+    CodesGenerated {
+        campaign_id: u64,
+        codes: Vec<(u64, String)>,
+    },
+    /// A refund of part or all of a redemption's order, kept as its own record.
+    Reversal(Reversal),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +181,37 @@ impl Effect {
                 w.u8(5);
                 r.write(w);
             }
+            Effect::CampaignPut(def) => {
+                w.u8(7);
+                def.write(w);
+            }
+            Effect::CampaignCounters {
+                campaign_id,
+                counters,
+            } => {
+                w.u8(8);
+                w.u64(*campaign_id);
+                w.i64(counters.budget_used);
+                w.u64(counters.redemptions);
+                w.u64(counters.coupons_generated);
+            }
+            Effect::Reversal(r) => {
+                w.u8(10);
+                r.write(w);
+            }
+            Effect::CampaignDeleted { id } => {
+                w.u8(11);
+                w.u64(*id);
+            }
+            Effect::CodesGenerated { campaign_id, codes } => {
+                w.u8(9);
+                w.u64(*campaign_id);
+                w.u32(codes.len() as u32);
+                for (id, code) in codes {
+                    w.u64(*id);
+                    w.str(code);
+                }
+            }
         }
     }
 
@@ -187,6 +235,26 @@ impl Effect {
                 uses: r.u64("uses")?,
             },
             5 => Effect::Redemption(Redemption::read(r)?),
+            7 => Effect::CampaignPut(Box::new(CampaignDef::read(r)?)),
+            8 => Effect::CampaignCounters {
+                campaign_id: r.u64("campaign_id")?,
+                counters: CampaignCounters {
+                    budget_used: r.i64("budget_used")?,
+                    redemptions: r.u64("redemptions")?,
+                    coupons_generated: r.u64("coupons_generated")?,
+                },
+            },
+            9 => {
+                let campaign_id = r.u64("campaign_id")?;
+                let count = r.u32("code_count")? as usize;
+                let mut codes = Vec::with_capacity(count.min(r.remaining() / 10));
+                for _ in 0..count {
+                    codes.push((r.u64("coupon_id")?, r.str("code")?));
+                }
+                Effect::CodesGenerated { campaign_id, codes }
+            }
+            10 => Effect::Reversal(Reversal::read(r)?),
+            11 => Effect::CampaignDeleted { id: r.u64("id")? },
             v => {
                 return Err(DecodeError::UnknownValue {
                     field: "effect",
@@ -251,6 +319,43 @@ mod tests {
                     reverse_reason: String::new(),
                 }),
                 Effect::CouponDeleted { id: 7 },
+                Effect::CampaignPut(Box::new(CampaignDef {
+                    id: 3,
+                    revision: 2,
+                    spec: couponsd_client::wire::CampaignSpec {
+                        name: "spring".into(),
+                        budget_limit: Some(100_000),
+                        ..Default::default()
+                    },
+                    status: couponsd_client::wire::CampaignStatus::Active,
+                    generation_target: 1000,
+                    created_at: 1,
+                    updated_at: 2,
+                    created_by: "admin".into(),
+                })),
+                Effect::CampaignCounters {
+                    campaign_id: 3,
+                    counters: CampaignCounters {
+                        budget_used: 2500,
+                        redemptions: 4,
+                        coupons_generated: 1000,
+                    },
+                },
+                Effect::CodesGenerated {
+                    campaign_id: 3,
+                    codes: vec![(10, "SPR-ABCD".into()), (11, "SPR-EFGH".into())],
+                },
+                Effect::CampaignDeleted { id: 3 },
+                Effect::Reversal(Reversal {
+                    id: 4,
+                    redemption_id: 9,
+                    refund_amount: 2500,
+                    discount_returned: 500,
+                    full: false,
+                    refund_id: "re_1".into(),
+                    reason: "one item returned".into(),
+                    created_at: 5,
+                }),
             ],
         };
         let raw = record.encode();

@@ -18,8 +18,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use couponsd_client::wire::{Redemption, RedemptionStatus};
+use couponsd_client::wire::{Redemption, RedemptionStatus, Reversal};
 
+use crate::domain::campaign::{CampaignCounters, CampaignDef, SharedCampaign};
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 pub use effect::{Effect, LogRecord};
 use keys::{Key, KeyHasher};
@@ -47,6 +48,17 @@ pub struct State {
     holds: Parts<u64, Hold>,
     /// (expires_at, redemption id) of every pending hold, for the sweeper.
     expiry: Mutex<BTreeSet<(i64, u64)>>,
+    campaigns: RwLock<HashMap<u64, SharedCampaign>>,
+    campaign_counters: Parts<u64, CampaignCounters>,
+    /// Generated codes: coupon id -> (campaign id, code). Their coupon
+    /// definition is the campaign's template (see `CampaignDef::coupon`).
+    generated: RwLock<HashMap<u64, (u64, Box<str>)>>,
+    /// Each campaign's generated coupon ids, ascending (export pages).
+    campaign_codes: Parts<u64, Vec<u64>>,
+    /// Each redemption's reversals (full and partial refunds), oldest first.
+    reversals: Parts<u64, Vec<Reversal>>,
+    next_campaign_id: AtomicU64,
+    next_reversal_id: AtomicU64,
     next_coupon_id: AtomicU64,
     next_redemption_id: AtomicU64,
     applied_lsn: AtomicU64,
@@ -72,6 +84,13 @@ impl State {
             lists: Parts::new(PARTS),
             holds: Parts::new(PARTS / 16),
             expiry: Mutex::default(),
+            campaigns: RwLock::default(),
+            campaign_counters: Parts::new(PARTS / 16),
+            generated: RwLock::default(),
+            campaign_codes: Parts::new(PARTS / 16),
+            reversals: Parts::new(PARTS / 16),
+            next_campaign_id: AtomicU64::new(1),
+            next_reversal_id: AtomicU64::new(1),
             next_coupon_id: AtomicU64::new(1),
             next_redemption_id: AtomicU64::new(1),
             applied_lsn: AtomicU64::new(0),
@@ -82,11 +101,118 @@ impl State {
         self.keys.key(id)
     }
 
+    /// The key of a campaign's code MACs: derived from the database secret,
+    /// so it is the same on every node of the cluster and never leaves it.
+    pub fn campaign_mac_key(&self, campaign_id: u64) -> [u8; 16] {
+        let [a, b] = self.keys.key(&format!("campaign-mac:{campaign_id}"));
+        let mut key = [0u8; 16];
+        key[..8].copy_from_slice(&a.to_le_bytes());
+        key[8..].copy_from_slice(&b.to_le_bytes());
+        key
+    }
+
+    /// Refuses, without a lookup, a code that has the shape of a campaign's
+    /// checked codes (check character or MAC) but fails the check.
+    pub fn check_code(&self, code: &str) -> Result<(), crate::error::Refusal> {
+        for c in read(&self.campaigns).values() {
+            let rules = &c.spec.rules;
+            if rules.check != couponsd_client::wire::CodeCheck::None
+                && crate::codegen::has_shape(rules, code)
+                && !crate::codegen::verify(rules, code, &self.campaign_mac_key(c.id))
+            {
+                return Err(crate::error::Refusal::CodeCheckFailed);
+            }
+        }
+        Ok(())
+    }
+
     // Reads.
 
     pub fn coupon(&self, id: u64) -> Option<(SharedDef, Counters)> {
-        let def = read(&self.defs).get(&id).cloned()?;
+        let def = match read(&self.defs).get(&id).cloned() {
+            Some(def) => def,
+            None => self.generated_coupon(id)?,
+        };
         Some((def, self.counters(id)))
+    }
+
+    /// A generated code's campaign and code.
+    pub fn generated_code(&self, coupon_id: u64) -> Option<(u64, String)> {
+        read(&self.generated)
+            .get(&coupon_id)
+            .map(|(campaign_id, code)| (*campaign_id, code.to_string()))
+    }
+
+    /// A generated code's coupon, made from its campaign's template.
+    fn generated_coupon(&self, id: u64) -> Option<SharedDef> {
+        let (campaign_id, code) = read(&self.generated).get(&id).cloned()?;
+        let campaign = self.campaign(campaign_id)?;
+        Some(Arc::new(campaign.coupon(id, &code)))
+    }
+
+    pub fn campaign(&self, id: u64) -> Option<SharedCampaign> {
+        read(&self.campaigns).get(&id).cloned()
+    }
+
+    pub fn campaign_counters(&self, id: u64) -> CampaignCounters {
+        self.campaign_counters.get(&id).unwrap_or_default()
+    }
+
+    /// Campaigns with id > `after_id`, in id order, at most `limit`.
+    pub fn campaigns_after(&self, after_id: u64, limit: usize) -> Vec<SharedCampaign> {
+        let campaigns = read(&self.campaigns);
+        let mut ids: Vec<u64> = campaigns
+            .keys()
+            .copied()
+            .filter(|&id| id > after_id)
+            .collect();
+        ids.sort_unstable();
+        ids.into_iter()
+            .take(limit)
+            .filter_map(|id| campaigns.get(&id).cloned())
+            .collect()
+    }
+
+    /// Every campaign (the generator looks for unfinished work).
+    pub fn all_campaigns(&self) -> Vec<SharedCampaign> {
+        read(&self.campaigns).values().cloned().collect()
+    }
+
+    /// Up to `limit` of a campaign's generated codes after coupon id `after`:
+    /// (coupon id, code).
+    pub fn campaign_codes_after(
+        &self,
+        campaign_id: u64,
+        after: u64,
+        limit: usize,
+    ) -> Vec<(u64, String)> {
+        let ids = self.campaign_codes.with(&campaign_id, |list| {
+            list.map_or_else(Vec::new, |ids| {
+                let start = ids.partition_point(|&id| id <= after);
+                ids[start..]
+                    .iter()
+                    .take(limit)
+                    .copied()
+                    .collect::<Vec<u64>>()
+            })
+        });
+        let generated = read(&self.generated);
+        ids.into_iter()
+            .filter_map(|id| generated.get(&id).map(|(_, code)| (id, code.to_string())))
+            .collect()
+    }
+
+    /// A redemption's reversals, oldest first.
+    pub fn reversals(&self, redemption_id: u64) -> Vec<Reversal> {
+        self.reversals.get(&redemption_id).unwrap_or_default()
+    }
+
+    pub fn next_reversal_id(&self) -> u64 {
+        self.next_reversal_id.load(Ordering::Acquire)
+    }
+
+    pub fn next_campaign_id(&self) -> u64 {
+        self.next_campaign_id.load(Ordering::Acquire)
     }
 
     pub fn coupon_id(&self, code: &str) -> Option<u64> {
@@ -191,7 +317,66 @@ impl State {
                 }
             }
             Effect::Redemption(r) => self.put_redemption(r),
+            Effect::CampaignPut(def) => self.put_campaign((**def).clone()),
+            Effect::Reversal(r) => self.put_reversal(r.clone()),
+            Effect::CampaignDeleted { id } => {
+                write(&self.campaigns).remove(id);
+                self.campaign_counters.remove(id);
+            }
+            Effect::CampaignCounters {
+                campaign_id,
+                counters,
+            } => self.campaign_counters.insert(*campaign_id, *counters),
+            Effect::CodesGenerated { campaign_id, codes } => self.put_codes(
+                *campaign_id,
+                codes.iter().map(|(id, code)| (*id, code.as_str())),
+            ),
         }
+    }
+
+    /// Records a reversal (also used when loading their table). Idempotent.
+    pub fn put_reversal(&self, r: Reversal) {
+        self.next_reversal_id.fetch_max(r.id + 1, Ordering::AcqRel);
+        self.reversals.update(r.redemption_id, |list| {
+            if !list.iter().any(|x| x.id == r.id) {
+                list.push(r);
+            }
+        });
+    }
+
+    /// Installs a campaign definition (also used when loading its table).
+    pub fn put_campaign(&self, def: CampaignDef) {
+        self.next_campaign_id
+            .fetch_max(def.id + 1, Ordering::AcqRel);
+        write(&self.campaigns).insert(def.id, Arc::new(def));
+    }
+
+    /// Installs generated codes of one campaign, (coupon id, code) in
+    /// ascending id order (also used when loading their table).
+    pub fn put_codes<'c>(&self, campaign_id: u64, codes: impl Iterator<Item = (u64, &'c str)>) {
+        let mut code_ids = write(&self.codes);
+        let mut generated = write(&self.generated);
+        let mut added = Vec::new();
+        for (coupon_id, code) in codes {
+            code_ids.insert(code.to_string(), coupon_id);
+            if generated
+                .insert(coupon_id, (campaign_id, code.into()))
+                .is_none()
+            {
+                added.push(coupon_id);
+            }
+        }
+        drop((code_ids, generated));
+        let Some(&last) = added.iter().max() else {
+            return;
+        };
+        self.campaign_codes.update(campaign_id, |ids| {
+            ids.extend(added);
+            if !ids.is_sorted() {
+                ids.sort_unstable();
+            }
+        });
+        self.next_coupon_id.fetch_max(last + 1, Ordering::AcqRel);
     }
 
     /// Installs a coupon definition (also used when loading the coupons table).
@@ -244,7 +429,9 @@ impl State {
     }
 
     /// Makes sure the next ids are at least these (from the store's high-water marks).
-    pub fn raise_next_ids(&self, coupon_id: u64, redemption_id: u64) {
+    pub fn raise_next_ids(&self, coupon_id: u64, redemption_id: u64, campaign_id: u64) {
+        self.next_campaign_id
+            .fetch_max(campaign_id, Ordering::AcqRel);
         self.next_coupon_id.fetch_max(coupon_id, Ordering::AcqRel);
         self.next_redemption_id
             .fetch_max(redemption_id, Ordering::AcqRel);

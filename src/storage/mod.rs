@@ -9,6 +9,9 @@
 //! - `coupons`: coupon id -> definition (written on create, update, delete)
 //! - `meta`: name -> u64 (last LSN, next coupon id, epoch, key secret, cluster id)
 //! - `epochs`: epoch -> first LSN written in it (the history replication compares)
+//! - `campaigns`: campaign id -> definition and status
+//! - `codes`: coupon id -> campaign id and code, for generated codes
+//! - `reversals`: reversal id -> a full or partial refund of a redemption
 //!
 //! `checkpoint.redb`, written only by the checkpointer thread: chunks of the
 //! in-memory state (counters, per-customer uses, the idempotency index, holds)
@@ -139,6 +142,27 @@ impl Store {
             }
             for (key, value) in &changes.meta {
                 meta.insert(*key, value)?;
+            }
+            if !changes.campaigns.is_empty() {
+                let mut campaigns = txn.open_table(tables::CAMPAIGNS)?;
+                for (id, row) in &changes.campaigns {
+                    match row {
+                        Some(row) => campaigns.insert(id, row.as_slice())?,
+                        None => campaigns.remove(id)?,
+                    };
+                }
+            }
+            if !changes.codes.is_empty() {
+                let mut codes = txn.open_table(tables::CODES)?;
+                for (id, row) in &changes.codes {
+                    codes.insert(id, row.as_slice())?;
+                }
+            }
+            if !changes.reversals.is_empty() {
+                let mut reversals = txn.open_table(tables::REVERSALS)?;
+                for (id, row) in &changes.reversals {
+                    reversals.insert(id, row.as_slice())?;
+                }
             }
             if !changes.epochs.is_empty() {
                 let mut epochs = txn.open_table(tables::EPOCHS)?;

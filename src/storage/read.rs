@@ -1,11 +1,14 @@
 //! Reads, on a snapshot of the main file.
 
-use couponsd_client::wire::Redemption;
+use couponsd_client::wire::{Redemption, Reversal};
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
 
-use super::records::{decode_coupon, decode_redemption};
+use super::records::{
+    decode_campaign, decode_code, decode_coupon, decode_redemption, decode_reversal,
+};
 use super::tables::*;
 use super::Result;
+use crate::domain::campaign::CampaignDef;
 use crate::domain::coupon::CouponDef;
 
 pub(super) fn redemption(
@@ -24,6 +27,9 @@ pub(super) fn meta(t: &impl ReadableTable<&'static str, u64>, key: &str) -> Resu
 pub enum RowTable {
     Coupons,
     Redemptions,
+    Campaigns,
+    Codes,
+    Reversals,
 }
 
 impl RowTable {
@@ -31,6 +37,9 @@ impl RowTable {
         match self {
             RowTable::Coupons => COUPONS,
             RowTable::Redemptions => REDEMPTIONS,
+            RowTable::Campaigns => CAMPAIGNS,
+            RowTable::Codes => CODES,
+            RowTable::Reversals => REVERSALS,
         }
     }
 }
@@ -78,6 +87,31 @@ impl ReadView {
             f(decode_coupon(entry?.1.value())?);
         }
         Ok(())
+    }
+
+    /// Every campaign definition (loading at start).
+    pub fn for_each_campaign(&self, mut f: impl FnMut(CampaignDef)) -> Result<()> {
+        self.for_each_raw(RowTable::Campaigns, |_, raw| {
+            f(decode_campaign(raw)?);
+            Ok(())
+        })
+    }
+
+    /// Every generated code: (coupon id, campaign id, code), in coupon id order.
+    pub fn for_each_code(&self, mut f: impl FnMut(u64, u64, String)) -> Result<()> {
+        self.for_each_raw(RowTable::Codes, |id, raw| {
+            let (campaign_id, code) = decode_code(raw)?;
+            f(id, campaign_id, code);
+            Ok(())
+        })
+    }
+
+    /// Every reversal, in id order (loading at start).
+    pub fn for_each_reversal(&self, mut f: impl FnMut(Reversal)) -> Result<()> {
+        self.for_each_raw(RowTable::Reversals, |_, raw| {
+            f(decode_reversal(raw)?);
+            Ok(())
+        })
     }
 
     /// Raw log records with LSN > `after`, in order, at most `limit`.
@@ -133,7 +167,13 @@ impl ReadView {
 
     /// Calls `f` with every stored row (coupons, then redemptions), raw.
     pub fn for_each_row(&self, mut f: impl FnMut(u8, u64, &[u8])) -> Result<()> {
-        for (tag, table) in [(7u8, RowTable::Coupons), (8u8, RowTable::Redemptions)] {
+        for (tag, table) in [
+            (7u8, RowTable::Coupons),
+            (8u8, RowTable::Redemptions),
+            (12u8, RowTable::Campaigns),
+            (13u8, RowTable::Codes),
+            (15u8, RowTable::Reversals),
+        ] {
             self.for_each_raw(table, |id, row| {
                 f(tag, id, row);
                 Ok(())

@@ -2,9 +2,10 @@
 //! protocol.md (for redemptions, exactly the wire message).
 
 use bytes::BytesMut;
-use couponsd_client::wire::{DecodeError, Reader, Redemption, Writer};
+use couponsd_client::wire::{DecodeError, Reader, Redemption, Reversal, Writer};
 
 use super::{Result, StorageError};
+use crate::domain::campaign::CampaignDef;
 use crate::domain::coupon::{CouponDef, SpecLayout};
 
 /// Redemption rows; coupon rows whose spec has the original layout.
@@ -31,6 +32,40 @@ pub fn encode_redemption(r: &Redemption) -> Vec<u8> {
 pub fn decode_redemption(raw: &[u8]) -> Result<Redemption> {
     decode("redemptions", raw, |format, r| {
         (format == ROW_FORMAT_V1).then(|| Redemption::read(r))
+    })
+}
+
+pub fn encode_campaign(c: &CampaignDef) -> Vec<u8> {
+    encode(ROW_FORMAT_V1, |w| c.write(w))
+}
+
+pub fn decode_campaign(raw: &[u8]) -> Result<CampaignDef> {
+    decode("campaigns", raw, |format, r| {
+        (format == ROW_FORMAT_V1).then(|| CampaignDef::read(r))
+    })
+}
+
+/// A generated code's row: its campaign and the code.
+pub fn encode_code(campaign_id: u64, code: &str) -> Vec<u8> {
+    encode(ROW_FORMAT_V1, |w| {
+        w.u64(campaign_id);
+        w.str(code);
+    })
+}
+
+pub fn decode_code(raw: &[u8]) -> Result<(u64, String)> {
+    decode("codes", raw, |format, r| {
+        (format == ROW_FORMAT_V1).then(|| Ok((r.u64("campaign_id")?, r.str("code")?)))
+    })
+}
+
+pub fn encode_reversal(r: &Reversal) -> Vec<u8> {
+    encode(ROW_FORMAT_V1, |w| r.write(w))
+}
+
+pub fn decode_reversal(raw: &[u8]) -> Result<Reversal> {
+    decode("reversals", raw, |format, r| {
+        (format == ROW_FORMAT_V1).then(|| Reversal::read(r))
     })
 }
 

@@ -2,9 +2,12 @@
 //! batch's rows, already encoded, in `Changes`; the committer thread writes them
 //! in one transaction with `Store::commit`.
 
-use couponsd_client::wire::Redemption;
+use couponsd_client::wire::{Redemption, Reversal};
 
-use super::records::{encode_coupon, encode_redemption};
+use super::records::{
+    encode_campaign, encode_code, encode_coupon, encode_redemption, encode_reversal,
+};
+use crate::domain::campaign::CampaignDef;
 use crate::domain::coupon::CouponDef;
 
 /// Rows to write in one transaction.
@@ -15,6 +18,10 @@ pub struct Changes {
     /// None deletes the coupon.
     pub(super) coupons: Vec<(u64, Option<Vec<u8>>)>,
     pub(super) meta: Vec<(&'static str, u64)>,
+    /// None deletes the campaign.
+    pub(super) campaigns: Vec<(u64, Option<Vec<u8>>)>,
+    pub(super) codes: Vec<(u64, Vec<u8>)>,
+    pub(super) reversals: Vec<(u64, Vec<u8>)>,
     /// Epoch history entries: (epoch, first LSN).
     pub(super) epochs: Vec<(u64, u64)>,
     pub(super) truncate_log_through: Option<u64>,
@@ -27,6 +34,22 @@ impl Changes {
 
     pub fn put_coupon(&mut self, c: &CouponDef) {
         self.coupons.push((c.id, Some(encode_coupon(c))));
+    }
+
+    pub fn put_campaign(&mut self, c: &CampaignDef) {
+        self.campaigns.push((c.id, Some(encode_campaign(c))));
+    }
+
+    pub fn delete_campaign(&mut self, id: u64) {
+        self.campaigns.push((id, None));
+    }
+
+    pub fn put_code(&mut self, coupon_id: u64, campaign_id: u64, code: &str) {
+        self.codes.push((coupon_id, encode_code(campaign_id, code)));
+    }
+
+    pub fn put_reversal(&mut self, r: &Reversal) {
+        self.reversals.push((r.id, encode_reversal(r)));
     }
 
     pub fn delete_coupon(&mut self, id: u64) {
@@ -54,6 +77,9 @@ impl Changes {
             && self.coupons.is_empty()
             && self.meta.is_empty()
             && self.epochs.is_empty()
+            && self.campaigns.is_empty()
+            && self.codes.is_empty()
+            && self.reversals.is_empty()
             && self.truncate_log_through.is_none()
     }
 
@@ -66,6 +92,7 @@ impl Changes {
 /// Meta keys the writer and recovery use.
 pub mod keys {
     pub use super::super::tables::{
-        CLUSTER_ID, EPOCH, FENCED_EPOCH, LAST_LSN, NEXT_COUPON_ID, SECRET_HIGH, SECRET_LOW,
+        CLUSTER_ID, EPOCH, FENCED_EPOCH, LAST_LSN, NEXT_CAMPAIGN_ID, NEXT_COUPON_ID, SECRET_HIGH,
+        SECRET_LOW,
     };
 }

@@ -7,8 +7,9 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use couponsd_client::wire::Redemption;
+use couponsd_client::wire::{Redemption, Reversal};
 
+use crate::domain::campaign::{CampaignCounters, CampaignDef, SharedCampaign};
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::state::keys::Key;
 use crate::state::{Effect, LogRecord, State};
@@ -23,6 +24,13 @@ pub struct Overlay {
     customers: HashMap<(u64, Key), u64>,
     orders: HashMap<(u64, Key), u64>,
     redemptions: HashMap<u64, Redemption>,
+    /// None: deleted.
+    campaigns: HashMap<u64, Option<SharedCampaign>>,
+    campaign_counters: HashMap<u64, CampaignCounters>,
+    /// Generated codes: coupon id -> (campaign id, code).
+    generated: HashMap<u64, (u64, String)>,
+    /// Each redemption's reversals, whole.
+    reversals: HashMap<u64, Vec<Reversal>>,
 }
 
 /// The decider's running positions: where the next batch starts.
@@ -31,6 +39,8 @@ pub struct Cursor {
     pub next_lsn: u64,
     pub next_coupon_id: u64,
     pub next_redemption_id: u64,
+    pub next_campaign_id: u64,
+    pub next_reversal_id: u64,
 }
 
 impl Cursor {
@@ -40,6 +50,8 @@ impl Cursor {
             next_lsn: state.applied_lsn() + 1,
             next_coupon_id: state.next_coupon_id(),
             next_redemption_id: state.next_redemption_id(),
+            next_campaign_id: state.next_campaign_id(),
+            next_reversal_id: state.next_reversal_id(),
         }
     }
 }
@@ -101,6 +113,11 @@ impl<'a> Batch<'a> {
         self.state.key(id)
     }
 
+    /// See `State::check_code`.
+    pub fn check_code(&self, code: &str) -> Result<(), crate::error::Refusal> {
+        self.state.check_code(code)
+    }
+
     pub fn coupon_id(&self, code: &str) -> Option<u64> {
         match self.newest(|o| o.codes.get(code).copied()) {
             Some(id) => id,
@@ -109,10 +126,38 @@ impl<'a> Batch<'a> {
     }
 
     pub fn def(&self, id: u64) -> Option<SharedDef> {
-        match self.newest(|o| o.defs.get(&id).cloned()) {
-            Some(def) => def,
+        if let Some(def) = self.newest(|o| o.defs.get(&id).cloned()) {
+            return def;
+        }
+        // A generated code's coupon follows its campaign, as this batch sees it.
+        let generated = self
+            .newest(|o| o.generated.get(&id).cloned())
+            .or_else(|| self.state.generated_code(id));
+        match generated {
+            Some((campaign_id, code)) => {
+                let campaign = self.campaign(campaign_id)?;
+                Some(SharedDef::new(campaign.coupon(id, &code)))
+            }
             None => self.state.coupon(id).map(|(def, _)| def),
         }
+    }
+
+    /// A redemption's reversals, oldest first.
+    pub fn reversals(&self, redemption_id: u64) -> Vec<Reversal> {
+        self.newest(|o| o.reversals.get(&redemption_id).cloned())
+            .unwrap_or_else(|| self.state.reversals(redemption_id))
+    }
+
+    pub fn campaign(&self, id: u64) -> Option<SharedCampaign> {
+        match self.newest(|o| o.campaigns.get(&id).cloned()) {
+            Some(found) => found,
+            None => self.state.campaign(id),
+        }
+    }
+
+    pub fn campaign_counters(&self, id: u64) -> CampaignCounters {
+        self.newest(|o| o.campaign_counters.get(&id).copied())
+            .unwrap_or_else(|| self.state.campaign_counters(id))
     }
 
     pub fn counters(&self, id: u64) -> Counters {
@@ -147,6 +192,18 @@ impl<'a> Batch<'a> {
     pub fn allocate_coupon_id(&mut self) -> u64 {
         let id = self.cursor.next_coupon_id;
         self.cursor.next_coupon_id += 1;
+        id
+    }
+
+    pub fn allocate_reversal_id(&mut self) -> u64 {
+        let id = self.cursor.next_reversal_id;
+        self.cursor.next_reversal_id += 1;
+        id
+    }
+
+    pub fn allocate_campaign_id(&mut self) -> u64 {
+        let id = self.cursor.next_campaign_id;
+        self.cursor.next_campaign_id += 1;
         id
     }
 
@@ -203,6 +260,47 @@ impl<'a> Batch<'a> {
         self.overlay.orders.insert((r.coupon_id, order), r.id);
         self.overlay.redemptions.insert(r.id, r.clone());
         self.effects.push(Effect::Redemption(r));
+    }
+
+    pub fn add_reversal(&mut self, r: Reversal) {
+        let mut list = self.reversals(r.redemption_id);
+        list.push(r.clone());
+        self.overlay.reversals.insert(r.redemption_id, list);
+        self.effects.push(Effect::Reversal(r));
+    }
+
+    pub fn put_campaign(&mut self, def: CampaignDef) {
+        let shared = SharedCampaign::new(def);
+        self.overlay
+            .campaigns
+            .insert(shared.id, Some(shared.clone()));
+        self.effects
+            .push(Effect::CampaignPut(Box::new((*shared).clone())));
+    }
+
+    pub fn delete_campaign(&mut self, id: u64) {
+        self.overlay.campaigns.insert(id, None);
+        self.effects.push(Effect::CampaignDeleted { id });
+    }
+
+    pub fn set_campaign_counters(&mut self, campaign_id: u64, counters: CampaignCounters) {
+        self.overlay.campaign_counters.insert(campaign_id, counters);
+        self.effects.push(Effect::CampaignCounters {
+            campaign_id,
+            counters,
+        });
+    }
+
+    /// New generated codes of a campaign: (coupon id, code).
+    pub fn add_codes(&mut self, campaign_id: u64, codes: Vec<(u64, String)>) {
+        for (id, code) in &codes {
+            self.overlay.codes.insert(code.clone(), Some(*id));
+            self.overlay
+                .generated
+                .insert(*id, (campaign_id, code.clone()));
+        }
+        self.effects
+            .push(Effect::CodesGenerated { campaign_id, codes });
     }
 
     /// True when the mutation in progress changed something not yet sealed.

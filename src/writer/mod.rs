@@ -16,6 +16,7 @@
 //! committed state.
 
 mod batch;
+mod campaign_ops;
 mod checkpointer;
 mod ops;
 mod recovery;
@@ -29,9 +30,13 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use couponsd_client::wire::{CouponSpec, RedeemRequest, RedemptionRef, ReserveRequest, Response};
+use couponsd_client::wire::{
+    CampaignSpec, CampaignStatus, CouponSpec, RedeemRequest, RedemptionRef, ReserveRequest,
+    Response,
+};
 use tokio::sync::{mpsc, oneshot};
 
+pub use campaign_ops::MAX_CODES_PER_MUTATION;
 pub use recovery::{recover, Recovered};
 pub use replica::{ApplyError, ReplicaApplier};
 
@@ -65,9 +70,41 @@ pub enum Mutation {
     Reverse {
         redemption: RedemptionRef,
         reason: String,
+        /// A partial refund; None refunds whatever is left.
+        refund_amount: Option<i64>,
+        refund_id: String,
     },
     /// Give back PENDING holds whose TTL has passed.
     ExpireHolds,
+    // Boxed: a campaign spec (with its template) would make every queued
+    // mutation, most of them redeems, several times bigger.
+    CreateCampaign {
+        spec: Box<CampaignSpec>,
+        created_by: String,
+    },
+    UpdateCampaign {
+        id: u64,
+        expected_revision: u64,
+        spec: Box<CampaignSpec>,
+    },
+    SetCampaignStatus {
+        id: u64,
+        status: CampaignStatus,
+    },
+    DeleteCampaign {
+        id: u64,
+    },
+    /// Raise the campaign's generation target by `count`.
+    GenerateCodes {
+        id: u64,
+        count: u64,
+    },
+    /// Store codes the generator made for the campaign (at most
+    /// `MAX_CODES_PER_MUTATION`).
+    AddCodes {
+        campaign_id: u64,
+        codes: Vec<String>,
+    },
 }
 
 /// Where the answer to a mutation goes once its batch is durable (or refused).

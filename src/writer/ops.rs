@@ -6,15 +6,16 @@
 //! is abandoned); the inner one is this request's answer.
 
 use couponsd_client::wire::{
-    CouponSpec, Order, RedeemRequest, Redemption, RedemptionRef, RedemptionReply, RedemptionStatus,
-    ReserveRequest, Response,
+    AdminStatus, CouponSpec, CouponStatus, Order, RedeemRequest, Redemption, RedemptionRef,
+    RedemptionReply, RedemptionStatus, ReserveRequest, Response, Reversal,
 };
 
 use super::batch::Batch;
-use super::{Mutation, WriterConfig};
-use crate::domain::coupon::CouponDef;
+use super::{campaign_ops, Mutation, WriterConfig};
+use crate::domain::coupon::{Counters, CouponDef};
 use crate::error::{Error, Result};
 use crate::rules;
+use crate::rules::campaign::CampaignOf;
 use crate::storage;
 
 type Outcome = storage::Result<Result<Response>>;
@@ -32,8 +33,27 @@ pub fn execute(batch: &mut Batch, mutation: &Mutation, config: &WriterConfig) ->
         Mutation::Reserve(r) => reserve(batch, r, config),
         Mutation::Confirm(r) => confirm(batch, r),
         Mutation::Release(r) => release(batch, r),
-        Mutation::Reverse { redemption, reason } => reverse(batch, redemption, reason),
+        Mutation::Reverse {
+            redemption,
+            reason,
+            refund_amount,
+            refund_id,
+        } => reverse(batch, redemption, reason, *refund_amount, refund_id),
         Mutation::ExpireHolds => expire_holds(batch).map(|_| Ok(Response::Deleted)),
+        Mutation::CreateCampaign { spec, created_by } => {
+            campaign_ops::create(batch, spec, created_by)
+        }
+        Mutation::UpdateCampaign {
+            id,
+            expected_revision,
+            spec,
+        } => campaign_ops::update(batch, *id, *expected_revision, spec),
+        Mutation::SetCampaignStatus { id, status } => campaign_ops::set_status(batch, *id, *status),
+        Mutation::GenerateCodes { id, count } => campaign_ops::generate(batch, *id, *count),
+        Mutation::DeleteCampaign { id } => campaign_ops::delete(batch, *id),
+        Mutation::AddCodes { campaign_id, codes } => {
+            campaign_ops::add_codes(batch, *campaign_id, codes)
+        }
     }
 }
 
@@ -71,6 +91,9 @@ fn update_coupon(batch: &mut Batch, id: u64, expected_revision: u64, spec: &Coup
     if spec.code != current.spec.code && batch.coupon_id(&spec.code).is_some() {
         return Ok(Err(Error::AlreadyExists(spec.code.clone())));
     }
+    if let Err(e) = status_change(current.spec.status, spec, batch.counters(id), batch.now) {
+        return Ok(Err(e));
+    }
     let def = CouponDef {
         revision: current.revision + 1,
         spec: spec.clone(),
@@ -80,6 +103,25 @@ fn update_coupon(batch: &mut Batch, id: u64, expected_revision: u64, spec: &Coup
     let reply = coupon_reply(batch, &def);
     batch.put_def(def);
     Ok(Ok(reply))
+}
+
+/// ACTIVE, INACTIVE and SUSPENDED are an admin's to set; EXPIRED and
+/// EXHAUSTED follow from the window and the counters. So (re)activating a
+/// coupon that would at once be EXPIRED or EXHAUSTED is refused: extend its
+/// window or raise its limit in the same update.
+fn status_change(from: AdminStatus, to: &CouponSpec, counters: Counters, now: i64) -> Result<()> {
+    if to.status != AdminStatus::Active || from == AdminStatus::Active {
+        return Ok(());
+    }
+    match rules::status(to, counters, now) {
+        CouponStatus::Expired => Err(Error::InvalidState(
+            "the coupon's window has ended; give a later ends_at to activate it".into(),
+        )),
+        CouponStatus::Exhausted => Err(Error::InvalidState(
+            "the coupon's usage limit is used up; raise usage_limit to activate it".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn delete_coupon(batch: &mut Batch, id: u64) -> Outcome {
@@ -161,6 +203,17 @@ fn adjust_coupon(batch: &mut Batch, coupon_id: u64, captured: i64, held: i64) {
     batch.set_counters(coupon_id, c);
 }
 
+/// Moves the counters of the coupon's campaign (if it has one) by deltas.
+fn adjust_campaign(batch: &mut Batch, coupon_id: u64, budget: i64, redemptions: i64) {
+    let Some(campaign_id) = batch.def(coupon_id).and_then(|d| d.spec.campaign_id) else {
+        return;
+    };
+    let mut c = batch.campaign_counters(campaign_id);
+    c.budget_used = c.budget_used.saturating_add(budget);
+    c.redemptions = c.redemptions.saturating_add_signed(redemptions);
+    batch.set_campaign_counters(campaign_id, c);
+}
+
 fn adjust_customer(batch: &mut Batch, coupon_id: u64, customer_id: &str, delta: i64) {
     if customer_id.is_empty() {
         return;
@@ -181,6 +234,9 @@ fn start(
     order: &Order,
     hold_expires_at: Option<i64>,
 ) -> Outcome {
+    if let Err(refusal) = batch.check_code(code) {
+        return Ok(Err(refusal.into()));
+    }
     let Some(coupon_id) = batch.coupon_id(code) else {
         return Ok(Err(Error::NotFound("coupon")));
     };
@@ -192,12 +248,17 @@ fn start(
     } else {
         batch.customer_uses(coupon_id, batch.key(&order.customer_id))
     };
-    let discount = match rules::evaluate(
+    // The campaign's budget and the usage counters are checked and moved in
+    // one step: the decider runs one mutation at a time.
+    let campaign = def.spec.campaign_id.map(|id| batch.campaign(id));
+    let campaign_of = CampaignOf::of(&campaign, |id| batch.campaign_counters(id));
+    let discount = match rules::campaign::evaluate(
         &def.spec,
         batch.counters(coupon_id),
         customer_uses,
         order,
         batch.now,
+        campaign_of,
     ) {
         Ok(d) => d,
         Err(refusal) => return Ok(Err(refusal.into())),
@@ -230,6 +291,7 @@ fn start(
         adjust_coupon(batch, coupon_id, 1, 0);
     }
     adjust_customer(batch, coupon_id, &order.customer_id, 1);
+    adjust_campaign(batch, coupon_id, redemption.discount_amount, 1);
     let response = reply(batch, redemption.clone(), false);
     batch.put_redemption(redemption);
     Ok(Ok(response))
@@ -343,15 +405,38 @@ fn release(batch: &mut Batch, r: &RedemptionRef) -> Outcome {
     hold.updated_at = batch.now;
     adjust_coupon(batch, hold.coupon_id, 0, -1);
     adjust_customer(batch, hold.coupon_id, &hold.customer_id, -1);
+    adjust_campaign(batch, hold.coupon_id, -hold.discount_amount, -1);
     let response = reply(batch, hold.clone(), false);
     batch.put_redemption(hold);
     Ok(Ok(response))
 }
 
-fn reverse(batch: &mut Batch, r: &RedemptionRef, reason: &str) -> Outcome {
+/// A full or partial refund of a captured redemption, kept as its own
+/// reversal record. Each gives back its share of the discount to the
+/// campaign's budget (`rules::refund`); the one that completes the refund of
+/// the whole order also gives the use back (status REVERSED).
+fn reverse(
+    batch: &mut Batch,
+    r: &RedemptionRef,
+    reason: &str,
+    refund_amount: Option<i64>,
+    refund_id: &str,
+) -> Outcome {
     let Some(mut redemption) = find(batch, r)? else {
         return Ok(Err(Error::NotFound("redemption")));
     };
+    let previous = batch.reversals(redemption.id);
+    if !refund_id.is_empty() {
+        if let Some(done) = previous.iter().find(|x| x.refund_id == refund_id) {
+            if refund_amount.is_some_and(|a| a != done.refund_amount) {
+                return Ok(Err(Error::Conflict(format!(
+                    "refund {refund_id} was recorded for {}, not {refund_amount:?}",
+                    done.refund_amount
+                ))));
+            }
+            return Ok(Ok(reply(batch, redemption, true)));
+        }
+    }
     match redemption.status {
         RedemptionStatus::Processed => {}
         RedemptionStatus::Reversed => return Ok(Err(Error::AlreadyReversed)),
@@ -362,13 +447,47 @@ fn reverse(batch: &mut Batch, r: &RedemptionRef, reason: &str) -> Outcome {
             )))
         }
     }
-    redemption.status = RedemptionStatus::Reversed;
-    redemption.reverse_reason = reason.into();
-    redemption.updated_at = batch.now;
-    adjust_coupon(batch, redemption.coupon_id, -1, 0);
-    adjust_customer(batch, redemption.coupon_id, &redemption.customer_id, -1);
+    let refunded: i64 = previous.iter().map(|x| x.refund_amount).sum();
+    let returned: i64 = previous.iter().map(|x| x.discount_returned).sum();
+    let left = redemption.original_amount.saturating_sub(refunded);
+    let refund = refund_amount.unwrap_or(left);
+    if refund > left {
+        return Ok(Err(Error::invalid(
+            "refund_amount",
+            format!("only {left} of the order is left to refund"),
+        )));
+    }
+    let full = refund == left;
+    let discount_returned = rules::refund::discount_returned(
+        redemption.discount_amount,
+        redemption.original_amount,
+        refunded + refund,
+    ) - returned;
+    let reversal = Reversal {
+        id: batch.allocate_reversal_id(),
+        redemption_id: redemption.id,
+        refund_amount: refund,
+        discount_returned,
+        full,
+        refund_id: refund_id.into(),
+        reason: reason.into(),
+        created_at: batch.now,
+    };
+    if full {
+        redemption.status = RedemptionStatus::Reversed;
+        redemption.reverse_reason = reason.into();
+        redemption.updated_at = batch.now;
+        adjust_coupon(batch, redemption.coupon_id, -1, 0);
+        adjust_customer(batch, redemption.coupon_id, &redemption.customer_id, -1);
+        adjust_campaign(batch, redemption.coupon_id, -discount_returned, -1);
+    } else {
+        adjust_campaign(batch, redemption.coupon_id, -discount_returned, 0);
+    }
+    batch.add_reversal(reversal);
     let response = reply(batch, redemption.clone(), false);
-    batch.put_redemption(redemption);
+    if full {
+        batch.put_redemption(redemption);
+    }
     Ok(Ok(response))
 }
 
@@ -378,6 +497,7 @@ fn expire_one(batch: &mut Batch, mut hold: Redemption) -> Redemption {
     hold.updated_at = batch.now;
     adjust_coupon(batch, hold.coupon_id, 0, -1);
     adjust_customer(batch, hold.coupon_id, &hold.customer_id, -1);
+    adjust_campaign(batch, hold.coupon_id, -hold.discount_amount, -1);
     batch.put_redemption(hold.clone());
     hold
 }

@@ -23,6 +23,9 @@ pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
     let state = State::new(secret);
     let view = store.read()?;
     view.for_each_coupon(|def| state.put_def(def))?;
+    view.for_each_campaign(|def| state.put_campaign(def))?;
+    load_codes(&view, &state)?;
+    view.for_each_reversal(|r| state.put_reversal(r))?;
     let definitions_ms = started.elapsed().as_millis() as u64;
 
     let started = Instant::now();
@@ -70,6 +73,7 @@ pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
     state.raise_next_ids(
         view.meta(write_keys::NEXT_COUPON_ID)?,
         view.last_redemption_id()? + 1,
+        view.meta(write_keys::NEXT_CAMPAIGN_ID)?,
     );
     let recovered = Recovered {
         checkpoint_lsn,
@@ -80,6 +84,25 @@ pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
         replay_ms: started.elapsed().as_millis() as u64,
     };
     Ok((state, recovered))
+}
+
+/// Loads the generated codes, a campaign's run at a time.
+fn load_codes(view: &crate::storage::ReadView, state: &State) -> Result<(), StorageError> {
+    let mut run: Vec<(u64, String)> = Vec::new();
+    let mut run_campaign = 0;
+    let flush = |campaign: u64, run: &mut Vec<(u64, String)>| {
+        state.put_codes(campaign, run.iter().map(|(id, code)| (*id, code.as_str())));
+        run.clear();
+    };
+    view.for_each_code(|id, campaign_id, code| {
+        if campaign_id != run_campaign || run.len() >= 65_536 {
+            flush(run_campaign, &mut run);
+            run_campaign = campaign_id;
+        }
+        run.push((id, code));
+    })?;
+    flush(run_campaign, &mut run);
+    Ok(())
 }
 
 /// Loads the checkpoint's chunks into the state, decoding on every core while

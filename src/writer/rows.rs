@@ -18,8 +18,26 @@ pub fn for_record(record: &LogRecord, encoded: Vec<u8>, changes: &mut Changes) {
             }
             Effect::CouponDeleted { id } => changes.delete_coupon(*id),
             Effect::Redemption(r) => changes.put_redemption(r),
+            Effect::Reversal(r) => changes.put_reversal(r),
+            Effect::CampaignDeleted { id } => changes.delete_campaign(*id),
+            Effect::CampaignPut(def) => {
+                changes.put_campaign(def);
+                if def.revision == 1 {
+                    changes.set_meta(write_keys::NEXT_CAMPAIGN_ID, def.id + 1);
+                }
+            }
+            Effect::CodesGenerated { campaign_id, codes } => {
+                for (id, code) in codes {
+                    changes.put_code(*id, *campaign_id, code);
+                }
+                if let Some(last) = codes.iter().map(|(id, _)| *id).max() {
+                    changes.set_meta(write_keys::NEXT_COUPON_ID, last + 1);
+                }
+            }
             // Kept in memory: in the log and in checkpoints, not in rows.
-            Effect::Counters { .. } | Effect::CustomerUses { .. } => {}
+            Effect::Counters { .. }
+            | Effect::CustomerUses { .. }
+            | Effect::CampaignCounters { .. } => {}
         }
     }
     changes.append_log(record.lsn, encoded);

@@ -300,6 +300,7 @@ impl Client {
         self.redemption(Request::Release(r)).await
     }
 
+    /// Reverses a captured redemption in full: the use comes back.
     pub async fn reverse(
         &self,
         redemption: RedemptionRef,
@@ -308,8 +309,38 @@ impl Client {
         self.redemption(Request::Reverse {
             redemption,
             reason: reason.into(),
+            refund_amount: None,
+            refund_id: String::new(),
         })
         .await
+    }
+
+    /// Records a partial refund of `amount` (minor units) under the payment
+    /// system's `refund_id` (a retry with the same id is harmless). The
+    /// matching share of the discount goes back to the campaign's budget; the
+    /// use comes back once the refunds reach the whole order.
+    pub async fn refund(
+        &self,
+        redemption: RedemptionRef,
+        amount: i64,
+        refund_id: &str,
+        reason: &str,
+    ) -> Result<RedemptionReply, ClientError> {
+        self.redemption(Request::Reverse {
+            redemption,
+            reason: reason.into(),
+            refund_amount: Some(amount),
+            refund_id: refund_id.into(),
+        })
+        .await
+    }
+
+    /// Every reversal of a redemption, oldest first.
+    pub async fn list_reversals(&self, r: RedemptionRef) -> Result<Vec<Reversal>, ClientError> {
+        match self.call(&Request::ListReversals(r)).await? {
+            Response::Reversals(list) => Ok(list),
+            other => Err(unexpected(other)),
+        }
     }
 
     pub async fn get_redemption(&self, r: RedemptionRef) -> Result<RedemptionReply, ClientError> {
@@ -356,6 +387,95 @@ impl Client {
     pub async fn replication_status(&self) -> Result<ReplicationStatus, ClientError> {
         match self.call(&Request::ReplicationStatus).await? {
             Response::ReplicationStatus(s) => Ok(s),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn create_campaign(&self, spec: CampaignSpec) -> Result<Campaign, ClientError> {
+        self.campaign(Request::CreateCampaign(Box::new(spec))).await
+    }
+
+    pub async fn get_campaign(&self, id: u64) -> Result<Campaign, ClientError> {
+        self.campaign(Request::GetCampaign { id }).await
+    }
+
+    pub async fn update_campaign(
+        &self,
+        id: u64,
+        expected_revision: u64,
+        spec: CampaignSpec,
+    ) -> Result<Campaign, ClientError> {
+        self.campaign(Request::UpdateCampaign {
+            id,
+            expected_revision,
+            spec: Box::new(spec),
+        })
+        .await
+    }
+
+    /// Moves a campaign through its lifecycle (e.g. PAUSED to pause, ACTIVE to resume).
+    pub async fn set_campaign_status(
+        &self,
+        id: u64,
+        status: CampaignStatus,
+    ) -> Result<Campaign, ClientError> {
+        self.campaign(Request::SetCampaignStatus { id, status })
+            .await
+    }
+
+    /// Deletes a DRAFT campaign that has no codes yet.
+    pub async fn delete_campaign(&self, id: u64) -> Result<(), ClientError> {
+        match self.call(&Request::DeleteCampaign { id }).await? {
+            Response::Deleted => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Asks for `count` more codes; they are generated in the background
+    /// (watch `coupons_generated` with `get_campaign`).
+    pub async fn generate_codes(&self, id: u64, count: u64) -> Result<Campaign, ClientError> {
+        self.campaign(Request::GenerateCodes { id, count }).await
+    }
+
+    /// One page of campaigns after `after_id`; the second value is the next cursor (0 at the end).
+    pub async fn list_campaigns(
+        &self,
+        after_id: u64,
+        limit: u16,
+    ) -> Result<(Vec<Campaign>, u64), ClientError> {
+        match self
+            .call(&Request::ListCampaigns { after_id, limit })
+            .await?
+        {
+            Response::CampaignPage {
+                campaigns,
+                next_after,
+            } => Ok((campaigns, next_after)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// One page of a campaign's generated codes after coupon id `after`.
+    pub async fn list_campaign_codes(
+        &self,
+        id: u64,
+        after_coupon_id: u64,
+        limit: u16,
+    ) -> Result<(Vec<CampaignCode>, u64), ClientError> {
+        let request = Request::ListCampaignCodes {
+            id,
+            after_coupon_id,
+            limit,
+        };
+        match self.call(&request).await? {
+            Response::CodePage { codes, next_after } => Ok((codes, next_after)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn campaign(&self, request: Request) -> Result<Campaign, ClientError> {
+        match self.call(&request).await? {
+            Response::Campaign(c) => Ok(*c),
             other => Err(unexpected(other)),
         }
     }

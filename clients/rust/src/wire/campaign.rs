@@ -143,12 +143,15 @@ pub struct Campaign {
     pub created_by: String,
 }
 
+// `wire_enum!` cannot mark a default variant, so these are written out.
+#[allow(clippy::derivable_impls)]
 impl Default for CampaignType {
     fn default() -> Self {
         CampaignType::Bulk
     }
 }
 
+#[allow(clippy::derivable_impls)]
 impl Default for CampaignStatus {
     fn default() -> Self {
         CampaignStatus::Draft

@@ -2,10 +2,10 @@
 
 use bytes::BytesMut;
 
+use super::campaign::{Campaign, CampaignCode, CampaignSpec, CampaignStatus};
 use super::error_code::ErrorCode;
 use super::frame;
 use super::primitives::{DecodeError, Reader, Writer};
-use super::campaign::{Campaign, CampaignCode, CampaignSpec, CampaignStatus};
 use super::replication::{ReplicationStatus, SubscribeReply, SubscribeRequest};
 use super::types::*;
 
@@ -45,6 +45,7 @@ opcodes! {
     REVERSE = 0x0025 => "REVERSE",
     REDEMPTION_GET = 0x0026 => "REDEMPTION_GET",
     REDEMPTION_LIST = 0x0027 => "REDEMPTION_LIST",
+    REVERSAL_LIST = 0x0028 => "REVERSAL_LIST",
     DIGEST = 0x0030 => "DIGEST",
     REPL_SUBSCRIBE = 0x0040 => "REPL_SUBSCRIBE",
     REPL_RECORDS = 0x0041 => "REPL_RECORDS",
@@ -60,6 +61,7 @@ opcodes! {
     CAMPAIGN_SET_STATUS = 0x0054 => "CAMPAIGN_SET_STATUS",
     CAMPAIGN_GENERATE = 0x0055 => "CAMPAIGN_GENERATE",
     CAMPAIGN_CODES = 0x0056 => "CAMPAIGN_CODES",
+    CAMPAIGN_DELETE = 0x0057 => "CAMPAIGN_DELETE",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +153,12 @@ pub enum Request {
     Reverse {
         redemption: RedemptionRef,
         reason: String,
+        /// A partial refund of this much of the order (minor units); None
+        /// reverses whatever is left, which gives the use back.
+        refund_amount: Option<i64>,
+        /// The payment system's refund id: a retry with the same id is
+        /// answered with the first reversal instead of refunding twice.
+        refund_id: String,
     },
     GetRedemption(RedemptionRef),
     ListRedemptions {
@@ -158,13 +166,16 @@ pub enum Request {
         after_id: u64,
         limit: u16,
     },
+    /// Every reversal (full or partial) of one redemption.
+    ListReversals(RedemptionRef),
     Digest,
     /// Turns this connection into a replication stream (see `replication`).
     Subscribe(SubscribeRequest),
     /// Makes a follower the leader, with a higher epoch.
     Promote,
     ReplicationStatus,
-    CreateCampaign(CampaignSpec),
+    // Boxed: a campaign spec is many times the size of most requests.
+    CreateCampaign(Box<CampaignSpec>),
     GetCampaign {
         id: u64,
     },
@@ -172,7 +183,7 @@ pub enum Request {
         id: u64,
         /// 0 updates whatever the revision is; otherwise it must match.
         expected_revision: u64,
-        spec: CampaignSpec,
+        spec: Box<CampaignSpec>,
     },
     ListCampaigns {
         after_id: u64,
@@ -188,6 +199,10 @@ pub enum Request {
     GenerateCodes {
         id: u64,
         count: u64,
+    },
+    /// Deletes a DRAFT campaign that has no codes (others are cancelled instead).
+    DeleteCampaign {
+        id: u64,
     },
     /// A page of the campaign's generated codes, by coupon id.
     ListCampaignCodes {
@@ -226,6 +241,7 @@ pub enum Response {
     },
     ReplicationStatus(ReplicationStatus),
     Campaign(Box<Campaign>),
+    Reversals(Vec<Reversal>),
     CampaignPage {
         campaigns: Vec<Campaign>,
         next_after: u64,
@@ -271,6 +287,7 @@ impl Request {
             Request::Confirm(_) => opcode::CONFIRM,
             Request::Release(_) => opcode::RELEASE,
             Request::Reverse { .. } => opcode::REVERSE,
+            Request::ListReversals(_) => opcode::REVERSAL_LIST,
             Request::GetRedemption(_) => opcode::REDEMPTION_GET,
             Request::ListRedemptions { .. } => opcode::REDEMPTION_LIST,
             Request::Digest => opcode::DIGEST,
@@ -284,6 +301,7 @@ impl Request {
             Request::SetCampaignStatus { .. } => opcode::CAMPAIGN_SET_STATUS,
             Request::GenerateCodes { .. } => opcode::CAMPAIGN_GENERATE,
             Request::ListCampaignCodes { .. } => opcode::CAMPAIGN_CODES,
+            Request::DeleteCampaign { .. } => opcode::CAMPAIGN_DELETE,
         }
     }
 
@@ -302,7 +320,7 @@ impl Request {
             | Request::ReplicationStatus => {}
             Request::Subscribe(s) => s.write(w),
             Request::CreateCampaign(spec) => spec.write(w),
-            Request::GetCampaign { id } => w.u64(*id),
+            Request::GetCampaign { id } | Request::DeleteCampaign { id } => w.u64(*id),
             Request::UpdateCampaign {
                 id,
                 expected_revision,
@@ -366,10 +384,18 @@ impl Request {
                 r.order.write(w);
             }
             Request::Confirm(r) | Request::Release(r) | Request::GetRedemption(r) => r.write(w),
-            Request::Reverse { redemption, reason } => {
+            Request::Reverse {
+                redemption,
+                reason,
+                refund_amount,
+                refund_id,
+            } => {
                 redemption.write(w);
                 w.str(reason);
+                w.opt_i64(*refund_amount);
+                w.str(refund_id);
             }
+            Request::ListReversals(r) => r.write(w),
             Request::ListRedemptions {
                 coupon_id,
                 after_id,
@@ -403,12 +429,13 @@ impl Request {
             opcode::REPL_SUBSCRIBE => Request::Subscribe(SubscribeRequest::read(r)?),
             opcode::PROMOTE => Request::Promote,
             opcode::REPL_STATUS => Request::ReplicationStatus,
-            opcode::CAMPAIGN_CREATE => Request::CreateCampaign(CampaignSpec::read(r)?),
+            opcode::CAMPAIGN_CREATE => Request::CreateCampaign(Box::new(CampaignSpec::read(r)?)),
             opcode::CAMPAIGN_GET => Request::GetCampaign { id: r.u64("id")? },
+            opcode::CAMPAIGN_DELETE => Request::DeleteCampaign { id: r.u64("id")? },
             opcode::CAMPAIGN_UPDATE => Request::UpdateCampaign {
                 id: r.u64("id")?,
                 expected_revision: r.u64("expected_revision")?,
-                spec: CampaignSpec::read(r)?,
+                spec: Box::new(CampaignSpec::read(r)?),
             },
             opcode::CAMPAIGN_LIST => Request::ListCampaigns {
                 after_id: r.u64("after_id")?,
@@ -461,10 +488,23 @@ impl Request {
             }),
             opcode::CONFIRM => Request::Confirm(RedemptionRef::read(r)?),
             opcode::RELEASE => Request::Release(RedemptionRef::read(r)?),
-            opcode::REVERSE => Request::Reverse {
-                redemption: RedemptionRef::read(r)?,
-                reason: r.str("reason")?,
-            },
+            opcode::REVERSE => {
+                let redemption = RedemptionRef::read(r)?;
+                let reason = r.str("reason")?;
+                // Added in a later revision: a body that ends here is a full reversal.
+                let (refund_amount, refund_id) = if r.remaining() == 0 {
+                    (None, String::new())
+                } else {
+                    (r.opt_i64("refund_amount")?, r.str("refund_id")?)
+                };
+                Request::Reverse {
+                    redemption,
+                    reason,
+                    refund_amount,
+                    refund_id,
+                }
+            }
+            opcode::REVERSAL_LIST => Request::ListReversals(RedemptionRef::read(r)?),
             opcode::REDEMPTION_GET => Request::GetRedemption(RedemptionRef::read(r)?),
             opcode::REDEMPTION_LIST => Request::ListRedemptions {
                 coupon_id: r.u64("coupon_id")?,
@@ -542,6 +582,7 @@ impl Response {
                 w.list(campaigns, |w, c| c.write(w));
                 w.u64(*next_after);
             }
+            Response::Reversals(list) => w.list(list, |w, r| r.write(w)),
             Response::CodePage { codes, next_after } => {
                 w.list(codes, |w, c| c.write(w));
                 w.u64(*next_after);
@@ -576,7 +617,7 @@ impl Response {
             opcode::COUPON_CREATE | opcode::COUPON_GET | opcode::COUPON_UPDATE => {
                 Response::Coupon(Box::new(Coupon::read(r)?))
             }
-            opcode::COUPON_DELETE => Response::Deleted,
+            opcode::COUPON_DELETE | opcode::CAMPAIGN_DELETE => Response::Deleted,
             opcode::COUPON_LIST => Response::CouponPage {
                 coupons: r.list("coupons", Coupon::read)?,
                 next_after: r.u64("next_after")?,
@@ -613,6 +654,7 @@ impl Response {
             | opcode::CAMPAIGN_UPDATE
             | opcode::CAMPAIGN_SET_STATUS
             | opcode::CAMPAIGN_GENERATE => Response::Campaign(Box::new(Campaign::read(r)?)),
+            opcode::REVERSAL_LIST => Response::Reversals(r.list("reversals", Reversal::read)?),
             opcode::CAMPAIGN_LIST => Response::CampaignPage {
                 campaigns: r.list("campaigns", Campaign::read)?,
                 next_after: r.u64("next_after")?,

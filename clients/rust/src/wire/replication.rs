@@ -59,7 +59,7 @@ wire_enum!(
     /// u64 first LSN); COUPONS and REDEMPTIONS, rows (u32 count, then u64 id,
     /// blob row); CHECKPOINT, one chunk of the leader's checkpoint of its
     /// in-memory state; LOG, records after the checkpoint (u32 count, then u64
-    /// LSN, blob record).
+    /// LSN, blob record); CAMPAIGNS, CODES and REVERSALS, rows like COUPONS.
     SnapshotPart {
         Meta = 1 => "META",
         Epochs = 2 => "EPOCHS",
@@ -67,6 +67,9 @@ wire_enum!(
         Redemptions = 4 => "REDEMPTIONS",
         Checkpoint = 5 => "CHECKPOINT",
         Log = 6 => "LOG",
+        Campaigns = 7 => "CAMPAIGNS",
+        Codes = 8 => "CODES",
+        Reversals = 9 => "REVERSALS",
     }
 );
 

@@ -696,3 +696,46 @@ impl Validation {
         })
     }
 }
+
+/// One reversal of a redemption: a refund of part or all of the order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reversal {
+    pub id: u64,
+    pub redemption_id: u64,
+    /// The refund, in minor units of the redemption's currency.
+    pub refund_amount: i64,
+    /// The share of the discount this refund gave back (to the campaign's
+    /// budget): see protocol.md, "Partial reversal".
+    pub discount_returned: i64,
+    /// The refunds reached the whole order: the use was given back.
+    pub full: bool,
+    pub refund_id: String,
+    pub reason: String,
+    pub created_at: i64,
+}
+
+impl Reversal {
+    pub fn write(&self, w: &mut Writer) {
+        w.u64(self.id);
+        w.u64(self.redemption_id);
+        w.i64(self.refund_amount);
+        w.i64(self.discount_returned);
+        w.bool(self.full);
+        w.str(&self.refund_id);
+        w.str(&self.reason);
+        w.i64(self.created_at);
+    }
+
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(Reversal {
+            id: r.u64("id")?,
+            redemption_id: r.u64("redemption_id")?,
+            refund_amount: r.i64("refund_amount")?,
+            discount_returned: r.i64("discount_returned")?,
+            full: r.bool("full")?,
+            refund_id: r.str("refund_id")?,
+            reason: r.str("reason")?,
+            created_at: r.i64("created_at")?,
+        })
+    }
+}

@@ -1,0 +1,326 @@
+//! `couponsd campaign ...`: create, read, change and move campaigns through
+//! their lifecycle, generate their codes (with progress), export them.
+
+use std::io::Write;
+use std::time::Duration;
+
+use couponsd_client::money;
+use couponsd_client::wire::{
+    Campaign, CampaignSpec, CampaignStatus, CampaignType, CodeCheck, DistributionMethod,
+    GenerationRules,
+};
+use couponsd_client::Client;
+use serde_json::{json, Value};
+
+use super::args::{CampaignCommand, CampaignFields, RuleFields};
+use super::commands::{apply_fields, discount_text, rfc3339, with_cursor, Failure, Output};
+use super::json;
+
+pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Failure> {
+    match command {
+        CampaignCommand::Create {
+            campaign,
+            rules,
+            template,
+        } => {
+            if campaign.campaign_name.is_none() {
+                return Err(Failure::Usage("give --campaign-name".into()));
+            }
+            let mut spec = CampaignSpec::default();
+            spec.template = apply_fields(spec.template, &template)?;
+            spec.rules = apply_rules(spec.rules, &rules)?;
+            let spec = apply_campaign(spec, &campaign)?;
+            Ok(output(&client.create_campaign(spec).await?))
+        }
+        CampaignCommand::Get(id) => Ok(output(&client.get_campaign(id.id).await?)),
+        CampaignCommand::List { after, limit } => {
+            let (page, next) = client.list_campaigns(after, limit).await?;
+            Ok(Output {
+                json: json!({
+                    "campaigns": page.iter().map(campaign_json).collect::<Vec<_>>(),
+                    "next_after": if next == 0 { Value::Null } else { next.into() },
+                }),
+                text: with_cursor(page.iter().map(line).collect(), next),
+            })
+        }
+        CampaignCommand::Update {
+            id,
+            campaign,
+            rules,
+            template,
+        } => {
+            let current = client.get_campaign(id.id).await?;
+            let mut spec = current.spec.clone();
+            spec.template = apply_fields(spec.template, &template)?;
+            spec.rules = apply_rules(spec.rules, &rules)?;
+            let spec = apply_campaign(spec, &campaign)?;
+            Ok(output(
+                &client
+                    .update_campaign(current.id, current.revision, spec)
+                    .await?,
+            ))
+        }
+        CampaignCommand::Schedule(id) => status(client, id.id, CampaignStatus::Scheduled).await,
+        CampaignCommand::Activate(id) | CampaignCommand::Resume(id) => {
+            status(client, id.id, CampaignStatus::Active).await
+        }
+        CampaignCommand::Pause(id) => status(client, id.id, CampaignStatus::Paused).await,
+        CampaignCommand::Complete(id) => status(client, id.id, CampaignStatus::Completed).await,
+        CampaignCommand::Cancel(id) => status(client, id.id, CampaignStatus::Cancelled).await,
+        CampaignCommand::Delete(id) => {
+            client.delete_campaign(id.id).await?;
+            Ok(Output {
+                json: json!({ "deleted": true, "id": id.id }),
+                text: format!("deleted campaign {}", id.id),
+            })
+        }
+        CampaignCommand::Generate {
+            campaign,
+            count,
+            rules,
+            no_wait,
+        } => generate(client, campaign, count, &rules, no_wait).await,
+        CampaignCommand::Export { campaign, format } => export(client, campaign, &format).await,
+    }
+}
+
+async fn status(client: &Client, id: u64, status: CampaignStatus) -> Result<Output, Failure> {
+    Ok(output(&client.set_campaign_status(id, status).await?))
+}
+
+async fn generate(
+    client: &Client,
+    id: u64,
+    count: u64,
+    rules: &RuleFields,
+    no_wait: bool,
+) -> Result<Output, Failure> {
+    let current = client.get_campaign(id).await?;
+    let wanted = apply_rules(current.spec.rules.clone(), rules)?;
+    if wanted != current.spec.rules {
+        let mut spec = current.spec.clone();
+        spec.rules = wanted;
+        client
+            .update_campaign(current.id, current.revision, spec)
+            .await?;
+    }
+    let mut c = client.generate_codes(id, count).await?;
+    let target = c.generation_target;
+    let started = std::time::Instant::now();
+    while !no_wait && c.coupons_generated < target {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        c = client.get_campaign(id).await?;
+        eprintln!(
+            "[{:>4.0}s] {} of {} codes",
+            started.elapsed().as_secs_f64(),
+            c.coupons_generated,
+            target
+        );
+    }
+    Ok(output(&c))
+}
+
+/// Streams every code, a page at a time, to stdout.
+async fn export(client: &Client, id: u64, format: &str) -> Result<Output, Failure> {
+    let csv = match format {
+        "csv" => true,
+        "jsonl" => false,
+        other => return Err(Failure::Usage(format!("--format {other}: csv or jsonl"))),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let io = |e: std::io::Error| Failure::Usage(format!("writing the export: {e}"));
+    if csv {
+        writeln!(out, "coupon_id,code,uses").map_err(io)?;
+    }
+    let (mut after, mut written) = (0, 0u64);
+    loop {
+        let (page, next) = client.list_campaign_codes(id, after, 10_000).await?;
+        for c in &page {
+            if csv {
+                // Codes are printable ASCII without commas or quotes.
+                writeln!(out, "{},{},{}", c.coupon_id, c.code, c.uses).map_err(io)?;
+            } else {
+                let line = json!({ "coupon_id": c.coupon_id, "code": c.code, "uses": c.uses });
+                writeln!(out, "{line}").map_err(io)?;
+            }
+        }
+        written += page.len() as u64;
+        if next == 0 {
+            break;
+        }
+        after = next;
+    }
+    out.flush().map_err(io)?;
+    eprintln!("exported {written} codes");
+    Ok(Output {
+        json: Value::Null,
+        text: String::new(),
+    })
+}
+
+fn apply_campaign(mut spec: CampaignSpec, f: &CampaignFields) -> Result<CampaignSpec, Failure> {
+    if let Some(n) = &f.campaign_name {
+        spec.name = n.clone();
+    }
+    if let Some(d) = &f.campaign_description {
+        spec.description = d.clone();
+    }
+    if let Some(t) = &f.campaign_type {
+        spec.campaign_type = CampaignType::from_name(t).ok_or_else(|| {
+            Failure::Usage(format!(
+                "--campaign-type {t}: BULK, TRIGGERED, PERSONALIZED or REFERRAL"
+            ))
+        })?;
+    }
+    if let Some(b) = &f.budget {
+        if spec.template.currency.is_empty() {
+            return Err(Failure::Usage("--budget needs --currency".into()));
+        }
+        spec.budget_limit = Some(money::parse(b, &spec.template.currency)?);
+    }
+    if let Some(l) = f.coupon_limit {
+        spec.coupon_limit = Some(l);
+    }
+    if let Some(t) = &f.campaign_starts_at {
+        spec.starts_at = Some(rfc3339("--campaign-starts-at", t)?);
+    }
+    if let Some(t) = &f.campaign_ends_at {
+        spec.ends_at = Some(rfc3339("--campaign-ends-at", t)?);
+    }
+    if let Some(d) = &f.distribution {
+        spec.distribution.method = DistributionMethod::from_name(d)
+            .ok_or_else(|| Failure::Usage(format!("--distribution {d}: unknown method")))?;
+    }
+    if let Some(s) = &f.audience_segments {
+        spec.audience.segments = s.clone();
+    }
+    Ok(spec)
+}
+
+fn apply_rules(mut rules: GenerationRules, f: &RuleFields) -> Result<GenerationRules, Failure> {
+    if let Some(l) = f.length {
+        rules.code_length = l;
+    }
+    if let Some(p) = &f.prefix {
+        rules.prefix = p.clone();
+    }
+    if let Some(s) = &f.suffix {
+        rules.suffix = s.clone();
+    }
+    if let Some(classes) = &f.charset {
+        rules.include_letters = false;
+        rules.include_digits = false;
+        rules.include_special = false;
+        for class in classes {
+            match class.trim() {
+                "letters" => rules.include_letters = true,
+                "digits" => rules.include_digits = true,
+                "special" => rules.include_special = true,
+                other => {
+                    return Err(Failure::Usage(format!(
+                        "--charset {other}: letters, digits or special"
+                    )))
+                }
+            }
+        }
+    }
+    if f.allow_ambiguous {
+        rules.exclude_ambiguous = false;
+    }
+    if let Some(c) = &f.check {
+        rules.check = match c.as_str() {
+            "none" => CodeCheck::None,
+            "check-character" => CodeCheck::CheckCharacter,
+            "mac" => CodeCheck::Mac,
+            other => {
+                return Err(Failure::Usage(format!(
+                    "--check {other}: none, check-character or mac"
+                )))
+            }
+        };
+        rules.mac_length = if rules.check == CodeCheck::Mac {
+            f.mac_length.unwrap_or(4)
+        } else {
+            0
+        };
+    }
+    Ok(rules)
+}
+
+fn line(c: &Campaign) -> String {
+    let cur = c.spec.template.currency.as_str();
+    let budget = c.spec.budget_limit.map_or("no budget".to_string(), |b| {
+        format!(
+            "budget {} of {} {cur} used",
+            money::format(c.budget_used, cur),
+            money::format(b, cur)
+        )
+    });
+    format!(
+        "{} {} {}: {}, {} of {} codes generated, {} redemptions, {budget}",
+        c.id,
+        c.spec.name,
+        c.status.name(),
+        discount_text(&c.spec.template),
+        c.coupons_generated,
+        c.generation_target,
+        c.redemptions
+    )
+}
+
+fn output(c: &Campaign) -> Output {
+    Output {
+        json: campaign_json(c),
+        text: format!("campaign {}", line(c)),
+    }
+}
+
+fn campaign_json(c: &Campaign) -> Value {
+    let s = &c.spec;
+    let cur = s.template.currency.as_str();
+    let r = &s.rules;
+    json!({
+        "id": c.id,
+        "revision": c.revision,
+        "name": s.name,
+        "description": s.description,
+        "campaign_type": s.campaign_type.name(),
+        "status": c.status.name(),
+        "coupon_template": json::coupon_spec(&s.template),
+        "generation_rules": {
+            "code_length": r.code_length,
+            "code_prefix": r.prefix,
+            "code_suffix": r.suffix,
+            "include_letters": r.include_letters,
+            "include_numbers": r.include_digits,
+            "include_special_chars": r.include_special,
+            "exclude_ambiguous": r.exclude_ambiguous,
+            "check": r.check.name(),
+            "mac_length": r.mac_length,
+        },
+        "distribution_strategy": {
+            "method": s.distribution.method.name(),
+            "batch_size": s.distribution.batch_size,
+            "distribution_rate": s.distribution.distribution_rate,
+            "auto_distribute": s.distribution.auto_distribute,
+        },
+        "target_audience": {
+            "segments": s.audience.segments,
+            "customer_ids": s.audience.customer_ids,
+            "include_new_customers": s.audience.include_new_customers,
+            "exclude_recent_users": s.audience.exclude_recent_users,
+        },
+        "budget_limit": s.budget_limit.map(|b| json::amount(b, cur)),
+        "budget_used": json::amount(c.budget_used, cur),
+        "coupon_limit": s.coupon_limit,
+        "total_coupons_generated": c.coupons_generated,
+        "generation_target": c.generation_target,
+        "redemptions": c.redemptions,
+        "start_date": s.starts_at.map(json::time),
+        "end_date": s.ends_at.map(json::time),
+        "created_at": json::time(c.created_at),
+        "updated_at": json::time(c.updated_at),
+        "created_by": c.created_by,
+    })
+}

@@ -1,0 +1,190 @@
+//! What each campaign mutation does, against a `Batch` (as in `ops.rs`: check
+//! first, change only on success).
+
+use couponsd_client::wire::{CampaignSpec, CampaignStatus, Response};
+
+use super::batch::Batch;
+use crate::domain::campaign::{can_move, CampaignDef, FinalStatus};
+use crate::error::{Error, Result};
+use crate::storage;
+
+type Outcome = storage::Result<Result<Response>>;
+
+/// Codes one AddCodes mutation may carry: a bounded log record.
+pub const MAX_CODES_PER_MUTATION: usize = 5_000;
+
+fn campaign_reply(batch: &Batch, def: &CampaignDef) -> Response {
+    Response::Campaign(Box::new(def.to_wire(batch.campaign_counters(def.id))))
+}
+
+pub fn create(batch: &mut Batch, spec: &CampaignSpec, created_by: &str) -> Outcome {
+    let def = CampaignDef {
+        id: batch.allocate_campaign_id(),
+        revision: 1,
+        spec: spec.clone(),
+        status: CampaignStatus::Draft,
+        generation_target: 0,
+        created_at: batch.now,
+        updated_at: batch.now,
+        created_by: created_by.into(),
+    };
+    let reply = campaign_reply(batch, &def);
+    batch.put_campaign(def);
+    Ok(Ok(reply))
+}
+
+fn existing(batch: &Batch, id: u64) -> Result<CampaignDef> {
+    batch
+        .campaign(id)
+        .map(|c| (*c).clone())
+        .ok_or(Error::NotFound("campaign"))
+}
+
+pub fn update(batch: &mut Batch, id: u64, expected_revision: u64, spec: &CampaignSpec) -> Outcome {
+    let current = match existing(batch, id) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    if expected_revision != 0 && expected_revision != current.revision {
+        return Ok(Err(Error::Conflict(format!(
+            "campaign {id} is at revision {}, not {expected_revision}",
+            current.revision
+        ))));
+    }
+    if current.status.is_final() {
+        return Ok(Err(Error::InvalidState(format!(
+            "campaign {id} is {}: it can no longer change",
+            current.status.name()
+        ))));
+    }
+    if current.generation_target > 0 && spec.rules != current.spec.rules {
+        return Ok(Err(Error::InvalidState(
+            "the generation rules cannot change once codes were generated".into(),
+        )));
+    }
+    let def = CampaignDef {
+        revision: current.revision + 1,
+        spec: spec.clone(),
+        updated_at: batch.now,
+        ..current
+    };
+    let reply = campaign_reply(batch, &def);
+    batch.put_campaign(def);
+    Ok(Ok(reply))
+}
+
+pub fn set_status(batch: &mut Batch, id: u64, status: CampaignStatus) -> Outcome {
+    let current = match existing(batch, id) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    if current.status == status {
+        return Ok(Ok(campaign_reply(batch, &current)));
+    }
+    if !can_move(current.status, status) {
+        return Ok(Err(Error::InvalidState(format!(
+            "campaign {id} cannot go from {} to {}",
+            current.status.name(),
+            status.name()
+        ))));
+    }
+    let def = CampaignDef {
+        revision: current.revision + 1,
+        status,
+        updated_at: batch.now,
+        ..current
+    };
+    let reply = campaign_reply(batch, &def);
+    batch.put_campaign(def);
+    Ok(Ok(reply))
+}
+
+/// Deletes a campaign that never got codes or coupons: a DRAFT with a
+/// generation target of 0. Any other is cancelled instead, which keeps its
+/// codes and their redemptions.
+pub fn delete(batch: &mut Batch, id: u64) -> Outcome {
+    let current = match existing(batch, id) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    if current.status != CampaignStatus::Draft || current.generation_target > 0 {
+        return Ok(Err(Error::InvalidState(format!(
+            "campaign {id} is {} with {} codes asked for: cancel it instead",
+            current.status.name(),
+            current.generation_target
+        ))));
+    }
+    batch.delete_campaign(id);
+    Ok(Ok(Response::Deleted))
+}
+
+/// Asks for `count` more codes: raises the generation target, which the
+/// generator then works towards (across restarts).
+pub fn generate(batch: &mut Batch, id: u64, count: u64) -> Outcome {
+    let current = match existing(batch, id) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    if current.status.is_final() {
+        return Ok(Err(Error::InvalidState(format!(
+            "campaign {id} is {}",
+            current.status.name()
+        ))));
+    }
+    let target = current.generation_target.saturating_add(count);
+    if let Some(limit) = current.spec.coupon_limit {
+        if target > limit {
+            return Ok(Err(Error::invalid(
+                "count",
+                format!(
+                    "the campaign may have {limit} codes; {} are asked for already",
+                    current.generation_target
+                ),
+            )));
+        }
+    }
+    if let Err(e) =
+        crate::codegen::check_capacity(&current.spec.rules, current.generation_target, count)
+    {
+        return Ok(Err(e));
+    }
+    let def = CampaignDef {
+        revision: current.revision + 1,
+        generation_target: target,
+        updated_at: batch.now,
+        ..current
+    };
+    let reply = campaign_reply(batch, &def);
+    batch.put_campaign(def);
+    Ok(Ok(reply))
+}
+
+/// Stores freshly generated codes, skipping any that exist by now (the
+/// generator checked against the committed state; this batch may know more)
+/// and any beyond the target. Replies with the campaign.
+pub fn add_codes(batch: &mut Batch, id: u64, codes: &[String]) -> Outcome {
+    let current = match existing(batch, id) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut counters = batch.campaign_counters(id);
+    let wanted = current
+        .generation_target
+        .saturating_sub(counters.coupons_generated) as usize;
+    let mut fresh = Vec::with_capacity(codes.len().min(wanted));
+    let mut seen = std::collections::HashSet::with_capacity(codes.len());
+    for code in codes {
+        if fresh.len() >= wanted.min(MAX_CODES_PER_MUTATION) {
+            break;
+        }
+        if batch.coupon_id(code).is_none() && seen.insert(code.as_str()) {
+            fresh.push((batch.allocate_coupon_id(), code.clone()));
+        }
+    }
+    if !fresh.is_empty() {
+        counters.coupons_generated += fresh.len() as u64;
+        batch.add_codes(id, fresh);
+        batch.set_campaign_counters(id, counters);
+    }
+    Ok(Ok(campaign_reply(batch, &current)))
+}
