@@ -513,6 +513,18 @@ async fn campaign_lifecycle_generation_and_export_from_the_command_line() {
     assert_eq!(jsonl.lines().count(), 500);
     let first: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
     assert_eq!(first["code"], code.as_str());
+    // A reader that stops early (`| head -1`) ends the export quietly.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_couponsd"))
+        .args(["--addr", addr, "campaign", "export", "--campaign", &id])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("export");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("export");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
 
     for (verb, expected) in [
         ("activate", "ACTIVE"),
@@ -575,6 +587,10 @@ async fn campaign_lifecycle_generation_and_export_from_the_command_line() {
     assert_eq!(c["budget_used"], "9.00");
     let (status, _, out) = couponsd(addr, &["campaign", "cancel", "--id", &id]);
     assert_eq!(status, 0, "{out}");
-    let (status, _, _) = couponsd(addr, &["campaign", "resume", "--id", &id]);
-    assert_eq!(status, 1, "a cancelled campaign stays cancelled");
+    let (status, _, out) = couponsd(addr, &["campaign", "activate", "--id", &id]);
+    assert_eq!(status, 1, "a cancelled campaign stays cancelled: {out}");
+    assert!(out.contains("INVALID_STATE"), "{out}");
+    let (status, _, out) = couponsd(addr, &["campaign", "resume", "--id", &id]);
+    assert_eq!(status, 2, "only a paused campaign resumes: {out}");
+    assert!(out.contains("not PAUSED"), "{out}");
 }

@@ -11,12 +11,13 @@ use std::collections::BTreeMap;
 use bytes::BytesMut;
 use couponsd::state::{Effect, LogRecord};
 use couponsd_client::wire::{
-    frame, opcode, AdminStatus, CatchUp, CouponSpec, CouponStatus, CouponType, CriteriaOperator,
-    CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, FollowerStatus, Frame,
-    FrameError, Hello, HelloReply, NodeRole, Order, RedeemRequest, Redemption, RedemptionRef,
-    RedemptionReply, RedemptionStatus, ReplicationStatus, Request, RequestError, Response,
-    SnapshotPart, StreamMessage, SubscribeReply, SubscribeRequest, Validation, MAGIC,
-    MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    frame, opcode, AdminStatus, Campaign, CampaignSpec, CampaignStatus, CampaignType, CatchUp,
+    CodeCheck, CouponSpec, CouponStatus, CouponType, CriteriaOperator, CriteriaType, DiscountType,
+    DistributionMethod, ErrorBody, ErrorCode, FollowerStatus, Frame, FrameError, GenerationRules,
+    Hello, HelloReply, NodeRole, Order, RedeemRequest, Redemption, RedemptionRef, RedemptionReply,
+    RedemptionStatus, ReplicationStatus, Request, RequestError, Response, Reversal, SnapshotPart,
+    StreamMessage, SubscribeReply, SubscribeRequest, Validation, MAGIC, MAX_FRAME_LENGTH,
+    PROTOCOL_VERSION,
 };
 
 /// A fixed instant for every timestamp in the examples: 2025-06-15T15:06:40Z.
@@ -71,6 +72,13 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("promote_request", promote_request),
     ("promote_reply", promote_reply),
     ("repl_status_reply", repl_status_reply),
+    ("campaign_create_request", campaign_create_request),
+    ("campaign_reply", campaign_reply),
+    ("campaign_generate_request", campaign_generate_request),
+    ("campaign_set_status_request", campaign_set_status_request),
+    ("reverse_refund_request", reverse_refund_request),
+    ("reversal_list_reply", reversal_list_reply),
+    ("error_reply_budget_exhausted", error_reply_budget_exhausted),
 ];
 
 fn hello_request() -> Example {
@@ -409,6 +417,120 @@ fn repl_status_reply() -> Example {
     }
 }
 
+// Campaigns and partial refunds, continuing the first scenario's connection:
+// campaign "spring" (codes SPR- + 8 random characters + a check character, 10 %
+// off each, one use per code, a budget of 1,000.00 USD), 100,000 codes asked
+// for, activated; then a partial refund of 50.00 of redemption 1 (order-456,
+// 30.00 off 150.00), its reversal record, and a REDEEM refused by a budget.
+
+fn spring() -> CampaignSpec {
+    CampaignSpec {
+        name: "spring".into(),
+        template: CouponSpec {
+            discount_type: DiscountType::Percentage,
+            discount_value: 1000,
+            currency: "USD".into(),
+            usage_limit: Some(1),
+            ..CouponSpec::default()
+        },
+        rules: GenerationRules {
+            prefix: "SPR-".into(),
+            check: CodeCheck::CheckCharacter,
+            ..GenerationRules::default()
+        },
+        budget_limit: Some(100_000),
+        ..CampaignSpec::default()
+    }
+}
+
+fn campaign_create_request() -> Example {
+    Example::Request {
+        id: 8,
+        request: Request::CreateCampaign(Box::new(spring())),
+    }
+}
+
+fn campaign_reply() -> Example {
+    Example::Reply {
+        id: 8,
+        op: opcode::CAMPAIGN_CREATE,
+        response: Response::Campaign(Box::new(Campaign {
+            id: 1,
+            revision: 1,
+            spec: spring(),
+            status: CampaignStatus::Draft,
+            coupons_generated: 0,
+            generation_target: 0,
+            budget_used: 0,
+            redemptions: 0,
+            created_at: T,
+            updated_at: T,
+            created_by: "loopback".into(),
+        })),
+    }
+}
+
+fn campaign_generate_request() -> Example {
+    Example::Request {
+        id: 9,
+        request: Request::GenerateCodes {
+            id: 1,
+            count: 100_000,
+        },
+    }
+}
+
+fn campaign_set_status_request() -> Example {
+    Example::Request {
+        id: 10,
+        request: Request::SetCampaignStatus {
+            id: 1,
+            status: CampaignStatus::Active,
+        },
+    }
+}
+
+fn reverse_refund_request() -> Example {
+    Example::Request {
+        id: 11,
+        request: Request::Reverse {
+            redemption: RedemptionRef::Id(1),
+            reason: "one item returned".into(),
+            refund_amount: Some(5000),
+            refund_id: "re_1".into(),
+        },
+    }
+}
+
+fn reversal_list_reply() -> Example {
+    Example::Reply {
+        id: 12,
+        op: opcode::REVERSAL_LIST,
+        response: Response::Reversals(vec![Reversal {
+            id: 1,
+            redemption_id: 1,
+            refund_amount: 5000,
+            discount_returned: 1000,
+            full: false,
+            refund_id: "re_1".into(),
+            reason: "one item returned".into(),
+            created_at: T,
+        }]),
+    }
+}
+
+fn error_reply_budget_exhausted() -> Example {
+    Example::Error {
+        id: 13,
+        op: opcode::REDEEM,
+        code: ErrorCode::BudgetExhausted,
+        body: ErrorBody {
+            message: "the campaign's remaining budget cannot cover this discount".into(),
+            leader: String::new(),
+        },
+    }
+}
+
 impl Example {
     fn encode(&self) -> Vec<u8> {
         let mut buf = BytesMut::new();
@@ -648,7 +770,10 @@ fn tables_list_every_number() {
         RedemptionStatus,
         NodeRole,
         CatchUp,
-        SnapshotPart
+        SnapshotPart,
+        CampaignType,
+        CampaignStatus,
+        CodeCheck
     );
 }
 
@@ -677,4 +802,168 @@ fn repl_records_example_carries_a_log_record() {
 #[test]
 fn crc_check_value() {
     assert_eq!(crc32fast::hash(b"123456789"), 0xcbf4_3926);
+}
+
+/// What protocol.md says about REVERSE's appended fields: a body that ends after
+/// `reason` (an older client's) is a full reversal; one that stops between the
+/// two appended fields is a decode error, not a guess.
+#[test]
+fn reverse_without_refund_fields_is_a_full_reversal() {
+    let documented = documented_examples(&protocol_md());
+    let bytes = &documented["reverse_refund_request"];
+    // Frame offset 44 is where `refund_amount` starts (see the example's table).
+    let older = &bytes[16..44];
+    assert_eq!(
+        Request::decode(opcode::REVERSE, older),
+        Ok(Request::Reverse {
+            redemption: RedemptionRef::Id(1),
+            reason: "one item returned".into(),
+            refund_amount: None,
+            refund_id: String::new(),
+        })
+    );
+    let cut = &bytes[16..53];
+    assert!(matches!(
+        Request::decode(opcode::REVERSE, cut),
+        Err(RequestError::Decode(_))
+    ));
+}
+
+/// Writes a number the way protocol.md does: groups of three digits separated
+/// by spaces (1 048 576), none for four digits or fewer.
+fn grouped(n: u128) -> String {
+    let digits = n.to_string();
+    if digits.len() <= 4 {
+        return digits;
+    }
+    let mut groups = Vec::new();
+    let mut rest = digits.as_str();
+    while rest.len() > 3 {
+        let (head, tail) = rest.split_at(rest.len() - 3);
+        groups.push(tail);
+        rest = head;
+    }
+    groups.push(rest);
+    groups.reverse();
+    groups.join(" ")
+}
+
+/// protocol.md's "Generated codes" states the code's alphabets, ambiguous
+/// characters, density rule and worked example.
+#[test]
+fn generated_code_numbers_are_the_codes() {
+    use couponsd::codegen::{self, Alphabet};
+
+    let doc = protocol_md();
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    for exclude in [false, true] {
+        for (letters, digits, special) in [
+            (true, true, false),
+            (true, false, false),
+            (false, true, false),
+            (true, true, true),
+            (true, false, true),
+            (false, true, true),
+            (false, false, true),
+        ] {
+            let rules = GenerationRules {
+                include_letters: letters,
+                include_digits: digits,
+                include_special: special,
+                exclude_ambiguous: exclude,
+                ..GenerationRules::default()
+            };
+            let alphabet = Alphabet::of(&rules);
+            let row = format!(
+                "| {} | {} | {} | {} | {} | `{}` |",
+                yes(letters),
+                yes(digits),
+                yes(special),
+                yes(exclude),
+                alphabet.len(),
+                alphabet.as_str()
+            );
+            assert!(
+                doc.contains(&row),
+                "protocol.md has no alphabet row `{row}`"
+            );
+        }
+    }
+    assert!(doc.contains(&format!("`{}`", codegen::AMBIGUOUS)));
+    let special: Vec<String> = codegen::SPECIAL.chars().map(|c| format!("`{c}`")).collect();
+    assert!(doc.contains(&special.join(" ")), "the special characters");
+    assert!(doc.contains(&format!("**DENSITY = {}**", grouped(codegen::DENSITY))));
+    assert!(doc.contains(&format!(
+        "**{}** codes",
+        grouped(u128::from(codegen::MAX_PER_REQUEST))
+    )));
+
+    // The worked example: the default rules, then one character longer.
+    let defaults = GenerationRules::default();
+    let nine = GenerationRules {
+        code_length: 9,
+        ..GenerationRules::default()
+    };
+    for (rules, text) in [(&defaults, "25^8"), (&nine, "25^9")] {
+        let space = codegen::space(rules);
+        let capacity = u128::from(codegen::capacity(rules));
+        assert!(
+            doc.contains(&format!("{text} = {}", grouped(space))),
+            "protocol.md lacks `{text} = {}`",
+            grouped(space)
+        );
+        assert!(
+            doc.contains(&grouped(capacity)),
+            "protocol.md lacks the capacity {}",
+            grouped(capacity)
+        );
+    }
+    // The refusal, word for word (the doc wraps it over lines).
+    let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cap = codegen::capacity(&defaults);
+    let refusal = codegen::check_capacity(&defaults, cap, 1)
+        .expect_err("one code past the capacity is refused")
+        .to_string();
+    assert!(
+        collapse(&doc).contains(&collapse(&refusal)),
+        "protocol.md lacks the refusal {refusal:?}"
+    );
+
+    // The example code of the check character's worked example is valid for
+    // the examples' campaign, and a mistyped or swapped one is not.
+    let rules = spring().rules;
+    let code = "SPR-X7KM4TQAM";
+    assert!(doc.contains(&format!("`{code}`")));
+    assert!(codegen::verify(&rules, code, &[0; 16]));
+    for bad in ["SPR-X7KM4TQAN", "SPR-7XKM4TQAM", "SPR-X7KM4TQMA"] {
+        assert!(codegen::has_shape(&rules, bad), "{bad}");
+        assert!(!codegen::verify(&rules, bad, &[0; 16]), "{bad}");
+    }
+}
+
+/// The numbers of protocol.md's partial-reversal worked example follow the rule.
+#[test]
+fn partial_reversal_example_follows_the_rule() {
+    use couponsd::rules::refund::discount_returned;
+
+    // 30.00 off 150.00: refunds of 50.00, 40.00, then the remaining 60.00.
+    assert_eq!(discount_returned(3000, 15000, 5000), 1000);
+    assert_eq!(discount_returned(3000, 15000, 9000), 1800);
+    assert_eq!(discount_returned(3000, 15000, 15000), 3000);
+    // 10.00 off 30.00, refunded in thirds: 333, 333, 334.
+    assert_eq!(discount_returned(1000, 3000, 1000), 333);
+    assert_eq!(discount_returned(1000, 3000, 2000), 666);
+    assert_eq!(discount_returned(1000, 3000, 3000), 1000);
+    // The reversal_list_reply example carries the first refund.
+    let Example::Reply {
+        response: Response::Reversals(list),
+        ..
+    } = reversal_list_reply()
+    else {
+        panic!("reversal_list_reply is not a REVERSAL_LIST reply");
+    };
+    assert_eq!(
+        (list[0].refund_amount, list[0].discount_returned),
+        (5000, 1000)
+    );
 }

@@ -9,7 +9,7 @@ use couponsd_client::wire::{
     Campaign, CampaignSpec, CampaignStatus, CampaignType, CodeCheck, DistributionMethod,
     GenerationRules,
 };
-use couponsd_client::Client;
+use couponsd_client::{Client, ClientError};
 use serde_json::{json, Value};
 
 use super::args::{CampaignCommand, CampaignFields, RuleFields};
@@ -61,7 +61,17 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
             ))
         }
         CampaignCommand::Schedule(id) => status(client, id.id, CampaignStatus::Scheduled).await,
-        CampaignCommand::Activate(id) | CampaignCommand::Resume(id) => {
+        CampaignCommand::Activate(id) => status(client, id.id, CampaignStatus::Active).await,
+        CampaignCommand::Resume(id) => {
+            // Resuming is for a paused campaign; starting one is `activate`.
+            let current = client.get_campaign(id.id).await?;
+            if current.status != CampaignStatus::Paused {
+                return Err(Failure::Usage(format!(
+                    "campaign {} is {}, not PAUSED: `campaign activate` starts it",
+                    id.id,
+                    current.status.name()
+                )));
+            }
             status(client, id.id, CampaignStatus::Active).await
         }
         CampaignCommand::Pause(id) => status(client, id.id, CampaignStatus::Paused).await,
@@ -129,21 +139,50 @@ async fn export(client: &Client, id: u64, format: &str) -> Result<Output, Failur
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let io = |e: std::io::Error| Failure::Usage(format!("writing the export: {e}"));
+    match write_codes(client, id, csv, &mut out).await {
+        Ok(written) => eprintln!("exported {written} codes"),
+        // The reader stopped early (`| head`): that is its choice, not a failure.
+        Err(Exported::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(Exported::Io(e)) => return Err(Failure::Usage(format!("writing the export: {e}"))),
+        Err(Exported::Client(e)) => return Err(e.into()),
+    }
+    Ok(Output {
+        json: Value::Null,
+        text: String::new(),
+    })
+}
+
+/// Why an export stopped short.
+enum Exported {
+    Io(std::io::Error),
+    Client(ClientError),
+}
+
+/// Writes every code of campaign `id` to `out`; returns how many.
+async fn write_codes(
+    client: &Client,
+    id: u64,
+    csv: bool,
+    out: &mut impl Write,
+) -> Result<u64, Exported> {
     if csv {
-        writeln!(out, "coupon_id,code,uses").map_err(io)?;
+        writeln!(out, "coupon_id,code,uses").map_err(Exported::Io)?;
     }
     let (mut after, mut written) = (0, 0u64);
     loop {
-        let (page, next) = client.list_campaign_codes(id, after, 10_000).await?;
+        let (page, next) = client
+            .list_campaign_codes(id, after, 10_000)
+            .await
+            .map_err(Exported::Client)?;
         for c in &page {
             if csv {
                 // Codes are printable ASCII without commas or quotes.
-                writeln!(out, "{},{},{}", c.coupon_id, c.code, c.uses).map_err(io)?;
+                writeln!(out, "{},{},{}", c.coupon_id, c.code, c.uses)
             } else {
                 let line = json!({ "coupon_id": c.coupon_id, "code": c.code, "uses": c.uses });
-                writeln!(out, "{line}").map_err(io)?;
+                writeln!(out, "{line}")
             }
+            .map_err(Exported::Io)?;
         }
         written += page.len() as u64;
         if next == 0 {
@@ -151,12 +190,8 @@ async fn export(client: &Client, id: u64, format: &str) -> Result<Output, Failur
         }
         after = next;
     }
-    out.flush().map_err(io)?;
-    eprintln!("exported {written} codes");
-    Ok(Output {
-        json: Value::Null,
-        text: String::new(),
-    })
+    out.flush().map_err(Exported::Io)?;
+    Ok(written)
 }
 
 fn apply_campaign(mut spec: CampaignSpec, f: &CampaignFields) -> Result<CampaignSpec, Failure> {
