@@ -476,6 +476,7 @@ fn campaign_generate_request() -> Example {
         request: Request::GenerateCodes {
             id: 1,
             count: 100_000,
+            expected_revision: 1,
         },
     }
 }

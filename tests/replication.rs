@@ -570,7 +570,7 @@ async fn campaigns_codes_budgets_and_refunds_replicate() {
         })
         .await
         .unwrap();
-    admin.generate_codes(campaign.id, 2_000).await.unwrap();
+    admin.generate_codes(campaign.id, 2_000, 0).await.unwrap();
     let deadline = Instant::now() + CONVERGE;
     while admin
         .get_campaign(campaign.id)

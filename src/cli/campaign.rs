@@ -105,16 +105,17 @@ async fn generate(
     rules: &RuleFields,
     no_wait: bool,
 ) -> Result<Output, Failure> {
-    let current = client.get_campaign(id).await?;
+    let mut current = client.get_campaign(id).await?;
     let wanted = apply_rules(current.spec.rules.clone(), rules)?;
     if wanted != current.spec.rules {
         let mut spec = current.spec.clone();
         spec.rules = wanted;
-        client
+        current = client
             .update_campaign(current.id, current.revision, spec)
             .await?;
     }
-    let mut c = client.generate_codes(id, count).await?;
+    // Against the revision just read: a retry cannot ask for the codes twice.
+    let mut c = client.generate_codes(id, count, current.revision).await?;
     let target = c.generation_target;
     let started = std::time::Instant::now();
     while !no_wait && c.coupons_generated < target {

@@ -8,8 +8,10 @@
 //! already in normal form (upper case printable ASCII, at most 64
 //! characters), so they are stored and compared as they are.
 //!
-//! Rules: `code_length` 4 to 32; prefix and suffix printable ASCII without
-//! spaces, upper case (`normalize` upper-cases them); at least one character
+//! Rules: `code_length` 4 to 32; prefix and suffix of upper-case letters,
+//! digits and `-._~` (`normalize` upper-cases them; no prefix starts with
+//! `-`), so a code needs no quoting in a URL or CSV and never reads as a
+//! spreadsheet formula; at least one character
 //! class; `mac_length` 2 to 8 with check MAC, 0 otherwise; the whole code at
 //! most 64 characters.
 //!
@@ -43,9 +45,12 @@
 //!
 //! # Capacity: how many codes a shape may hold
 //! The space of a shape is `N ^ code_length` random parts. A generation is
-//! refused when `(existing codes of the shape + requested) * 1,000,000 >
-//! space`: a random guess of the right shape then finds a valid code at most
-//! once in a million guesses (on average once in `space / codes` guesses).
+//! refused when `(codes asked for by every campaign of the shape +
+//! requested) * 1,000,000 > space`, where campaigns share a shape when their
+//! codes can look alike (same prefix, suffix, whole length and alphabet): a
+//! random guess of the right shape then finds a valid code at most once in a
+//! million guesses (on average once in `space / codes` guesses). Coupons
+//! created one by one are not counted.
 //! At most 10,000,000 codes per request.
 //!
 //! Worked example, the defaults (8 characters over 25):
@@ -75,7 +80,7 @@ pub use alphabet::{Alphabet, AMBIGUOUS, DIGITS, LETTERS, SPECIAL};
 pub use check::MAX_MAC_LENGTH;
 pub use generate::{generate, MAX_ATTEMPTS};
 pub use shape::{has_shape, verify};
-pub use space::{capacity, check_capacity, space, DENSITY, MAX_PER_REQUEST};
+pub use space::{capacity, check_capacity, shares_space, space, DENSITY, MAX_PER_REQUEST};
 pub use validate::{
-    code_len, normalize, validate, MAX_CODE_LENGTH, MIN_CODE_LENGTH, MIN_MAC_LENGTH,
+    code_len, normalize, validate, AFFIX_MARKS, MAX_CODE_LENGTH, MIN_CODE_LENGTH, MIN_MAC_LENGTH,
 };

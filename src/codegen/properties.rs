@@ -19,8 +19,14 @@ fn printable() -> impl Strategy<Value = u8> {
     (b'!'..=b'~').prop_filter("upper case", |c| !c.is_ascii_lowercase())
 }
 
+/// What a prefix or suffix may hold: upper-case letters, digits, `-._~`.
 fn affix() -> impl Strategy<Value = String> {
-    vec(printable(), 0..6).prop_map(|b| String::from_utf8(b).unwrap_or_default())
+    let allowed: Vec<u8> = (b'A'..=b'Z')
+        .chain(b'0'..=b'9')
+        .chain(AFFIX_MARKS.bytes())
+        .collect();
+    vec(proptest::sample::select(allowed), 0..6)
+        .prop_map(|b| String::from_utf8(b).unwrap_or_default())
 }
 
 fn classes() -> impl Strategy<Value = (bool, bool, bool)> {
@@ -34,7 +40,8 @@ fn rules_with(
         |(code_length, prefix, suffix, (l, d, s), unambiguous, (check, mac_length))| {
             GenerationRules {
                 code_length,
-                prefix,
+                // A prefix never starts with '-' (a formula in a spreadsheet).
+                prefix: prefix.trim_start_matches('-').to_string(),
                 suffix,
                 include_letters: l,
                 include_digits: d,

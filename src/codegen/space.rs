@@ -30,6 +30,16 @@ pub fn capacity(rules: &GenerationRules) -> u64 {
     u64::try_from(space(rules) / DENSITY).unwrap_or(u64::MAX)
 }
 
+/// Whether codes of two sets of rules can look alike: the same prefix,
+/// suffix, whole length and alphabet. Such campaigns' codes share one space,
+/// so `check_capacity` counts them together.
+pub fn shares_space(a: &GenerationRules, b: &GenerationRules) -> bool {
+    a.prefix == b.prefix
+        && a.suffix == b.suffix
+        && code_len(a) == code_len(b)
+        && Alphabet::of(a) == Alphabet::of(b)
+}
+
 /// Refuses a count of 0 or more than `MAX_PER_REQUEST`.
 pub fn check_count(count: u64) -> Result<()> {
     if count == 0 {

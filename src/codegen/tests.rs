@@ -19,7 +19,7 @@ fn rng() -> StdRng {
 fn rules(check: CodeCheck, mac_length: u8) -> GenerationRules {
     GenerationRules {
         prefix: "SUMMER-".into(),
-        suffix: "#X".into(),
+        suffix: "~X".into(),
         check,
         mac_length,
         ..GenerationRules::default()
@@ -69,7 +69,7 @@ fn prefix_random_check_suffix() {
         let rules = rules(check, mac_length);
         for c in generate(&rules, 100, &mut rng(), &KEY, never).unwrap() {
             assert_eq!(c.len(), len, "{c}");
-            assert!(c.starts_with("SUMMER-") && c.ends_with("#X"), "{c}");
+            assert!(c.starts_with("SUMMER-") && c.ends_with("~X"), "{c}");
             assert!(verify(&rules, &c, &KEY), "{c}");
         }
     }
@@ -143,14 +143,14 @@ fn refuses_invalid_rules_and_counts() {
 #[test]
 fn shape() {
     let rules = rules(CodeCheck::None, 0);
-    assert!(has_shape(&rules, "SUMMER-ACDEFGHJ#X"));
+    assert!(has_shape(&rules, "SUMMER-ACDEFGHJ~X"));
     for wrong in [
-        "SUMMER-ACDEFGH#X",   // short
-        "SUMMER-ACDEFGHJK#X", // long
-        "SUMMEX-ACDEFGHJ#X",  // prefix
-        "SUMMER-ACDEFGHJ#Y",  // suffix
-        "SUMMER-ACDEFGHO#X",  // ambiguous O
-        "SUMMER-ACDEFGH.#X",  // special not included
+        "SUMMER-ACDEFGH~X",   // short
+        "SUMMER-ACDEFGHJK~X", // long
+        "SUMMEX-ACDEFGHJ~X",  // prefix
+        "SUMMER-ACDEFGHJ~Y",  // suffix
+        "SUMMER-ACDEFGHO~X",  // ambiguous O
+        "SUMMER-ACDEFGH.~X",  // special not included
         "summer-acdefghj#x",  // not normalized
         "",
     ] {
@@ -158,7 +158,7 @@ fn shape() {
         assert!(!verify(&rules, wrong, &KEY), "{wrong}");
     }
     // Without a check, the shape is all there is.
-    assert!(verify(&rules, "SUMMER-ACDEFGHJ#X", &KEY));
+    assert!(verify(&rules, "SUMMER-ACDEFGHJ~X", &KEY));
 }
 
 #[test]

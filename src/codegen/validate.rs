@@ -88,12 +88,22 @@ pub fn normalize(mut rules: GenerationRules) -> Result<GenerationRules> {
     Ok(rules)
 }
 
+/// Characters a prefix or suffix may hold besides letters and digits. Codes
+/// travel in URLs, CSV exports and spreadsheets: none of these needs quoting
+/// or encoding, and none makes a cell a formula.
+pub const AFFIX_MARKS: &str = "-._~";
+
 fn affix(field: &'static str, value: &str) -> Result<()> {
-    if let Some(bad) = value.chars().find(|c| !c.is_ascii_graphic()) {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || AFFIX_MARKS.contains(c);
+    if let Some(bad) = value.chars().find(|&c| !allowed(c)) {
         return Err(Error::invalid(
             field,
-            format!("character {bad:?} is not printable ASCII (spaces are not allowed)"),
+            format!("character {bad:?}: use letters, digits and {AFFIX_MARKS:?}"),
         ));
+    }
+    // A cell that starts with `-` is a formula to a spreadsheet.
+    if field == "prefix" && value.starts_with('-') {
+        return Err(Error::invalid(field, "must not start with '-'"));
     }
     if value.bytes().any(|c| c.is_ascii_lowercase()) {
         return Err(Error::invalid(
@@ -148,7 +158,11 @@ mod tests {
         for (value, ok) in [
             ("", true),
             ("SUMMER-", true),
-            ("#24_", true),
+            ("24_.~", true),
+            ("#24", false),
+            ("=1+1", false),
+            ("A,\"B", false),
+            ("@X", false),
             ("TWO WORDS", false),
             (" X", false),
             ("summer", false),
@@ -170,6 +184,18 @@ mod tests {
                 assert_eq!(field(&suffix), "suffix");
             }
         }
+        // A leading '-' would make a CSV cell a formula; inside or at the end it is fine.
+        let dash = |prefix: &str| GenerationRules {
+            prefix: prefix.into(),
+            ..GenerationRules::default()
+        };
+        assert_eq!(field(&dash("-SPR")), "prefix");
+        assert!(validate(&dash("SPR-")).is_ok());
+        let dash_suffix = GenerationRules {
+            suffix: "-X".into(),
+            ..GenerationRules::default()
+        };
+        assert!(validate(&dash_suffix).is_ok());
     }
 
     #[test]

@@ -32,6 +32,15 @@ pub struct CampaignDef {
 
 pub type SharedCampaign = Arc<CampaignDef>;
 
+/// One generated code: its campaign, the code, and when it was generated
+/// (where its `validity_days` count from).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedCode {
+    pub campaign_id: u64,
+    pub code: Box<str>,
+    pub issued_at: i64,
+}
+
 /// What a campaign's coupons have used.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CampaignCounters {
@@ -94,11 +103,16 @@ impl CampaignDef {
         }
     }
 
-    /// A generated code's coupon: the template under its own code and id.
-    pub fn coupon(&self, coupon_id: u64, code: &str) -> CouponDef {
+    /// A generated code's coupon: the template under its own code and id,
+    /// its window cut to `validity_days` from `issued_at` (its generation).
+    pub fn coupon(&self, coupon_id: u64, code: &str, issued_at: i64) -> CouponDef {
         let mut spec = self.spec.template.clone();
         spec.code = code.to_string();
         spec.campaign_id = Some(self.id);
+        if self.spec.validity_days > 0 {
+            let valid_until = issued_at.saturating_add(i64::from(self.spec.validity_days) * DAY_MS);
+            spec.ends_at = Some(spec.ends_at.map_or(valid_until, |end| end.min(valid_until)));
+        }
         CouponDef {
             id: coupon_id,
             revision: self.revision,
@@ -120,6 +134,11 @@ impl FinalStatus for CampaignStatus {
         matches!(self, CampaignStatus::Completed | CampaignStatus::Cancelled)
     }
 }
+
+/// Longest validity of a generated code: ten years.
+pub const MAX_VALIDITY_DAYS: u32 = 3_650;
+
+const DAY_MS: i64 = 86_400_000;
 
 /// Whether a campaign may move from `from` to `to`.
 pub fn can_move(from: CampaignStatus, to: CampaignStatus) -> bool {
@@ -147,6 +166,12 @@ pub fn validate(mut spec: CampaignSpec) -> Result<CampaignSpec> {
     let mut template = super::spec::validate(template)?;
     template.code.clear();
     spec.template = template;
+    if spec.validity_days > MAX_VALIDITY_DAYS {
+        return Err(Error::invalid(
+            "validity_days",
+            format!("more than {MAX_VALIDITY_DAYS}"),
+        ));
+    }
     bounded_list("segments", &spec.audience.segments)?;
     bounded_list("customer_ids", &spec.audience.customer_ids)?;
     if let Some(budget) = spec.budget_limit {

@@ -24,6 +24,9 @@ pub mod limits {
     pub const IDENTIFIER: usize = 128;
     pub const LIST_ITEMS: usize = 100;
     pub const LINE_ITEMS: usize = 1000;
+    /// Reversals of one redemption: partial refunds, then the full one, which
+    /// is always accepted (so REVERSAL_LIST fits one reply).
+    pub const REVERSALS: usize = 100;
 }
 
 use crate::error::{Error, Result};

@@ -144,7 +144,15 @@ fn to_mutation(principal: &Principal, request: Request) -> Result<Result<Mutatio
             spec: Box::new(domain::campaign::validate(*spec)?),
         },
         Request::SetCampaignStatus { id, status } => Mutation::SetCampaignStatus { id, status },
-        Request::GenerateCodes { id, count } => Mutation::GenerateCodes { id, count },
+        Request::GenerateCodes {
+            id,
+            count,
+            expected_revision,
+        } => Mutation::GenerateCodes {
+            id,
+            count,
+            expected_revision,
+        },
         Request::DeleteCampaign { id } => Mutation::DeleteCampaign { id },
         read => return Ok(Err(read)),
     }))
@@ -372,9 +380,8 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
     let order = domain::order::validate(order)?;
     let state = &core.state;
     let found = state
-        .check_code(&code)
-        .map_err(Error::from)
-        .and_then(|()| state.coupon_by_code(&code).ok_or(Error::NotFound("coupon")));
+        .coupon_by_code(&code)
+        .ok_or_else(|| state.unknown_code(&code));
     let (def, counters) = match found {
         Ok(found) => found,
         Err(e) => {

@@ -88,11 +88,12 @@ impl State {
                 w.u64(c.coupons_generated);
             })
         });
-        for (id, (campaign_id, code)) in super::read(&self.generated).iter() {
+        for (id, g) in super::read(&self.generated).iter() {
             d.add(11, |w| {
                 w.u64(*id);
-                w.u64(*campaign_id);
-                w.str(code);
+                w.u64(g.campaign_id);
+                w.str(&g.code);
+                w.i64(g.issued_at);
             })
         }
         self.reversals.for_each(|rid, list| {

@@ -61,9 +61,11 @@ pub enum Effect {
         campaign_id: u64,
         counters: CampaignCounters,
     },
-    /// Generated codes, each a coupon of the campaign: (coupon id, code).
+    /// Generated codes, each a coupon of the campaign: (coupon id, code),
+    /// generated at `issued_at` (unix ms).
     CodesGenerated {
         campaign_id: u64,
+        issued_at: i64,
         codes: Vec<(u64, String)>,
     },
     /// A refund of part or all of a redemption's order, kept as its own record.
@@ -203,9 +205,14 @@ impl Effect {
                 w.u8(11);
                 w.u64(*id);
             }
-            Effect::CodesGenerated { campaign_id, codes } => {
+            Effect::CodesGenerated {
+                campaign_id,
+                issued_at,
+                codes,
+            } => {
                 w.u8(9);
                 w.u64(*campaign_id);
+                w.i64(*issued_at);
                 w.u32(codes.len() as u32);
                 for (id, code) in codes {
                     w.u64(*id);
@@ -246,12 +253,17 @@ impl Effect {
             },
             9 => {
                 let campaign_id = r.u64("campaign_id")?;
+                let issued_at = r.i64("issued_at")?;
                 let count = r.u32("code_count")? as usize;
                 let mut codes = Vec::with_capacity(count.min(r.remaining() / 10));
                 for _ in 0..count {
                     codes.push((r.u64("coupon_id")?, r.str("code")?));
                 }
-                Effect::CodesGenerated { campaign_id, codes }
+                Effect::CodesGenerated {
+                    campaign_id,
+                    issued_at,
+                    codes,
+                }
             }
             10 => Effect::Reversal(Reversal::read(r)?),
             11 => Effect::CampaignDeleted { id: r.u64("id")? },
@@ -343,6 +355,7 @@ mod tests {
                 },
                 Effect::CodesGenerated {
                     campaign_id: 3,
+                    issued_at: 7,
                     codes: vec![(10, "SPR-ABCD".into()), (11, "SPR-EFGH".into())],
                 },
                 Effect::CampaignDeleted { id: 3 },

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use couponsd_client::wire::{Redemption, RedemptionStatus, Reversal};
 
-use crate::domain::campaign::{CampaignCounters, CampaignDef, SharedCampaign};
+use crate::domain::campaign::{CampaignCounters, CampaignDef, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 pub use effect::{Effect, LogRecord};
 use keys::{Key, KeyHasher};
@@ -52,7 +52,7 @@ pub struct State {
     campaign_counters: Parts<u64, CampaignCounters>,
     /// Generated codes: coupon id -> (campaign id, code). Their coupon
     /// definition is the campaign's template (see `CampaignDef::coupon`).
-    generated: RwLock<HashMap<u64, (u64, Box<str>)>>,
+    generated: RwLock<HashMap<u64, GeneratedCode>>,
     /// Each campaign's generated coupon ids, ascending (export pages).
     campaign_codes: Parts<u64, Vec<u64>>,
     /// Each redemption's reversals (full and partial refunds), oldest first.
@@ -111,19 +111,23 @@ impl State {
         key
     }
 
-    /// Refuses, without a lookup, a code that has the shape of a campaign's
-    /// checked codes (check character or MAC) but fails the check.
-    pub fn check_code(&self, code: &str) -> Result<(), crate::error::Refusal> {
-        for c in read(&self.campaigns).values() {
+    /// Why a code the store does not hold is refused: CODE_CHECK_FAILED if it
+    /// has the shape of some campaign's checked codes (check character or
+    /// MAC) and fails that check (mistyped, or guessed without the key), else
+    /// NOT_FOUND. Only asked after the lookup missed, so a code that exists is
+    /// never refused by another campaign's check, whatever its shape.
+    pub fn unknown_code(&self, code: &str) -> crate::error::Error {
+        let failed_a_check = read(&self.campaigns).values().any(|c| {
             let rules = &c.spec.rules;
-            if rules.check != couponsd_client::wire::CodeCheck::None
+            rules.check != couponsd_client::wire::CodeCheck::None
                 && crate::codegen::has_shape(rules, code)
                 && !crate::codegen::verify(rules, code, &self.campaign_mac_key(c.id))
-            {
-                return Err(crate::error::Refusal::CodeCheckFailed);
-            }
+        });
+        if failed_a_check {
+            crate::error::Refusal::CodeCheckFailed.into()
+        } else {
+            crate::error::Error::NotFound("coupon")
         }
-        Ok(())
     }
 
     // Reads.
@@ -136,18 +140,20 @@ impl State {
         Some((def, self.counters(id)))
     }
 
-    /// A generated code's campaign and code.
-    pub fn generated_code(&self, coupon_id: u64) -> Option<(u64, String)> {
-        read(&self.generated)
-            .get(&coupon_id)
-            .map(|(campaign_id, code)| (*campaign_id, code.to_string()))
+    /// A generated code's campaign, code and generation time.
+    pub fn generated_code(&self, coupon_id: u64) -> Option<GeneratedCode> {
+        read(&self.generated).get(&coupon_id).cloned()
     }
 
     /// A generated code's coupon, made from its campaign's template.
     fn generated_coupon(&self, id: u64) -> Option<SharedDef> {
-        let (campaign_id, code) = read(&self.generated).get(&id).cloned()?;
-        let campaign = self.campaign(campaign_id)?;
-        Some(Arc::new(campaign.coupon(id, &code)))
+        let generated = self.generated_code(id)?;
+        let campaign = self.campaign(generated.campaign_id)?;
+        Some(Arc::new(campaign.coupon(
+            id,
+            &generated.code,
+            generated.issued_at,
+        )))
     }
 
     pub fn campaign(&self, id: u64) -> Option<SharedCampaign> {
@@ -198,7 +204,7 @@ impl State {
         });
         let generated = read(&self.generated);
         ids.into_iter()
-            .filter_map(|id| generated.get(&id).map(|(_, code)| (id, code.to_string())))
+            .filter_map(|id| generated.get(&id).map(|g| (id, g.code.to_string())))
             .collect()
     }
 
@@ -255,8 +261,9 @@ impl State {
             .collect()
     }
 
+    /// Coupons, campaigns' generated codes included.
     pub fn coupon_count(&self) -> usize {
-        read(&self.defs).len()
+        read(&self.defs).len() + read(&self.generated).len()
     }
 
     pub fn next_coupon_id(&self) -> u64 {
@@ -327,8 +334,13 @@ impl State {
                 campaign_id,
                 counters,
             } => self.campaign_counters.insert(*campaign_id, *counters),
-            Effect::CodesGenerated { campaign_id, codes } => self.put_codes(
+            Effect::CodesGenerated {
+                campaign_id,
+                issued_at,
+                codes,
+            } => self.put_codes(
                 *campaign_id,
+                *issued_at,
                 codes.iter().map(|(id, code)| (*id, code.as_str())),
             ),
         }
@@ -351,18 +363,26 @@ impl State {
         write(&self.campaigns).insert(def.id, Arc::new(def));
     }
 
-    /// Installs generated codes of one campaign, (coupon id, code) in
-    /// ascending id order (also used when loading their table).
-    pub fn put_codes<'c>(&self, campaign_id: u64, codes: impl Iterator<Item = (u64, &'c str)>) {
+    /// Installs generated codes of one campaign, generated at `issued_at`,
+    /// (coupon id, code) in ascending id order (also used when loading their
+    /// table).
+    pub fn put_codes<'c>(
+        &self,
+        campaign_id: u64,
+        issued_at: i64,
+        codes: impl Iterator<Item = (u64, &'c str)>,
+    ) {
         let mut code_ids = write(&self.codes);
         let mut generated = write(&self.generated);
         let mut added = Vec::new();
         for (coupon_id, code) in codes {
             code_ids.insert(code.to_string(), coupon_id);
-            if generated
-                .insert(coupon_id, (campaign_id, code.into()))
-                .is_none()
-            {
+            let entry = GeneratedCode {
+                campaign_id,
+                code: code.into(),
+                issued_at,
+            };
+            if generated.insert(coupon_id, entry).is_none() {
                 added.push(coupon_id);
             }
         }

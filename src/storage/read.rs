@@ -8,7 +8,7 @@ use super::records::{
 };
 use super::tables::*;
 use super::Result;
-use crate::domain::campaign::CampaignDef;
+use crate::domain::campaign::{CampaignDef, GeneratedCode};
 use crate::domain::coupon::CouponDef;
 
 pub(super) fn redemption(
@@ -97,11 +97,10 @@ impl ReadView {
         })
     }
 
-    /// Every generated code: (coupon id, campaign id, code), in coupon id order.
-    pub fn for_each_code(&self, mut f: impl FnMut(u64, u64, String)) -> Result<()> {
+    /// Every generated code with its coupon id, in coupon id order.
+    pub fn for_each_code(&self, mut f: impl FnMut(u64, GeneratedCode)) -> Result<()> {
         self.for_each_raw(RowTable::Codes, |id, raw| {
-            let (campaign_id, code) = decode_code(raw)?;
-            f(id, campaign_id, code);
+            f(id, decode_code(raw)?);
             Ok(())
         })
     }

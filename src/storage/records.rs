@@ -5,7 +5,7 @@ use bytes::BytesMut;
 use couponsd_client::wire::{DecodeError, Reader, Redemption, Reversal, Writer};
 
 use super::{Result, StorageError};
-use crate::domain::campaign::CampaignDef;
+use crate::domain::campaign::{CampaignDef, GeneratedCode};
 use crate::domain::coupon::{CouponDef, SpecLayout};
 
 /// Redemption rows; coupon rows whose spec has the original layout.
@@ -46,16 +46,23 @@ pub fn decode_campaign(raw: &[u8]) -> Result<CampaignDef> {
 }
 
 /// A generated code's row: its campaign and the code.
-pub fn encode_code(campaign_id: u64, code: &str) -> Vec<u8> {
+pub fn encode_code(campaign_id: u64, code: &str, issued_at: i64) -> Vec<u8> {
     encode(ROW_FORMAT_V1, |w| {
         w.u64(campaign_id);
         w.str(code);
+        w.i64(issued_at);
     })
 }
 
-pub fn decode_code(raw: &[u8]) -> Result<(u64, String)> {
+pub fn decode_code(raw: &[u8]) -> Result<GeneratedCode> {
     decode("codes", raw, |format, r| {
-        (format == ROW_FORMAT_V1).then(|| Ok((r.u64("campaign_id")?, r.str("code")?)))
+        (format == ROW_FORMAT_V1).then(|| {
+            Ok(GeneratedCode {
+                campaign_id: r.u64("campaign_id")?,
+                code: r.str("code")?.into(),
+                issued_at: r.i64("issued_at")?,
+            })
+        })
     })
 }
 

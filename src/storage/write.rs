@@ -44,8 +44,9 @@ impl Changes {
         self.campaigns.push((id, None));
     }
 
-    pub fn put_code(&mut self, coupon_id: u64, campaign_id: u64, code: &str) {
-        self.codes.push((coupon_id, encode_code(campaign_id, code)));
+    pub fn put_code(&mut self, coupon_id: u64, campaign_id: u64, code: &str, issued_at: i64) {
+        self.codes
+            .push((coupon_id, encode_code(campaign_id, code, issued_at)));
     }
 
     pub fn put_reversal(&mut self, r: &Reversal) {

@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 
 use couponsd_client::wire::{Redemption, Reversal};
 
-use crate::domain::campaign::{CampaignCounters, CampaignDef, SharedCampaign};
+use crate::domain::campaign::{CampaignCounters, CampaignDef, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::state::keys::Key;
 use crate::state::{Effect, LogRecord, State};
@@ -27,8 +27,8 @@ pub struct Overlay {
     /// None: deleted.
     campaigns: HashMap<u64, Option<SharedCampaign>>,
     campaign_counters: HashMap<u64, CampaignCounters>,
-    /// Generated codes: coupon id -> (campaign id, code).
-    generated: HashMap<u64, (u64, String)>,
+    /// Generated codes by coupon id.
+    generated: HashMap<u64, GeneratedCode>,
     /// Each redemption's reversals, whole.
     reversals: HashMap<u64, Vec<Reversal>>,
 }
@@ -113,9 +113,9 @@ impl<'a> Batch<'a> {
         self.state.key(id)
     }
 
-    /// See `State::check_code`.
-    pub fn check_code(&self, code: &str) -> Result<(), crate::error::Refusal> {
-        self.state.check_code(code)
+    /// See `State::unknown_code`.
+    pub fn unknown_code(&self, code: &str) -> crate::error::Error {
+        self.state.unknown_code(code)
     }
 
     pub fn coupon_id(&self, code: &str) -> Option<u64> {
@@ -123,6 +123,12 @@ impl<'a> Batch<'a> {
             Some(id) => id,
             None => self.state.coupon_id(code),
         }
+    }
+
+    /// The campaign of a generated code (None: not a generated code).
+    pub fn generated_by(&self, id: u64) -> Option<u64> {
+        self.newest(|o| o.generated.get(&id).map(|g| g.campaign_id))
+            .or_else(|| self.state.generated_code(id).map(|g| g.campaign_id))
     }
 
     pub fn def(&self, id: u64) -> Option<SharedDef> {
@@ -134,9 +140,9 @@ impl<'a> Batch<'a> {
             .newest(|o| o.generated.get(&id).cloned())
             .or_else(|| self.state.generated_code(id));
         match generated {
-            Some((campaign_id, code)) => {
-                let campaign = self.campaign(campaign_id)?;
-                Some(SharedDef::new(campaign.coupon(id, &code)))
+            Some(g) => {
+                let campaign = self.campaign(g.campaign_id)?;
+                Some(SharedDef::new(campaign.coupon(id, &g.code, g.issued_at)))
             }
             None => self.state.coupon(id).map(|(def, _)| def),
         }
@@ -153,6 +159,20 @@ impl<'a> Batch<'a> {
             Some(found) => found,
             None => self.state.campaign(id),
         }
+    }
+
+    /// Every campaign, with this batch's and earlier batches' changes.
+    pub fn campaigns(&self) -> Vec<SharedCampaign> {
+        let mut all: HashMap<u64, Option<SharedCampaign>> = self
+            .state
+            .all_campaigns()
+            .into_iter()
+            .map(|c| (c.id, Some(c)))
+            .collect();
+        for overlay in self.earlier.iter().map(|(_, o)| o).chain([&self.overlay]) {
+            all.extend(overlay.campaigns.iter().map(|(id, c)| (*id, c.clone())));
+        }
+        all.into_values().flatten().collect()
     }
 
     pub fn campaign_counters(&self, id: u64) -> CampaignCounters {
@@ -291,16 +311,23 @@ impl<'a> Batch<'a> {
         });
     }
 
-    /// New generated codes of a campaign: (coupon id, code).
+    /// New generated codes of a campaign, generated now: (coupon id, code).
     pub fn add_codes(&mut self, campaign_id: u64, codes: Vec<(u64, String)>) {
+        let issued_at = self.now;
         for (id, code) in &codes {
             self.overlay.codes.insert(code.clone(), Some(*id));
-            self.overlay
-                .generated
-                .insert(*id, (campaign_id, code.clone()));
+            let generated = GeneratedCode {
+                campaign_id,
+                code: code.as_str().into(),
+                issued_at,
+            };
+            self.overlay.generated.insert(*id, generated);
         }
-        self.effects
-            .push(Effect::CodesGenerated { campaign_id, codes });
+        self.effects.push(Effect::CodesGenerated {
+            campaign_id,
+            issued_at,
+            codes,
+        });
     }
 
     /// True when the mutation in progress changed something not yet sealed.

@@ -4,6 +4,7 @@
 use couponsd_client::wire::{CampaignSpec, CampaignStatus, Response};
 
 use super::batch::Batch;
+use super::ops::check_revision;
 use crate::domain::campaign::{can_move, CampaignDef, FinalStatus};
 use crate::error::{Error, Result};
 use crate::storage;
@@ -45,11 +46,8 @@ pub fn update(batch: &mut Batch, id: u64, expected_revision: u64, spec: &Campaig
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    if expected_revision != 0 && expected_revision != current.revision {
-        return Ok(Err(Error::Conflict(format!(
-            "campaign {id} is at revision {}, not {expected_revision}",
-            current.revision
-        ))));
+    if let Err(e) = check_revision("campaign", id, expected_revision, current.revision) {
+        return Ok(Err(e));
     }
     if current.status.is_final() {
         return Ok(Err(Error::InvalidState(format!(
@@ -108,8 +106,13 @@ pub fn delete(batch: &mut Batch, id: u64) -> Outcome {
         Err(e) => return Ok(Err(e)),
     };
     if current.status != CampaignStatus::Draft || current.generation_target > 0 {
+        let instead = if current.status.is_final() {
+            "it stays, with its codes and their redemptions"
+        } else {
+            "cancel it instead"
+        };
         return Ok(Err(Error::InvalidState(format!(
-            "campaign {id} is {} with {} codes asked for: cancel it instead",
+            "campaign {id} is {} with {} codes asked for: {instead}",
             current.status.name(),
             current.generation_target
         ))));
@@ -120,11 +123,14 @@ pub fn delete(batch: &mut Batch, id: u64) -> Outcome {
 
 /// Asks for `count` more codes: raises the generation target, which the
 /// generator then works towards (across restarts).
-pub fn generate(batch: &mut Batch, id: u64, count: u64) -> Outcome {
+pub fn generate(batch: &mut Batch, id: u64, count: u64, expected_revision: u64) -> Outcome {
     let current = match existing(batch, id) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
+    if let Err(e) = check_revision("campaign", id, expected_revision, current.revision) {
+        return Ok(Err(e));
+    }
     if current.status.is_final() {
         return Ok(Err(Error::InvalidState(format!(
             "campaign {id} is {}",
@@ -143,9 +149,14 @@ pub fn generate(batch: &mut Batch, id: u64, count: u64) -> Outcome {
             )));
         }
     }
-    if let Err(e) =
-        crate::codegen::check_capacity(&current.spec.rules, current.generation_target, count)
-    {
+    // Codes asked for by every campaign whose codes look like this one's.
+    let existing = batch
+        .campaigns()
+        .iter()
+        .filter(|c| crate::codegen::shares_space(&c.spec.rules, &current.spec.rules))
+        .map(|c| c.generation_target)
+        .sum();
+    if let Err(e) = crate::codegen::check_capacity(&current.spec.rules, existing, count) {
         return Ok(Err(e));
     }
     let def = CampaignDef {

@@ -94,10 +94,12 @@ pub enum Mutation {
     DeleteCampaign {
         id: u64,
     },
-    /// Raise the campaign's generation target by `count`.
+    /// Raise the campaign's generation target by `count` (if it is at
+    /// `expected_revision`, when not 0).
     GenerateCodes {
         id: u64,
         count: u64,
+        expected_revision: u64,
     },
     /// Store codes the generator made for the campaign (at most
     /// `MAX_CODES_PER_MUTATION`).

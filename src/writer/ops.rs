@@ -12,7 +12,9 @@ use couponsd_client::wire::{
 
 use super::batch::Batch;
 use super::{campaign_ops, Mutation, WriterConfig};
+use crate::domain::campaign::FinalStatus;
 use crate::domain::coupon::{Counters, CouponDef};
+use crate::domain::limits;
 use crate::error::{Error, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
@@ -49,7 +51,11 @@ pub fn execute(batch: &mut Batch, mutation: &Mutation, config: &WriterConfig) ->
             spec,
         } => campaign_ops::update(batch, *id, *expected_revision, spec),
         Mutation::SetCampaignStatus { id, status } => campaign_ops::set_status(batch, *id, *status),
-        Mutation::GenerateCodes { id, count } => campaign_ops::generate(batch, *id, *count),
+        Mutation::GenerateCodes {
+            id,
+            count,
+            expected_revision,
+        } => campaign_ops::generate(batch, *id, *count, *expected_revision),
         Mutation::DeleteCampaign { id } => campaign_ops::delete(batch, *id),
         Mutation::AddCodes { campaign_id, codes } => {
             campaign_ops::add_codes(batch, *campaign_id, codes)
@@ -64,6 +70,9 @@ fn coupon_reply(batch: &Batch, def: &CouponDef) -> Response {
 fn create_coupon(batch: &mut Batch, spec: &CouponSpec, created_by: &str) -> Outcome {
     if batch.coupon_id(&spec.code).is_some() {
         return Ok(Err(Error::AlreadyExists(spec.code.clone())));
+    }
+    if let Err(e) = check_campaign_link(batch, spec, None) {
+        return Ok(Err(e));
     }
     let def = CouponDef {
         id: batch.allocate_coupon_id(),
@@ -82,14 +91,17 @@ fn update_coupon(batch: &mut Batch, id: u64, expected_revision: u64, spec: &Coup
     let Some(current) = batch.def(id) else {
         return Ok(Err(Error::NotFound("coupon")));
     };
-    if expected_revision != 0 && expected_revision != current.revision {
-        return Ok(Err(Error::Conflict(format!(
-            "coupon {id} is at revision {}, not {expected_revision}",
-            current.revision
-        ))));
+    if let Err(e) = check_revision("coupon", id, expected_revision, current.revision) {
+        return Ok(Err(e));
+    }
+    if let Err(e) = not_generated(batch, id, "changed") {
+        return Ok(Err(e));
     }
     if spec.code != current.spec.code && batch.coupon_id(&spec.code).is_some() {
         return Ok(Err(Error::AlreadyExists(spec.code.clone())));
+    }
+    if let Err(e) = check_campaign_link(batch, spec, Some(&current.spec)) {
+        return Ok(Err(e));
     }
     if let Err(e) = status_change(current.spec.status, spec, batch.counters(id), batch.now) {
         return Ok(Err(e));
@@ -103,6 +115,70 @@ fn update_coupon(batch: &mut Batch, id: u64, expected_revision: u64, spec: &Coup
     let reply = coupon_reply(batch, &def);
     batch.put_def(def);
     Ok(Ok(reply))
+}
+
+/// A generated code is its campaign's template under its own code: it is
+/// changed, stopped or ended through the campaign, never on its own.
+fn not_generated(batch: &Batch, id: u64, verb: &str) -> Result<()> {
+    match batch.generated_by(id) {
+        Some(campaign_id) => Err(Error::InvalidState(format!(
+            "coupon {id} is a code of campaign {campaign_id} and cannot be {verb} on its own; \
+             update, pause or cancel the campaign"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A coupon may join an existing campaign when it is created (then its
+/// redemptions count against the campaign's budget, in the budget's
+/// currency), and never move to another: reversals give back to the campaign
+/// the coupon names, so it must be the one its redemptions took from.
+fn check_campaign_link(
+    batch: &Batch,
+    spec: &CouponSpec,
+    current: Option<&CouponSpec>,
+) -> Result<()> {
+    if let Some(current) = current {
+        if spec.campaign_id != current.campaign_id {
+            return Err(Error::invalid(
+                "campaign_id",
+                "cannot change once the coupon exists",
+            ));
+        }
+    }
+    let Some(campaign_id) = spec.campaign_id else {
+        return Ok(());
+    };
+    let Some(campaign) = batch.campaign(campaign_id) else {
+        return Err(Error::NotFound("campaign"));
+    };
+    if current.is_none() && campaign.status.is_final() {
+        return Err(Error::InvalidState(format!(
+            "campaign {campaign_id} is {}",
+            campaign.status.name()
+        )));
+    }
+    if campaign.spec.budget_limit.is_some() && spec.currency != campaign.spec.template.currency {
+        return Err(Error::invalid(
+            "currency",
+            format!(
+                "campaign {campaign_id}'s budget is in {}",
+                campaign.spec.template.currency
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Optimistic concurrency: a change made against `expected` (0: any
+/// revision) is refused with CONFLICT once someone else changed the thing.
+pub(super) fn check_revision(what: &str, id: u64, expected: u64, current: u64) -> Result<()> {
+    if expected != 0 && expected != current {
+        return Err(Error::Conflict(format!(
+            "{what} {id} is at revision {current}, not {expected}"
+        )));
+    }
+    Ok(())
 }
 
 /// ACTIVE, INACTIVE and SUSPENDED are an admin's to set; EXPIRED and
@@ -125,8 +201,18 @@ fn status_change(from: AdminStatus, to: &CouponSpec, counters: Counters, now: i6
 }
 
 fn delete_coupon(batch: &mut Batch, id: u64) -> Outcome {
-    if batch.def(id).is_none() {
+    let Some(def) = batch.def(id) else {
         return Ok(Err(Error::NotFound("coupon")));
+    };
+    if let Err(e) = not_generated(batch, id, "deleted") {
+        return Ok(Err(e));
+    }
+    if let Some(campaign_id) = def.spec.campaign_id {
+        // Its redemptions' reversals give back to the campaign's budget
+        // through the coupon; it stays, and INACTIVE stops it.
+        return Ok(Err(Error::InvalidState(format!(
+            "coupon {id} belongs to campaign {campaign_id}; set its status INACTIVE instead"
+        ))));
     }
     let held = batch.counters(id).reserved_uses;
     if held > 0 {
@@ -208,6 +294,9 @@ fn adjust_campaign(batch: &mut Batch, coupon_id: u64, budget: i64, redemptions: 
     let Some(campaign_id) = batch.def(coupon_id).and_then(|d| d.spec.campaign_id) else {
         return;
     };
+    if batch.campaign(campaign_id).is_none() {
+        return;
+    }
     let mut c = batch.campaign_counters(campaign_id);
     c.budget_used = c.budget_used.saturating_add(budget);
     c.redemptions = c.redemptions.saturating_add_signed(redemptions);
@@ -234,11 +323,8 @@ fn start(
     order: &Order,
     hold_expires_at: Option<i64>,
 ) -> Outcome {
-    if let Err(refusal) = batch.check_code(code) {
-        return Ok(Err(refusal.into()));
-    }
     let Some(coupon_id) = batch.coupon_id(code) else {
-        return Ok(Err(Error::NotFound("coupon")));
+        return Ok(Err(batch.unknown_code(code)));
     };
     let Some(def) = batch.def(coupon_id) else {
         return Ok(Err(Error::NotFound("coupon")));
@@ -449,7 +535,8 @@ fn reverse(
     }
     let refunded: i64 = previous.iter().map(|x| x.refund_amount).sum();
     let returned: i64 = previous.iter().map(|x| x.discount_returned).sum();
-    let left = redemption.original_amount.saturating_sub(refunded);
+    // Refunds are of what the customer paid: the order's final amount.
+    let left = redemption.final_amount.saturating_sub(refunded);
     let refund = refund_amount.unwrap_or(left);
     if refund > left {
         return Ok(Err(Error::invalid(
@@ -458,9 +545,16 @@ fn reverse(
         )));
     }
     let full = refund == left;
+    if !full && previous.len() + 1 >= limits::REVERSALS {
+        return Ok(Err(Error::InvalidState(format!(
+            "redemption {} has {} reversals; the rest can only be refunded in full",
+            redemption.id,
+            previous.len()
+        ))));
+    }
     let discount_returned = rules::refund::discount_returned(
         redemption.discount_amount,
-        redemption.original_amount,
+        redemption.final_amount,
         refunded + refund,
     ) - returned;
     let reversal = Reversal {

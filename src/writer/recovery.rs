@@ -86,22 +86,27 @@ pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
     Ok((state, recovered))
 }
 
-/// Loads the generated codes, a campaign's run at a time.
+/// Loads the generated codes, a run of one campaign's chunk at a time.
 fn load_codes(view: &crate::storage::ReadView, state: &State) -> Result<(), StorageError> {
-    let mut run: Vec<(u64, String)> = Vec::new();
-    let mut run_campaign = 0;
-    let flush = |campaign: u64, run: &mut Vec<(u64, String)>| {
-        state.put_codes(campaign, run.iter().map(|(id, code)| (*id, code.as_str())));
+    let mut run: Vec<(u64, Box<str>)> = Vec::new();
+    let mut run_of = (0, 0);
+    let flush = |(campaign, issued_at): (u64, i64), run: &mut Vec<(u64, Box<str>)>| {
+        state.put_codes(
+            campaign,
+            issued_at,
+            run.iter().map(|(id, code)| (*id, &**code)),
+        );
         run.clear();
     };
-    view.for_each_code(|id, campaign_id, code| {
-        if campaign_id != run_campaign || run.len() >= 65_536 {
-            flush(run_campaign, &mut run);
-            run_campaign = campaign_id;
+    view.for_each_code(|id, generated| {
+        let of = (generated.campaign_id, generated.issued_at);
+        if of != run_of || run.len() >= 65_536 {
+            flush(run_of, &mut run);
+            run_of = of;
         }
-        run.push((id, code));
+        run.push((id, generated.code));
     })?;
-    flush(run_campaign, &mut run);
+    flush(run_of, &mut run);
     Ok(())
 }
 

@@ -26,9 +26,13 @@ pub fn for_record(record: &LogRecord, encoded: Vec<u8>, changes: &mut Changes) {
                     changes.set_meta(write_keys::NEXT_CAMPAIGN_ID, def.id + 1);
                 }
             }
-            Effect::CodesGenerated { campaign_id, codes } => {
+            Effect::CodesGenerated {
+                campaign_id,
+                issued_at,
+                codes,
+            } => {
                 for (id, code) in codes {
-                    changes.put_code(*id, *campaign_id, code);
+                    changes.put_code(*id, *campaign_id, code, *issued_at);
                 }
                 if let Some(last) = codes.iter().map(|(id, _)| *id).max() {
                     changes.set_meta(write_keys::NEXT_COUPON_ID, last + 1);

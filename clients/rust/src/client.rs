@@ -432,9 +432,21 @@ impl Client {
     }
 
     /// Asks for `count` more codes; they are generated in the background
-    /// (watch `coupons_generated` with `get_campaign`).
-    pub async fn generate_codes(&self, id: u64, count: u64) -> Result<Campaign, ClientError> {
-        self.campaign(Request::GenerateCodes { id, count }).await
+    /// (watch `coupons_generated` with `get_campaign`). With
+    /// `expected_revision` (the revision the caller read; 0: any) a retry of
+    /// a request that was applied gets CONFLICT instead of doubling the count.
+    pub async fn generate_codes(
+        &self,
+        id: u64,
+        count: u64,
+        expected_revision: u64,
+    ) -> Result<Campaign, ClientError> {
+        self.campaign(Request::GenerateCodes {
+            id,
+            count,
+            expected_revision,
+        })
+        .await
     }
 
     /// One page of campaigns after `after_id`; the second value is the next cursor (0 at the end).

@@ -112,6 +112,10 @@ pub struct CampaignSpec {
     pub campaign_type: CampaignType,
     /// Every generated code is a coupon like this one (its `code` unused).
     pub template: CouponSpec,
+    /// Days each generated code is valid from its generation (0: no limit of
+    /// its own): its window ends at the earlier of the template's `ends_at`
+    /// and generation + `validity_days` × 86,400,000 ms.
+    pub validity_days: u32,
     pub rules: GenerationRules,
     pub distribution: DistributionStrategy,
     pub audience: TargetAudience,
@@ -192,6 +196,7 @@ impl CampaignSpec {
         w.str(&self.description);
         w.u8(self.campaign_type.as_u8());
         self.template.write(w);
+        w.u32(self.validity_days);
         self.rules.write(w);
         w.u8(self.distribution.method.as_u8());
         w.u32(self.distribution.batch_size);
@@ -213,6 +218,7 @@ impl CampaignSpec {
             description: r.str("description")?,
             campaign_type: CampaignType::read(r, "campaign_type")?,
             template: CouponSpec::read(r)?,
+            validity_days: r.u32("validity_days")?,
             rules: GenerationRules::read(r)?,
             distribution: DistributionStrategy {
                 method: DistributionMethod::read(r, "distribution_method")?,

@@ -47,10 +47,10 @@ error_codes! {
     WrongCluster = 16 => "WRONG_CLUSTER", "The follower's data directory holds another cluster's data; it was left untouched.";
     // The request itself.
     InvalidArgument = 20 => "INVALID_ARGUMENT", "A field is invalid; the message names it.";
-    NotFound = 21 => "NOT_FOUND", "No such coupon, code or redemption.";
-    AlreadyExists = 22 => "ALREADY_EXISTS", "A coupon with this code exists.";
-    Conflict = 23 => "CONFLICT", "A retry of this order carries different details, or the coupon's revision changed.";
-    InvalidState = 24 => "INVALID_STATE", "The redemption is not in a state that allows this (for example releasing a captured use).";
+    NotFound = 21 => "NOT_FOUND", "No such coupon, code, redemption or campaign.";
+    AlreadyExists = 22 => "ALREADY_EXISTS", "A coupon (or a campaign's generated code) with this code exists.";
+    Conflict = 23 => "CONFLICT", "A retry of this order carries different details, a refund id was recorded with another amount, or the coupon's or campaign's revision changed.";
+    InvalidState = 24 => "INVALID_STATE", "The redemption, coupon or campaign is not in a state that allows this (for example releasing a captured use, a campaign move its lifecycle does not allow, or changing a campaign's generated code on its own).";
     HoldExpired = 25 => "HOLD_EXPIRED", "The hold reached its TTL and was given back before it was confirmed.";
     AlreadyReversed = 26 => "ALREADY_REVERSED", "The redemption was already reversed.";
     // The coupon does not apply to this order.

@@ -196,9 +196,13 @@ pub enum Request {
     },
     /// Generates `count` more codes, in the background; the reply is the
     /// campaign with its new generation target, and CAMPAIGN_GET shows progress.
+    /// With `expected_revision` (not 0) it is refused with CONFLICT unless the
+    /// campaign is at that revision, so a retry after a lost reply cannot
+    /// ask for the codes twice.
     GenerateCodes {
         id: u64,
         count: u64,
+        expected_revision: u64,
     },
     /// Deletes a DRAFT campaign that has no codes (others are cancelled instead).
     DeleteCampaign {
@@ -338,9 +342,14 @@ impl Request {
                 w.u64(*id);
                 w.u8(status.as_u8());
             }
-            Request::GenerateCodes { id, count } => {
+            Request::GenerateCodes {
+                id,
+                count,
+                expected_revision,
+            } => {
                 w.u64(*id);
                 w.u64(*count);
+                w.u64(*expected_revision);
             }
             Request::ListCampaignCodes {
                 id,
@@ -448,6 +457,7 @@ impl Request {
             opcode::CAMPAIGN_GENERATE => Request::GenerateCodes {
                 id: r.u64("id")?,
                 count: r.u64("count")?,
+                expected_revision: r.u64("expected_revision")?,
             },
             opcode::CAMPAIGN_CODES => Request::ListCampaignCodes {
                 id: r.u64("id")?,
