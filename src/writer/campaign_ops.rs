@@ -41,20 +41,25 @@ fn existing(batch: &Batch, id: u64) -> Result<CampaignDef> {
         .ok_or(Error::NotFound("campaign"))
 }
 
+/// A campaign that may still change: it exists, is at `expected_revision`
+/// (0: any) and is not COMPLETED or CANCELLED.
+fn changeable(batch: &Batch, id: u64, expected_revision: u64) -> Result<CampaignDef> {
+    let current = existing(batch, id)?;
+    check_revision("campaign", id, expected_revision, current.revision)?;
+    if current.status.is_final() {
+        return Err(Error::InvalidState(format!(
+            "campaign {id} is {}: it can no longer change",
+            current.status.name()
+        )));
+    }
+    Ok(current)
+}
+
 pub fn update(batch: &mut Batch, id: u64, expected_revision: u64, spec: &CampaignSpec) -> Outcome {
-    let current = match existing(batch, id) {
+    let current = match changeable(batch, id, expected_revision) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    if let Err(e) = check_revision("campaign", id, expected_revision, current.revision) {
-        return Ok(Err(e));
-    }
-    if current.status.is_final() {
-        return Ok(Err(Error::InvalidState(format!(
-            "campaign {id} is {}: it can no longer change",
-            current.status.name()
-        ))));
-    }
     if current.generation_target > 0 && spec.rules != current.spec.rules {
         return Ok(Err(Error::InvalidState(
             "the generation rules cannot change once codes were generated".into(),
@@ -124,19 +129,10 @@ pub fn delete(batch: &mut Batch, id: u64) -> Outcome {
 /// Asks for `count` more codes: raises the generation target, which the
 /// generator then works towards (across restarts).
 pub fn generate(batch: &mut Batch, id: u64, count: u64, expected_revision: u64) -> Outcome {
-    let current = match existing(batch, id) {
+    let current = match changeable(batch, id, expected_revision) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    if let Err(e) = check_revision("campaign", id, expected_revision, current.revision) {
-        return Ok(Err(e));
-    }
-    if current.status.is_final() {
-        return Ok(Err(Error::InvalidState(format!(
-            "campaign {id} is {}",
-            current.status.name()
-        ))));
-    }
     let target = current.generation_target.saturating_add(count);
     if let Some(limit) = current.spec.coupon_limit {
         if target > limit {
