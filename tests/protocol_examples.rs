@@ -421,7 +421,8 @@ fn repl_status_reply() -> Example {
 // campaign "spring" (codes SPR- + 8 random characters + a check character, 10 %
 // off each, one use per code, a budget of 1,000.00 USD), 100,000 codes asked
 // for, activated; then a partial refund of 50.00 of redemption 1 (order-456,
-// 30.00 off 150.00), its reversal record, and a REDEEM refused by a budget.
+// 30.00 off 150.00, so 120.00 paid), its reversal record, and a REDEEM refused
+// by a budget.
 
 fn spring() -> CampaignSpec {
     CampaignSpec {
@@ -511,7 +512,8 @@ fn reversal_list_reply() -> Example {
             id: 1,
             redemption_id: 1,
             refund_amount: 5000,
-            discount_returned: 1000,
+            // floor(3000 × 5000 / 12000): refunds are of what was paid.
+            discount_returned: 1250,
             full: false,
             refund_id: "re_1".into(),
             reason: "one item returned".into(),
@@ -942,20 +944,136 @@ fn generated_code_numbers_are_the_codes() {
     }
 }
 
-/// The numbers of protocol.md's partial-reversal worked example follow the rule.
+/// The text of protocol.md from the heading `heading` (a whole line) to the
+/// next heading of the same or a higher level.
+fn doc_section<'a>(doc: &'a str, heading: &str) -> &'a str {
+    let level = heading.chars().take_while(|&c| c == '#').count();
+    let start = doc
+        .find(&format!("\n{heading}\n"))
+        .unwrap_or_else(|| panic!("protocol.md has no heading {heading:?}"))
+        + 1;
+    let body = &doc[start + heading.len()..];
+    let end = body
+        .match_indices("\n#")
+        .find(|(i, _)| {
+            let hashes = body[i + 1..].chars().take_while(|&c| c == '#').count();
+            hashes <= level && body[i + 1 + hashes..].starts_with(' ')
+        })
+        .map_or(body.len(), |(i, _)| i);
+    &doc[start..start + heading.len() + end]
+}
+
+/// Every `⌊D × R / F⌋ = X` in `text` (numbers only, spaces in them allowed):
+/// (D, R, F, X).
+fn refund_formulas(text: &str) -> Vec<(i64, i64, i64, i64)> {
+    let number = |s: &str| s.replace(' ', "").parse::<i64>().ok();
+    let mut found = Vec::new();
+    for (i, _) in text.match_indices('⌊') {
+        let rest = &text[i + '⌊'.len_utf8()..];
+        let Some(close) = rest.find('⌋') else {
+            continue;
+        };
+        let inside = &rest[..close];
+        let Some((d, rest_inside)) = inside.split_once('×') else {
+            continue;
+        };
+        let Some((r, f)) = rest_inside.split_once('/') else {
+            continue;
+        };
+        let after = &rest[close + '⌋'.len_utf8()..];
+        let Some(value) = after.strip_prefix(" = ") else {
+            continue;
+        };
+        let digits: String = value
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ' ')
+            .collect();
+        if let (Some(d), Some(r), Some(f), Some(x)) =
+            (number(d), number(r), number(f), number(digits.trim_end()))
+        {
+            found.push((d, r, f, x));
+        }
+    }
+    found
+}
+
+/// The discount each of a series of refunds gives back: the total given back
+/// after it, less the total before it.
+fn given_back(discount: i64, paid: i64, refunds: &[i64]) -> Vec<i64> {
+    use couponsd::rules::refund::discount_returned;
+
+    let mut refunded = 0;
+    let mut before = 0;
+    refunds
+        .iter()
+        .map(|r| {
+            refunded += r;
+            let total = discount_returned(discount, paid, refunded);
+            let this = total - before;
+            before = total;
+            this
+        })
+        .collect()
+}
+
+/// The numbers of protocol.md's partial-reversal worked examples, and of the
+/// refund examples, follow the rule: refunds are of what was paid (the
+/// redemption's `final_amount`), and the discount given back in all is
+/// floor(D × refunded / F).
 #[test]
 fn partial_reversal_example_follows_the_rule() {
     use couponsd::rules::refund::discount_returned;
 
-    // 30.00 off 150.00: refunds of 50.00, 40.00, then the remaining 60.00.
-    assert_eq!(discount_returned(3000, 15000, 5000), 1000);
-    assert_eq!(discount_returned(3000, 15000, 9000), 1800);
-    assert_eq!(discount_returned(3000, 15000, 15000), 3000);
-    // 10.00 off 30.00, refunded in thirds: 333, 333, 334.
-    assert_eq!(discount_returned(1000, 3000, 1000), 333);
-    assert_eq!(discount_returned(1000, 3000, 2000), 666);
-    assert_eq!(discount_returned(1000, 3000, 3000), 1000);
-    // The reversal_list_reply example carries the first refund.
+    let doc = protocol_md();
+    let section = doc_section(&doc, "### Partial reversal");
+    let example = doc_section(&doc, "### reverse_refund_request");
+
+    // Every ⌊D × R / F⌋ = X the doc computes is the rule's.
+    let formulas: Vec<_> = refund_formulas(section)
+        .into_iter()
+        .chain(refund_formulas(example))
+        .collect();
+    assert!(formulas.len() >= 5, "too few formulas found: {formulas:?}");
+    for (d, r, f, x) in formulas {
+        assert_eq!(
+            discount_returned(d, f, r),
+            x,
+            "protocol.md: ⌊{d} × {r} / {f}⌋ = {x} is not the rule's"
+        );
+    }
+
+    // The first worked example is redemption 1 of redeem_reply, refunded
+    // 50.00, 40.00, then the rest (30.00) of the 120.00 paid.
+    let Example::Reply {
+        response: Response::Redemption(RedemptionReply { redemption, .. }),
+        ..
+    } = redeem_reply()
+    else {
+        panic!("redeem_reply is not a redemption reply");
+    };
+    let (d, f) = (redemption.discount_amount, redemption.final_amount);
+    assert_eq!((d, f), (3000, 12000));
+    assert!(section.contains(&format!("D = {d} off, so the customer paid F = {f}")));
+    assert_eq!(given_back(d, f, &[5000, 4000, 3000]), [1250, 1000, 750]);
+    assert!(section.contains("| 1250 | false |"));
+    assert!(section.contains("2250 − 1250 = 1000"));
+    assert!(section.contains("3000 − 2250 = 750"));
+    assert!(section.contains("only 3000 is left"));
+
+    // 10 % off 200.00: D = 20.00, F = 180.00, refunded in three parts of
+    // 60.00: 6.66, 6.67, 6.67, the third the full reversal.
+    assert_eq!(
+        given_back(2000, 18000, &[6000, 6000, 6000]),
+        [666, 667, 667]
+    );
+    assert!(section.contains("D = 2000 (20.00) off, and the customer paid F = 18000"));
+    assert!(section.contains("1333 − 666 = 667 (6.67)"));
+    assert!(section.contains("2000 − 1333 = 667 (6.67)"));
+    // Nothing paid: a full reversal gives back the whole discount.
+    assert_eq!(discount_returned(2000, 0, 0), 2000);
+
+    // The reversal_list_reply example carries the first refund of the
+    // reverse_refund_request example, with the rule's share of the discount.
     let Example::Reply {
         response: Response::Reversals(list),
         ..
@@ -963,8 +1081,175 @@ fn partial_reversal_example_follows_the_rule() {
     else {
         panic!("reversal_list_reply is not a REVERSAL_LIST reply");
     };
-    assert_eq!(
-        (list[0].refund_amount, list[0].discount_returned),
-        (5000, 1000)
+    let Example::Request {
+        request:
+            Request::Reverse {
+                refund_amount: Some(refund),
+                ..
+            },
+        ..
+    } = reverse_refund_request()
+    else {
+        panic!("reverse_refund_request is not a partial REVERSE");
+    };
+    assert_eq!(list[0].refund_amount, refund);
+    assert_eq!(list[0].discount_returned, discount_returned(d, f, refund));
+    assert!(!list[0].full);
+}
+
+/// What protocol.md states about campaigns' codes is what the code does:
+/// `validity_days` and its worked example, prefix and suffix characters,
+/// shapes shared between campaigns and the refusal it gives, and the most
+/// reversals a redemption may have.
+#[test]
+fn campaign_rules_are_the_codes() {
+    use couponsd::codegen;
+    use couponsd::domain::campaign::{CampaignDef, MAX_VALIDITY_DAYS};
+    use couponsd::domain::limits;
+    use couponsd::error::Error;
+
+    let doc = protocol_md();
+    let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = collapse(&doc);
+
+    // validity_days: 30 days from the code's generation at T, unless the
+    // template ends earlier.
+    assert!(flat.contains(&format!("At most {MAX_VALIDITY_DAYS} (ten years")));
+    let def = |validity_days, ends_at| CampaignDef {
+        id: 1,
+        revision: 1,
+        spec: CampaignSpec {
+            validity_days,
+            template: CouponSpec {
+                ends_at,
+                ..spring().template
+            },
+            ..spring()
+        },
+        status: CampaignStatus::Active,
+        generation_target: 1,
+        created_at: T,
+        updated_at: T,
+        created_by: String::new(),
+    };
+    let ends = |d: &CampaignDef| d.coupon(2, "SPR-X7KM4TQAM", T).spec.ends_at;
+    let thirty = T + 30 * 86_400_000;
+    assert_eq!(ends(&def(30, None)), Some(thirty));
+    assert!(flat.contains(&format!(
+        "{} + 30 × 86 400 000 = {}",
+        grouped(T as u128),
+        grouped(thirty as u128)
+    )));
+    assert_eq!(ends(&def(30, Some(thirty - 1))), Some(thirty - 1));
+    assert_eq!(ends(&def(0, None)), None);
+
+    // Prefix and suffix characters.
+    assert!(doc.contains(&format!("`{}`", codegen::AFFIX_MARKS)));
+    let field = |prefix: &str, suffix: &str| {
+        let rules = GenerationRules {
+            prefix: prefix.into(),
+            suffix: suffix.into(),
+            ..GenerationRules::default()
+        };
+        match codegen::validate(&rules) {
+            Ok(()) => None,
+            Err(Error::InvalidArgument { field, .. }) => Some(field),
+            Err(other) => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(field("SPR-", "-X.Y_Z~"), None);
+    assert_eq!(field("-SPR", ""), Some("prefix"));
+    for bad in ["#", "@", "=", "+", ",", "\"", " "] {
+        assert_eq!(field(bad, ""), Some("prefix"), "{bad:?}");
+        assert_eq!(field("", bad), Some("suffix"), "{bad:?}");
+    }
+
+    // Shared shapes: the examples' campaign, one of the same length and
+    // alphabet without a check character, and one with another prefix.
+    let spr = spring().rules;
+    let nine = GenerationRules {
+        code_length: 9,
+        check: CodeCheck::None,
+        ..spr.clone()
+    };
+    let sum = GenerationRules {
+        prefix: "SUM-".into(),
+        ..spr.clone()
+    };
+    assert!(codegen::shares_space(&spr, &nine));
+    assert!(!codegen::shares_space(&spr, &sum));
+    assert_eq!(codegen::capacity(&spr) - 100_000, 52_587);
+    assert!(flat.contains("may ask for at most 52 587"));
+    codegen::check_capacity(&spr, 100_000, 52_587).expect("fits");
+    let refusal = codegen::check_capacity(&spr, 100_000, 60_000)
+        .expect_err("the shape is full")
+        .to_string();
+    assert!(
+        flat.contains(&collapse(&refusal)),
+        "protocol.md lacks the refusal {refusal:?}"
     );
+
+    // At most 100 reversals per redemption.
+    assert!(doc.contains(&format!("at most **{} reversals**", limits::REVERSALS)));
+    assert!(doc.contains(&format!(
+        "| reversals per redemption | ≤ {}",
+        limits::REVERSALS
+    )));
+}
+
+/// Every row of an example's offset table that writes its bytes out
+/// (`` `00 06 73 70` ``, or `` `00 11` + 17 bytes ``) shows the bytes the
+/// example's hex block has at that offset, so no table can go stale when a
+/// layout changes and the hex is pasted anew.
+#[test]
+fn offset_tables_show_the_examples_bytes() {
+    let doc = protocol_md();
+    let documented = documented_examples(&doc);
+    let mut example: Option<&str> = None;
+    let mut checked = 0;
+    for (n, line) in doc.lines().enumerate() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("<!-- example:") {
+            example = Some(rest.trim_end_matches("-->").trim());
+            continue;
+        }
+        if line.starts_with('#') {
+            example = None;
+            continue;
+        }
+        let Some(name) = example else {
+            continue;
+        };
+        // | offset | `bytes` … | field | value |
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 5 || !cells[0].is_empty() {
+            continue;
+        }
+        let Ok(offset) = cells[1].parse::<usize>() else {
+            continue;
+        };
+        let Some((hex, _)) = cells[2]
+            .strip_prefix('`')
+            .and_then(|rest| rest.split_once('`'))
+        else {
+            continue;
+        };
+        let bytes: Vec<u8> = hex
+            .split_whitespace()
+            .map(|b| {
+                u8::from_str_radix(b, 16)
+                    .unwrap_or_else(|_| panic!("protocol.md:{}: {b:?} is not a hex byte", n + 1))
+            })
+            .collect();
+        let frame = &documented[name];
+        assert_eq!(
+            frame.get(offset..offset + bytes.len()),
+            Some(&bytes[..]),
+            "protocol.md:{}: example {name}, offset {offset} ({}): the table's bytes are not the frame's",
+            n + 1,
+            cells[3]
+        );
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} table rows found");
 }
