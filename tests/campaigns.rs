@@ -614,7 +614,10 @@ async fn codes_of_one_shape_from_several_campaigns_and_by_hand() {
         Some(ErrorCode::InvalidArgument),
         "{refused}"
     );
-    assert!(refused.to_string().contains("200 existing"), "{refused}");
+    assert!(
+        refused.to_string().contains("200 asked for already"),
+        "{refused}"
+    );
     // Another prefix is another shape.
     small.name = "small-c".into();
     small.rules.prefix = "CAQ-".into();
@@ -737,6 +740,37 @@ async fn coupons_and_their_campaigns() {
         .await
         .unwrap();
     assert_eq!(v.reason, ErrorCode::CampaignInactive.as_u16());
+    // The campaign's currency, which its coupons share, never changes.
+    let current = client.get_campaign(campaign.id).await.unwrap();
+    let mut euros = current.spec.clone();
+    euros.template.currency = "EUR".into();
+    assert_eq!(
+        code_of(client.update_campaign(campaign.id, 0, euros).await),
+        Some(ErrorCode::InvalidArgument)
+    );
+
+    // Coupons of a DRAFT campaign that is deleted stay refused, and can
+    // still be changed or deleted.
+    let draft = client
+        .create_campaign(spec("draft", "DRF-", None, CodeCheck::None))
+        .await
+        .unwrap();
+    let mut orphan = common::percent_coupon("ORPHAN-1", 1000, None, None);
+    orphan.campaign_id = Some(draft.id);
+    let orphan = client.create_coupon(orphan).await.unwrap();
+    client.delete_campaign(draft.id).await.unwrap();
+    let v = client
+        .validate("ORPHAN-1", order("c-6", 1_000))
+        .await
+        .unwrap();
+    assert_eq!(v.reason, ErrorCode::CampaignInactive.as_u16());
+    let mut inactive = orphan.spec.clone();
+    inactive.status = couponsd_client::wire::AdminStatus::Inactive;
+    client
+        .update_coupon(orphan.id, orphan.revision, inactive)
+        .await
+        .unwrap();
+    client.delete_coupon(orphan.id).await.unwrap();
 }
 
 /// `validity_days`: each code's window ends that many days after it was

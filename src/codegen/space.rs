@@ -73,7 +73,7 @@ pub fn check_capacity(rules: &GenerationRules, existing: u64, count: u64) -> Res
     Err(Error::invalid(
         "count",
         format!(
-            "{total} codes of this shape ({existing} existing + {count} requested) in a space of {space}: \
+            "{total} codes of this shape ({existing} asked for already + {count} requested) in a space of {space}: \
              a random guess would find a valid code once in {} guesses, and at least {DENSITY} are required, \
              so this shape holds at most {} codes; use longer codes or more character classes{longer}",
             space / total,
@@ -131,7 +131,7 @@ mod tests {
         check_capacity(&rules, cap - 1, 1).unwrap();
         let refused = message(check_capacity(&rules, cap, 1));
         assert!(
-            refused.contains("152588 codes of this shape (152587 existing + 1 requested)"),
+            refused.contains("152588 codes of this shape (152587 asked for already + 1 requested)"),
             "{refused}"
         );
         assert!(refused.contains("in a space of 152587890625"), "{refused}");

@@ -60,6 +60,13 @@ pub fn update(batch: &mut Batch, id: u64, expected_revision: u64, spec: &Campaig
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
+    if spec.template.currency != current.spec.template.currency {
+        // Coupons that joined it are in its currency; so is its budget.
+        return Ok(Err(Error::invalid(
+            "currency",
+            "the template's currency cannot change once the campaign exists",
+        )));
+    }
     if current.generation_target > 0 && spec.rules != current.spec.rules {
         return Ok(Err(Error::InvalidState(
             "the generation rules cannot change once codes were generated".into(),

@@ -130,9 +130,10 @@ fn not_generated(batch: &Batch, id: u64, verb: &str) -> Result<()> {
 }
 
 /// A coupon may join an existing campaign when it is created (then its
-/// redemptions count against the campaign's budget, in the budget's
-/// currency), and never move to another: reversals give back to the campaign
-/// the coupon names, so it must be the one its redemptions took from.
+/// redemptions count against the campaign's budget), and never move to
+/// another: reversals give back to the campaign the coupon names, so it must
+/// be the one its redemptions took from. Its currency is the campaign's (the
+/// template's, which never changes), so a budget adds up one currency.
 fn check_campaign_link(
     batch: &Batch,
     spec: &CouponSpec,
@@ -149,8 +150,11 @@ fn check_campaign_link(
     let Some(campaign_id) = spec.campaign_id else {
         return Ok(());
     };
-    let Some(campaign) = batch.campaign(campaign_id) else {
-        return Err(Error::NotFound("campaign"));
+    let campaign = match (batch.campaign(campaign_id), current) {
+        (Some(campaign), _) => campaign,
+        // Its campaign was deleted: the coupon stays refused, but may change.
+        (None, Some(_)) => return Ok(()),
+        (None, None) => return Err(Error::NotFound("campaign")),
     };
     if current.is_none() && campaign.status.is_final() {
         return Err(Error::InvalidState(format!(
@@ -158,13 +162,11 @@ fn check_campaign_link(
             campaign.status.name()
         )));
     }
-    if campaign.spec.budget_limit.is_some() && spec.currency != campaign.spec.template.currency {
+    let currency = &campaign.spec.template.currency;
+    if !currency.is_empty() && spec.currency != *currency {
         return Err(Error::invalid(
             "currency",
-            format!(
-                "campaign {campaign_id}'s budget is in {}",
-                campaign.spec.template.currency
-            ),
+            format!("campaign {campaign_id} is in {currency}"),
         ));
     }
     Ok(())
@@ -207,7 +209,11 @@ fn delete_coupon(batch: &mut Batch, id: u64) -> Outcome {
     if let Err(e) = not_generated(batch, id, "deleted") {
         return Ok(Err(e));
     }
-    if let Some(campaign_id) = def.spec.campaign_id {
+    if let Some(campaign_id) = def
+        .spec
+        .campaign_id
+        .filter(|&c| batch.campaign(c).is_some())
+    {
         // Its redemptions' reversals give back to the campaign's budget
         // through the coupon; it stays, and INACTIVE stops it.
         return Ok(Err(Error::InvalidState(format!(
@@ -541,7 +547,7 @@ fn reverse(
     if refund > left {
         return Ok(Err(Error::invalid(
             "refund_amount",
-            format!("only {left} of the order is left to refund"),
+            format!("only {left} of what was paid is left to refund"),
         )));
     }
     let full = refund == left;
