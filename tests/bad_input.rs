@@ -452,6 +452,22 @@ async fn random_bodies_in_good_frames_each_get_one_reply() {
             refund_amount: Some(100),
             refund_id: "fuzz-refund".into(),
         },
+        Request::CreateCampaign(Box::new(couponsd_client::wire::CampaignSpec {
+            name: "fuzz".into(),
+            template: common::percent_coupon("", 1000, Some(1), None),
+            validity_days: 30,
+            budget_limit: Some(100_000),
+            ..Default::default()
+        })),
+        Request::SetCampaignStatus {
+            id: 1,
+            status: couponsd_client::wire::CampaignStatus::Paused,
+        },
+        Request::ListCampaignCodes {
+            id: 1,
+            after_coupon_id: 0,
+            limit: 100,
+        },
     ];
 
     let mut raw = Raw::connect_hello(&server.addr).await;
