@@ -4,6 +4,7 @@
 mod common;
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use common::Server;
 use serde_json::Value;
@@ -593,4 +594,160 @@ async fn campaign_lifecycle_generation_and_export_from_the_command_line() {
     let (status, _, out) = couponsd(addr, &["campaign", "resume", "--id", &id]);
     assert_eq!(status, 2, "only a paused campaign resumes: {out}");
     assert!(out.contains("not PAUSED"), "{out}");
+}
+
+/// Creates a DRAFT campaign, 10% off; returns its id.
+fn create_campaign(addr: &str, name: &str) -> String {
+    let (status, c, out) = couponsd(
+        addr,
+        &[
+            "campaign",
+            "create",
+            "--campaign-name",
+            name,
+            "--percent",
+            "10",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    c["id"].as_u64().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_generate_stops_waiting_when_the_campaign_is_cancelled() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let id = create_campaign(addr, "Big");
+    // Far more codes than are made before the cancel lands.
+    let generate = Command::new(env!("CARGO_BIN_EXE_couponsd"))
+        .args(["--addr", addr, "campaign", "generate", "--campaign", &id])
+        .args(["--count", "3000000", "--length", "10"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("generate");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, c, _) = couponsd(addr, &["campaign", "get", "--id", &id, "--json"]);
+        if c["total_coupons_generated"].as_u64() > Some(0) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no codes generated: {c}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, _, out) = couponsd(addr, &["campaign", "cancel", "--id", &id]);
+    assert_eq!(status, 0, "{out}");
+
+    let out = wait_at_most(generate, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("generation stopped: campaign") && stderr.contains("CANCELLED"),
+        "{stderr}"
+    );
+    // What was generated is printed as well.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("codes generated"), "{stdout}");
+}
+
+/// The child's output once it exits; kills it and fails after `limit`.
+fn wait_at_most(mut child: std::process::Child, limit: Duration) -> std::process::Output {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("waiting").is_none() {
+        if Instant::now() >= deadline {
+            child.kill().expect("kill");
+            let out = child.wait_with_output().expect("waiting");
+            panic!(
+                "still running after {limit:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.wait_with_output().expect("waiting")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_output_to_a_closed_stdout_does_not_panic() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let id = create_campaign(addr, "Piped");
+    // `couponsd ... --json | head -c 1`: the reader is gone before the answer.
+    for (args, expected) in [
+        (&["campaign", "get", "--id", &id][..], 0),
+        (&["campaign", "get", "--id", "999"][..], 1),
+        (&["campaign", "export", "--campaign", "999"][..], 1),
+        (
+            &["campaign", "export", "--campaign", &id, "--format", "xml"][..],
+            2,
+        ),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_couponsd"))
+            .args(["--addr", addr, "--json"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("couponsd");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("couponsd");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_id_and_campaign_flags_are_aliases() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let id = create_campaign(addr, "Aliases");
+    let (status, c, out) = couponsd(addr, &["campaign", "get", "--campaign", &id, "--json"]);
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(c["id"].to_string(), id);
+    let (status, g, out) = couponsd(
+        addr,
+        &[
+            "campaign", "generate", "--id", &id, "--count", "5", "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(g["total_coupons_generated"], 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_create_without_a_discount_is_a_usage_error() {
+    let server = Server::start().await;
+    let (status, _, out) = couponsd(
+        &server.addr,
+        &["campaign", "create", "--campaign-name", "Nothing off"],
+    );
+    assert_eq!(status, 2, "{out}");
+    assert!(
+        out.contains("give --percent, --amount, --free-shipping"),
+        "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_create_and_update_refuse_code() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let id = create_campaign(addr, "Codes");
+    for args in [
+        &[
+            "campaign",
+            "create",
+            "--campaign-name",
+            "X",
+            "--percent",
+            "5",
+        ][..],
+        &["campaign", "update", "--id", &id][..],
+    ] {
+        let (status, _, out) = couponsd(addr, &[args, &["--code", "SPRING"]].concat());
+        assert_eq!(status, 2, "{args:?}: {out}");
+        assert!(out.contains("`campaign generate`"), "{args:?}: {out}");
+    }
 }

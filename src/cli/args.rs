@@ -399,6 +399,8 @@ pub enum CampaignCommand {
         rules: RuleFields,
         #[command(flatten)]
         template: CouponFields,
+        #[command(flatten)]
+        code: TemplateCode,
     },
     /// Show one campaign with its counters and generation progress.
     Get(CampaignId),
@@ -419,6 +421,8 @@ pub enum CampaignCommand {
         rules: RuleFields,
         #[command(flatten)]
         template: CouponFields,
+        #[command(flatten)]
+        code: TemplateCode,
     },
     /// DRAFT -> SCHEDULED: its codes work from its start date.
     Schedule(CampaignId),
@@ -436,7 +440,7 @@ pub enum CampaignCommand {
     Delete(CampaignId),
     /// Generate codes (in the background on the server); waits and shows progress.
     Generate {
-        #[arg(long)]
+        #[arg(long, visible_alias = "id")]
         campaign: u64,
         #[arg(long)]
         count: u64,
@@ -449,7 +453,7 @@ pub enum CampaignCommand {
     },
     /// Write the campaign's codes to stdout, page by page.
     Export {
-        #[arg(long)]
+        #[arg(long, visible_alias = "id")]
         campaign: u64,
         /// csv or jsonl.
         #[arg(long, default_value = "csv")]
@@ -460,8 +464,16 @@ pub enum CampaignCommand {
 #[derive(Debug, Clone, Args)]
 pub struct CampaignId {
     /// Campaign id.
-    #[arg(long)]
+    #[arg(long, visible_alias = "campaign")]
     pub id: u64,
+}
+
+/// `--code` on campaign create and update, accepted only to be refused with
+/// the reason: the template has no code, each generated coupon has its own.
+#[derive(Debug, Clone, Args)]
+pub struct TemplateCode {
+    #[arg(long, hide = true)]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Args)]

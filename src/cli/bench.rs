@@ -14,7 +14,7 @@ use hdrhistogram::Histogram;
 use rand::Rng;
 
 use super::args::{BenchArgs, ClientArgs};
-use super::commands::connect;
+use super::commands::{connect, print_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -107,8 +107,8 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
     }
     let elapsed = started.elapsed().as_secs_f64();
     progress.abort();
-    print_summary(&args, client_args, &counters, &latency, elapsed);
-    Ok(())
+    print_summary(&args, client_args, &counters, &latency, elapsed)
+        .map_err(|e| format!("writing the report: {e}"))
 }
 
 /// Creates PREFIX-0 .. PREFIX-(count-1), reusing any that exist, over every
@@ -277,7 +277,7 @@ fn print_summary(
     counters: &Counters,
     latency: &Histogram<u64>,
     elapsed: f64,
-) {
+) -> std::io::Result<()> {
     let ok = counters.ok.load(Ordering::Relaxed);
     let rejected = counters.rejected.load(Ordering::Relaxed);
     let errors = counters.errors.load(Ordering::Relaxed);
@@ -304,9 +304,9 @@ fn print_summary(
             "p50_us": q(0.50), "p90_us": q(0.90), "p99_us": q(0.99), "p999_us": q(0.999),
             "max_us": latency.max(),
         });
-        println!("{out}");
+        print_line(out)
     } else {
-        println!(
+        print_line(format_args!(
             "{} x {} connections x {} pipeline over {} coupon(s), {:.1} s\n\
              requests {total}: ok {ok}, rejected {rejected}, errors {errors}\n\
              throughput {ops_per_sec} ops/s\n\
@@ -321,6 +321,6 @@ fn print_summary(
             q(0.99),
             q(0.999),
             latency.max()
-        );
+        ))
     }
 }

@@ -1,8 +1,9 @@
 //! `couponsd campaign ...`: create, read, change and move campaigns through
 //! their lifecycle, generate their codes (with progress), export them.
 
+use std::borrow::Cow;
 use std::io::Write;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use couponsd_client::money;
 use couponsd_client::wire::{
@@ -12,9 +13,15 @@ use couponsd_client::wire::{
 use couponsd_client::{Client, ClientError};
 use serde_json::{json, Value};
 
-use super::args::{CampaignCommand, CampaignFields, RuleFields};
-use super::commands::{apply_fields, discount_text, rfc3339, with_cursor, Failure, Output};
+use super::args::{CampaignCommand, CampaignFields, RuleFields, TemplateCode};
+use super::commands::{
+    apply_fields, discount_text, require_discount, rfc3339, with_cursor, Failure, Output,
+};
 use super::json;
+use crate::domain::campaign::FinalStatus;
+
+/// How long `campaign generate` waits for a new code before giving up.
+const STALL: Duration = Duration::from_secs(60);
 
 pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Failure> {
     match command {
@@ -22,10 +29,13 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
             campaign,
             rules,
             template,
+            code,
         } => {
+            refuse_code(&code)?;
             if campaign.campaign_name.is_none() {
                 return Err(Failure::Usage("give --campaign-name".into()));
             }
+            require_discount(&template)?;
             let mut spec = CampaignSpec::default();
             spec.template = apply_fields(spec.template, &template)?;
             spec.rules = apply_rules(spec.rules, &rules)?;
@@ -48,7 +58,9 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
             campaign,
             rules,
             template,
+            code,
         } => {
+            refuse_code(&code)?;
             let current = client.get_campaign(id.id).await?;
             let mut spec = current.spec.clone();
             spec.template = apply_fields(spec.template, &template)?;
@@ -94,6 +106,17 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
     }
 }
 
+fn refuse_code(code: &TemplateCode) -> Result<(), Failure> {
+    if code.code.is_some() {
+        return Err(Failure::Usage(
+            "--code: a campaign's codes are made by `campaign generate`, each coupon its own; \
+             the template has none"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 async fn status(client: &Client, id: u64, status: CampaignStatus) -> Result<Output, Failure> {
     Ok(output(&client.set_campaign_status(id, status).await?))
 }
@@ -117,10 +140,18 @@ async fn generate(
     // Against the revision just read: a retry cannot ask for the codes twice.
     let mut c = client.generate_codes(id, count, current.revision).await?;
     let target = c.generation_target;
-    let started = std::time::Instant::now();
+    let started = Instant::now();
+    let mut last_progress = Instant::now();
     while !no_wait && c.coupons_generated < target {
+        if let Some(why) = stopped(&c, last_progress.elapsed()) {
+            return Err(Failure::Stopped(output(&c), why));
+        }
         tokio::time::sleep(Duration::from_millis(500)).await;
+        let before = c.coupons_generated;
         c = client.get_campaign(id).await?;
+        if c.coupons_generated > before {
+            last_progress = Instant::now();
+        }
         eprintln!(
             "[{:>4.0}s] {} of {} codes",
             started.elapsed().as_secs_f64(),
@@ -129,6 +160,32 @@ async fn generate(
         );
     }
     Ok(output(&c))
+}
+
+/// Why waiting for a campaign's codes is pointless, if it is: the server
+/// makes none for a final campaign, and one that stalls (the code space used
+/// up, a server failing to commit) would otherwise be waited for forever.
+fn stopped(c: &Campaign, since_progress: Duration) -> Option<String> {
+    let done = format!(
+        "{} of {} codes generated",
+        c.coupons_generated, c.generation_target
+    );
+    if c.status.is_final() {
+        Some(format!(
+            "generation stopped: campaign {} is {} ({done})",
+            c.id,
+            c.status.name()
+        ))
+    } else if since_progress >= STALL {
+        Some(format!(
+            "no new code in {} s ({done}): stopped waiting; the server keeps trying \
+             in the background (`campaign get --id {}` shows progress)",
+            STALL.as_secs(),
+            c.id
+        ))
+    } else {
+        None
+    }
 }
 
 /// Streams every code, a page at a time, to stdout.
@@ -177,8 +234,7 @@ async fn write_codes(
             .map_err(Exported::Client)?;
         for c in &page {
             if csv {
-                // Codes are printable ASCII without commas or quotes.
-                writeln!(out, "{},{},{}", c.coupon_id, c.code, c.uses)
+                writeln!(out, "{},{},{}", c.coupon_id, csv_field(&c.code), c.uses)
             } else {
                 let line = json!({ "coupon_id": c.coupon_id, "code": c.code, "uses": c.uses });
                 writeln!(out, "{line}")
@@ -193,6 +249,16 @@ async fn write_codes(
     }
     out.flush().map_err(Exported::Io)?;
     Ok(written)
+}
+
+/// A CSV field as RFC 4180 has it: quoted, with its quotes doubled, when it
+/// holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> Cow<'_, str> {
+    if text.contains([',', '"', '\r', '\n']) {
+        Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 fn apply_campaign(mut spec: CampaignSpec, f: &CampaignFields) -> Result<CampaignSpec, Failure> {
@@ -359,4 +425,50 @@ fn campaign_json(c: &Campaign) -> Value {
         "updated_at": json::time(c.updated_at),
         "created_by": c.created_by,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_stops_being_waited_for_when_final_or_stalled() {
+        let c = Campaign {
+            id: 7,
+            status: CampaignStatus::Active,
+            coupons_generated: 10,
+            generation_target: 100,
+            ..Campaign::default()
+        };
+        let second = Duration::from_secs(1);
+        assert_eq!(stopped(&c, second), None);
+        let stalled = stopped(&c, STALL).unwrap();
+        assert!(
+            stalled.starts_with("no new code in 60 s (10 of 100"),
+            "{stalled}"
+        );
+        for status in [CampaignStatus::Cancelled, CampaignStatus::Completed] {
+            let why = stopped(
+                &Campaign {
+                    status,
+                    ..c.clone()
+                },
+                second,
+            )
+            .unwrap();
+            assert!(why.contains(status.name()), "{why}");
+        }
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_they_must_be() {
+        assert_eq!(csv_field("SPRING-AB12"), "SPRING-AB12");
+        assert!(matches!(csv_field("SPRING-AB12"), Cow::Borrowed(_)));
+        assert_eq!(csv_field(""), "");
+        assert_eq!(csv_field("A,B"), r#""A,B""#);
+        assert_eq!(csv_field(r#"say "hi""#), r#""say ""hi""""#);
+        assert_eq!(csv_field("\""), r#""""""#);
+        assert_eq!(csv_field("A\nB"), "\"A\nB\"");
+        assert_eq!(csv_field("A\r\nB"), "\"A\r\nB\"");
+    }
 }

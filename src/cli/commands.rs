@@ -1,6 +1,7 @@
 //! The client verbs: build a request from flags, call the server, print the
 //! answer as text or JSON.
 
+use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
 
 use couponsd_client::money;
@@ -21,6 +22,9 @@ pub enum Failure {
     Usage(String),
     /// The server answered with an error: exit 1.
     Server(ClientError),
+    /// The verb stopped short (generation ended before its target): print
+    /// how far it got as on success, and why it stopped; exit 1.
+    Stopped(Output, String),
 }
 
 impl From<ClientError> for Failure {
@@ -46,32 +50,57 @@ pub struct Output {
 
 pub async fn run(command: Command, client_args: ClientArgs) -> ExitCode {
     let as_json = client_args.json;
-    match execute(command, &client_args).await {
-        Ok(out) => {
-            // A verb that streamed its output itself (export) returns nothing more.
-            if as_json && !out.json.is_null() {
-                println!("{}", out.json);
-            } else if !as_json && !out.text.is_empty() {
-                println!("{}", out.text);
-            }
-            ExitCode::SUCCESS
+    let (printed, exit) = match execute(command, &client_args).await {
+        Ok(out) => (print_output(&out, as_json), ExitCode::SUCCESS),
+        Err(Failure::Stopped(out, why)) => {
+            eprintln!("couponsd: {why}");
+            (print_output(&out, as_json), ExitCode::from(1))
         }
-        Err(Failure::Server(e)) => {
-            if as_json {
-                println!("{}", json::error(e.code(), &e.to_string()));
-            } else {
-                eprintln!("couponsd: {e}");
-            }
-            ExitCode::from(1)
-        }
-        Err(Failure::Usage(message)) => {
-            if as_json {
-                println!("{}", json::error(None, &message));
-            } else {
-                eprintln!("couponsd: {message}");
-            }
+        Err(Failure::Server(e)) => (
+            print_error(as_json, json::error(e.code(), &e.to_string()), &e),
+            ExitCode::from(1),
+        ),
+        Err(Failure::Usage(message)) => (
+            print_error(as_json, json::error(None, &message), &message),
+            ExitCode::from(2),
+        ),
+    };
+    match printed {
+        Ok(()) => exit,
+        Err(e) => {
+            eprintln!("couponsd: writing the output: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn print_output(out: &Output, as_json: bool) -> std::io::Result<()> {
+    // A verb that streamed its output itself (export) returns nothing more.
+    if as_json && !out.json.is_null() {
+        print_line(&out.json)
+    } else if !as_json && !out.text.is_empty() {
+        print_line(&out.text)
+    } else {
+        Ok(())
+    }
+}
+
+/// An error: as JSON on stdout for --json, else as text on stderr.
+fn print_error(as_json: bool, error: Value, text: &impl std::fmt::Display) -> std::io::Result<()> {
+    if as_json {
+        print_line(error)
+    } else {
+        eprintln!("couponsd: {text}");
+        Ok(())
+    }
+}
+
+/// Writes one line of the final answer to stdout. A reader that stopped
+/// early (`| head -c 1`) is its choice, not a failure (println! would panic).
+pub(super) fn print_line(line: impl std::fmt::Display) -> std::io::Result<()> {
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        written => written,
     }
 }
 
@@ -222,17 +251,7 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
 async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Output, Failure> {
     match command {
         CouponCommand::Create { code, fields } => {
-            if fields.percent.is_none()
-                && fields.amount.is_none()
-                && !fields.free_shipping
-                && fields.buy.is_none()
-                && fields.product_amount.is_none()
-            {
-                return Err(Failure::Usage(
-                    "give --percent, --amount, --free-shipping, --buy/--get or --product-amount"
-                        .into(),
-                ));
-            }
+            require_discount(&fields)?;
             let spec = apply_fields(
                 CouponSpec {
                     code,
@@ -280,6 +299,22 @@ async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Outpu
             })
         }
     }
+}
+
+/// A new coupon (or campaign template) needs one of the discount flags: the
+/// default discount, 0% off, is refused by the server in less helpful terms.
+pub(super) fn require_discount(f: &CouponFields) -> Result<(), Failure> {
+    if f.percent.is_none()
+        && f.amount.is_none()
+        && !f.free_shipping
+        && f.buy.is_none()
+        && f.product_amount.is_none()
+    {
+        return Err(Failure::Usage(
+            "give --percent, --amount, --free-shipping, --buy/--get or --product-amount".into(),
+        ));
+    }
+    Ok(())
 }
 
 async fn resolve(client: &Client, selector: &CouponSelector) -> Result<Coupon, Failure> {
