@@ -462,6 +462,8 @@ async fn campaign_lifecycle_generation_and_export_from_the_command_line() {
             "8",
             "--check",
             "check-character",
+            "--validity-days",
+            "30",
             "--json",
         ],
     );
@@ -469,7 +471,27 @@ async fn campaign_lifecycle_generation_and_export_from_the_command_line() {
     assert_eq!(c["status"], "DRAFT");
     assert_eq!(c["budget_limit"], "500.00");
     assert_eq!(c["generation_rules"]["check"], "CHECK_CHARACTER");
+    assert_eq!(c["coupon_template"]["validity_days"], 30);
     let id = c["id"].as_u64().unwrap().to_string();
+    // A coupon made by hand joins it.
+    let (status, joined, out) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "create",
+            "--code",
+            "SPRING-BY-HAND",
+            "--percent",
+            "5",
+            "--currency",
+            "USD",
+            "--campaign-id",
+            &id,
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(joined["campaign_id"].to_string(), id);
 
     let (status, g, out) = couponsd(
         addr,
@@ -562,7 +584,7 @@ async fn campaign_lifecycle_generation_and_export_from_the_command_line() {
             "--order",
             "o1",
             "--refund",
-            "40.00",
+            "42.50",
             "--refund-id",
             "re-1",
             "--json",
@@ -582,10 +604,11 @@ async fn campaign_lifecycle_generation_and_export_from_the_command_line() {
             "--json",
         ],
     );
-    assert_eq!(list["reversals"][0]["refund_amount"], "40.00");
-    assert_eq!(list["reversals"][0]["discount_returned"], "6.00");
+    // 15.00 off 100.00, 85.00 paid: refunding half of it gives back half.
+    assert_eq!(list["reversals"][0]["refund_amount"], "42.50");
+    assert_eq!(list["reversals"][0]["discount_returned"], "7.50");
     let (_, c, _) = couponsd(addr, &["campaign", "get", "--id", &id, "--json"]);
-    assert_eq!(c["budget_used"], "9.00");
+    assert_eq!(c["budget_used"], "7.50");
     let (status, _, out) = couponsd(addr, &["campaign", "cancel", "--id", &id]);
     assert_eq!(status, 0, "{out}");
     let (status, _, out) = couponsd(addr, &["campaign", "activate", "--id", &id]);

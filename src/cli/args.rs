@@ -174,6 +174,9 @@ pub enum CouponCommand {
         /// The code customers type (case-insensitive; stored upper case).
         #[arg(long)]
         code: String,
+        /// Join this campaign: its budget and status then apply (fixed once created).
+        #[arg(long)]
+        campaign_id: Option<u64>,
         #[command(flatten)]
         fields: CouponFields,
     },
@@ -486,6 +489,9 @@ pub struct CampaignFields {
     /// BULK, TRIGGERED, PERSONALIZED or REFERRAL.
     #[arg(long = "campaign-type")]
     pub campaign_type: Option<String>,
+    /// Days each code is valid from its generation (0: only the template's window).
+    #[arg(long)]
+    pub validity_days: Option<u32>,
     /// Most discount all its redemptions together may give, e.g. 1000.00 (in
     /// the template's --currency).
     #[arg(long)]

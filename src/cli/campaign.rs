@@ -268,6 +268,9 @@ fn apply_campaign(mut spec: CampaignSpec, f: &CampaignFields) -> Result<Campaign
     if let Some(d) = &f.campaign_description {
         spec.description = d.clone();
     }
+    if let Some(days) = f.validity_days {
+        spec.validity_days = days;
+    }
     if let Some(t) = &f.campaign_type {
         spec.campaign_type = CampaignType::from_name(t).ok_or_else(|| {
             Failure::Usage(format!(
@@ -378,6 +381,15 @@ fn output(c: &Campaign) -> Output {
     }
 }
 
+/// The template as the seed shows it: a coupon spec with `validity_days`.
+fn template_json(s: &CampaignSpec) -> Value {
+    let mut template = json::coupon_spec(&s.template);
+    if let Value::Object(fields) = &mut template {
+        fields.insert("validity_days".into(), s.validity_days.into());
+    }
+    template
+}
+
 fn campaign_json(c: &Campaign) -> Value {
     let s = &c.spec;
     let cur = s.template.currency.as_str();
@@ -389,7 +401,7 @@ fn campaign_json(c: &Campaign) -> Value {
         "description": s.description,
         "campaign_type": s.campaign_type.name(),
         "status": c.status.name(),
-        "coupon_template": json::coupon_spec(&s.template),
+        "coupon_template": template_json(s),
         "generation_rules": {
             "code_length": r.code_length,
             "code_prefix": r.prefix,

@@ -250,11 +250,16 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
 
 async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Output, Failure> {
     match command {
-        CouponCommand::Create { code, fields } => {
+        CouponCommand::Create {
+            code,
+            campaign_id,
+            fields,
+        } => {
             require_discount(&fields)?;
             let spec = apply_fields(
                 CouponSpec {
                     code,
+                    campaign_id,
                     ..CouponSpec::default()
                 },
                 &fields,
