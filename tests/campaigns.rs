@@ -316,9 +316,25 @@ async fn mistyped_codes_fail_their_check_without_a_lookup() {
 async fn campaign_requests_are_checked() {
     let server = Server::start().await;
     let client = server.client().await;
-    // A code space too small for the count is refused, with the arithmetic.
+    // Rules that hold no code at all are refused when the campaign is made:
+    // 6 of the 5 unambiguous digits (34679) is 15,625 random parts.
+    let mut digits = spec("digits", "D-", None, CodeCheck::None);
+    digits.rules.include_letters = false;
+    digits.rules.code_length = 6;
+    let refused = client.create_campaign(digits).await.unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Some(ErrorCode::InvalidArgument),
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains("5-character alphabet"),
+        "{refused}"
+    );
+    // A code space too small for the count is refused, with the arithmetic:
+    // 5 of 25 characters hold 9 codes.
     let mut tiny = spec("tiny", "T-", None, CodeCheck::None);
-    tiny.rules.code_length = 4;
+    tiny.rules.code_length = 5;
     let campaign = client.create_campaign(tiny).await.unwrap();
     let refused = client
         .generate_codes(campaign.id, 1_000, 0)
@@ -655,7 +671,8 @@ async fn coupons_and_their_campaigns() {
         .set_campaign_status(campaign.id, CampaignStatus::Active)
         .await
         .unwrap();
-    let code = export(&client, campaign.id).await.remove(0);
+    let mut codes = export(&client, campaign.id).await;
+    let code = codes.remove(0);
     client
         .redeem(redeem_request(&code, "o-1", "c-1", 10_000))
         .await
@@ -740,6 +757,14 @@ async fn coupons_and_their_campaigns() {
         .await
         .unwrap();
     assert_eq!(v.reason, ErrorCode::CampaignInactive.as_u16());
+    // And its coupons show it: they redeem nothing while it is paused.
+    for shown in [
+        CouponRef::Code("HAND-1".into()),
+        CouponRef::Code(codes.remove(0)),
+    ] {
+        let c = client.get_coupon(shown).await.unwrap();
+        assert_eq!(c.status, couponsd_client::wire::CouponStatus::Inactive);
+    }
     // The campaign's currency, which its coupons share, never changes.
     let current = client.get_campaign(campaign.id).await.unwrap();
     let mut euros = current.spec.clone();
@@ -802,6 +827,12 @@ async fn generated_codes_are_valid_for_their_days() {
         let code = export(&client, campaign.id).await.remove(0);
         let coupon = client.get_coupon(CouponRef::Code(code)).await.unwrap();
         ends.push(coupon.spec.ends_at.expect("an end"));
+        // A code's creation time is its generation, where its days count from.
+        assert!(
+            coupon.created_at >= before && coupon.created_at <= now(),
+            "{}",
+            coupon.created_at
+        );
     }
     let after = now();
     assert!(

@@ -592,6 +592,7 @@ async fn campaign_lifecycle_generation_and_export_from_the_command_line() {
     );
     assert_eq!(status, 0, "{out}");
     assert_eq!(r["status"], "PROCESSED");
+    assert_eq!(r["reversal"]["discount_returned"], "7.50", "{out}");
     let (_, list, _) = couponsd(
         addr,
         &[
@@ -615,8 +616,17 @@ async fn campaign_lifecycle_generation_and_export_from_the_command_line() {
     assert_eq!(status, 1, "a cancelled campaign stays cancelled: {out}");
     assert!(out.contains("INVALID_STATE"), "{out}");
     let (status, _, out) = couponsd(addr, &["campaign", "resume", "--id", &id]);
+    assert_eq!(status, 1, "a cancelled campaign does not resume: {out}");
+    assert!(out.contains("INVALID_STATE"), "{out}");
+    // Resuming is for a paused campaign: a DRAFT one is started with
+    // `activate`, and resuming an ACTIVE one changes nothing.
+    let draft = create_campaign(addr, "Resume");
+    let (status, _, out) = couponsd(addr, &["campaign", "resume", "--id", &draft]);
     assert_eq!(status, 2, "only a paused campaign resumes: {out}");
     assert!(out.contains("not PAUSED"), "{out}");
+    couponsd(addr, &["campaign", "activate", "--id", &draft]);
+    let (status, c, out) = couponsd(addr, &["campaign", "resume", "--id", &draft, "--json"]);
+    assert_eq!((status, c["status"].as_str()), (0, Some("ACTIVE")), "{out}");
 }
 
 /// Creates a DRAFT campaign, 10% off; returns its id.

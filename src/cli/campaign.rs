@@ -76,8 +76,13 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
         CampaignCommand::Activate(id) => status(client, id.id, CampaignStatus::Active).await,
         CampaignCommand::Resume(id) => {
             // Resuming is for a paused campaign; starting one is `activate`.
+            // (Resuming an ACTIVE one changes nothing: a safe retry. The
+            // server refuses it for a final one.)
             let current = client.get_campaign(id.id).await?;
-            if current.status != CampaignStatus::Paused {
+            if matches!(
+                current.status,
+                CampaignStatus::Draft | CampaignStatus::Scheduled
+            ) {
                 return Err(Failure::Usage(format!(
                     "campaign {} is {}, not PAUSED: `campaign activate` starts it",
                     id.id,

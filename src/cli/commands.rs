@@ -148,23 +148,34 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
         )),
         Command::Reverse(r) => {
             let target = redemption_ref(&r.redemption)?;
-            let reply = match &r.refund {
-                None if r.refund_id.is_empty() => client.reverse(target, &r.reason).await?,
-                refund => {
-                    // The amount is in the redemption's currency.
-                    let current = client.get_redemption(target.clone()).await?;
-                    let amount = match refund {
-                        Some(a) => money::parse(a, &current.redemption.currency)?,
-                        None => {
-                            current.redemption.original_amount - refunded(&client, &target).await?
-                        }
-                    };
-                    client
-                        .refund(target, amount, &r.refund_id, &r.reason)
-                        .await?
-                }
+            if r.refund.is_none() && r.refund_id.is_empty() {
+                return Ok(redemption_output(&client.reverse(target, &r.reason).await?));
+            }
+            // The amount is in the redemption's currency, a part of what was
+            // paid; without --refund, all that is left of it.
+            let current = client.get_redemption(target.clone()).await?;
+            let currency = current.redemption.currency.clone();
+            let amount = match &r.refund {
+                Some(a) => money::parse(a, &currency)?,
+                None => current.redemption.final_amount - refunded(&client, &target).await?,
             };
-            Ok(redemption_output(&reply))
+            let reply = client
+                .refund(target.clone(), amount, &r.refund_id, &r.reason)
+                .await?;
+            // Show what this refund gave back: its reversal record.
+            let reversals = client.list_reversals(target).await?;
+            let this = reversals
+                .iter()
+                .rev()
+                .find(|x| r.refund_id.is_empty() || x.refund_id == r.refund_id);
+            let mut out = redemption_output(&reply);
+            if let Some(reversal) = this {
+                if let Value::Object(fields) = &mut out.json {
+                    fields.insert("reversal".into(), json::reversal(reversal, &currency));
+                }
+                out.text = format!("{}\n{}", out.text, reversal_line(reversal, &currency));
+            }
+            Ok(out)
         }
         Command::Redemption(RedemptionCommand::Reversals(r)) => {
             let target = redemption_ref(&r)?;

@@ -117,8 +117,8 @@ impl CampaignDef {
             id: coupon_id,
             revision: self.revision,
             spec,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
+            created_at: issued_at,
+            updated_at: self.updated_at.max(issued_at),
             created_by: self.created_by.clone(),
         }
     }
@@ -191,6 +191,19 @@ pub fn validate(mut spec: CampaignSpec) -> Result<CampaignSpec> {
         }
     }
     spec.rules = crate::codegen::normalize(spec.rules)?;
+    if crate::codegen::capacity(&spec.rules) == 0 {
+        let alphabet = crate::codegen::Alphabet::of(&spec.rules).len();
+        return Err(Error::invalid(
+            "code_length",
+            format!(
+                "{} random characters of a {alphabet}-character alphabet hold no code: a guess \
+                 would find one more often than once in {} tries; use longer codes or more \
+                 character classes",
+                spec.rules.code_length,
+                crate::codegen::DENSITY
+            ),
+        ));
+    }
     Ok(spec)
 }
 

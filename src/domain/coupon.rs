@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use couponsd_client::wire::{Coupon, CouponSpec, DecodeError, Reader, Writer};
+use couponsd_client::wire::{Coupon, CouponSpec, CouponStatus, DecodeError, Reader, Writer};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CouponDef {
@@ -61,12 +61,19 @@ impl CouponDef {
     }
 
     /// The wire view: definition, counters and the status at `now`.
-    pub fn to_wire(&self, counters: Counters, now: i64) -> Coupon {
+    /// The coupon as the protocol shows it. `campaign_running`: whether its
+    /// campaign (if it has one) runs now; an ACTIVE coupon of a campaign that
+    /// does not is shown INACTIVE, since it redeems nothing.
+    pub fn to_wire(&self, counters: Counters, now: i64, campaign_running: bool) -> Coupon {
+        let status = match crate::rules::status(&self.spec, counters, now) {
+            CouponStatus::Active if !campaign_running => CouponStatus::Inactive,
+            status => status,
+        };
         Coupon {
             id: self.id,
             revision: self.revision,
             spec: self.spec.clone(),
-            status: crate::rules::status(&self.spec, counters, now),
+            status,
             current_usage: counters.current_usage,
             reserved_uses: counters.reserved_uses,
             created_at: self.created_at,

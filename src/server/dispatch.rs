@@ -355,7 +355,11 @@ fn get_coupon(core: &Core, r: CouponRef) -> Result<Response> {
         CouponRef::Code(c) => core.state.coupon_by_code(&code::normalize(&c)?),
     };
     let (def, counters) = found.ok_or(Error::NotFound("coupon"))?;
-    Ok(Response::Coupon(Box::new(def.to_wire(counters, now_ms()))))
+    let now = now_ms();
+    let running = core.state.campaign_running(def.spec.campaign_id, now);
+    Ok(Response::Coupon(Box::new(
+        def.to_wire(counters, now, running),
+    )))
 }
 
 fn list_coupons(core: &Core, after_id: u64, limit: u16) -> Result<Response> {
@@ -366,7 +370,10 @@ fn list_coupons(core: &Core, after_id: u64, limit: u16) -> Result<Response> {
         .read()?
         .coupons_after(after_id, wanted)?
         .into_iter()
-        .map(|def| def.to_wire(core.state.counters(def.id), now))
+        .map(|def| {
+            let running = core.state.campaign_running(def.spec.campaign_id, now);
+            def.to_wire(core.state.counters(def.id), now, running)
+        })
         .collect();
     let (coupons, next_after) = fit_page(coupons, wanted, |c| c.id, |c, w| c.write(w));
     Ok(Response::CouponPage {

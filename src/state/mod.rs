@@ -160,6 +160,11 @@ impl State {
         read(&self.campaigns).get(&id).cloned()
     }
 
+    /// Whether a coupon's campaign (None: it has none) lets it redeem at `now`.
+    pub fn campaign_running(&self, campaign_id: Option<u64>, now: i64) -> bool {
+        campaign_id.is_none_or(|id| self.campaign(id).is_some_and(|c| c.running(now)))
+    }
+
     pub fn campaign_counters(&self, id: u64) -> CampaignCounters {
         self.campaign_counters.get(&id).unwrap_or_default()
     }

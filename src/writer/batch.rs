@@ -161,6 +161,11 @@ impl<'a> Batch<'a> {
         }
     }
 
+    /// Whether a coupon's campaign (None: it has none) lets it redeem now.
+    pub fn campaign_running(&self, campaign_id: Option<u64>) -> bool {
+        campaign_id.is_none_or(|id| self.campaign(id).is_some_and(|c| c.running(self.now)))
+    }
+
     /// Every campaign, with this batch's and earlier batches' changes.
     pub fn campaigns(&self) -> Vec<SharedCampaign> {
         let mut all: HashMap<u64, Option<SharedCampaign>> = self

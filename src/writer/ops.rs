@@ -5,6 +5,7 @@
 //! that found it is judged. The outer `Result` is a storage failure (the batch
 //! is abandoned); the inner one is this request's answer.
 
+use couponsd_client::money;
 use couponsd_client::wire::{
     AdminStatus, CouponSpec, CouponStatus, Order, RedeemRequest, Redemption, RedemptionRef,
     RedemptionReply, RedemptionStatus, ReserveRequest, Response, Reversal,
@@ -64,7 +65,12 @@ pub fn execute(batch: &mut Batch, mutation: &Mutation, config: &WriterConfig) ->
 }
 
 fn coupon_reply(batch: &Batch, def: &CouponDef) -> Response {
-    Response::Coupon(Box::new(def.to_wire(batch.counters(def.id), batch.now)))
+    let running = batch.campaign_running(def.spec.campaign_id);
+    Response::Coupon(Box::new(def.to_wire(
+        batch.counters(def.id),
+        batch.now,
+        running,
+    )))
 }
 
 fn create_coupon(batch: &mut Batch, spec: &CouponSpec, created_by: &str) -> Outcome {
@@ -520,10 +526,13 @@ fn reverse(
     let previous = batch.reversals(redemption.id);
     if !refund_id.is_empty() {
         if let Some(done) = previous.iter().find(|x| x.refund_id == refund_id) {
-            if refund_amount.is_some_and(|a| a != done.refund_amount) {
+            if let Some(asked) = refund_amount.filter(|&a| a != done.refund_amount) {
+                let money = |minor| money::format(minor, &redemption.currency);
                 return Ok(Err(Error::Conflict(format!(
-                    "refund {refund_id} was recorded for {}, not {refund_amount:?}",
-                    done.refund_amount
+                    "refund {refund_id} was recorded for {} {}, not {}",
+                    money(done.refund_amount),
+                    redemption.currency,
+                    money(asked)
                 ))));
             }
             return Ok(Ok(reply(batch, redemption, true)));
@@ -547,7 +556,11 @@ fn reverse(
     if refund > left {
         return Ok(Err(Error::invalid(
             "refund_amount",
-            format!("only {left} of what was paid is left to refund"),
+            format!(
+                "only {} {} of what was paid is left to refund",
+                money::format(left, &redemption.currency),
+                redemption.currency
+            ),
         )));
     }
     let full = refund == left;
