@@ -13,7 +13,7 @@ use couponsd_client::wire::{
 use couponsd_client::{Client, ClientError};
 use serde_json::{json, Value};
 
-use super::args::{CampaignCommand, CampaignFields, RuleFields, TemplateCode};
+use super::args::{CampaignCommand, CampaignFields, CouponFields, RuleFields, TemplateCode};
 use super::commands::{
     apply_fields, discount_text, require_discount, rfc3339, with_cursor, Failure, Output,
 };
@@ -36,10 +36,7 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
                 return Err(Failure::Usage("give --campaign-name".into()));
             }
             require_discount(&template)?;
-            let mut spec = CampaignSpec::default();
-            spec.template = apply_fields(spec.template, &template)?;
-            spec.rules = apply_rules(spec.rules, &rules)?;
-            let spec = apply_campaign(spec, &campaign)?;
+            let spec = apply_all(CampaignSpec::default(), &campaign, &rules, &template)?;
             Ok(output(&client.create_campaign(spec).await?))
         }
         CampaignCommand::Get(id) => Ok(output(&client.get_campaign(id.id).await?)),
@@ -62,10 +59,7 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
         } => {
             refuse_code(&code)?;
             let current = client.get_campaign(id.id).await?;
-            let mut spec = current.spec.clone();
-            spec.template = apply_fields(spec.template, &template)?;
-            spec.rules = apply_rules(spec.rules, &rules)?;
-            let spec = apply_campaign(spec, &campaign)?;
+            let spec = apply_all(current.spec.clone(), &campaign, &rules, &template)?;
             Ok(output(
                 &client
                     .update_campaign(current.id, current.revision, spec)
@@ -264,6 +258,19 @@ fn csv_field(text: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(text)
     }
+}
+
+/// The flags given on create or update, over `spec`: the template's, the
+/// generation rules', then the campaign's own.
+fn apply_all(
+    mut spec: CampaignSpec,
+    campaign: &CampaignFields,
+    rules: &RuleFields,
+    template: &CouponFields,
+) -> Result<CampaignSpec, Failure> {
+    spec.template = apply_fields(spec.template, template)?;
+    spec.rules = apply_rules(spec.rules, rules)?;
+    apply_campaign(spec, campaign)
 }
 
 fn apply_campaign(mut spec: CampaignSpec, f: &CampaignFields) -> Result<CampaignSpec, Failure> {
