@@ -213,6 +213,73 @@ async fn two_followers_match_the_leader_after_a_redeem_load() {
         .expect("the redemption is on the leader");
 }
 
+/// Redeems `total` unique orders of `code` as fast as the server takes them:
+/// `connections` connections with `in_flight` requests pipelined on each.
+async fn redeem_burst(addr: &str, code: &str, total: usize, connections: usize, in_flight: usize) {
+    let per_connection = total / connections;
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let (addr, code) = (addr.to_string(), code.to_string());
+        tasks.push(tokio::spawn(async move {
+            let client = Arc::new(Client::connect(&addr).await.expect("connecting"));
+            let next = Arc::new(AtomicU64::new(0));
+            let mut lanes = Vec::new();
+            for _ in 0..in_flight {
+                let (client, next, code) = (client.clone(), next.clone(), code.clone());
+                lanes.push(tokio::spawn(async move {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                        if i >= per_connection {
+                            return;
+                        }
+                        let order = format!("burst-{c}-{i}");
+                        client
+                            .redeem(redeem_request(&code, &order, &order, 10_000))
+                            .await
+                            .expect("a redeem of the burst");
+                    }
+                }));
+            }
+            for lane in lanes {
+                lane.await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_follower_100_000_records_behind_catches_up() {
+    // Far more than one REPL_RECORDS frame holds (512 KiB): the stream must
+    // cut the backlog into many whole frames, each with its own checksum.
+    const BEHIND: usize = 100_000;
+    let leader = Server::start().await;
+    let mut follower = Server::start_with(&["--replica-of", &leader.addr]).await;
+    let admin = leader.client().await;
+    let code = create_coupons(&admin, "BEHIND", 1, None).await.remove(0);
+    let before = admin.server_info().await.unwrap().lsn;
+    follower.wait_for_lsn(before, CONVERGE).await;
+    follower.kill9();
+    redeem_burst(&leader.addr, &code, BEHIND, 16, 16).await;
+    let lsn = admin.server_info().await.unwrap().lsn;
+    assert_eq!(lsn, before + BEHIND as u64, "one record per redemption");
+
+    follower.restart().await;
+    assert_converged(&leader, &[&follower]).await;
+    let log = follower.log();
+    assert!(
+        !log.contains("checksum"),
+        "the follower refused a frame on its way:\n{log}"
+    );
+    assert_eq!(
+        snapshots_taken(&follower),
+        1,
+        "it resumed from the log:\n{log}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_follower_killed_mid_load_catches_up_after_restart() {
     let leader = Server::start().await;

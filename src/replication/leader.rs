@@ -216,11 +216,12 @@ async fn send_log(
                     return false;
                 }
                 if frame.len(&buf) + raw.len() > RECORDS_BYTES && !frame.is_empty() {
-                    let full = std::mem::replace(
-                        &mut frame,
-                        RecordsFrame::begin(&mut buf, stream.request_id, epoch, leader_lsn, now),
-                    );
-                    full.finish(&mut buf);
+                    // Finish the full frame before the next one's header
+                    // follows it in `buf`: a frame's length and checksum
+                    // cover everything up to the end of the buffer.
+                    frame.finish(&mut buf);
+                    frame =
+                        RecordsFrame::begin(&mut buf, stream.request_id, epoch, leader_lsn, now);
                 }
                 frame.push(&mut buf, raw);
                 next += 1;

@@ -286,7 +286,10 @@ impl RecordsFrame {
         self.count == 0
     }
 
-    pub fn finish(self, dst: &mut BytesMut) {
+    /// Writes the record count and the header's length and checksum. Call it
+    /// before anything else is appended to `dst`: the frame covers every byte
+    /// from its start to the end of `dst`.
+    pub fn finish(&self, dst: &mut BytesMut) {
         dst[self.count_at..self.count_at + 4].copy_from_slice(&self.count.to_be_bytes());
         frame::finish(dst, self.start);
     }
