@@ -24,6 +24,7 @@
 //! - [`cli`]: the `couponsd` command line: `serve`, admin and checkout verbs, `bench`.
 
 pub mod cli;
+pub mod cluster;
 pub mod codegen;
 pub mod domain;
 pub mod error;

@@ -18,6 +18,7 @@
 //! as of an LSN, so that a restart replays only the log after it.
 
 mod checkpoints;
+pub mod raft_log;
 mod read;
 mod records;
 mod snapshot;

@@ -19,6 +19,7 @@ mod batch;
 mod campaign_ops;
 mod checkpointer;
 mod ops;
+mod proposal;
 mod recovery;
 mod replica;
 mod retention;
@@ -37,6 +38,7 @@ use couponsd_client::wire::{
 use tokio::sync::{mpsc, oneshot};
 
 pub use campaign_ops::MAX_CODES_PER_MUTATION;
+pub use proposal::{Chain, Proposal};
 pub use recovery::{recover, Recovered};
 pub use replica::{ApplyError, ReplicaApplier};
 

@@ -1,0 +1,411 @@
+//! openraft's log storage over `raft.redb` (see `storage::raft_log`).
+//!
+//! Appends return at once: the entries wait in memory (readable from there)
+//! while one writer thread makes them durable. The thread takes every append
+//! that is waiting and commits them in one transaction with one fsync, so a
+//! follower that receives entries faster than its disk syncs still pays one
+//! fsync per round, not per entry (group commit at the log). Votes, truncates
+//! and purges go through the same thread, in order, and are waited for.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Debug;
+use std::ops::{Bound, RangeBounds};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use openraft::storage::{LogFlushed, RaftLogStorage};
+use openraft::{ErrorSubject, ErrorVerb, LogState, RaftLogId, RaftLogReader};
+use tokio::sync::oneshot;
+
+use super::codec::{self, decode_entry, encode_entry};
+use super::types::{storage_error, Entry, LogId, StorageError, TypeConfig, Vote};
+use crate::storage::raft_log::{keys, LogWrite, RaftLogFile};
+
+/// Most entries one read returns (openraft asks for ranges; replication
+/// sends at most `max_payload_entries` of them per message anyway).
+const MAX_ENTRIES_PER_READ: usize = 4096;
+
+struct Shared {
+    file: RaftLogFile,
+    /// Entries appended but not yet durable: readable from here meanwhile.
+    unflushed: Mutex<BTreeMap<u64, Entry>>,
+    /// The last committed log id openraft told us of, written with the next
+    /// write (it is only a hint after a restart).
+    committed: Mutex<Option<LogId>>,
+    committed_dirty: AtomicBool,
+}
+
+enum Op {
+    Append {
+        entries: Vec<(u64, Vec<u8>)>,
+        ids: Vec<LogId>,
+        done: LogFlushed<TypeConfig>,
+    },
+    Write {
+        writes: Vec<LogWrite>,
+        durable: bool,
+        done: oneshot::Sender<crate::storage::Result<()>>,
+    },
+}
+
+/// The log storage openraft owns. Cheap to clone into readers.
+pub struct LogStore {
+    shared: Arc<Shared>,
+    ops: Sender<Op>,
+}
+
+/// A reader of the log for openraft's replication tasks.
+#[derive(Clone)]
+pub struct LogReader {
+    shared: Arc<Shared>,
+}
+
+impl LogStore {
+    /// Opens `raft.redb` in `dir` and starts its writer thread (it stops when
+    /// the store is dropped).
+    pub fn open(dir: &Path) -> Result<LogStore, crate::storage::StorageError> {
+        let file = RaftLogFile::open(dir)?;
+        let committed = file
+            .meta(keys::COMMITTED)?
+            .map(|raw| codec::read_opt_log_id(&mut couponsd_client::wire::Reader::new(&raw)))
+            .transpose()
+            .map_err(|e| crate::storage::StorageError::Corrupt {
+                table: "raft_meta",
+                reason: e.to_string(),
+            })?
+            .flatten();
+        let shared = Arc::new(Shared {
+            file,
+            unflushed: Mutex::new(BTreeMap::new()),
+            committed: Mutex::new(committed),
+            committed_dirty: AtomicBool::new(false),
+        });
+        let (ops, incoming) = channel();
+        let thread_shared = shared.clone();
+        std::thread::Builder::new()
+            .name("couponsd-raft-log".into())
+            .spawn(move || write_loop(&thread_shared, incoming))?;
+        Ok(LogStore { shared, ops })
+    }
+
+    pub fn cluster_id(&self) -> Result<u64, crate::storage::StorageError> {
+        self.shared.file.cluster_id()
+    }
+
+    /// Waits for a write through the writer thread.
+    async fn write(&self, writes: Vec<LogWrite>, durable: bool) -> Result<(), StorageError> {
+        let (done, result) = oneshot::channel();
+        let op = Op::Write {
+            writes,
+            durable,
+            done,
+        };
+        let stopped = || {
+            storage_error(
+                ErrorSubject::Logs,
+                ErrorVerb::Write,
+                std::io::Error::other("the log writer stopped"),
+            )
+        };
+        self.ops.send(op).map_err(|_| stopped())?;
+        result
+            .await
+            .map_err(|_| stopped())?
+            .map_err(|e| storage_error(ErrorSubject::Logs, ErrorVerb::Write, e))
+    }
+
+    /// Records the cluster id, durably (a new node learns it from its first
+    /// leader; a new cluster sets it at genesis).
+    pub async fn set_cluster_id(&self, id: u64) -> Result<(), StorageError> {
+        let write = LogWrite::Meta {
+            key: keys::CLUSTER_ID,
+            value: id.to_be_bytes().to_vec(),
+        };
+        self.write(vec![write], true).await
+    }
+
+    /// Marks the log as starting after `purged` (a state machine that begins
+    /// from a snapshot at that log id: a migrated store).
+    pub async fn set_purged(&self, purged: LogId) -> Result<(), StorageError> {
+        let write = LogWrite::PurgeThrough {
+            index: purged.index,
+            purged: codec::encode(|w| codec::write_opt_log_id(w, &Some(purged))),
+        };
+        self.write(vec![write], true).await
+    }
+
+    /// Whether nothing was ever written: no vote, no entries, nothing purged.
+    pub fn is_pristine(&self) -> Result<bool, crate::storage::StorageError> {
+        Ok(self.shared.file.meta(keys::VOTE)?.is_none()
+            && self.shared.file.meta(keys::PURGED)?.is_none()
+            && self.shared.file.last_entry()?.is_none())
+    }
+}
+
+fn write_loop(shared: &Shared, incoming: Receiver<Op>) {
+    let mut queue: VecDeque<Op> = VecDeque::new();
+    loop {
+        if queue.is_empty() {
+            match incoming.recv() {
+                Ok(op) => queue.push_back(op),
+                Err(_) => return,
+            }
+        }
+        while let Ok(op) = incoming.try_recv() {
+            queue.push_back(op);
+        }
+        // Every append at the front of the queue: one transaction, one fsync.
+        let mut appends = Vec::new();
+        while matches!(queue.front(), Some(Op::Append { .. })) {
+            if let Some(Op::Append { entries, ids, done }) = queue.pop_front() {
+                appends.push((entries, ids, done));
+            }
+        }
+        if !appends.is_empty() {
+            let mut writes: Vec<LogWrite> = appends
+                .iter_mut()
+                .map(|(entries, _, _)| LogWrite::Append(std::mem::take(entries)))
+                .collect();
+            writes.extend(committed_write(shared));
+            let result = shared.file.write(&writes, true);
+            let failed = result.as_ref().err().map(|e| e.to_string());
+            if failed.is_none() {
+                let mut unflushed = lock(&shared.unflushed);
+                for (_, ids, _) in &appends {
+                    for id in ids {
+                        // A later append may have replaced it (after a truncate).
+                        if unflushed.get(&id.index).map(|e| e.log_id) == Some(*id) {
+                            unflushed.remove(&id.index);
+                        }
+                    }
+                }
+            }
+            for (_, _, done) in appends {
+                done.log_io_completed(match &failed {
+                    None => Ok(()),
+                    Some(e) => Err(std::io::Error::other(e.clone())),
+                });
+            }
+            continue;
+        }
+        if let Some(Op::Write {
+            mut writes,
+            durable,
+            done,
+        }) = queue.pop_front()
+        {
+            writes.extend(committed_write(shared));
+            let _ = done.send(shared.file.write(&writes, durable));
+        }
+    }
+}
+
+/// The committed log id, if it changed since it was last written.
+fn committed_write(shared: &Shared) -> Option<LogWrite> {
+    if !shared.committed_dirty.swap(false, Ordering::AcqRel) {
+        return None;
+    }
+    let committed = *lock(&shared.committed);
+    Some(LogWrite::Meta {
+        key: keys::COMMITTED,
+        value: codec::encode(|w| codec::write_opt_log_id(w, &committed)),
+    })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read_error(e: impl std::error::Error + 'static) -> StorageError {
+    storage_error(ErrorSubject::Logs, ErrorVerb::Read, e)
+}
+
+impl Shared {
+    fn entries<RB: RangeBounds<u64>>(&self, range: RB) -> Result<Vec<Entry>, StorageError> {
+        let start = match range.start_bound() {
+            Bound::Included(&s) => s,
+            Bound::Excluded(&s) => s + 1,
+            Bound::Unbounded => 0,
+        };
+        let end = match range.end_bound() {
+            Bound::Included(&e) => e.saturating_add(1),
+            Bound::Excluded(&e) => e,
+            Bound::Unbounded => u64::MAX,
+        };
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        // Under the lock, so that an entry leaves `unflushed` only after the
+        // file read below can see it.
+        let unflushed = lock(&self.unflushed);
+        let cached: Vec<Entry> = unflushed
+            .range(start..end)
+            .map(|(_, e)| e.clone())
+            .collect();
+        let file_end = cached.first().map_or(end, |e| e.log_id.index);
+        let mut out = Vec::new();
+        if start < file_end {
+            let raw = self
+                .file
+                .entries(start..file_end, MAX_ENTRIES_PER_READ)
+                .map_err(read_error)?;
+            drop(unflushed);
+            for (index, bytes) in raw {
+                let entry = decode_entry(&bytes).map_err(|e| {
+                    storage_error(ErrorSubject::LogIndex(index), ErrorVerb::Read, e)
+                })?;
+                out.push(entry);
+            }
+            // Only a contiguous prefix is an answer: no holes.
+            if out.last().map(|e| e.log_id.index + 1) != Some(file_end) {
+                return Ok(out);
+            }
+        }
+        out.extend(cached);
+        Ok(out)
+    }
+}
+
+impl RaftLogReader<TypeConfig> for LogReader {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + Send>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry>, StorageError> {
+        self.shared.entries(range)
+    }
+}
+
+impl RaftLogReader<TypeConfig> for LogStore {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + Send>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry>, StorageError> {
+        self.shared.entries(range)
+    }
+}
+
+fn decode_meta<T>(
+    raw: Option<Vec<u8>>,
+    read: impl FnOnce(
+        &mut couponsd_client::wire::Reader,
+    ) -> Result<T, couponsd_client::wire::DecodeError>,
+) -> Result<Option<T>, StorageError> {
+    raw.map(|raw| read(&mut couponsd_client::wire::Reader::new(&raw)))
+        .transpose()
+        .map_err(read_error)
+}
+
+impl RaftLogStorage<TypeConfig> for LogStore {
+    type LogReader = LogReader;
+
+    async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError> {
+        let purged = decode_meta(
+            self.shared.file.meta(keys::PURGED).map_err(read_error)?,
+            codec::read_opt_log_id,
+        )?
+        .flatten();
+        let cached_last = lock(&self.shared.unflushed)
+            .last_key_value()
+            .map(|(_, e)| e.log_id);
+        let last = match cached_last {
+            Some(id) => Some(id),
+            None => match self.shared.file.last_entry().map_err(read_error)? {
+                Some((index, raw)) => Some(
+                    decode_entry(&raw)
+                        .map_err(|e| {
+                            storage_error(ErrorSubject::LogIndex(index), ErrorVerb::Read, e)
+                        })?
+                        .log_id,
+                ),
+                None => purged,
+            },
+        };
+        Ok(LogState {
+            last_purged_log_id: purged,
+            last_log_id: last,
+        })
+    }
+
+    async fn get_log_reader(&mut self) -> LogReader {
+        LogReader {
+            shared: self.shared.clone(),
+        }
+    }
+
+    async fn save_vote(&mut self, vote: &Vote) -> Result<(), StorageError> {
+        let write = LogWrite::Meta {
+            key: keys::VOTE,
+            value: codec::encode(|w| codec::write_vote(w, vote)),
+        };
+        self.write(vec![write], true)
+            .await
+            .map_err(|e| storage_error(ErrorSubject::Vote, ErrorVerb::Write, e))
+    }
+
+    async fn read_vote(&mut self) -> Result<Option<Vote>, StorageError> {
+        decode_meta(
+            self.shared.file.meta(keys::VOTE).map_err(read_error)?,
+            codec::read_vote,
+        )
+    }
+
+    async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
+        // Not waited for: it goes to disk with the next write.
+        *lock(&self.shared.committed) = committed;
+        self.shared.committed_dirty.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    async fn read_committed(&mut self) -> Result<Option<LogId>, StorageError> {
+        Ok(*lock(&self.shared.committed))
+    }
+
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: LogFlushed<TypeConfig>,
+    ) -> Result<(), StorageError>
+    where
+        I: IntoIterator<Item = Entry> + Send,
+        I::IntoIter: Send,
+    {
+        let mut encoded = Vec::new();
+        let mut ids = Vec::new();
+        {
+            let mut unflushed = lock(&self.shared.unflushed);
+            for entry in entries {
+                let id = *entry.get_log_id();
+                encoded.push((id.index, encode_entry(&entry)));
+                ids.push(id);
+                unflushed.insert(id.index, entry);
+            }
+        }
+        let op = Op::Append {
+            entries: encoded,
+            ids,
+            done: callback,
+        };
+        if let Err(std::sync::mpsc::SendError(Op::Append { done, .. })) = self.ops.send(op) {
+            done.log_io_completed(Err(std::io::Error::other("the log writer stopped")));
+        }
+        Ok(())
+    }
+
+    async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
+        lock(&self.shared.unflushed).retain(|&index, _| index < log_id.index);
+        self.write(vec![LogWrite::TruncateFrom(log_id.index)], true)
+            .await
+    }
+
+    async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
+        lock(&self.shared.unflushed).retain(|&index, _| index > log_id.index);
+        let write = LogWrite::PurgeThrough {
+            index: log_id.index,
+            purged: codec::encode(|w| codec::write_opt_log_id(w, &Some(log_id))),
+        };
+        // Losing a purge in a crash only keeps entries longer.
+        self.write(vec![write], false).await
+    }
+}

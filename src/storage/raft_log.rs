@@ -1,0 +1,197 @@
+//! The Raft log file, `raft.redb`: the consensus state, kept apart from the
+//! state machine's two files so that installing a snapshot can replace those
+//! without touching the vote or the log.
+//!
+//! Tables:
+//! - `raft_entries`: log index -> entry, as `cluster::codec` encodes it (the
+//!   same bytes the leader sends in RAFT_APPEND: a follower stores what it
+//!   receives). Opaque here.
+//! - `raft_meta`: name -> value: the vote, the committed and purged log ids
+//!   (encoded by `cluster::codec`), and the cluster id (u64, big-endian).
+//!
+//! Only the log store's writer thread writes this file; readers open read
+//! transactions and never wait for it.
+
+use std::ops::RangeBounds;
+use std::path::Path;
+
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::Result;
+
+/// The file name inside the data directory.
+pub const RAFT_FILE: &str = "raft.redb";
+
+const ENTRIES: TableDefinition<u64, &[u8]> = TableDefinition::new("raft_entries");
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("raft_meta");
+
+/// Meta keys.
+pub mod keys {
+    /// The last vote this node cast or accepted (must survive a crash).
+    pub const VOTE: &str = "vote";
+    /// The last committed log id this node knows (a hint: losing it is harmless).
+    pub const COMMITTED: &str = "committed";
+    /// The last log id removed from the front of the log.
+    pub const PURGED: &str = "purged";
+    /// The cluster this log belongs to (u64, big-endian; absent until known).
+    pub const CLUSTER_ID: &str = "cluster_id";
+}
+
+/// A write to the log file, applied in one transaction with the others of its group.
+#[derive(Debug)]
+pub enum LogWrite {
+    /// Entries at consecutive indexes, encoded.
+    Append(Vec<(u64, Vec<u8>)>),
+    /// Removes every entry at this index and after (a conflicting suffix).
+    TruncateFrom(u64),
+    /// Removes every entry up to this index, and records the purged log id.
+    PurgeThrough {
+        index: u64,
+        purged: Vec<u8>,
+    },
+    Meta {
+        key: &'static str,
+        value: Vec<u8>,
+    },
+}
+
+pub struct RaftLogFile {
+    db: Database,
+}
+
+impl RaftLogFile {
+    pub fn open(dir: &Path) -> Result<RaftLogFile> {
+        std::fs::create_dir_all(dir)?;
+        let db = Database::builder()
+            .set_cache_size(64 << 20)
+            .create(dir.join(RAFT_FILE))?;
+        let txn = db.begin_write()?;
+        txn.open_table(ENTRIES)?;
+        txn.open_table(META)?;
+        txn.commit()?;
+        Ok(RaftLogFile { db })
+    }
+
+    /// Whether a data directory has a Raft log file yet.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(RAFT_FILE).exists()
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(META)?;
+        Ok(table.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    /// The cluster id, 0 while unknown.
+    pub fn cluster_id(&self) -> Result<u64> {
+        Ok(self
+            .meta(keys::CLUSTER_ID)?
+            .and_then(|v| v.try_into().ok())
+            .map_or(0, u64::from_be_bytes))
+    }
+
+    /// The last entry, if the log holds any.
+    pub fn last_entry(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ENTRIES)?;
+        let last = table.last()?.map(|(k, v)| (k.value(), v.value().to_vec()));
+        Ok(last)
+    }
+
+    /// Entries in `range`, in order, at most `max`.
+    pub fn entries(&self, range: impl RangeBounds<u64>, max: usize) -> Result<Vec<(u64, Vec<u8>)>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(ENTRIES)?;
+        let mut out = Vec::new();
+        for entry in table.range(range)?.take(max) {
+            let (k, v) = entry?;
+            out.push((k.value(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Applies `writes` in order, in one transaction; durable (fsync) when
+    /// `durable`, else made durable by the next durable commit.
+    pub fn write(&self, writes: &[LogWrite], durable: bool) -> Result<()> {
+        let mut txn = self.db.begin_write()?;
+        if !durable {
+            txn.set_durability(Durability::None)?;
+        }
+        {
+            let mut entries = txn.open_table(ENTRIES)?;
+            let mut meta = txn.open_table(META)?;
+            for write in writes {
+                match write {
+                    LogWrite::Append(list) => {
+                        for (index, bytes) in list {
+                            entries.insert(index, bytes.as_slice())?;
+                        }
+                    }
+                    LogWrite::TruncateFrom(index) => {
+                        entries.retain_in(*index.., |_, _| false)?;
+                    }
+                    LogWrite::PurgeThrough { index, purged } => {
+                        entries.retain_in(..=*index, |_, _| false)?;
+                        meta.insert(keys::PURGED, purged.as_slice())?;
+                    }
+                    LogWrite::Meta { key, value } => {
+                        meta.insert(*key, value.as_slice())?;
+                    }
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn append(first: u64, n: u64) -> LogWrite {
+        LogWrite::Append((first..first + n).map(|i| (i, vec![i as u8])).collect())
+    }
+
+    #[test]
+    fn appends_truncates_and_purges() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = RaftLogFile::open(dir.path()).unwrap();
+        assert_eq!(file.last_entry().unwrap(), None);
+        file.write(&[append(1, 10)], true).unwrap();
+        assert_eq!(file.last_entry().unwrap(), Some((10, vec![10])));
+        file.write(&[LogWrite::TruncateFrom(8), append(8, 1)], true)
+            .unwrap();
+        assert_eq!(file.last_entry().unwrap(), Some((8, vec![8])));
+        file.write(
+            &[LogWrite::PurgeThrough {
+                index: 3,
+                purged: vec![3],
+            }],
+            false,
+        )
+        .unwrap();
+        let left: Vec<u64> = file
+            .entries(.., 100)
+            .unwrap()
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(left, vec![4, 5, 6, 7, 8]);
+        assert_eq!(file.meta(keys::PURGED).unwrap(), Some(vec![3]));
+        assert_eq!(file.entries(6.., 1).unwrap(), vec![(6, vec![6])]);
+        file.write(
+            &[LogWrite::Meta {
+                key: keys::CLUSTER_ID,
+                value: 42u64.to_be_bytes().to_vec(),
+            }],
+            true,
+        )
+        .unwrap();
+        drop(file);
+        let file = RaftLogFile::open(dir.path()).unwrap();
+        assert_eq!(file.cluster_id().unwrap(), 42);
+        assert_eq!(file.last_entry().unwrap(), Some((8, vec![8])));
+    }
+}
