@@ -1,6 +1,7 @@
-//! The writer end to end, on a real store in a temporary directory: N
-//! concurrent REDEEMs submitted at once and awaited, so each iteration is
-//! (about) one group-commit batch: one redb transaction and one fsync.
+//! The writer end to end, on a real store in a temporary directory, as one
+//! node alone (a cluster of one): N concurrent REDEEMs submitted at once and
+//! awaited, so each iteration is (about) one group-commit batch: one Raft
+//! entry, one log write and one fsync, then one applied transaction.
 //!
 //! Each N gets a fresh store with one coupon, SUMMER20 (20% capped at 50.00,
 //! minimum order 100.00 USD, one use per customer, no global limit so that it
@@ -14,9 +15,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use couponsd::cluster::{self, ClusterConfig};
 use couponsd::domain::spec;
-use couponsd::storage::Store;
-use couponsd::writer::{recover, AnswerAtOnce, Mutation, Writer, WriterConfig};
+use couponsd::writer::{Mutation, WriterConfig};
 use couponsd_client::wire::{CouponSpec, DiscountType, Order, RedeemRequest, Response};
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
@@ -56,8 +57,8 @@ fn redeem(n: u64) -> Mutation {
 }
 
 fn bench_writer(c: &mut Criterion) {
-    // The writer runs on its own threads; this runtime only submits and awaits.
-    let rt = tokio::runtime::Builder::new_current_thread()
+    // The writer runs on its own threads; Raft and the state machine on this runtime.
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
@@ -71,15 +72,15 @@ fn bench_writer(c: &mut Criterion) {
 
     for n in BATCH_SIZES {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store = Store::open(dir.path(), true).expect("open the store");
-        let (state, _recovered) = recover(&store).expect("recover an empty store");
-        let (writer, thread) = Writer::start(
-            Arc::new(store),
-            Arc::new(state),
-            WriterConfig::default(),
-            Arc::new(AnswerAtOnce),
-        )
-        .expect("start the writer");
+        let node: Arc<cluster::Node> = rt
+            .block_on(cluster::start(
+                &ClusterConfig::single("127.0.0.1:0".into()),
+                dir.path(),
+                true,
+                &WriterConfig::default(),
+            ))
+            .expect("start a node");
+        let writer = node.clone();
         let created = rt.block_on(writer.submit(Mutation::CreateCoupon {
             spec: summer20(),
             created_by: "bench".into(),
@@ -122,9 +123,7 @@ fn bench_writer(c: &mut Criterion) {
             })
         });
 
-        // Dropping the last handle stops the writer once its queue is drained.
-        drop(writer);
-        thread.join().expect("the writer thread");
+        rt.block_on(node.stop());
         drop(dir);
     }
     group.finish();

@@ -86,14 +86,12 @@ pub enum Error {
     Panicked,
     #[error("this node is not the leader{}", if leader.is_empty() { String::new() } else { format!("; the leader is {leader}") })]
     NotLeader { leader: String },
-    #[error("{0}")]
-    StaleEpoch(String),
-    #[error("durable on the leader, but not confirmed by {required} follower(s) within {timeout_ms} ms; retrying is safe")]
-    NotReplicated { required: u8, timeout_ms: u64 },
+    #[error("proposed, but not committed by a majority in time (the leader may have lost its majority): it may still be committed; retrying is safe, redemptions are idempotent per order")]
+    NotCommitted,
     #[error(
-        "{connected} follower(s) connected, --sync-replicas needs {required}; nothing was applied"
+        "the leader cannot get writes committed by a majority of the cluster; nothing was applied"
     )]
-    NotEnoughReplicas { connected: usize, required: u8 },
+    NoQuorum,
     #[error("{0}")]
     LogGap(String),
     #[error("{0}")]
@@ -132,12 +130,50 @@ impl Error {
             Error::PermissionDenied(_) => ErrorCode::PermissionDenied,
             Error::Panicked => ErrorCode::Internal,
             Error::NotLeader { .. } => ErrorCode::NotLeader,
-            Error::StaleEpoch(_) => ErrorCode::StaleEpoch,
-            Error::NotReplicated { .. } => ErrorCode::NotReplicated,
-            Error::NotEnoughReplicas { .. } => ErrorCode::NotEnoughReplicas,
+            Error::NotCommitted => ErrorCode::NotCommitted,
+            Error::NoQuorum => ErrorCode::NoQuorum,
             Error::LogGap(_) => ErrorCode::LogGap,
             Error::CorruptData(_) => ErrorCode::CorruptData,
             Error::WrongCluster(_) => ErrorCode::WrongCluster,
+        }
+    }
+
+    /// The same error again, for answering each request of a batch that
+    /// failed as one (the code and message are kept; an I/O error's source
+    /// is kept as its text).
+    pub fn again(&self) -> Error {
+        match self {
+            Error::InvalidArgument { field, reason } => Error::InvalidArgument {
+                field,
+                reason: reason.clone(),
+            },
+            Error::NotFound(what) => Error::NotFound(what),
+            Error::AlreadyExists(s) => Error::AlreadyExists(s.clone()),
+            Error::Conflict(s) => Error::Conflict(s.clone()),
+            Error::InvalidState(s) => Error::InvalidState(s.clone()),
+            Error::HoldExpired => Error::HoldExpired,
+            Error::AlreadyReversed => Error::AlreadyReversed,
+            Error::Refused(r) => Error::Refused(*r),
+            Error::Busy(s) => Error::Busy(s),
+            Error::ShuttingDown => Error::ShuttingDown,
+            Error::Storage(e) => {
+                Error::Storage(crate::storage::StorageError::Database(e.to_string()))
+            }
+            Error::Malformed(s) => Error::Malformed(s.clone()),
+            Error::UnknownOpcode(op) => Error::UnknownOpcode(*op),
+            Error::UnsupportedVersion(s) => Error::UnsupportedVersion(s.clone()),
+            Error::FrameTooLarge(s) => Error::FrameTooLarge(s.clone()),
+            Error::Unauthenticated(s) => Error::Unauthenticated(s.clone()),
+            Error::PermissionDenied(s) => Error::PermissionDenied(s.clone()),
+            Error::Panicked => Error::Panicked,
+            Error::NotLeader { leader } => Error::NotLeader {
+                leader: leader.clone(),
+            },
+            Error::NotCommitted => Error::NotCommitted,
+            Error::NoQuorum => Error::NoQuorum,
+            Error::LogGap(s) => Error::LogGap(s.clone()),
+            Error::CorruptData(s) => Error::CorruptData(s.clone()),
+            Error::WrongCluster(s) => Error::WrongCluster(s.clone()),
         }
     }
 

@@ -14,10 +14,11 @@
 //!   holds; effects (the log's contents); checkpoints. Changed only by the writer.
 //! - [`storage`]: the only code that touches redb: the log, redemption rows,
 //!   coupon definitions, checkpoints.
-//! - [`writer`]: the single thread that changes the store and the state, in
-//!   batches: one transaction and one fsync per batch (group commit); recovery.
-//! - [`replication`]: the log shipped to followers: the leader's streams and
-//!   sync-replica acks, the follower's apply loop, snapshots, roles, promotion.
+//! - [`writer`]: the decider thread that decides every change, in batches
+//!   (group commit: one Raft entry per batch), and the applier that applies
+//!   committed batches to the store and the state; recovery.
+//! - [`cluster`]: the log replicated and committed by Raft (openraft): the
+//!   log store, the state machine, messages between nodes, membership.
 //! - [`server`]: TCP connections, HELLO and auth, pipelining, dispatch of reads
 //!   (answered from a snapshot) and mutations (sent to the writer).
 //! - [`error`]: typed errors and their one mapping to protocol codes.
@@ -28,7 +29,6 @@ pub mod cluster;
 pub mod codegen;
 pub mod domain;
 pub mod error;
-pub mod replication;
 pub mod rules;
 pub mod server;
 pub mod state;

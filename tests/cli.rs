@@ -372,39 +372,72 @@ async fn discount_rule_flags_and_order_lines() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replica_status_digest_and_promote_from_the_command_line() {
-    let leader = Server::start().await;
-    let follower = Server::start_with(&["--replica-of", &leader.addr]).await;
+async fn cluster_status_add_remove_and_digest_from_the_command_line() {
+    // One node alone (the default), then a second one joins it.
+    let first = Server::start().await;
+    let mut second = Server::prepare();
+    second.launch(&["--node-id", "2", "--join"]).await;
     let (status, _, out) = couponsd(
-        &leader.addr,
+        &first.addr,
         &["coupon", "create", "--code", "REPL10", "--percent", "10"],
     );
     assert_eq!(status, 0, "{out}");
+    let (status, _, out) = couponsd(
+        &first.addr,
+        &[
+            "cluster",
+            "add",
+            "--node-id",
+            "2",
+            "--node-addr",
+            &second.addr,
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert!(out.contains("added node 2"), "{out}");
     let lsn = {
-        let (_, info, _) = couponsd(&leader.addr, &["info", "--json"]);
+        let (_, info, _) = couponsd(&first.addr, &["info", "--json"]);
+        assert_eq!(info["role"], "LEADER");
         info["lsn"].as_u64().unwrap()
     };
-    follower
+    second
         .wait_for_lsn(lsn, std::time::Duration::from_secs(20))
         .await;
 
-    let (status, s, out) = couponsd(&leader.addr, &["replica", "status", "--json"]);
-    assert_eq!(status, 0, "{out}");
-    assert_eq!(s["role"], "LEADER");
-    assert_eq!(s["epoch"], 1);
-    assert_eq!(s["lsn"], lsn);
-    let followers = s["followers"].as_array().unwrap();
-    assert_eq!(followers.len(), 1, "{s}");
-    assert_eq!(followers[0]["name"], follower.addr.as_str());
-    assert_eq!(followers[0]["acked_lsn"], lsn);
-    assert_eq!(followers[0]["lag_records"], 0);
-    let (_, s, _) = couponsd(&follower.addr, &["replica", "status", "--json"]);
-    assert_eq!(s["role"], "FOLLOWER");
-    assert_eq!(s["leader"], leader.addr.as_str());
-    assert_eq!(s["connected"], true);
+    // Asked of either node, the status shows both, as each sees itself.
+    for asked in [&first.addr, &second.addr] {
+        let (status, s, out) = couponsd(asked, &["cluster", "status", "--json"]);
+        assert_eq!(status, 0, "{out}");
+        assert_eq!(s["leader_id"], 1, "{s}");
+        let members = s["members"].as_array().unwrap();
+        assert_eq!(members.len(), 2, "{s}");
+        assert_eq!(members[0]["role"], "LEADER");
+        assert_eq!(members[1]["role"], "FOLLOWER");
+        for m in members {
+            assert_eq!(m["reachable"], true, "{m}");
+            assert_eq!(m["voter"], true, "{m}");
+            assert_eq!(m["lsn"], lsn, "{m}");
+            assert_eq!(m["term"], s["term"], "{m}");
+            assert_eq!(m["lag_entries"], 0, "{m}");
+        }
+        assert!(
+            members[1]["last_contact_ms"].as_u64().unwrap() < 5_000,
+            "{s}"
+        );
+        assert!(
+            members[1]["leader_contact_ms"].as_u64().unwrap() < 5_000,
+            "{s}"
+        );
+    }
+    let text = std::process::Command::new(env!("CARGO_BIN_EXE_couponsd"))
+        .args(["--addr", &second.addr, "cluster", "status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("leader 1 at"), "{text}");
 
-    let (_, a, _) = couponsd(&leader.addr, &["digest", "--json"]);
-    let (_, b, _) = couponsd(&follower.addr, &["digest", "--json"]);
+    let (_, a, _) = couponsd(&first.addr, &["digest", "--json"]);
+    let (_, b, _) = couponsd(&second.addr, &["digest", "--json"]);
     assert_eq!(a["lsn"], lsn);
     assert_eq!(a["digest"].as_str().unwrap().len(), 32);
     assert_eq!(a["digest"], b["digest"]);
@@ -412,7 +445,7 @@ async fn replica_status_digest_and_promote_from_the_command_line() {
     // Writes on the follower are refused with the leader's address (the CLI
     // follows it, like the Rust client).
     let (status, r, out) = couponsd(
-        &follower.addr,
+        &second.addr,
         &[
             "redeem",
             "--code",
@@ -429,12 +462,14 @@ async fn replica_status_digest_and_promote_from_the_command_line() {
     assert_eq!(status, 0, "{out}");
     assert_eq!(r["status"], "PROCESSED");
 
-    let (status, p, out) = couponsd(&follower.addr, &["promote", "--json"]);
+    // Removing a node that is not a member is refused; removing node 2 works.
+    let (status, _, out) = couponsd(&first.addr, &["cluster", "remove", "--node-id", "9"]);
+    assert_eq!(status, 1, "{out}");
+    assert!(out.contains("NOT_FOUND"), "{out}");
+    let (status, _, out) = couponsd(&second.addr, &["cluster", "remove", "--node-id", "2"]);
     assert_eq!(status, 0, "{out}");
-    assert_eq!(p["role"], "LEADER");
-    assert_eq!(p["epoch"], 2);
-    let (status, _, out) = couponsd(&leader.addr, &["promote"]);
-    assert_eq!(status, 1, "a leader cannot be promoted: {out}");
+    let (_, s, _) = couponsd(&first.addr, &["cluster", "status", "--json"]);
+    assert_eq!(s["members"].as_array().unwrap().len(), 1, "{s}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,19 +6,26 @@
 //! After a deliberate protocol change, the failing check prints the hex the
 //! code now produces, ready to paste into protocol.md.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use bytes::BytesMut;
-use couponsd::state::{Effect, LogRecord};
-use couponsd_client::wire::{
-    frame, opcode, AdminStatus, Campaign, CampaignSpec, CampaignStatus, CampaignType, CatchUp,
-    CodeCheck, CouponSpec, CouponStatus, CouponType, CriteriaOperator, CriteriaType, DiscountType,
-    DistributionMethod, ErrorBody, ErrorCode, FollowerStatus, Frame, FrameError, GenerationRules,
-    Hello, HelloReply, NodeRole, Order, RedeemRequest, Redemption, RedemptionRef, RedemptionReply,
-    RedemptionStatus, ReplicationStatus, Request, RequestError, Response, Reversal, SnapshotPart,
-    StreamMessage, SubscribeReply, SubscribeRequest, Validation, MAGIC, MAX_FRAME_LENGTH,
-    PROTOCOL_VERSION,
+use bytes::{Bytes, BytesMut};
+use couponsd::cluster::codec;
+use couponsd::cluster::snapshot::{Part, SnapshotPart};
+use couponsd::cluster::types::{
+    Entry, LogId, Membership, Node, SnapshotMeta, StoredMembership, TypeConfig, Vote,
 };
+use couponsd::state::{Effect, LogRecord};
+use couponsd::writer::{Chain, Proposal};
+use couponsd_client::wire::{
+    frame, opcode, AdminStatus, Campaign, CampaignSpec, CampaignStatus, CampaignType,
+    ClusterMember, ClusterStatus, CodeCheck, CouponSpec, CouponStatus, CouponType,
+    CriteriaOperator, CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Frame,
+    FrameError, GenerationRules, Hello, HelloReply, NodeRole, Order, Reader, RedeemRequest,
+    Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request, RequestError, Response,
+    Reversal, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+};
+use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
+use openraft::{CommittedLeaderId, EntryPayload};
 
 /// A fixed instant for every timestamp in the examples: 2025-06-15T15:06:40Z.
 const T: i64 = 1_750_000_000_000;
@@ -41,8 +48,6 @@ enum Example {
         code: ErrorCode,
         body: ErrorBody,
     },
-    /// A frame on a replication stream opened by the request `id`.
-    Stream { id: u32, message: StreamMessage },
 }
 
 /// Builds the value an example shows.
@@ -63,15 +68,17 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("confirm_request", confirm_request),
     ("error_reply_exhausted", error_reply_exhausted),
     ("frame_too_large", frame_too_large),
-    ("repl_subscribe_request", repl_subscribe_request),
-    ("repl_subscribe_reply", repl_subscribe_reply),
-    ("repl_records", repl_records),
-    ("repl_heartbeat", repl_heartbeat),
-    ("repl_ack", repl_ack),
-    ("error_reply_stale_epoch", error_reply_stale_epoch),
-    ("promote_request", promote_request),
-    ("promote_reply", promote_reply),
-    ("repl_status_reply", repl_status_reply),
+    ("raft_vote_request", raft_vote_request),
+    ("raft_vote_reply", raft_vote_reply),
+    ("raft_append_request", raft_append_request),
+    ("raft_append_reply", raft_append_reply),
+    ("raft_snapshot_begin_request", raft_snapshot_begin_request),
+    ("raft_snapshot_part_request", raft_snapshot_part_request),
+    ("cluster_status_request", cluster_status_request),
+    ("cluster_status_reply", cluster_status_reply),
+    ("cluster_add_request", cluster_add_request),
+    ("error_reply_not_leader", error_reply_not_leader),
+    ("error_reply_wrong_cluster", error_reply_wrong_cluster),
     ("campaign_create_request", campaign_create_request),
     ("campaign_reply", campaign_reply),
     ("campaign_generate_request", campaign_generate_request),
@@ -285,135 +292,291 @@ fn frame_too_large() -> Example {
     }
 }
 
-// Replication. A follower's connection: HELLO (request 1), then REPL_SUBSCRIBE
-// (request 2), whose id every stream frame carries. The follower holds
-// cluster 0x0123456789abcdef up to LSN 41, written in epoch 1.
+// The cluster. Three voters: node 1 at 10.0.0.1:7878, node 2 at
+// 10.0.0.2:7878 and node 3 at 10.0.0.3:7878, cluster 0x0123456789abcdef. The
+// log ends at entry (term 1, node 3, index 9), which holds the records up to
+// LSN 41. Node 3, the leader of term 1, is lost; node 1 stands for election on
+// its connection to node 2 (HELLO was request 1, RAFT_VOTE request 2), wins
+// term 2, commits its blank entry 10 (request 3), then replicates entry 11
+// (request 4): the COUPON_DELETE of coupon 2.
 
 const CLUSTER: u64 = 0x0123_4567_89ab_cdef;
-const STREAM: u32 = 2;
+/// The cluster id of a node that belongs to another cluster.
+const OTHER_CLUSTER: u64 = 0xfedc_ba98_7654_3210;
+const NODE_1: &str = "10.0.0.1:7878";
+const NODE_2: &str = "10.0.0.2:7878";
+const NODE_3: &str = "10.0.0.3:7878";
+const NODE_4: &str = "10.0.0.4:7878";
 
-fn repl_subscribe_request() -> Example {
+fn log_id(term: u64, node: u64, index: u64) -> LogId {
+    LogId::new(CommittedLeaderId::new(term, node), index)
+}
+
+/// Node 1 stands for election in term 2; its log ends at (1, 3, 9).
+fn vote_request() -> VoteRequest<u64> {
+    VoteRequest {
+        vote: Vote::new(2, 1),
+        last_log_id: Some(log_id(1, 3, 9)),
+    }
+}
+
+/// Node 2 grants it: its own vote is now node 1's, its log ends as node 1's.
+fn vote_response() -> VoteResponse<u64> {
+    VoteResponse {
+        vote: Vote::new(2, 1),
+        vote_granted: true,
+        last_log_id: Some(log_id(1, 3, 9)),
+    }
+}
+
+fn raft_vote_request() -> Example {
     Example::Request {
-        id: STREAM,
-        request: Request::Subscribe(SubscribeRequest {
-            cluster_id: CLUSTER,
-            epoch: 1,
-            last_lsn: 41,
-            last_epoch: 1,
-            name: "10.0.0.2:7070".into(),
-        }),
+        id: 2,
+        request: Request::Raft {
+            opcode: opcode::RAFT_VOTE,
+            body: codec::encode(|w| codec::write_vote_request(w, CLUSTER, &vote_request())),
+        },
     }
 }
 
-fn repl_subscribe_reply() -> Example {
+fn raft_vote_reply() -> Example {
     Example::Reply {
-        id: STREAM,
-        op: opcode::REPL_SUBSCRIBE,
-        response: Response::Subscribed(SubscribeReply {
-            cluster_id: CLUSTER,
-            epoch: 1,
-            mode: CatchUp::Log,
-            keep_through: 41,
-        }),
+        id: 2,
+        op: opcode::RAFT_VOTE,
+        response: Response::Raft(codec::encode(|w| {
+            codec::write_vote_response(w, &vote_response())
+        })),
     }
 }
 
-/// The log record REPL_RECORDS carries: LSN 42, a COUPON_DELETE of coupon 2.
+/// The log record entry 11 carries: LSN 42, a COUPON_DELETE of coupon 2,
+/// decided by the leader of term 2.
 fn delete_record() -> LogRecord {
     LogRecord {
-        epoch: 1,
+        term: 2,
         lsn: 42,
         timestamp: T,
         effects: vec![Effect::CouponDeleted { id: 2 }],
     }
 }
 
-fn repl_records() -> Example {
-    Example::Stream {
-        id: STREAM,
-        message: StreamMessage::Records {
-            epoch: 1,
-            leader_lsn: 42,
-            leader_time_ms: T,
-            records: vec![delete_record().encode()],
+/// Node 1's first batch in term 2, decided on the applied state (LSN 41).
+fn delete_proposal() -> Proposal {
+    Proposal {
+        term: 2,
+        seq: 1,
+        prev_seq: 0,
+        base_lsn: 41,
+        time_ms: T,
+        records: vec![Bytes::from(delete_record().encode())],
+    }
+}
+
+fn delete_entry() -> Entry {
+    Entry {
+        log_id: log_id(2, 1, 11),
+        payload: EntryPayload::Normal(delete_proposal()),
+    }
+}
+
+/// The leader of term 2 sends entry 11 after its blank entry 10, which is
+/// committed.
+fn append_request() -> AppendEntriesRequest<TypeConfig> {
+    AppendEntriesRequest {
+        vote: Vote::new_committed(2, 1),
+        prev_log_id: Some(log_id(2, 1, 10)),
+        entries: vec![delete_entry()],
+        leader_commit: Some(log_id(2, 1, 10)),
+    }
+}
+
+fn raft_append_request() -> Example {
+    let request = append_request();
+    let entries: Vec<Vec<u8>> = request.entries.iter().map(codec::encode_entry).collect();
+    Example::Request {
+        id: 4,
+        request: Request::Raft {
+            opcode: opcode::RAFT_APPEND,
+            body: codec::encode(|w| codec::write_append_request(w, CLUSTER, &request, &entries)),
         },
     }
 }
 
-fn repl_heartbeat() -> Example {
-    Example::Stream {
-        id: STREAM,
-        message: StreamMessage::Records {
-            epoch: 1,
-            leader_lsn: 42,
-            leader_time_ms: T + 200,
-            records: Vec::new(),
-        },
+fn raft_append_reply() -> Example {
+    Example::Reply {
+        id: 4,
+        op: opcode::RAFT_APPEND,
+        response: Response::Raft(codec::encode(|w| {
+            codec::write_append_response(w, &AppendEntriesResponse::Success)
+        })),
     }
 }
 
-fn repl_ack() -> Example {
-    Example::Stream {
-        id: STREAM,
-        message: StreamMessage::Ack {
-            epoch: 1,
-            durable_lsn: 42,
-        },
+/// The three voters, as every node's membership holds them since the
+/// cluster was formed (the entry at index 0).
+fn voters() -> StoredMembership {
+    let nodes = BTreeMap::from([
+        (1, Node::new(NODE_1)),
+        (2, Node::new(NODE_2)),
+        (3, Node::new(NODE_3)),
+    ]);
+    StoredMembership::new(
+        Some(log_id(0, 0, 0)),
+        Membership::new(vec![BTreeSet::from([1, 2, 3])], nodes),
+    )
+}
+
+/// A snapshot node 1 sends, as of entry 11.
+fn snapshot_meta() -> SnapshotMeta {
+    SnapshotMeta {
+        last_log_id: Some(log_id(2, 1, 11)),
+        last_membership: voters(),
+        snapshot_id: "2-1-11".into(),
     }
 }
 
-/// The replaced leader of epoch 1 refuses a follower that knows epoch 2.
-fn error_reply_stale_epoch() -> Example {
-    Example::Error {
-        id: STREAM,
-        op: opcode::REPL_SUBSCRIBE,
-        code: ErrorCode::StaleEpoch,
-        body: ErrorBody {
-            message: "this node's epoch 1 is older than the follower's 2: a newer leader exists"
-                .into(),
-            leader: String::new(),
-        },
-    }
-}
-
-fn promote_request() -> Example {
+fn raft_snapshot_begin_request() -> Example {
     Example::Request {
         id: 2,
-        request: Request::Promote,
+        request: Request::Raft {
+            opcode: opcode::RAFT_SNAPSHOT_BEGIN,
+            body: codec::encode(|w| {
+                w.u64(CLUSTER);
+                codec::write_vote(w, &Vote::new_committed(2, 1));
+                codec::write_snapshot_meta(w, &snapshot_meta());
+            }),
+        },
     }
 }
 
-fn promote_reply() -> Example {
+/// The store's meta entries as of LSN 42, in the order the store holds them.
+/// The key secret is the bytes 00 01 .. 0f, read as two little-endian u64.
+fn snapshot_meta_entries() -> Vec<(&'static str, u64)> {
+    vec![
+        ("clock_ms", T as u64),
+        ("key_secret_high", 0x0f0e_0d0c_0b0a_0908),
+        ("key_secret_low", 0x0706_0504_0302_0100),
+        ("last_batch_seq", 1),
+        ("last_batch_term", 2),
+        ("last_lsn", 42),
+        ("next_campaign_id", 1),
+        ("next_coupon_id", 3),
+    ]
+}
+
+/// The snapshot's first part: the META entries.
+fn meta_part() -> Part {
+    let entries = snapshot_meta_entries();
+    let data = codec::encode(|w| {
+        w.u32(entries.len() as u32);
+        for (name, value) in &entries {
+            w.str(name);
+            w.u64(*value);
+        }
+    });
+    Part {
+        seq: 0,
+        kind: SnapshotPart::Meta,
+        crc: crc32fast::hash(&data),
+        data,
+    }
+}
+
+fn raft_snapshot_part_request() -> Example {
+    Example::Request {
+        id: 3,
+        request: Request::Raft {
+            opcode: opcode::RAFT_SNAPSHOT_PART,
+            body: codec::encode(|w| meta_part().write(w)),
+        },
+    }
+}
+
+/// An operator's connection to node 1 (HELLO was request 1).
+fn cluster_status_request() -> Example {
+    Example::Request {
+        id: 2,
+        request: Request::ClusterStatus,
+    }
+}
+
+/// Node 1 right after entry 11 is committed: node 2 holds it, node 3 is
+/// still down and has not answered in this term.
+fn cluster_status_reply() -> Example {
+    let member =
+        |node_id: u64, addr: &str, matched_index: u64, last_contact_ms: u64| ClusterMember {
+            node_id,
+            addr: addr.into(),
+            voter: true,
+            matched_index,
+            lag_entries: 11 - matched_index,
+            last_contact_ms,
+        };
     Example::Reply {
         id: 2,
-        op: opcode::PROMOTE,
-        response: Response::Promoted { epoch: 2, lsn: 42 },
+        op: opcode::CLUSTER_STATUS,
+        response: Response::Cluster(Box::new(ClusterStatus {
+            node_id: 1,
+            cluster_id: CLUSTER,
+            role: NodeRole::Leader,
+            term: 2,
+            leader_id: 1,
+            leader_addr: NODE_1.into(),
+            last_log_index: 11,
+            committed_index: 11,
+            applied_index: 11,
+            lsn: 42,
+            snapshot_index: 0,
+            purged_index: 0,
+            leader_contact_ms: 0,
+            members: vec![
+                member(1, NODE_1, 11, 0),
+                member(2, NODE_2, 11, 20),
+                member(3, NODE_3, 0, u64::MAX),
+            ],
+        })),
     }
 }
 
-fn repl_status_reply() -> Example {
-    Example::Reply {
+fn cluster_add_request() -> Example {
+    Example::Request {
         id: 3,
-        op: opcode::REPL_STATUS,
-        response: Response::ReplicationStatus(ReplicationStatus {
-            role: NodeRole::Leader,
-            epoch: 2,
-            lsn: 50,
+        request: Request::ClusterAdd {
+            node_id: 4,
+            addr: NODE_4.into(),
+            voter: true,
+        },
+    }
+}
+
+/// The REDEEM of redeem_request (request 5), sent to node 2.
+fn error_reply_not_leader() -> Example {
+    let error = couponsd::error::Error::NotLeader {
+        leader: NODE_1.into(),
+    };
+    Example::Error {
+        id: 5,
+        op: opcode::REDEEM,
+        code: ErrorCode::NotLeader,
+        body: ErrorBody {
+            message: error.to_string(),
+            leader: error.leader().into(),
+        },
+    }
+}
+
+/// A RAFT_APPEND (request 2) from a node of another cluster, refused by node 2.
+fn error_reply_wrong_cluster() -> Example {
+    Example::Error {
+        id: 2,
+        op: opcode::RAFT_APPEND,
+        code: ErrorCode::WrongCluster,
+        body: ErrorBody {
+            message: format!(
+                "this node belongs to cluster {CLUSTER:016x}, the message to cluster {OTHER_CLUSTER:016x}"
+            ),
             leader: String::new(),
-            connected: false,
-            leader_lsn: 50,
-            sync_replicas: 1,
-            fenced: false,
-            followers: vec![FollowerStatus {
-                name: "10.0.0.3:7070".into(),
-                peer: "10.0.0.3:51234".into(),
-                acked_lsn: 48,
-                lag_records: 2,
-                lag_ms: 3,
-                ack_p50_ms: 1,
-                ack_p99_ms: 4,
-            }],
-        }),
+        },
     }
 }
 
@@ -541,7 +704,6 @@ impl Example {
             Example::Request { id, request } => request.encode_frame(*id, &mut buf),
             Example::Reply { id, op, response } => response.encode_frame(*id, *op, &mut buf),
             Example::Error { id, op, code, body } => body.encode_frame(*id, *op, *code, &mut buf),
-            Example::Stream { id, message } => message.encode_frame(*id, &mut buf),
         }
         buf.to_vec()
     }
@@ -577,23 +739,6 @@ impl Example {
                     "{name}: header"
                 );
                 assert_eq!(&ErrorBody::read(&frame.body), body, "{name}: error body");
-            }
-            Example::Stream { id, message } => {
-                assert_eq!(
-                    (frame.request_id, frame.opcode, frame.status),
-                    (*id, message.opcode(), 0),
-                    "{name}: header"
-                );
-                let decoded = StreamMessage::decode(frame.opcode, &frame.body)
-                    .unwrap_or_else(|| panic!("{name}: not a stream opcode"))
-                    .unwrap_or_else(|e| panic!("{name}: decoding the stream message: {e}"));
-                assert_eq!(&decoded, message, "{name}: decoded stream message");
-                // Outside a stream the same frame is refused, not misread.
-                assert_eq!(
-                    Request::decode(frame.opcode, &frame.body),
-                    Err(RequestError::StreamOnly(frame.opcode)),
-                    "{name}: as an ordinary request"
-                );
             }
         }
     }
@@ -772,7 +917,6 @@ fn tables_list_every_number() {
         CriteriaOperator,
         RedemptionStatus,
         NodeRole,
-        CatchUp,
         SnapshotPart,
         CampaignType,
         CampaignStatus,
@@ -780,25 +924,117 @@ fn tables_list_every_number() {
     );
 }
 
-/// The record inside protocol.md's REPL_RECORDS example is a real log record:
-/// its checksum holds and it decodes to the effects the doc describes.
-#[test]
-fn repl_records_example_carries_a_log_record() {
-    let documented = documented_examples(&protocol_md());
-    let bytes = &documented["repl_records"];
+/// One documented example, parsed as a frame.
+fn documented_frame(documented: &BTreeMap<String, Vec<u8>>, name: &str) -> Frame {
+    let bytes = &documented[name];
     let mut buf = BytesMut::from(&bytes[..]);
-    let frame = frame::parse(&mut buf, bytes.len()).expect("a frame");
-    let Some(Ok(StreamMessage::Records { records, .. })) =
-        StreamMessage::decode(frame.opcode, &frame.body)
-    else {
-        panic!("repl_records is not a REPL_RECORDS frame");
+    frame::parse(&mut buf, bytes.len()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// The entry inside protocol.md's RAFT_APPEND example is a real entry: its
+/// checksum holds, and it is a Normal entry whose proposal follows the state
+/// it was decided on and carries the log record the doc describes.
+#[test]
+fn raft_append_example_carries_a_log_record() {
+    let documented = documented_examples(&protocol_md());
+    let frame = documented_frame(&documented, "raft_append_request");
+    assert_eq!(frame.opcode, opcode::RAFT_APPEND);
+    // Walk the body as protocol.md lays it out, down to the entry's bytes.
+    let r = &mut Reader::new(&frame.body);
+    assert_eq!(r.u64("cluster_id").unwrap(), CLUSTER);
+    codec::read_vote(r).expect("the leader's vote");
+    codec::read_opt_log_id(r).expect("prev_log_id");
+    codec::read_opt_log_id(r).expect("leader_commit");
+    assert_eq!(r.u32("entry_count").unwrap(), 1, "one entry");
+    let raw = r.blob("entry").expect("the entry").to_vec();
+    // The entry's own CRC-32 covers every byte after its 5-byte header.
+    let crc = u32::from_be_bytes(raw[1..5].try_into().unwrap());
+    assert_eq!(crc, crc32fast::hash(&raw[5..]));
+    let entry = codec::decode_entry(&raw).expect("a valid entry");
+    assert_eq!(entry, delete_entry());
+    let EntryPayload::Normal(proposal) = &entry.payload else {
+        panic!("entry 11 is not a Normal entry");
     };
-    assert_eq!(records.len(), 1, "one record");
-    let record = LogRecord::decode(&records[0]).expect("a valid log record");
+    // Decided on the applied state at LSN 41, by the first batch of term 2:
+    // it applies after whatever batch term 1 applied last.
+    let applied = Chain {
+        last_lsn: 41,
+        last_batch: (1, 7),
+    };
+    assert!(proposal.follows(applied));
+    assert_eq!(
+        proposal.next(applied),
+        Chain {
+            last_lsn: 42,
+            last_batch: (2, 1)
+        }
+    );
+    assert_eq!(proposal.records.len(), 1, "one record");
+    let record = LogRecord::decode(&proposal.records[0]).expect("a valid log record");
     assert_eq!(record, delete_record());
     // The record's own CRC-32 covers every byte after its 5-byte header.
-    let crc = u32::from_be_bytes(records[0][1..5].try_into().unwrap());
-    assert_eq!(crc, crc32fast::hash(&records[0][5..]));
+    let raw = &proposal.records[0];
+    let crc = u32::from_be_bytes(raw[1..5].try_into().unwrap());
+    assert_eq!(crc, crc32fast::hash(&raw[5..]));
+}
+
+/// protocol.md's Raft examples decode, with the server's codec, to the
+/// messages they were made from.
+#[test]
+fn raft_examples_decode_to_their_messages() {
+    let documented = documented_examples(&protocol_md());
+    let body = |name: &str| documented_frame(&documented, name).body.to_vec();
+
+    let vote = body("raft_vote_request");
+    assert_eq!(
+        codec::read_vote_request(&mut Reader::new(&vote)).unwrap(),
+        (CLUSTER, vote_request())
+    );
+    let reply = body("raft_vote_reply");
+    assert_eq!(
+        codec::read_vote_response(&mut Reader::new(&reply)).unwrap(),
+        vote_response()
+    );
+
+    let append = body("raft_append_request");
+    let (cluster, request) = codec::read_append_request(&mut Reader::new(&append)).unwrap();
+    let expected = append_request();
+    assert_eq!(cluster, CLUSTER);
+    assert_eq!(request.vote, expected.vote);
+    assert_eq!(request.prev_log_id, expected.prev_log_id);
+    assert_eq!(request.leader_commit, expected.leader_commit);
+    assert_eq!(request.entries, expected.entries);
+    let reply = body("raft_append_reply");
+    assert_eq!(
+        codec::read_append_response(&mut Reader::new(&reply)).unwrap(),
+        AppendEntriesResponse::Success
+    );
+
+    let begin = body("raft_snapshot_begin_request");
+    let r = &mut Reader::new(&begin);
+    assert_eq!(r.u64("cluster_id").unwrap(), CLUSTER);
+    assert_eq!(codec::read_vote(r).unwrap(), Vote::new_committed(2, 1));
+    assert_eq!(codec::read_snapshot_meta(r).unwrap(), snapshot_meta());
+
+    let part = body("raft_snapshot_part_request");
+    let part = Part::read(&mut Reader::new(&part)).unwrap();
+    assert_eq!(part, meta_part());
+    assert_eq!(part.crc, crc32fast::hash(&part.data));
+    let r = &mut Reader::new(&part.data);
+    let count = r.u32("count").unwrap();
+    let entries: Vec<(String, u64)> = (0..count)
+        .map(|_| (r.str("name").unwrap(), r.u64("value").unwrap()))
+        .collect();
+    let expected: Vec<(String, u64)> = snapshot_meta_entries()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    assert_eq!(entries, expected);
+    // The key secret's two halves are its bytes read little-endian.
+    let secret: Vec<u8> = (0..16).collect();
+    let half = |at: usize| u64::from_le_bytes(secret[at..at + 8].try_into().unwrap());
+    assert!(expected.contains(&("key_secret_low".into(), half(0))));
+    assert!(expected.contains(&("key_secret_high".into(), half(8))));
 }
 
 /// The CRC-32 check value protocol.md gives implementers.

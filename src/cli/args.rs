@@ -65,15 +65,13 @@ pub enum Command {
     Redemption(RedemptionCommand),
     /// Check that the server answers.
     Ping,
-    /// Server version, role, LSN and counts.
+    /// Server version, role, term, LSN and counts.
     Info,
     /// The node's LSN and a digest of everything it stores (compare nodes).
     Digest,
-    /// Make a follower the leader, with a new epoch (after the leader is lost).
-    Promote,
-    /// Replication: role, epoch, LSN, and each follower's acked LSN and lag.
+    /// The cluster: each node's role, term and log positions; add or remove nodes.
     #[command(subcommand)]
-    Replica(ReplicaCommand),
+    Cluster(ClusterCommand),
     /// Campaigns: a coupon template, bulk code generation, budget, lifecycle.
     #[command(subcommand)]
     Campaign(CampaignCommand),
@@ -125,34 +123,48 @@ pub struct ServeArgs {
     /// throughput here.
     #[arg(long, env = "COUPONSD_QUICK_REPAIR", default_value_t = false, action = clap::ArgAction::Set)]
     pub quick_repair: bool,
-    /// Follow this leader (a follower serves reads; writes get NOT_LEADER).
-    /// Give every node that may lead, comma-separated: the follower tries
-    /// them in turn and follows whichever leads.
-    #[arg(long, env = "COUPONSD_REPLICA_OF", value_delimiter = ',')]
-    pub replica_of: Vec<String>,
-    /// A follower's own address as its leader shows it (default: --listen).
+    /// This node's id in its cluster (any number but 0, unique in the cluster).
+    #[arg(long, env = "COUPONSD_NODE_ID", default_value_t = 1)]
+    pub node_id: u64,
+    /// A new cluster's voters, ID=ADDRESS comma-separated, this node among
+    /// them (the same list on each). Without it (and without --join), this
+    /// node is a cluster of its own, which can grow with `cluster add`.
+    #[arg(long, env = "COUPONSD_PEERS", value_delimiter = ',')]
+    pub peers: Vec<String>,
+    /// Start empty and wait to be added to an existing cluster with
+    /// `couponsd cluster add` (run against its leader).
+    #[arg(long, env = "COUPONSD_JOIN", default_value_t = false)]
+    pub join: bool,
+    /// The address clients and the other nodes reach this node at (default:
+    /// --listen). NOT_LEADER answers name it.
     #[arg(long, env = "COUPONSD_ADVERTISE")]
     pub advertise: Option<String>,
-    /// A follower's token for its leader (admin role); empty when the leader
-    /// has no tokens configured.
+    /// The token this node presents to the other nodes (they must accept it
+    /// with the admin role); empty when they have no tokens configured.
     #[arg(
         long,
-        env = "COUPONSD_LEADER_TOKEN",
+        env = "COUPONSD_PEER_TOKEN",
         default_value = "",
         hide_env_values = true
     )]
-    pub leader_token: String,
-    /// Followers that must have each write durably before the leader answers
-    /// it. 0 (the default) answers once the leader has it: a failover can then
-    /// lose the last writes.
-    #[arg(long, env = "COUPONSD_SYNC_REPLICAS", default_value_t = 0)]
-    pub sync_replicas: u8,
-    /// How long a write waits for --sync-replicas followers before the answer
-    /// is NOT_REPLICATED.
-    #[arg(long, env = "COUPONSD_SYNC_TIMEOUT_MS", default_value_t = 5000)]
-    pub sync_timeout_ms: u64,
-    /// Log records kept behind the newest, so that a follower that falls
-    /// behind by less catches up from the log rather than a snapshot.
+    pub peer_token: String,
+    /// How often a leader sends heartbeats.
+    #[arg(long, env = "COUPONSD_HEARTBEAT_MS", default_value_t = 150)]
+    pub heartbeat_ms: u64,
+    /// A follower that hears no heartbeat for a random time between this and
+    /// twice this stands for election.
+    #[arg(long, env = "COUPONSD_ELECTION_TIMEOUT_MS", default_value_t = 800)]
+    pub election_timeout_ms: u64,
+    /// Raft log entries between snapshots; a snapshot lets the log before it
+    /// (less --raft-log-keep-entries) go.
+    #[arg(long, env = "COUPONSD_SNAPSHOT_ENTRIES", default_value_t = 10_000)]
+    pub snapshot_entries: u64,
+    /// Raft log entries kept behind the last snapshot, so that a node that
+    /// falls behind by less catches up from the log rather than a snapshot.
+    #[arg(long, env = "COUPONSD_RAFT_LOG_KEEP_ENTRIES", default_value_t = 20_000)]
+    pub raft_log_keep_entries: u64,
+    /// Mutation records kept in the state machine's own log behind the
+    /// newest (beyond what a restart needs).
     #[arg(
         long,
         env = "COUPONSD_LOG_RETENTION_RECORDS",
@@ -537,9 +549,27 @@ pub struct RuleFields {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ReplicaCommand {
-    /// Role, epoch, LSN, leader, and per follower its acked LSN and lag.
+pub enum ClusterCommand {
+    /// Every node's role, term, commit and applied index, lag and last
+    /// contact (asks each member; --addr names any one of them).
     Status,
+    /// Add a node (started with --join): it catches up, then becomes a voter.
+    Add {
+        /// The new node's --node-id.
+        #[arg(long)]
+        node_id: u64,
+        /// The new node's address (its --advertise, or --listen).
+        #[arg(long = "node-addr")]
+        node_addr: String,
+        /// Keep it a learner: it follows and serves reads but does not vote.
+        #[arg(long)]
+        learner: bool,
+    },
+    /// Remove a node from the cluster.
+    Remove {
+        #[arg(long)]
+        node_id: u64,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

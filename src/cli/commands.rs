@@ -105,12 +105,17 @@ pub(super) fn print_line(line: impl std::fmt::Display) -> std::io::Result<()> {
 }
 
 pub async fn connect(args: &ClientArgs) -> Result<Client, ClientError> {
+    connect_to(&args.addr, args).await
+}
+
+/// A connection to `addr` with the token and options of the command line.
+pub async fn connect_to(addr: &str, args: &ClientArgs) -> Result<Client, ClientError> {
     let options = ClientOptions {
         token: args.token.clone(),
         client_name: concat!("couponsd-cli/", env!("CARGO_PKG_VERSION")).into(),
         ..ClientOptions::default()
     };
-    Client::connect_with(&args.addr, options).await
+    Client::connect_with(addr, options).await
 }
 
 async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure> {
@@ -225,13 +230,13 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
             let i = client.server_info().await?;
             Ok(Output {
                 json: serde_json::json!({
-                    "server_version": i.server_version, "role": i.role.name(), "epoch": i.epoch,
+                    "server_version": i.server_version, "role": i.role.name(), "term": i.term,
                     "lsn": i.lsn, "coupons": i.coupons, "redemptions": i.redemptions,
                     "uptime_ms": i.uptime_ms, "connections": i.connections,
                 }),
                 text: format!(
-                    "couponsd {} {} epoch {} lsn {}: {} coupons, {} redemptions, {} connections, up {} s",
-                    i.server_version, i.role, i.epoch, i.lsn, i.coupons, i.redemptions, i.connections,
+                    "couponsd {} {} term {} lsn {}: {} coupons, {} redemptions, {} connections, up {} s",
+                    i.server_version, i.role, i.term, i.lsn, i.coupons, i.redemptions, i.connections,
                     i.uptime_ms / 1000
                 ),
             })
@@ -244,17 +249,8 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
                 text: format!("lsn {} digest {hex} ({} entries)", d.lsn, d.entries),
             })
         }
-        Command::Promote => {
-            let (epoch, lsn) = client.promote().await?;
-            Ok(Output {
-                json: serde_json::json!({ "role": "LEADER", "epoch": epoch, "lsn": lsn }),
-                text: format!("promoted: leader at epoch {epoch}, lsn {lsn}"),
-            })
-        }
         Command::Campaign(c) => super::campaign::run(&client, c).await,
-        Command::Replica(ReplicaCommand::Status) => Ok(super::replica::status_output(
-            &client.replication_status().await?,
-        )),
+        Command::Cluster(c) => super::cluster::run(&client, args, c).await,
         Command::Serve(_) | Command::Bench(_) => Err(Failure::Usage("not a client verb".into())),
     }
 }

@@ -4,9 +4,9 @@
 mod args;
 mod bench;
 mod campaign;
+mod cluster;
 mod commands;
 mod json;
-mod replica;
 mod rule_flags;
 mod serve;
 

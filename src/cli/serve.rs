@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::args::ServeArgs;
-use crate::replication::FollowConfig;
+use crate::cluster::ClusterConfig;
 use crate::server::{self, auth::Token, ServerConfig};
 
 pub async fn run(args: ServeArgs) -> ExitCode {
@@ -27,7 +27,15 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    let cluster = match cluster_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("couponsd: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let mut config = ServerConfig::new(args.listen, args.data);
+    config.cluster = cluster;
     config.tokens = tokens;
     config.max_connections = args.max_connections;
     config.max_in_flight = args.max_in_flight;
@@ -39,21 +47,6 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.quick_repair = args.quick_repair;
     config.writer.debug_commit_delay = Duration::from_millis(args.debug_commit_delay_ms);
     config.writer.log_retention_records = args.log_retention_records;
-    config.sync_replicas = args.sync_replicas;
-    config.sync_timeout = Duration::from_millis(args.sync_timeout_ms.max(1));
-    let leaders: Vec<String> = args
-        .replica_of
-        .iter()
-        .map(|a| a.trim().to_string())
-        .filter(|a| !a.is_empty())
-        .collect();
-    if !leaders.is_empty() {
-        config.follow = Some(FollowConfig {
-            leaders,
-            token: args.leader_token,
-            name: args.advertise.unwrap_or_else(|| args.listen.to_string()),
-        });
-    }
 
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
@@ -67,9 +60,66 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
+/// The node's place in its cluster, from --node-id, --peers, --join and the rest.
+fn cluster_config(args: &ServeArgs) -> Result<ClusterConfig, String> {
+    if args.node_id == 0 {
+        return Err("--node-id must be at least 1".into());
+    }
+    let mut peers = std::collections::BTreeMap::new();
+    for peer in args
+        .peers
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+    {
+        let (id, addr) = peer
+            .split_once('=')
+            .ok_or_else(|| format!("--peers: {peer:?} is not ID=ADDRESS"))?;
+        let id: u64 = id
+            .trim()
+            .parse()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| format!("--peers: {id:?} is not a node id (a number from 1)"))?;
+        if peers.insert(id, addr.trim().to_string()).is_some() {
+            return Err(format!("--peers names node {id} twice"));
+        }
+    }
+    if args.join && !peers.is_empty() {
+        return Err("--join and --peers exclude each other: a joining node learns the cluster from its leader".into());
+    }
+    if !peers.is_empty() && !peers.contains_key(&args.node_id) {
+        return Err(format!(
+            "--peers does not name this node (--node-id {})",
+            args.node_id
+        ));
+    }
+    if args.heartbeat_ms == 0 || args.election_timeout_ms <= args.heartbeat_ms * 2 {
+        return Err("--election-timeout-ms must be more than twice --heartbeat-ms".into());
+    }
+    let advertise = args
+        .advertise
+        .clone()
+        .or_else(|| peers.get(&args.node_id).cloned())
+        .unwrap_or_else(|| args.listen.to_string());
+    Ok(ClusterConfig {
+        node_id: args.node_id,
+        advertise,
+        peers,
+        join: args.join,
+        peer_token: args.peer_token.clone(),
+        heartbeat_ms: args.heartbeat_ms,
+        election_timeout_min_ms: args.election_timeout_ms,
+        election_timeout_max_ms: args.election_timeout_ms * 2,
+        snapshot_entries: args.snapshot_entries.max(1),
+        log_keep_entries: args.raft_log_keep_entries,
+    })
+}
+
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("COUPONSD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // openraft narrates every election step at info: its warnings suffice.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn"));
     use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -67,7 +67,13 @@ pub fn write_opt_log_id(w: &mut Writer, id: &Option<LogId>) {
 pub fn read_opt_log_id(r: &mut Reader) -> Result<Option<LogId>, DecodeError> {
     Ok(match r.u8("log_id_present")? {
         0 => None,
-        _ => Some(read_log_id(r)?),
+        1 => Some(read_log_id(r)?),
+        other => {
+            return Err(DecodeError::UnknownValue {
+                field: "log_id_present",
+                value: u64::from(other),
+            })
+        }
     })
 }
 

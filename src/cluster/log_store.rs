@@ -50,7 +50,9 @@ enum Op {
     },
 }
 
-/// The log storage openraft owns. Cheap to clone into readers.
+/// The log storage openraft owns. Clones share the file and the writer
+/// thread (the node keeps one for the cluster id).
+#[derive(Clone)]
 pub struct LogStore {
     shared: Arc<Shared>,
     ops: Sender<Op>,
@@ -64,8 +66,12 @@ pub struct LogReader {
 
 impl LogStore {
     /// Opens `raft.redb` in `dir` and starts its writer thread (it stops when
-    /// the store is dropped).
-    pub fn open(dir: &Path) -> Result<LogStore, crate::storage::StorageError> {
+    /// the store is dropped). `debug_write_delay` (tests only) holds every
+    /// append back that long before it is written.
+    pub fn open(
+        dir: &Path,
+        debug_write_delay: std::time::Duration,
+    ) -> Result<LogStore, crate::storage::StorageError> {
         let file = RaftLogFile::open(dir)?;
         let committed = file
             .meta(keys::COMMITTED)?
@@ -86,7 +92,7 @@ impl LogStore {
         let thread_shared = shared.clone();
         std::thread::Builder::new()
             .name("couponsd-raft-log".into())
-            .spawn(move || write_loop(&thread_shared, incoming))?;
+            .spawn(move || write_loop(&thread_shared, incoming, debug_write_delay))?;
         Ok(LogStore { shared, ops })
     }
 
@@ -136,6 +142,26 @@ impl LogStore {
         self.write(vec![write], true).await
     }
 
+    /// A node that led when it stopped must win an election again before it
+    /// leads: its committed vote for itself becomes a plain vote for itself
+    /// in the same term (which still refuses every other candidate of that
+    /// term), so openraft does not resume leading at start.
+    pub async fn stand_down(&self, id: u64) -> Result<(), StorageError> {
+        let raw = self.shared.file.meta(keys::VOTE).map_err(read_error)?;
+        let Some(vote) = decode_meta(raw, codec::read_vote)? else {
+            return Ok(());
+        };
+        if !vote.committed || vote.leader_id.node_id != id {
+            return Ok(());
+        }
+        let plain = Vote::new(vote.leader_id.term, id);
+        let write = LogWrite::Meta {
+            key: keys::VOTE,
+            value: codec::encode(|w| codec::write_vote(w, &plain)),
+        };
+        self.write(vec![write], true).await
+    }
+
     /// Whether nothing was ever written: no vote, no entries, nothing purged.
     pub fn is_pristine(&self) -> Result<bool, crate::storage::StorageError> {
         Ok(self.shared.file.meta(keys::VOTE)?.is_none()
@@ -144,7 +170,7 @@ impl LogStore {
     }
 }
 
-fn write_loop(shared: &Shared, incoming: Receiver<Op>) {
+fn write_loop(shared: &Shared, incoming: Receiver<Op>, debug_write_delay: std::time::Duration) {
     let mut queue: VecDeque<Op> = VecDeque::new();
     loop {
         if queue.is_empty() {
@@ -164,6 +190,9 @@ fn write_loop(shared: &Shared, incoming: Receiver<Op>) {
             }
         }
         if !appends.is_empty() {
+            if !debug_write_delay.is_zero() {
+                std::thread::sleep(debug_write_delay);
+            }
             let mut writes: Vec<LogWrite> = appends
                 .iter_mut()
                 .map(|(entries, _, _)| LogWrite::Append(std::mem::take(entries)))

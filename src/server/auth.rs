@@ -39,8 +39,13 @@ impl Role {
             opcode::COUPON_CREATE
             | opcode::COUPON_UPDATE
             | opcode::COUPON_DELETE
-            | opcode::REPL_SUBSCRIBE
-            | opcode::PROMOTE
+            | opcode::RAFT_APPEND
+            | opcode::RAFT_VOTE
+            | opcode::RAFT_SNAPSHOT_BEGIN
+            | opcode::RAFT_SNAPSHOT_PART
+            | opcode::RAFT_SNAPSHOT_END
+            | opcode::CLUSTER_ADD
+            | opcode::CLUSTER_REMOVE
             | opcode::CAMPAIGN_CREATE
             | opcode::CAMPAIGN_UPDATE
             | opcode::CAMPAIGN_SET_STATUS

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::auth::Token;
-use crate::replication::FollowConfig;
+use crate::cluster::ClusterConfig;
 use crate::writer::WriterConfig;
 
 #[derive(Debug, Clone)]
@@ -28,12 +28,8 @@ pub struct ServerConfig {
     /// See `Store::quick_repair`.
     pub quick_repair: bool,
     pub writer: WriterConfig,
-    /// Followers that must have a write durably before the leader answers it.
-    pub sync_replicas: u8,
-    /// How long a write waits for them before NOT_REPLICATED.
-    pub sync_timeout: Duration,
-    /// Set on a follower: whom to follow.
-    pub follow: Option<FollowConfig>,
+    /// This node's place in its cluster (one node alone by default).
+    pub cluster: ClusterConfig,
 }
 
 impl ServerConfig {
@@ -52,9 +48,7 @@ impl ServerConfig {
             shutdown_grace: Duration::from_secs(30),
             quick_repair: false,
             writer: WriterConfig::default(),
-            sync_replicas: 0,
-            sync_timeout: Duration::from_secs(5),
-            follow: None,
+            cluster: ClusterConfig::single(listen.to_string()),
         }
     }
 }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use couponsd_client::frame_io::{FrameReader, ReadError};
 use couponsd_client::wire::{
-    opcode, ErrorBody, Frame, FrameError, HelloReply, Request, RequestError, Response,
-    SubscribeRequest, MAGIC, PROTOCOL_VERSION,
+    opcode, ErrorBody, Frame, FrameError, HelloReply, Request, RequestError, Response, MAGIC,
+    PROTOCOL_VERSION,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -22,8 +22,9 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::auth::{self, Denied, Principal};
-use super::dispatch::{dispatch, Dispatched};
+use super::dispatch::{answer, dispatch, Dispatched};
 use super::Shared;
+use crate::cluster::rpc;
 use crate::error::Error;
 use crate::writer::ReplyTo;
 
@@ -47,10 +48,9 @@ pub async fn serve(
         broken.clone(),
     ));
 
-    let mut subscribe = None;
     if let Some(principal) = handshake(&mut reader, &replies, peer, &shared).await {
         tracing::debug!(%peer, role = principal.role.name(), "client authenticated");
-        subscribe = read_requests(
+        read_requests(
             &mut reader,
             &replies,
             &shared,
@@ -61,26 +61,8 @@ pub async fn serve(
         .await;
     }
     drop(replies);
-    let Ok(Some(mut socket)) = write_task.await else {
-        return;
-    };
-    match subscribe {
-        // Every earlier request is answered; from here on the connection
-        // carries the replication stream.
-        Some((request_id, request)) => {
-            let stream = crate::replication::leader::Stream {
-                node: shared.node.clone(),
-                socket,
-                request_id,
-                peer,
-                write_timeout: config.write_timeout,
-                shutdown,
-            };
-            crate::replication::leader::serve(stream, reader, request).await;
-        }
-        None => {
-            let _ = socket.shutdown().await;
-        }
+    if let Ok(Some(mut socket)) = write_task.await {
+        let _ = socket.shutdown().await;
     }
 }
 
@@ -113,7 +95,7 @@ async fn handshake(
     };
     let hello = match Request::decode(frame.opcode, &frame.body) {
         Ok(Request::Hello(h)) => h,
-        Ok(_) | Err(RequestError::UnknownOpcode(_) | RequestError::StreamOnly(_)) => {
+        Ok(_) | Err(RequestError::UnknownOpcode(_)) => {
             let e = Error::Unauthenticated("the first frame must be HELLO".into());
             send_error(replies, frame.request_id, frame.opcode, e).await;
             return None;
@@ -180,10 +162,11 @@ async fn read_requests(
     principal: Principal,
     shutdown: &CancellationToken,
     broken: &CancellationToken,
-) -> Option<(u32, SubscribeRequest)> {
+) {
     let config = &shared.config;
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
-    let mut subscribe = None;
+    // A snapshot another node streams over this connection.
+    let mut snapshot = None;
     loop {
         let next = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -217,47 +200,63 @@ async fn read_requests(
             // Reads are answered here, in order; no task per request.
             Dispatched::Answer(result) => reply.send_now(result).await,
             // Mutations carry their reply slot to the writer, which fills it once
-            // the batch is durable.
-            Dispatched::Mutation(mutation) => {
-                let submitted = shared
-                    .node
-                    .with_writer(|w| w.submit_to(mutation, Box::new(reply)));
-                if let Err(e) = submitted {
-                    // The role changed since dispatch; the reply slot went with
-                    // the mutation, so the error goes on the connection.
-                    send_error(replies, frame.request_id, frame.opcode, e).await;
-                }
-            }
-            Dispatched::Promote => {
-                let node = shared.node.clone();
+            // the batch is applied.
+            Dispatched::Mutation(mutation) => shared.node.submit_to(mutation, Box::new(reply)),
+            Dispatched::Linearizable(request) => {
+                let shared = shared.clone();
                 tokio::spawn(async move {
-                    let result = node
-                        .promote()
-                        .await
-                        .map(|(epoch, lsn)| Response::Promoted { epoch, lsn });
+                    let result = match shared.node.confirm_read().await {
+                        Ok(()) => answer(&shared, request),
+                        Err(e) => Err(e),
+                    };
                     reply.send_now(result).await;
                 });
             }
-            Dispatched::Subscribe(request) => {
-                drop(reply);
-                subscribe = Some((frame.request_id, request));
-                break;
+            Dispatched::Raft { opcode, body } => {
+                let node = shared.node.clone();
+                tokio::spawn(async move {
+                    let result = rpc::answer(&node, opcode, &body).await.map(Response::Raft);
+                    reply.send_now(result).await;
+                });
+            }
+            // In order, on this connection: parts follow one another.
+            Dispatched::Snapshot { opcode, body } => {
+                let result = rpc::snapshot_message(&shared.node, &mut snapshot, opcode, &body)
+                    .await
+                    .map(Response::Raft);
+                reply.send_now(result).await;
+            }
+            Dispatched::Membership(request) => {
+                let node = shared.node.clone();
+                tokio::spawn(async move {
+                    let result = match request {
+                        Request::ClusterAdd {
+                            node_id,
+                            addr,
+                            voter,
+                        } => node.add_member(node_id, addr, voter).await,
+                        Request::ClusterRemove { node_id } => node.remove_member(node_id).await,
+                        other => Err(Error::invalid(
+                            "opcode",
+                            format!("0x{:04x} is not a membership change", other.opcode()),
+                        )),
+                    };
+                    reply
+                        .send_now(result.map(|s| Response::Cluster(Box::new(s))))
+                        .await;
+                });
             }
         }
     }
     // Every request already read is answered (its permit comes back when the
     // reply writer has taken the reply) before the connection closes.
     let _ = in_flight.acquire_many(config.max_in_flight as u32).await;
-    subscribe
 }
 
 fn decode_and_dispatch(shared: &Shared, principal: &Principal, frame: &Frame) -> Dispatched {
     let request = match Request::decode(frame.opcode, &frame.body) {
         Ok(request) => request,
         Err(RequestError::UnknownOpcode(op)) => return Err(Error::UnknownOpcode(op)).into(),
-        Err(e @ RequestError::StreamOnly(_)) => {
-            return Err(Error::invalid("opcode", e.to_string())).into()
-        }
         Err(RequestError::Decode(e)) => return Err(Error::Malformed(e.to_string())).into(),
     };
     // A bug in one request's handling must not take the connection down or

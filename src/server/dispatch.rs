@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use bytes::BytesMut;
 use couponsd_client::wire::{
-    CampaignCode, CouponRef, Order, RedeemRequest, RedemptionRef, RedemptionReply, Request,
+    opcode, CampaignCode, CouponRef, Order, RedeemRequest, RedemptionRef, RedemptionReply, Request,
     ReserveRequest, Response, ServerInfo, Validation, Writer as WireWriter,
 };
 
@@ -13,24 +13,35 @@ use super::auth::{Principal, Role};
 use super::Shared;
 use crate::domain::{self, code, now_ms};
 use crate::error::{Error, Result};
-use crate::replication::Core;
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
-use crate::writer::Mutation;
+use crate::writer::{Core, Mutation};
 
 /// Largest page a list reply may hold, in encoded bytes: well under the frame cap.
 const PAGE_BYTES: usize = 512 * 1024;
 const DEFAULT_PAGE: u16 = 100;
 const MAX_PAGE: u16 = 1000;
 
-/// What a request turns into: an answer now (reads, refusals), or a validated
-/// mutation for the writer, whose answer comes when its batch is durable.
+/// What a request turns into: an answer now (reads, refusals), a validated
+/// mutation for the writer, whose answer comes when its batch is applied, or
+/// work the connection waits for elsewhere.
 pub enum Dispatched {
     Answer(Result<Response>),
     Mutation(Mutation),
-    /// The connection becomes a replication stream to this follower.
-    Subscribe(couponsd_client::wire::SubscribeRequest),
-    Promote,
+    /// A read on a leader, answered once a majority confirms it still leads.
+    Linearizable(Request),
+    /// RAFT_APPEND or RAFT_VOTE from another node.
+    Raft {
+        opcode: u16,
+        body: Vec<u8>,
+    },
+    /// A part of a snapshot another node streams to this connection.
+    Snapshot {
+        opcode: u16,
+        body: Vec<u8>,
+    },
+    /// CLUSTER_ADD or CLUSTER_REMOVE.
+    Membership(Request),
 }
 
 impl From<Result<Response>> for Dispatched {
@@ -49,27 +60,43 @@ pub fn dispatch(shared: &Shared, principal: &Principal, request: Request) -> Dis
         )))
         .into();
     }
-    match request {
-        Request::Subscribe(s) => return Dispatched::Subscribe(s),
-        Request::Promote => return Dispatched::Promote,
-        _ => {}
-    }
-    match to_mutation(principal, request) {
-        Ok(Ok(mutation)) => {
-            // Refused before anything is written: not the leader, or too few
-            // followers for --sync-replicas.
-            match shared
-                .node
-                .with_writer(|_| ())
-                .and_then(|()| shared.node.hub.check_writable())
-            {
-                Ok(()) => Dispatched::Mutation(mutation),
-                Err(e) => Err(e).into(),
+    let request = match request {
+        Request::Raft { opcode, body } => {
+            return match opcode {
+                opcode::RAFT_APPEND | opcode::RAFT_VOTE => Dispatched::Raft { opcode, body },
+                _ => Dispatched::Snapshot { opcode, body },
             }
+        }
+        r @ (Request::ClusterAdd { .. } | Request::ClusterRemove { .. }) => {
+            return Dispatched::Membership(r)
+        }
+        other => other,
+    };
+    match to_mutation(principal, request) {
+        // Refused before anything is written on a node that does not lead.
+        Ok(Ok(mutation)) => match shared.node.check_leader() {
+            Ok(()) => Dispatched::Mutation(mutation),
+            Err(e) => Err(e).into(),
+        },
+        Ok(Err(read)) if shared.node.reads_need_confirmation() && confirmed(&read) => {
+            Dispatched::Linearizable(read)
         }
         Ok(Err(read)) => answer(shared, read).into(),
         Err(invalid) => Err(invalid).into(),
     }
+}
+
+/// Whether a read answers from the replicated state (and so must be
+/// confirmed on a leader); a node's own status is answered as it is.
+fn confirmed(read: &Request) -> bool {
+    !matches!(
+        read,
+        Request::Hello(_)
+            | Request::Ping
+            | Request::ServerInfo
+            | Request::ClusterStatus
+            | Request::Digest
+    )
 }
 
 /// Validates and normalizes a mutation's input; a read comes back as it is.
@@ -158,9 +185,9 @@ fn to_mutation(principal: &Principal, request: Request) -> Result<Result<Mutatio
     }))
 }
 
-/// Answers a read from the committed state and a store snapshot.
-fn answer(shared: &Shared, request: Request) -> Result<Response> {
-    let core = &shared.node.core();
+/// Answers a read from the applied state and a store snapshot.
+pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
+    let core = &shared.node.cell.load();
     match request {
         Request::Hello(_) => Err(Error::invalid(
             "opcode",
@@ -181,7 +208,7 @@ fn answer(shared: &Shared, request: Request) -> Result<Response> {
         } => list_redemptions(core, coupon_id, after_id, limit),
         // Walks everything: tell the runtime this thread is busy for a while.
         Request::Digest => tokio::task::block_in_place(|| digest(core)),
-        Request::ReplicationStatus => Ok(Response::ReplicationStatus(shared.node.status())),
+        Request::ClusterStatus => Ok(Response::Cluster(Box::new(shared.node.status()))),
         Request::GetCampaign { id } => get_campaign(core, id),
         Request::ListReversals(r) => list_reversals(core, redemption_ref(r)?),
         Request::ListCampaigns { after_id, limit } => list_campaigns(core, after_id, limit),
@@ -252,7 +279,7 @@ fn server_info(shared: &Shared, core: &Core) -> Result<Response> {
     Ok(Response::ServerInfo(ServerInfo {
         server_version: env!("CARGO_PKG_VERSION").into(),
         role: shared.node.role(),
-        epoch: shared.node.epoch(),
+        term: shared.node.term(),
         lsn: state.applied_lsn(),
         coupons: state.coupon_count() as u64,
         redemptions: state.next_redemption_id().saturating_sub(1),
@@ -355,7 +382,7 @@ fn get_coupon(core: &Core, r: CouponRef) -> Result<Response> {
         CouponRef::Code(c) => core.state.coupon_by_code(&code::normalize(&c)?),
     };
     let (def, counters) = found.ok_or(Error::NotFound("coupon"))?;
-    let now = now_ms();
+    let now = core.state.clock.now(now_ms());
     let running = core.state.campaign_running(def.spec.campaign_id, now);
     Ok(Response::Coupon(Box::new(
         def.to_wire(counters, now, running),
@@ -364,7 +391,7 @@ fn get_coupon(core: &Core, r: CouponRef) -> Result<Response> {
 
 fn list_coupons(core: &Core, after_id: u64, limit: u16) -> Result<Response> {
     let wanted = page_limit(limit);
-    let now = now_ms();
+    let now = core.state.clock.now(now_ms());
     let coupons = core
         .store
         .read()?
@@ -411,8 +438,9 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
     let spec = &def.spec;
     let campaign = spec.campaign_id.map(|id| state.campaign(id));
     let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
+    let now = state.clock.now(now_ms());
     let outcome =
-        rules::campaign::evaluate(spec, counters, customer_uses, &order, now_ms(), campaign_of);
+        rules::campaign::evaluate(spec, counters, customer_uses, &order, now, campaign_of);
     let mut v = Validation {
         valid: outcome.is_ok(),
         coupon_id: def.id,

@@ -25,7 +25,10 @@ pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let core = shared.node.core();
+        if !shared.node.is_leader() {
+            continue;
+        }
+        let core = shared.node.cell.load();
         for campaign in core.state.all_campaigns() {
             if let Err(e) = work_down(&shared, campaign.id, &shutdown).await {
                 tracing::warn!(campaign = campaign.id, error = %e, "code generation paused; retrying");
@@ -44,10 +47,10 @@ async fn work_down(
         if shutdown.is_cancelled() {
             return Ok(());
         }
-        let Ok(writer) = shared.node.with_writer(|w| w.clone()) else {
+        if !shared.node.is_leader() {
             return Ok(());
-        };
-        let state = shared.node.core().state.clone();
+        }
+        let state = shared.node.cell.load().state.clone();
         let Some(def) = state.campaign(campaign_id) else {
             return Ok(());
         };
@@ -66,7 +69,8 @@ async fn work_down(
         })
         .await
         .map_err(|_| crate::error::Error::Panicked)??;
-        writer
+        shared
+            .node
             .submit(Mutation::AddCodes { campaign_id, codes })
             .await?;
         if generated + count as u64 >= def.generation_target {

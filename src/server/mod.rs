@@ -20,9 +20,8 @@ use tokio_util::task::TaskTracker;
 
 pub use config::ServerConfig;
 
-use crate::replication::{self, Core, Hub, Node};
-use crate::storage::{write_keys, Store};
-use crate::writer::{self, Mutation};
+use crate::cluster::{self, Node};
+use crate::writer::Mutation;
 
 /// What every connection shares.
 pub struct Shared {
@@ -34,74 +33,23 @@ pub struct Shared {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("opening the store in {dir}: {source}")]
-    Store {
+    #[error("starting in {dir}: {source}")]
+    Start {
         dir: String,
-        source: crate::storage::StorageError,
+        source: cluster::StartError,
     },
     #[error("listening on {addr}: {source}")]
     Listen {
         addr: String,
         source: std::io::Error,
     },
-    #[error("starting the writer thread: {0}")]
-    Thread(std::io::Error),
 }
 
 /// Runs the server until `shutdown` is cancelled, then stops accepting, lets
-/// in-flight requests finish (up to the grace period), drains the writer so
-/// that everything acknowledged is durable, and returns.
+/// in-flight requests finish (up to the grace period), stops the writer so
+/// that everything acknowledged is applied, and returns.
 pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<(), ServeError> {
-    let opening = Instant::now();
-    let store =
-        Store::open(&config.data_dir, config.quick_repair).map_err(|source| ServeError::Store {
-            dir: config.data_dir.display().to_string(),
-            source,
-        })?;
-    // After an unclean stop redb verifies and repairs the files here.
-    tracing::info!(ms = opening.elapsed().as_millis() as u64, "store opened");
-    let (state, recovered) = writer::recover(&store).map_err(|source| ServeError::Store {
-        dir: config.data_dir.display().to_string(),
-        source,
-    })?;
-    tracing::info!(
-        coupons = state.coupon_count(),
-        checkpoint_lsn = recovered.checkpoint_lsn,
-        replayed = recovered.replayed_records,
-        last_lsn = recovered.last_lsn,
-        definitions_ms = recovered.definitions_ms,
-        checkpoint_ms = recovered.checkpoint_ms,
-        replay_ms = recovered.replay_ms,
-        "state recovered"
-    );
-    let fenced = store
-        .read()
-        .and_then(|v| v.meta(write_keys::FENCED_EPOCH))
-        .map_err(|source| ServeError::Store {
-            dir: config.data_dir.display().to_string(),
-            source,
-        })?;
-    let hub = Arc::new(Hub::new(
-        config.sync_replicas,
-        config.sync_timeout,
-        state.applied_lsn(),
-    ));
-    let core = Core {
-        store: Arc::new(store),
-        state: Arc::new(state),
-    };
-    let node = Node::new(
-        core,
-        hub,
-        config.writer.clone(),
-        config.data_dir.clone(),
-        config.quick_repair,
-    )
-    .map_err(|source| ServeError::Store {
-        dir: config.data_dir.display().to_string(),
-        source,
-    })?;
-    let node = Arc::new(node);
+    // Bound first: the other nodes need this address to elect a leader.
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Listen {
@@ -118,38 +66,34 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
              configure --accept-token ROLE:SECRET to accept remote clients"
         );
     }
-    if let Some(follow) = &config.follow {
-        let stop = shutdown.child_token();
-        let task = tokio::spawn(replication::follower::run(
-            node.clone(),
-            follow.clone(),
-            stop.clone(),
-        ));
-        node.set_following(stop, task);
-    } else if fenced > 0 {
-        node.stay_fenced();
-        tracing::warn!(
-            fenced_epoch = fenced,
-            "this node was a leader replaced by a newer epoch: it takes no writes; restart it with --replica-of"
-        );
-    } else {
-        node.become_leader().map_err(ServeError::Thread)?;
-    }
+    let node = cluster::start(
+        &config.cluster,
+        &config.data_dir,
+        config.quick_repair,
+        &config.writer,
+    )
+    .await
+    .map_err(|source| ServeError::Start {
+        dir: config.data_dir.display().to_string(),
+        source,
+    })?;
     let shared = Arc::new(Shared {
         node,
         config,
         started: Instant::now(),
         connections: AtomicU32::new(0),
     });
-    tracing::info!(listen = %local, data = %shared.config.data_dir.display(), role = shared.node.role().name(), "couponsd serving");
+    tracing::info!(
+        listen = %local,
+        data = %shared.config.data_dir.display(),
+        node_id = shared.node.id,
+        role = shared.node.role().name(),
+        "couponsd serving"
+    );
 
     let tasks = TaskTracker::new();
     tasks.spawn(sweep_holds(shared.clone(), shutdown.clone()));
     tasks.spawn(generator::run(shared.clone(), shutdown.clone()));
-    // Runs until the writer has stopped: requests parked for followers must be
-    // answered (or time out) while connections drain.
-    let expiry_stop = CancellationToken::new();
-    tokio::spawn(expire_unreplicated(shared.clone(), expiry_stop.clone()));
     accept_loop(&listener, &shared, &shutdown, &tasks).await;
 
     tracing::info!("shutting down: finishing in-flight requests");
@@ -161,9 +105,8 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
     {
         tracing::warn!("grace period over; closing remaining connections");
     }
-    // The writer commits what is queued and stops.
+    // The writer proposes what is queued and stops.
     shared.node.stop().await;
-    expiry_stop.cancel();
     tracing::info!("stopped; all acknowledged writes are durable");
     Ok(())
 }
@@ -227,28 +170,12 @@ async fn sweep_holds(shared: Arc<Shared>, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        // Only the leader expires holds (followers get the result in the
-        // log), and not while too few followers are connected to confirm it.
-        let Ok(sweep) = shared.node.with_writer(|w| w.clone()) else {
-            continue;
-        };
-        if shared.node.hub.check_writable().is_err() {
+        // Only the leader expires holds (the others get the result in the log).
+        if !shared.node.is_leader() {
             continue;
         }
-        if let Err(e) = sweep.submit(Mutation::ExpireHolds).await {
+        if let Err(e) = shared.node.submit(Mutation::ExpireHolds).await {
             tracing::warn!(error = %e, "hold sweep failed; retrying at the next tick");
-        }
-    }
-}
-
-/// Answers writes that waited longer than --sync-timeout-ms for their followers.
-async fn expire_unreplicated(shared: Arc<Shared>, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tick.tick() => shared.node.hub.expire_parked(),
         }
     }
 }

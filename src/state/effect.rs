@@ -9,7 +9,7 @@
 //! ```text
 //! u8  format (1)
 //! u32 crc32 of every byte after this field
-//! u64 epoch, u64 lsn, i64 timestamp (unix ms)
+//! u64 term, u64 lsn, i64 timestamp (unix ms)
 //! u32 effect count, then effects: u8 tag and the tag's fields
 //! ```
 
@@ -70,11 +70,15 @@ pub enum Effect {
     },
     /// A refund of part or all of a redemption's order, kept as its own record.
     Reversal(Reversal),
+    /// The secret of the keyed hashes of customer and order ids (`keys`):
+    /// chosen once by the first leader, so that every node keys alike.
+    KeySecret([u8; 16]),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRecord {
-    pub epoch: u64,
+    /// The Raft term of the leader that decided it.
+    pub term: u64,
     pub lsn: u64,
     pub timestamp: i64,
     pub effects: Vec<Effect>,
@@ -91,7 +95,7 @@ impl LogRecord {
             let mut w = Writer::new(&mut buf);
             w.u8(RECORD_FORMAT_V1);
             w.u32(0);
-            w.u64(self.epoch);
+            w.u64(self.term);
             w.u64(self.lsn);
             w.i64(self.timestamp);
             w.u32(self.effects.len() as u32);
@@ -121,7 +125,7 @@ impl LogRecord {
         }
         let r = &mut Reader::new(&raw[5..]);
         let read = |r: &mut Reader| -> Result<LogRecord, DecodeError> {
-            let epoch = r.u64("epoch")?;
+            let term = r.u64("term")?;
             let lsn = r.u64("lsn")?;
             let timestamp = r.i64("timestamp")?;
             let count = r.u32("effect_count")? as usize;
@@ -130,7 +134,7 @@ impl LogRecord {
                 effects.push(Effect::read(r)?);
             }
             Ok(LogRecord {
-                epoch,
+                term,
                 lsn,
                 timestamp,
                 effects,
@@ -205,6 +209,10 @@ impl Effect {
                 w.u8(11);
                 w.u64(*id);
             }
+            Effect::KeySecret(secret) => {
+                w.u8(12);
+                w.bytes(secret);
+            }
             Effect::CodesGenerated {
                 campaign_id,
                 issued_at,
@@ -267,6 +275,11 @@ impl Effect {
             }
             10 => Effect::Reversal(Reversal::read(r)?),
             11 => Effect::CampaignDeleted { id: r.u64("id")? },
+            12 => {
+                let mut secret = [0u8; 16];
+                secret.copy_from_slice(r.bytes(16, "secret")?);
+                Effect::KeySecret(secret)
+            }
             v => {
                 return Err(DecodeError::UnknownValue {
                     field: "effect",
@@ -285,7 +298,7 @@ mod tests {
     #[test]
     fn roundtrip_and_detects_any_flipped_bit() {
         let record = LogRecord {
-            epoch: 1,
+            term: 1,
             lsn: 42,
             timestamp: 1_700_000_000_000,
             effects: vec![
@@ -359,6 +372,7 @@ mod tests {
                     codes: vec![(10, "SPR-ABCD".into()), (11, "SPR-EFGH".into())],
                 },
                 Effect::CampaignDeleted { id: 3 },
+                Effect::KeySecret([7; 16]),
                 Effect::Reversal(Reversal {
                     id: 4,
                     redemption_id: 9,
@@ -399,7 +413,7 @@ mod tests {
             created_by: "admin".into(),
         };
         let mut raw = vec![RECORD_FORMAT_V1, 0, 0, 0, 0];
-        raw.extend(1u64.to_be_bytes()); // epoch
+        raw.extend(1u64.to_be_bytes()); // term
         raw.extend(5u64.to_be_bytes()); // lsn
         raw.extend(9i64.to_be_bytes()); // timestamp
         raw.extend(1u32.to_be_bytes()); // effect count

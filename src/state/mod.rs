@@ -8,6 +8,7 @@
 //! after it (see `checkpoint.rs`). Redemption records themselves stay on disk.
 
 pub mod checkpoint;
+pub mod clock;
 pub mod digest;
 pub mod effect;
 pub mod keys;
@@ -16,7 +17,7 @@ pub mod parts;
 use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use couponsd_client::wire::{Redemption, RedemptionStatus, Reversal};
 
@@ -38,7 +39,8 @@ pub struct Hold {
 }
 
 pub struct State {
-    keys: KeyHasher,
+    /// Set once: at start from the store, or by the first leader's first record.
+    keys: OnceLock<KeyHasher>,
     defs: RwLock<HashMap<u64, SharedDef>>,
     codes: RwLock<HashMap<String, u64>>,
     counters: Parts<u64, Counters>,
@@ -62,6 +64,10 @@ pub struct State {
     next_coupon_id: AtomicU64,
     next_redemption_id: AtomicU64,
     applied_lsn: AtomicU64,
+    /// (term, seq) of the last proposal applied (see `writer::Proposal`).
+    last_batch: Mutex<(u64, u64)>,
+    /// The cluster's time: the batch time of the last record applied.
+    pub clock: clock::Clock,
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -73,9 +79,13 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 }
 
 impl State {
-    pub fn new(secret: [u8; 16]) -> State {
+    /// An empty state with the store's key secret (None: not chosen yet)
+    /// whose time starts at `clock_ms` (see `clock::Clock::start`).
+    pub fn new(secret: Option<[u8; 16]>, clock_ms: i64) -> State {
         State {
-            keys: KeyHasher::new(secret),
+            keys: secret
+                .map(KeyHasher::new)
+                .map_or_else(OnceLock::new, OnceLock::from),
             defs: RwLock::default(),
             codes: RwLock::default(),
             counters: Parts::new(PARTS),
@@ -94,17 +104,26 @@ impl State {
             next_coupon_id: AtomicU64::new(1),
             next_redemption_id: AtomicU64::new(1),
             applied_lsn: AtomicU64::new(0),
+            last_batch: Mutex::new((0, 0)),
+            clock: clock::Clock::start(clock_ms, crate::domain::now_ms()),
         }
     }
 
+    /// The key of a customer or order id. Before the secret is chosen the
+    /// state holds no keys at all, so a placeholder finds nothing, as it should.
     pub fn key(&self, id: &str) -> Key {
-        self.keys.key(id)
+        self.keys.get().map_or([0, 0], |k| k.key(id))
+    }
+
+    /// Whether the key secret is chosen (see `Effect::KeySecret`).
+    pub fn has_key_secret(&self) -> bool {
+        self.keys.get().is_some()
     }
 
     /// The key of a campaign's code MACs: derived from the database secret,
     /// so it is the same on every node of the cluster and never leaves it.
     pub fn campaign_mac_key(&self, campaign_id: u64) -> [u8; 16] {
-        let [a, b] = self.keys.key(&format!("campaign-mac:{campaign_id}"));
+        let [a, b] = self.key(&format!("campaign-mac:{campaign_id}"));
         let mut key = [0u8; 16];
         key[..8].copy_from_slice(&a.to_le_bytes());
         key[8..].copy_from_slice(&b.to_le_bytes());
@@ -296,6 +315,7 @@ impl State {
         for effect in &record.effects {
             self.apply(effect);
         }
+        self.clock.advance_to(record.timestamp);
         self.applied_lsn.fetch_max(record.lsn, Ordering::AcqRel);
     }
 
@@ -348,6 +368,10 @@ impl State {
                 *issued_at,
                 codes.iter().map(|(id, code)| (*id, code.as_str())),
             ),
+            Effect::KeySecret(secret) => {
+                // Chosen once; a replay sets the same secret again.
+                let _ = self.keys.set(KeyHasher::new(*secret));
+            }
         }
     }
 
@@ -460,6 +484,15 @@ impl State {
         self.next_coupon_id.fetch_max(coupon_id, Ordering::AcqRel);
         self.next_redemption_id
             .fetch_max(redemption_id, Ordering::AcqRel);
+    }
+
+    /// (term, seq) of the last proposal applied.
+    pub fn last_batch(&self) -> (u64, u64) {
+        *self.last_batch.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_last_batch(&self, batch: (u64, u64)) {
+        *self.last_batch.lock().unwrap_or_else(|e| e.into_inner()) = batch;
     }
 
     pub fn set_applied_lsn(&self, lsn: u64) {

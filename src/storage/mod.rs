@@ -2,13 +2,20 @@
 //!
 //! Two files in the data directory:
 //!
-//! `couponsd.redb`, written only by the writer's committer thread, one
-//! transaction and one fsync per batch. Its tables are append-mostly, so commits stay cheap:
-//! - `log`: LSN -> log record (the write-ahead log; see `state::effect`)
+//! `couponsd.redb`, the state machine's rows, written only where the Raft
+//! log is applied (`writer::apply`), one transaction per group of entries.
+//! Those commits need no fsync of their own (the Raft log in `raft.redb`
+//! is durable first, see `raft_log`); one is made durable now and then, and
+//! always before the Raft log may be purged. Its tables are append-mostly,
+//! so commits stay cheap:
+//! - `log`: LSN -> log record (the state machine's history of changes; see
+//!   `state::effect`)
 //! - `redemptions`: redemption id -> record (ids only grow: appends)
 //! - `coupons`: coupon id -> definition (written on create, update, delete)
-//! - `meta`: name -> u64 (last LSN, next coupon id, epoch, key secret, cluster id)
-//! - `epochs`: epoch -> first LSN written in it (the history replication compares)
+//! - `meta`: name -> u64 (last LSN, next coupon id, key secret, the last
+//!   proposal applied, the cluster's time)
+//! - `cluster`: the last Raft log id applied and the membership (encoded by
+//!   `cluster::codec`)
 //! - `campaigns`: campaign id -> definition and status
 //! - `codes`: coupon id -> campaign id and code, for generated codes
 //! - `reversals`: reversal id -> a full or partial refund of a redemption
@@ -27,7 +34,7 @@ mod write;
 
 use std::path::Path;
 
-use redb::{Database, ReadableDatabase};
+use redb::{Database, Durability, ReadableDatabase};
 
 pub use checkpoints::{CheckpointInfo, CheckpointWriter};
 pub use read::{ReadView, RowTable};
@@ -113,11 +120,16 @@ impl Store {
         Ok(ReadView::new(self.db.begin_read()?))
     }
 
-    /// Writes `changes` in one transaction and commits it durably (fsync).
-    /// Only the writer's committer thread (and recovery, before it starts) calls this.
-    pub fn commit(&self, changes: &Changes) -> Result<()> {
+    /// Writes `changes` in one transaction: durable (fsync) when `durable`,
+    /// else made durable by the next durable commit. Only the state machine's
+    /// applier (and recovery, before it starts) calls this.
+    pub fn commit(&self, changes: &Changes, durable: bool) -> Result<()> {
         let mut txn = self.db.begin_write()?;
-        txn.set_quick_repair(self.quick_repair);
+        if durable {
+            txn.set_quick_repair(self.quick_repair);
+        } else {
+            txn.set_durability(Durability::None)?;
+        }
         {
             let mut log = txn.open_table(tables::LOG)?;
             let mut meta = txn.open_table(tables::META)?;
@@ -165,15 +177,36 @@ impl Store {
                     reversals.insert(id, row.as_slice())?;
                 }
             }
-            if !changes.epochs.is_empty() {
-                let mut epochs = txn.open_table(tables::EPOCHS)?;
-                for (epoch, first_lsn) in &changes.epochs {
-                    epochs.insert(epoch, first_lsn)?;
+            if !changes.cluster.is_empty() {
+                let mut cluster = txn.open_table(tables::CLUSTER)?;
+                for (key, value) in &changes.cluster {
+                    cluster.insert(*key, value.as_slice())?;
                 }
             }
         }
         txn.commit()?;
         Ok(())
+    }
+
+    /// Makes every commit so far durable (one empty durable commit).
+    pub fn flush(&self) -> Result<()> {
+        self.commit(&Changes::default(), true)
+    }
+
+    /// Removes what the replication before Raft kept (its epoch history and
+    /// meta keys) from a store being migrated; returns its cluster id (0: none).
+    pub fn forget_legacy_replication(&self) -> Result<u64> {
+        let cluster_id = self.read()?.meta(tables::LEGACY_CLUSTER_ID)?;
+        let txn = self.db.begin_write()?;
+        txn.delete_table(tables::LEGACY_EPOCHS)?;
+        {
+            let mut meta = txn.open_table(tables::META)?;
+            for key in tables::LEGACY_KEYS {
+                meta.remove(key)?;
+            }
+        }
+        txn.commit()?;
+        Ok(cluster_id)
     }
 
     /// The latest complete checkpoint, if any.

@@ -181,13 +181,20 @@ impl ReadView {
         Ok(())
     }
 
-    /// The epoch history, oldest first: (epoch, first LSN).
-    pub fn epochs(&self) -> Result<Vec<(u64, u64)>> {
-        let table = self.txn.open_table(EPOCHS)?;
+    /// A value of the `cluster` table, as stored.
+    pub fn cluster_value(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let table = self.txn.open_table(CLUSTER)?;
+        let value = table.get(key)?.map(|v| v.value().to_vec());
+        Ok(value)
+    }
+
+    /// Every entry of the `cluster` table.
+    pub fn cluster_entries(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let table = self.txn.open_table(CLUSTER)?;
         let mut out = Vec::new();
         for entry in table.iter()? {
-            let (epoch, first) = entry?;
-            out.push((epoch.value(), first.value()));
+            let (k, v) = entry?;
+            out.push((k.value().to_string(), v.value().to_vec()));
         }
         Ok(out)
     }

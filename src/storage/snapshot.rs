@@ -1,12 +1,12 @@
-//! Whole-store snapshots for replication.
+//! Whole-store snapshots, for a node that joins or falls too far behind.
 //!
 //! Leader side, `SnapshotSource`: a read transaction on the checkpoint file
 //! (the latest checkpoint, as of its LSN) and one on the main file (rows,
-//! meta, the epoch history and the log after the checkpoint). Together they
-//! are a consistent copy: rows as of the main file's last LSN, and the state
-//! as of the checkpoint plus the log records between.
+//! meta, the `cluster` table and the log after the checkpoint). Together they
+//! are a consistent copy: rows as of the main file's last LSN (and Raft log
+//! id), and the state as of the checkpoint plus the log records between.
 //!
-//! Follower side, `Staging`: a fresh store in `incoming/` inside the data
+//! Receiving side, `Staging`: a fresh store in `incoming/` inside the data
 //! directory that the parts are written into. `install` then moves its two
 //! files over the live ones. A marker file makes the move restartable: once the
 //! staged files are complete and durable the marker is written, and `Store::open`
@@ -76,8 +76,13 @@ impl SnapshotSource {
         self.view.meta_entries()
     }
 
-    pub fn epochs(&self) -> Result<Vec<(u64, u64)>> {
-        self.view.epochs()
+    /// The `cluster` table: the Raft log id and membership the copy is as of.
+    pub fn cluster_entries(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        self.view.cluster_entries()
+    }
+
+    pub fn cluster_value(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.view.cluster_value(key)
     }
 
     pub fn for_each_row(
@@ -148,20 +153,17 @@ impl Staging {
         self.write(|txn| {
             let mut meta = txn.open_table(tables::META)?;
             for (k, v) in entries {
-                // A follower is never fenced by its leader's history.
-                if k != tables::FENCED_EPOCH {
-                    meta.insert(k.as_str(), v)?;
-                }
+                meta.insert(k.as_str(), v)?;
             }
             Ok(())
         })
     }
 
-    pub fn put_epochs(&self, entries: &[(u64, u64)]) -> Result<()> {
+    pub fn put_cluster(&self, entries: &[(String, &[u8])]) -> Result<()> {
         self.write(|txn| {
-            let mut epochs = txn.open_table(tables::EPOCHS)?;
-            for (epoch, first) in entries {
-                epochs.insert(epoch, first)?;
+            let mut cluster = txn.open_table(tables::CLUSTER)?;
+            for (k, v) in entries {
+                cluster.insert(k.as_str(), *v)?;
             }
             Ok(())
         })

@@ -22,8 +22,8 @@ pub struct Changes {
     pub(super) campaigns: Vec<(u64, Option<Vec<u8>>)>,
     pub(super) codes: Vec<(u64, Vec<u8>)>,
     pub(super) reversals: Vec<(u64, Vec<u8>)>,
-    /// Epoch history entries: (epoch, first LSN).
-    pub(super) epochs: Vec<(u64, u64)>,
+    /// The state machine's place in the Raft log (see `tables::CLUSTER`).
+    pub(super) cluster: Vec<(&'static str, Vec<u8>)>,
     pub(super) truncate_log_through: Option<u64>,
 }
 
@@ -66,9 +66,9 @@ impl Changes {
         self.meta.push((key, value));
     }
 
-    /// Records that `epoch` starts at `first_lsn`.
-    pub fn put_epoch(&mut self, epoch: u64, first_lsn: u64) {
-        self.epochs.push((epoch, first_lsn));
+    /// Sets a value of the `cluster` table (bytes encoded by the cluster).
+    pub fn set_cluster(&mut self, key: &'static str, value: Vec<u8>) {
+        self.cluster.push((key, value));
     }
 
     /// True when there is nothing to write.
@@ -77,7 +77,7 @@ impl Changes {
             && self.redemptions.is_empty()
             && self.coupons.is_empty()
             && self.meta.is_empty()
-            && self.epochs.is_empty()
+            && self.cluster.is_empty()
             && self.campaigns.is_empty()
             && self.codes.is_empty()
             && self.reversals.is_empty()
@@ -93,7 +93,7 @@ impl Changes {
 /// Meta keys the writer and recovery use.
 pub mod keys {
     pub use super::super::tables::{
-        CLUSTER_ID, EPOCH, FENCED_EPOCH, LAST_LSN, NEXT_CAMPAIGN_ID, NEXT_COUPON_ID, SECRET_HIGH,
-        SECRET_LOW,
+        cluster_keys, CLOCK_MS, LAST_BATCH_SEQ, LAST_BATCH_TERM, LAST_LSN, LEGACY_CLUSTER_ID,
+        NEXT_CAMPAIGN_ID, NEXT_COUPON_ID, SECRET_HIGH, SECRET_LOW,
     };
 }

@@ -1,19 +1,20 @@
-//! One batch as the decider sees it: the committed state, the batches decided
-//! but not yet committed (their overlays, newest last), and this batch's own
+//! One batch as the decider sees it: the applied state, the batches proposed
+//! but not yet applied (their overlays, newest last), and this batch's own
 //! changes so far. Every change goes through `Batch`, which updates this
-//! batch's overlay, encodes the rows to write, and collects the effect for the
-//! mutation's log record. Nothing reaches the shared state until the committer
-//! has made the batch durable.
+//! batch's overlay and collects the effect for the mutation's log record.
+//! Nothing reaches the shared state until the batch is committed by the
+//! cluster and applied (`apply`).
 
 use std::collections::{HashMap, VecDeque};
 
+use bytes::Bytes;
 use couponsd_client::wire::{Redemption, Reversal};
 
 use crate::domain::campaign::{CampaignCounters, CampaignDef, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::state::keys::Key;
 use crate::state::{Effect, LogRecord, State};
-use crate::storage::{self, Changes, ReadView};
+use crate::storage::{self, ReadView};
 
 /// What one batch changed, as seen by the batches decided after it.
 #[derive(Default)]
@@ -61,21 +62,21 @@ pub struct Batch<'a> {
     earlier: &'a VecDeque<(u64, Overlay)>,
     view: &'a ReadView,
     overlay: Overlay,
-    changes: Changes,
     /// Effects of the mutation in progress.
     effects: Vec<Effect>,
-    /// Sealed records of this batch, applied to the state after commit.
-    records: Vec<LogRecord>,
-    epoch: u64,
+    /// This batch's sealed records, encoded.
+    records: Vec<Bytes>,
+    /// Bytes of the records so far.
+    records_len: usize,
+    term: u64,
     cursor: Cursor,
     pub now: i64,
 }
 
-/// A decided batch, ready to commit.
+/// A decided batch, ready to propose.
 pub struct Decided {
     pub overlay: Overlay,
-    pub changes: Changes,
-    pub records: Vec<LogRecord>,
+    pub records: Vec<Bytes>,
     pub cursor: Cursor,
 }
 
@@ -84,7 +85,7 @@ impl<'a> Batch<'a> {
         state: &'a State,
         earlier: &'a VecDeque<(u64, Overlay)>,
         view: &'a ReadView,
-        epoch: u64,
+        term: u64,
         cursor: Cursor,
         now: i64,
     ) -> Self {
@@ -93,10 +94,10 @@ impl<'a> Batch<'a> {
             earlier,
             view,
             overlay: Overlay::default(),
-            changes: Changes::default(),
             effects: Vec::new(),
             records: Vec::new(),
-            epoch,
+            records_len: 0,
+            term,
             cursor,
             now,
         }
@@ -335,9 +336,20 @@ impl<'a> Batch<'a> {
         });
     }
 
+    /// Chooses the key secret of customer and order ids (the first leader
+    /// of a new cluster, once).
+    pub fn set_key_secret(&mut self, secret: [u8; 16]) {
+        self.effects.push(Effect::KeySecret(secret));
+    }
+
     /// True when the mutation in progress changed something not yet sealed.
     pub fn has_unsealed(&self) -> bool {
         !self.effects.is_empty()
+    }
+
+    /// Bytes of the records sealed so far (the proposal must fit a frame).
+    pub fn records_len(&self) -> usize {
+        self.records_len
     }
 
     /// Ends the mutation in progress: its effects become one log record under
@@ -347,20 +359,20 @@ impl<'a> Batch<'a> {
             return;
         }
         let record = LogRecord {
-            epoch: self.epoch,
+            term: self.term,
             lsn: self.cursor.next_lsn,
             timestamp: self.now,
             effects: std::mem::take(&mut self.effects),
         };
-        super::rows::for_record(&record, record.encode(), &mut self.changes);
+        let encoded = Bytes::from(record.encode());
+        self.records_len += encoded.len();
         self.cursor.next_lsn += 1;
-        self.records.push(record);
+        self.records.push(encoded);
     }
 
     pub fn finish(self) -> Decided {
         Decided {
             overlay: self.overlay,
-            changes: self.changes,
             records: self.records,
             cursor: self.cursor,
         }

@@ -88,8 +88,8 @@ impl Checkpointer {
     }
 }
 
-/// Waits for a checkpoint in progress: two checkpointers on one store (a
-/// follower's, then the writer's after a promotion) must never overlap.
+/// Waits for a checkpoint in progress: two checkpointers on one store (the
+/// applier's, then the next one's after a snapshot install) must never overlap.
 impl Drop for Checkpointer {
     fn drop(&mut self) {
         self.snapshots = None;
@@ -113,6 +113,9 @@ fn write(store: &Store, snapshot: &Snapshot) -> storage::Result<CheckpointInfo> 
     if let Some(e) = failure {
         return Err(e);
     }
+    // The main file's commits skip the fsync (see `apply`): make the ones
+    // this checkpoint covers durable before it may replace the log under them.
+    store.flush()?;
     let info = writer.finish(snapshot.start_lsn)?;
     tracing::info!(
         start_lsn = info.start_lsn,

@@ -1,34 +1,38 @@
-//! The writer: the only code that changes the store and the state.
+//! The writer: the only code that decides changes to the store and the state.
 //!
-//! Every mutation from every connection is queued here (bounded). Two threads
-//! form a pipeline so that deciding one batch overlaps the fsync of the one
-//! before it:
-//! - the decider takes everything queued (up to `max_batch`) and decides each
-//!   mutation in turn against the committed state plus the batches decided but
-//!   not yet durable (their overlays), producing log records and encoded rows;
-//! - the committer writes a decided batch in one redb transaction (appends: log
-//!   records and redemption rows), commits once (one fsync), applies the
-//!   effects to the shared state, and only then answers each request.
+//! Every mutation from every connection is queued here (bounded). On the
+//! leader, the decider thread takes everything queued (up to `max_batch`, or
+//! until the batch's records reach `PROPOSAL_BYTES_MAX`) and decides each
+//! mutation in turn against the applied state plus the batches proposed but
+//! not yet applied (their overlays), producing log records. The batch is one
+//! `Proposal`: one Raft entry, one log write and one replication round for
+//! the whole batch. Raft commits it on a majority and every node applies it
+//! (`apply`, in the consensus state machine); the dispatcher task answers
+//! each request once its batch is applied here.
 //!
-//! Serial decisions make each redemption an atomic compare-and-decrement; group
-//! commit makes it fast. If a commit fails, that batch and every batch decided
-//! on top of it are refused (INTERNAL), and the decider starts again from the
-//! committed state.
+//! Serial decisions make each redemption an atomic compare-and-decrement;
+//! group commit makes it fast. A batch is decided only by the leader of the
+//! current term, once that term's first entry is applied (so everything any
+//! earlier leader committed is in the state it decides on), and each batch
+//! names the state it was decided on: if its leader is deposed before it
+//! commits, it is void everywhere alike (see `Proposal::follows`), its
+//! requests are answered NOT_LEADER, and the next leader decides afresh.
 
+mod apply;
 mod batch;
 mod campaign_ops;
 mod checkpointer;
+mod core;
 mod ops;
 mod proposal;
 mod recovery;
-mod replica;
 mod retention;
 mod rows;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use couponsd_client::wire::{
@@ -37,18 +41,28 @@ use couponsd_client::wire::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+pub use apply::{Applier, Applying};
 pub use campaign_ops::MAX_CODES_PER_MUTATION;
+pub use core::{Core, CoreCell};
 pub use proposal::{Chain, Proposal};
 pub use recovery::{recover, Recovered};
-pub use replica::{ApplyError, ReplicaApplier};
 
 use crate::domain::now_ms;
 use crate::error::{Error, Result};
-use crate::state::{LogRecord, State};
-use crate::storage::{write_keys, Changes, StorageError, Store};
 use batch::{Batch, Cursor, Overlay};
-use checkpointer::Checkpointer;
-use retention::Retention;
+
+/// Most record bytes in one proposal: with the entry's own header it stays
+/// well under the frame limit, so one entry always fits one RAFT_APPEND.
+pub const PROPOSAL_BYTES_MAX: usize = 512 << 10;
+// A batch stops once its records pass PROPOSAL_BYTES_MAX, so it holds at
+// most that plus one request's records, and a request is itself a frame.
+const _: () = assert!(
+    PROPOSAL_BYTES_MAX + couponsd_client::wire::MAX_FRAME_LENGTH as usize
+        <= 2 * couponsd_client::wire::MAX_FRAME_LENGTH as usize
+);
+/// Proposals in flight at once (proposed, not yet applied): the decider
+/// decides the next batch while these commit, and requests pile up into it.
+const PROPOSALS_IN_FLIGHT_MAX: usize = 2;
 
 /// A change to the store. Inputs are already validated and normalized.
 #[derive(Debug)]
@@ -111,7 +125,7 @@ pub enum Mutation {
     },
 }
 
-/// Where the answer to a mutation goes once its batch is durable (or refused).
+/// Where the answer to a mutation goes once its batch is applied (or refused).
 /// Connections deliver it straight into their reply queue; `submit` uses a oneshot.
 pub trait ReplyTo: Send + 'static {
     fn send(self: Box<Self>, result: Result<Response>);
@@ -128,33 +142,42 @@ struct Job {
     reply: Box<dyn ReplyTo>,
 }
 
-/// A batch's answers, ready to go once the listener lets them.
-pub type Replies = Vec<(Box<dyn ReplyTo>, Result<Response>)>;
-
-/// Told about every durable batch. Replication implements it: it wakes the
-/// streams to followers and, with synchronous replicas, holds the answers
-/// until enough followers have the batch.
-pub trait CommitListener: Send + Sync + 'static {
-    /// The batch up to `lsn` is durable and applied; `replies` answer it.
-    fn committed(&self, lsn: u64, replies: Replies);
+/// Where this node stands, as the decider needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// The leader of `term`, with that term's first entry applied: it decides.
+    Leading {
+        term: u64,
+    },
+    /// Another node leads (its address; empty when unknown).
+    Following {
+        leader: String,
+    },
+    /// No leader yet, or this node just won and is catching up.
+    Electing,
+    Stopped,
 }
 
-/// Answers at once: a node without replication.
-pub struct AnswerAtOnce;
+/// A proposal on its way: resolves once it is applied on this node (true),
+/// found void (false), or refused.
+pub type Proposed = Pin<Box<dyn Future<Output = Result<bool>> + Send>>;
 
-impl CommitListener for AnswerAtOnce {
-    fn committed(&self, _lsn: u64, replies: Replies) {
-        for (reply, result) in replies {
-            reply.send(result);
-        }
-    }
+/// The consensus, as the decider uses it.
+pub trait Proposer: Send + Sync + 'static {
+    fn standing(&self) -> Standing;
+    /// Blocks until the standing may have changed, or `timeout` passed.
+    fn wait_for_change(&self, timeout: Duration);
+    /// Blocks until this node, still the leader, has applied everything
+    /// committed so far (whoever committed it).
+    fn catch_up(&self) -> Result<()>;
+    fn propose(&self, proposal: Proposal) -> Result<Proposed>;
 }
 
 #[derive(Debug, Clone)]
 pub struct WriterConfig {
     /// Most queued mutations; past this, requests get BUSY.
     pub queue_capacity: usize,
-    /// Most mutations in one transaction.
+    /// Most mutations in one batch.
     pub max_batch: usize,
     /// Hold TTL when a reserve asks for the default (0).
     pub default_hold_ttl_ms: u32,
@@ -164,11 +187,17 @@ pub struct WriterConfig {
     /// entries, if more) were logged since the last one: replay at restart
     /// stays a small fraction of loading the checkpoint.
     pub checkpoint_min_records: u64,
-    /// Log records kept behind the last LSN (beyond what restart needs), so
-    /// that a follower that falls behind by less resumes from the log.
+    /// Records kept in the state machine's log behind the last LSN (beyond
+    /// what restart needs).
     pub log_retention_records: u64,
-    /// Test hook: wait this long before each commit (0 in production). Lets
-    /// tests show that no reply leaves before its batch is durable.
+    /// How long a request waits for a leader to be elected before NOT_LEADER.
+    pub leader_wait: Duration,
+    /// How long a proposal may wait to be committed before its requests are
+    /// answered NOT_COMMITTED (it may still commit later).
+    pub commit_timeout: Duration,
+    /// Test hook: wait this long before each write of the Raft log (0 in
+    /// production). Lets tests show that no reply leaves before its batch is
+    /// durable.
     pub debug_commit_delay: Duration,
 }
 
@@ -181,6 +210,8 @@ impl Default for WriterConfig {
             max_hold_ttl_ms: 24 * 60 * 60 * 1000,
             checkpoint_min_records: 200_000,
             log_retention_records: 1_000_000,
+            leader_wait: Duration::from_secs(3),
+            commit_timeout: Duration::from_secs(5),
             debug_commit_delay: Duration::ZERO,
         }
     }
@@ -192,77 +223,136 @@ pub struct Writer {
     queue: mpsc::Sender<Job>,
 }
 
-/// A decided batch on its way to the committer.
-struct Prepared {
-    seq: u64,
-    generation: u64,
-    jobs: Vec<Job>,
-    results: Vec<Result<Response>>,
-    changes: Changes,
-    records: Vec<LogRecord>,
-    decide: Duration,
+/// A started writer: the handle, and what to wait for when stopping (the
+/// decider thread ends once every handle is dropped and the queue is
+/// drained; the dispatcher once every proposal is answered).
+pub struct Started {
+    pub writer: Writer,
+    pub decider: std::thread::JoinHandle<()>,
+    pub dispatcher: tokio::task::JoinHandle<()>,
 }
 
-/// What the committer tells the decider.
+/// A proposed batch's requests, waiting for its outcome.
+struct Pending {
+    term: u64,
+    seq: u64,
+    proposed: Proposed,
+    jobs: Vec<Job>,
+    results: Vec<Result<Response>>,
+}
+
+/// What the dispatcher tells the decider.
 #[derive(Default)]
 struct Progress {
-    /// Sequence number of the last batch applied to the state.
-    applied_seq: AtomicU64,
-    /// Generation whose batches are void because one failed to commit (0: none).
-    failed_generation: AtomicU64,
+    flight: Mutex<Flight>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Flight {
+    in_flight: usize,
+    /// (term, seq) of the last proposal applied here.
+    applied: (u64, u64),
+    /// A proposal came back void or failed: the ones decided on top of it are
+    /// void too, and the decider starts over from the applied state.
+    broken: bool,
+}
+
+impl Progress {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Flight> {
+        self.flight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until fewer than `max` proposals are in flight; false on timeout.
+    fn wait_room(&self, max: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut flight = self.lock();
+        while flight.in_flight >= max {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            flight = self
+                .changed
+                .wait_timeout(flight, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+
+    fn done(&self, term: u64, seq: u64, applied: bool) {
+        let mut flight = self.lock();
+        flight.in_flight -= 1;
+        if applied {
+            flight.applied = flight.applied.max((term, seq));
+        } else {
+            flight.broken = true;
+        }
+        self.changed.notify_all();
+    }
+}
+
+/// The decider's standing within one leader term.
+struct Tenure {
+    term: u64,
+    /// The last proposal's number in this tenure.
+    seq: u64,
+    /// What the next proposal is decided on top of (0: the applied state alone).
+    prev_seq: u64,
+    cursor: Cursor,
+    /// Overlays of proposals not yet applied, oldest first.
+    earlier: VecDeque<(u64, Overlay)>,
+    last_time_ms: i64,
 }
 
 impl Writer {
-    /// Starts the writer's threads (and the checkpointer). They stop when every
-    /// `Writer` clone is dropped, after finishing what is queued; join the
-    /// handle to wait for that.
+    /// Starts the decider thread and the dispatcher task (call within the
+    /// tokio runtime). They stop when every `Writer` clone is dropped, after
+    /// finishing what is queued; join the handle to wait for the decider.
     pub fn start(
-        store: Arc<Store>,
-        state: Arc<State>,
+        cell: Arc<CoreCell>,
         config: WriterConfig,
-        listener: Arc<dyn CommitListener>,
-    ) -> std::io::Result<(Writer, std::thread::JoinHandle<()>)> {
+        proposer: Arc<dyn Proposer>,
+    ) -> std::io::Result<Started> {
         let (queue, rx) = mpsc::channel(config.queue_capacity);
-        let checkpointer = Checkpointer::start(store.clone(), config.checkpoint_min_records)?;
-        let retention = Retention::new(config.log_retention_records, checkpointer.last_lsn());
         let progress = Arc::new(Progress::default());
-        // A rendezvous: the decider hands over a batch only when the committer
-        // is free, so while one batch commits, requests pile up into the next
-        // (bigger batches, fewer fsyncs), and the decider is one batch ahead.
-        let (to_commit, prepared) = sync_channel::<Prepared>(0);
-        let committer = {
-            let (store, state, progress) = (store.clone(), state.clone(), progress.clone());
-            let mut committer = Committer {
-                store,
-                state,
-                progress,
-                checkpointer,
-                retention,
-                listener,
-                debug_commit_delay: config.debug_commit_delay,
-            };
-            std::thread::Builder::new()
-                .name("couponsd-commit".into())
-                .spawn(move || committer.run(prepared))?
-        };
+        let (to_dispatch, dispatching) = mpsc::unbounded_channel();
+        let runtime = tokio::runtime::Handle::current();
+        let dispatcher = tokio::spawn(dispatch_loop(
+            dispatching,
+            progress.clone(),
+            config.commit_timeout,
+        ));
         let decider = std::thread::Builder::new()
             .name("couponsd-writer".into())
             .spawn(move || {
-                decide_loop(&store, &state, rx, &config, &progress, to_commit);
-                let _ = committer.join();
+                let decider = Decider {
+                    cell,
+                    config,
+                    proposer,
+                    progress,
+                    to_dispatch,
+                    runtime,
+                };
+                decider.run(rx);
                 tracing::info!("writer stopped: queue closed and drained");
             })?;
-        Ok((Writer { queue }, decider))
+        Ok(Started {
+            writer: Writer { queue },
+            decider,
+            dispatcher,
+        })
     }
 
-    /// Queues a mutation and waits until it is durable (or refused).
+    /// Queues a mutation and waits until it is applied (or refused).
     pub async fn submit(&self, mutation: Mutation) -> Result<Response> {
         let (reply, done) = oneshot::channel();
         self.submit_to(mutation, Box::new(reply));
         done.await.map_err(|_| Error::ShuttingDown)?
     }
 
-    /// Queues a mutation; `reply` gets the answer once its batch is durable,
+    /// Queues a mutation; `reply` gets the answer once its batch is applied,
     /// or at once if the queue is full (BUSY) or closed (SHUTTING_DOWN).
     pub fn submit_to(&self, mutation: Mutation, reply: Box<dyn ReplyTo>) {
         if let Err(e) = self.queue.try_send(Job { mutation, reply }) {
@@ -275,218 +365,337 @@ impl Writer {
     }
 }
 
-fn internal(reason: &str) -> Error {
-    Error::Storage(StorageError::Database(reason.into()))
+fn fail_all(jobs: Vec<Job>, error: impl Fn() -> Error) {
+    for job in jobs {
+        job.reply.send(Err(error()));
+    }
 }
 
-fn decide_loop(
-    store: &Store,
-    state: &State,
-    mut rx: mpsc::Receiver<Job>,
-    config: &WriterConfig,
-    progress: &Progress,
-    to_commit: SyncSender<Prepared>,
-) {
-    let epoch = match store.read().and_then(|v| v.meta(write_keys::EPOCH)) {
-        Ok(e) => e.max(1),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read the epoch; writer stopped");
-            return;
-        }
-    };
-    let mut cursor = Cursor::from_state(state);
-    let mut earlier: VecDeque<(u64, Overlay)> = VecDeque::new();
-    let mut seq = 0;
-    let mut generation = 1;
-    while let Some(first) = rx.blocking_recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < config.max_batch {
-            match rx.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
+struct Decider {
+    cell: Arc<CoreCell>,
+    config: WriterConfig,
+    proposer: Arc<dyn Proposer>,
+    progress: Arc<Progress>,
+    to_dispatch: mpsc::UnboundedSender<Pending>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Decider {
+    fn run(&self, mut rx: mpsc::Receiver<Job>) {
+        let mut tenure: Option<Tenure> = None;
+        // Requests left over when a batch reached its size limit.
+        let mut carried: VecDeque<Job> = VecDeque::new();
+        loop {
+            let first = match carried.pop_front() {
+                Some(job) => job,
+                None => match rx.blocking_recv() {
+                    Some(job) => job,
+                    None => return,
+                },
+            };
+            let mut jobs = vec![first];
+            while jobs.len() < self.config.max_batch {
+                match carried.pop_front().map_or_else(|| rx.try_recv().ok(), Some) {
+                    Some(job) => jobs.push(job),
+                    None => break,
+                }
+            }
+            let term = match self.leadership() {
+                Ok(term) => term,
+                Err(e) => {
+                    tenure = None;
+                    let e = std::sync::Arc::new(e);
+                    fail_all(jobs, || e.again());
+                    continue;
+                }
+            };
+            let restart =
+                self.progress.lock().broken || tenure.as_ref().is_none_or(|t| t.term != term);
+            if restart {
+                tenure = match self.begin_tenure(term) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        let e = std::sync::Arc::new(e);
+                        fail_all(jobs, || e.again());
+                        continue;
+                    }
+                };
+            }
+            let Some(t) = tenure.as_mut() else { continue };
+            if !self
+                .progress
+                .wait_room(PROPOSALS_IN_FLIGHT_MAX, self.config.commit_timeout)
+            {
+                fail_all(jobs, || Error::NoQuorum);
+                continue;
+            }
+            let leftover = self.decide_and_propose(t, jobs);
+            if leftover.is_err() {
+                tenure = None;
+            }
+            if let Ok(rest) = leftover {
+                carried.extend(rest);
             }
         }
-        let started = Instant::now();
-        if progress.failed_generation.load(Ordering::Acquire) == generation {
-            // Everything decided on top of the failed batch is void; the
-            // committed state is all there is.
-            earlier.clear();
-            generation += 1;
-            cursor = Cursor::from_state(state);
+    }
+
+    /// This node's term as the deciding leader, waiting for an election in
+    /// progress to end (up to `leader_wait`).
+    fn leadership(&self) -> Result<u64> {
+        let deadline = Instant::now() + self.config.leader_wait;
+        loop {
+            match self.proposer.standing() {
+                Standing::Leading { term } => return Ok(term),
+                Standing::Following { leader } => return Err(Error::NotLeader { leader }),
+                Standing::Stopped => return Err(Error::ShuttingDown),
+                Standing::Electing => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Error::NotLeader {
+                            leader: String::new(),
+                        });
+                    }
+                    self.proposer.wait_for_change(left);
+                }
+            }
         }
-        let applied = progress.applied_seq.load(Ordering::Acquire);
-        while earlier.front().is_some_and(|(s, _)| *s <= applied) {
-            earlier.pop_front();
+    }
+
+    /// Starts deciding in `term`, on the applied state, once nothing decided
+    /// earlier is in flight and everything committed is applied. The first
+    /// leader of a new cluster first chooses the key secret (see
+    /// `state::Effect::KeySecret`).
+    fn begin_tenure(&self, term: u64) -> Result<Tenure> {
+        if !self.progress.wait_room(1, self.config.commit_timeout) {
+            return Err(Error::NoQuorum);
+        }
+        self.proposer.catch_up()?;
+        tracing::info!(term, "leading: deciding writes in this term");
+        self.progress.lock().broken = false;
+        let core = self.cell.load();
+        // A leader can lead the same term again after a restart: its numbers
+        // go on from the last batch of the term applied.
+        let (last_term, last_seq) = core.state.last_batch();
+        let seq = if last_term == term { last_seq } else { 0 };
+        let mut tenure = Tenure {
+            term,
+            seq,
+            prev_seq: 0,
+            cursor: Cursor::from_state(&core.state),
+            earlier: VecDeque::new(),
+            last_time_ms: i64::MIN,
+        };
+        if !core.state.has_key_secret() {
+            let view = core.store.read()?;
+            let now = core.state.clock.now(now_ms());
+            let mut batch = Batch::new(
+                &core.state,
+                &tenure.earlier,
+                &view,
+                term,
+                tenure.cursor,
+                now,
+            );
+            ops::choose_key_secret(&mut batch);
+            let decided = batch.finish();
+            let proposal = Proposal {
+                term,
+                seq: seq + 1,
+                prev_seq: 0,
+                base_lsn: tenure.cursor.next_lsn - 1,
+                time_ms: now,
+                records: decided.records,
+            };
+            let proposed = self.proposer.propose(proposal)?;
+            if !self.runtime.block_on(proposed)? {
+                return Err(Error::NotLeader {
+                    leader: String::new(),
+                });
+            }
+            tracing::info!(term, "chose the key secret for customer and order ids");
+            tenure.seq = seq + 1;
+            tenure.prev_seq = seq + 1;
+            tenure.cursor = Cursor::from_state(&core.state);
+        }
+        Ok(tenure)
+    }
+
+    /// Decides `jobs` into one proposal (up to its size limit) and proposes
+    /// it; returns the jobs that did not fit. Err: the tenure is over.
+    fn decide_and_propose(&self, t: &mut Tenure, jobs: Vec<Job>) -> Result<Vec<Job>, ()> {
+        let started = Instant::now();
+        let core = self.cell.load();
+        let applied = self.progress.lock().applied;
+        while t
+            .earlier
+            .front()
+            .is_some_and(|(seq, _)| (t.term, *seq) <= applied)
+        {
+            t.earlier.pop_front();
         }
         // Opened after dropping the applied overlays, so it sees their rows.
-        let view = match store.read() {
+        let view = match core.store.read() {
             Ok(v) => v,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the store; batch refused");
-                fail_all(jobs, "the store cannot be read");
-                continue;
+                let e = std::sync::Arc::new(Error::from(e));
+                fail_all(jobs, || e.again());
+                return Ok(Vec::new());
             }
         };
-        let mut batch = Batch::new(state, &earlier, &view, epoch, cursor, now_ms());
+        // Never before the previous batch, whatever the wall clock does.
+        let now = core.state.clock.now(now_ms()).max(t.last_time_ms);
+        let base_lsn = t.cursor.next_lsn - 1;
+        let mut batch = Batch::new(&core.state, &t.earlier, &view, t.term, t.cursor, now);
         let mut results = Vec::with_capacity(jobs.len());
+        let mut decided_jobs = Vec::with_capacity(jobs.len());
+        let mut jobs = jobs.into_iter();
         let mut broken = None;
-        for job in &jobs {
+        for job in jobs.by_ref() {
             // A bug in one mutation must not take the writer down with it.
             let executed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                ops::execute(&mut batch, &job.mutation, config)
+                ops::execute(&mut batch, &job.mutation, &self.config)
             }));
             let Ok(executed) = executed else {
                 tracing::error!(mutation = ?job.mutation, "a mutation panicked; batch abandoned");
                 broken = Some("internal error while deciding the batch".to_string());
+                decided_jobs.push(job);
                 break;
             };
             match executed {
                 Ok(result) => {
                     if result.is_err() && batch.has_unsealed() {
                         // A refused request must change nothing; if one did,
-                        // the whole batch is abandoned rather than committed.
+                        // the whole batch is abandoned rather than proposed.
                         tracing::error!(mutation = ?job.mutation, "a refused mutation left changes; batch abandoned");
                         broken = Some("a refused request left changes behind".to_string());
+                        decided_jobs.push(job);
                         break;
                     }
                     batch.seal();
                     results.push(result);
+                    decided_jobs.push(job);
                 }
                 Err(e) => {
                     broken = Some(e.to_string());
+                    decided_jobs.push(job);
                     break;
                 }
             }
+            if batch.records_len() >= PROPOSAL_BYTES_MAX {
+                break;
+            }
         }
+        let rest: Vec<Job> = jobs.collect();
         if let Some(reason) = broken {
             tracing::error!(reason, "batch abandoned; nothing of it was applied");
-            fail_all(jobs, &reason);
-            continue;
+            fail_all(decided_jobs, || {
+                Error::Storage(crate::storage::StorageError::Database(reason.clone()))
+            });
+            fail_all(rest, || {
+                Error::Storage(crate::storage::StorageError::Database(
+                    "an earlier request of its batch failed".into(),
+                ))
+            });
+            // The overlays of this batch are gone with it: start over.
+            return Err(());
         }
         let decided = batch.finish();
-        cursor = decided.cursor;
-        seq += 1;
-        earlier.push_back((seq, decided.overlay));
-        let prepared = Prepared {
+        if decided.records.is_empty() && self.progress.lock().in_flight == 0 {
+            // Nothing to write, and decided on the applied state alone: the
+            // answers stand without a log entry (an idle sweep, a refusal).
+            for (job, result) in decided_jobs.into_iter().zip(results) {
+                job.reply.send(result);
+            }
+            return Ok(rest);
+        }
+        let proposal = Proposal {
+            term: t.term,
+            seq: t.seq + 1,
+            prev_seq: t.prev_seq,
+            base_lsn,
+            time_ms: now,
+            records: decided.records,
+        };
+        debug_assert!(proposal.encoded_len() <= PROPOSAL_BYTES_MAX * 2);
+        self.progress.lock().in_flight += 1;
+        let proposed = match self.proposer.propose(proposal) {
+            Ok(p) => p,
+            Err(e) => {
+                self.progress.done(t.term, t.seq + 1, false);
+                let e = std::sync::Arc::new(e);
+                fail_all(decided_jobs, || e.again());
+                return Err(());
+            }
+        };
+        t.seq += 1;
+        t.prev_seq = t.seq;
+        t.cursor = decided.cursor;
+        t.last_time_ms = now;
+        t.earlier.push_back((t.seq, decided.overlay));
+        tracing::trace!(
+            seq = t.seq,
+            requests = decided_jobs.len(),
+            decide_us = started.elapsed().as_micros() as u64,
+            "proposed"
+        );
+        let pending = Pending {
+            term: t.term,
+            seq: t.seq,
+            proposed,
+            jobs: decided_jobs,
+            results,
+        };
+        if let Err(mpsc::error::SendError(p)) = self.to_dispatch.send(pending) {
+            fail_all(p.jobs, || Error::ShuttingDown);
+        }
+        Ok(rest)
+    }
+}
+
+/// Answers each proposal's requests once it is applied (in order: entries
+/// apply in order). A proposal not committed within `commit_timeout` gets
+/// NOT_COMMITTED answers, and is still followed to its end.
+async fn dispatch_loop(
+    mut incoming: mpsc::UnboundedReceiver<Pending>,
+    progress: Arc<Progress>,
+    commit_timeout: Duration,
+) {
+    while let Some(pending) = incoming.recv().await {
+        let Pending {
+            term,
             seq,
-            generation,
+            mut proposed,
             jobs,
             results,
-            changes: decided.changes,
-            records: decided.records,
-            decide: started.elapsed(),
+        } = pending;
+        let outcome = match tokio::time::timeout(commit_timeout, &mut proposed).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                fail_all(jobs, || Error::NotCommitted);
+                let late = proposed.await;
+                progress.done(term, seq, matches!(late, Ok(true)));
+                continue;
+            }
         };
-        if to_commit.send(prepared).is_err() {
-            return;
-        }
-    }
-}
-
-fn fail_all(jobs: Vec<Job>, reason: &str) {
-    for job in jobs {
-        job.reply.send(Err(internal(reason)));
-    }
-}
-
-struct Committer {
-    store: Arc<Store>,
-    state: Arc<State>,
-    progress: Arc<Progress>,
-    checkpointer: Checkpointer,
-    retention: Retention,
-    listener: Arc<dyn CommitListener>,
-    debug_commit_delay: Duration,
-}
-
-impl Committer {
-    fn run(&mut self, prepared: Receiver<Prepared>) {
-        let mut stats = BatchStats::default();
-        for mut batch in prepared {
-            let progress = &self.progress;
-            if progress.failed_generation.load(Ordering::Acquire) == batch.generation {
-                fail_all(batch.jobs, "an earlier batch failed to commit");
-                continue;
+        match outcome {
+            Ok(true) => {
+                for (job, result) in jobs.into_iter().zip(results) {
+                    job.reply.send(result);
+                }
+                progress.done(term, seq, true);
             }
-            if let Some(lsn) = self.checkpointer.take_finished() {
-                self.retention.checkpointed(lsn);
+            Ok(false) => {
+                fail_all(jobs, || Error::NotLeader {
+                    leader: String::new(),
+                });
+                progress.done(term, seq, false);
             }
-            let last_lsn = batch.records.last().map_or(0, |r| r.lsn);
-            let cut = self.retention.due(last_lsn);
-            if let Some(lsn) = cut {
-                batch.changes.truncate_log_through(lsn);
+            Err(e) => {
+                let e = std::sync::Arc::new(e);
+                fail_all(jobs, || e.again());
+                progress.done(term, seq, false);
             }
-            if !self.debug_commit_delay.is_zero() {
-                std::thread::sleep(self.debug_commit_delay);
-            }
-            let started = Instant::now();
-            if let Err(e) = self.store.commit(&batch.changes) {
-                tracing::error!(error = %e, records = batch.records.len(), "commit failed; this batch and those decided after it are refused");
-                progress
-                    .failed_generation
-                    .store(batch.generation, Ordering::Release);
-                fail_all(batch.jobs, &format!("commit failed: {e}"));
-                continue;
-            }
-            if let Some(lsn) = cut {
-                self.retention.cut(lsn);
-            }
-            let committed = Instant::now();
-            // Durable now: make it visible, then answer.
-            for record in &batch.records {
-                self.state.apply_record(record);
-            }
-            progress.applied_seq.store(batch.seq, Ordering::Release);
-            let replies = batch
-                .jobs
-                .drain(..)
-                .map(|job| job.reply)
-                .zip(batch.results)
-                .collect();
-            self.listener.committed(self.state.applied_lsn(), replies);
-            stats.record(
-                batch.records.len(),
-                batch.decide,
-                committed - started,
-                committed.elapsed(),
-            );
-            self.checkpointer.maybe_start(&self.state);
-        }
-    }
-}
-
-/// Batch sizes and phase times, logged once a second at debug level
-/// (`COUPONSD_LOG=couponsd::writer=debug`).
-#[derive(Default)]
-struct BatchStats {
-    since: Option<Instant>,
-    batches: u64,
-    records: u64,
-    decide: Duration,
-    commit: Duration,
-    apply: Duration,
-}
-
-impl BatchStats {
-    fn record(&mut self, records: usize, decide: Duration, commit: Duration, apply: Duration) {
-        let since = *self.since.get_or_insert_with(Instant::now);
-        self.batches += 1;
-        self.records += records as u64;
-        self.decide += decide;
-        self.commit += commit;
-        self.apply += apply;
-        let elapsed = since.elapsed();
-        if elapsed >= Duration::from_secs(1) {
-            let per_batch = |d: Duration| d.as_micros() as u64 / self.batches.max(1);
-            tracing::debug!(
-                batches = self.batches,
-                records = self.records,
-                mean_records = self.records / self.batches.max(1),
-                decide_us = per_batch(self.decide),
-                commit_us = per_batch(self.commit),
-                apply_us = per_batch(self.apply),
-                "writer batches"
-            );
-            *self = BatchStats::default();
         }
     }
 }

@@ -633,3 +633,12 @@ fn expire_holds(batch: &mut Batch) -> storage::Result<usize> {
     }
     Ok(expired)
 }
+
+/// A new cluster's first record: the secret of the keyed hashes of customer
+/// and order ids, random, never zero.
+pub fn choose_key_secret(batch: &mut Batch) {
+    let mut secret: [u8; 16] = rand::random();
+    secret[0] |= 1;
+    batch.set_key_secret(secret);
+    batch.seal();
+}

@@ -19,9 +19,9 @@ pub struct Recovered {
 
 pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
     let started = Instant::now();
-    let secret = secret(store)?;
-    let state = State::new(secret);
     let view = store.read()?;
+    let clock_ms = i64::try_from(view.meta(write_keys::CLOCK_MS)?).unwrap_or(0);
+    let state = State::new(secret(&view)?, clock_ms);
     view.for_each_coupon(|def| state.put_def(def))?;
     view.for_each_campaign(|def| state.put_campaign(def))?;
     load_codes(&view, &state)?;
@@ -159,34 +159,18 @@ fn restore_checkpoint(
     }
 }
 
-/// The database's key secret, created on first start together with the
-/// cluster id and the first epoch. (A follower replaces all three with its
-/// leader's when it takes a snapshot.)
-fn secret(store: &Store) -> Result<[u8; 16], StorageError> {
-    let view = store.read()?;
-    let mut changes = crate::storage::Changes::default();
-    let (mut low, mut high) = (
+/// The store's key secret, if it has one yet (the first leader chooses it:
+/// see `state::Effect::KeySecret`).
+fn secret(view: &crate::storage::ReadView) -> Result<Option<[u8; 16]>, StorageError> {
+    let (low, high) = (
         view.meta(write_keys::SECRET_LOW)?,
         view.meta(write_keys::SECRET_HIGH)?,
     );
     if low == 0 && high == 0 {
-        (low, high) = (rand::random::<u64>() | 1, rand::random());
-        changes.set_meta(write_keys::SECRET_LOW, low);
-        changes.set_meta(write_keys::SECRET_HIGH, high);
-    }
-    if view.meta(write_keys::CLUSTER_ID)? == 0 {
-        changes.set_meta(write_keys::CLUSTER_ID, rand::random::<u64>() | 1);
-    }
-    if view.epochs()?.is_empty() {
-        let epoch = view.meta(write_keys::EPOCH)?.max(1);
-        changes.set_meta(write_keys::EPOCH, epoch);
-        changes.put_epoch(epoch, 1);
-    }
-    if !changes.is_empty() {
-        store.commit(&changes)?;
+        return Ok(None);
     }
     let mut secret = [0u8; 16];
     secret[..8].copy_from_slice(&low.to_le_bytes());
     secret[8..].copy_from_slice(&high.to_le_bytes());
-    Ok(secret)
+    Ok(Some(secret))
 }

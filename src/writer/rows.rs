@@ -38,6 +38,15 @@ pub fn for_record(record: &LogRecord, encoded: Vec<u8>, changes: &mut Changes) {
                     changes.set_meta(write_keys::NEXT_COUPON_ID, last + 1);
                 }
             }
+            Effect::KeySecret(secret) => {
+                let half = |i: usize| {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(&secret[i..i + 8]);
+                    u64::from_le_bytes(b)
+                };
+                changes.set_meta(write_keys::SECRET_LOW, half(0));
+                changes.set_meta(write_keys::SECRET_HIGH, half(8));
+            }
             // Kept in memory: in the log and in checkpoints, not in rows.
             Effect::Counters { .. }
             | Effect::CustomerUses { .. }

@@ -2,6 +2,8 @@
 //! temporary data directory, and connects to it with the real Rust client.
 #![allow(dead_code)]
 
+pub mod history;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -14,7 +16,7 @@ pub struct Server {
     child: Option<Child>,
     pub addr: String,
     dir: tempfile::TempDir,
-    extra_args: Vec<String>,
+    pub extra_args: Vec<String>,
 }
 
 fn free_port() -> u16 {
@@ -102,6 +104,21 @@ impl Server {
         }
     }
 
+    /// Sends a signal (STOP, CONT, ...) to the running server.
+    pub fn signal(&self, name: &str) {
+        let pid = self
+            .child
+            .as_ref()
+            .expect("server running")
+            .id()
+            .to_string();
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -{name} {pid}");
+    }
+
     /// SIGTERM, then wait for a clean exit; returns its exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("server running");
@@ -141,10 +158,7 @@ impl Server {
         let client = self.client().await;
         let deadline = Instant::now() + within;
         loop {
-            let status = client
-                .replication_status()
-                .await
-                .expect("replication status");
+            let status = client.cluster_status().await.expect("cluster status");
             if status.lsn >= lsn {
                 return;
             }
@@ -208,6 +222,109 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+}
+
+/// Nodes of one cluster on loopback, each with its own port and data
+/// directory. Node `i` (from 0) has node id `i + 1`.
+pub struct Cluster {
+    pub nodes: Vec<Server>,
+}
+
+impl Cluster {
+    /// Starts `n` nodes that form a new cluster, each with `extra` flags.
+    pub async fn start(n: usize, extra: &[&str]) -> Cluster {
+        let mut nodes: Vec<Server> = (0..n).map(|_| Server::prepare()).collect();
+        let peers = peers_flag(&nodes);
+        for (i, node) in nodes.iter_mut().enumerate() {
+            let id = (i + 1).to_string();
+            let mut flags = vec!["--node-id", &id, "--peers", &peers];
+            flags.extend_from_slice(extra);
+            node.launch(&flags).await;
+        }
+        Cluster { nodes }
+    }
+
+    /// The flags node `i` was started with (to restart it as it was).
+    pub fn flags(&self, i: usize) -> Vec<String> {
+        self.nodes[i].extra_args.clone()
+    }
+
+    /// The index of the node every running node agrees leads, waiting up
+    /// to `within` for an election.
+    pub async fn leader(&mut self, within: Duration) -> usize {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(i) = self.agreed_leader().await {
+                return i;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no leader within {within:?}; logs:\n{}",
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn agreed_leader(&mut self) -> Option<usize> {
+        let mut leader = None;
+        for i in 0..self.nodes.len() {
+            if !self.nodes[i].is_running() {
+                continue;
+            }
+            let status = self.nodes[i].status().await?;
+            if status.leader_id == 0 || leader.is_some_and(|l| l != status.leader_id) {
+                return None;
+            }
+            leader = Some(status.leader_id);
+        }
+        let index = usize::try_from(leader? - 1).ok()?;
+        let status = self.nodes.get_mut(index)?.status().await?;
+        (status.role == couponsd_client::wire::NodeRole::Leader).then_some(index)
+    }
+
+    pub fn logs(&self) -> String {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("--- node {} ({}):\n{}", i + 1, n.addr, n.log()))
+            .collect()
+    }
+
+    /// Every address, for a client that follows the leader.
+    pub fn addrs(&self) -> Vec<&str> {
+        self.nodes.iter().map(|n| n.addr.as_str()).collect()
+    }
+}
+
+fn peers_flag(nodes: &[Server]) -> String {
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{}={}", i + 1, n.addr))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl Server {
+    /// This node's view of the cluster, if it answers within a second.
+    pub async fn status(&self) -> Option<couponsd_client::wire::ClusterStatus> {
+        let options = ClientOptions {
+            connect_timeout: Duration::from_millis(500),
+            request_timeout: Duration::from_secs(1),
+            follow_leader: false,
+            ..ClientOptions::default()
+        };
+        let client = Client::connect_with(&self.addr, options).await.ok()?;
+        client.cluster_status().await.ok()
+    }
+
+    /// Starts the binary again on the same address and data directory.
+    pub async fn relaunch(&mut self, extra: &[String]) {
+        self.kill9();
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        self.launch(&extra).await;
     }
 }
 

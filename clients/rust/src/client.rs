@@ -1,11 +1,19 @@
 //! A pipelined client: any number of tasks may call it at once; requests share
 //! one connection and replies are matched by request id, so many requests are in
 //! flight without a round trip each.
+//!
+//! Given the addresses of a cluster's nodes (`Client::connect_cluster`), it
+//! also finds the leader and follows it: a NOT_LEADER reply is sent on to the
+//! leader it names (nothing was applied, so that is always safe), and when a
+//! node stops answering or no leader is known yet, requests that are safe to
+//! repeat (`Request::is_idempotent`: reads, and redemptions, which are
+//! idempotent per order) are retried on the other nodes until
+//! `ClientOptions::failover_timeout` passes.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncWriteExt;
@@ -29,6 +37,10 @@ pub struct ClientOptions {
     /// When a follower answers NOT_LEADER naming the leader, send the request
     /// there (over a second connection, kept for later redirects).
     pub follow_leader: bool,
+    /// How long a call keeps looking for a leader (no leader known, or the
+    /// node it used went away) before it gives up. Zero: a call fails as soon
+    /// as its node fails. Only a client of several nodes has somewhere to go.
+    pub failover_timeout: Duration,
 }
 
 impl Default for ClientOptions {
@@ -40,6 +52,7 @@ impl Default for ClientOptions {
             request_timeout: Duration::from_secs(30),
             max_in_flight: 256,
             follow_leader: true,
+            failover_timeout: Duration::ZERO,
         }
     }
 }
@@ -58,8 +71,11 @@ struct Inner {
     in_flight: Semaphore,
     hello: HelloReply,
     options: ClientOptions,
-    /// The leader a follower named, and a connection to it.
-    leader: tokio::sync::Mutex<Option<(String, Client)>>,
+    /// Where requests go when not to this connection: the leader a node
+    /// named, or another node after this one failed.
+    route: tokio::sync::Mutex<Option<(String, Option<Client>)>>,
+    /// Every node this client may use, in the order to try them.
+    nodes: Vec<String>,
 }
 
 /// A connection to one couponsd server. Cheap to clone; clones share the connection.
@@ -74,6 +90,35 @@ impl Client {
     }
 
     pub async fn connect_with(addr: &str, options: ClientOptions) -> Result<Client, ClientError> {
+        Client::connect_one(addr, options, vec![addr.to_string()]).await
+    }
+
+    /// Connects to the first of `nodes` that answers, and uses the others
+    /// to find the leader and to fail over (see the module comment). With
+    /// the default options, a call looks for a leader for up to 10 s.
+    pub async fn connect_cluster(
+        nodes: &[&str],
+        mut options: ClientOptions,
+    ) -> Result<Client, ClientError> {
+        if options.failover_timeout.is_zero() {
+            options.failover_timeout = Duration::from_secs(10);
+        }
+        let nodes: Vec<String> = nodes.iter().map(|n| n.to_string()).collect();
+        let mut last = ClientError::Io("no node addresses given".into());
+        for addr in &nodes {
+            match Client::connect_one(addr, options.clone(), nodes.clone()).await {
+                Ok(client) => return Ok(client),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    async fn connect_one(
+        addr: &str,
+        options: ClientOptions,
+        nodes: Vec<String>,
+    ) -> Result<Client, ClientError> {
         let stream = tokio::time::timeout(options.connect_timeout, TcpStream::connect(addr))
             .await
             .map_err(|_| ClientError::Timeout)??;
@@ -115,11 +160,17 @@ impl Client {
             in_flight: Semaphore::new(max_in_flight as usize),
             hello,
             options,
-            leader: tokio::sync::Mutex::new(None),
+            route: tokio::sync::Mutex::new(None),
+            nodes,
         });
         tokio::spawn(write_loop(write_half, rx));
         tokio::spawn(read_loop(reader, Arc::downgrade(&inner)));
         Ok(Client { inner })
+    }
+
+    /// Whether the connection is gone (a call would fail at once).
+    pub fn is_closed(&self) -> bool {
+        self.inner.in_flight.is_closed()
     }
 
     /// What the server said in its HELLO reply.
@@ -129,40 +180,98 @@ impl Client {
 
     /// Sends one request and waits for its reply. A NOT_LEADER answer that
     /// names the leader is followed (see `ClientOptions::follow_leader`): a
-    /// follower never applied the request, so sending it on is safe.
+    /// follower never applied the request, so sending it on is safe. With
+    /// a failover timeout, the other nodes are tried as the module comment says.
     pub async fn call(&self, request: &Request) -> Result<Response, ClientError> {
-        let mut result = self.call_here(request).await;
-        for _ in 0..3 {
-            let leader = match &result {
+        let options = &self.inner.options;
+        let deadline = Instant::now() + options.failover_timeout;
+        let mut pause = Duration::from_millis(20);
+        let mut hops = 0;
+        loop {
+            let (addr, result) = match self.target().await {
+                Ok((addr, client)) => (addr, client.call_here(request).await),
+                Err((addr, e)) => (addr, Err(e)),
+            };
+            let next = match &result {
                 Err(ClientError::Server {
                     code: ErrorCode::NotLeader,
                     leader,
                     ..
-                }) if self.inner.options.follow_leader && !leader.is_empty() => leader.clone(),
-                _ => break,
+                }) if options.follow_leader && !leader.is_empty() && *leader != addr => {
+                    Some(leader.clone())
+                }
+                // Nothing was applied: any node may be tried.
+                Err(ClientError::Server {
+                    code: ErrorCode::NotLeader | ErrorCode::ShuttingDown,
+                    ..
+                }) => None,
+                // The outcome is unknown: only what is safe to repeat is.
+                Err(ClientError::Disconnected | ClientError::Io(_) | ClientError::Timeout)
+                    if request.is_idempotent() =>
+                {
+                    None
+                }
+                _ => return result,
             };
-            result = match self.leader_client(&leader).await {
-                Ok(client) => client.call_here(request).await,
-                Err(e) => Err(e),
-            };
-        }
-        result
-    }
-
-    /// A connection to `addr`, reused while it stays up.
-    async fn leader_client(&self, addr: &str) -> Result<Client, ClientError> {
-        let mut cached = self.inner.leader.lock().await;
-        if let Some((cached_addr, client)) = cached.as_ref() {
-            if cached_addr == addr && !client.inner.in_flight.is_closed() {
-                return Ok(client.clone());
+            hops += 1;
+            let failover = Instant::now() < deadline;
+            match next {
+                // A named leader is worth a few direct hops even without failover.
+                Some(leader) if hops <= 3 || failover => self.route_to(&leader).await,
+                None if failover && options.follow_leader => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(500));
+                    self.route_to_next(&addr).await;
+                }
+                _ => return result,
             }
         }
-        let mut options = self.inner.options.clone();
-        // One hop at a time: this loop follows the chain, not the new client.
-        options.follow_leader = false;
-        let client = Client::connect_with(addr, options).await?;
-        *cached = Some((addr.to_string(), client.clone()));
-        Ok(client)
+    }
+
+    /// The connection requests go to now, and its address; or the address
+    /// that could not be reached.
+    async fn target(&self) -> Result<(String, Client), (String, ClientError)> {
+        let mut route = self.inner.route.lock().await;
+        let Some((addr, client)) = route.as_mut() else {
+            return Ok((self.inner.nodes[0].clone(), self.clone()));
+        };
+        if let Some(c) = client.as_ref().filter(|c| !c.inner.in_flight.is_closed()) {
+            return Ok((addr.clone(), c.clone()));
+        }
+        match Client::connect_with(addr, self.hop_options()).await {
+            Ok(c) => {
+                *client = Some(c.clone());
+                Ok((addr.clone(), c))
+            }
+            Err(e) => Err((addr.clone(), e)),
+        }
+    }
+
+    /// Options for a connection this client opens to another node: one hop
+    /// at a time, this client follows the chain, not the new connection.
+    fn hop_options(&self) -> ClientOptions {
+        ClientOptions {
+            follow_leader: false,
+            failover_timeout: Duration::ZERO,
+            ..self.inner.options.clone()
+        }
+    }
+
+    /// Sends later requests to `addr` (connected on first use).
+    async fn route_to(&self, addr: &str) {
+        let mut route = self.inner.route.lock().await;
+        if addr == self.inner.nodes[0] && !self.inner.in_flight.is_closed() {
+            *route = None;
+        } else if route.as_ref().is_none_or(|(a, _)| a != addr) {
+            *route = Some((addr.to_string(), None));
+        }
+    }
+
+    /// After `failed` did not answer: the next node of the list.
+    async fn route_to_next(&self, failed: &str) {
+        let nodes = &self.inner.nodes;
+        let at = nodes.iter().position(|n| n == failed).map_or(0, |i| i + 1);
+        self.route_to(&nodes[at % nodes.len()]).await;
     }
 
     async fn call_here(&self, request: &Request) -> Result<Response, ClientError> {
@@ -375,18 +484,49 @@ impl Client {
         }
     }
 
-    /// Makes this node (a follower) the leader; returns its new epoch and LSN.
-    pub async fn promote(&self) -> Result<(u64, u64), ClientError> {
-        match self.call(&Request::Promote).await? {
-            Response::Promoted { epoch, lsn } => Ok((epoch, lsn)),
+    /// This node's view of the cluster: its role, term, log positions and
+    /// the members (with each one's progress, as the leader sees it). Asked of
+    /// the node this client is connected to, never forwarded.
+    pub async fn cluster_status(&self) -> Result<ClusterStatus, ClientError> {
+        match self.call_here(&Request::ClusterStatus).await? {
+            Response::Cluster(s) => Ok(*s),
             other => Err(unexpected(other)),
         }
     }
 
-    /// The node's replication role, position and followers.
-    pub async fn replication_status(&self) -> Result<ReplicationStatus, ClientError> {
-        match self.call(&Request::ReplicationStatus).await? {
-            Response::ReplicationStatus(s) => Ok(s),
+    /// Adds node `node_id` at `addr`: first as a learner, which catches up
+    /// (from a snapshot when it is far behind), then, if `voter`, as a voter.
+    /// Answers once the change is committed.
+    pub async fn cluster_add(
+        &self,
+        node_id: u64,
+        addr: &str,
+        voter: bool,
+    ) -> Result<ClusterStatus, ClientError> {
+        let request = Request::ClusterAdd {
+            node_id,
+            addr: addr.into(),
+            voter,
+        };
+        match self.call(&request).await? {
+            Response::Cluster(s) => Ok(*s),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Removes node `node_id` from the cluster; answers once committed.
+    pub async fn cluster_remove(&self, node_id: u64) -> Result<ClusterStatus, ClientError> {
+        match self.call(&Request::ClusterRemove { node_id }).await? {
+            Response::Cluster(s) => Ok(*s),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Sends a node-to-node Raft message and returns the reply's body (the
+    /// server's peers use this; its bodies are laid out in protocol.md).
+    pub async fn raft(&self, opcode: u16, body: Vec<u8>) -> Result<Vec<u8>, ClientError> {
+        match self.call_here(&Request::Raft { opcode, body }).await? {
+            Response::Raft(body) => Ok(body),
             other => Err(unexpected(other)),
         }
     }

@@ -37,14 +37,13 @@ error_codes! {
     Busy = 7 => "BUSY", "The server is at a limit (too many connections, or the writer queue is full); retry after a short wait. Too many requests in flight on one connection is not an error: the server stops reading until replies drain.";
     Internal = 8 => "INTERNAL", "The server failed (for example a storage error); nothing of the request was applied.";
     ShuttingDown = 9 => "SHUTTING_DOWN", "The server is stopping and takes no new requests.";
-    NotLeader = 10 => "NOT_LEADER", "This node is a follower (or a replaced leader); the error body names the leader when known. Nothing was applied; send the request there.";
-    // Replication.
-    StaleEpoch = 11 => "STALE_EPOCH", "The peer's epoch is older than this node's: it speaks for a leader that has been replaced. Nothing was applied.";
-    NotReplicated = 12 => "NOT_REPLICATED", "The write is durable on the leader, but fewer than --sync-replicas followers confirmed it in time, so a failover could lose it. Retrying is safe: redemptions are idempotent per order.";
-    NotEnoughReplicas = 13 => "NOT_ENOUGH_REPLICAS", "Fewer followers are connected than --sync-replicas requires; nothing was applied.";
-    LogGap = 14 => "LOG_GAP", "Replication records do not follow on from the receiver's last LSN, or the leader no longer keeps the log the follower needs.";
-    CorruptData = 15 => "CORRUPT_DATA", "A log record or snapshot part failed its checksum or did not decode; it was not applied.";
-    WrongCluster = 16 => "WRONG_CLUSTER", "The follower's data directory holds another cluster's data; it was left untouched.";
+    NotLeader = 10 => "NOT_LEADER", "This node is not the leader (or no leader is elected yet, or its leader changed while the request was in flight); the error body names the leader when known. Nothing was applied; send the request there.";
+    // The cluster. (11 was STALE_EPOCH, before Raft; it is not sent and not reused.)
+    NotCommitted = 12 => "NOT_COMMITTED", "The leader proposed the write, but a majority did not confirm it in time (the leader may have lost its majority): it may still be committed later. Retrying is safe: redemptions are idempotent per order.";
+    NoQuorum = 13 => "NO_QUORUM", "The leader cannot get writes committed by a majority of the cluster; nothing of this request was applied.";
+    LogGap = 14 => "LOG_GAP", "Snapshot parts arrived out of order or incomplete; nothing of the snapshot was installed.";
+    CorruptData = 15 => "CORRUPT_DATA", "A log entry, record or snapshot part failed its checksum or did not decode; it was not applied.";
+    WrongCluster = 16 => "WRONG_CLUSTER", "The peer belongs to another cluster (its cluster id differs); nothing was applied.";
     // The request itself.
     InvalidArgument = 20 => "INVALID_ARGUMENT", "A field is invalid; the message names it.";
     NotFound = 21 => "NOT_FOUND", "No such coupon, code, redemption or campaign.";

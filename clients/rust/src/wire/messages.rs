@@ -3,10 +3,10 @@
 use bytes::BytesMut;
 
 use super::campaign::{Campaign, CampaignCode, CampaignSpec, CampaignStatus};
+use super::cluster::ClusterStatus;
 use super::error_code::ErrorCode;
 use super::frame;
 use super::primitives::{DecodeError, Reader, Writer};
-use super::replication::{ReplicationStatus, SubscribeReply, SubscribeRequest};
 use super::types::*;
 
 /// The magic at the start of HELLO: "CPND".
@@ -47,13 +47,14 @@ opcodes! {
     REDEMPTION_LIST = 0x0027 => "REDEMPTION_LIST",
     REVERSAL_LIST = 0x0028 => "REVERSAL_LIST",
     DIGEST = 0x0030 => "DIGEST",
-    REPL_SUBSCRIBE = 0x0040 => "REPL_SUBSCRIBE",
-    REPL_RECORDS = 0x0041 => "REPL_RECORDS",
-    REPL_SNAPSHOT = 0x0042 => "REPL_SNAPSHOT",
-    REPL_SNAPSHOT_END = 0x0043 => "REPL_SNAPSHOT_END",
-    REPL_ACK = 0x0044 => "REPL_ACK",
-    PROMOTE = 0x0045 => "PROMOTE",
-    REPL_STATUS = 0x0046 => "REPL_STATUS",
+    RAFT_APPEND = 0x0040 => "RAFT_APPEND",
+    RAFT_VOTE = 0x0041 => "RAFT_VOTE",
+    RAFT_SNAPSHOT_BEGIN = 0x0042 => "RAFT_SNAPSHOT_BEGIN",
+    RAFT_SNAPSHOT_PART = 0x0043 => "RAFT_SNAPSHOT_PART",
+    RAFT_SNAPSHOT_END = 0x0044 => "RAFT_SNAPSHOT_END",
+    CLUSTER_STATUS = 0x0045 => "CLUSTER_STATUS",
+    CLUSTER_ADD = 0x0046 => "CLUSTER_ADD",
+    CLUSTER_REMOVE = 0x0047 => "CLUSTER_REMOVE",
     CAMPAIGN_CREATE = 0x0050 => "CAMPAIGN_CREATE",
     CAMPAIGN_GET = 0x0051 => "CAMPAIGN_GET",
     CAMPAIGN_UPDATE = 0x0052 => "CAMPAIGN_UPDATE",
@@ -85,8 +86,9 @@ pub struct HelloReply {
 pub struct ServerInfo {
     pub server_version: String,
     pub role: NodeRole,
-    pub epoch: u64,
-    /// Log sequence number of the last durable mutation.
+    /// The Raft term this node is in.
+    pub term: u64,
+    /// Log sequence number of the last mutation applied on this node.
     pub lsn: u64,
     pub coupons: u64,
     pub redemptions: u64,
@@ -169,11 +171,24 @@ pub enum Request {
     /// Every reversal (full or partial) of one redemption.
     ListReversals(RedemptionRef),
     Digest,
-    /// Turns this connection into a replication stream (see `replication`).
-    Subscribe(SubscribeRequest),
-    /// Makes a follower the leader, with a higher epoch.
-    Promote,
-    ReplicationStatus,
+    /// A node-to-node Raft message (RAFT_APPEND, RAFT_VOTE, RAFT_SNAPSHOT_*):
+    /// its body is passed through as it is (see `cluster`).
+    Raft {
+        opcode: u16,
+        body: Vec<u8>,
+    },
+    ClusterStatus,
+    /// Adds a node: as a learner, then (if `voter`) as a voter once it has
+    /// caught up, through joint consensus. Its address is `addr`.
+    ClusterAdd {
+        node_id: u64,
+        addr: String,
+        voter: bool,
+    },
+    /// Removes a node (voter or learner) from the cluster.
+    ClusterRemove {
+        node_id: u64,
+    },
     // Boxed: a campaign spec is many times the size of most requests.
     CreateCampaign(Box<CampaignSpec>),
     GetCampaign {
@@ -238,12 +253,10 @@ pub enum Response {
         next_after: u64,
     },
     Digest(DigestReply),
-    Subscribed(SubscribeReply),
-    Promoted {
-        epoch: u64,
-        lsn: u64,
-    },
-    ReplicationStatus(ReplicationStatus),
+    /// The reply to a Raft message, its body as it is.
+    Raft(Vec<u8>),
+    /// CLUSTER_STATUS, and CLUSTER_ADD and CLUSTER_REMOVE once done.
+    Cluster(Box<ClusterStatus>),
     Campaign(Box<Campaign>),
     Reversals(Vec<Reversal>),
     CampaignPage {
@@ -268,8 +281,6 @@ pub struct ErrorBody {
 pub enum RequestError {
     #[error("unknown opcode 0x{0:04x}")]
     UnknownOpcode(u16),
-    #[error("opcode 0x{0:04x} is only valid on a replication stream")]
-    StreamOnly(u16),
     #[error(transparent)]
     Decode(#[from] DecodeError),
 }
@@ -295,9 +306,10 @@ impl Request {
             Request::GetRedemption(_) => opcode::REDEMPTION_GET,
             Request::ListRedemptions { .. } => opcode::REDEMPTION_LIST,
             Request::Digest => opcode::DIGEST,
-            Request::Subscribe(_) => opcode::REPL_SUBSCRIBE,
-            Request::Promote => opcode::PROMOTE,
-            Request::ReplicationStatus => opcode::REPL_STATUS,
+            Request::Raft { opcode, .. } => *opcode,
+            Request::ClusterStatus => opcode::CLUSTER_STATUS,
+            Request::ClusterAdd { .. } => opcode::CLUSTER_ADD,
+            Request::ClusterRemove { .. } => opcode::CLUSTER_REMOVE,
             Request::CreateCampaign(_) => opcode::CAMPAIGN_CREATE,
             Request::GetCampaign { .. } => opcode::CAMPAIGN_GET,
             Request::UpdateCampaign { .. } => opcode::CAMPAIGN_UPDATE,
@@ -309,6 +321,49 @@ impl Request {
         }
     }
 
+    /// Whether sending this request twice has the effect of sending it once,
+    /// so that a client may repeat it when it cannot tell whether the first
+    /// one arrived: reads, and the redemption steps, which are idempotent per
+    /// order (a repeated REDEEM answers the first redemption, a repeated
+    /// REVERSE with the same refund id the first reversal).
+    pub fn is_idempotent(&self) -> bool {
+        match self {
+            Request::Hello(_)
+            | Request::Ping
+            | Request::ServerInfo
+            | Request::GetCoupon(_)
+            | Request::ListCoupons { .. }
+            | Request::Validate { .. }
+            | Request::GetRedemption(_)
+            | Request::ListRedemptions { .. }
+            | Request::ListReversals(_)
+            | Request::Digest
+            | Request::ClusterStatus
+            | Request::GetCampaign { .. }
+            | Request::ListCampaigns { .. }
+            | Request::ListCampaignCodes { .. }
+            | Request::Redeem(_)
+            | Request::Reserve(_)
+            | Request::Confirm(_)
+            | Request::Release(_) => true,
+            Request::Reverse { refund_id, .. } => !refund_id.is_empty(),
+            // A repeat is refused (ALREADY_EXISTS, CONFLICT) or does it twice.
+            Request::CreateCoupon(_)
+            | Request::UpdateCoupon { .. }
+            | Request::DeleteCoupon { .. }
+            | Request::CreateCampaign(_)
+            | Request::UpdateCampaign { .. }
+            | Request::SetCampaignStatus { .. }
+            | Request::DeleteCampaign { .. }
+            | Request::ClusterAdd { .. }
+            | Request::ClusterRemove { .. }
+            | Request::Raft { .. } => false,
+            Request::GenerateCodes {
+                expected_revision, ..
+            } => *expected_revision != 0,
+        }
+    }
+
     pub fn write_body(&self, w: &mut Writer) {
         match self {
             Request::Hello(h) => {
@@ -317,12 +372,18 @@ impl Request {
                 w.str(&h.token);
                 w.str(&h.client_name);
             }
-            Request::Ping
-            | Request::ServerInfo
-            | Request::Digest
-            | Request::Promote
-            | Request::ReplicationStatus => {}
-            Request::Subscribe(s) => s.write(w),
+            Request::Ping | Request::ServerInfo | Request::Digest | Request::ClusterStatus => {}
+            Request::Raft { body, .. } => w.bytes(body),
+            Request::ClusterAdd {
+                node_id,
+                addr,
+                voter,
+            } => {
+                w.u64(*node_id);
+                w.str(addr);
+                w.bool(*voter);
+            }
+            Request::ClusterRemove { node_id } => w.u64(*node_id),
             Request::CreateCampaign(spec) => spec.write(w),
             Request::GetCampaign { id } | Request::DeleteCampaign { id } => w.u64(*id),
             Request::UpdateCampaign {
@@ -435,9 +496,23 @@ impl Request {
             opcode::PING => Request::Ping,
             opcode::SERVER_INFO => Request::ServerInfo,
             opcode::DIGEST => Request::Digest,
-            opcode::REPL_SUBSCRIBE => Request::Subscribe(SubscribeRequest::read(r)?),
-            opcode::PROMOTE => Request::Promote,
-            opcode::REPL_STATUS => Request::ReplicationStatus,
+            opcode::RAFT_APPEND
+            | opcode::RAFT_VOTE
+            | opcode::RAFT_SNAPSHOT_BEGIN
+            | opcode::RAFT_SNAPSHOT_PART
+            | opcode::RAFT_SNAPSHOT_END => Request::Raft {
+                opcode: op,
+                body: body.to_vec(),
+            },
+            opcode::CLUSTER_STATUS => Request::ClusterStatus,
+            opcode::CLUSTER_ADD => Request::ClusterAdd {
+                node_id: r.u64("node_id")?,
+                addr: r.str("addr")?,
+                voter: r.bool("voter")?,
+            },
+            opcode::CLUSTER_REMOVE => Request::ClusterRemove {
+                node_id: r.u64("node_id")?,
+            },
             opcode::CAMPAIGN_CREATE => Request::CreateCampaign(Box::new(CampaignSpec::read(r)?)),
             opcode::CAMPAIGN_GET => Request::GetCampaign { id: r.u64("id")? },
             opcode::CAMPAIGN_DELETE => Request::DeleteCampaign { id: r.u64("id")? },
@@ -464,10 +539,6 @@ impl Request {
                 after_coupon_id: r.u64("after_coupon_id")?,
                 limit: r.u16("limit")?,
             },
-            opcode::REPL_RECORDS
-            | opcode::REPL_SNAPSHOT
-            | opcode::REPL_SNAPSHOT_END
-            | opcode::REPL_ACK => return Err(RequestError::StreamOnly(op)),
             opcode::COUPON_CREATE => Request::CreateCoupon(CouponSpec::read_at_end(r)?),
             opcode::COUPON_GET => Request::GetCoupon(CouponRef::read(r)?),
             opcode::COUPON_UPDATE => Request::UpdateCoupon {
@@ -548,7 +619,7 @@ impl Response {
             Response::ServerInfo(i) => {
                 w.str(&i.server_version);
                 w.u8(i.role.as_u8());
-                w.u64(i.epoch);
+                w.u64(i.term);
                 w.u64(i.lsn);
                 w.u64(i.coupons);
                 w.u64(i.redemptions);
@@ -578,12 +649,8 @@ impl Response {
                 w.bytes(&d.digest.to_be_bytes());
                 w.u64(d.entries);
             }
-            Response::Subscribed(s) => s.write(w),
-            Response::Promoted { epoch, lsn } => {
-                w.u64(*epoch);
-                w.u64(*lsn);
-            }
-            Response::ReplicationStatus(s) => s.write(w),
+            Response::Raft(body) => w.bytes(body),
+            Response::Cluster(s) => s.write(w),
             Response::Campaign(c) => c.write(w),
             Response::CampaignPage {
                 campaigns,
@@ -617,7 +684,7 @@ impl Response {
             opcode::SERVER_INFO => Response::ServerInfo(ServerInfo {
                 server_version: r.str("server_version")?,
                 role: NodeRole::read(r, "role")?,
-                epoch: r.u64("epoch")?,
+                term: r.u64("term")?,
                 lsn: r.u64("lsn")?,
                 coupons: r.u64("coupons")?,
                 redemptions: r.u64("redemptions")?,
@@ -653,12 +720,14 @@ impl Response {
                     entries: r.u64("entries")?,
                 })
             }
-            opcode::REPL_SUBSCRIBE => Response::Subscribed(SubscribeReply::read(r)?),
-            opcode::PROMOTE => Response::Promoted {
-                epoch: r.u64("epoch")?,
-                lsn: r.u64("lsn")?,
-            },
-            opcode::REPL_STATUS => Response::ReplicationStatus(ReplicationStatus::read(r)?),
+            opcode::RAFT_APPEND
+            | opcode::RAFT_VOTE
+            | opcode::RAFT_SNAPSHOT_BEGIN
+            | opcode::RAFT_SNAPSHOT_PART
+            | opcode::RAFT_SNAPSHOT_END => Response::Raft(body.to_vec()),
+            opcode::CLUSTER_STATUS | opcode::CLUSTER_ADD | opcode::CLUSTER_REMOVE => {
+                Response::Cluster(Box::new(ClusterStatus::read(r)?))
+            }
             opcode::CAMPAIGN_CREATE
             | opcode::CAMPAIGN_GET
             | opcode::CAMPAIGN_UPDATE

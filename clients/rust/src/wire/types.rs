@@ -93,10 +93,15 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// A node's role in replication.
+    /// A node's role in the cluster: LEADER takes writes; FOLLOWER and
+    /// LEARNER (a non-voting member) follow it and serve reads; CANDIDATE is
+    /// standing for election; STOPPED has stopped taking part.
     NodeRole {
         Leader = 1 => "LEADER",
         Follower = 2 => "FOLLOWER",
+        Candidate = 3 => "CANDIDATE",
+        Learner = 4 => "LEARNER",
+        Stopped = 5 => "STOPPED",
     }
 );
 

@@ -1,10 +1,12 @@
 //! Snapshots on the wire: the leader cuts a `SnapshotSource` into parts of
 //! at most `PART_BYTES`, each with the CRC-32 of its data and a sequence
-//! number; the follower checks both and writes each part into its staging
-//! store. See protocol.md, "Snapshot parts".
+//! number (RAFT_SNAPSHOT_PART); the receiver checks both and writes each part
+//! into its staging store, then installs it once RAFT_SNAPSHOT_END says how
+//! many parts there were. See protocol.md, "Snapshot parts".
 
 use bytes::BytesMut;
-use couponsd_client::wire::{DecodeError, Reader, SnapshotPart, StreamMessage, Writer};
+use couponsd_client::wire::{DecodeError, Reader, Writer};
+use couponsd_client::wire_enum;
 
 use crate::error::Error;
 use crate::storage::{self, RowTable, SnapshotSource, StagedSnapshot, Staging};
@@ -12,6 +14,26 @@ use crate::storage::{self, RowTable, SnapshotSource, StagedSnapshot, Staging};
 /// Rows and records are packed into parts up to about this size; checkpoint
 /// chunks go one per part (they are at most about 640 KiB).
 const PART_BYTES: usize = 256 << 10;
+
+wire_enum!(
+    /// What a snapshot part holds: META, meta entries (u32 count, then str
+    /// name, u64 value); CLUSTER, the Raft position the copy is as of (u32
+    /// count, then str name, blob value); COUPONS, REDEMPTIONS, CAMPAIGNS,
+    /// CODES and REVERSALS, rows (u32 count, then u64 id, blob row);
+    /// CHECKPOINT, one chunk of the checkpoint of the in-memory state; LOG,
+    /// records after the checkpoint (u32 count, then u64 LSN, blob record).
+    SnapshotPart {
+        Meta = 1 => "META",
+        Cluster = 2 => "CLUSTER",
+        Coupons = 3 => "COUPONS",
+        Redemptions = 4 => "REDEMPTIONS",
+        Checkpoint = 5 => "CHECKPOINT",
+        Log = 6 => "LOG",
+        Campaigns = 7 => "CAMPAIGNS",
+        Codes = 8 => "CODES",
+        Reversals = 9 => "REVERSALS",
+    }
+);
 
 /// The row tables a snapshot copies, and the part kind that carries each.
 const ROW_PARTS: [(RowTable, SnapshotPart); 5] = [
@@ -22,46 +44,96 @@ const ROW_PARTS: [(RowTable, SnapshotPart); 5] = [
     (RowTable::Reversals, SnapshotPart::Reversals),
 ];
 
-/// Cuts the snapshot into messages and hands each to `emit`, which returns
-/// false to stop (the follower went away).
+/// One part: RAFT_SNAPSHOT_PART's body is u32 seq, u8 kind, u32 crc, blob data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub seq: u32,
+    pub kind: SnapshotPart,
+    pub crc: u32,
+    pub data: Vec<u8>,
+}
+
+impl Part {
+    pub fn write(&self, w: &mut Writer) {
+        w.u32(self.seq);
+        w.u8(self.kind.as_u8());
+        w.u32(self.crc);
+        w.blob(&self.data);
+    }
+
+    pub fn read(r: &mut Reader) -> Result<Part, DecodeError> {
+        Ok(Part {
+            seq: r.u32("seq")?,
+            kind: SnapshotPart::read(r, "kind")?,
+            crc: r.u32("crc")?,
+            data: r.blob("data")?.to_vec(),
+        })
+    }
+}
+
+/// The end of a snapshot: RAFT_SNAPSHOT_END's body is u32 parts, u64
+/// checkpoint_lsn (the state in the CHECKPOINT parts is as of it), u64 lsn
+/// (the rows, and the state once the LOG parts are replayed, are as of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End {
+    pub parts: u32,
+    pub checkpoint_lsn: u64,
+    pub lsn: u64,
+}
+
+impl End {
+    pub fn write(&self, w: &mut Writer) {
+        w.u32(self.parts);
+        w.u64(self.checkpoint_lsn);
+        w.u64(self.lsn);
+    }
+
+    pub fn read(r: &mut Reader) -> Result<End, DecodeError> {
+        Ok(End {
+            parts: r.u32("parts")?,
+            checkpoint_lsn: r.u64("checkpoint_lsn")?,
+            lsn: r.u64("lsn")?,
+        })
+    }
+}
+
+/// Cuts the snapshot into parts and hands each to `emit`, which returns
+/// false to stop (the receiver went away). None if stopped.
 pub fn send(
     source: &SnapshotSource,
-    epoch: u64,
-    mut emit: impl FnMut(StreamMessage) -> bool,
-) -> storage::Result<bool> {
+    mut emit: impl FnMut(Part) -> bool,
+) -> storage::Result<Option<End>> {
     let mut seq = 0u32;
     let mut part = |kind: SnapshotPart, data: Vec<u8>| {
-        let message = StreamMessage::Snapshot {
-            epoch,
+        let part = Part {
             seq,
             kind,
             crc: crc32fast::hash(&data),
             data,
         };
         seq += 1;
-        emit(message)
+        emit(part)
     };
     let meta = source.meta()?;
-    if !part(
+    let mut open = part(
         SnapshotPart::Meta,
         encode_list(&meta, |w, (k, v)| {
             w.str(k);
             w.u64(*v);
         }),
-    ) {
-        return Ok(false);
+    );
+    let cluster = source.cluster_entries()?;
+    open = open
+        && part(
+            SnapshotPart::Cluster,
+            encode_list(&cluster, |w, (k, v)| {
+                w.str(k);
+                w.blob(v);
+            }),
+        );
+    if !open {
+        return Ok(None);
     }
-    let epochs = source.epochs()?;
-    if !part(
-        SnapshotPart::Epochs,
-        encode_list(&epochs, |w, (e, first)| {
-            w.u64(*e);
-            w.u64(*first);
-        }),
-    ) {
-        return Ok(false);
-    }
-    let mut open = true;
     for (table, kind) in ROW_PARTS {
         let mut packer = Packer::default();
         source.for_each_row(table, |id, row| {
@@ -74,7 +146,7 @@ pub fn send(
             open = open && part(kind, rest);
         }
         if !open {
-            return Ok(false);
+            return Ok(None);
         }
     }
     source.for_each_chunk(|chunk| {
@@ -93,11 +165,7 @@ pub fn send(
         }
         Ok(())
     })?;
-    if !open {
-        return Ok(false);
-    }
-    Ok(emit(StreamMessage::SnapshotEnd {
-        epoch,
+    Ok(open.then_some(End {
         parts: seq,
         checkpoint_lsn: source.checkpoint_lsn(),
         lsn: source.lsn(),
@@ -145,7 +213,7 @@ impl Packer {
     }
 }
 
-/// The follower's end: checks and stores parts as they arrive.
+/// The receiver's end: checks and stores parts as they arrive.
 pub struct Receiver {
     staging: Staging,
     next_seq: u32,
@@ -163,13 +231,13 @@ impl Receiver {
         })
     }
 
-    pub fn part(
-        &mut self,
-        seq: u32,
-        kind: SnapshotPart,
-        crc: u32,
-        data: Vec<u8>,
-    ) -> Result<(), Error> {
+    pub fn part(&mut self, part: Part) -> Result<(), Error> {
+        let Part {
+            seq,
+            kind,
+            crc,
+            data,
+        } = part;
         if seq != self.next_seq {
             return Err(Error::LogGap(format!(
                 "snapshot part {seq} arrived, expected {}",
@@ -191,10 +259,10 @@ impl Receiver {
                     read_list(r, |r| Ok((r.str("name")?, r.u64("value")?))).map_err(bad)?;
                 self.staging.put_meta(&entries)?;
             }
-            SnapshotPart::Epochs => {
+            SnapshotPart::Cluster => {
                 let entries =
-                    read_list(r, |r| Ok((r.u64("epoch")?, r.u64("first_lsn")?))).map_err(bad)?;
-                self.staging.put_epochs(&entries)?;
+                    read_list(r, |r| Ok((r.str("name")?, r.blob("value")?))).map_err(bad)?;
+                self.staging.put_cluster(&entries)?;
             }
             SnapshotPart::Checkpoint => self.staging.put_checkpoint_chunk(data)?,
             SnapshotPart::Log => {
@@ -215,20 +283,15 @@ impl Receiver {
         Ok(())
     }
 
-    /// The end message: every part arrived; make the staged store durable.
-    pub fn finish(
-        self,
-        parts: u32,
-        checkpoint_lsn: u64,
-        lsn: u64,
-    ) -> Result<StagedSnapshot, Error> {
-        if parts != self.next_seq {
+    /// The end: every part arrived; make the staged store durable.
+    pub fn finish(self, end: End) -> Result<StagedSnapshot, Error> {
+        if end.parts != self.next_seq {
             return Err(Error::LogGap(format!(
-                "the snapshot has {parts} parts, {} arrived",
-                self.next_seq
+                "the snapshot has {} parts, {} arrived",
+                end.parts, self.next_seq
             )));
         }
-        Ok(self.staging.finish(lsn, checkpoint_lsn)?)
+        Ok(self.staging.finish(end.lsn, end.checkpoint_lsn)?)
     }
 }
 

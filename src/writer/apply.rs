@@ -1,0 +1,179 @@
+//! Applying committed Raft entries to the state machine: the same on every
+//! node, leader or follower. For each proposal that follows the chain (see
+//! `Proposal::follows`) its records are decoded and checked, the rows they
+//! imply are derived (`rows::for_record`, the one derivation), and everything
+//! is written in one transaction with the chain, the cluster's time and the
+//! Raft log position; only then are the records applied to the in-memory
+//! state, which makes them visible to readers.
+//!
+//! These commits skip the fsync: the Raft log holds every entry durably
+//! before it is applied, so after a crash the state machine re-applies from
+//! its last durable commit. One commit a second is made durable, and every
+//! one before a checkpoint is stored or the Raft log may be purged (see
+//! `Applier::flush`), so that what is re-applied stays short and the log
+//! still holds it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::checkpointer::Checkpointer;
+use super::core::CoreCell;
+use super::proposal::{Chain, Proposal};
+use super::retention::Retention;
+use super::rows;
+use super::WriterConfig;
+use crate::state::LogRecord;
+use crate::storage::{write_keys, Changes, StorageError};
+
+/// How often an apply commit is made durable anyway.
+const DURABLE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// One committed entry to apply.
+pub enum Applying<'a> {
+    Proposal(&'a Proposal),
+    /// An entry of the consensus itself (a new leader's blank entry, a
+    /// membership change): no records, no rows.
+    Consensus,
+}
+
+pub struct Applier {
+    cell: Arc<CoreCell>,
+    checkpointer: Checkpointer,
+    retention: Retention,
+    chain: Chain,
+    durable_at: Instant,
+    config: WriterConfig,
+}
+
+fn corrupt(reason: String) -> StorageError {
+    StorageError::Corrupt {
+        table: "raft log",
+        reason,
+    }
+}
+
+impl Applier {
+    pub fn new(cell: Arc<CoreCell>, config: &WriterConfig) -> Result<Applier, StorageError> {
+        let core = cell.load();
+        let checkpointer = Checkpointer::start(core.store.clone(), config.checkpoint_min_records)?;
+        let retention = Retention::new(config.log_retention_records, checkpointer.last_lsn());
+        let chain = stored_chain(&core.store)?;
+        debug_assert_eq!(chain.last_lsn, core.state.applied_lsn());
+        core.state.set_last_batch(chain.last_batch);
+        drop(core);
+        Ok(Applier {
+            cell,
+            checkpointer,
+            retention,
+            chain,
+            durable_at: Instant::now(),
+            config: config.clone(),
+        })
+    }
+
+    /// Starts over on the current core (after a snapshot replaced it).
+    pub fn reset(&mut self) -> Result<(), StorageError> {
+        *self = Applier::new(self.cell.clone(), &self.config)?;
+        Ok(())
+    }
+
+    /// Applies `entries` in order, storing `cluster` (the Raft position they
+    /// bring the state machine to) with them. Returns, for each entry,
+    /// whether it applied (false: a proposal that did not follow the chain,
+    /// which changed nothing).
+    pub fn apply(
+        &mut self,
+        entries: &[Applying],
+        cluster: Vec<(&'static str, Vec<u8>)>,
+    ) -> Result<Vec<bool>, StorageError> {
+        let core = self.cell.load();
+        let mut changes = Changes::default();
+        let mut records: Vec<LogRecord> = Vec::new();
+        let mut outcomes = Vec::with_capacity(entries.len());
+        let mut chain = self.chain;
+        for entry in entries {
+            let Applying::Proposal(proposal) = entry else {
+                outcomes.push(true);
+                continue;
+            };
+            if !proposal.follows(chain) {
+                tracing::warn!(
+                    ?proposal,
+                    ?chain,
+                    "a proposal decided on another state is void (its leader was replaced)"
+                );
+                outcomes.push(false);
+                continue;
+            }
+            for (i, raw) in proposal.records.iter().enumerate() {
+                let lsn = chain.last_lsn + 1 + i as u64;
+                let record =
+                    LogRecord::decode(raw).map_err(|e| corrupt(format!("record {lsn}: {e}")))?;
+                if record.lsn != lsn {
+                    return Err(corrupt(format!(
+                        "record {} where {lsn} belongs",
+                        record.lsn
+                    )));
+                }
+                rows::for_record(&record, raw.to_vec(), &mut changes);
+                records.push(record);
+            }
+            chain = proposal.next(chain);
+            outcomes.push(true);
+        }
+        changes.set_meta(write_keys::LAST_BATCH_TERM, chain.last_batch.0);
+        changes.set_meta(write_keys::LAST_BATCH_SEQ, chain.last_batch.1);
+        if let Some(last) = records.iter().map(|r| r.timestamp).max() {
+            changes.set_meta(
+                write_keys::CLOCK_MS,
+                u64::try_from(last.max(core.state.clock.last_ms())).unwrap_or(0),
+            );
+        }
+        for (key, value) in cluster {
+            changes.set_cluster(key, value);
+        }
+        if let Some(lsn) = self.checkpointer.take_finished() {
+            self.retention.checkpointed(lsn);
+        }
+        let cut = self.retention.due(chain.last_lsn);
+        if let Some(lsn) = cut {
+            changes.truncate_log_through(lsn);
+        }
+        let durable = self.durable_at.elapsed() >= DURABLE_INTERVAL;
+        core.store.commit(&changes, durable)?;
+        if durable {
+            self.durable_at = Instant::now();
+        }
+        if let Some(lsn) = cut {
+            self.retention.cut(lsn);
+        }
+        // Stored: make it visible.
+        for record in &records {
+            core.state.apply_record(record);
+        }
+        debug_assert_eq!(core.state.applied_lsn(), chain.last_lsn);
+        core.state.set_last_batch(chain.last_batch);
+        self.chain = chain;
+        self.checkpointer.maybe_start(&core.state);
+        Ok(outcomes)
+    }
+
+    /// Makes everything applied so far durable.
+    pub fn flush(&mut self) -> Result<(), StorageError> {
+        self.cell.load().store.flush()?;
+        self.durable_at = Instant::now();
+        Ok(())
+    }
+}
+
+/// The chain as the store's last commit left it.
+fn stored_chain(store: &crate::storage::Store) -> Result<Chain, StorageError> {
+    let view = store.read()?;
+    Ok(Chain {
+        last_lsn: view.meta(write_keys::LAST_LSN)?,
+        last_batch: (
+            view.meta(write_keys::LAST_BATCH_TERM)?,
+            view.meta(write_keys::LAST_BATCH_SEQ)?,
+        ),
+    })
+}
