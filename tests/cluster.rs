@@ -99,6 +99,7 @@ async fn three_nodes_fail_over_without_losing_an_acknowledged_redemption() {
         codes,
         16,
         Duration::from_secs(20),
+        ClientOptions::default(),
         history.clone(),
         stop.clone(),
     );
@@ -365,6 +366,7 @@ async fn a_member_added_under_load_catches_up_from_a_snapshot() {
         codes,
         8,
         Duration::from_secs(20),
+        ClientOptions::default(),
         history.clone(),
         stop.clone(),
     );

@@ -139,26 +139,33 @@ impl History {
 /// Redeems unique orders of `codes` from `connections` clients of the
 /// cluster at `addrs` until `stop`, recording each outcome in `history`.
 /// Each client follows the leader and fails over (retrying only what is
-/// safe to repeat) within `failover`.
+/// safe to repeat) within `failover`; `base` gives the rest of its options
+/// (a token, say).
 pub fn start_load(
     addrs: Vec<String>,
     codes: Vec<String>,
     connections: usize,
     failover: Duration,
+    base: ClientOptions,
     history: Arc<History>,
     stop: Arc<AtomicBool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tasks = Vec::new();
         for c in 0..connections {
-            let (addrs, codes, stop, history) =
-                (addrs.clone(), codes.clone(), stop.clone(), history.clone());
+            let (addrs, codes, stop, history, base) = (
+                addrs.clone(),
+                codes.clone(),
+                stop.clone(),
+                history.clone(),
+                base.clone(),
+            );
             tasks.push(tokio::spawn(async move {
                 let options = ClientOptions {
                     request_timeout: Duration::from_secs(5),
                     connect_timeout: Duration::from_millis(500),
                     failover_timeout: failover,
-                    ..ClientOptions::default()
+                    ..base
                 };
                 // Start on different nodes: some clients sit on followers.
                 let mut order: Vec<&str> = addrs.iter().map(String::as_str).collect();
