@@ -64,12 +64,18 @@ impl Clock {
         self.lock().ms
     }
 
-    /// The cluster's time now, given the wall clock; warns (at most once a
-    /// minute) when the wall clock is more than a second away from it.
+    /// The cluster's time now, given the wall clock; never less than any
+    /// time it returned before. Warns (at most once a minute) when the wall
+    /// clock is more than a second away from it.
     pub fn now(&self, wall_ms: i64) -> i64 {
         let mut mark = self.lock();
         let elapsed_ms = i64::try_from(mark.at.elapsed().as_millis()).unwrap_or(i64::MAX);
         let now = advance(mark.ms, elapsed_ms, wall_ms);
+        if now > mark.ms {
+            // What was seen once is the floor from now on.
+            mark.ms = now;
+            mark.at = std::time::Instant::now();
+        }
         let drift_ms = wall_ms.saturating_sub(now);
         if drift_ms.abs() > WALL_CLOCK_TOLERANCE_MS
             && mark
@@ -113,7 +119,10 @@ mod tests {
         clock.advance_to(6_000);
         assert_eq!(clock.last_ms(), 6_000);
         // Far ahead of the wall clock's jump: bounded by elapsed time (~0 here).
-        assert!(clock.now(i64::MAX / 2) < 6_000 + 1_000);
+        let seen = clock.now(i64::MAX / 2);
+        assert!(seen < 6_000 + 1_000);
+        // What was seen stays seen, whatever the wall clock says next.
+        assert!(clock.now(0) >= seen);
         // A restart moves to the wall clock when it is ahead.
         assert_eq!(Clock::start(5_000, 9_000).last_ms(), 9_000);
     }

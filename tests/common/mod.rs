@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod history;
+pub mod netns;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -17,6 +18,8 @@ pub struct Server {
     pub addr: String,
     dir: tempfile::TempDir,
     pub extra_args: Vec<String>,
+    /// Environment variables the process starts with.
+    pub env: Vec<(String, String)>,
 }
 
 fn free_port() -> u16 {
@@ -37,6 +40,7 @@ impl Server {
             addr: String::new(),
             dir,
             extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            env: Vec::new(),
         };
         server.spawn().await;
         server
@@ -58,6 +62,7 @@ impl Server {
             addr: format!("127.0.0.1:{}", free_port()),
             dir: tempfile::tempdir().expect("temp dir"),
             extra_args: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -88,6 +93,7 @@ impl Server {
             .args(&self.extra_args)
             .env("COUPONSD_LOG", "info")
             .env_remove("COUPONSD_TOKENS")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond a Rust toolchain, from Debian's
+# packages, when it is missing. Safe to run again: it installs nothing that is
+# already there. Needs root (or passwordless sudo) the first time.
+set -euo pipefail
+
+missing=()
+# need PATH PACKAGE: PACKAGE provides PATH (a command or a file).
+need() {
+  if [ ! -e "$1" ] && ! command -v "$1" >/dev/null 2>&1; then missing+=("$2"); fi
+}
+
+need /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 faketime # tests/clock.rs: a wall clock that jumps
+need ip iproute2                                                  # tests/partition.rs: network namespaces
+need tar tar                                                      # tests/upgrade.rs: the fixture
+
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
+echo "installing ${missing[*]} (Debian packages the tests need)" >&2
+if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; then
+  $sudo apt-get update >/dev/null
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+fi
