@@ -615,3 +615,37 @@ async fn campaigns_codes_budgets_and_refunds_replicate() {
         .unwrap();
     assert!(v.valid, "{v:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_learner_follows_and_serves_reads_but_never_leads() {
+    let mut leader = Server::start().await;
+    let mut learner = Server::prepare();
+    learner.launch(&["--node-id", "2", "--join"]).await;
+    let admin = leader.client().await;
+    let codes = create_coupons(&admin, "LEARN", 1, Some(3)).await;
+    let added = admin.cluster_add(2, &learner.addr, false).await.unwrap();
+    let member = added.members.iter().find(|m| m.node_id == 2).unwrap();
+    assert!(!member.voter, "{added:?}");
+    admin
+        .redeem(redeem_request(&codes[0], "o1", "c1", 10_000))
+        .await
+        .unwrap();
+    let lsn = admin.server_info().await.unwrap().lsn;
+    learner.wait_for_lsn(lsn, CONVERGE).await;
+    assert_eq!(digest(&learner).await, digest(&leader).await);
+    let status = learner.status().await.unwrap();
+    assert_eq!(status.role, NodeRole::Learner);
+    let v = learner
+        .client()
+        .await
+        .validate(&codes[0], common::order("someone", 10_000))
+        .await
+        .unwrap();
+    assert_eq!(v.remaining_uses, Some(2));
+    // With the only voter gone, a learner does not stand for election.
+    leader.kill9();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let status = learner.status().await.unwrap();
+    assert_eq!(status.role, NodeRole::Learner, "{status:?}");
+    assert_ne!(status.leader_id, 2);
+}

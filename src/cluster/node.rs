@@ -251,7 +251,8 @@ impl Node {
     }
 
     pub fn role(&self) -> NodeRole {
-        match self.metrics().state {
+        // Borrowed, not cloned: this is on every request's path.
+        match self.leadership.metrics.borrow().state {
             ServerState::Leader => NodeRole::Leader,
             ServerState::Follower => NodeRole::Follower,
             ServerState::Candidate => NodeRole::Candidate,
@@ -261,14 +262,14 @@ impl Node {
     }
 
     pub fn term(&self) -> u64 {
-        self.metrics().current_term
+        self.leadership.metrics.borrow().current_term
     }
 
     /// Whether a read here must first be confirmed by a majority: on a
     /// leader with other voters, who may have elected someone else since.
     /// A follower's reads are as fresh as its applied log (see `status`).
     pub fn reads_need_confirmation(&self) -> bool {
-        let m = self.metrics();
+        let m = self.leadership.metrics.borrow();
         m.state == ServerState::Leader && m.membership_config.membership().voter_ids().count() > 1
     }
 
