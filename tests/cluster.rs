@@ -281,7 +281,10 @@ async fn a_paused_leader_is_deposed_and_acknowledges_nothing_stale() {
         Err(ClientError::Server { code, .. }) => assert!(
             matches!(
                 code,
-                ErrorCode::NotLeader | ErrorCode::NotCommitted | ErrorCode::Exhausted
+                ErrorCode::NotLeader
+                    | ErrorCode::NotCommitted
+                    | ErrorCode::NoQuorum
+                    | ErrorCode::Exhausted
             ),
             "{code}"
         ),

@@ -195,12 +195,14 @@ pub fn decode_entry(raw: &[u8]) -> Result<Entry, CodecError> {
             "checksum {actual:08x} does not match {expected:08x}"
         )));
     }
+    // Past a good checksum, bytes that do not decode are corrupt too.
+    let corrupt = |e: DecodeError| CodecError::Corrupt(e.to_string());
     let r = &mut Reader::new(&raw[ENTRY_HEADER_LEN..]);
-    let log_id = read_log_id(r)?;
-    let payload = match r.u8("payload_kind")? {
+    let log_id = read_log_id(r).map_err(corrupt)?;
+    let payload = match r.u8("payload_kind").map_err(corrupt)? {
         PAYLOAD_BLANK => EntryPayload::Blank,
-        PAYLOAD_NORMAL => EntryPayload::Normal(Proposal::read(r)?),
-        PAYLOAD_MEMBERSHIP => EntryPayload::Membership(read_membership(r)?),
+        PAYLOAD_NORMAL => EntryPayload::Normal(Proposal::read(r).map_err(corrupt)?),
+        PAYLOAD_MEMBERSHIP => EntryPayload::Membership(read_membership(r).map_err(corrupt)?),
         other => {
             return Err(CodecError::Corrupt(format!("unknown payload kind {other}")));
         }

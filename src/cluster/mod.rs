@@ -254,6 +254,7 @@ pub async fn start(
         cluster_id,
         log,
         data_dir.to_path_buf(),
+        config.election_timeout_max_ms,
     ));
     lead_alone(&node).await;
     Ok(node)

@@ -140,12 +140,15 @@ impl Peer {
         };
         let reply = match tokio::time::timeout(timeout, exchange).await {
             Err(_) => {
+                // The connection may be stuck (a partition; TCP backing off
+                // its retransmissions): the next message opens a fresh one.
+                self.lock().remove(&self.target);
                 return Err(RPCError::Timeout(Timeout {
                     action,
                     id: self.shared.id,
                     target: self.target,
                     timeout,
-                }))
+                }));
             }
             Ok(reply) => reply,
         };

@@ -167,6 +167,8 @@ pub struct Node {
     /// The Raft log (openraft owns another handle): for the cluster id.
     pub log: LogStore,
     pub data_dir: PathBuf,
+    /// A leader that heard from no majority for this long refuses writes at once.
+    pub election_timeout_max_ms: u64,
     /// Held by the one snapshot being received (see `rpc`).
     pub snapshot_slot: Arc<tokio::sync::Mutex<()>>,
     gate: ReadGate,
@@ -186,6 +188,7 @@ impl Node {
         cluster_id: Arc<AtomicU64>,
         log: LogStore,
         data_dir: PathBuf,
+        election_timeout_max_ms: u64,
     ) -> Node {
         Node {
             id,
@@ -197,6 +200,7 @@ impl Node {
             cluster_id,
             log,
             data_dir,
+            election_timeout_max_ms,
             snapshot_slot: Arc::new(tokio::sync::Mutex::new(())),
             gate: ReadGate::default(),
             writer_thread: Mutex::new(Some(writer.decider)),
@@ -239,10 +243,22 @@ impl Node {
         matches!(self.standing(), Standing::Leading { .. })
     }
 
-    /// Refuses writes on a node that does not lead (naming the leader).
+    /// Refuses writes on a node that does not lead (naming the leader), or
+    /// that leads but has not heard from a majority for longer than an
+    /// election takes (cut off: the others have likely elected someone else).
     pub fn check_leader(&self) -> Result<()> {
         match self.standing() {
-            Standing::Leading { .. } => Ok(()),
+            Standing::Leading { .. } => {
+                let m = self.leadership.metrics.borrow();
+                let voters = m.membership_config.membership().voter_ids().count();
+                let silent = m
+                    .millis_since_quorum_ack
+                    .is_some_and(|ms| ms > self.election_timeout_max_ms);
+                if voters > 1 && silent {
+                    return Err(Error::NoQuorum);
+                }
+                Ok(())
+            }
             Standing::Following { leader } => Err(Error::NotLeader { leader }),
             Standing::Stopped => Err(Error::ShuttingDown),
             // The writer waits a moment for the election to end.

@@ -2,7 +2,9 @@
 //! openraft; RAFT_SNAPSHOT_BEGIN, _PART and _END fill a staging store, part
 //! by part, and install it. Every message names its cluster: one from another
 //! cluster is refused with WRONG_CLUSTER, and a node that joins with no
-//! cluster yet takes the id of the first leader that writes to it.
+//! cluster yet takes the id of the first leader whose entries or snapshot it
+//! accepts. A message in this node's own name, or with a term no election
+//! reaches, is refused.
 
 use std::sync::atomic::Ordering;
 
@@ -33,26 +35,53 @@ fn raft_error<E: std::error::Error>(e: RaftError<super::types::NodeId, E>) -> Er
     }
 }
 
-/// Checks a message's cluster id against ours. A node that has none yet (it
-/// is joining) takes it from a leader's message (`adopt`: RAFT_APPEND or a
-/// snapshot), durably, before anything is written.
-async fn check_cluster(node: &Node, theirs: u64, adopt: bool) -> Result<()> {
+/// The highest term a message may carry. Terms grow by one an election, so
+/// no cluster comes near it; a peer sending more is refused, so that no
+/// election ever overflows.
+const TERM_MAX: u64 = 1 << 62;
+
+/// Checks who a message speaks for: its term, that it is not this node's
+/// own name, and its cluster id against ours. A node that has no cluster id
+/// yet (it is joining) may take the one of a leader's message (`adopt`),
+/// once the message was accepted: the id to record then is returned.
+fn check_sender(node: &Node, theirs: u64, vote: &Vote, adopt: bool) -> Result<Option<u64>> {
+    if vote.leader_id.term >= TERM_MAX {
+        return Err(Error::invalid(
+            "term",
+            format!("{} is beyond any real term", vote.leader_id.term),
+        ));
+    }
+    if vote.leader_id.node_id == node.id {
+        return Err(Error::invalid(
+            "vote",
+            format!(
+                "a message in the name of node {}, this node: two nodes share an id or an address",
+                node.id
+            ),
+        ));
+    }
     let ours = node.cluster_id.load(Ordering::Acquire);
     if ours == theirs && ours != 0 {
-        return Ok(());
+        return Ok(None);
     }
     if ours == 0 && theirs != 0 && adopt {
-        node.log
-            .set_cluster_id(theirs)
-            .await
-            .map_err(|e| Error::Storage(crate::storage::StorageError::Database(e.to_string())))?;
-        node.cluster_id.store(theirs, Ordering::Release);
-        tracing::info!(cluster_id = format!("{theirs:016x}"), "joined the cluster");
-        return Ok(());
+        return Ok(Some(theirs));
     }
     Err(Error::WrongCluster(format!(
         "this node belongs to cluster {ours:016x}, the message to cluster {theirs:016x}"
     )))
+}
+
+/// Records the cluster id a joining node took from its leader, durably.
+async fn adopt_cluster(node: &Node, id: Option<u64>) -> Result<()> {
+    let Some(id) = id else { return Ok(()) };
+    node.log
+        .set_cluster_id(id)
+        .await
+        .map_err(|e| Error::Storage(crate::storage::StorageError::Database(e.to_string())))?;
+    node.cluster_id.store(id, Ordering::Release);
+    tracing::info!(cluster_id = format!("{id:016x}"), "joined the cluster");
+    Ok(())
 }
 
 /// Answers RAFT_APPEND or RAFT_VOTE.
@@ -61,7 +90,7 @@ pub async fn answer(node: &Node, op: u16, body: &[u8]) -> Result<Vec<u8>> {
     match op {
         opcode::RAFT_APPEND => {
             let (cluster, request) = codec::read_append_request(r).map_err(codec_error)?;
-            check_cluster(node, cluster, true).await?;
+            let adopt = check_sender(node, cluster, &request.vote, true)?;
             let commit = request.leader_commit.map_or(0, |c| c.index);
             let response = node
                 .raft
@@ -73,6 +102,7 @@ pub async fn answer(node: &Node, op: u16, body: &[u8]) -> Result<Vec<u8>> {
                 response,
                 openraft::raft::AppendEntriesResponse::HigherVote(_)
             ) {
+                adopt_cluster(node, adopt).await?;
                 node.contacts.heard_from_leader(commit);
             }
             Ok(codec::encode(|w| {
@@ -81,7 +111,7 @@ pub async fn answer(node: &Node, op: u16, body: &[u8]) -> Result<Vec<u8>> {
         }
         opcode::RAFT_VOTE => {
             let (cluster, request) = codec::read_vote_request(r).map_err(malformed)?;
-            check_cluster(node, cluster, false).await?;
+            check_sender(node, cluster, &request.vote, false)?;
             let response = node.raft.vote(request).await.map_err(raft_error)?;
             Ok(codec::encode(|w| codec::write_vote_response(w, &response)))
         }
@@ -98,6 +128,8 @@ pub struct SnapshotSession {
     vote: Vote,
     meta: SnapshotMeta,
     receiver: Receiver,
+    /// The cluster id a joining node takes once the snapshot is installed.
+    adopt: Option<u64>,
     _slot: tokio::sync::OwnedMutexGuard<()>,
 }
 
@@ -112,9 +144,9 @@ pub async fn snapshot_message(
     match op {
         opcode::RAFT_SNAPSHOT_BEGIN => {
             let cluster = r.u64("cluster_id").map_err(malformed)?;
-            check_cluster(node, cluster, true).await?;
             let vote = codec::read_vote(r).map_err(malformed)?;
             let meta = codec::read_snapshot_meta(r).map_err(malformed)?;
+            let adopt = check_sender(node, cluster, &vote, true)?;
             // A new snapshot on this connection replaces the one in progress.
             *session = None;
             let slot = node
@@ -128,6 +160,7 @@ pub async fn snapshot_message(
                 vote,
                 meta,
                 receiver,
+                adopt,
                 _slot: slot,
             });
             Ok(Vec::new())
@@ -154,11 +187,16 @@ pub async fn snapshot_message(
                 meta: open.meta,
                 snapshot: Box::new(SnapshotData::Staged(staged)),
             };
+            let vote = open.vote;
             let response = node
                 .raft
-                .install_full_snapshot(open.vote, snapshot)
+                .install_full_snapshot(vote, snapshot)
                 .await
                 .map_err(|_| Error::ShuttingDown)?;
+            // Installed only if the sender's vote stands.
+            if response.vote == vote {
+                adopt_cluster(node, open.adopt).await?;
+            }
             Ok(codec::encode(|w| codec::write_vote(w, &response.vote)))
         }
         other => Err(Error::invalid(

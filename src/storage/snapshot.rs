@@ -8,9 +8,11 @@
 //!
 //! Receiving side, `Staging`: a fresh store in `incoming/` inside the data
 //! directory that the parts are written into. `install` then moves its two
-//! files over the live ones. A marker file makes the move restartable: once the
-//! staged files are complete and durable the marker is written, and `Store::open`
-//! finishes a move that a crash interrupted.
+//! files over the live ones. A marker file makes the move restartable: the
+//! marker is written only once the install is decided (the staged files are
+//! complete and durable by then), and `Store::open` finishes a move that a
+//! crash interrupted. A staged snapshot that is never installed (refused: an
+//! older leader's, say) has no marker and is thrown away.
 
 use std::path::{Path, PathBuf};
 
@@ -219,7 +221,6 @@ impl Staging {
             .insert(tables::LAST_LSN, lsn)?;
         txn.commit()?;
         drop(self.store);
-        std::fs::File::create(self.dir.join(COMPLETE_MARKER))?.sync_all()?;
         Ok(StagedSnapshot { dir: self.dir })
     }
 }
@@ -234,6 +235,10 @@ impl StagedSnapshot {
     /// must not be written meanwhile (readers of the old files are harmless:
     /// they keep the old files open). Open the store again afterwards.
     pub fn install(self, data_dir: &Path) -> Result<()> {
+        // From here on the move is decided: a crash midway is finished at
+        // the next start.
+        std::fs::File::create(self.dir.join(COMPLETE_MARKER))?.sync_all()?;
+        std::fs::File::open(&self.dir)?.sync_all()?;
         finish_install(data_dir, &self.dir)
     }
 }

@@ -202,7 +202,7 @@ impl Client {
                 }
                 // Nothing was applied: any node may be tried.
                 Err(ClientError::Server {
-                    code: ErrorCode::NotLeader | ErrorCode::ShuttingDown,
+                    code: ErrorCode::NotLeader | ErrorCode::ShuttingDown | ErrorCode::NoQuorum,
                     ..
                 }) => None,
                 // The outcome is unknown: only what is safe to repeat is.
