@@ -13,12 +13,17 @@
 #
 #   bash benches/cluster.sh                                # about 3 minutes here
 #   BASELINE=c6d994d DURATION=10 FAILOVERS=20 bash benches/cluster.sh
+#   FAILOVERS=0 bash benches/cluster.sh                    # throughput only
+#   THROUGHPUT=0 NODE_FLAGS="--election-timeout-ms 500" bash benches/cluster.sh
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 duration="${DURATION:-10}"
 failovers="${FAILOVERS:-20}"
 baseline="${BASELINE:-}"
+throughput="${THROUGHPUT:-1}"
+# Extra flags for the cluster's nodes (e.g. "--election-timeout-ms 500").
+read -r -a node_flags <<<"${NODE_FLAGS:-}"
 
 cargo build --release --quiet --manifest-path "$root/Cargo.toml"
 bin="$root/target/release/couponsd"
@@ -81,6 +86,7 @@ single() {
   kill -9 "$pid"
 }
 
+if [ "$throughput" = 1 ]; then
 printf '| setup | redeem/s, 64 conns | ratio | leader CPU/redeem | 64 conns x 16 | ratio | leader CPU/redeem | CPU (cores) per node, unpipelined ; x16 |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|---|\n'
 read -r s_flat s_flat_cpu s_piped s_piped_cpu s_cpus1 s_cpus16 < <(single "$bin" single)
@@ -97,6 +103,8 @@ if [ -n "$baseline" ]; then
     "$b_piped" "$(echo "$b_piped / $s_piped" | bc -l)" "$b_piped_cpu" "$b_cpus1" "$b_cpus16"
 fi
 
+fi
+
 # A 3-node cluster.
 ports=(); addrs=()
 for i in 1 2 3; do ports+=("$(free_port)"); addrs+=("127.0.0.1:${ports[$((i-1))]}"); done
@@ -105,7 +113,7 @@ node_pids=("" "" "")
 start_node() {
   local i=$1
   "$bin" serve --listen "${addrs[$i]}" --data "$work/node$i" --node-id $((i+1)) --peers "$peers" \
-    >/dev/null 2>>"$work/node$i.log" &
+    "${node_flags[@]}" >/dev/null 2>>"$work/node$i.log" &
   node_pids[$i]=$!
   pids+=("${node_pids[$i]}")
 }
@@ -120,18 +128,22 @@ leader=""
 until [ -n "$leader" ]; do sleep 0.1; leader=$(leader_index "${addrs[0]}"); done
 others=()
 for i in 0 1 2; do [ "$i" != "$leader" ] && others+=("${node_pids[$i]}"); done
+if [ "$throughput" = 1 ]; then
 read -r c_flat c_flat_cpu c_piped c_piped_cpu c_cpus1 c_cpus16 < <(measure "${addrs[$leader]}" "${node_pids[$leader]}" "${others[@]}")
 printf '| 3 nodes | %.0f | %.2f | %.1f us (%.2fx) | %.0f | %.2f | %.1f us (%.2fx) | leader/followers: %s ; %s |\n' \
   "$c_flat" "$(echo "$c_flat / $s_flat" | bc -l)" "$c_flat_cpu" "$(echo "$c_flat_cpu / $s_flat_cpu" | bc -l)" \
   "$c_piped" "$(echo "$c_piped / $s_piped" | bc -l)" "$c_piped_cpu" "$(echo "$c_piped_cpu / $s_piped_cpu" | bc -l)" \
   "$c_cpus1" "$c_cpus16"
+fi
 
 # Failover: kill -9 the leader, time until the two others agree on a new one.
+if [ "$failovers" -gt 0 ]; then
 times=()
 for round in $(seq 1 "$failovers"); do
   leader=""
   until [ -n "$leader" ]; do leader=$(leader_index "${addrs[0]}"); [ -n "$leader" ] || sleep 0.05; done
   kill -9 "${node_pids[$leader]}"
+  wait "${node_pids[$leader]}" 2>/dev/null || true
   t0=$(date +%s%N)
   a=$(( (leader + 1) % 3 )); b=$(( (leader + 2) % 3 ))
   while :; do
@@ -148,3 +160,4 @@ p50=$(echo "$sorted" | awk -v n="${#times[@]}" 'NR == int((n + 1) / 2)')
 max=$(echo "$sorted" | tail -1)
 echo
 echo "failover over $failovers kills of the leader: p50 $p50 ms, max $max ms (each: $(echo "${times[@]}"))"
+fi

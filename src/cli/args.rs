@@ -149,11 +149,11 @@ pub struct ServeArgs {
     )]
     pub peer_token: String,
     /// How often a leader sends heartbeats.
-    #[arg(long, env = "COUPONSD_HEARTBEAT_MS", default_value_t = 150)]
+    #[arg(long, env = "COUPONSD_HEARTBEAT_MS", default_value_t = 100)]
     pub heartbeat_ms: u64,
     /// A follower that hears no heartbeat for a random time between this and
     /// twice this stands for election.
-    #[arg(long, env = "COUPONSD_ELECTION_TIMEOUT_MS", default_value_t = 800)]
+    #[arg(long, env = "COUPONSD_ELECTION_TIMEOUT_MS", default_value_t = 500)]
     pub election_timeout_ms: u64,
     /// Raft log entries between snapshots; a snapshot lets the log before it
     /// (less --raft-log-keep-entries) go.

@@ -6,6 +6,11 @@
 //! follower that receives entries faster than its disk syncs still pays one
 //! fsync per round, not per entry (group commit at the log). Votes, truncates
 //! and purges go through the same thread, in order, and are waited for.
+//!
+//! Recent entries stay in memory once durable too (`Recent`, bounded by
+//! bytes): the state machine applies them and the leader sends them to the
+//! followers right after they are appended, and reading them back from the
+//! file would cost a copy and a decode each time.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Debug;
@@ -26,11 +31,63 @@ use crate::storage::raft_log::{keys, LogWrite, RaftLogFile};
 /// Most entries one read returns (openraft asks for ranges; replication
 /// sends at most `max_payload_entries` of them per message anyway).
 const MAX_ENTRIES_PER_READ: usize = 4096;
+/// Durable entries kept in memory, at most this many bytes (encoded).
+const RECENT_BYTES_MAX: usize = 32 << 20;
+
+/// Entries in memory: every one not yet durable (they must be readable), and
+/// the most recent durable ones within `RECENT_BYTES_MAX`.
+#[derive(Default)]
+struct Recent {
+    /// index -> (entry, its encoded size, whether it is durable)
+    entries: BTreeMap<u64, (Entry, usize, bool)>,
+    durable_bytes: usize,
+}
+
+impl Recent {
+    fn insert(&mut self, entry: Entry, size: usize) {
+        if let Some((_, old_size, true)) = self
+            .entries
+            .insert(entry.log_id.index, (entry, size, false))
+        {
+            self.durable_bytes -= old_size;
+        }
+    }
+
+    /// The entry at `id`'s index is durable, if it is still that entry.
+    fn flushed(&mut self, id: LogId) {
+        if let Some((entry, size, durable)) = self.entries.get_mut(&id.index) {
+            if entry.log_id == id && !*durable {
+                *durable = true;
+                self.durable_bytes += *size;
+            }
+        }
+        // Forget the oldest durable entries past the bound (never one that
+        // is not durable yet: it is readable only from here).
+        while self.durable_bytes > RECENT_BYTES_MAX {
+            let Some((&index, &(_, size, true))) = self.entries.iter().next() else {
+                break;
+            };
+            self.entries.remove(&index);
+            self.durable_bytes -= size;
+        }
+    }
+
+    fn retain(&mut self, keep: impl Fn(u64) -> bool) {
+        let durable_bytes = &mut self.durable_bytes;
+        self.entries.retain(|&index, (_, size, durable)| {
+            let kept = keep(index);
+            if !kept && *durable {
+                *durable_bytes -= *size;
+            }
+            kept
+        });
+    }
+}
 
 struct Shared {
     file: RaftLogFile,
-    /// Entries appended but not yet durable: readable from here meanwhile.
-    unflushed: Mutex<BTreeMap<u64, Entry>>,
+    /// Recent entries, readable from here (see `Recent`).
+    recent: Mutex<Recent>,
     /// The last committed log id openraft told us of, written with the next
     /// write (it is only a hint after a restart).
     committed: Mutex<Option<LogId>>,
@@ -84,7 +141,7 @@ impl LogStore {
             .flatten();
         let shared = Arc::new(Shared {
             file,
-            unflushed: Mutex::new(BTreeMap::new()),
+            recent: Mutex::new(Recent::default()),
             committed: Mutex::new(committed),
             committed_dirty: AtomicBool::new(false),
         });
@@ -201,13 +258,10 @@ fn write_loop(shared: &Shared, incoming: Receiver<Op>, debug_write_delay: std::t
             let result = shared.file.write(&writes, true);
             let failed = result.as_ref().err().map(|e| e.to_string());
             if failed.is_none() {
-                let mut unflushed = lock(&shared.unflushed);
+                let mut recent = lock(&shared.recent);
                 for (_, ids, _) in &appends {
                     for id in ids {
-                        // A later append may have replaced it (after a truncate).
-                        if unflushed.get(&id.index).map(|e| e.log_id) == Some(*id) {
-                            unflushed.remove(&id.index);
-                        }
+                        recent.flushed(*id);
                     }
                 }
             }
@@ -266,12 +320,14 @@ impl Shared {
         if start >= end {
             return Ok(Vec::new());
         }
-        // Under the lock, so that an entry leaves `unflushed` only after the
-        // file read below can see it.
-        let unflushed = lock(&self.unflushed);
-        let cached: Vec<Entry> = unflushed
+        // Under the lock, so that an entry leaves `recent` only after the
+        // file read below can see it. What is in memory is a run up to the
+        // newest: the file holds everything before it.
+        let recent = lock(&self.recent);
+        let cached: Vec<Entry> = recent
+            .entries
             .range(start..end)
-            .map(|(_, e)| e.clone())
+            .map(|(_, (e, _, _))| e.clone())
             .collect();
         let file_end = cached.first().map_or(end, |e| e.log_id.index);
         let mut out = Vec::new();
@@ -280,7 +336,7 @@ impl Shared {
                 .file
                 .entries(start..file_end, MAX_ENTRIES_PER_READ)
                 .map_err(read_error)?;
-            drop(unflushed);
+            drop(recent);
             for (index, bytes) in raw {
                 let entry = decode_entry(&bytes).map_err(|e| {
                     storage_error(ErrorSubject::LogIndex(index), ErrorVerb::Read, e)
@@ -335,9 +391,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             codec::read_opt_log_id,
         )?
         .flatten();
-        let cached_last = lock(&self.shared.unflushed)
+        let cached_last = lock(&self.shared.recent)
+            .entries
             .last_key_value()
-            .map(|(_, e)| e.log_id);
+            .map(|(_, (e, _, _))| e.log_id);
         let last = match cached_last {
             Some(id) => Some(id),
             None => match self.shared.file.last_entry().map_err(read_error)? {
@@ -403,12 +460,13 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let mut encoded = Vec::new();
         let mut ids = Vec::new();
         {
-            let mut unflushed = lock(&self.shared.unflushed);
+            let mut recent = lock(&self.shared.recent);
             for entry in entries {
                 let id = *entry.get_log_id();
-                encoded.push((id.index, encode_entry(&entry)));
+                let bytes = encode_entry(&entry);
+                recent.insert(entry, bytes.len());
+                encoded.push((id.index, bytes));
                 ids.push(id);
-                unflushed.insert(id.index, entry);
             }
         }
         let op = Op::Append {
@@ -423,18 +481,68 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        lock(&self.shared.unflushed).retain(|&index, _| index < log_id.index);
+        lock(&self.shared.recent).retain(|index| index < log_id.index);
         self.write(vec![LogWrite::TruncateFrom(log_id.index)], true)
             .await
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        lock(&self.shared.unflushed).retain(|&index, _| index > log_id.index);
+        lock(&self.shared.recent).retain(|index| index > log_id.index);
         let write = LogWrite::PurgeThrough {
             index: log_id.index,
             purged: codec::encode(|w| codec::write_opt_log_id(w, &Some(log_id))),
         };
         // Losing a purge in a crash only keeps entries longer.
         self.write(vec![write], false).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openraft::{CommittedLeaderId, EntryPayload};
+
+    fn entry(term: u64, index: u64) -> Entry {
+        Entry {
+            log_id: LogId::new(CommittedLeaderId::new(term, 1), index),
+            payload: EntryPayload::Blank,
+        }
+    }
+
+    #[test]
+    fn recent_keeps_what_is_not_durable_and_a_bounded_tail_of_what_is() {
+        let mut recent = Recent::default();
+        let big = RECENT_BYTES_MAX / 4 + 1;
+        for index in 1..=6 {
+            recent.insert(entry(1, index), big);
+        }
+        // Nothing durable yet: everything stays, however large.
+        assert_eq!(recent.entries.len(), 6);
+        for index in 1..=5 {
+            recent.flushed(entry(1, index).log_id);
+        }
+        // Durable bytes over the bound: the oldest durable ones go, in order.
+        assert_eq!(
+            recent.entries.keys().copied().collect::<Vec<_>>(),
+            vec![3, 4, 5, 6]
+        );
+        assert!(recent.durable_bytes <= RECENT_BYTES_MAX);
+        // An entry replaced after a truncate is not the one that was flushed.
+        recent.retain(|i| i < 6);
+        recent.insert(entry(2, 6), 10);
+        recent.flushed(entry(1, 6).log_id);
+        assert!(
+            !recent.entries[&6].2,
+            "a stale flush marked the new entry durable"
+        );
+        recent.flushed(entry(2, 6).log_id);
+        assert!(recent.entries[&6].2);
+        let sum: usize = recent
+            .entries
+            .values()
+            .filter(|(_, _, durable)| *durable)
+            .map(|(_, size, _)| *size)
+            .sum();
+        assert_eq!(recent.durable_bytes, sum);
     }
 }

@@ -77,9 +77,9 @@ impl ClusterConfig {
             peers: BTreeMap::new(),
             join: false,
             peer_token: String::new(),
-            heartbeat_ms: 150,
-            election_timeout_min_ms: 800,
-            election_timeout_max_ms: 1600,
+            heartbeat_ms: 100,
+            election_timeout_min_ms: 500,
+            election_timeout_max_ms: 1000,
             snapshot_entries: 10_000,
             log_keep_entries: 20_000,
         }
