@@ -99,6 +99,7 @@ fn normal_entry(id: LogId) -> Vec<u8> {
             base_lsn: 0,
             time_ms: 1_750_000_000_000,
             records: vec![Bytes::from_static(b"not a record")],
+            decided: None,
         }),
     })
 }

@@ -369,6 +369,7 @@ fn delete_proposal() -> Proposal {
         base_lsn: 41,
         time_ms: T,
         records: vec![Bytes::from(delete_record().encode())],
+        decided: None,
     }
 }
 

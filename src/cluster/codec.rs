@@ -352,6 +352,7 @@ mod tests {
                     base_lsn: 41,
                     time_ms: 1_700_000_000_123,
                     records: vec![Bytes::from_static(b"abc"), Bytes::from_static(b"")],
+                    decided: None,
                 }),
             },
             Entry {

@@ -44,7 +44,7 @@ pub use node::Node;
 use types::{LogId, Membership, Node as NodeInfo, NodeId, Raft, StoredMembership};
 
 use crate::storage::{write_keys, StorageError, Store};
-use crate::writer::{recover, Core, CoreCell, Writer, WriterConfig};
+use crate::writer::{recover, Core, CoreCell, InFlight, Writer, WriterConfig};
 
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {
@@ -208,11 +208,13 @@ pub async fn start(
         store: Arc::new(store),
         state: Arc::new(state),
     }));
+    let in_flight = Arc::new(InFlight::default());
     let state_machine = state_machine::StateMachine::new(
         cell.clone(),
         writer_config,
         data_dir.to_path_buf(),
         quick_repair,
+        in_flight.clone(),
     )?;
     let cluster_id = Arc::new(AtomicU64::new(log.cluster_id()?));
     let contacts = Arc::new(node::Contacts::default());
@@ -243,7 +245,12 @@ pub async fn start(
         }
     }
     let leadership = Node::leadership(config.node_id, &raft, tokio::runtime::Handle::current());
-    let writer = Writer::start(cell.clone(), writer_config.clone(), leadership.clone())?;
+    let writer = Writer::start(
+        cell.clone(),
+        writer_config.clone(),
+        leadership.clone(),
+        in_flight,
+    )?;
     let node = Arc::new(Node::new(
         config.node_id,
         raft,

@@ -21,7 +21,7 @@ use super::types::{
     StoredMembership, TypeConfig,
 };
 use crate::storage::{write_keys::cluster_keys, ReadView, Store};
-use crate::writer::{recover, Applier, Applying, Core, CoreCell, WriterConfig};
+use crate::writer::{recover, Applier, Applying, Core, CoreCell, InFlight, WriterConfig};
 
 pub struct StateMachine {
     cell: Arc<CoreCell>,
@@ -70,8 +70,9 @@ impl StateMachine {
         config: &WriterConfig,
         data_dir: PathBuf,
         quick_repair: bool,
+        in_flight: Arc<InFlight>,
     ) -> Result<StateMachine, crate::storage::StorageError> {
-        let applier = Applier::new(cell.clone(), config)?;
+        let applier = Applier::new(cell.clone(), config, in_flight)?;
         let (applied, membership) = view_position(&cell.load().store.read()?)?;
         Ok(StateMachine {
             cell,

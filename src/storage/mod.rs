@@ -137,7 +137,7 @@ impl Store {
                 log.retain_in(..=lsn, |_, _| false)?;
             }
             for (lsn, record) in &changes.log {
-                log.insert(lsn, record.as_slice())?;
+                log.insert(lsn, record.as_ref())?;
             }
             if let Some((lsn, _)) = changes.log.last() {
                 meta.insert(tables::LAST_LSN, lsn)?;

@@ -13,7 +13,7 @@ use crate::domain::coupon::CouponDef;
 /// Rows to write in one transaction.
 #[derive(Debug, Default)]
 pub struct Changes {
-    pub(super) log: Vec<(u64, Vec<u8>)>,
+    pub(super) log: Vec<(u64, bytes::Bytes)>,
     pub(super) redemptions: Vec<(u64, Vec<u8>)>,
     /// None deletes the coupon.
     pub(super) coupons: Vec<(u64, Option<Vec<u8>>)>,
@@ -58,7 +58,7 @@ impl Changes {
     }
 
     /// Appends a log record; the last one appended becomes the last LSN.
-    pub fn append_log(&mut self, lsn: u64, record: Vec<u8>) {
+    pub fn append_log(&mut self, lsn: u64, record: bytes::Bytes) {
         self.log.push((lsn, record));
     }
 

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::checkpointer::Checkpointer;
 use super::core::CoreCell;
+use super::in_flight::{Fate, InFlight};
 use super::proposal::{Chain, Proposal};
 use super::retention::Retention;
 use super::rows;
@@ -43,6 +44,8 @@ pub struct Applier {
     chain: Chain,
     durable_at: Instant,
     config: WriterConfig,
+    /// This node's own proposals, answered the moment they apply.
+    in_flight: Arc<InFlight>,
 }
 
 fn corrupt(reason: String) -> StorageError {
@@ -53,7 +56,11 @@ fn corrupt(reason: String) -> StorageError {
 }
 
 impl Applier {
-    pub fn new(cell: Arc<CoreCell>, config: &WriterConfig) -> Result<Applier, StorageError> {
+    pub fn new(
+        cell: Arc<CoreCell>,
+        config: &WriterConfig,
+        in_flight: Arc<InFlight>,
+    ) -> Result<Applier, StorageError> {
         let core = cell.load();
         let checkpointer = Checkpointer::start(core.store.clone(), config.checkpoint_min_records)?;
         let retention = Retention::new(config.log_retention_records, checkpointer.last_lsn());
@@ -68,12 +75,13 @@ impl Applier {
             chain,
             durable_at: Instant::now(),
             config: config.clone(),
+            in_flight,
         })
     }
 
     /// Starts over on the current core (after a snapshot replaced it).
     pub fn reset(&mut self) -> Result<(), StorageError> {
-        *self = Applier::new(self.cell.clone(), &self.config)?;
+        *self = Applier::new(self.cell.clone(), &self.config, self.in_flight.clone())?;
         Ok(())
     }
 
@@ -88,7 +96,11 @@ impl Applier {
     ) -> Result<Vec<bool>, StorageError> {
         let core = self.cell.load();
         let mut changes = Changes::default();
-        let mut records: Vec<LogRecord> = Vec::new();
+        // Each applied proposal's records: the leader's own as it decided
+        // them, anyone else's decoded here.
+        let mut applied: Vec<Arc<Vec<LogRecord>>> = Vec::new();
+        // (term, seq) of each proposal met, and whether it applied.
+        let mut fates: Vec<((u64, u64), bool)> = Vec::new();
         let mut outcomes = Vec::with_capacity(entries.len());
         let mut chain = self.chain;
         for entry in entries {
@@ -103,27 +115,36 @@ impl Applier {
                     "a proposal decided on another state is void (its leader was replaced)"
                 );
                 outcomes.push(false);
+                fates.push(((proposal.term, proposal.seq), false));
                 continue;
             }
-            for (i, raw) in proposal.records.iter().enumerate() {
+            let records = match &proposal.decided {
+                Some(decided) if decided.len() == proposal.records.len() => decided.clone(),
+                _ => Arc::new(decode(proposal, chain.last_lsn)?),
+            };
+            for (i, (record, raw)) in records.iter().zip(&proposal.records).enumerate() {
                 let lsn = chain.last_lsn + 1 + i as u64;
-                let record =
-                    LogRecord::decode(raw).map_err(|e| corrupt(format!("record {lsn}: {e}")))?;
                 if record.lsn != lsn {
                     return Err(corrupt(format!(
                         "record {} where {lsn} belongs",
                         record.lsn
                     )));
                 }
-                rows::for_record(&record, raw.to_vec(), &mut changes);
-                records.push(record);
+                rows::for_record(record, raw.clone(), &mut changes);
             }
+            applied.push(records);
+            fates.push(((proposal.term, proposal.seq), true));
             chain = proposal.next(chain);
             outcomes.push(true);
         }
         changes.set_meta(write_keys::LAST_BATCH_TERM, chain.last_batch.0);
         changes.set_meta(write_keys::LAST_BATCH_SEQ, chain.last_batch.1);
-        if let Some(last) = records.iter().map(|r| r.timestamp).max() {
+        let newest = applied
+            .iter()
+            .flat_map(|r| r.iter())
+            .map(|r| r.timestamp)
+            .max();
+        if let Some(last) = newest {
             changes.set_meta(
                 write_keys::CLOCK_MS,
                 u64::try_from(last.max(core.state.clock.last_ms())).unwrap_or(0),
@@ -148,12 +169,17 @@ impl Applier {
             self.retention.cut(lsn);
         }
         // Stored: make it visible.
-        for record in &records {
+        for record in applied.iter().flat_map(|r| r.iter()) {
             core.state.apply_record(record);
         }
         debug_assert_eq!(core.state.applied_lsn(), chain.last_lsn);
         core.state.set_last_batch(chain.last_batch);
         self.chain = chain;
+        // Visible: answer the requests of this node's own proposals.
+        for (key, applied) in fates {
+            let fate = if applied { Fate::Applied } else { Fate::Void };
+            self.in_flight.resolve(key, fate);
+        }
         self.checkpointer.maybe_start(&core.state);
         Ok(outcomes)
     }
@@ -164,6 +190,16 @@ impl Applier {
         self.durable_at = Instant::now();
         Ok(())
     }
+}
+
+/// A proposal's records, decoded and checked.
+fn decode(proposal: &Proposal, last_lsn: u64) -> Result<Vec<LogRecord>, StorageError> {
+    let mut out = Vec::with_capacity(proposal.records.len());
+    for (i, raw) in proposal.records.iter().enumerate() {
+        let lsn = last_lsn + 1 + i as u64;
+        out.push(LogRecord::decode(raw).map_err(|e| corrupt(format!("record {lsn}: {e}")))?);
+    }
+    Ok(out)
 }
 
 /// The chain as the store's last commit left it.

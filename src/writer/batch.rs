@@ -64,8 +64,9 @@ pub struct Batch<'a> {
     overlay: Overlay,
     /// Effects of the mutation in progress.
     effects: Vec<Effect>,
-    /// This batch's sealed records, encoded.
+    /// This batch's sealed records, encoded, and as they are.
     records: Vec<Bytes>,
+    decided: Vec<LogRecord>,
     /// Bytes of the records so far.
     records_len: usize,
     term: u64,
@@ -77,6 +78,7 @@ pub struct Batch<'a> {
 pub struct Decided {
     pub overlay: Overlay,
     pub records: Vec<Bytes>,
+    pub decided: Vec<LogRecord>,
     pub cursor: Cursor,
 }
 
@@ -96,6 +98,7 @@ impl<'a> Batch<'a> {
             overlay: Overlay::default(),
             effects: Vec::new(),
             records: Vec::new(),
+            decided: Vec::new(),
             records_len: 0,
             term,
             cursor,
@@ -368,12 +371,14 @@ impl<'a> Batch<'a> {
         self.records_len += encoded.len();
         self.cursor.next_lsn += 1;
         self.records.push(encoded);
+        self.decided.push(record);
     }
 
     pub fn finish(self) -> Decided {
         Decided {
             overlay: self.overlay,
             records: self.records,
+            decided: self.decided,
             cursor: self.cursor,
         }
     }

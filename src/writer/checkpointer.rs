@@ -60,6 +60,10 @@ impl Checkpointer {
             return;
         }
         let since = state.applied_lsn().saturating_sub(self.last_start_lsn);
+        // Counting the entries walks every part: only once it may matter.
+        if since < self.min_records {
+            return;
+        }
         let threshold = self.min_records.max(state.entry_count() as u64 / 32);
         let Some(snapshots) = &self.snapshots else {
             return;

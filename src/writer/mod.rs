@@ -23,6 +23,7 @@ mod batch;
 mod campaign_ops;
 mod checkpointer;
 mod core;
+mod in_flight;
 mod ops;
 mod proposal;
 mod recovery;
@@ -32,7 +33,7 @@ mod rows;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use couponsd_client::wire::{
@@ -44,6 +45,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use apply::{Applier, Applying};
 pub use campaign_ops::MAX_CODES_PER_MUTATION;
 pub use core::{Core, CoreCell};
+pub use in_flight::{Fate, InFlight};
 pub use proposal::{Chain, Proposal};
 pub use recovery::{recover, Recovered};
 
@@ -232,67 +234,6 @@ pub struct Started {
     pub dispatcher: tokio::task::JoinHandle<()>,
 }
 
-/// A proposed batch's requests, waiting for its outcome.
-struct Pending {
-    term: u64,
-    seq: u64,
-    proposed: Proposed,
-    jobs: Vec<Job>,
-    results: Vec<Result<Response>>,
-}
-
-/// What the dispatcher tells the decider.
-#[derive(Default)]
-struct Progress {
-    flight: Mutex<Flight>,
-    changed: Condvar,
-}
-
-#[derive(Default)]
-struct Flight {
-    in_flight: usize,
-    /// (term, seq) of the last proposal applied here.
-    applied: (u64, u64),
-    /// A proposal came back void or failed: the ones decided on top of it are
-    /// void too, and the decider starts over from the applied state.
-    broken: bool,
-}
-
-impl Progress {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Flight> {
-        self.flight.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Waits until fewer than `max` proposals are in flight; false on timeout.
-    fn wait_room(&self, max: usize, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut flight = self.lock();
-        while flight.in_flight >= max {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            flight = self
-                .changed
-                .wait_timeout(flight, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        true
-    }
-
-    fn done(&self, term: u64, seq: u64, applied: bool) {
-        let mut flight = self.lock();
-        flight.in_flight -= 1;
-        if applied {
-            flight.applied = flight.applied.max((term, seq));
-        } else {
-            flight.broken = true;
-        }
-        self.changed.notify_all();
-    }
-}
-
 /// The decider's standing within one leader term.
 struct Tenure {
     term: u64,
@@ -314,14 +255,14 @@ impl Writer {
         cell: Arc<CoreCell>,
         config: WriterConfig,
         proposer: Arc<dyn Proposer>,
+        in_flight: Arc<InFlight>,
     ) -> std::io::Result<Started> {
         let (queue, rx) = mpsc::channel(config.queue_capacity);
-        let progress = Arc::new(Progress::default());
         let (to_dispatch, dispatching) = mpsc::unbounded_channel();
         let runtime = tokio::runtime::Handle::current();
-        let dispatcher = tokio::spawn(dispatch_loop(
+        let dispatcher = tokio::spawn(in_flight::dispatch_loop(
             dispatching,
-            progress.clone(),
+            in_flight.clone(),
             config.commit_timeout,
         ));
         let decider = std::thread::Builder::new()
@@ -331,7 +272,7 @@ impl Writer {
                     cell,
                     config,
                     proposer,
-                    progress,
+                    in_flight,
                     to_dispatch,
                     runtime,
                 };
@@ -375,8 +316,8 @@ struct Decider {
     cell: Arc<CoreCell>,
     config: WriterConfig,
     proposer: Arc<dyn Proposer>,
-    progress: Arc<Progress>,
-    to_dispatch: mpsc::UnboundedSender<Pending>,
+    in_flight: Arc<InFlight>,
+    to_dispatch: mpsc::UnboundedSender<((u64, u64), Proposed)>,
     runtime: tokio::runtime::Handle,
 }
 
@@ -409,8 +350,7 @@ impl Decider {
                     continue;
                 }
             };
-            let restart =
-                self.progress.lock().broken || tenure.as_ref().is_none_or(|t| t.term != term);
+            let restart = self.in_flight.broken() || tenure.as_ref().is_none_or(|t| t.term != term);
             if restart {
                 tenure = match self.begin_tenure(term) {
                     Ok(t) => Some(t),
@@ -423,7 +363,7 @@ impl Decider {
             }
             let Some(t) = tenure.as_mut() else { continue };
             if !self
-                .progress
+                .in_flight
                 .wait_room(PROPOSALS_IN_FLIGHT_MAX, self.config.commit_timeout)
             {
                 fail_all(jobs, || Error::NoQuorum);
@@ -466,12 +406,12 @@ impl Decider {
     /// leader of a new cluster first chooses the key secret (see
     /// `state::Effect::KeySecret`).
     fn begin_tenure(&self, term: u64) -> Result<Tenure> {
-        if !self.progress.wait_room(1, self.config.commit_timeout) {
+        if !self.in_flight.wait_room(1, self.config.commit_timeout) {
             return Err(Error::NoQuorum);
         }
         self.proposer.catch_up()?;
         tracing::info!(term, "leading: deciding writes in this term");
-        self.progress.lock().broken = false;
+        self.in_flight.clear_broken();
         let core = self.cell.load();
         // A leader can lead the same term again after a restart: its numbers
         // go on from the last batch of the term applied.
@@ -505,6 +445,7 @@ impl Decider {
                 base_lsn: tenure.cursor.next_lsn - 1,
                 time_ms: now,
                 records: decided.records,
+                decided: Some(Arc::new(decided.decided)),
             };
             let proposed = self.proposer.propose(proposal)?;
             if !self.runtime.block_on(proposed)? {
@@ -525,7 +466,7 @@ impl Decider {
     fn decide_and_propose(&self, t: &mut Tenure, jobs: Vec<Job>) -> Result<Vec<Job>, ()> {
         let started = Instant::now();
         let core = self.cell.load();
-        let applied = self.progress.lock().applied;
+        let applied = self.in_flight.applied();
         while t
             .earlier
             .front()
@@ -601,7 +542,7 @@ impl Decider {
             return Err(());
         }
         let decided = batch.finish();
-        if decided.records.is_empty() && self.progress.lock().in_flight == 0 {
+        if decided.records.is_empty() && self.in_flight.in_flight() == 0 {
             // Nothing to write, and decided on the applied state alone: the
             // answers stand without a log entry (an idle sweep, a refusal).
             for (job, result) in decided_jobs.into_iter().zip(results) {
@@ -616,15 +557,17 @@ impl Decider {
             base_lsn,
             time_ms: now,
             records: decided.records,
+            decided: Some(Arc::new(decided.decided)),
         };
         debug_assert!(proposal.encoded_len() <= PROPOSAL_BYTES_MAX * 2);
-        self.progress.lock().in_flight += 1;
+        let key = (t.term, t.seq + 1);
+        let requests = decided_jobs.len();
+        // Registered first: the applier may resolve it before `propose` returns.
+        self.in_flight.register(key, decided_jobs, results);
         let proposed = match self.proposer.propose(proposal) {
             Ok(p) => p,
             Err(e) => {
-                self.progress.done(t.term, t.seq + 1, false);
-                let e = std::sync::Arc::new(e);
-                fail_all(decided_jobs, || e.again());
+                self.in_flight.resolve(key, Fate::Dropped(e));
                 return Err(());
             }
         };
@@ -635,67 +578,14 @@ impl Decider {
         t.earlier.push_back((t.seq, decided.overlay));
         tracing::trace!(
             seq = t.seq,
-            requests = decided_jobs.len(),
+            requests,
             decide_us = started.elapsed().as_micros() as u64,
             "proposed"
         );
-        let pending = Pending {
-            term: t.term,
-            seq: t.seq,
-            proposed,
-            jobs: decided_jobs,
-            results,
-        };
-        if let Err(mpsc::error::SendError(p)) = self.to_dispatch.send(pending) {
-            fail_all(p.jobs, || Error::ShuttingDown);
+        if self.to_dispatch.send((key, proposed)).is_err() {
+            self.in_flight
+                .resolve(key, Fate::Dropped(Error::ShuttingDown));
         }
         Ok(rest)
-    }
-}
-
-/// Answers each proposal's requests once it is applied (in order: entries
-/// apply in order). A proposal not committed within `commit_timeout` gets
-/// NOT_COMMITTED answers, and is still followed to its end.
-async fn dispatch_loop(
-    mut incoming: mpsc::UnboundedReceiver<Pending>,
-    progress: Arc<Progress>,
-    commit_timeout: Duration,
-) {
-    while let Some(pending) = incoming.recv().await {
-        let Pending {
-            term,
-            seq,
-            mut proposed,
-            jobs,
-            results,
-        } = pending;
-        let outcome = match tokio::time::timeout(commit_timeout, &mut proposed).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                fail_all(jobs, || Error::NotCommitted);
-                let late = proposed.await;
-                progress.done(term, seq, matches!(late, Ok(true)));
-                continue;
-            }
-        };
-        match outcome {
-            Ok(true) => {
-                for (job, result) in jobs.into_iter().zip(results) {
-                    job.reply.send(result);
-                }
-                progress.done(term, seq, true);
-            }
-            Ok(false) => {
-                fail_all(jobs, || Error::NotLeader {
-                    leader: String::new(),
-                });
-                progress.done(term, seq, false);
-            }
-            Err(e) => {
-                let e = std::sync::Arc::new(e);
-                fail_all(jobs, || e.again());
-                progress.done(term, seq, false);
-            }
-        }
     }
 }

@@ -16,10 +16,14 @@
 //! A proposal applies only on top of the state it was decided on (see
 //! `Proposal::follows`); anything else makes it void on every replica alike.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use couponsd_client::wire::{DecodeError, Reader, Writer};
 
-#[derive(Clone, PartialEq, Eq)]
+use crate::state::LogRecord;
+
+#[derive(Clone)]
 pub struct Proposal {
     pub term: u64,
     pub seq: u64,
@@ -27,7 +31,33 @@ pub struct Proposal {
     pub base_lsn: u64,
     pub time_ms: i64,
     pub records: Vec<Bytes>,
+    /// The same records as the leader decided them, on the leader only (never
+    /// encoded): its state machine applies them without decoding them again.
+    pub decided: Option<Arc<Vec<LogRecord>>>,
 }
+
+/// Equal when their bytes are: `decided` is a local copy of `records`.
+impl PartialEq for Proposal {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.term,
+            self.seq,
+            self.prev_seq,
+            self.base_lsn,
+            self.time_ms,
+            &self.records,
+        ) == (
+            other.term,
+            other.seq,
+            other.prev_seq,
+            other.base_lsn,
+            other.time_ms,
+            &other.records,
+        )
+    }
+}
+
+impl Eq for Proposal {}
 
 /// Where the state machine stands, as a proposal's preconditions see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -88,6 +118,7 @@ impl Proposal {
             base_lsn,
             time_ms,
             records,
+            decided: None,
         })
     }
 
@@ -125,6 +156,7 @@ mod tests {
             base_lsn,
             time_ms: 1_700_000_000_000,
             records: (0..n).map(|i| Bytes::from(vec![i as u8; i + 1])).collect(),
+            decided: None,
         }
     }
 

@@ -6,7 +6,7 @@ use crate::state::{Effect, LogRecord};
 use crate::storage::{write_keys, Changes};
 
 /// Adds the record (as `encoded`) and the rows its effects imply to `changes`.
-pub fn for_record(record: &LogRecord, encoded: Vec<u8>, changes: &mut Changes) {
+pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Changes) {
     for effect in &record.effects {
         match effect {
             Effect::CouponPut(def) => {

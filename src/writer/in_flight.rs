@@ -1,0 +1,161 @@
+//! The proposals this node has in flight, and the requests waiting on each.
+//!
+//! A proposal is resolved exactly once, by whoever learns its fate first:
+//! the applier, the moment it applies the entry here (or finds it void), or
+//! the dispatcher, when openraft reports it dropped (truncated, or Raft
+//! stopped). The applier answers without a detour through openraft's
+//! response path, which is most of the time. Independently, a proposal still
+//! unresolved after the commit timeout has its requests answered
+//! NOT_COMMITTED, and stays in flight until resolved.
+
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use couponsd_client::wire::Response;
+
+use super::{fail_all, Job, Proposed};
+use crate::error::{Error, Result};
+
+/// A proposal's requests and their decided answers.
+struct Waiting {
+    jobs: Vec<Job>,
+    results: Vec<Result<Response>>,
+}
+
+#[derive(Default)]
+struct Flight {
+    /// Unresolved proposals by (term, seq); None once answered NOT_COMMITTED.
+    proposals: HashMap<(u64, u64), Option<Waiting>>,
+    /// (term, seq) of the last proposal applied here.
+    applied: (u64, u64),
+    /// A proposal was void or dropped: the ones decided on top of it are
+    /// void too, and the decider starts over from the applied state.
+    broken: bool,
+}
+
+#[derive(Default)]
+pub struct InFlight {
+    flight: Mutex<Flight>,
+    changed: Condvar,
+}
+
+/// How a proposal ended.
+pub enum Fate {
+    Applied,
+    /// Applied as void: its state was gone when it landed.
+    Void,
+    Dropped(Error),
+}
+
+impl InFlight {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Flight> {
+        self.flight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a proposal about to be proposed, with its requests.
+    pub(super) fn register(&self, key: (u64, u64), jobs: Vec<Job>, results: Vec<Result<Response>>) {
+        self.lock()
+            .proposals
+            .insert(key, Some(Waiting { jobs, results }));
+    }
+
+    /// Resolves a proposal (see the module comment); a second resolution
+    /// of the same proposal does nothing.
+    pub fn resolve(&self, key: (u64, u64), fate: Fate) {
+        let waiting = {
+            let mut flight = self.lock();
+            let Some(waiting) = flight.proposals.remove(&key) else {
+                return;
+            };
+            match fate {
+                Fate::Applied => flight.applied = flight.applied.max(key),
+                Fate::Void | Fate::Dropped(_) => flight.broken = true,
+            }
+            self.changed.notify_all();
+            waiting
+        };
+        let Some(Waiting { jobs, results }) = waiting else {
+            return;
+        };
+        match fate {
+            Fate::Applied => {
+                for (job, result) in jobs.into_iter().zip(results) {
+                    job.reply.send(result);
+                }
+            }
+            Fate::Void => fail_all(jobs, || Error::NotLeader {
+                leader: String::new(),
+            }),
+            Fate::Dropped(e) => fail_all(jobs, || e.again()),
+        }
+    }
+
+    /// Answers a proposal's requests NOT_COMMITTED, if it is unresolved: the
+    /// outcome is unknown until it is.
+    fn time_out(&self, key: (u64, u64)) {
+        let waiting = self.lock().proposals.get_mut(&key).and_then(Option::take);
+        if let Some(w) = waiting {
+            fail_all(w.jobs, || Error::NotCommitted);
+        }
+    }
+
+    pub(super) fn in_flight(&self) -> usize {
+        self.lock().proposals.len()
+    }
+
+    pub(super) fn applied(&self) -> (u64, u64) {
+        self.lock().applied
+    }
+
+    pub(super) fn broken(&self) -> bool {
+        self.lock().broken
+    }
+
+    pub(super) fn clear_broken(&self) {
+        self.lock().broken = false;
+    }
+
+    /// Waits until fewer than `max` proposals are in flight; false on timeout.
+    pub(super) fn wait_room(&self, max: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut flight = self.lock();
+        while flight.proposals.len() >= max {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            flight = self
+                .changed
+                .wait_timeout(flight, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+}
+
+/// Follows each proposal's openraft outcome, in order: resolves the ones the
+/// applier has not (dropped, or Raft stopped), and times out the slow ones.
+pub(super) async fn dispatch_loop(
+    mut incoming: tokio::sync::mpsc::UnboundedReceiver<((u64, u64), Proposed)>,
+    in_flight: std::sync::Arc<InFlight>,
+    commit_timeout: Duration,
+) {
+    while let Some((key, mut proposed)) = incoming.recv().await {
+        let outcome = match tokio::time::timeout(commit_timeout, &mut proposed).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                in_flight.time_out(key);
+                proposed.await
+            }
+        };
+        // Usually already resolved by the applier.
+        let fate = match outcome {
+            Ok(true) => Fate::Applied,
+            Ok(false) => Fate::Void,
+            Err(e) => Fate::Dropped(e),
+        };
+        in_flight.resolve(key, fate);
+    }
+}
