@@ -7,8 +7,8 @@
 //! not yet applied (their overlays), producing log records. The batch is one
 //! `Proposal`: one Raft entry, one log write and one replication round for
 //! the whole batch. Raft commits it on a majority and every node applies it
-//! (`apply`, in the consensus state machine); the dispatcher task answers
-//! each request once its batch is applied here.
+//! (`apply`, in the consensus state machine); the applier answers each
+//! request the moment its batch is applied here (`in_flight`).
 //!
 //! Serial decisions make each redemption an atomic compare-and-decrement;
 //! group commit makes it fast. A batch is decided only by the leader of the
