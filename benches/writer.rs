@@ -78,6 +78,7 @@ fn bench_writer(c: &mut Criterion) {
                 dir.path(),
                 true,
                 &WriterConfig::default(),
+                Default::default(),
             ))
             .expect("start a node");
         let writer = node.clone();

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use common::{percent_coupon, redeem_request, Cluster, Server};
+use common::{percent_coupon, redeem_request, Cluster, Secrets, Server};
 use couponsd::cluster::codec;
 use couponsd::cluster::snapshot::{End, Part, SnapshotPart};
 use couponsd::cluster::types::{
@@ -41,12 +41,9 @@ const REPLY: Duration = Duration::from_secs(5);
 const FAKE_NODE: u64 = 7;
 /// Flipped into a cluster id to name another cluster.
 const OTHER: u64 = 0x5a5a_0000_0000_a5a5;
-const TOKENS: [&str; 6] = [
-    "--accept-token",
+const TOKENS: [&str; 3] = [
     "admin:adminsecret1",
-    "--accept-token",
     "read:readsecret1",
-    "--accept-token",
     "redeem:redeemsecret1",
 ];
 
@@ -594,7 +591,10 @@ async fn an_entry_whose_payload_does_not_decode_is_corrupt_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn raft_messages_from_read_and_redeem_tokens_are_denied() {
-    let server = lone_node(&TOKENS, "adminsecret1").await;
+    let secrets = Secrets::new();
+    let flags = secrets.token_flags(&TOKENS);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let server = lone_node(&flags, "adminsecret1").await;
     let admin = peer_options("adminsecret1");
     let before = observe(&server, &admin).await;
     let cluster = before.status.cluster_id;

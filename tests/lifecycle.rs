@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{order, percent_coupon, redeem_request, reserve_request, Server};
+use common::{order, percent_coupon, redeem_request, reserve_request, Secrets, Server};
 use couponsd_client::wire::{
     AdminStatus, CouponRef, CouponSpec, CouponStatus, ErrorCode, RedemptionRef, RedemptionStatus,
 };
@@ -501,15 +501,14 @@ async fn coupon_crud_and_refusal_reasons() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_and_roles() {
-    let server = Server::start_with(&[
-        "--accept-token",
+    let secrets = Secrets::new();
+    let flags = secrets.token_flags(&[
         "admin:admin-secret",
-        "--accept-token",
         "redeem:redeem-secret",
-        "--accept-token",
         "read:read-secret",
-    ])
-    .await;
+    ]);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let server = Server::start_with(&flags).await;
     let as_role = |token: &str| ClientOptions {
         token: token.into(),
         ..ClientOptions::default()

@@ -24,7 +24,8 @@ pub struct ClientArgs {
         default_value = "127.0.0.1:7878"
     )]
     pub addr: String,
-    /// Token (ROLE's secret) for servers that have tokens configured.
+    /// Token (ROLE's secret) for servers that have tokens configured. A
+    /// flag shows in `ps`: prefer the environment variable.
     #[arg(
         long,
         global = true,
@@ -81,21 +82,17 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Anything but loopback needs --accept-token.
+    /// Address to listen on. Anything but loopback needs --token-file.
     #[arg(long, env = "COUPONSD_LISTEN", default_value = "127.0.0.1:7878")]
     pub listen: SocketAddr,
     /// Data directory (created if missing).
     #[arg(long, env = "COUPONSD_DATA", default_value = "./data")]
     pub data: PathBuf,
-    /// Accepted token, ROLE:SECRET with ROLE admin, redeem or read. Repeat for
-    /// several; in the environment, separate them with commas.
-    #[arg(
-        long = "accept-token",
-        env = "COUPONSD_TOKENS",
-        value_delimiter = ',',
-        hide_env_values = true
-    )]
-    pub tokens: Vec<String>,
+    /// File of accepted tokens, `ROLE:SECRET` a line (ROLE admin, redeem or
+    /// read; secrets of 8 characters or more), reread on SIGHUP. Without it
+    /// only loopback clients may connect (protected mode).
+    #[arg(long, env = "COUPONSD_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
     #[arg(long, env = "COUPONSD_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
     /// Requests one connection may have in flight.
@@ -139,15 +136,11 @@ pub struct ServeArgs {
     /// --listen). NOT_LEADER answers name it.
     #[arg(long, env = "COUPONSD_ADVERTISE")]
     pub advertise: Option<String>,
-    /// The token this node presents to the other nodes (they must accept it
-    /// with the admin role); empty when they have no tokens configured.
-    #[arg(
-        long,
-        env = "COUPONSD_PEER_TOKEN",
-        default_value = "",
-        hide_env_values = true
-    )]
-    pub peer_token: String,
+    /// File whose first line is the secret this node presents to the other
+    /// nodes (they must accept it as admin), reread on SIGHUP. Without it,
+    /// the others must have no tokens.
+    #[arg(long, env = "COUPONSD_PEER_TOKEN_FILE")]
+    pub peer_token_file: Option<PathBuf>,
     /// How often a leader sends heartbeats.
     #[arg(long, env = "COUPONSD_HEARTBEAT_MS", default_value_t = 100)]
     pub heartbeat_ms: u64,

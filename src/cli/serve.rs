@@ -7,20 +7,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::args::ServeArgs;
 use crate::cluster::ClusterConfig;
-use crate::server::{self, auth::Token, ServerConfig};
+use crate::server::{self, credentials::CredentialFiles, ServerConfig};
 
 pub async fn run(args: ServeArgs) -> ExitCode {
     init_logging(&args.log_format);
-    let mut tokens = Vec::new();
-    for t in args.tokens.iter().filter(|t| !t.trim().is_empty()) {
-        match t.trim().parse::<Token>() {
-            Ok(token) => tokens.push(token),
-            Err(e) => {
-                eprintln!("couponsd: --accept-token: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
     if args.max_connections == 0 || args.max_in_flight == 0 || args.max_batch == 0 {
         eprintln!(
             "couponsd: --max-connections, --max-in-flight and --max-batch must be at least 1"
@@ -36,7 +26,10 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     };
     let mut config = ServerConfig::new(args.listen, args.data);
     config.cluster = cluster;
-    config.tokens = tokens;
+    config.credentials = CredentialFiles {
+        token_file: args.token_file.clone(),
+        peer_token_file: args.peer_token_file.clone(),
+    };
     config.max_connections = args.max_connections;
     config.max_in_flight = args.max_in_flight;
     config.idle_timeout = Duration::from_secs(args.idle_timeout_secs.max(1));
@@ -107,7 +100,6 @@ fn cluster_config(args: &ServeArgs) -> Result<ClusterConfig, String> {
         advertise,
         peers,
         join: args.join,
-        peer_token: args.peer_token.clone(),
         heartbeat_ms: args.heartbeat_ms,
         election_timeout_min_ms: args.election_timeout_ms,
         election_timeout_max_ms: args.election_timeout_ms * 2,

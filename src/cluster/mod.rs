@@ -38,8 +38,10 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use openraft::{CommittedLeaderId, SnapshotPolicy};
 
+pub use network::PeerAuth;
 pub use node::Node;
 use types::{LogId, Membership, Node as NodeInfo, NodeId, Raft, StoredMembership};
 
@@ -56,8 +58,6 @@ pub struct ClusterConfig {
     /// Start empty and wait to be added with `cluster add`, instead of
     /// forming a cluster.
     pub join: bool,
-    /// Presented in HELLO to the other nodes (they must accept it as admin).
-    pub peer_token: String,
     pub heartbeat_ms: u64,
     pub election_timeout_min_ms: u64,
     pub election_timeout_max_ms: u64,
@@ -76,7 +76,6 @@ impl ClusterConfig {
             advertise,
             peers: BTreeMap::new(),
             join: false,
-            peer_token: String::new(),
             heartbeat_ms: 100,
             election_timeout_min_ms: 500,
             election_timeout_max_ms: 1000,
@@ -154,6 +153,7 @@ pub async fn start(
     data_dir: &Path,
     quick_repair: bool,
     writer_config: &WriterConfig,
+    peer_auth: Arc<ArcSwap<PeerAuth>>,
 ) -> Result<Arc<Node>, StartError> {
     let opening = std::time::Instant::now();
     let store = Store::open(data_dir, quick_repair)?;
@@ -221,7 +221,7 @@ pub async fn start(
     let network = network::Network::new(
         config.node_id,
         cluster_id.clone(),
-        config.peer_token.clone(),
+        peer_auth,
         contacts.clone(),
     );
     let raft = Raft::new(

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use couponsd_client::wire::{opcode, Reader, MAX_FRAME_LENGTH};
 use couponsd_client::{Client, ClientError, ClientOptions};
 use futures_util::stream::{FuturesOrdered, StreamExt};
@@ -36,10 +37,21 @@ const BODY_MAX: usize = MAX_FRAME_LENGTH as usize - couponsd_client::wire::frame
 
 type RpcError<E = openraft::error::Infallible> = RPCError<NodeId, Node, RaftError<NodeId, E>>;
 
+/// How this node proves itself to the others: read at every new connection,
+/// so that a reload (SIGHUP) applies to the next one.
+#[derive(Debug, Clone, Default)]
+pub struct PeerAuth {
+    /// Presented in HELLO (the others accept it as admin); empty when they
+    /// have no tokens.
+    pub token: String,
+}
+
 struct Shared {
     id: NodeId,
     cluster_id: Arc<AtomicU64>,
+    /// Everything but the credentials, which come from `auth`.
     options: ClientOptions,
+    auth: Arc<ArcSwap<PeerAuth>>,
     contacts: Arc<Contacts>,
     /// One pipelined connection per peer, shared by every message to it.
     connections: Mutex<HashMap<NodeId, (String, Client)>>,
@@ -55,11 +67,10 @@ impl Network {
     pub fn new(
         id: NodeId,
         cluster_id: Arc<AtomicU64>,
-        peer_token: String,
+        auth: Arc<ArcSwap<PeerAuth>>,
         contacts: Arc<Contacts>,
     ) -> Network {
         let options = ClientOptions {
-            token: peer_token,
             client_name: format!("couponsd-node-{id}"),
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(60),
@@ -71,6 +82,7 @@ impl Network {
                 id,
                 cluster_id,
                 options,
+                auth,
                 contacts,
                 connections: Mutex::new(HashMap::new()),
             }),
@@ -116,7 +128,12 @@ impl Peer {
                 return Ok(client.clone());
             }
         }
-        let client = Client::connect_with(&self.addr, self.shared.options.clone()).await?;
+        let auth = self.shared.auth.load();
+        let options = ClientOptions {
+            token: auth.token.clone(),
+            ..self.shared.options.clone()
+        };
+        let client = Client::connect_with(&self.addr, options).await?;
         self.lock()
             .insert(self.target, (self.addr.clone(), client.clone()));
         Ok(client)

@@ -1,8 +1,10 @@
-//! Tokens, roles and what each role may do.
+//! Roles, what each may do (an exhaustive table), and who a connection is.
 
 use std::net::IpAddr;
 
 use couponsd_client::wire::opcode;
+
+use super::tokens::Tokens;
 
 /// What a token may do. Each role includes the ones below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,9 +35,28 @@ impl Role {
         }
     }
 
-    /// The least role an opcode needs.
-    pub fn required_for(op: u16) -> Role {
-        match op {
+    /// The least role an opcode needs; None for a number that is no opcode.
+    /// Every opcode is named here (a test checks `opcode::ALL`), so a new one
+    /// cannot slip through with a default.
+    pub fn required_for(op: u16) -> Option<Role> {
+        Some(match op {
+            opcode::HELLO
+            | opcode::PING
+            | opcode::SERVER_INFO
+            | opcode::COUPON_GET
+            | opcode::COUPON_LIST
+            | opcode::VALIDATE
+            | opcode::REDEMPTION_GET
+            | opcode::REDEMPTION_LIST
+            | opcode::REVERSAL_LIST
+            | opcode::CLUSTER_STATUS
+            | opcode::CAMPAIGN_GET
+            | opcode::CAMPAIGN_LIST => Role::Read,
+            opcode::REDEEM
+            | opcode::RESERVE
+            | opcode::CONFIRM
+            | opcode::RELEASE
+            | opcode::REVERSE => Role::Redeem,
             opcode::COUPON_CREATE
             | opcode::COUPON_UPDATE
             | opcode::COUPON_DELETE
@@ -52,44 +73,10 @@ impl Role {
             | opcode::CAMPAIGN_GENERATE
             | opcode::CAMPAIGN_DELETE
             // Generated codes are bearer secrets: exporting them is an admin's job.
-            | opcode::CAMPAIGN_CODES => Role::Admin,
-            opcode::REDEEM
-            | opcode::RESERVE
-            | opcode::CONFIRM
-            | opcode::RELEASE
-            | opcode::REVERSE => Role::Redeem,
-            _ => Role::Read,
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct Token {
-    pub role: Role,
-    pub secret: String,
-}
-
-impl std::fmt::Debug for Token {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Token({}, <redacted>)", self.role.name())
-    }
-}
-
-impl std::str::FromStr for Token {
-    type Err = String;
-    /// `ROLE:SECRET`, e.g. `redeem:s3cret`.
-    fn from_str(s: &str) -> Result<Token, String> {
-        let (role, secret) = s
-            .split_once(':')
-            .ok_or_else(|| "a token is ROLE:SECRET, e.g. redeem:s3cret".to_string())?;
-        let role = Role::parse(role)
-            .ok_or_else(|| format!("unknown role {role:?}: admin, redeem or read"))?;
-        if secret.len() < 8 {
-            return Err("a token secret has at least 8 characters".into());
-        }
-        Ok(Token {
-            role,
-            secret: secret.into(),
+            | opcode::CAMPAIGN_CODES
+            // A scan of the whole store: an operator's tool, not a client's.
+            | opcode::DIGEST => Role::Admin,
+            _ => return None,
         })
     }
 }
@@ -111,10 +98,9 @@ pub enum Denied {
 
 /// Checks a HELLO's token. With no tokens configured, loopback peers are let
 /// in as admin and everyone else is refused (like Redis's protected mode).
-pub fn authenticate(tokens: &[Token], presented: &str, peer: IpAddr) -> Result<Principal, Denied> {
+pub fn authenticate(tokens: &Tokens, presented: &str, peer: IpAddr) -> Result<Principal, Denied> {
     if tokens.is_empty() {
-        // to_canonical: an IPv4 client of a dual-stack listener shows up as ::ffff:127.0.0.1.
-        return if peer.to_canonical().is_loopback() {
+        return if is_loopback(peer) {
             Ok(Principal {
                 role: Role::Admin,
                 name: "loopback".into(),
@@ -123,14 +109,8 @@ pub fn authenticate(tokens: &[Token], presented: &str, peer: IpAddr) -> Result<P
             Err(Denied::ProtectedMode)
         };
     }
-    // Compare against every token in full so timing says nothing about which matched.
-    let mut found = None;
-    for t in tokens {
-        if constant_time_eq(t.secret.as_bytes(), presented.as_bytes()) {
-            found = Some(t.role);
-        }
-    }
-    found
+    tokens
+        .role_of(presented)
         .map(|role| Principal {
             role,
             name: format!("token:{}", role.name()),
@@ -138,32 +118,35 @@ pub fn authenticate(tokens: &[Token], presented: &str, peer: IpAddr) -> Result<P
         .ok_or(Denied::BadToken)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// to_canonical: an IPv4 client of a dual-stack listener shows up as ::ffff:127.0.0.1.
+pub fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn tokens(text: &str) -> (tempfile::TempDir, Tokens) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("tokens");
+        std::fs::write(&path, text).expect("writing tokens");
+        let tokens = Tokens::load(&path).expect("valid tokens");
+        (dir, tokens)
+    }
+
     #[test]
     fn roles_and_protected_mode() {
         let local: IpAddr = "127.0.0.1".parse().unwrap();
         let remote: IpAddr = "10.1.2.3".parse().unwrap();
-        assert!(authenticate(&[], "", local).is_ok());
+        assert!(authenticate(&Tokens::none(), "", local).is_ok());
         let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
-        assert!(authenticate(&[], "", mapped).is_ok());
+        assert!(authenticate(&Tokens::none(), "", mapped).is_ok());
         assert!(matches!(
-            authenticate(&[], "", remote),
+            authenticate(&Tokens::none(), "", remote),
             Err(Denied::ProtectedMode)
         ));
-        let tokens: Vec<Token> = vec![
-            "admin:aaaaaaaa".parse().unwrap(),
-            "read:rrrrrrrr".parse().unwrap(),
-        ];
+        let (_dir, tokens) = tokens("admin:aaaaaaaa\nread:rrrrrrrr\n");
         assert_eq!(
             authenticate(&tokens, "rrrrrrrr", remote).unwrap().role,
             Role::Read
@@ -172,8 +155,19 @@ mod tests {
             authenticate(&tokens, "", local),
             Err(Denied::BadToken)
         ));
-        assert!(Role::Read < Role::required_for(opcode::REDEEM));
-        assert!("redeem:short".parse::<Token>().is_err());
-        assert!("boss:longenough".parse::<Token>().is_err());
+    }
+
+    #[test]
+    fn every_opcode_has_a_role_and_nothing_else_does() {
+        for &op in opcode::ALL {
+            assert!(Role::required_for(op).is_some(), "0x{op:04x}");
+        }
+        let named = (0..=u16::MAX)
+            .filter(|op| Role::required_for(*op).is_some())
+            .count();
+        assert_eq!(named, opcode::ALL.len());
+        assert_eq!(Role::required_for(opcode::REDEEM), Some(Role::Redeem));
+        assert_eq!(Role::required_for(opcode::DIGEST), Some(Role::Admin));
+        assert_eq!(Role::required_for(opcode::VALIDATE), Some(Role::Read));
     }
 }

@@ -2,7 +2,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::auth::Token;
+use super::credentials::CredentialFiles;
 use crate::cluster::ClusterConfig;
 use crate::writer::WriterConfig;
 
@@ -10,7 +10,8 @@ use crate::writer::WriterConfig;
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
-    pub tokens: Vec<Token>,
+    /// Token files, read at start and on SIGHUP.
+    pub credentials: CredentialFiles,
     pub max_connections: usize,
     /// Requests one connection may have in flight; more wait (TCP backpressure).
     pub max_in_flight: usize,
@@ -37,7 +38,7 @@ impl ServerConfig {
         ServerConfig {
             listen,
             data_dir,
-            tokens: Vec::new(),
+            credentials: CredentialFiles::default(),
             max_connections: 1024,
             max_in_flight: 256,
             max_frame_length: couponsd_client::wire::MAX_FRAME_LENGTH,

@@ -21,7 +21,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use super::auth::{self, Denied, Principal};
+use super::auth::{self, Denied, Principal, Role};
 use super::dispatch::{answer, dispatch, Dispatched};
 use super::Shared;
 use crate::cluster::rpc;
@@ -118,7 +118,8 @@ async fn handshake(
         send_error(replies, frame.request_id, frame.opcode, e).await;
         return None;
     }
-    let principal = match auth::authenticate(&config.tokens, &hello.token, peer.ip()) {
+    let credentials = shared.credentials.server.load();
+    let principal = match auth::authenticate(&credentials.tokens, &hello.token, peer.ip()) {
         Ok(p) => p,
         Err(denied) => {
             let message = match denied {
@@ -254,6 +255,19 @@ async fn read_requests(
 }
 
 fn decode_and_dispatch(shared: &Shared, principal: &Principal, frame: &Frame) -> Dispatched {
+    // The role first, from the opcode alone: a body the caller may not send
+    // is not even decoded.
+    let Some(required) = Role::required_for(frame.opcode) else {
+        return Err(Error::UnknownOpcode(frame.opcode)).into();
+    };
+    if principal.role < required {
+        return Err(Error::PermissionDenied(format!(
+            "role {} may not use {}",
+            principal.role.name(),
+            opcode::name(frame.opcode).unwrap_or("this opcode")
+        )))
+        .into();
+    }
     let request = match Request::decode(frame.opcode, &frame.body) {
         Ok(request) => request,
         Err(RequestError::UnknownOpcode(op)) => return Err(Error::UnknownOpcode(op)).into(),

@@ -1,4 +1,5 @@
-//! One request in, one response out: checks the role, validates input, then
+//! One request in, one response out: validates input (the role is checked
+//! before the body is even decoded, in `connection`), then
 //! answers reads from a store snapshot or hands mutations to the writer.
 
 use std::sync::atomic::Ordering;
@@ -9,7 +10,7 @@ use couponsd_client::wire::{
     ReserveRequest, Response, ServerInfo, Validation, Writer as WireWriter,
 };
 
-use super::auth::{Principal, Role};
+use super::auth::Principal;
 use super::Shared;
 use crate::domain::{self, code, now_ms};
 use crate::error::{Error, Result};
@@ -50,16 +51,8 @@ impl From<Result<Response>> for Dispatched {
     }
 }
 
+/// Called once the principal's role allows the request's opcode.
 pub fn dispatch(shared: &Shared, principal: &Principal, request: Request) -> Dispatched {
-    let op = request.opcode();
-    if principal.role < Role::required_for(op) {
-        return Err(Error::PermissionDenied(format!(
-            "role {} may not use {}",
-            principal.role.name(),
-            couponsd_client::wire::opcode::name(op).unwrap_or("this opcode")
-        )))
-        .into();
-    }
     let request = match request {
         Request::Raft { opcode, body } => {
             return match opcode {

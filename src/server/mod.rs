@@ -3,8 +3,10 @@
 pub mod auth;
 pub mod config;
 mod connection;
+pub mod credentials;
 mod dispatch;
 mod generator;
+pub mod tokens;
 
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::ServerConfig;
+use credentials::CredentialCells;
 
 use crate::cluster::{self, Node};
 use crate::writer::Mutation;
@@ -29,6 +32,7 @@ pub struct Shared {
     pub config: ServerConfig,
     pub started: Instant,
     pub connections: AtomicU32,
+    pub credentials: Arc<CredentialCells>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +42,12 @@ pub enum ServeError {
         dir: String,
         source: cluster::StartError,
     },
+    #[error("{0}")]
+    Credentials(#[from] tokens::TokenFileError),
+    #[error(
+        "refusing to listen on {0} without authentication: a non-loopback address needs --token-file"
+    )]
+    Unauthenticated(std::net::SocketAddr),
     #[error("listening on {addr}: {source}")]
     Listen {
         addr: String,
@@ -49,6 +59,12 @@ pub enum ServeError {
 /// in-flight requests finish (up to the grace period), stops the writer so
 /// that everything acknowledged is applied, and returns.
 pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<(), ServeError> {
+    let credentials = config.credentials.load()?;
+    if credentials.tokens.is_empty() && !auth::is_loopback(config.listen.ip()) {
+        // Protected mode would refuse every remote client anyway: say so now.
+        return Err(ServeError::Unauthenticated(config.listen));
+    }
+    let credentials = Arc::new(CredentialCells::new(credentials));
     // Bound first: the other nodes need this address to elect a leader.
     let listener = TcpListener::bind(config.listen)
         .await
@@ -60,10 +76,10 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         addr: config.listen.to_string(),
         source,
     })?;
-    if config.tokens.is_empty() {
+    if credentials.server.load().tokens.is_empty() {
         tracing::warn!(
             "no tokens configured: only loopback clients may connect, with full rights (protected mode); \
-             configure --accept-token ROLE:SECRET to accept remote clients"
+             give --token-file to accept remote clients"
         );
     }
     let node = cluster::start(
@@ -71,6 +87,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         &config.data_dir,
         config.quick_repair,
         &config.writer,
+        credentials.peer.clone(),
     )
     .await
     .map_err(|source| ServeError::Start {
@@ -82,6 +99,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         config,
         started: Instant::now(),
         connections: AtomicU32::new(0),
+        credentials,
     });
     tracing::info!(
         listen = %local,
@@ -93,6 +111,11 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
 
     let tasks = TaskTracker::new();
     tasks.spawn(sweep_holds(shared.clone(), shutdown.clone()));
+    tasks.spawn(credentials::reload_on_sighup(
+        shared.config.credentials.clone(),
+        shared.credentials.clone(),
+        shutdown.clone(),
+    ));
     tasks.spawn(generator::run(shared.clone(), shutdown.clone()));
     accept_loop(&listener, &shared, &shutdown, &tasks).await;
 

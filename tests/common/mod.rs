@@ -22,6 +22,33 @@ pub struct Server {
     pub env: Vec<(String, String)>,
 }
 
+/// Files of secrets a test's servers read (token files, peer tokens),
+/// removed when the test drops it.
+pub struct Secrets {
+    dir: tempfile::TempDir,
+}
+
+impl Secrets {
+    pub fn new() -> Secrets {
+        Secrets {
+            dir: tempfile::tempdir().expect("temp dir for secrets"),
+        }
+    }
+
+    /// Writes (or rewrites) the file `name`; returns its path.
+    pub fn write(&self, name: &str, contents: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("writing a secrets file");
+        path.display().to_string()
+    }
+
+    /// `--token-file PATH` for a file accepting these `role:secret` lines.
+    pub fn token_flags(&self, lines: &[&str]) -> Vec<String> {
+        let path = self.write("tokens", &(lines.join("\n") + "\n"));
+        vec!["--token-file".into(), path]
+    }
+}
+
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("binding an ephemeral port");
     listener.local_addr().expect("local addr").port()
@@ -92,7 +119,7 @@ impl Server {
             .arg(self.data_dir())
             .args(&self.extra_args)
             .env("COUPONSD_LOG", "info")
-            .env_remove("COUPONSD_TOKENS")
+            .env_remove("COUPONSD_TOKEN_FILE")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(log)
@@ -108,6 +135,10 @@ impl Server {
             child.kill().expect("kill -9");
             child.wait().expect("reaping the killed server");
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("server running").id()
     }
 
     /// Sends a signal (STOP, CONT, ...) to the running server.

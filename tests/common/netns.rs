@@ -356,7 +356,7 @@ impl NsNode {
             .command(self.index, Path::new(env!("CARGO_BIN_EXE_couponsd")))
             .args(&args)
             .env("COUPONSD_LOG", "info")
-            .env_remove("COUPONSD_TOKENS")
+            .env_remove("COUPONSD_TOKEN_FILE")
             .env_remove("COUPONSD_PEER_TOKEN")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -400,6 +400,8 @@ pub struct NsCluster {
     pub nodes: Vec<NsNode>,
     pub net: Net,
     pub token: String,
+    /// The token files every node reads.
+    secrets: super::Secrets,
 }
 
 impl NsCluster {
@@ -411,10 +413,14 @@ impl NsCluster {
             .map(|i| format!("{}={}", i + 1, net.addr(i)))
             .collect::<Vec<_>>()
             .join(",");
+        let secrets = super::Secrets::new();
+        let token_file = secrets.write("tokens", &format!("admin:{token}\n"));
+        let peer_token_file = secrets.write("peer-token", &format!("{token}\n"));
         let mut cluster = NsCluster {
             nodes: Vec::new(),
             net,
             token,
+            secrets,
         };
         for i in 0..n {
             let mut args: Vec<String> = vec![
@@ -422,10 +428,10 @@ impl NsCluster {
                 (i + 1).to_string(),
                 "--peers".into(),
                 peers.clone(),
-                "--accept-token".into(),
-                format!("admin:{}", cluster.token),
-                "--peer-token".into(),
-                cluster.token.clone(),
+                "--token-file".into(),
+                token_file.clone(),
+                "--peer-token-file".into(),
+                peer_token_file.clone(),
             ];
             args.extend(extra.iter().map(|s| s.to_string()));
             let mut node = NsNode {
