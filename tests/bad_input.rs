@@ -651,12 +651,13 @@ async fn truncated_frames_are_closed_cleanly_and_do_not_block_others() {
     assert_healthy(&mut server, &good).await;
 }
 
-/// With a short idle timeout, a frame that never completes (half sent, or
-/// trickled one byte at a time) ends in a clean close, while an active
-/// connection stays open.
+/// A frame that never completes (half sent, or trickled one byte at a time)
+/// is cut at the frame deadline, counted from its first byte, with a typed
+/// error and a clean close; a connection quiet between frames stays open
+/// (only the idle timeout closes it), and an active one is untouched.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn frames_that_never_complete_are_closed_by_the_idle_timeout() {
-    let mut server = Server::start_with(&["--idle-timeout-secs", "1"]).await;
+async fn frames_that_never_complete_are_cut_at_the_frame_deadline() {
+    let mut server = Server::start_with(&["--frame-timeout-ms", "1000"]).await;
     let good = quick_client(&server).await;
     good.create_coupon(common::percent_coupon(GOOD, 1000, None, None))
         .await
@@ -677,8 +678,9 @@ async fn frames_that_never_complete_are_closed_by_the_idle_timeout() {
         let mut raw = Raw::connect_hello(&server.addr).await;
         raw.send(&ping[..ping.len() / 2]).await;
         let started = Instant::now();
+        raw.expect_error(ErrorCode::MalformedFrame, 0, 0).await;
         raw.expect_closed().await;
-        assert!(!raw.reset, "the idle close should be clean");
+        assert!(!raw.reset, "the close should be clean");
         started.elapsed()
     };
     let trickle = async {
@@ -688,12 +690,13 @@ async fn frames_that_never_complete_are_closed_by_the_idle_timeout() {
         slow.extend(vec![0u8; 1000]);
         let started = Instant::now();
         let mut sent = 0;
-        let mut probe = [0u8; 64];
+        let mut answered = Vec::new();
+        let mut probe = [0u8; 256];
         loop {
             tokio::select! {
                 read = raw.stream.read(&mut probe) => match read {
                     Ok(0) | Err(_) => break,
-                    Ok(n) => panic!("{n} unexpected bytes while trickling a frame"),
+                    Ok(n) => answered.extend_from_slice(&probe[..n]),
                 },
                 _ = tokio::time::sleep(Duration::from_millis(100)) => {
                     assert!(
@@ -706,17 +709,23 @@ async fn frames_that_never_complete_are_closed_by_the_idle_timeout() {
             }
         }
         assert!(sent < slow.len());
+        // What came back before the close is one MALFORMED_FRAME error.
+        let status = u16::from_be_bytes([answered[14], answered[15]]);
+        assert_eq!(status, ErrorCode::MalformedFrame.as_u16(), "{answered:?}");
         started.elapsed()
     };
-    let (half_took, trickle_took) = tokio::join!(half, trickle);
-    assert!(
-        half_took < Duration::from_secs(3),
-        "half frame closed after {half_took:?}"
-    );
-    assert!(
-        trickle_took < Duration::from_secs(4),
-        "trickled frame closed after {trickle_took:?}"
-    );
+    let quiet = async {
+        let mut raw = Raw::connect_hello(&server.addr).await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        raw.expect_ping(5).await;
+    };
+    let (half_took, trickle_took, ()) = tokio::join!(half, trickle, quiet);
+    for (what, took) in [("half frame", half_took), ("trickled frame", trickle_took)] {
+        assert!(
+            took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+            "{what} cut after {took:?}, the deadline being 1 s"
+        );
+    }
 
     assert!(
         !keep_alive.is_finished(),

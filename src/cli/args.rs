@@ -101,6 +101,30 @@ pub struct ServeArgs {
     /// Close connections idle this long.
     #[arg(long, env = "COUPONSD_IDLE_TIMEOUT_SECS", default_value_t = 300)]
     pub idle_timeout_secs: u64,
+    /// Close a connection that has not completed its HELLO this long after
+    /// connecting.
+    #[arg(long, env = "COUPONSD_HANDSHAKE_TIMEOUT_MS", default_value_t = 5000)]
+    pub handshake_timeout_ms: u64,
+    /// Close a connection whose frame is not complete this long after its
+    /// first byte.
+    #[arg(long, env = "COUPONSD_FRAME_TIMEOUT_MS", default_value_t = 10_000)]
+    pub frame_timeout_ms: u64,
+    /// Connections one address may hold before their HELLO; more are
+    /// refused at once (BUSY).
+    #[arg(
+        long,
+        env = "COUPONSD_MAX_UNAUTHENTICATED_PER_ADDRESS",
+        default_value_t = 32
+    )]
+    pub max_unauthenticated_per_address: u32,
+    /// Replies one connection may leave unread before the server stops
+    /// reading its requests.
+    #[arg(long, env = "COUPONSD_MAX_UNREAD_REPLY_BYTES", default_value_t = 2 << 20)]
+    pub max_unread_reply_bytes: usize,
+    /// The same over all connections: past it, any connection with unread
+    /// replies is not read until they drain.
+    #[arg(long, env = "COUPONSD_MAX_UNREAD_REPLY_BYTES_TOTAL", default_value_t = 256 << 20)]
+    pub max_unread_reply_bytes_total: usize,
     /// Default TTL of a hold made by reserve.
     #[arg(long, env = "COUPONSD_HOLD_TTL_SECS", default_value_t = 900)]
     pub hold_ttl_secs: u32,

@@ -11,9 +11,25 @@ use crate::server::{self, credentials::CredentialFiles, ServerConfig};
 
 pub async fn run(args: ServeArgs) -> ExitCode {
     init_logging(&args.log_format);
-    if args.max_connections == 0 || args.max_in_flight == 0 || args.max_batch == 0 {
+    if args.max_connections == 0
+        || args.max_in_flight == 0
+        || args.max_batch == 0
+        || args.max_unauthenticated_per_address == 0
+    {
         eprintln!(
-            "couponsd: --max-connections, --max-in-flight and --max-batch must be at least 1"
+            "couponsd: --max-connections, --max-in-flight, --max-batch and \
+             --max-unauthenticated-per-address must be at least 1"
+        );
+        return ExitCode::from(2);
+    }
+    // A connection must be able to hold one full reply.
+    let frame_max = couponsd_client::wire::MAX_FRAME_LENGTH as usize;
+    if args.max_unread_reply_bytes < frame_max
+        || args.max_unread_reply_bytes_total < args.max_unread_reply_bytes
+    {
+        eprintln!(
+            "couponsd: --max-unread-reply-bytes must be at least {frame_max} (one frame), \
+             and --max-unread-reply-bytes-total at least that"
         );
         return ExitCode::from(2);
     }
@@ -33,6 +49,11 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.max_connections = args.max_connections;
     config.max_in_flight = args.max_in_flight;
     config.idle_timeout = Duration::from_secs(args.idle_timeout_secs.max(1));
+    config.handshake_timeout = Duration::from_millis(args.handshake_timeout_ms.max(100));
+    config.frame_timeout = Duration::from_millis(args.frame_timeout_ms.max(100));
+    config.max_unauthenticated_per_address = args.max_unauthenticated_per_address;
+    config.max_unread_reply_bytes = args.max_unread_reply_bytes;
+    config.max_unread_reply_bytes_total = args.max_unread_reply_bytes_total;
     config.hold_sweep_interval = Duration::from_millis(args.hold_sweep_ms.max(10));
     config.writer.max_batch = args.max_batch;
     config.writer.default_hold_ttl_ms = args.hold_ttl_secs.saturating_mul(1000).max(1000);

@@ -20,6 +20,16 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// Time allowed for HELLO after connecting.
     pub handshake_timeout: Duration,
+    /// Time allowed for a frame from its first byte to its last.
+    pub frame_timeout: Duration,
+    /// Connections one address may hold before their HELLO.
+    pub max_unauthenticated_per_address: u32,
+    /// Encoded replies one connection may hold unwritten before the server
+    /// stops reading it.
+    pub max_unread_reply_bytes: usize,
+    /// The same over every connection: past it, connections holding any
+    /// unwritten reply stop being read.
+    pub max_unread_reply_bytes_total: usize,
     /// A peer that does not take its replies for this long is disconnected.
     pub write_timeout: Duration,
     /// How often PENDING holds past their TTL are given back.
@@ -43,7 +53,11 @@ impl ServerConfig {
             max_in_flight: 256,
             max_frame_length: couponsd_client::wire::MAX_FRAME_LENGTH,
             idle_timeout: Duration::from_secs(300),
-            handshake_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(5),
+            frame_timeout: Duration::from_secs(10),
+            max_unauthenticated_per_address: 32,
+            max_unread_reply_bytes: 2 << 20,
+            max_unread_reply_bytes_total: 256 << 20,
             write_timeout: Duration::from_secs(30),
             hold_sweep_interval: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(30),

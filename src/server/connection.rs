@@ -15,22 +15,30 @@ use couponsd_client::wire::{
     opcode, ErrorBody, Frame, FrameError, HelloReply, Request, RequestError, Response, MAGIC,
     PROTOCOL_VERSION,
 };
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+use super::admission::Admitted;
 use super::auth::{self, Denied, Principal, Role};
-use super::dispatch::{answer, dispatch, Dispatched};
+use super::dispatch::{self, answer, dispatch, Dispatched};
+use super::reply_budget::{self, ConnReplies};
 use super::Shared;
 use crate::cluster::rpc;
 use crate::error::Error;
 use crate::writer::ReplyTo;
 
+/// Serves one accepted connection; `admitted` is its place among the
+/// connections not yet authenticated, given back once HELLO succeeds.
+/// Replies are gathered into one write up to about this many bytes.
+const WRITE_BATCH_BYTES: usize = 64 * 1024;
+
 pub async fn serve(
     socket: TcpStream,
     peer: SocketAddr,
+    admitted: Admitted,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
@@ -38,7 +46,14 @@ pub async fn serve(
     let _ = socket.set_nodelay(true);
     let (read_half, write_half) = socket.into_split();
     let mut reader = FrameReader::new(read_half, config.max_frame_length);
-    let (replies, reply_rx) = mpsc::channel::<Outgoing>(config.max_in_flight);
+    let (queue, reply_rx) = mpsc::channel::<Outgoing>(config.max_in_flight);
+    let replies = Replies {
+        queue,
+        budget: Arc::new(ConnReplies::new(
+            config.max_unread_reply_bytes,
+            shared.reply_memory.clone(),
+        )),
+    };
     // Cancelled when the peer stops taking replies or the socket fails.
     let broken = CancellationToken::new();
     let write_task = tokio::spawn(write_replies(
@@ -48,7 +63,21 @@ pub async fn serve(
         broken.clone(),
     ));
 
-    if let Some(principal) = handshake(&mut reader, &replies, peer, &shared).await {
+    let handshake = tokio::time::timeout(
+        config.handshake_timeout,
+        handshake(&mut reader, &replies, peer, &shared),
+    )
+    .await;
+    let principal = match handshake {
+        Ok(principal) => principal,
+        Err(_) => {
+            let e = Error::Unauthenticated("no HELLO within the handshake timeout".into());
+            replies.send_error(0, 0, e).await;
+            None
+        }
+    };
+    drop(admitted);
+    if let Some(principal) = principal {
         tracing::debug!(%peer, role = principal.role.name(), "client authenticated");
         read_requests(
             &mut reader,
@@ -70,26 +99,16 @@ pub async fn serve(
 /// error reply has been queued).
 async fn handshake(
     reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
-    replies: &mpsc::Sender<Outgoing>,
+    replies: &Replies,
     peer: SocketAddr,
     shared: &Shared,
 ) -> Option<Principal> {
     let config = &shared.config;
-    let frame = match tokio::time::timeout(config.handshake_timeout, reader.read_frame()).await {
-        Err(_) => {
-            send_error(
-                replies,
-                0,
-                0,
-                Error::Unauthenticated("no HELLO within the handshake timeout".into()),
-            )
-            .await;
-            return None;
-        }
-        Ok(Ok(Some(frame))) => frame,
-        Ok(Ok(None)) => return None,
-        Ok(Err(e)) => {
-            reply_to_read_error(replies, e).await;
+    let frame = match reader.read_frame().await {
+        Ok(Some(frame)) => frame,
+        Ok(None) => return None,
+        Err(e) => {
+            replies.reply_to_read_error(e).await;
             return None;
         }
     };
@@ -97,17 +116,12 @@ async fn handshake(
         Ok(Request::Hello(h)) => h,
         Ok(_) | Err(RequestError::UnknownOpcode(_)) => {
             let e = Error::Unauthenticated("the first frame must be HELLO".into());
-            send_error(replies, frame.request_id, frame.opcode, e).await;
+            replies.send_error(frame.request_id, frame.opcode, e).await;
             return None;
         }
         Err(RequestError::Decode(e)) => {
-            send_error(
-                replies,
-                frame.request_id,
-                frame.opcode,
-                Error::Malformed(e.to_string()),
-            )
-            .await;
+            let e = Error::Malformed(e.to_string());
+            replies.send_error(frame.request_id, frame.opcode, e).await;
             return None;
         }
     };
@@ -115,7 +129,7 @@ async fn handshake(
         let e = Error::UnsupportedVersion(format!(
             "this server speaks protocol version {PROTOCOL_VERSION} with magic CPND"
         ));
-        send_error(replies, frame.request_id, frame.opcode, e).await;
+        replies.send_error(frame.request_id, frame.opcode, e).await;
         return None;
     }
     let credentials = shared.credentials.server.load();
@@ -129,13 +143,8 @@ async fn handshake(
                 Denied::BadToken => "unknown token",
             };
             tracing::warn!(%peer, message, "connection refused");
-            send_error(
-                replies,
-                frame.request_id,
-                frame.opcode,
-                Error::Unauthenticated(message.into()),
-            )
-            .await;
+            let e = Error::Unauthenticated(message.into());
+            replies.send_error(frame.request_id, frame.opcode, e).await;
             return None;
         }
     };
@@ -146,19 +155,14 @@ async fn handshake(
         max_frame_length: config.max_frame_length,
         max_in_flight: config.max_in_flight as u32,
     });
-    let outgoing = Outgoing {
-        request_id: frame.request_id,
-        opcode: opcode::HELLO,
-        result: Ok(reply),
-        _permit: None,
-    };
-    replies.send(outgoing).await.ok()?;
+    let outgoing = replies.encode(frame.request_id, opcode::HELLO, &Ok(reply), None);
+    replies.queue.send(outgoing).await.ok()?;
     Some(principal)
 }
 
 async fn read_requests(
     reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
-    replies: &mpsc::Sender<Outgoing>,
+    replies: &Replies,
     shared: &Arc<Shared>,
     principal: Principal,
     shutdown: &CancellationToken,
@@ -169,32 +173,59 @@ async fn read_requests(
     // A snapshot another node streams over this connection.
     let mut snapshot = None;
     loop {
+        // Unwritten replies past this connection's share (or the server's)
+        // stop its reading, as requests in flight do: TCP pushes back.
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = broken.cancelled() => break,
+            _ = replies.budget.room() => {}
+        }
+        // A frame once begun must end within the frame timeout, however
+        // slowly its bytes trickle in; between frames, the idle timeout.
         let next = tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = broken.cancelled() => break,
-            next = tokio::time::timeout(config.idle_timeout, reader.read_frame()) => next,
+            next = reader.read_frame_within(config.idle_timeout, config.frame_timeout) => next,
         };
         let frame = match next {
-            Err(_) if in_flight.available_permits() == config.max_in_flight => {
+            Err(ReadError::Idle) if in_flight.available_permits() == config.max_in_flight => {
                 tracing::debug!("closing idle connection");
                 break;
             }
-            Err(_) => continue,
-            Ok(Ok(Some(frame))) => frame,
-            Ok(Ok(None)) => break,
-            Ok(Err(e)) => {
-                reply_to_read_error(replies, e).await;
+            Err(ReadError::Idle) => continue,
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(e) => {
+                replies.reply_to_read_error(e).await;
                 break;
             }
         };
+        // Its reply (before any shared permit is taken) must fit too: a connection holds at most its share.
+        let reserved = reply_budget::reserve_bytes(frame.opcode);
+        tokio::select! {
+            _ = replies.budget.room_for(reserved) => {}
+            _ = broken.cancelled() => break,
+        }
         let permit = tokio::select! {
             p = in_flight.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             _ = broken.cancelled() => break,
         };
+        // Reads that walk many rows run a few at a time, server-wide: a
+        // client pipelining them waits here, not on the CPU others need.
+        let long_read = if dispatch::reads_long(frame.opcode) {
+            tokio::select! {
+                p = shared.long_reads.clone().acquire_owned() => p.ok(),
+                _ = broken.cancelled() => break,
+            }
+        } else {
+            None
+        };
+        replies.budget.charge(reserved);
         let reply = ConnReply {
-            queue: replies.clone(),
+            replies: replies.clone(),
             request_id: frame.request_id,
             opcode: frame.opcode,
+            reserved,
             permit,
         };
         match decode_and_dispatch(shared, &principal, &frame) {
@@ -210,6 +241,7 @@ async fn read_requests(
                         Ok(()) => answer(&shared, request),
                         Err(e) => Err(e),
                     };
+                    drop(long_read);
                     reply.send_now(result).await;
                 });
             }
@@ -282,34 +314,97 @@ fn decode_and_dispatch(shared: &Shared, principal: &Principal, frame: &Frame) ->
         })
 }
 
-/// One reply on its way to the socket.
+/// One reply, encoded, on its way to the socket; its bytes (the buffer's
+/// capacity: what it really holds) are charged to the connection's reply
+/// budget until it is written or dropped.
 pub struct Outgoing {
-    request_id: u32,
-    opcode: u16,
-    result: Result<Response, Error>,
+    bytes: BytesMut,
+    budget: Arc<ConnReplies>,
     /// The request's in-flight slot, given back once the reply writer takes the
     /// reply: so the queue never holds more than `max_in_flight` replies, and
     /// the writer thread's non-blocking send never finds it full.
     _permit: Option<OwnedSemaphorePermit>,
 }
 
+impl Drop for Outgoing {
+    fn drop(&mut self) {
+        self.budget.release(self.bytes.capacity());
+    }
+}
+
+/// The way to a connection's reply writer, and what its replies hold.
+#[derive(Clone)]
+struct Replies {
+    queue: mpsc::Sender<Outgoing>,
+    budget: Arc<ConnReplies>,
+}
+
+impl Replies {
+    /// Encodes a reply and charges its bytes (less what was reserved for it).
+    fn encode(
+        &self,
+        request_id: u32,
+        op: u16,
+        result: &Result<Response, Error>,
+        reserved: Option<(usize, OwnedSemaphorePermit)>,
+    ) -> Outgoing {
+        let mut bytes = BytesMut::new();
+        match result {
+            Ok(response) => response.encode_frame(request_id, op, &mut bytes),
+            Err(e) => encode_error(&mut bytes, request_id, op, e),
+        }
+        let (reserved, permit) = match reserved {
+            Some((bytes, permit)) => (bytes, Some(permit)),
+            None => (0, None),
+        };
+        if bytes.capacity() > bytes.len() + bytes.len() / 8 {
+            // Grown by doubling: keep only what the reply needs.
+            bytes = BytesMut::from(&bytes[..]);
+        }
+        self.budget.settle(reserved, bytes.capacity());
+        Outgoing {
+            bytes,
+            budget: self.budget.clone(),
+            _permit: permit,
+        }
+    }
+
+    async fn send_error(&self, request_id: u32, op: u16, error: Error) {
+        let outgoing = self.encode(request_id, op, &Err(error), None);
+        let _ = self.queue.send(outgoing).await;
+    }
+
+    /// A frame that cannot be read leaves the stream out of step: say why, then close.
+    async fn reply_to_read_error(&self, e: ReadError) {
+        let error = match e {
+            ReadError::Frame(FrameError::TooLarge { .. }) => Error::FrameTooLarge(e.to_string()),
+            ReadError::Frame(_) | ReadError::FrameTimeout(_) => Error::Malformed(e.to_string()),
+            ReadError::Truncated | ReadError::Io(_) | ReadError::Idle => return,
+        };
+        tracing::debug!(error = %error, "closing connection after a bad frame");
+        self.send_error(0, 0, error).await;
+    }
+}
+
 /// Where a request's answer goes.
 struct ConnReply {
-    queue: mpsc::Sender<Outgoing>,
+    replies: Replies,
     request_id: u32,
     opcode: u16,
+    /// Charged to the budget when the request was read, for its reply.
+    reserved: usize,
     permit: OwnedSemaphorePermit,
 }
 
 impl ConnReply {
     fn into_outgoing(self, result: Result<Response, Error>) -> (mpsc::Sender<Outgoing>, Outgoing) {
-        let outgoing = Outgoing {
-            request_id: self.request_id,
-            opcode: self.opcode,
-            result,
-            _permit: Some(self.permit),
-        };
-        (self.queue, outgoing)
+        let outgoing = self.replies.encode(
+            self.request_id,
+            self.opcode,
+            &result,
+            Some((self.reserved, self.permit)),
+        );
+        (self.replies.queue, outgoing)
     }
 
     async fn send_now(self, result: Result<Response, Error>) {
@@ -326,13 +421,6 @@ impl ReplyTo for ConnReply {
     }
 }
 
-fn encode_reply(buf: &mut BytesMut, reply: Outgoing) {
-    match &reply.result {
-        Ok(response) => response.encode_frame(reply.request_id, reply.opcode, buf),
-        Err(e) => encode_error(buf, reply.request_id, reply.opcode, e),
-    }
-}
-
 fn encode_error(buf: &mut BytesMut, request_id: u32, op: u16, e: &Error) {
     if matches!(e, Error::Storage(_)) {
         tracing::error!(error = %e, "request failed");
@@ -344,53 +432,49 @@ fn encode_error(buf: &mut BytesMut, request_id: u32, op: u16, e: &Error) {
     body.encode_frame(request_id, op, e.code(), buf);
 }
 
-async fn send_error(replies: &mpsc::Sender<Outgoing>, request_id: u32, opcode: u16, error: Error) {
-    let outgoing = Outgoing {
-        request_id,
-        opcode,
-        result: Err(error),
-        _permit: None,
-    };
-    let _ = replies.send(outgoing).await;
-}
-
-/// A frame that cannot be read leaves the stream out of step: say why, then close.
-async fn reply_to_read_error(replies: &mpsc::Sender<Outgoing>, e: ReadError) {
-    let error = match e {
-        ReadError::Frame(FrameError::TooLarge { .. }) => Error::FrameTooLarge(e.to_string()),
-        ReadError::Frame(_) => Error::Malformed(e.to_string()),
-        ReadError::Truncated | ReadError::Io(_) => return,
-    };
-    tracing::debug!(error = %error, "closing connection after a bad frame");
-    send_error(replies, 0, 0, error).await;
-}
-
 /// Encodes replies and writes them, as many per write as are ready. Gives
 /// the socket back once the queue closes (None if the socket failed).
 async fn write_replies(
-    mut socket: OwnedWriteHalf,
+    socket: OwnedWriteHalf,
     mut replies: mpsc::Receiver<Outgoing>,
     timeout: std::time::Duration,
     broken: CancellationToken,
 ) -> Option<OwnedWriteHalf> {
-    let mut batch = BytesMut::with_capacity(64 * 1024);
+    // Small replies are gathered into one write; a reply as large as the
+    // buffer goes out as it is, never copied.
+    let mut socket = BufWriter::with_capacity(WRITE_BATCH_BYTES, socket);
+    let mut failed = false;
     while let Some(first) = replies.recv().await {
-        encode_reply(&mut batch, first);
-        while batch.len() < 256 * 1024 {
-            match replies.try_recv() {
-                Ok(more) => encode_reply(&mut batch, more),
-                Err(_) => break,
-            }
+        if failed {
+            // The peer is gone: drop what is left (its bytes go back).
+            continue;
         }
-        match tokio::time::timeout(timeout, socket.write_all(&batch)).await {
-            Ok(Ok(())) => batch.clear(),
-            Ok(Err(_)) | Err(_) => {
-                broken.cancel();
-                return None;
-            }
+        let written =
+            tokio::time::timeout(timeout, write_ready(&mut socket, first, &mut replies)).await;
+        if !matches!(written, Ok(Ok(()))) {
+            broken.cancel();
+            failed = true;
         }
     }
-    Some(socket)
+    (!failed).then(|| socket.into_inner())
+}
+
+/// Writes `first` and whatever replies are ready behind it (up to a batch),
+/// then flushes.
+async fn write_ready(
+    socket: &mut BufWriter<OwnedWriteHalf>,
+    first: Outgoing,
+    replies: &mut mpsc::Receiver<Outgoing>,
+) -> std::io::Result<()> {
+    let mut batch_bytes = first.bytes.len();
+    socket.write_all(&first.bytes).await?;
+    drop(first);
+    while batch_bytes < WRITE_BATCH_BYTES {
+        let Ok(more) = replies.try_recv() else { break };
+        batch_bytes += more.bytes.len();
+        socket.write_all(&more.bytes).await?;
+    }
+    socket.flush().await
 }
 
 pub fn count_open(shared: &Shared, delta: i32) {

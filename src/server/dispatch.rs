@@ -19,9 +19,23 @@ use crate::rules::campaign::CampaignOf;
 use crate::writer::{Core, Mutation};
 
 /// Largest page a list reply may hold, in encoded bytes: well under the frame cap.
-const PAGE_BYTES: usize = 512 * 1024;
+pub(super) const PAGE_BYTES: usize = 512 * 1024;
 const DEFAULT_PAGE: u16 = 100;
 const MAX_PAGE: u16 = 1000;
+
+/// Whether a read walks many rows (a page, the digest): those run a few at
+/// a time (`Shared::long_reads`) and off the runtime's workers.
+pub fn reads_long(op: u16) -> bool {
+    matches!(
+        op,
+        opcode::COUPON_LIST
+            | opcode::REDEMPTION_LIST
+            | opcode::REVERSAL_LIST
+            | opcode::CAMPAIGN_LIST
+            | opcode::CAMPAIGN_CODES
+            | opcode::DIGEST
+    )
+}
 
 /// What a request turns into: an answer now (reads, refusals), a validated
 /// mutation for the writer, whose answer comes when its batch is applied, or
@@ -191,25 +205,32 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
         }),
         Request::ServerInfo => server_info(shared, core),
         Request::GetCoupon(r) => get_coupon(core, r),
-        Request::ListCoupons { after_id, limit } => list_coupons(core, after_id, limit),
+        // A page (up to PAGE_BYTES) takes a while to build: like DIGEST, it
+        // tells the runtime, so that other connections' tasks move to
+        // another worker instead of waiting behind it.
+        Request::ListCoupons { after_id, limit } => {
+            tokio::task::block_in_place(|| list_coupons(core, after_id, limit))
+        }
         Request::Validate { code, order } => validate(core, &code, order),
         Request::GetRedemption(r) => get_redemption(core, redemption_ref(r)?),
         Request::ListRedemptions {
             coupon_id,
             after_id,
             limit,
-        } => list_redemptions(core, coupon_id, after_id, limit),
+        } => tokio::task::block_in_place(|| list_redemptions(core, coupon_id, after_id, limit)),
         // Walks everything: tell the runtime this thread is busy for a while.
         Request::Digest => tokio::task::block_in_place(|| digest(core)),
         Request::ClusterStatus => Ok(Response::Cluster(Box::new(shared.node.status()))),
         Request::GetCampaign { id } => get_campaign(core, id),
         Request::ListReversals(r) => list_reversals(core, redemption_ref(r)?),
-        Request::ListCampaigns { after_id, limit } => list_campaigns(core, after_id, limit),
+        Request::ListCampaigns { after_id, limit } => {
+            tokio::task::block_in_place(|| list_campaigns(core, after_id, limit))
+        }
         Request::ListCampaignCodes {
             id,
             after_coupon_id,
             limit,
-        } => list_campaign_codes(core, id, after_coupon_id, limit),
+        } => tokio::task::block_in_place(|| list_campaign_codes(core, id, after_coupon_id, limit)),
         other => Err(Error::invalid(
             "opcode",
             format!(

@@ -1,11 +1,13 @@
 //! The network side: accept loop, connection limits, hold sweeper, shutdown.
 
+mod admission;
 pub mod auth;
 pub mod config;
 mod connection;
 pub mod credentials;
 mod dispatch;
 mod generator;
+mod reply_budget;
 pub mod tokens;
 
 use std::sync::atomic::AtomicU32;
@@ -14,14 +16,15 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use couponsd_client::wire::{ErrorBody, ErrorCode};
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use admission::Unauthenticated;
 pub use config::ServerConfig;
 use credentials::CredentialCells;
+use reply_budget::ReplyMemory;
 
 use crate::cluster::{self, Node};
 use crate::writer::Mutation;
@@ -33,6 +36,13 @@ pub struct Shared {
     pub started: Instant,
     pub connections: AtomicU32,
     pub credentials: Arc<CredentialCells>,
+    /// Bytes of replies not yet written, over every connection.
+    pub reply_memory: Arc<ReplyMemory>,
+    /// Connections before HELLO, per address.
+    pub unauthenticated: Arc<Unauthenticated>,
+    /// Reads that walk many rows in progress (see `dispatch::reads_long`):
+    /// one per core.
+    pub long_reads: Arc<Semaphore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,10 +106,15 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
     })?;
     let shared = Arc::new(Shared {
         node,
-        config,
         started: Instant::now(),
         connections: AtomicU32::new(0),
         credentials,
+        reply_memory: Arc::new(ReplyMemory::new(config.max_unread_reply_bytes_total)),
+        unauthenticated: Arc::new(Unauthenticated::new(config.max_unauthenticated_per_address)),
+        long_reads: Arc::new(Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
+        config,
     });
     tracing::info!(
         listen = %local,
@@ -147,7 +162,7 @@ async fn accept_loop(
             _ = shutdown.cancelled() => return,
             a = listener.accept() => a,
         };
-        let (mut socket, peer) = match accepted {
+        let (socket, peer) = match accepted {
             Ok(a) => {
                 backoff = std::time::Duration::from_millis(5);
                 a
@@ -160,29 +175,39 @@ async fn accept_loop(
                 continue;
             }
         };
+        let Some(admitted) = shared.unauthenticated.admit(peer.ip()) else {
+            refuse(
+                &socket,
+                "too many connections from this address awaiting HELLO",
+            );
+            continue;
+        };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tasks.spawn(async move {
-                let mut buf = BytesMut::new();
-                let body = ErrorBody {
-                    message: "too many connections".into(),
-                    leader: String::new(),
-                };
-                body.encode_frame(0, 0, ErrorCode::Busy, &mut buf);
-                let _ =
-                    tokio::time::timeout(std::time::Duration::from_secs(1), socket.write_all(&buf))
-                        .await;
-            });
+            refuse(&socket, "too many connections");
             continue;
         };
         let shared = shared.clone();
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
             connection::count_open(&shared, 1);
-            connection::serve(socket, peer, shared.clone(), shutdown).await;
+            connection::serve(socket, peer, admitted, shared.clone(), shutdown).await;
             connection::count_open(&shared, -1);
             drop(slot);
         });
     }
+}
+
+/// Tells a connection it is over a limit (BUSY) and closes it, without
+/// waiting: a fresh socket's send buffer takes the few bytes at once, and a
+/// peer that refused them loses nothing it was owed.
+fn refuse(socket: &tokio::net::TcpStream, why: &str) {
+    let mut buf = BytesMut::new();
+    let body = ErrorBody {
+        message: why.into(),
+        leader: String::new(),
+    };
+    body.encode_frame(0, 0, ErrorCode::Busy, &mut buf);
+    let _ = socket.try_write(&buf);
 }
 
 async fn sweep_holds(shared: Arc<Shared>, shutdown: CancellationToken) {
