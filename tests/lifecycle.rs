@@ -6,20 +6,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{order, percent_coupon, redeem_request, reserve_request, Secrets, Server};
+use common::{code_of, order, percent_coupon, redeem_request, reserve_request, Secrets, Server};
 use couponsd_client::wire::{
     AdminStatus, CouponRef, CouponSpec, CouponStatus, ErrorCode, RedemptionRef, RedemptionStatus,
 };
-use couponsd_client::{Client, ClientError, ClientOptions};
-
-fn code_of<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
-    match result {
-        Err(e) => e
-            .code()
-            .unwrap_or_else(|| panic!("expected a server error, got {e:?}")),
-        Ok(v) => panic!("expected an error, got {v:?}"),
-    }
-}
+use couponsd_client::{Client, ClientOptions};
 
 fn by_order(code: &str, order_id: &str) -> RedemptionRef {
     RedemptionRef::Order {

@@ -8,23 +8,14 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{percent_coupon, redeem_request, Secrets, Server};
+use common::{code_of, percent_coupon, redeem_request, Secrets, Server};
 use couponsd_client::wire::{opcode, ErrorCode};
-use couponsd_client::{Client, ClientError, ClientOptions};
+use couponsd_client::{Client, ClientOptions};
 
 fn with_token(token: &str) -> ClientOptions {
     ClientOptions {
         token: token.into(),
         ..ClientOptions::default()
-    }
-}
-
-fn code_of<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
-    match result {
-        Err(e) => e
-            .code()
-            .unwrap_or_else(|| panic!("expected a server error, got {e:?}")),
-        Ok(v) => panic!("expected an error, got {v:?}"),
     }
 }
 

@@ -34,6 +34,30 @@ pub struct ClientArgs {
         hide_env_values = true
     )]
     pub token: String,
+    /// Speak TLS to the server (implied by --ca).
+    #[arg(long, global = true, env = "COUPONSD_TLS")]
+    pub tls: bool,
+    /// CA certificates (PEM) the server's certificate must chain to.
+    #[arg(long, global = true, env = "COUPONSD_CA", value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Client certificate chain (PEM) for mutual TLS; with --key.
+    #[arg(
+        long,
+        global = true,
+        env = "COUPONSD_CERT",
+        value_name = "FILE",
+        requires = "key"
+    )]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(
+        long,
+        global = true,
+        env = "COUPONSD_KEY",
+        value_name = "FILE",
+        requires = "cert"
+    )]
+    pub key: Option<PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -82,7 +106,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Anything but loopback needs --token-file.
+    /// Address to listen on. Anything but loopback needs --token-file (or
+    /// client certificates with roles: --tls-ca and --client-cert-role).
     #[arg(long, env = "COUPONSD_LISTEN", default_value = "127.0.0.1:7878")]
     pub listen: SocketAddr,
     /// Data directory (created if missing).
@@ -93,6 +118,42 @@ pub struct ServeArgs {
     /// only loopback clients may connect (protected mode).
     #[arg(long, env = "COUPONSD_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
+    /// The server's certificate chain (PEM, leaf first), reread on SIGHUP.
+    /// With it, clients may speak TLS on --listen; the nodes of a cluster
+    /// speak TLS to each other when --tls-ca is given too.
+    #[arg(
+        long,
+        env = "COUPONSD_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM), reread on SIGHUP.
+    #[arg(
+        long,
+        env = "COUPONSD_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// CA certificates (PEM), reread on SIGHUP: client certificates must
+    /// chain to one (mutual TLS; a client without one may still use a
+    /// token), and so must the other nodes' certificates.
+    #[arg(
+        long,
+        env = "COUPONSD_TLS_CA",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_ca: Option<PathBuf>,
+    /// A role for the clients whose certificate names NAME (its common name
+    /// or a DNS name), e.g. `redeem:checkout.internal`; repeatable.
+    #[arg(long, value_name = "ROLE:NAME", requires = "tls_ca")]
+    pub client_cert_role: Vec<crate::server::tls::CertRole>,
+    /// With TLS configured, whether loopback clients may still connect in
+    /// plaintext (remote ones never may).
+    #[arg(long, env = "COUPONSD_PLAINTEXT_LOOPBACK", default_value_t = true, action = clap::ArgAction::Set)]
+    pub plaintext_loopback: bool,
     #[arg(long, env = "COUPONSD_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
     /// Requests one connection may have in flight.

@@ -8,7 +8,7 @@ use couponsd_client::{Client, ClientOptions};
 use serde_json::Value;
 
 use super::args::{ClientArgs, ClusterCommand};
-use super::commands::{Failure, Output};
+use super::commands::{client_options, Failure, Output};
 
 /// How long `cluster add` waits: the new node first catches up (a snapshot
 /// of the whole store, when it starts empty).
@@ -27,9 +27,8 @@ pub async fn run(
             learner,
         } => {
             let options = ClientOptions {
-                token: args.token.clone(),
                 request_timeout: ADD_TIMEOUT,
-                ..ClientOptions::default()
+                ..client_options(args)?
             };
             let slow = Client::connect_with(&args.addr, options).await?;
             let s = slow.cluster_add(node_id, &node_addr, !learner).await?;

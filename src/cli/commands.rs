@@ -9,7 +9,7 @@ use couponsd_client::wire::{
     AdminStatus, Coupon, CouponRef, CouponSpec, CouponType, DiscountType, ErrorCode, Order,
     ProductCriteria, RedeemRequest, RedemptionRef, RedemptionReply, ReserveRequest, Validation,
 };
-use couponsd_client::{Client, ClientError, ClientOptions};
+use couponsd_client::{Client, ClientError, ClientOptions, TlsOptions};
 use serde_json::Value;
 
 use super::args::*;
@@ -110,12 +110,31 @@ pub async fn connect(args: &ClientArgs) -> Result<Client, ClientError> {
 
 /// A connection to `addr` with the token and options of the command line.
 pub async fn connect_to(addr: &str, args: &ClientArgs) -> Result<Client, ClientError> {
-    let options = ClientOptions {
+    Client::connect_with(addr, client_options(args)?).await
+}
+
+/// The token and TLS of the command line.
+pub fn client_options(args: &ClientArgs) -> Result<ClientOptions, ClientError> {
+    let tls = match (&args.ca, args.tls) {
+        (Some(ca), _) => {
+            let identity = args.cert.as_deref().zip(args.key.as_deref());
+            let tls = TlsOptions::from_pem_files(ca, identity)
+                .map_err(|e| ClientError::Tls(e.to_string()))?;
+            Some(tls)
+        }
+        (None, true) => {
+            return Err(ClientError::Tls(
+                "--tls needs --ca: the CA certificates the server's certificate chains to".into(),
+            ))
+        }
+        (None, false) => None,
+    };
+    Ok(ClientOptions {
         token: args.token.clone(),
+        tls,
         client_name: concat!("couponsd-cli/", env!("CARGO_PKG_VERSION")).into(),
         ..ClientOptions::default()
-    };
-    Client::connect_with(addr, options).await
+    })
 }
 
 async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure> {

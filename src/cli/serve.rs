@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::args::ServeArgs;
 use crate::cluster::ClusterConfig;
-use crate::server::{self, credentials::CredentialFiles, ServerConfig};
+use crate::server::{self, credentials::CredentialFiles, tls::TlsFiles, ServerConfig};
 
 pub async fn run(args: ServeArgs) -> ExitCode {
     init_logging(&args.log_format);
@@ -45,7 +45,18 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.credentials = CredentialFiles {
         token_file: args.token_file.clone(),
         peer_token_file: args.peer_token_file.clone(),
+        tls: args
+            .tls_cert
+            .clone()
+            .zip(args.tls_key.clone())
+            .map(|(cert, key)| TlsFiles {
+                cert,
+                key,
+                ca: args.tls_ca.clone(),
+            }),
     };
+    config.client_cert_roles = args.client_cert_role.clone();
+    config.plaintext_loopback = args.plaintext_loopback;
     config.max_connections = args.max_connections;
     config.max_in_flight = args.max_in_flight;
     config.idle_timeout = Duration::from_secs(args.idle_timeout_secs.max(1));

@@ -44,6 +44,9 @@ pub struct PeerAuth {
     /// Presented in HELLO (the others accept it as admin); empty when they
     /// have no tokens.
     pub token: String,
+    /// TLS to the other nodes (this node's certificate as a client
+    /// certificate, theirs checked against the CA); none: plaintext.
+    pub tls: Option<couponsd_client::TlsOptions>,
 }
 
 struct Shared {
@@ -128,15 +131,20 @@ impl Peer {
                 return Ok(client.clone());
             }
         }
-        let auth = self.shared.auth.load();
-        let options = ClientOptions {
-            token: auth.token.clone(),
-            ..self.shared.options.clone()
-        };
-        let client = Client::connect_with(&self.addr, options).await?;
+        let client = Client::connect_with(&self.addr, self.options()).await?;
         self.lock()
             .insert(self.target, (self.addr.clone(), client.clone()));
         Ok(client)
+    }
+
+    /// How to connect, with the credentials in force now.
+    fn options(&self) -> ClientOptions {
+        let auth = self.shared.auth.load();
+        ClientOptions {
+            token: auth.token.clone(),
+            tls: auth.tls.clone(),
+            ..self.shared.options.clone()
+        }
     }
 
     fn cluster_id(&self) -> u64 {
@@ -271,7 +279,7 @@ impl RaftNetwork<TypeConfig> for Peer {
         };
         tracing::info!(target = self.target, last_log_id = ?meta.last_log_id, "sending a snapshot");
         // Its own connection: a snapshot takes a while.
-        let client = Client::connect_with(&self.addr, self.shared.options.clone())
+        let client = Client::connect_with(&self.addr, self.options())
             .await
             .map_err(unreachable)?;
         let begin = codec::encode(|w| {

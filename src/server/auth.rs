@@ -98,7 +98,16 @@ pub enum Denied {
 
 /// Checks a HELLO's token. With no tokens configured, loopback peers are let
 /// in as admin and everyone else is refused (like Redis's protected mode).
-pub fn authenticate(tokens: &Tokens, presented: &str, peer: IpAddr) -> Result<Principal, Denied> {
+pub fn authenticate(
+    tokens: &Tokens,
+    presented: &str,
+    certified: Option<Principal>,
+    peer: IpAddr,
+) -> Result<Principal, Denied> {
+    // A certificate with a role stands for a token; a token given is checked.
+    if let (Some(principal), true) = (certified, presented.is_empty()) {
+        return Ok(principal);
+    }
     if tokens.is_empty() {
         return if is_loopback(peer) {
             Ok(Principal {
@@ -139,22 +148,42 @@ mod tests {
     fn roles_and_protected_mode() {
         let local: IpAddr = "127.0.0.1".parse().unwrap();
         let remote: IpAddr = "10.1.2.3".parse().unwrap();
-        assert!(authenticate(&Tokens::none(), "", local).is_ok());
+        assert!(authenticate(&Tokens::none(), "", None, local).is_ok());
         let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
-        assert!(authenticate(&Tokens::none(), "", mapped).is_ok());
+        assert!(authenticate(&Tokens::none(), "", None, mapped).is_ok());
         assert!(matches!(
-            authenticate(&Tokens::none(), "", remote),
+            authenticate(&Tokens::none(), "", None, remote),
             Err(Denied::ProtectedMode)
         ));
         let (_dir, tokens) = tokens("admin:aaaaaaaa\nread:rrrrrrrr\n");
         assert_eq!(
-            authenticate(&tokens, "rrrrrrrr", remote).unwrap().role,
+            authenticate(&tokens, "rrrrrrrr", None, remote)
+                .unwrap()
+                .role,
             Role::Read
         );
         assert!(matches!(
-            authenticate(&tokens, "", local),
+            authenticate(&tokens, "", None, local),
             Err(Denied::BadToken)
         ));
+        let checkout = Principal {
+            role: Role::Redeem,
+            name: "cert:checkout".into(),
+        };
+        assert_eq!(
+            authenticate(&tokens, "", Some(checkout.clone()), remote)
+                .unwrap()
+                .role,
+            Role::Redeem,
+            "a certificate's role stands for a token"
+        );
+        assert!(
+            matches!(
+                authenticate(&tokens, "wrong-token", Some(checkout), remote),
+                Err(Denied::BadToken)
+            ),
+            "a token given is checked, certificate or not"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::credentials::CredentialFiles;
+use super::tls::CertRole;
 use crate::cluster::ClusterConfig;
 use crate::writer::WriterConfig;
 
@@ -10,8 +11,13 @@ use crate::writer::WriterConfig;
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
-    /// Token files, read at start and on SIGHUP.
+    /// Token and TLS files, read at start and on SIGHUP.
     pub credentials: CredentialFiles,
+    /// Roles given by client certificate names (mutual TLS).
+    pub client_cert_roles: Vec<CertRole>,
+    /// With TLS configured, whether loopback clients may still speak
+    /// plaintext (remote ones never may).
+    pub plaintext_loopback: bool,
     pub max_connections: usize,
     /// Requests one connection may have in flight; more wait (TCP backpressure).
     pub max_in_flight: usize,
@@ -49,6 +55,8 @@ impl ServerConfig {
             listen,
             data_dir,
             credentials: CredentialFiles::default(),
+            client_cert_roles: Vec::new(),
+            plaintext_loopback: true,
             max_connections: 1024,
             max_in_flight: 256,
             max_frame_length: couponsd_client::wire::MAX_FRAME_LENGTH,

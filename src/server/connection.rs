@@ -15,8 +15,7 @@ use couponsd_client::wire::{
     opcode, ErrorBody, Frame, FrameError, HelloReply, Request, RequestError, Response, MAGIC,
     PROTOCOL_VERSION,
 };
-use tokio::io::{AsyncWriteExt, BufWriter};
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -25,6 +24,7 @@ use super::admission::Admitted;
 use super::auth::{self, Denied, Principal, Role};
 use super::dispatch::{self, answer, dispatch, Dispatched};
 use super::reply_budget::{self, ConnReplies};
+use super::tls::{self, TLS_HANDSHAKE_RECORD};
 use super::Shared;
 use crate::cluster::rpc;
 use crate::error::Error;
@@ -42,9 +42,88 @@ pub async fn serve(
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
-    let config = &shared.config;
     let _ = socket.set_nodelay(true);
-    let (read_half, write_half) = socket.into_split();
+    // The whole handshake, TLS and HELLO, has one deadline.
+    let deadline = tokio::time::Instant::now() + shared.config.handshake_timeout;
+    let Some(tls) = shared.credentials.server.load().tls.clone() else {
+        let (read_half, write_half) = socket.into_split();
+        let stream = Stream {
+            read_half,
+            write_half,
+            certified: None,
+        };
+        return serve_stream(stream, peer, admitted, deadline, shared, shutdown).await;
+    };
+    let mut first = [0u8; 1];
+    match tokio::time::timeout_at(deadline, socket.peek(&mut first)).await {
+        Ok(Ok(1..)) => {}
+        // Closed, failed or silent before its first byte.
+        _ => return,
+    }
+    if first[0] == TLS_HANDSHAKE_RECORD {
+        let accepted = tokio::time::timeout_at(deadline, tls.acceptor.accept(socket)).await;
+        let stream = match accepted {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => {
+                tracing::info!(%peer, error = %e, "TLS handshake failed");
+                return;
+            }
+            Err(_) => return,
+        };
+        let certified = tls::principal_of(
+            stream.get_ref().1.peer_certificates(),
+            &shared.config.client_cert_roles,
+        );
+        let (read_half, write_half) = tokio::io::split(stream);
+        let stream = Stream {
+            read_half,
+            write_half,
+            certified,
+        };
+        serve_stream(stream, peer, admitted, deadline, shared, shutdown).await
+    } else if shared.config.plaintext_loopback && auth::is_loopback(peer.ip()) {
+        let (read_half, write_half) = socket.into_split();
+        let stream = Stream {
+            read_half,
+            write_half,
+            certified: None,
+        };
+        serve_stream(stream, peer, admitted, deadline, shared, shutdown).await
+    } else {
+        tracing::info!(%peer, "plaintext refused: this server speaks TLS");
+        super::refuse(
+            &socket,
+            couponsd_client::wire::ErrorCode::Unauthenticated,
+            "this server requires TLS",
+        );
+    }
+}
+
+/// An accepted connection, plaintext or TLS, and the role its client
+/// certificate gives, if any.
+struct Stream<R, W> {
+    read_half: R,
+    write_half: W,
+    certified: Option<Principal>,
+}
+
+async fn serve_stream<R, W>(
+    stream: Stream<R, W>,
+    peer: SocketAddr,
+    admitted: Admitted,
+    deadline: tokio::time::Instant,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let config = &shared.config;
+    let Stream {
+        read_half,
+        write_half,
+        certified,
+    } = stream;
     let mut reader = FrameReader::new(read_half, config.max_frame_length);
     let (queue, reply_rx) = mpsc::channel::<Outgoing>(config.max_in_flight);
     let replies = Replies {
@@ -63,9 +142,9 @@ pub async fn serve(
         broken.clone(),
     ));
 
-    let handshake = tokio::time::timeout(
-        config.handshake_timeout,
-        handshake(&mut reader, &replies, peer, &shared),
+    let handshake = tokio::time::timeout_at(
+        deadline,
+        handshake(&mut reader, &replies, peer, certified, &shared),
     )
     .await;
     let principal = match handshake {
@@ -97,10 +176,11 @@ pub async fn serve(
 
 /// Reads HELLO and answers it. None means the connection is to be closed (the
 /// error reply has been queued).
-async fn handshake(
-    reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
+async fn handshake<R: AsyncRead + Unpin>(
+    reader: &mut FrameReader<R>,
     replies: &Replies,
     peer: SocketAddr,
+    certified: Option<Principal>,
     shared: &Shared,
 ) -> Option<Principal> {
     let config = &shared.config;
@@ -133,21 +213,22 @@ async fn handshake(
         return None;
     }
     let credentials = shared.credentials.server.load();
-    let principal = match auth::authenticate(&credentials.tokens, &hello.token, peer.ip()) {
-        Ok(p) => p,
-        Err(denied) => {
-            let message = match denied {
-                Denied::ProtectedMode => {
-                    "no tokens are configured, so only loopback clients may connect"
-                }
-                Denied::BadToken => "unknown token",
-            };
-            tracing::warn!(%peer, message, "connection refused");
-            let e = Error::Unauthenticated(message.into());
-            replies.send_error(frame.request_id, frame.opcode, e).await;
-            return None;
-        }
-    };
+    let principal =
+        match auth::authenticate(&credentials.tokens, &hello.token, certified, peer.ip()) {
+            Ok(p) => p,
+            Err(denied) => {
+                let message = match denied {
+                    Denied::ProtectedMode => {
+                        "no tokens are configured, so only loopback clients may connect"
+                    }
+                    Denied::BadToken => "unknown token",
+                };
+                tracing::warn!(%peer, message, "connection refused");
+                let e = Error::Unauthenticated(message.into());
+                replies.send_error(frame.request_id, frame.opcode, e).await;
+                return None;
+            }
+        };
     let reply = Response::Hello(HelloReply {
         version: PROTOCOL_VERSION,
         server_version: env!("CARGO_PKG_VERSION").into(),
@@ -160,8 +241,8 @@ async fn handshake(
     Some(principal)
 }
 
-async fn read_requests(
-    reader: &mut FrameReader<tokio::net::tcp::OwnedReadHalf>,
+async fn read_requests<R: AsyncRead + Unpin>(
+    reader: &mut FrameReader<R>,
     replies: &Replies,
     shared: &Arc<Shared>,
     principal: Principal,
@@ -434,12 +515,12 @@ fn encode_error(buf: &mut BytesMut, request_id: u32, op: u16, e: &Error) {
 
 /// Encodes replies and writes them, as many per write as are ready. Gives
 /// the socket back once the queue closes (None if the socket failed).
-async fn write_replies(
-    socket: OwnedWriteHalf,
+async fn write_replies<W: AsyncWrite + Unpin>(
+    socket: W,
     mut replies: mpsc::Receiver<Outgoing>,
     timeout: std::time::Duration,
     broken: CancellationToken,
-) -> Option<OwnedWriteHalf> {
+) -> Option<W> {
     // Small replies are gathered into one write; a reply as large as the
     // buffer goes out as it is, never copied.
     let mut socket = BufWriter::with_capacity(WRITE_BATCH_BYTES, socket);
@@ -461,8 +542,8 @@ async fn write_replies(
 
 /// Writes `first` and whatever replies are ready behind it (up to a batch),
 /// then flushes.
-async fn write_ready(
-    socket: &mut BufWriter<OwnedWriteHalf>,
+async fn write_ready<W: AsyncWrite + Unpin>(
+    socket: &mut BufWriter<W>,
     first: Outgoing,
     replies: &mut mpsc::Receiver<Outgoing>,
 ) -> std::io::Result<()> {

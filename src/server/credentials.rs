@@ -1,6 +1,6 @@
 //! Secrets the server reads from files, never from its command line (which
-//! `ps` shows): the tokens it accepts and the token it presents to the other
-//! nodes. Loaded at start (a bad file stops the start) and again on SIGHUP
+//! `ps` shows): the tokens it accepts, the token it presents to the other
+//! nodes, and its TLS certificate, key and CA. Loaded at start (a bad file stops the start) and again on SIGHUP
 //! (a bad file is logged and the old secrets stay). Connections already
 //! authenticated stay; the next HELLO meets the new secrets.
 
@@ -10,8 +10,20 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use tokio_util::sync::CancellationToken;
 
+use couponsd_client::tls::TlsFileError;
+
+use super::tls::{ServerTls, TlsFiles};
 use super::tokens::{self, TokenFileError, Tokens};
 use crate::cluster::PeerAuth;
+
+/// A credential file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error("{0}")]
+    Tokens(#[from] TokenFileError),
+    #[error("{0}")]
+    Tls(#[from] TlsFileError),
+}
 
 /// Where the secrets are.
 #[derive(Debug, Clone, Default)]
@@ -20,17 +32,20 @@ pub struct CredentialFiles {
     pub token_file: Option<PathBuf>,
     /// The secret this node presents to the other nodes.
     pub peer_token_file: Option<PathBuf>,
+    /// Certificate, key and CA; none: plaintext only.
+    pub tls: Option<TlsFiles>,
 }
 
 /// The secrets in force.
 #[derive(Debug)]
 pub struct Credentials {
     pub tokens: Tokens,
+    pub tls: Option<Arc<ServerTls>>,
     pub peer: PeerAuth,
 }
 
 impl CredentialFiles {
-    pub fn load(&self) -> Result<Credentials, TokenFileError> {
+    pub fn load(&self) -> Result<Credentials, CredentialError> {
         let tokens = match &self.token_file {
             Some(path) => Tokens::load(path)?,
             None => Tokens::none(),
@@ -39,10 +54,15 @@ impl CredentialFiles {
             Some(path) => tokens::load_peer_token(path)?,
             None => String::new(),
         };
-        Ok(Credentials {
-            tokens,
-            peer: PeerAuth { token },
-        })
+        let tls = match &self.tls {
+            Some(files) => Some(Arc::new(files.load()?)),
+            None => None,
+        };
+        let peer = PeerAuth {
+            token,
+            tls: tls.as_ref().and_then(|t| t.peer.clone()),
+        };
+        Ok(Credentials { tokens, tls, peer })
     }
 }
 
@@ -88,6 +108,7 @@ pub async fn reload_on_sighup(
             Ok(credentials) => {
                 tracing::info!(
                     tokens = credentials.tokens.len(),
+                    tls = credentials.tls.is_some(),
                     "SIGHUP: credentials reloaded"
                 );
                 cells.store(credentials);

@@ -8,6 +8,7 @@ pub mod credentials;
 mod dispatch;
 mod generator;
 mod reply_budget;
+pub mod tls;
 pub mod tokens;
 
 use std::sync::atomic::AtomicU32;
@@ -53,9 +54,9 @@ pub enum ServeError {
         source: cluster::StartError,
     },
     #[error("{0}")]
-    Credentials(#[from] tokens::TokenFileError),
+    Credentials(#[from] credentials::CredentialError),
     #[error(
-        "refusing to listen on {0} without authentication: a non-loopback address needs --token-file"
+        "refusing to listen on {0} without authentication: a non-loopback address needs --token-file or client certificates (--tls-ca and --client-cert-role)"
     )]
     Unauthenticated(std::net::SocketAddr),
     #[error("listening on {addr}: {source}")]
@@ -70,7 +71,17 @@ pub enum ServeError {
 /// that everything acknowledged is applied, and returns.
 pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<(), ServeError> {
     let credentials = config.credentials.load()?;
-    if credentials.tokens.is_empty() && !auth::is_loopback(config.listen.ip()) {
+    let certificates_authenticate = credentials.tls.is_some()
+        && config
+            .credentials
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.ca.is_some())
+        && !config.client_cert_roles.is_empty();
+    if credentials.tokens.is_empty()
+        && !certificates_authenticate
+        && !auth::is_loopback(config.listen.ip())
+    {
         // Protected mode would refuse every remote client anyway: say so now.
         return Err(ServeError::Unauthenticated(config.listen));
     }
@@ -178,12 +189,13 @@ async fn accept_loop(
         let Some(admitted) = shared.unauthenticated.admit(peer.ip()) else {
             refuse(
                 &socket,
+                ErrorCode::Busy,
                 "too many connections from this address awaiting HELLO",
             );
             continue;
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            refuse(&socket, "too many connections");
+            refuse(&socket, ErrorCode::Busy, "too many connections");
             continue;
         };
         let shared = shared.clone();
@@ -197,16 +209,16 @@ async fn accept_loop(
     }
 }
 
-/// Tells a connection it is over a limit (BUSY) and closes it, without
-/// waiting: a fresh socket's send buffer takes the few bytes at once, and a
-/// peer that refused them loses nothing it was owed.
-fn refuse(socket: &tokio::net::TcpStream, why: &str) {
+/// Tells a connection why it is refused (over a limit: BUSY) and closes
+/// it, without waiting: a fresh socket's send buffer takes the few bytes at
+/// once, and a peer that refused them loses nothing it was owed.
+fn refuse(socket: &tokio::net::TcpStream, code: ErrorCode, why: &str) {
     let mut buf = BytesMut::new();
     let body = ErrorBody {
         message: why.into(),
         leader: String::new(),
     };
-    body.encode_frame(0, 0, ErrorCode::Busy, &mut buf);
+    body.encode_frame(0, 0, code, &mut buf);
     let _ = socket.try_write(&buf);
 }
 

@@ -2,6 +2,7 @@
 //! temporary data directory, and connects to it with the real Rust client.
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod history;
 pub mod netns;
 
@@ -10,8 +11,19 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use couponsd_client::wire::ErrorCode;
 use couponsd_client::wire::{CouponSpec, Order, RedeemRequest, ReserveRequest};
-use couponsd_client::{Client, ClientOptions};
+use couponsd_client::{Client, ClientError, ClientOptions};
+
+/// The server's error code of a call expected to fail with one.
+pub fn code_of<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
+    match result {
+        Err(e) => e
+            .code()
+            .unwrap_or_else(|| panic!("expected a server error, got {e:?}")),
+        Ok(v) => panic!("expected an error, got {v:?}"),
+    }
+}
 
 pub struct Server {
     child: Option<Child>,
@@ -20,6 +32,9 @@ pub struct Server {
     pub extra_args: Vec<String>,
     /// Environment variables the process starts with.
     pub env: Vec<(String, String)>,
+    /// How the harness itself connects (to see the server up, to ask its
+    /// status, `client()`): plaintext unless a test sets TLS.
+    pub options: ClientOptions,
 }
 
 /// Files of secrets a test's servers read (token files, peer tokens),
@@ -68,6 +83,7 @@ impl Server {
             dir,
             extra_args: extra.iter().map(|s| s.to_string()).collect(),
             env: Vec::new(),
+            options: ClientOptions::default(),
         };
         server.spawn().await;
         server
@@ -90,6 +106,7 @@ impl Server {
             dir: tempfile::tempdir().expect("temp dir"),
             extra_args: Vec::new(),
             env: Vec::new(),
+            options: ClientOptions::default(),
         }
     }
 
@@ -218,7 +235,7 @@ impl Server {
     }
 
     pub async fn client(&self) -> Client {
-        Client::connect(&self.addr)
+        Client::connect_with(&self.addr, self.options.clone())
             .await
             .expect("connecting to the test server")
     }
@@ -244,7 +261,7 @@ impl Server {
     async fn wait_until_up(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            match Client::connect(&self.addr).await {
+            match Client::connect_with(&self.addr, self.options.clone()).await {
                 Ok(client) if client.ping().await.is_ok() => return,
                 // A server with tokens answers, which is all this waits for.
                 Err(e) if e.code().is_some() => return,
@@ -335,7 +352,7 @@ impl Cluster {
     }
 }
 
-fn peers_flag(nodes: &[Server]) -> String {
+pub fn peers_flag(nodes: &[Server]) -> String {
     nodes
         .iter()
         .enumerate()
@@ -351,7 +368,7 @@ impl Server {
             connect_timeout: Duration::from_millis(500),
             request_timeout: Duration::from_secs(1),
             follow_leader: false,
-            ..ClientOptions::default()
+            ..self.options.clone()
         };
         let client = Client::connect_with(&self.addr, options).await.ok()?;
         client.cluster_status().await.ok()

@@ -16,18 +16,23 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::error::ClientError;
 use crate::frame_io::FrameReader;
+use crate::tls::TlsOptions;
 use crate::wire::*;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientOptions {
-    /// Token sent in HELLO; empty for a server with no tokens configured.
+    /// Token sent in HELLO; empty for a server with no tokens configured (or
+    /// when the client certificate gives the role).
     pub token: String,
+    /// TLS; none: plaintext (which a server accepts only from loopback once
+    /// it has a certificate).
+    pub tls: Option<TlsOptions>,
     pub client_name: String,
     pub connect_timeout: Duration,
     /// How long one call may wait for its reply.
@@ -43,10 +48,33 @@ pub struct ClientOptions {
     pub failover_timeout: Duration,
 }
 
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field(
+                "token",
+                &if self.token.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
+            .field("tls", &self.tls.is_some())
+            .field("client_name", &self.client_name)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("follow_leader", &self.follow_leader)
+            .field("failover_timeout", &self.failover_timeout)
+            .finish()
+    }
+}
+
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             token: String::new(),
+            tls: None,
             client_name: concat!("couponsd-client-rust/", env!("CARGO_PKG_VERSION")).into(),
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
@@ -123,7 +151,33 @@ impl Client {
             .await
             .map_err(|_| ClientError::Timeout)??;
         stream.set_nodelay(true)?;
-        let (read_half, mut write_half) = stream.into_split();
+        match options.tls.clone() {
+            None => {
+                let (read_half, write_half) = stream.into_split();
+                Client::start(read_half, write_half, options, nodes).await
+            }
+            Some(tls) => {
+                let stream =
+                    tokio::time::timeout(options.connect_timeout, tls.connect(addr, stream))
+                        .await
+                        .map_err(|_| ClientError::Timeout)??;
+                let (read_half, write_half) = tokio::io::split(stream);
+                Client::start(read_half, write_half, options, nodes).await
+            }
+        }
+    }
+
+    /// HELLO over a connected stream, then the reader and writer tasks.
+    async fn start<R, W>(
+        read_half: R,
+        mut write_half: W,
+        options: ClientOptions,
+        nodes: Vec<String>,
+    ) -> Result<Client, ClientError>
+    where
+        R: AsyncRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
         let mut reader = FrameReader::new(read_half, MAX_FRAME_LENGTH);
 
         let hello = Request::Hello(Hello {
@@ -680,7 +734,7 @@ fn server_error(frame: &Frame) -> ClientError {
     }
 }
 
-async fn write_loop(mut socket: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Bytes>) {
+async fn write_loop<W: AsyncWrite + Unpin>(mut socket: W, mut rx: mpsc::Receiver<Bytes>) {
     let mut batch = BytesMut::new();
     while let Some(first) = rx.recv().await {
         batch.extend_from_slice(&first);
@@ -699,8 +753,8 @@ async fn write_loop(mut socket: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::R
     let _ = socket.shutdown().await;
 }
 
-async fn read_loop(
-    mut reader: FrameReader<tokio::net::tcp::OwnedReadHalf>,
+async fn read_loop<R: AsyncRead + Unpin>(
+    mut reader: FrameReader<R>,
     inner: std::sync::Weak<Inner>,
 ) {
     let failure = loop {

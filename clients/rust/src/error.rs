@@ -13,6 +13,10 @@ pub enum ClientError {
     },
     #[error("connection failed: {0}")]
     Io(String),
+    /// The TLS handshake failed (an untrusted certificate, a wrong name, a
+    /// server without TLS).
+    #[error("TLS: {0}")]
+    Tls(String),
     #[error("connection closed")]
     Disconnected,
     #[error("protocol error: {0}")]

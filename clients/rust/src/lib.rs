@@ -17,12 +17,15 @@
 //! - `frame_io`: reads whole frames from a stream.
 //! - `client`: the pipelined connection.
 //! - `money`: decimal strings <-> minor units, per ISO 4217 currency.
+//! - `tls`: TLS options (rustls): the CA trusted, the client certificate.
 
 pub mod client;
 pub mod error;
 pub mod frame_io;
 pub mod money;
+pub mod tls;
 pub mod wire;
 
 pub use client::{Client, ClientOptions};
 pub use error::ClientError;
+pub use tls::TlsOptions;

@@ -32,7 +32,7 @@ error_codes! {
     UnknownOpcode = 2 => "UNKNOWN_OPCODE", "The opcode is not one this server knows.";
     UnsupportedVersion = 3 => "UNSUPPORTED_VERSION", "The HELLO asked for a protocol version this server does not speak, or the magic is wrong.";
     FrameTooLarge = 4 => "FRAME_TOO_LARGE", "The length prefix is over the maximum; the server closes the connection after replying.";
-    Unauthenticated = 5 => "UNAUTHENTICATED", "No HELLO yet, or its token is unknown, or this peer may not connect without one.";
+    Unauthenticated = 5 => "UNAUTHENTICATED", "No HELLO yet, or its token is unknown, or this peer may not connect without one (or, to a server with TLS, in plaintext from beyond loopback).";
     PermissionDenied = 6 => "PERMISSION_DENIED", "The token's role may not use this opcode.";
     Busy = 7 => "BUSY", "The server is at a limit (too many connections, or the writer queue is full); retry after a short wait. Too many requests in flight on one connection is not an error: the server stops reading until replies drain.";
     Internal = 8 => "INTERNAL", "The server failed (for example a storage error); nothing of the request was applied.";
