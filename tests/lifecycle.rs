@@ -253,6 +253,113 @@ async fn holds_count_against_the_limit_and_release_gives_them_back() {
     assert_eq!(usage(&client, coupon.id).await, (2, 0));
 }
 
+/// protocol.md, Redemption field 15: `hold_expires_at` is set only while the
+/// redemption is a hold (PENDING), cleared by CONFIRM (or a REDEEM that
+/// confirms the hold) and by RELEASE, kept on EXPIRED. Every reply that
+/// carries the redemption shows the same, also after a restart replays it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirm_and_release_clear_hold_expires_at() {
+    let mut server = Server::start_with(&["--hold-sweep-ms", "50"]).await;
+    let client = server.client().await;
+    let coupon = client
+        .create_coupon(percent_coupon("CLEARS", 1000, None, None))
+        .await
+        .unwrap();
+    for order_id in ["confirmed", "redeemed", "released"] {
+        let hold = client
+            .reserve(reserve_request("CLEARS", order_id, "a", 1000, 60_000))
+            .await
+            .unwrap();
+        assert!(hold.redemption.hold_expires_at.is_some(), "{order_id}");
+    }
+    client
+        .reserve(reserve_request("CLEARS", "expired", "a", 1000, 200))
+        .await
+        .unwrap();
+
+    let confirmed = client
+        .confirm(by_order("CLEARS", "confirmed"))
+        .await
+        .unwrap();
+    assert_eq!(confirmed.redemption.status, RedemptionStatus::Processed);
+    assert_eq!(
+        confirmed.redemption.hold_expires_at, None,
+        "CONFIRM's reply"
+    );
+    let replayed = client
+        .confirm(by_order("CLEARS", "confirmed"))
+        .await
+        .unwrap();
+    assert!(replayed.replayed);
+    assert_eq!(
+        replayed.redemption.hold_expires_at, None,
+        "CONFIRM replayed"
+    );
+    let redeemed = client
+        .redeem(redeem_request("CLEARS", "redeemed", "a", 1000))
+        .await
+        .unwrap();
+    assert_eq!(redeemed.redemption.status, RedemptionStatus::Processed);
+    assert_eq!(
+        redeemed.redemption.hold_expires_at, None,
+        "REDEEM of a hold"
+    );
+    let released = client
+        .release(by_order("CLEARS", "released"))
+        .await
+        .unwrap();
+    assert_eq!(released.redemption.status, RedemptionStatus::Released);
+    assert_eq!(released.redemption.hold_expires_at, None, "RELEASE's reply");
+
+    let expected = [
+        ("confirmed", RedemptionStatus::Processed, false),
+        ("redeemed", RedemptionStatus::Processed, false),
+        ("released", RedemptionStatus::Released, false),
+        ("expired", RedemptionStatus::Expired, true),
+    ];
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while client
+        .get_redemption(by_order("CLEARS", "expired"))
+        .await
+        .unwrap()
+        .redemption
+        .status
+        != RedemptionStatus::Expired
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hold never expired"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // What is stored, and what a restart rebuilds from the log, agree.
+    for restarted in [false, true] {
+        let client = server.client().await;
+        let listed = common::all_redemptions(&client, coupon.id).await;
+        assert_eq!(listed.len(), expected.len());
+        for (order_id, status, keeps_expiry) in expected {
+            let got = client
+                .get_redemption(by_order("CLEARS", order_id))
+                .await
+                .unwrap()
+                .redemption;
+            assert_eq!(got.status, status, "{order_id}");
+            assert_eq!(
+                got.hold_expires_at.is_some(),
+                keeps_expiry,
+                "REDEMPTION_GET of {order_id} (restarted: {restarted})"
+            );
+            let in_list = listed.iter().find(|r| r.id == got.id).unwrap();
+            assert_eq!(in_list, &got, "REDEMPTION_LIST of {order_id}");
+        }
+        if !restarted {
+            drop(client);
+            server.kill9();
+            server.restart().await;
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_holds_are_given_back_and_cannot_be_confirmed() {
     let server = Server::start_with(&["--hold-sweep-ms", "50"]).await;

@@ -471,10 +471,14 @@ fn confirm(batch: &mut Batch, r: &RedemptionRef) -> Outcome {
     }
 }
 
-/// Captures an open hold (callers made sure it is not past its TTL).
+/// Captures an open hold (callers made sure it is not past its TTL). A
+/// captured use no longer expires, so it no longer has an expiry
+/// (protocol.md, Redemption field 15). Records written before this kept it;
+/// they replay as they were written.
 fn confirm_hold(batch: &mut Batch, mut hold: Redemption, transaction_id: &str) -> Outcome {
     hold.status = RedemptionStatus::Processed;
     hold.updated_at = batch.now;
+    hold.hold_expires_at = None;
     if !transaction_id.is_empty() {
         hold.transaction_id = transaction_id.into();
     }
@@ -501,6 +505,8 @@ fn release(batch: &mut Batch, r: &RedemptionRef) -> Outcome {
     }
     hold.status = RedemptionStatus::Released;
     hold.updated_at = batch.now;
+    // Given back: nothing left to expire (kept on EXPIRED, as the instant it passed).
+    hold.hold_expires_at = None;
     adjust_coupon(batch, hold.coupon_id, 0, -1);
     adjust_customer(batch, hold.coupon_id, &hold.customer_id, -1);
     adjust_campaign(batch, hold.coupon_id, -hold.discount_amount, -1);
