@@ -925,6 +925,79 @@ fn tables_list_every_number() {
     );
 }
 
+/// protocol.md's currency table is the server's, both ways: every code it
+/// lists is accepted (in any case) with the minor units of its row, and every
+/// three-letter code the server accepts is listed, in alphabetical order
+/// within its row, once.
+#[test]
+fn currency_table_is_the_codes() {
+    use couponsd::domain::currency;
+    use couponsd_client::money;
+
+    let doc = protocol_md();
+    let section = doc_section(&doc, "### Currencies");
+    let mut listed: BTreeMap<String, u32> = BTreeMap::new();
+    for line in section.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() != 4 || !cells[2].starts_with('`') {
+            continue;
+        }
+        let minor_units: u32 = if cells[1].starts_with("none") {
+            0
+        } else {
+            cells[1].parse().unwrap_or_else(|_| {
+                panic!("protocol.md: {:?} is not a number of minor units", cells[1])
+            })
+        };
+        let codes: Vec<&str> = cells[2]
+            .split_whitespace()
+            .map(|c| c.trim_matches('`'))
+            .collect();
+        assert!(
+            codes.windows(2).all(|w| w[0] < w[1]),
+            "protocol.md: the currencies with {} minor units are not in alphabetical order",
+            cells[1]
+        );
+        for code in codes {
+            assert!(
+                listed.insert(code.to_string(), minor_units).is_none(),
+                "protocol.md lists {code} twice"
+            );
+        }
+    }
+    assert!(
+        section.contains(&format!("one of the {} alphabetic codes", listed.len())),
+        "protocol.md does not say it lists {} currencies",
+        listed.len()
+    );
+    for (code, &minor_units) in &listed {
+        assert_eq!(
+            currency("currency", &format!(" {} ", code.to_lowercase())).ok(),
+            Some(code.clone()),
+            "the server refuses {code}, which protocol.md lists"
+        );
+        assert_eq!(
+            money::decimals(code),
+            Ok(minor_units),
+            "{code}: protocol.md says {minor_units} minor units"
+        );
+    }
+    let letters = || b'A'..=b'Z';
+    for a in letters() {
+        for b in letters() {
+            for c in letters() {
+                let code = String::from_utf8(vec![a, b, c]).unwrap();
+                assert_eq!(
+                    currency("currency", &code).is_ok(),
+                    listed.contains_key(&code),
+                    "{code}: the server and protocol.md's currency table disagree"
+                );
+            }
+        }
+    }
+    assert!(currency("currency", "ANG").is_err());
+}
+
 /// One documented example, parsed as a frame.
 fn documented_frame(documented: &BTreeMap<String, Vec<u8>>, name: &str) -> Frame {
     let bytes = &documented[name];
