@@ -40,24 +40,27 @@ pub fn compute(spec: &CouponSpec, order: &Order) -> Result<Discount, Refusal> {
         None => i128::from(amount),
         Some(lines) => lines.iter().map(|line| line_total(line)).sum(),
     };
-    let value = spec.discount_value;
-    let (applicable, raw) = match spec.discount_type {
-        DiscountType::Percentage => (eligible_total, percent_of(eligible_total, value)),
-        DiscountType::Fixed if spec.apply_per_line => (eligible_total, per_line(lines, value)),
-        DiscountType::Fixed => (eligible_total, i128::from(value)),
-        DiscountType::FreeShipping => {
-            let shipping = i128::from(order.shipping_amount.max(0));
-            (shipping, shipping)
-        }
-        DiscountType::BuyXGetY => {
-            let units_total = discounted_units_total(spec.buy_quantity, spec.get_quantity, lines)?;
-            (eligible_total, percent_of(units_total, value))
-        }
-        DiscountType::Product => (eligible_total, per_unit(lines, value)),
-    };
+    let shipping = i128::from(order.shipping_amount.max(0));
     // Lines may add up to more than the order amount (a total after other
-    // reductions): the coupon never applies to more than the order.
-    let applicable = applicable.clamp(0, i128::from(amount));
+    // reductions): the coupon never applies to more than the order, and a
+    // percentage is of what it applies to.
+    let applicable = match spec.discount_type {
+        DiscountType::FreeShipping => shipping,
+        _ => eligible_total,
+    }
+    .clamp(0, i128::from(amount));
+    let value = spec.discount_value;
+    let raw = match spec.discount_type {
+        DiscountType::Percentage => percent_of(applicable, value),
+        DiscountType::Fixed if spec.apply_per_line => per_line(lines, value),
+        DiscountType::Fixed => i128::from(value),
+        DiscountType::FreeShipping => shipping,
+        DiscountType::BuyXGetY => percent_of(
+            discounted_units_total(spec.buy_quantity, spec.get_quantity, lines)?,
+            value,
+        ),
+        DiscountType::Product => per_unit(lines, value),
+    };
     let capped = spec
         .max_discount_amount
         .map_or(raw, |cap| raw.min(i128::from(cap)));

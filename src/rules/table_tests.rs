@@ -174,8 +174,10 @@ fn percentage() {
     check(&only(criterion(Category, In, &["clothing"]), percent(1_000)), &mixed(), Ok((14_000, 1_400, 17_600)));
     // Shipping and other charges in the amount are not lines: 20% of the 150.00 of lines.
     check(&percent(2_000), &order(16_000, vec![line("DRESS-001", "clothing", 7_500, 2)]), Ok((15_000, 3_000, 13_000)));
-    // Lines above the amount (a total after other reductions): applies to the amount at most.
+    // Lines above the amount (a total after other reductions): applies to the amount at most,
+    // and the percentage is of that (10% of 100.00, not of the 150.00 of lines).
     check(&percent(10_000), &order(10_000, vec![line("DRESS-001", "clothing", 7_500, 2)]), Ok((10_000, 10_000, 0)));
+    check(&percent(1_000), &order(10_000, vec![line("DRESS-001", "clothing", 7_500, 2)]), Ok((10_000, 1_000, 9_000)));
     // Extreme lines are summed without overflow.
     check(&percent(10_000), &order(i64::MAX, vec![line("BIG", "x", i64::MAX, u32::MAX)]), Ok((i64::MAX, i64::MAX, 0)));
     // Zero-quantity lines are not items.
