@@ -597,6 +597,65 @@ async fn coupon_crud_and_refusal_reasons() {
     );
 }
 
+/// protocol.md, COUPON_DELETE: a deleted coupon's redemptions stay readable
+/// by id and through REDEMPTION_LIST, and operations on them keep working,
+/// also after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_coupons_redemptions_stay_listed() {
+    let mut server = Server::start().await;
+    let client = server.client().await;
+    let coupon = client
+        .create_coupon(percent_coupon("GONE", 1000, None, None))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for order_id in ["o1", "o2", "o3"] {
+        let r = client
+            .redeem(redeem_request("GONE", order_id, "a", 1000))
+            .await
+            .unwrap();
+        ids.push(r.redemption.id);
+    }
+    client.delete_coupon(coupon.id).await.unwrap();
+    let listed = |client: Client| async move {
+        common::all_redemptions(&client, coupon.id)
+            .await
+            .into_iter()
+            .map(|r| (r.id, r.status))
+            .collect::<Vec<_>>()
+    };
+    let processed: Vec<_> = ids
+        .iter()
+        .map(|&id| (id, RedemptionStatus::Processed))
+        .collect();
+    assert_eq!(listed(client.clone()).await, processed, "after the delete");
+
+    // A reversal still works, and the list still holds all three.
+    let reversed = client
+        .reverse(RedemptionRef::Id(ids[1]), "refund")
+        .await
+        .unwrap();
+    assert_eq!(reversed.redemption.status, RedemptionStatus::Reversed);
+    let mut expected = processed.clone();
+    expected[1].1 = RedemptionStatus::Reversed;
+    assert_eq!(listed(client.clone()).await, expected, "after a reversal");
+    assert_eq!(
+        client
+            .get_redemption(RedemptionRef::Id(ids[0]))
+            .await
+            .unwrap()
+            .redemption
+            .coupon_id,
+        coupon.id
+    );
+
+    drop(client);
+    server.kill9();
+    server.restart().await;
+    let client = server.client().await;
+    assert_eq!(listed(client).await, expected, "after a restart");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_and_roles() {
     let secrets = Secrets::new();

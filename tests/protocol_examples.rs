@@ -356,7 +356,10 @@ fn delete_record() -> LogRecord {
         term: 2,
         lsn: 42,
         timestamp: T,
-        effects: vec![Effect::CouponDeleted { id: 2 }],
+        effects: vec![Effect::CouponDeleted {
+            id: 2,
+            drops_redemption_list: false,
+        }],
     }
 }
 

@@ -28,6 +28,13 @@ const RECORD_FORMAT_V1: u8 = 1;
 const COUPON_PUT_ORIGINAL_SPEC: u8 = 1;
 const COUPON_PUT: u8 = 6;
 
+/// CouponDeleted's effect tags. Records written before a deleted coupon's
+/// redemptions stayed listed (protocol.md, COUPON_DELETE) carry tag 2, whose
+/// apply also drops the coupon's list of redemption ids; they are still read
+/// and replay as they did, never written.
+const COUPON_DELETED_DROPPING_LIST: u8 = 2;
+const COUPON_DELETED: u8 = 13;
+
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
 // allocation costs more than the space.
@@ -36,8 +43,12 @@ const COUPON_PUT: u8 = 6;
 pub enum Effect {
     /// A coupon was created or its definition changed.
     CouponPut(CouponDef),
+    /// A coupon was deleted: its definition, code and counters go; its
+    /// redemptions stay, and so does its list of redemption ids unless the
+    /// record predates that (`drops_redemption_list`, tag 2).
     CouponDeleted {
         id: u64,
+        drops_redemption_list: bool,
     },
     Counters {
         coupon_id: u64,
@@ -160,8 +171,15 @@ impl Effect {
                 w.u8(COUPON_PUT);
                 def.write(w);
             }
-            Effect::CouponDeleted { id } => {
-                w.u8(2);
+            Effect::CouponDeleted {
+                id,
+                drops_redemption_list,
+            } => {
+                w.u8(if *drops_redemption_list {
+                    COUPON_DELETED_DROPPING_LIST
+                } else {
+                    COUPON_DELETED
+                });
                 w.u64(*id);
             }
             Effect::Counters {
@@ -236,7 +254,14 @@ impl Effect {
                 Effect::CouponPut(CouponDef::read(r, SpecLayout::Original)?)
             }
             COUPON_PUT => Effect::CouponPut(CouponDef::read(r, SpecLayout::Current)?),
-            2 => Effect::CouponDeleted { id: r.u64("id")? },
+            COUPON_DELETED_DROPPING_LIST => Effect::CouponDeleted {
+                id: r.u64("id")?,
+                drops_redemption_list: true,
+            },
+            COUPON_DELETED => Effect::CouponDeleted {
+                id: r.u64("id")?,
+                drops_redemption_list: false,
+            },
             3 => Effect::Counters {
                 coupon_id: r.u64("coupon_id")?,
                 counters: Counters {
@@ -343,7 +368,14 @@ mod tests {
                     hold_expires_at: Some(10),
                     reverse_reason: String::new(),
                 }),
-                Effect::CouponDeleted { id: 7 },
+                Effect::CouponDeleted {
+                    id: 7,
+                    drops_redemption_list: false,
+                },
+                Effect::CouponDeleted {
+                    id: 8,
+                    drops_redemption_list: true,
+                },
                 Effect::CampaignPut(Box::new(CampaignDef {
                     id: 3,
                     revision: 2,
@@ -423,5 +455,65 @@ mod tests {
         raw[1..5].copy_from_slice(&crc.to_be_bytes());
         let record = LogRecord::decode(&raw).unwrap();
         assert_eq!(record.effects, vec![Effect::CouponPut(def)]);
+    }
+
+    /// A coupon deleted by a record written before its redemptions stayed
+    /// listed (tag 2) replays as it did: its list of redemption ids goes. One
+    /// deleted since (tag 13) keeps it.
+    #[test]
+    fn coupon_deletes_replay_as_written() {
+        use crate::state::State;
+
+        let def = CouponDef {
+            id: 7,
+            revision: 1,
+            spec: CouponSpec {
+                code: "GONE".into(),
+                ..CouponSpec::default()
+            },
+            created_at: 1,
+            updated_at: 1,
+            created_by: "admin".into(),
+        };
+        let redemption = Redemption {
+            id: 9,
+            coupon_id: 7,
+            code: "GONE".into(),
+            customer_id: "c".into(),
+            order_id: "o".into(),
+            transaction_id: String::new(),
+            status: RedemptionStatus::Processed,
+            original_amount: 100,
+            discount_amount: 20,
+            final_amount: 80,
+            currency: "USD".into(),
+            channel: String::new(),
+            created_at: 3,
+            updated_at: 3,
+            hold_expires_at: None,
+            reverse_reason: String::new(),
+        };
+        for (tag, listed) in [
+            (COUPON_DELETED_DROPPING_LIST, vec![]),
+            (COUPON_DELETED, vec![9]),
+        ] {
+            let mut raw = vec![RECORD_FORMAT_V1, 0, 0, 0, 0];
+            raw.extend(1u64.to_be_bytes()); // term
+            raw.extend(5u64.to_be_bytes()); // lsn
+            raw.extend(9i64.to_be_bytes()); // timestamp
+            raw.extend(1u32.to_be_bytes()); // effect count
+            raw.push(tag);
+            raw.extend(7u64.to_be_bytes()); // id
+            let crc = crc32fast::hash(&raw[5..]);
+            raw[1..5].copy_from_slice(&crc.to_be_bytes());
+            let deleted = LogRecord::decode(&raw).unwrap();
+
+            let state = State::new(Some([1; 16]), 0);
+            state.apply(&Effect::CouponPut(def.clone()));
+            state.apply(&Effect::Redemption(redemption.clone()));
+            state.apply_record(&deleted);
+            assert!(state.coupon(7).is_none(), "tag {tag}");
+            assert_eq!(state.redemption_ids_after(7, 0, 10), listed, "tag {tag}");
+        }
     }
 }

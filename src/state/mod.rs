@@ -323,7 +323,10 @@ impl State {
     pub fn apply(&self, effect: &Effect) {
         match effect {
             Effect::CouponPut(def) => self.put_def(def.clone()),
-            Effect::CouponDeleted { id } => {
+            Effect::CouponDeleted {
+                id,
+                drops_redemption_list,
+            } => {
                 if let Some(old) = write(&self.defs).remove(id) {
                     let mut codes = write(&self.codes);
                     if codes.get(&old.spec.code) == Some(id) {
@@ -331,7 +334,9 @@ impl State {
                     }
                 }
                 self.counters.remove(id);
-                self.lists.remove(id);
+                if *drops_redemption_list {
+                    self.lists.remove(id);
+                }
             }
             Effect::Counters {
                 coupon_id,

@@ -264,7 +264,11 @@ impl<'a> Batch<'a> {
         }
         self.overlay.defs.insert(id, None);
         self.overlay.counters.insert(id, Counters::default());
-        self.effects.push(Effect::CouponDeleted { id });
+        // Its redemptions stay listed (REDEMPTION_LIST).
+        self.effects.push(Effect::CouponDeleted {
+            id,
+            drops_redemption_list: false,
+        });
     }
 
     pub fn set_counters(&mut self, coupon_id: u64, counters: Counters) {

@@ -16,7 +16,7 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
                     changes.set_meta(write_keys::NEXT_COUPON_ID, def.id + 1);
                 }
             }
-            Effect::CouponDeleted { id } => changes.delete_coupon(*id),
+            Effect::CouponDeleted { id, .. } => changes.delete_coupon(*id),
             Effect::Redemption(r) => changes.put_redemption(r),
             Effect::Reversal(r) => changes.put_reversal(r),
             Effect::CampaignDeleted { id } => changes.delete_campaign(*id),
