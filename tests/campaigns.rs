@@ -716,6 +716,22 @@ async fn coupons_and_their_campaigns() {
         code_of(client.create_coupon(by_hand.clone()).await),
         Some(ErrorCode::InvalidArgument)
     );
+    // Also when the campaign has no budget: the template's currency is the
+    // campaign's (protocol.md, COUPON_CREATE).
+    let unbudgeted = client
+        .create_campaign(spec("nobudget", "NB-", None, CodeCheck::None))
+        .await
+        .unwrap();
+    let refused = client
+        .create_coupon(CouponSpec {
+            code: "HAND-EUR".into(),
+            campaign_id: Some(unbudgeted.id),
+            ..by_hand.clone()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::InvalidArgument));
+    assert!(refused.to_string().contains("currency"), "{refused}");
     by_hand.currency = "USD".into();
     let joined = client.create_coupon(by_hand.clone()).await.unwrap();
     // 10.00 of the 25.00 budget went to the generated code; this takes 10.00

@@ -295,11 +295,22 @@ async fn confirm_and_release_clear_hold_expires_at() {
         replayed.redemption.hold_expires_at, None,
         "CONFIRM replayed"
     );
+    assert_eq!(
+        confirmed.redemption.transaction_id, "",
+        "CONFIRM carries none"
+    );
     let redeemed = client
-        .redeem(redeem_request("CLEARS", "redeemed", "a", 1000))
+        .redeem(couponsd_client::wire::RedeemRequest {
+            transaction_id: "tx-9".into(),
+            ..redeem_request("CLEARS", "redeemed", "a", 1000)
+        })
         .await
         .unwrap();
     assert_eq!(redeemed.redemption.status, RedemptionStatus::Processed);
+    assert_eq!(
+        redeemed.redemption.transaction_id, "tx-9",
+        "REDEEM's, once it confirms"
+    );
     assert_eq!(
         redeemed.redemption.hold_expires_at, None,
         "REDEEM of a hold"

@@ -67,9 +67,9 @@ error_codes! {
     DayNotAllowed = 51 => "DAY_NOT_ALLOWED", "The coupon does not apply on this day of the week in its time zone.";
     OutsideActiveHours = 52 => "OUTSIDE_ACTIVE_HOURS", "The coupon does not apply at this time of day in its time zone.";
     BuyQuantityNotMet = 53 => "BUY_QUANTITY_NOT_MET", "A BUY_X_GET_Y coupon needs at least one complete set of X + Y eligible units.";
-    CampaignInactive = 54 => "CAMPAIGN_INACTIVE", "The coupon's campaign is not running: DRAFT, PAUSED, COMPLETED, CANCELLED, or SCHEDULED and not started (or past its end).";
+    CampaignInactive = 54 => "CAMPAIGN_INACTIVE", "The coupon's campaign is not running: DRAFT, PAUSED, COMPLETED, CANCELLED, or SCHEDULED and not started (or past its end); or it was deleted.";
     BudgetExhausted = 55 => "BUDGET_EXHAUSTED", "The campaign's remaining budget cannot cover this discount.";
-    CodeCheckFailed = 56 => "CODE_CHECK_FAILED", "The code has the shape of a campaign's generated codes but fails their check character or MAC: mistyped or guessed. Nothing was looked up.";
+    CodeCheckFailed = 56 => "CODE_CHECK_FAILED", "No coupon has the code, and it has the shape of a campaign's generated codes but fails their check character or MAC: mistyped or guessed. No stored row was read.";
 }
 
 impl std::fmt::Display for ErrorCode {
