@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod criteria;
 pub mod discount;
 pub mod eligibility;
+pub mod fraud;
 pub mod refund;
 pub mod schedule;
 pub mod targeting;

@@ -1,0 +1,7 @@
+//! Fraud rules as pure functions: who a customer is (`identity`), whether
+//! an address may use a coupon (`ip_rules`), how risky a request is and how
+//! the model learns (`score`). No I/O, no clock, no floating point.
+
+pub mod identity;
+pub mod ip_rules;
+pub mod score;
