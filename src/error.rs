@@ -2,6 +2,8 @@
 
 use couponsd_client::wire::ErrorCode;
 
+use crate::storage::StorageError;
+
 /// Why a coupon does not apply to an order. Shared by validate (a reason) and
 /// redeem (an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -69,7 +71,7 @@ pub enum Error {
     #[error("server is shutting down")]
     ShuttingDown,
     #[error("storage failure: {0}")]
-    Storage(#[from] crate::storage::StorageError),
+    Storage(#[from] StorageError),
     #[error("{0}")]
     Malformed(String),
     #[error("unknown opcode 0x{0:04x}")]
@@ -121,6 +123,8 @@ impl Error {
             Error::Refused(r) => r.code(),
             Error::Busy(_) => ErrorCode::Busy,
             Error::ShuttingDown => ErrorCode::ShuttingDown,
+            // Stored bytes that fail their checksum are never served.
+            Error::Storage(StorageError::Corrupt { .. }) => ErrorCode::CorruptData,
             Error::Storage(_) => ErrorCode::Internal,
             Error::Malformed(_) => ErrorCode::MalformedFrame,
             Error::UnknownOpcode(_) => ErrorCode::UnknownOpcode,
@@ -156,9 +160,7 @@ impl Error {
             Error::Refused(r) => Error::Refused(*r),
             Error::Busy(s) => Error::Busy(s),
             Error::ShuttingDown => Error::ShuttingDown,
-            Error::Storage(e) => {
-                Error::Storage(crate::storage::StorageError::Database(e.to_string()))
-            }
+            Error::Storage(e) => Error::Storage(e.again()),
             Error::Malformed(s) => Error::Malformed(s.clone()),
             Error::UnknownOpcode(op) => Error::UnknownOpcode(*op),
             Error::UnsupportedVersion(s) => Error::UnsupportedVersion(s.clone()),

@@ -102,6 +102,17 @@ pub enum Command {
     Campaign(CampaignCommand),
     /// Load generator: many connections redeeming or validating as fast as they can.
     Bench(BenchArgs),
+    /// Check a stopped server's store offline: every row's checksum, every
+    /// record, chunk and entry, and that its three files belong together.
+    /// Exit 0: clean; 1: problems found; 2: could not check.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Data directory of a stopped server.
+    #[arg(long, env = "COUPONSD_DATA", default_value = "./data")]
+    pub data: PathBuf,
 }
 
 #[derive(Debug, Args)]

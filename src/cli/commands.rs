@@ -270,7 +270,9 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
         }
         Command::Campaign(c) => super::campaign::run(&client, c).await,
         Command::Cluster(c) => super::cluster::run(&client, args, c).await,
-        Command::Serve(_) | Command::Bench(_) => Err(Failure::Usage("not a client verb".into())),
+        Command::Serve(_) | Command::Bench(_) | Command::Verify(_) => {
+            Err(Failure::Usage("not a client verb".into()))
+        }
     }
 }
 

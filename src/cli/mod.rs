@@ -9,6 +9,7 @@ mod commands;
 mod json;
 mod rule_flags;
 mod serve;
+mod verify;
 
 pub use args::Cli;
 
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> ExitCode {
         match cli.command {
             args::Command::Serve(a) => serve::run(a).await,
             args::Command::Bench(a) => bench::run(a, cli.client).await,
+            args::Command::Verify(a) => verify::run(&a, cli.client.json),
             other => commands::run(other, cli.client).await,
         }
     })

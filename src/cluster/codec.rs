@@ -77,6 +77,14 @@ pub fn read_opt_log_id(r: &mut Reader) -> Result<Option<LogId>, DecodeError> {
     })
 }
 
+/// The index of an encoded optional log id: what the store's binding checks
+/// compare (`storage::binding::ReadIndex`).
+pub fn read_opt_index(raw: &[u8]) -> Result<Option<u64>, String> {
+    read_opt_log_id(&mut Reader::new(raw))
+        .map(|id| id.map(|id| id.index))
+        .map_err(|e| e.to_string())
+}
+
 pub fn write_vote(w: &mut Writer, v: &Vote) {
     w.u64(v.leader_id.term);
     w.u64(v.leader_id.node_id);

@@ -7,6 +7,10 @@
 //! fsync per round, not per entry (group commit at the log). Votes, truncates
 //! and purges go through the same thread, in order, and are waited for.
 //!
+//! The writer also keeps `DurableIndexes::raft` (how far this file is
+//! durable) and records `DurableIndexes::data` (how far the data file is)
+//! with its next write: see `storage::binding`.
+//!
 //! Recent entries stay in memory once durable too (`Recent`, bounded by
 //! bytes): the state machine applies them and the leader sends them to the
 //! followers right after they are appended, and reading them back from the
@@ -26,6 +30,7 @@ use tokio::sync::oneshot;
 
 use super::codec::{self, decode_entry, encode_entry};
 use super::types::{storage_error, Entry, LogId, StorageError, TypeConfig, Vote};
+use crate::storage::binding::{self, DurableIndexes};
 use crate::storage::raft_log::{keys, LogWrite, RaftLogFile};
 
 /// Most entries one read returns (openraft asks for ranges; replication
@@ -92,6 +97,8 @@ struct Shared {
     /// write (it is only a hint after a restart).
     committed: Mutex<Option<LogId>>,
     committed_dirty: AtomicBool,
+    /// Shared with the state machine's applier (see `storage::binding`).
+    durable: Arc<DurableIndexes>,
 }
 
 enum Op {
@@ -128,14 +135,20 @@ impl LogStore {
     pub fn open(
         dir: &Path,
         debug_write_delay: std::time::Duration,
+        durable: Arc<DurableIndexes>,
     ) -> Result<LogStore, crate::storage::StorageError> {
         let file = RaftLogFile::open(dir)?;
+        let facts = file.binding_facts(&codec::read_opt_index)?;
+        durable
+            .raft
+            .store(facts.end_index().unwrap_or(0), Ordering::Release);
         let committed = file
             .meta(keys::COMMITTED)?
             .map(|raw| codec::read_opt_log_id(&mut couponsd_client::wire::Reader::new(&raw)))
             .transpose()
             .map_err(|e| crate::storage::StorageError::Corrupt {
                 table: "raft_meta",
+                key: keys::COMMITTED.into(),
                 reason: e.to_string(),
             })?
             .flatten();
@@ -144,6 +157,7 @@ impl LogStore {
             recent: Mutex::new(Recent::default()),
             committed: Mutex::new(committed),
             committed_dirty: AtomicBool::new(false),
+            durable,
         });
         let (ops, incoming) = channel();
         let thread_shared = shared.clone();
@@ -189,6 +203,35 @@ impl LogStore {
         self.write(vec![write], true).await
     }
 
+    /// Records the store id (see `storage::binding`), durably.
+    pub async fn bind(&self, store_id: u64) -> Result<(), StorageError> {
+        let write = LogWrite::Binding {
+            key: binding::keys::STORE_ID,
+            value: store_id,
+        };
+        self.write(vec![write], true).await
+    }
+
+    /// Durably records that the data file is durable through `data_index`
+    /// (at a clean stop, once it was flushed).
+    pub async fn flush_binding(&self, data_index: u64) -> Result<(), StorageError> {
+        self.shared
+            .durable
+            .data
+            .fetch_max(data_index, Ordering::AcqRel);
+        self.write(Vec::new(), true).await
+    }
+
+    /// Closes the file cleanly (at a clean stop, once nothing writes).
+    pub fn close(&self) {
+        self.shared.file.close();
+    }
+
+    /// What this file says of itself and the data file (see `storage::binding`).
+    pub fn binding_facts(&self) -> Result<binding::RaftFacts, crate::storage::StorageError> {
+        self.shared.file.binding_facts(&codec::read_opt_index)
+    }
+
     /// Marks the log as starting after `purged` (a state machine that begins
     /// from a snapshot at that log id: a migrated store).
     pub async fn set_purged(&self, purged: LogId) -> Result<(), StorageError> {
@@ -229,6 +272,11 @@ impl LogStore {
 
 fn write_loop(shared: &Shared, incoming: Receiver<Op>, debug_write_delay: std::time::Duration) {
     let mut queue: VecDeque<Op> = VecDeque::new();
+    // The data file's durable index as last written here.
+    let mut data_written = shared
+        .file
+        .binding(binding::keys::DATA_DURABLE_INDEX)
+        .unwrap_or(0);
     loop {
         if queue.is_empty() {
             match incoming.recv() {
@@ -255,15 +303,21 @@ fn write_loop(shared: &Shared, incoming: Receiver<Op>, debug_write_delay: std::t
                 .map(|(entries, _, _)| LogWrite::Append(std::mem::take(entries)))
                 .collect();
             writes.extend(committed_write(shared));
+            let data_index = shared.durable.data();
+            writes.extend(data_index_write(data_index, data_written));
             let result = shared.file.write(&writes, true);
             let failed = result.as_ref().err().map(|e| e.to_string());
             if failed.is_none() {
+                data_written = data_written.max(data_index);
                 let mut recent = lock(&shared.recent);
+                let mut last = 0;
                 for (_, ids, _) in &appends {
                     for id in ids {
                         recent.flushed(*id);
+                        last = last.max(id.index);
                     }
                 }
+                shared.durable.raft.fetch_max(last, Ordering::AcqRel);
             }
             for (_, _, done) in appends {
                 done.log_io_completed(match &failed {
@@ -279,10 +333,34 @@ fn write_loop(shared: &Shared, incoming: Receiver<Op>, debug_write_delay: std::t
             done,
         }) = queue.pop_front()
         {
+            // Entries from a truncated index on are no longer durable here
+            // (the ones that replace them will be once appended).
+            for write in &writes {
+                if let LogWrite::TruncateFrom(index) = write {
+                    shared
+                        .durable
+                        .raft
+                        .fetch_min(index.saturating_sub(1), Ordering::AcqRel);
+                }
+            }
             writes.extend(committed_write(shared));
-            let _ = done.send(shared.file.write(&writes, durable));
+            let data_index = shared.durable.data();
+            writes.extend(data_index_write(data_index, data_written));
+            let result = shared.file.write(&writes, durable);
+            if result.is_ok() {
+                data_written = data_written.max(data_index);
+            }
+            let _ = done.send(result);
         }
     }
+}
+
+/// The data file's durable index, if it moved since it was last written.
+fn data_index_write(index: u64, written: u64) -> Option<LogWrite> {
+    (index > written).then_some(LogWrite::Binding {
+        key: binding::keys::DATA_DURABLE_INDEX,
+        value: index,
+    })
 }
 
 /// The committed log id, if it changed since it was last written.

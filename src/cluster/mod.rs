@@ -45,6 +45,7 @@ pub use network::PeerAuth;
 pub use node::Node;
 use types::{LogId, Membership, Node as NodeInfo, NodeId, Raft, StoredMembership};
 
+use crate::storage::binding::{self, DurableIndexes, Facts, Present, StoreFile, Verdict};
 use crate::storage::{write_keys, StorageError, Store};
 use crate::writer::{recover, Core, CoreCell, InFlight, Writer, WriterConfig};
 
@@ -122,10 +123,20 @@ pub enum StartError {
     Config(String),
     #[error("{0}")]
     Refused(String),
+    #[error("the data directory's files do not belong together: {}; nothing was changed (see `couponsd verify`)", join_problems(.0))]
+    Binding(Vec<crate::storage::binding::Problem>),
     #[error("raft: {0}")]
     Raft(String),
     #[error("starting the writer: {0}")]
     Thread(#[from] std::io::Error),
+}
+
+fn join_problems(problems: &[crate::storage::binding::Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The log id a store migrated from before clusters is taken to be at: a
@@ -156,9 +167,65 @@ pub async fn start(
     peer_auth: Arc<ArcSwap<PeerAuth>>,
 ) -> Result<Arc<Node>, StartError> {
     let opening = std::time::Instant::now();
+    let present = Store::present_files(data_dir)?;
     let store = Store::open(data_dir, quick_repair)?;
-    let log = log_store::LogStore::open(data_dir, writer_config.debug_commit_delay)?;
+    let durable = Arc::new(DurableIndexes::default());
+    let log =
+        log_store::LogStore::open(data_dir, writer_config.debug_commit_delay, durable.clone())?;
+    let binding = match check_binding(present, &store, &log) {
+        Ok(verdict) => verdict,
+        Err(e) => {
+            log.close();
+            drop((store, log));
+            remove_created(data_dir, present);
+            return Err(e);
+        }
+    };
     tracing::info!(ms = opening.elapsed().as_millis() as u64, "store opened");
+    let opened = Opened {
+        store,
+        log: log.clone(),
+        binding,
+        durable,
+    };
+    let started = start_opened(
+        config,
+        data_dir,
+        quick_repair,
+        writer_config,
+        peer_auth,
+        opened,
+    )
+    .await;
+    if started.is_err() {
+        // Closed cleanly: `couponsd verify` reads it offline.
+        log.close();
+    }
+    started
+}
+
+/// The store and the Raft log of a data directory, once their binding was checked.
+struct Opened {
+    store: Store,
+    log: log_store::LogStore,
+    binding: Verdict,
+    durable: Arc<DurableIndexes>,
+}
+
+async fn start_opened(
+    config: &ClusterConfig,
+    data_dir: &Path,
+    quick_repair: bool,
+    writer_config: &WriterConfig,
+    peer_auth: Arc<ArcSwap<PeerAuth>>,
+    opened: Opened,
+) -> Result<Arc<Node>, StartError> {
+    let Opened {
+        mut store,
+        log,
+        binding,
+        durable,
+    } = opened;
     let members = config.initial_members();
     if !config.join && !members.contains_key(&config.node_id) {
         return Err(StartError::Refused(format!(
@@ -190,6 +257,7 @@ pub async fn start(
             .map_err(|e| StartError::Raft(e.to_string()))?;
         initialize = true;
     }
+    bind(binding, &mut store, &log).await?;
     log.stand_down(config.node_id)
         .await
         .map_err(|e| StartError::Raft(e.to_string()))?;
@@ -215,6 +283,7 @@ pub async fn start(
         data_dir.to_path_buf(),
         quick_repair,
         in_flight.clone(),
+        durable,
     )?;
     let cluster_id = Arc::new(AtomicU64::new(log.cluster_id()?));
     let contacts = Arc::new(node::Contacts::default());
@@ -265,6 +334,60 @@ pub async fn start(
     ));
     lead_alone(&node).await;
     Ok(node)
+}
+
+/// Checks that the store's three files belong together (see
+/// `storage::binding`).
+fn check_binding(
+    present: Present,
+    store: &Store,
+    log: &log_store::LogStore,
+) -> Result<Verdict, StartError> {
+    let (data, checkpoint) = store.binding_facts(&codec::read_opt_index)?;
+    let facts = Facts {
+        present,
+        data,
+        checkpoint,
+        raft: log.binding_facts()?,
+    };
+    binding::check(&facts).map_err(StartError::Binding)
+}
+
+/// A refused start leaves the directory as it found it: the files it
+/// created (empty) go.
+fn remove_created(data_dir: &Path, present: Present) {
+    for file in StoreFile::ALL {
+        if !present.get(file) {
+            if let Err(e) = std::fs::remove_file(data_dir.join(file.name())) {
+                tracing::warn!(file = file.name(), error = %e, "could not remove a file this start created");
+            }
+        }
+    }
+}
+
+/// Binds a new store, or one from before store ids, to a new id (or
+/// finishes a binding a crash interrupted): data file, checkpoint file,
+/// Raft log, then the data file's pending mark goes.
+async fn bind(
+    verdict: Verdict,
+    store: &mut Store,
+    log: &log_store::LogStore,
+) -> Result<(), StartError> {
+    let id = match verdict {
+        Verdict::Bound(_) => return Ok(()),
+        Verdict::Finish(id) => id,
+        Verdict::New => rand::random::<u64>() | 1,
+    };
+    store.bind(id)?;
+    log.bind(id)
+        .await
+        .map_err(|e| StartError::Raft(e.to_string()))?;
+    store.finish_binding()?;
+    tracing::info!(
+        store_id = format!("{id:016x}"),
+        "the store's files are bound to each other"
+    );
+    Ok(())
 }
 
 /// A node that is its cluster's only voter need not wait out an election

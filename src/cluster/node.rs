@@ -454,6 +454,26 @@ impl Node {
         if let Err(e) = self.raft.shutdown().await {
             tracing::warn!(error = %e, "raft did not stop cleanly");
         }
+        // The data file durable through what it applied, and the Raft log
+        // told so: an older copy of the data file is refused at the next
+        // start (`storage::binding`).
+        let store = self.cell.load().store.clone();
+        let flushed = tokio::task::spawn_blocking(move || {
+            store.flush()?;
+            super::state_machine::position(|key| store.read()?.cluster_value(key))
+        })
+        .await;
+        match flushed {
+            Ok(Ok((Some(applied), _))) => {
+                if let Err(e) = self.log.flush_binding(applied.index).await {
+                    tracing::warn!(error = %e, "could not record the data file's position");
+                }
+            }
+            Ok(Ok((None, _))) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not flush the data file"),
+            Err(e) => tracing::warn!(error = %e, "could not flush the data file"),
+        }
+        self.log.close();
     }
 }
 

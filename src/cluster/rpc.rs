@@ -154,7 +154,10 @@ pub async fn snapshot_message(
                 .clone()
                 .try_lock_owned()
                 .map_err(|_| Error::Busy("another snapshot is being received"))?;
-            let receiver = tokio::task::block_in_place(|| Receiver::begin(&node.data_dir))?;
+            let receiver = tokio::task::block_in_place(|| {
+                let store_id = node.cell.load().store.store_id()?;
+                Receiver::begin(&node.data_dir, store_id)
+            })?;
             tracing::info!(last_log_id = ?meta.last_log_id, "receiving a snapshot");
             *session = Some(SnapshotSession {
                 vote,

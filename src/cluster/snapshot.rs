@@ -224,9 +224,11 @@ fn corrupt(what: String) -> Error {
 }
 
 impl Receiver {
-    pub fn begin(data_dir: &std::path::Path) -> Result<Receiver, Error> {
+    /// Starts receiving into a staging store beside the live one, whose
+    /// id (`store_id`) the staged files take.
+    pub fn begin(data_dir: &std::path::Path, store_id: u64) -> Result<Receiver, Error> {
         Ok(Receiver {
-            staging: Staging::begin(data_dir)?,
+            staging: Staging::begin(data_dir, store_id)?,
             next_seq: 0,
         })
     }

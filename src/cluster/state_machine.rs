@@ -20,6 +20,7 @@ use super::types::{
     storage_error, Entry, LogId, Outcome, Snapshot, SnapshotData, SnapshotMeta, StorageError,
     StoredMembership, TypeConfig,
 };
+use crate::storage::binding::DurableIndexes;
 use crate::storage::{write_keys::cluster_keys, ReadView, Store};
 use crate::writer::{recover, Applier, Applying, Core, CoreCell, InFlight, WriterConfig};
 
@@ -43,16 +44,22 @@ fn sm_error(verb: ErrorVerb, e: impl std::error::Error + 'static) -> StorageErro
 pub fn position(
     cluster_value: impl Fn(&str) -> crate::storage::Result<Option<Vec<u8>>>,
 ) -> Result<(Option<LogId>, StoredMembership), crate::storage::StorageError> {
-    let bad = |e: couponsd_client::wire::DecodeError| crate::storage::StorageError::Corrupt {
-        table: "cluster",
-        reason: e.to_string(),
+    let bad = |key: &'static str| {
+        move |e: couponsd_client::wire::DecodeError| crate::storage::StorageError::Corrupt {
+            table: "cluster",
+            key: key.into(),
+            reason: e.to_string(),
+        }
     };
     let applied = match cluster_value(cluster_keys::APPLIED)? {
-        Some(raw) => codec::read_opt_log_id(&mut Reader::new(&raw)).map_err(bad)?,
+        Some(raw) => {
+            codec::read_opt_log_id(&mut Reader::new(&raw)).map_err(bad(cluster_keys::APPLIED))?
+        }
         None => None,
     };
     let membership = match cluster_value(cluster_keys::MEMBERSHIP)? {
-        Some(raw) => codec::read_stored_membership(&mut Reader::new(&raw)).map_err(bad)?,
+        Some(raw) => codec::read_stored_membership(&mut Reader::new(&raw))
+            .map_err(bad(cluster_keys::MEMBERSHIP))?,
         None => StoredMembership::default(),
     };
     Ok((applied, membership))
@@ -71,8 +78,9 @@ impl StateMachine {
         data_dir: PathBuf,
         quick_repair: bool,
         in_flight: Arc<InFlight>,
+        durable: Arc<DurableIndexes>,
     ) -> Result<StateMachine, crate::storage::StorageError> {
-        let applier = Applier::new(cell.clone(), config, in_flight)?;
+        let applier = Applier::new(cell.clone(), config, in_flight, durable)?;
         let (applied, membership) = view_position(&cell.load().store.read()?)?;
         Ok(StateMachine {
             cell,
@@ -163,8 +171,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             ));
         }
         let applier = self.applier.get_mut().unwrap_or_else(|e| e.into_inner());
-        let outcomes = tokio::task::block_in_place(|| applier.apply(&applying, cluster))
-            .map_err(|e| sm_error(ErrorVerb::Write, e))?;
+        let outcomes =
+            tokio::task::block_in_place(|| applier.apply(&applying, last.index, cluster))
+                .map_err(|e| sm_error(ErrorVerb::Write, e))?;
         self.applied = Some(last);
         if let Some(m) = membership {
             self.membership = m;

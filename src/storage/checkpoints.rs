@@ -71,7 +71,8 @@ pub(super) fn chunks_in(
     }
     if seen != info.chunks {
         return Err(super::StorageError::Corrupt {
-            table: "checkpoint",
+            table: "chunks",
+            key: format!("checkpoint {}", info.id),
             reason: format!(
                 "checkpoint {} has {seen} chunks, expected {}",
                 info.id, info.chunks

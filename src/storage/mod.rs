@@ -1,6 +1,7 @@
 //! Storage: the only module that touches redb.
 //!
-//! Two files in the data directory:
+//! Three files in the data directory, bound to each other by a store id
+//! (see `binding`); `raft_log` has the third, `raft.redb`.
 //!
 //! `couponsd.redb`, the state machine's rows, written only where the Raft
 //! log is applied (`writer::apply`), one transaction per group of entries.
@@ -19,22 +20,34 @@
 //! - `campaigns`: campaign id -> definition and status
 //! - `codes`: coupon id -> campaign id and code, for generated codes
 //! - `reversals`: reversal id -> a full or partial refund of a redemption
+//! - `binding`: the store id and what this file knows of its siblings
 //!
-//! `checkpoint.redb`, written only by the checkpointer thread: chunks of the
+//! Rows (`coupons`, `redemptions`, `campaigns`, `codes`, `reversals`) carry
+//! a format byte and a checksum, checked whenever one is read (`records`).
+//!
+//! `checkpoint.redb`, written only by the checkpointer thread (and its
+//! `binding` table once, when the store is bound): chunks of the
 //! in-memory state (counters, per-customer uses, the idempotency index, holds)
 //! as of an LSN, so that a restart replays only the log after it.
+//!
+//! `scrub` checks a whole store offline (`couponsd verify`).
 
+pub mod binding;
 mod checkpoints;
 pub mod raft_log;
 mod read;
 mod records;
+pub mod scrub;
 mod snapshot;
 mod tables;
 mod write;
 
 use std::path::Path;
 
-use redb::{Database, Durability, ReadableDatabase};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable};
+
+use binding::{CheckpointFacts, DataFacts, ReadIndex};
+use records::LegacyRows;
 
 pub use checkpoints::{CheckpointInfo, CheckpointWriter};
 pub use read::{ReadView, RowTable};
@@ -45,8 +58,13 @@ pub use write::{keys as write_keys, Changes};
 pub enum StorageError {
     #[error("database: {0}")]
     Database(String),
-    #[error("corrupt record in {table}: {reason}")]
-    Corrupt { table: &'static str, reason: String },
+    /// Stored bytes that fail their checksum or do not decode: never served.
+    #[error("corrupt data in {table}, key {key}: {reason}")]
+    Corrupt {
+        table: &'static str,
+        key: String,
+        reason: String,
+    },
     #[error("data directory: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -70,6 +88,21 @@ from_redb!(
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
+impl StorageError {
+    /// The same error again (an I/O error as its text), for answering each
+    /// request of a batch that failed as one.
+    pub fn again(&self) -> StorageError {
+        match self {
+            StorageError::Corrupt { table, key, reason } => StorageError::Corrupt {
+                table,
+                key: key.clone(),
+                reason: reason.clone(),
+            },
+            other => StorageError::Database(other.to_string()),
+        }
+    }
+}
+
 /// The main database file name inside the data directory.
 pub const DATA_FILE: &str = "couponsd.redb";
 /// The checkpoint database file name inside the data directory.
@@ -83,6 +116,8 @@ pub struct Store {
     /// verification of the file (about 4 s at 4 GB here), at the price of a
     /// second fsync per commit.
     quick_repair: bool,
+    /// Readable until the store is bound; corrupt from then on (see `records`).
+    legacy_rows: LegacyRows,
 }
 
 impl Store {
@@ -101,23 +136,97 @@ impl Store {
             .create(dir.join(DATA_FILE))?;
         let txn = db.begin_write()?;
         tables::create_all(&txn)?;
+        binding::create_table(&txn)?;
         txn.commit()?;
         let checkpoints = Database::builder()
             .set_cache_size(32 << 20)
             .create(dir.join(CHECKPOINT_FILE))?;
         let txn = checkpoints.begin_write()?;
         checkpoints::create_all(&txn)?;
+        binding::create_table(&txn)?;
         txn.commit()?;
+        let bound = binding::read_binding(&db.begin_read()?, binding::keys::STORE_ID)? != 0;
         Ok(Store {
             db,
             checkpoints,
             quick_repair,
+            legacy_rows: if bound {
+                LegacyRows::Corrupt
+            } else {
+                LegacyRows::Readable
+            },
         })
+    }
+
+    /// Creates `dir` if needed, finishes a snapshot install a crash
+    /// interrupted, and says which of the store's files are there (before
+    /// `open` creates the missing ones).
+    pub fn present_files(dir: &Path) -> Result<binding::Present> {
+        std::fs::create_dir_all(dir)?;
+        snapshot::recover_staging(dir)?;
+        Ok(binding::Present::in_dir(dir))
     }
 
     /// A consistent snapshot for reads; never waits for the writer.
     pub fn read(&self) -> Result<ReadView> {
-        Ok(ReadView::new(self.db.begin_read()?))
+        Ok(ReadView::new(self.db.begin_read()?, self.legacy_rows))
+    }
+
+    /// The store's id (0 while it is not bound).
+    pub fn store_id(&self) -> Result<u64> {
+        binding::read_binding(&self.db.begin_read()?, binding::keys::STORE_ID)
+    }
+
+    /// What this store's data and checkpoint files say of themselves and
+    /// their siblings (see `binding::check`).
+    pub fn binding_facts(&self, read_index: ReadIndex) -> Result<(DataFacts, CheckpointFacts)> {
+        let data = binding::data_facts(&self.read()?, read_index)?;
+        let checkpoint = binding::checkpoint_facts(&self.checkpoints.begin_read()?)?;
+        Ok((data, checkpoint))
+    }
+
+    /// Binds the data and checkpoint files to store `id`: in one durable
+    /// transaction of the data file, every row from before checksums
+    /// rewritten with one, the id and the pending mark (unless the data
+    /// file has the id already: a binding being finished); then the id in
+    /// the checkpoint file. The Raft log file is next (the caller's), then
+    /// `finish_binding`.
+    pub fn bind(&mut self, id: u64) -> Result<()> {
+        assert_ne!(id, 0, "a store id is never 0");
+        let existing = self.store_id()?;
+        if existing == 0 {
+            let txn = self.db.begin_write()?;
+            let rewritten = rewrite_legacy_rows(&txn)?;
+            {
+                let mut table = txn.open_table(binding::BINDING)?;
+                table.insert(binding::keys::STORE_ID, id)?;
+                table.insert(binding::keys::PENDING, 1)?;
+            }
+            txn.commit()?;
+            if rewritten > 0 {
+                tracing::warn!(
+                    rows = rewritten,
+                    "rows from before checksums rewritten with one"
+                );
+            }
+        } else {
+            assert_eq!(existing, id, "finishing the binding of another store");
+        }
+        let txn = self.checkpoints.begin_write()?;
+        txn.open_table(binding::BINDING)?
+            .insert(binding::keys::STORE_ID, id)?;
+        txn.commit()?;
+        self.legacy_rows = LegacyRows::Corrupt;
+        Ok(())
+    }
+
+    /// Ends a binding once all three files hold the store id.
+    pub fn finish_binding(&self) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(binding::BINDING)?
+            .remove(binding::keys::PENDING)?;
+        txn.commit()?;
+        Ok(())
     }
 
     /// Writes `changes` in one transaction: durable (fsync) when `durable`,
@@ -183,6 +292,12 @@ impl Store {
                     cluster.insert(*key, value.as_slice())?;
                 }
             }
+            if !changes.binding.is_empty() {
+                let mut binding = txn.open_table(binding::BINDING)?;
+                for (key, value) in &changes.binding {
+                    binding.insert(*key, value)?;
+                }
+            }
         }
         txn.commit()?;
         Ok(())
@@ -227,4 +342,35 @@ impl Store {
     pub fn checkpoint_writer(&self) -> Result<CheckpointWriter<'_>> {
         CheckpointWriter::begin(&self.checkpoints)
     }
+}
+
+/// Rewrites every row not yet in the current format (see `records`), a
+/// page at a time; returns how many.
+fn rewrite_legacy_rows(txn: &redb::WriteTransaction) -> Result<u64> {
+    const PAGE_ROWS: usize = 4096;
+    let mut rewritten = 0;
+    for table in read::RowTable::ALL {
+        let mut rows = txn.open_table(table.definition())?;
+        let mut from = 0u64;
+        loop {
+            let mut page = Vec::new();
+            let mut last = None;
+            for entry in rows.range(from..)?.take(PAGE_ROWS) {
+                let (k, v) = entry?;
+                last = Some(k.value());
+                if !records::is_current(v.value()) {
+                    page.push((k.value(), records::reencode(table, k.value(), v.value())?));
+                }
+            }
+            for (key, row) in &page {
+                rows.insert(key, row.as_slice())?;
+            }
+            rewritten += page.len() as u64;
+            match last.and_then(|k| k.checked_add(1)) {
+                Some(next) => from = next,
+                None => break,
+            }
+        }
+    }
+    Ok(rewritten)
 }

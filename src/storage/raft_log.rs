@@ -8,15 +8,21 @@
 //!   receives). Opaque here.
 //! - `raft_meta`: name -> value: the vote, the committed and purged log ids
 //!   (encoded by `cluster::codec`), and the cluster id (u64, big-endian).
+//! - `binding`: the store id and how far the data file durably applied the
+//!   log (see `storage::binding`).
 //!
 //! Only the log store's writer thread writes this file; readers open read
 //! transactions and never wait for it.
 
 use std::ops::RangeBounds;
 use std::path::Path;
+use std::sync::RwLock;
 
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{
+    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
+};
 
+use super::binding::{self, RaftFacts, ReadIndex};
 use super::Result;
 
 /// The file name inside the data directory.
@@ -53,10 +59,17 @@ pub enum LogWrite {
         key: &'static str,
         value: Vec<u8>,
     },
+    /// A value of the `binding` table (see `storage::binding::keys`).
+    Binding {
+        key: &'static str,
+        value: u64,
+    },
 }
 
 pub struct RaftLogFile {
-    db: Database,
+    /// None once closed. Every use holds the read lock; `close` takes the
+    /// write lock, so it waits for a write in progress.
+    db: RwLock<Option<Database>>,
 }
 
 impl RaftLogFile {
@@ -68,8 +81,45 @@ impl RaftLogFile {
         let txn = db.begin_write()?;
         txn.open_table(ENTRIES)?;
         txn.open_table(META)?;
+        binding::create_table(&txn)?;
         txn.commit()?;
-        Ok(RaftLogFile { db })
+        Ok(RaftLogFile {
+            db: RwLock::new(Some(db)),
+        })
+    }
+
+    /// Runs `f` on the open database.
+    fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T>) -> Result<T> {
+        let db = self.db.read().unwrap_or_else(|e| e.into_inner());
+        match db.as_ref() {
+            Some(db) => f(db),
+            None => Err(super::StorageError::Database(format!(
+                "{RAFT_FILE} is closed"
+            ))),
+        }
+    }
+
+    fn begin_read(&self) -> Result<ReadTransaction> {
+        self.with_db(|db| Ok(db.begin_read()?))
+    }
+
+    /// Closes the file cleanly (at a clean stop; other handles to the log
+    /// may outlive the process's last moment, and a file left open needs a
+    /// repair before it can be read offline). Every use after fails.
+    pub fn close(&self) {
+        let db = self.db.write().unwrap_or_else(|e| e.into_inner()).take();
+        drop(db);
+    }
+
+    /// What this file says of itself and of the data file (see
+    /// `binding::check`).
+    pub fn binding_facts(&self, read_index: ReadIndex) -> Result<RaftFacts> {
+        facts_in(&self.begin_read()?, read_index)
+    }
+
+    /// The value of `key` in the `binding` table (0: none).
+    pub fn binding(&self, key: &str) -> Result<u64> {
+        binding::read_binding(&self.begin_read()?, key)
     }
 
     /// Whether a data directory has a Raft log file yet.
@@ -78,7 +128,7 @@ impl RaftLogFile {
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let table = txn.open_table(META)?;
         Ok(table.get(key)?.map(|v| v.value().to_vec()))
     }
@@ -93,7 +143,7 @@ impl RaftLogFile {
 
     /// The last entry, if the log holds any.
     pub fn last_entry(&self) -> Result<Option<(u64, Vec<u8>)>> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let table = txn.open_table(ENTRIES)?;
         let last = table.last()?.map(|(k, v)| (k.value(), v.value().to_vec()));
         Ok(last)
@@ -101,7 +151,7 @@ impl RaftLogFile {
 
     /// Entries in `range`, in order, at most `max`.
     pub fn entries(&self, range: impl RangeBounds<u64>, max: usize) -> Result<Vec<(u64, Vec<u8>)>> {
-        let txn = self.db.begin_read()?;
+        let txn = self.begin_read()?;
         let table = txn.open_table(ENTRIES)?;
         let mut out = Vec::new();
         for entry in table.range(range)?.take(max) {
@@ -114,36 +164,75 @@ impl RaftLogFile {
     /// Applies `writes` in order, in one transaction; durable (fsync) when
     /// `durable`, else made durable by the next durable commit.
     pub fn write(&self, writes: &[LogWrite], durable: bool) -> Result<()> {
-        let mut txn = self.db.begin_write()?;
-        if !durable {
-            txn.set_durability(Durability::None)?;
-        }
-        {
-            let mut entries = txn.open_table(ENTRIES)?;
-            let mut meta = txn.open_table(META)?;
-            for write in writes {
-                match write {
-                    LogWrite::Append(list) => {
-                        for (index, bytes) in list {
-                            entries.insert(index, bytes.as_slice())?;
-                        }
+        self.with_db(|db| write(db, writes, durable))
+    }
+}
+
+fn write(db: &Database, writes: &[LogWrite], durable: bool) -> Result<()> {
+    let mut txn = db.begin_write()?;
+    if !durable {
+        txn.set_durability(Durability::None)?;
+    }
+    {
+        let mut entries = txn.open_table(ENTRIES)?;
+        let mut meta = txn.open_table(META)?;
+        for write in writes {
+            match write {
+                LogWrite::Append(list) => {
+                    for (index, bytes) in list {
+                        entries.insert(index, bytes.as_slice())?;
                     }
-                    LogWrite::TruncateFrom(index) => {
-                        entries.retain_in(*index.., |_, _| false)?;
-                    }
-                    LogWrite::PurgeThrough { index, purged } => {
-                        entries.retain_in(..=*index, |_, _| false)?;
-                        meta.insert(keys::PURGED, purged.as_slice())?;
-                    }
-                    LogWrite::Meta { key, value } => {
-                        meta.insert(*key, value.as_slice())?;
-                    }
+                }
+                LogWrite::TruncateFrom(index) => {
+                    entries.retain_in(*index.., |_, _| false)?;
+                }
+                LogWrite::PurgeThrough { index, purged } => {
+                    entries.retain_in(..=*index, |_, _| false)?;
+                    meta.insert(keys::PURGED, purged.as_slice())?;
+                }
+                LogWrite::Meta { key, value } => {
+                    meta.insert(*key, value.as_slice())?;
+                }
+                LogWrite::Binding { key, value } => {
+                    txn.open_table(binding::BINDING)?.insert(*key, value)?;
                 }
             }
         }
-        txn.commit()?;
-        Ok(())
     }
+    txn.commit()?;
+    Ok(())
+}
+
+/// What a read of a Raft log file says (see `binding::check`).
+pub(super) fn facts_in(txn: &ReadTransaction, read_index: ReadIndex) -> Result<RaftFacts> {
+    let meta = txn.open_table(META)?;
+    let purged_index = match meta.get(keys::PURGED)? {
+        Some(raw) => read_index(raw.value()).map_err(|reason| super::StorageError::Corrupt {
+            table: "raft_meta",
+            key: keys::PURGED.into(),
+            reason,
+        })?,
+        None => None,
+    };
+    let last_index = txn.open_table(ENTRIES)?.last()?.map(|(k, _)| k.value());
+    Ok(RaftFacts {
+        store_id: binding::read_binding(txn, binding::keys::STORE_ID)?,
+        purged_index,
+        last_index,
+        data_index_seen: binding::read_binding(txn, binding::keys::DATA_DURABLE_INDEX)?,
+    })
+}
+
+/// Calls `f` with every entry of a Raft log file opened for reading, raw.
+pub(super) fn for_each_entry_in(
+    txn: &ReadTransaction,
+    mut f: impl FnMut(u64, &[u8]),
+) -> Result<()> {
+    for entry in txn.open_table(ENTRIES)?.iter()? {
+        let (k, v) = entry?;
+        f(k.value(), v.value());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@ use couponsd_client::wire::{Redemption, Reversal};
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
 
 use super::records::{
-    decode_campaign, decode_code, decode_coupon, decode_redemption, decode_reversal,
+    check_row, decode_campaign, decode_code, decode_coupon, decode_redemption, decode_reversal,
+    LegacyRows,
 };
 use super::tables::*;
 use super::Result;
@@ -14,8 +15,11 @@ use crate::domain::coupon::CouponDef;
 pub(super) fn redemption(
     t: &impl ReadableTable<u64, &'static [u8]>,
     id: u64,
+    legacy: LegacyRows,
 ) -> Result<Option<Redemption>> {
-    t.get(id)?.map(|v| decode_redemption(v.value())).transpose()
+    t.get(id)?
+        .map(|v| decode_redemption(id, v.value(), legacy))
+        .transpose()
 }
 
 pub(super) fn meta(t: &impl ReadableTable<&'static str, u64>, key: &str) -> Result<u64> {
@@ -33,6 +37,25 @@ pub enum RowTable {
 }
 
 impl RowTable {
+    pub const ALL: [RowTable; 5] = [
+        RowTable::Coupons,
+        RowTable::Redemptions,
+        RowTable::Campaigns,
+        RowTable::Codes,
+        RowTable::Reversals,
+    ];
+
+    /// The table's name in the file (also what a row's checksum starts with).
+    pub fn name(self) -> &'static str {
+        match self {
+            RowTable::Coupons => "coupons",
+            RowTable::Redemptions => "redemptions",
+            RowTable::Campaigns => "campaigns",
+            RowTable::Codes => "codes",
+            RowTable::Reversals => "reversals",
+        }
+    }
+
     pub(super) fn definition(self) -> redb::TableDefinition<'static, u64, &'static [u8]> {
         match self {
             RowTable::Coupons => COUPONS,
@@ -44,18 +67,20 @@ impl RowTable {
     }
 }
 
-/// A consistent snapshot of the main file.
+/// A consistent snapshot of the main file. Every row it returns passed its
+/// checksum (see `records`).
 pub struct ReadView {
     txn: ReadTransaction,
+    legacy: LegacyRows,
 }
 
 impl ReadView {
-    pub(super) fn new(txn: ReadTransaction) -> ReadView {
-        ReadView { txn }
+    pub(super) fn new(txn: ReadTransaction, legacy: LegacyRows) -> ReadView {
+        ReadView { txn, legacy }
     }
 
     pub fn redemption(&self, id: u64) -> Result<Option<Redemption>> {
-        redemption(&self.txn.open_table(REDEMPTIONS)?, id)
+        redemption(&self.txn.open_table(REDEMPTIONS)?, id, self.legacy)
     }
 
     /// The records of these ids, in order, skipping any not found.
@@ -63,7 +88,7 @@ impl ReadView {
         let table = self.txn.open_table(REDEMPTIONS)?;
         let mut out = Vec::with_capacity(ids.len());
         for &id in ids {
-            if let Some(r) = redemption(&table, id)? {
+            if let Some(r) = redemption(&table, id, self.legacy)? {
                 out.push(r);
             }
         }
@@ -75,40 +100,44 @@ impl ReadView {
         let table = self.txn.open_table(COUPONS)?;
         let mut out = Vec::new();
         for entry in table.range(after_id.saturating_add(1)..)?.take(limit) {
-            out.push(decode_coupon(entry?.1.value())?);
+            let (id, raw) = entry?;
+            out.push(decode_coupon(id.value(), raw.value(), self.legacy)?);
         }
         Ok(out)
     }
 
     /// Every coupon definition, in id order (loading at start).
     pub fn for_each_coupon(&self, mut f: impl FnMut(CouponDef)) -> Result<()> {
-        let table = self.txn.open_table(COUPONS)?;
-        for entry in table.iter()? {
-            f(decode_coupon(entry?.1.value())?);
-        }
-        Ok(())
+        let legacy = self.legacy;
+        self.walk(RowTable::Coupons, |id, raw| {
+            f(decode_coupon(id, raw, legacy)?);
+            Ok(())
+        })
     }
 
     /// Every campaign definition (loading at start).
     pub fn for_each_campaign(&self, mut f: impl FnMut(CampaignDef)) -> Result<()> {
-        self.for_each_raw(RowTable::Campaigns, |_, raw| {
-            f(decode_campaign(raw)?);
+        let legacy = self.legacy;
+        self.walk(RowTable::Campaigns, |id, raw| {
+            f(decode_campaign(id, raw, legacy)?);
             Ok(())
         })
     }
 
     /// Every generated code with its coupon id, in coupon id order.
     pub fn for_each_code(&self, mut f: impl FnMut(u64, GeneratedCode)) -> Result<()> {
-        self.for_each_raw(RowTable::Codes, |id, raw| {
-            f(id, decode_code(raw)?);
+        let legacy = self.legacy;
+        self.walk(RowTable::Codes, |id, raw| {
+            f(id, decode_code(id, raw, legacy)?);
             Ok(())
         })
     }
 
     /// Every reversal, in id order (loading at start).
     pub fn for_each_reversal(&self, mut f: impl FnMut(Reversal)) -> Result<()> {
-        self.for_each_raw(RowTable::Reversals, |_, raw| {
-            f(decode_reversal(raw)?);
+        let legacy = self.legacy;
+        self.walk(RowTable::Reversals, |id, raw| {
+            f(decode_reversal(id, raw, legacy)?);
             Ok(())
         })
     }
@@ -164,7 +193,8 @@ impl ReadView {
             .map_or(0, |(k, _)| k.value()))
     }
 
-    /// Calls `f` with every stored row (coupons, then redemptions), raw.
+    /// Calls `f` with every stored row of every row table, raw (each
+    /// checked against its checksum first).
     pub fn for_each_row(&self, mut f: impl FnMut(u8, u64, &[u8])) -> Result<()> {
         for (tag, table) in [
             (7u8, RowTable::Coupons),
@@ -210,18 +240,37 @@ impl ReadView {
         Ok(out)
     }
 
-    /// Raw rows of one table (`coupons` or `redemptions`) in id order.
+    /// Raw rows of one table in id order, each checked against its
+    /// checksum first (a row that fails it stops the walk with `Corrupt`).
     pub fn for_each_raw(
         &self,
         table: RowTable,
         mut f: impl FnMut(u64, &[u8]) -> Result<()>,
     ) -> Result<()> {
-        let table = self.txn.open_table(table.definition())?;
-        for entry in table.iter()? {
+        let legacy = self.legacy;
+        self.walk(table, |id, raw| {
+            check_row(table, id, raw, legacy)?;
+            f(id, raw)
+        })
+    }
+
+    /// Every row of one table as stored, unchecked: the decoders check
+    /// them, and scrubbing reports each bad row instead of stopping.
+    pub(super) fn walk(
+        &self,
+        table: RowTable,
+        mut f: impl FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let rows = self.txn.open_table(table.definition())?;
+        for entry in rows.iter()? {
             let (k, v) = entry?;
             f(k.value(), v.value())?;
         }
         Ok(())
+    }
+
+    pub(super) fn txn(&self) -> &ReadTransaction {
+        &self.txn
     }
 
     pub fn log_len(&self) -> Result<u64> {

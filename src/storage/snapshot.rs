@@ -18,8 +18,10 @@ use std::path::{Path, PathBuf};
 
 use redb::{Durability, ReadTransaction, ReadableDatabase};
 
+use super::binding;
 use super::checkpoints::{self, CheckpointInfo};
 use super::read::{ReadView, RowTable};
+use super::records;
 use super::tables;
 use super::{Result, StorageError, Store, CHECKPOINT_FILE, DATA_FILE};
 
@@ -124,12 +126,15 @@ pub struct Staging {
     dir: PathBuf,
     store: Store,
     checkpoint_chunks: u32,
+    /// The receiving store's id: the staged files replace its own, so they
+    /// take its id, not the sender's (see `binding`).
+    store_id: u64,
 }
 
 impl Staging {
     /// Starts an empty staging store in `data_dir/incoming`, replacing any
-    /// unfinished one.
-    pub fn begin(data_dir: &Path) -> Result<Staging> {
+    /// unfinished one, for the store `store_id` (the live one's).
+    pub fn begin(data_dir: &Path, store_id: u64) -> Result<Staging> {
         let dir = data_dir.join(STAGING_DIR);
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
@@ -139,6 +144,7 @@ impl Staging {
             dir,
             store,
             checkpoint_chunks: 0,
+            store_id,
         })
     }
 
@@ -171,7 +177,12 @@ impl Staging {
         })
     }
 
+    /// Stores rows as the sender stored them, each checked against its
+    /// checksum first.
     pub fn put_rows(&self, table: RowTable, rows: &[(u64, &[u8])]) -> Result<()> {
+        for (id, row) in rows {
+            records::check_row(table, *id, row, records::LegacyRows::Corrupt)?;
+        }
         self.write(|txn| {
             let mut t = txn.open_table(table.definition())?;
             for (id, row) in rows {
@@ -216,9 +227,22 @@ impl Staging {
             };
             checkpoints::mark_latest(&self.store.checkpoints, &info, None)?;
         }
+        if self.store_id != 0 {
+            let txn = self.store.checkpoints.begin_write()?;
+            txn.open_table(binding::BINDING)?
+                .insert(binding::keys::STORE_ID, self.store_id)?;
+            txn.commit()?;
+        }
         let txn = self.store.db.begin_write()?;
         txn.open_table(tables::META)?
             .insert(tables::LAST_LSN, lsn)?;
+        {
+            let mut bound = txn.open_table(binding::BINDING)?;
+            if self.store_id != 0 {
+                bound.insert(binding::keys::STORE_ID, self.store_id)?;
+            }
+            bound.insert(binding::keys::CHECKPOINT_LSN, checkpoint_lsn)?;
+        }
         txn.commit()?;
         drop(self.store);
         Ok(StagedSnapshot { dir: self.dir })

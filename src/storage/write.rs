@@ -24,6 +24,8 @@ pub struct Changes {
     pub(super) reversals: Vec<(u64, Vec<u8>)>,
     /// The state machine's place in the Raft log (see `tables::CLUSTER`).
     pub(super) cluster: Vec<(&'static str, Vec<u8>)>,
+    /// What this file knows of its siblings (see `binding`).
+    pub(super) binding: Vec<(&'static str, u64)>,
     pub(super) truncate_log_through: Option<u64>,
 }
 
@@ -45,8 +47,10 @@ impl Changes {
     }
 
     pub fn put_code(&mut self, coupon_id: u64, campaign_id: u64, code: &str, issued_at: i64) {
-        self.codes
-            .push((coupon_id, encode_code(campaign_id, code, issued_at)));
+        self.codes.push((
+            coupon_id,
+            encode_code(coupon_id, campaign_id, code, issued_at),
+        ));
     }
 
     pub fn put_reversal(&mut self, r: &Reversal) {
@@ -71,6 +75,21 @@ impl Changes {
         self.cluster.push((key, value));
     }
 
+    /// Records that a checkpoint as of `lsn` is durable in `checkpoint.redb`:
+    /// an older checkpoint file is refused at start from then on.
+    pub fn note_checkpoint(&mut self, lsn: u64) {
+        self.binding
+            .push((super::binding::keys::CHECKPOINT_LSN, lsn));
+    }
+
+    /// Records that `raft.redb` durably holds the log through `index` (the
+    /// commit must be durable to say so): an older Raft log file is refused
+    /// at start from then on.
+    pub fn note_raft_durable(&mut self, index: u64) {
+        self.binding
+            .push((super::binding::keys::RAFT_DURABLE_INDEX, index));
+    }
+
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
         self.log.is_empty()
@@ -78,6 +97,7 @@ impl Changes {
             && self.coupons.is_empty()
             && self.meta.is_empty()
             && self.cluster.is_empty()
+            && self.binding.is_empty()
             && self.campaigns.is_empty()
             && self.codes.is_empty()
             && self.reversals.is_empty()

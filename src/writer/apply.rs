@@ -11,8 +11,11 @@
 //! its last durable commit. One commit a second is made durable, and every
 //! one before a checkpoint is stored or the Raft log may be purged (see
 //! `Applier::flush`), so that what is re-applied stays short and the log
-//! still holds it.
+//! still holds it. Each durable commit also records how far `raft.redb` is
+//! durable, and tells the Raft log how far this file is (`DurableIndexes`),
+//! so that an older copy of either file is refused at start (`binding`).
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +27,7 @@ use super::retention::Retention;
 use super::rows;
 use super::WriterConfig;
 use crate::state::LogRecord;
+use crate::storage::binding::DurableIndexes;
 use crate::storage::{write_keys, Changes, StorageError};
 
 /// How often an apply commit is made durable anyway.
@@ -46,11 +50,14 @@ pub struct Applier {
     config: WriterConfig,
     /// This node's own proposals, answered the moment they apply.
     in_flight: Arc<InFlight>,
+    /// Shared with the Raft log's writer (see `binding`).
+    durable: Arc<DurableIndexes>,
 }
 
-fn corrupt(reason: String) -> StorageError {
+fn corrupt(lsn: u64, reason: String) -> StorageError {
     StorageError::Corrupt {
         table: "raft log",
+        key: format!("record {lsn}"),
         reason,
     }
 }
@@ -60,6 +67,7 @@ impl Applier {
         cell: Arc<CoreCell>,
         config: &WriterConfig,
         in_flight: Arc<InFlight>,
+        durable: Arc<DurableIndexes>,
     ) -> Result<Applier, StorageError> {
         let core = cell.load();
         let checkpointer = Checkpointer::start(core.store.clone(), config.checkpoint_min_records)?;
@@ -76,22 +84,29 @@ impl Applier {
             durable_at: Instant::now(),
             config: config.clone(),
             in_flight,
+            durable,
         })
     }
 
     /// Starts over on the current core (after a snapshot replaced it).
     pub fn reset(&mut self) -> Result<(), StorageError> {
-        *self = Applier::new(self.cell.clone(), &self.config, self.in_flight.clone())?;
+        *self = Applier::new(
+            self.cell.clone(),
+            &self.config,
+            self.in_flight.clone(),
+            self.durable.clone(),
+        )?;
         Ok(())
     }
 
     /// Applies `entries` in order, storing `cluster` (the Raft position they
-    /// bring the state machine to) with them. Returns, for each entry,
-    /// whether it applied (false: a proposal that did not follow the chain,
-    /// which changed nothing).
+    /// bring the state machine to: through `index`) with them. Returns, for
+    /// each entry, whether it applied (false: a proposal that did not follow
+    /// the chain, which changed nothing).
     pub fn apply(
         &mut self,
         entries: &[Applying],
+        index: u64,
         cluster: Vec<(&'static str, Vec<u8>)>,
     ) -> Result<Vec<bool>, StorageError> {
         let core = self.cell.load();
@@ -125,10 +140,10 @@ impl Applier {
             for (i, (record, raw)) in records.iter().zip(&proposal.records).enumerate() {
                 let lsn = chain.last_lsn + 1 + i as u64;
                 if record.lsn != lsn {
-                    return Err(corrupt(format!(
-                        "record {} where {lsn} belongs",
-                        record.lsn
-                    )));
+                    return Err(corrupt(
+                        lsn,
+                        format!("record {} where {lsn} belongs", record.lsn),
+                    ));
                 }
                 rows::for_record(record, raw.clone(), &mut changes);
             }
@@ -155,15 +170,22 @@ impl Applier {
         }
         if let Some(lsn) = self.checkpointer.take_finished() {
             self.retention.checkpointed(lsn);
+            changes.note_checkpoint(lsn);
         }
         let cut = self.retention.due(chain.last_lsn);
         if let Some(lsn) = cut {
             changes.truncate_log_through(lsn);
         }
         let durable = self.durable_at.elapsed() >= DURABLE_INTERVAL;
+        if durable {
+            // Entries through `index` are committed, so never truncated: what
+            // of them raft.redb holds durably now, it holds for good.
+            changes.note_raft_durable(index.min(self.durable.raft()));
+        }
         core.store.commit(&changes, durable)?;
         if durable {
             self.durable_at = Instant::now();
+            self.durable.data.fetch_max(index, Ordering::AcqRel);
         }
         if let Some(lsn) = cut {
             self.retention.cut(lsn);
@@ -197,7 +219,7 @@ fn decode(proposal: &Proposal, last_lsn: u64) -> Result<Vec<LogRecord>, StorageE
     let mut out = Vec::with_capacity(proposal.records.len());
     for (i, raw) in proposal.records.iter().enumerate() {
         let lsn = last_lsn + 1 + i as u64;
-        out.push(LogRecord::decode(raw).map_err(|e| corrupt(format!("record {lsn}: {e}")))?);
+        out.push(LogRecord::decode(raw).map_err(|e| corrupt(lsn, e.to_string()))?);
     }
     Ok(out)
 }

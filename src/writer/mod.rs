@@ -51,6 +51,7 @@ pub use recovery::{recover, Recovered};
 
 use crate::domain::now_ms;
 use crate::error::{Error, Result};
+use crate::storage::StorageError;
 use batch::{Batch, Cursor, Overlay};
 
 /// Most record bytes in one proposal: with the entry's own header it stays
@@ -515,6 +516,14 @@ impl Decider {
                     }
                     batch.seal();
                     results.push(result);
+                    decided_jobs.push(job);
+                }
+                // A stored row that fails its checksum is this request's
+                // refusal (CORRUPT_DATA) when it changed nothing yet: the
+                // rest of the batch goes on.
+                Err(e @ StorageError::Corrupt { .. }) if !batch.has_unsealed() => {
+                    tracing::error!(error = %e, mutation = ?job.mutation, "a stored row is corrupt; request refused");
+                    results.push(Err(Error::Storage(e)));
                     decided_jobs.push(job);
                 }
                 Err(e) => {

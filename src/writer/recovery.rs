@@ -50,12 +50,14 @@ pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
             if lsn != after + 1 {
                 return Err(StorageError::Corrupt {
                     table: "log",
+                    key: lsn.to_string(),
                     reason: format!("gap: record {lsn} follows {after}"),
                 });
             }
             let record = LogRecord::decode(&raw).map_err(|e| StorageError::Corrupt {
                 table: "log",
-                reason: format!("record {lsn}: {e}"),
+                key: lsn.to_string(),
+                reason: e.to_string(),
             })?;
             state.apply_record(&record);
             after = lsn;
@@ -66,6 +68,7 @@ pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
     if last_lsn != after && !(replayed == 0 && last_lsn <= checkpoint_lsn) {
         return Err(StorageError::Corrupt {
             table: "log",
+            key: after.to_string(),
             reason: format!("log ends at {after} but the last committed LSN is {last_lsn}"),
         });
     }
@@ -131,7 +134,8 @@ fn restore_checkpoint(
                 if let Err(e) = state.restore_chunk(&raw) {
                     let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
                     f.get_or_insert(StorageError::Corrupt {
-                        table: "checkpoint",
+                        table: "chunks",
+                        key: format!("checkpoint {}", info.id),
                         reason: e.to_string(),
                     });
                 }
@@ -141,7 +145,8 @@ fn restore_checkpoint(
             chunks
                 .send(raw.to_vec())
                 .map_err(|_| StorageError::Corrupt {
-                    table: "checkpoint",
+                    table: "chunks",
+                    key: format!("checkpoint {}", info.id),
                     reason: "loader stopped".into(),
                 })
         });

@@ -42,7 +42,7 @@ error_codes! {
     NotCommitted = 12 => "NOT_COMMITTED", "The leader proposed the write, but a majority did not confirm it in time (the leader may have lost its majority): it may still be committed later. Retrying is safe: redemptions are idempotent per order.";
     NoQuorum = 13 => "NO_QUORUM", "The leader cannot get writes committed by a majority of the cluster; nothing of this request was applied.";
     LogGap = 14 => "LOG_GAP", "Snapshot parts arrived out of order or incomplete; nothing of the snapshot was installed.";
-    CorruptData = 15 => "CORRUPT_DATA", "A log entry, record or snapshot part failed its checksum or did not decode; it was not applied.";
+    CorruptData = 15 => "CORRUPT_DATA", "A log entry, record or snapshot part failed its checksum or did not decode, and was not applied; or a row of the server's store failed its checksum or did not decode, and was not served (the message names its table and key).";
     WrongCluster = 16 => "WRONG_CLUSTER", "The peer belongs to another cluster (its cluster id differs); nothing was applied.";
     // The request itself.
     InvalidArgument = 20 => "INVALID_ARGUMENT", "A field is invalid; the message names it.";
