@@ -378,6 +378,25 @@ async fn an_older_copy_of_the_raft_log_is_refused() {
     assert!(text.contains("raft.redb is an older copy"), "{text}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_does_not_check_a_store_in_use_or_not_closed_cleanly() {
+    let mut server = Server::start().await;
+    let (code, text) = verify(&server.data_dir(), false);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("open in a running server"), "{text}");
+    server.kill9();
+    let (code, text) = verify(&server.data_dir(), false);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("not closed cleanly"), "{text}");
+    // A start recovers the files, a clean stop closes them: then it checks.
+    server.launch(&[]).await;
+    assert!(server.terminate().success());
+    let (code, text) = verify(&server.data_dir(), false);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = verify(&server.data_dir().join("nothing"), false);
+    assert_eq!(code, 2, "{text}");
+}
+
 /// Waits until the server's log has `what` at least `times` times.
 async fn wait_for_log(server: &Server, what: &str, times: usize) {
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -24,7 +24,7 @@ use redb::{ReadTransaction, TableDefinition, WriteTransaction};
 
 use super::raft_log::RAFT_FILE;
 use super::read::ReadView;
-use super::tables::{cluster_keys, LAST_LSN};
+use super::tables::{cluster_keys, CLUSTER, LAST_LSN};
 use super::{Result, CHECKPOINT_FILE, DATA_FILE};
 
 /// The table of the binding in each of the three files: name -> value.
@@ -384,7 +384,16 @@ pub(super) fn create_table(txn: &WriteTransaction) -> std::result::Result<(), re
 /// What the data file says, from a read of it.
 pub(super) fn data_facts(view: &ReadView, read_index: ReadIndex) -> Result<DataFacts> {
     let txn = view.txn();
-    let applied_index = match view.cluster_value(cluster_keys::APPLIED)? {
+    // A store from before clusters has no `cluster` table (read-only, it
+    // was never created).
+    let applied = match txn.open_table(CLUSTER) {
+        Ok(table) => table
+            .get(cluster_keys::APPLIED)?
+            .map(|v| v.value().to_vec()),
+        Err(redb::TableError::TableDoesNotExist(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let applied_index = match applied {
         Some(raw) => read_index(&raw).map_err(|reason| super::StorageError::Corrupt {
             table: "cluster",
             key: cluster_keys::APPLIED.into(),
