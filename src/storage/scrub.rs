@@ -141,7 +141,15 @@ pub fn scrub(dir: &Path, checkers: &Checkers) -> Result<Report, ScrubError> {
     if let Some(txn) = open(dir, StoreFile::Raft, &mut report)? {
         facts.raft = scrub_raft(&txn, checkers, &mut report);
     }
-    report.store_id = facts.data.store_id;
+    // The data file's id, else a sibling's (the data file may be missing).
+    report.store_id = [
+        facts.data.store_id,
+        facts.checkpoint.store_id,
+        facts.raft.store_id,
+    ]
+    .into_iter()
+    .find(|id| *id != 0)
+    .unwrap_or(0);
     if let Err(problems) = binding::check(&facts) {
         for p in problems {
             report.problem(p.file(), None, None, p.to_string());
