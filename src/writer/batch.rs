@@ -1,37 +1,70 @@
 //! One batch as the decider sees it: the applied state, the batches proposed
 //! but not yet applied (their overlays, newest last), and this batch's own
-//! changes so far. Every change goes through `Batch`, which updates this
-//! batch's overlay and collects the effect for the mutation's log record.
-//! Nothing reaches the shared state until the batch is committed by the
-//! cluster and applied (`apply`).
+//! changes so far. Mutations are decided against it without changing it
+//! (`plan::Draft` reads it and yields a `Plan`); `Batch::apply` is the one
+//! way a batch changes: it takes a plan's overlay and seals its effects as
+//! one log record. Nothing reaches the shared state until the batch is
+//! committed by the cluster and applied (`apply.rs`).
 
 use std::collections::{HashMap, VecDeque};
 
 use bytes::Bytes;
-use couponsd_client::wire::{Redemption, Reversal};
+use couponsd_client::wire::{Redemption, Response, Reversal};
 
-use crate::domain::campaign::{CampaignCounters, CampaignDef, GeneratedCode, SharedCampaign};
-use crate::domain::coupon::{Counters, CouponDef, SharedDef};
+use super::plan::Plan;
+use crate::domain::campaign::{CampaignCounters, GeneratedCode, SharedCampaign};
+use crate::domain::coupon::{Counters, SharedDef};
 use crate::state::keys::Key;
 use crate::state::{Effect, LogRecord, State};
-use crate::storage::{self, ReadView};
+use crate::storage::ReadView;
 
-/// What one batch changed, as seen by the batches decided after it.
+/// What one batch (or one plan) changed, as seen by what is decided after
+/// it: the decider's copy of the parts of the state that effects change.
+/// `Draft::record` is the one place an effect shows here.
 #[derive(Default)]
 pub struct Overlay {
-    defs: HashMap<u64, Option<SharedDef>>,
-    codes: HashMap<String, Option<u64>>,
-    counters: HashMap<u64, Counters>,
-    customers: HashMap<(u64, Key), u64>,
-    orders: HashMap<(u64, Key), u64>,
-    redemptions: HashMap<u64, Redemption>,
+    pub(super) defs: HashMap<u64, Option<SharedDef>>,
+    pub(super) codes: HashMap<String, Option<u64>>,
+    pub(super) counters: HashMap<u64, Counters>,
+    pub(super) customers: HashMap<(u64, Key), u64>,
+    pub(super) orders: HashMap<(u64, Key), u64>,
+    pub(super) redemptions: HashMap<u64, Redemption>,
     /// None: deleted.
-    campaigns: HashMap<u64, Option<SharedCampaign>>,
-    campaign_counters: HashMap<u64, CampaignCounters>,
+    pub(super) campaigns: HashMap<u64, Option<SharedCampaign>>,
+    pub(super) campaign_counters: HashMap<u64, CampaignCounters>,
     /// Generated codes by coupon id.
-    generated: HashMap<u64, GeneratedCode>,
+    pub(super) generated: HashMap<u64, GeneratedCode>,
     /// Each redemption's reversals, whole.
-    reversals: HashMap<u64, Vec<Reversal>>,
+    pub(super) reversals: HashMap<u64, Vec<Reversal>>,
+}
+
+impl Overlay {
+    /// Takes a newer overlay's entries over this one's.
+    fn merge(&mut self, newer: Overlay) {
+        // Named one by one: a map added to `Overlay` must be merged here too.
+        let Overlay {
+            defs,
+            codes,
+            counters,
+            customers,
+            orders,
+            redemptions,
+            campaigns,
+            campaign_counters,
+            generated,
+            reversals,
+        } = newer;
+        self.defs.extend(defs);
+        self.codes.extend(codes);
+        self.counters.extend(counters);
+        self.customers.extend(customers);
+        self.orders.extend(orders);
+        self.redemptions.extend(redemptions);
+        self.campaigns.extend(campaigns);
+        self.campaign_counters.extend(campaign_counters);
+        self.generated.extend(generated);
+        self.reversals.extend(reversals);
+    }
 }
 
 /// The decider's running positions: where the next batch starts.
@@ -55,22 +88,44 @@ impl Cursor {
             next_reversal_id: state.next_reversal_id(),
         }
     }
+
+    /// Moves the next ids past those an effect uses, as `State::apply` does:
+    /// a new thing takes the next id by being recorded, so an id is taken
+    /// exactly when an effect uses it.
+    pub(super) fn follow(&mut self, effect: &Effect) {
+        let past = |next: &mut u64, id: u64| *next = (*next).max(id + 1);
+        match effect {
+            Effect::CouponPut(def) => past(&mut self.next_coupon_id, def.id),
+            Effect::CodesGenerated { codes, .. } => {
+                for (id, _) in codes {
+                    past(&mut self.next_coupon_id, *id);
+                }
+            }
+            Effect::Redemption(r) => past(&mut self.next_redemption_id, r.id),
+            Effect::Reversal(r) => past(&mut self.next_reversal_id, r.id),
+            Effect::CampaignPut(def) => past(&mut self.next_campaign_id, def.id),
+            Effect::CouponDeleted { .. }
+            | Effect::Counters { .. }
+            | Effect::CustomerUses { .. }
+            | Effect::CampaignDeleted { .. }
+            | Effect::CampaignCounters { .. }
+            | Effect::KeySecret(_) => {}
+        }
+    }
 }
 
 pub struct Batch<'a> {
-    state: &'a State,
+    pub(super) state: &'a State,
     earlier: &'a VecDeque<(u64, Overlay)>,
-    view: &'a ReadView,
+    pub(super) view: &'a ReadView,
     overlay: Overlay,
-    /// Effects of the mutation in progress.
-    effects: Vec<Effect>,
     /// This batch's sealed records, encoded, and as they are.
     records: Vec<Bytes>,
     decided: Vec<LogRecord>,
     /// Bytes of the records so far.
     records_len: usize,
     term: u64,
-    cursor: Cursor,
+    pub(super) cursor: Cursor,
     pub now: i64,
 }
 
@@ -96,7 +151,6 @@ impl<'a> Batch<'a> {
             earlier,
             view,
             overlay: Overlay::default(),
-            effects: Vec::new(),
             records: Vec::new(),
             decided: Vec::new(),
             records_len: 0,
@@ -107,275 +161,51 @@ impl<'a> Batch<'a> {
     }
 
     /// The newest overlay that has an answer: this batch's, then earlier ones.
-    fn newest<T>(&self, f: impl Fn(&Overlay) -> Option<T>) -> Option<T> {
+    pub(super) fn newest<T>(&self, f: impl Fn(&Overlay) -> Option<T>) -> Option<T> {
         f(&self.overlay).or_else(|| self.earlier.iter().rev().find_map(|(_, o)| f(o)))
     }
 
-    // Reads: uncommitted changes first (newest first), then the committed state.
-
-    pub fn key(&self, id: &str) -> Key {
-        self.state.key(id)
+    /// Every overlay, oldest first: earlier batches', then this one's.
+    pub(super) fn overlays(&self) -> impl Iterator<Item = &Overlay> {
+        self.earlier
+            .iter()
+            .map(|(_, o)| o)
+            .chain(std::iter::once(&self.overlay))
     }
 
-    /// See `State::unknown_code`.
-    pub fn unknown_code(&self, code: &str) -> crate::error::Error {
-        self.state.unknown_code(code)
-    }
-
-    pub fn coupon_id(&self, code: &str) -> Option<u64> {
-        match self.newest(|o| o.codes.get(code).copied()) {
-            Some(id) => id,
-            None => self.state.coupon_id(code),
+    /// Applies a decided plan: the one way a batch changes. Its overlay is
+    /// taken over this batch's, and its effects (if any) become one log
+    /// record under the next LSN. Returns the plan's reply.
+    pub fn apply(&mut self, plan: Plan) -> Response {
+        let Plan {
+            overlay,
+            effects,
+            reply,
+        } = plan;
+        self.overlay.merge(overlay);
+        if effects.is_empty() {
+            return reply;
         }
-    }
-
-    /// The campaign of a generated code (None: not a generated code).
-    pub fn generated_by(&self, id: u64) -> Option<u64> {
-        self.newest(|o| o.generated.get(&id).map(|g| g.campaign_id))
-            .or_else(|| self.state.generated_code(id).map(|g| g.campaign_id))
-    }
-
-    pub fn def(&self, id: u64) -> Option<SharedDef> {
-        if let Some(def) = self.newest(|o| o.defs.get(&id).cloned()) {
-            return def;
-        }
-        // A generated code's coupon follows its campaign, as this batch sees it.
-        let generated = self
-            .newest(|o| o.generated.get(&id).cloned())
-            .or_else(|| self.state.generated_code(id));
-        match generated {
-            Some(g) => {
-                let campaign = self.campaign(g.campaign_id)?;
-                Some(SharedDef::new(campaign.coupon(id, &g.code, g.issued_at)))
-            }
-            None => self.state.coupon(id).map(|(def, _)| def),
-        }
-    }
-
-    /// A redemption's reversals, oldest first.
-    pub fn reversals(&self, redemption_id: u64) -> Vec<Reversal> {
-        self.newest(|o| o.reversals.get(&redemption_id).cloned())
-            .unwrap_or_else(|| self.state.reversals(redemption_id))
-    }
-
-    pub fn campaign(&self, id: u64) -> Option<SharedCampaign> {
-        match self.newest(|o| o.campaigns.get(&id).cloned()) {
-            Some(found) => found,
-            None => self.state.campaign(id),
-        }
-    }
-
-    /// Whether a coupon's campaign (None: it has none) lets it redeem now.
-    pub fn campaign_running(&self, campaign_id: Option<u64>) -> bool {
-        campaign_id.is_none_or(|id| self.campaign(id).is_some_and(|c| c.running(self.now)))
-    }
-
-    /// Every campaign, with this batch's and earlier batches' changes.
-    pub fn campaigns(&self) -> Vec<SharedCampaign> {
-        let mut all: HashMap<u64, Option<SharedCampaign>> = self
-            .state
-            .all_campaigns()
-            .into_iter()
-            .map(|c| (c.id, Some(c)))
-            .collect();
-        for overlay in self.earlier.iter().map(|(_, o)| o).chain([&self.overlay]) {
-            all.extend(overlay.campaigns.iter().map(|(id, c)| (*id, c.clone())));
-        }
-        all.into_values().flatten().collect()
-    }
-
-    pub fn campaign_counters(&self, id: u64) -> CampaignCounters {
-        self.newest(|o| o.campaign_counters.get(&id).copied())
-            .unwrap_or_else(|| self.state.campaign_counters(id))
-    }
-
-    pub fn counters(&self, id: u64) -> Counters {
-        self.newest(|o| o.counters.get(&id).copied())
-            .unwrap_or_else(|| self.state.counters(id))
-    }
-
-    pub fn customer_uses(&self, coupon_id: u64, customer: Key) -> u64 {
-        self.newest(|o| o.customers.get(&(coupon_id, customer)).copied())
-            .unwrap_or_else(|| self.state.customer_uses(coupon_id, customer))
-    }
-
-    pub fn order(&self, coupon_id: u64, order: Key) -> Option<u64> {
-        self.newest(|o| o.orders.get(&(coupon_id, order)).copied())
-            .or_else(|| self.state.order(coupon_id, order))
-    }
-
-    pub fn redemption(&self, id: u64) -> storage::Result<Option<Redemption>> {
-        match self.newest(|o| o.redemptions.get(&id).cloned()) {
-            Some(r) => Ok(Some(r)),
-            None => self.view.redemption(id),
-        }
-    }
-
-    /// Holds past their TTL as of the committed state (callers re-check status).
-    pub fn due_holds(&self, limit: usize) -> Vec<(i64, u64)> {
-        self.state.due_holds(self.now, limit)
-    }
-
-    // Ids.
-
-    pub fn allocate_coupon_id(&mut self) -> u64 {
-        let id = self.cursor.next_coupon_id;
-        self.cursor.next_coupon_id += 1;
-        id
-    }
-
-    pub fn allocate_reversal_id(&mut self) -> u64 {
-        let id = self.cursor.next_reversal_id;
-        self.cursor.next_reversal_id += 1;
-        id
-    }
-
-    pub fn allocate_campaign_id(&mut self) -> u64 {
-        let id = self.cursor.next_campaign_id;
-        self.cursor.next_campaign_id += 1;
-        id
-    }
-
-    pub fn allocate_redemption_id(&mut self) -> u64 {
-        let id = self.cursor.next_redemption_id;
-        self.cursor.next_redemption_id += 1;
-        id
-    }
-
-    // Changes.
-
-    pub fn put_def(&mut self, def: CouponDef) {
-        if let Some(old) = self.def(def.id) {
-            if old.spec.code != def.spec.code {
-                self.overlay.codes.insert(old.spec.code.clone(), None);
-            }
-        }
-        self.overlay
-            .codes
-            .insert(def.spec.code.clone(), Some(def.id));
-        let shared = SharedDef::new(def);
-        self.overlay.defs.insert(shared.id, Some(shared.clone()));
-        self.effects.push(Effect::CouponPut((*shared).clone()));
-    }
-
-    pub fn delete_def(&mut self, id: u64) {
-        if let Some(old) = self.def(id) {
-            self.overlay.codes.insert(old.spec.code.clone(), None);
-        }
-        self.overlay.defs.insert(id, None);
-        self.overlay.counters.insert(id, Counters::default());
-        // Its redemptions stay listed (REDEMPTION_LIST).
-        self.effects.push(Effect::CouponDeleted {
-            id,
-            drops_redemption_list: false,
-        });
-    }
-
-    pub fn set_counters(&mut self, coupon_id: u64, counters: Counters) {
-        self.overlay.counters.insert(coupon_id, counters);
-        self.effects.push(Effect::Counters {
-            coupon_id,
-            counters,
-        });
-    }
-
-    pub fn set_customer_uses(&mut self, coupon_id: u64, customer: Key, uses: u64) {
-        self.overlay.customers.insert((coupon_id, customer), uses);
-        self.effects.push(Effect::CustomerUses {
-            coupon_id,
-            customer,
-            uses,
-        });
-    }
-
-    pub fn put_redemption(&mut self, r: Redemption) {
-        let order = self.key(&r.order_id);
-        self.overlay.orders.insert((r.coupon_id, order), r.id);
-        self.overlay.redemptions.insert(r.id, r.clone());
-        self.effects.push(Effect::Redemption(r));
-    }
-
-    pub fn add_reversal(&mut self, r: Reversal) {
-        let mut list = self.reversals(r.redemption_id);
-        list.push(r.clone());
-        self.overlay.reversals.insert(r.redemption_id, list);
-        self.effects.push(Effect::Reversal(r));
-    }
-
-    pub fn put_campaign(&mut self, def: CampaignDef) {
-        let shared = SharedCampaign::new(def);
-        self.overlay
-            .campaigns
-            .insert(shared.id, Some(shared.clone()));
-        self.effects
-            .push(Effect::CampaignPut(Box::new((*shared).clone())));
-    }
-
-    pub fn delete_campaign(&mut self, id: u64) {
-        self.overlay.campaigns.insert(id, None);
-        self.effects.push(Effect::CampaignDeleted { id });
-    }
-
-    pub fn set_campaign_counters(&mut self, campaign_id: u64, counters: CampaignCounters) {
-        self.overlay.campaign_counters.insert(campaign_id, counters);
-        self.effects.push(Effect::CampaignCounters {
-            campaign_id,
-            counters,
-        });
-    }
-
-    /// New generated codes of a campaign, generated now: (coupon id, code).
-    pub fn add_codes(&mut self, campaign_id: u64, codes: Vec<(u64, String)>) {
-        let issued_at = self.now;
-        for (id, code) in &codes {
-            self.overlay.codes.insert(code.clone(), Some(*id));
-            let generated = GeneratedCode {
-                campaign_id,
-                code: code.as_str().into(),
-                issued_at,
-            };
-            self.overlay.generated.insert(*id, generated);
-        }
-        self.effects.push(Effect::CodesGenerated {
-            campaign_id,
-            issued_at,
-            codes,
-        });
-    }
-
-    /// Chooses the key secret of customer and order ids (the first leader
-    /// of a new cluster, once).
-    pub fn set_key_secret(&mut self, secret: [u8; 16]) {
-        self.effects.push(Effect::KeySecret(secret));
-    }
-
-    /// True when the mutation in progress changed something not yet sealed.
-    pub fn has_unsealed(&self) -> bool {
-        !self.effects.is_empty()
-    }
-
-    /// Bytes of the records sealed so far (the proposal must fit a frame).
-    pub fn records_len(&self) -> usize {
-        self.records_len
-    }
-
-    /// Ends the mutation in progress: its effects become one log record under
-    /// the next LSN.
-    pub fn seal(&mut self) {
-        if self.effects.is_empty() {
-            return;
+        for effect in &effects {
+            self.cursor.follow(effect);
         }
         let record = LogRecord {
             term: self.term,
             lsn: self.cursor.next_lsn,
             timestamp: self.now,
-            effects: std::mem::take(&mut self.effects),
+            effects,
         };
         let encoded = Bytes::from(record.encode());
         self.records_len += encoded.len();
         self.cursor.next_lsn += 1;
         self.records.push(encoded);
         self.decided.push(record);
+        reply
+    }
+
+    /// Bytes of the records so far (the proposal must fit a frame).
+    pub fn records_len(&self) -> usize {
+        self.records_len
     }
 
     pub fn finish(self) -> Decided {

@@ -1,50 +1,52 @@
-//! What each campaign mutation does, against a `Batch` (as in `ops.rs`: check
-//! first, change only on success).
+//! What each campaign mutation decides (as in `ops.rs`: read through a
+//! `Draft`, answer a `Plan` or a refusal).
 
 use couponsd_client::wire::{CampaignSpec, CampaignStatus, Response};
 
-use super::batch::Batch;
-use super::ops::check_revision;
+use super::ops::{check_revision, Decision};
+use super::plan::Draft;
 use crate::domain::campaign::{can_move, CampaignDef, FinalStatus};
 use crate::error::{Error, Result};
-use crate::storage;
-
-type Outcome = storage::Result<Result<Response>>;
+use crate::state::Effect;
 
 /// Codes one AddCodes mutation may carry: a bounded log record.
 pub const MAX_CODES_PER_MUTATION: usize = 5_000;
 
-fn campaign_reply(batch: &Batch, def: &CampaignDef) -> Response {
-    Response::Campaign(Box::new(def.to_wire(batch.campaign_counters(def.id))))
+fn campaign_reply(d: &Draft, def: &CampaignDef) -> Response {
+    Response::Campaign(Box::new(def.to_wire(d.campaign_counters(def.id))))
 }
 
-pub fn create(batch: &mut Batch, spec: &CampaignSpec, created_by: &str) -> Outcome {
+/// Records a campaign's new definition; answers with it.
+fn put(mut d: Draft, def: CampaignDef) -> Decision {
+    let reply = campaign_reply(&d, &def);
+    d.record(Effect::CampaignPut(Box::new(def)));
+    Ok(Ok(d.into_plan(reply)))
+}
+
+pub fn create(d: Draft, spec: &CampaignSpec, created_by: &str) -> Decision {
     let def = CampaignDef {
-        id: batch.allocate_campaign_id(),
+        id: d.next_campaign_id(),
         revision: 1,
         spec: spec.clone(),
         status: CampaignStatus::Draft,
         generation_target: 0,
-        created_at: batch.now,
-        updated_at: batch.now,
+        created_at: d.now(),
+        updated_at: d.now(),
         created_by: created_by.into(),
     };
-    let reply = campaign_reply(batch, &def);
-    batch.put_campaign(def);
-    Ok(Ok(reply))
+    put(d, def)
 }
 
-fn existing(batch: &Batch, id: u64) -> Result<CampaignDef> {
-    batch
-        .campaign(id)
+fn existing(d: &Draft, id: u64) -> Result<CampaignDef> {
+    d.campaign(id)
         .map(|c| (*c).clone())
         .ok_or(Error::NotFound("campaign"))
 }
 
 /// A campaign that may still change: it exists, is at `expected_revision`
 /// (0: any) and is not COMPLETED or CANCELLED.
-fn changeable(batch: &Batch, id: u64, expected_revision: u64) -> Result<CampaignDef> {
-    let current = existing(batch, id)?;
+fn changeable(d: &Draft, id: u64, expected_revision: u64) -> Result<CampaignDef> {
+    let current = existing(d, id)?;
     check_revision("campaign", id, expected_revision, current.revision)?;
     if current.status.is_final() {
         return Err(Error::InvalidState(format!(
@@ -55,8 +57,8 @@ fn changeable(batch: &Batch, id: u64, expected_revision: u64) -> Result<Campaign
     Ok(current)
 }
 
-pub fn update(batch: &mut Batch, id: u64, expected_revision: u64, spec: &CampaignSpec) -> Outcome {
-    let current = match changeable(batch, id, expected_revision) {
+pub fn update(d: Draft, id: u64, expected_revision: u64, spec: &CampaignSpec) -> Decision {
+    let current = match changeable(&d, id, expected_revision) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
@@ -75,21 +77,20 @@ pub fn update(batch: &mut Batch, id: u64, expected_revision: u64, spec: &Campaig
     let def = CampaignDef {
         revision: current.revision + 1,
         spec: spec.clone(),
-        updated_at: batch.now,
+        updated_at: d.now(),
         ..current
     };
-    let reply = campaign_reply(batch, &def);
-    batch.put_campaign(def);
-    Ok(Ok(reply))
+    put(d, def)
 }
 
-pub fn set_status(batch: &mut Batch, id: u64, status: CampaignStatus) -> Outcome {
-    let current = match existing(batch, id) {
+pub fn set_status(d: Draft, id: u64, status: CampaignStatus) -> Decision {
+    let current = match existing(&d, id) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
     if current.status == status {
-        return Ok(Ok(campaign_reply(batch, &current)));
+        let reply = campaign_reply(&d, &current);
+        return Ok(Ok(d.into_plan(reply)));
     }
     if !can_move(current.status, status) {
         return Ok(Err(Error::InvalidState(format!(
@@ -101,19 +102,17 @@ pub fn set_status(batch: &mut Batch, id: u64, status: CampaignStatus) -> Outcome
     let def = CampaignDef {
         revision: current.revision + 1,
         status,
-        updated_at: batch.now,
+        updated_at: d.now(),
         ..current
     };
-    let reply = campaign_reply(batch, &def);
-    batch.put_campaign(def);
-    Ok(Ok(reply))
+    put(d, def)
 }
 
 /// Deletes a campaign that never got codes or coupons: a DRAFT with a
 /// generation target of 0. Any other is cancelled instead, which keeps its
 /// codes and their redemptions.
-pub fn delete(batch: &mut Batch, id: u64) -> Outcome {
-    let current = match existing(batch, id) {
+pub fn delete(mut d: Draft, id: u64) -> Decision {
+    let current = match existing(&d, id) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
@@ -129,14 +128,14 @@ pub fn delete(batch: &mut Batch, id: u64) -> Outcome {
             current.generation_target
         ))));
     }
-    batch.delete_campaign(id);
-    Ok(Ok(Response::Deleted))
+    d.record(Effect::CampaignDeleted { id });
+    Ok(Ok(d.into_plan(Response::Deleted)))
 }
 
 /// Asks for `count` more codes: raises the generation target, which the
 /// generator then works towards (across restarts).
-pub fn generate(batch: &mut Batch, id: u64, count: u64, expected_revision: u64) -> Outcome {
-    let current = match changeable(batch, id, expected_revision) {
+pub fn generate(d: Draft, id: u64, count: u64, expected_revision: u64) -> Decision {
+    let current = match changeable(&d, id, expected_revision) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
@@ -153,7 +152,7 @@ pub fn generate(batch: &mut Batch, id: u64, count: u64, expected_revision: u64) 
         }
     }
     // Codes asked for by every campaign whose codes look like this one's.
-    let existing = batch
+    let existing = d
         .campaigns()
         .iter()
         .filter(|c| crate::codegen::shares_space(&c.spec.rules, &current.spec.rules))
@@ -165,23 +164,23 @@ pub fn generate(batch: &mut Batch, id: u64, count: u64, expected_revision: u64) 
     let def = CampaignDef {
         revision: current.revision + 1,
         generation_target: target,
-        updated_at: batch.now,
+        updated_at: d.now(),
         ..current
     };
-    let reply = campaign_reply(batch, &def);
-    batch.put_campaign(def);
-    Ok(Ok(reply))
+    put(d, def)
 }
 
 /// Stores freshly generated codes, skipping any that exist by now (the
 /// generator checked against the committed state; this batch may know more)
 /// and any beyond the target. Replies with the campaign.
-pub fn add_codes(batch: &mut Batch, id: u64, codes: &[String]) -> Outcome {
-    let current = match existing(batch, id) {
+pub fn add_codes(mut d: Draft, id: u64, codes: &[String]) -> Decision {
+    let current = match existing(&d, id) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    let mut counters = batch.campaign_counters(id);
+    let mut counters = d.campaign_counters(id);
+    // Fresh codes take coupon ids in order from the next free one.
+    let first_id = d.next_coupon_id();
     let wanted = current
         .generation_target
         .saturating_sub(counters.coupons_generated) as usize;
@@ -191,14 +190,22 @@ pub fn add_codes(batch: &mut Batch, id: u64, codes: &[String]) -> Outcome {
         if fresh.len() >= wanted.min(MAX_CODES_PER_MUTATION) {
             break;
         }
-        if batch.coupon_id(code).is_none() && seen.insert(code.as_str()) {
-            fresh.push((batch.allocate_coupon_id(), code.clone()));
+        if d.coupon_id(code).is_none() && seen.insert(code.as_str()) {
+            fresh.push((first_id + fresh.len() as u64, code.clone()));
         }
     }
     if !fresh.is_empty() {
         counters.coupons_generated += fresh.len() as u64;
-        batch.add_codes(id, fresh);
-        batch.set_campaign_counters(id, counters);
+        d.record(Effect::CodesGenerated {
+            campaign_id: id,
+            issued_at: d.now(),
+            codes: fresh,
+        });
+        d.record(Effect::CampaignCounters {
+            campaign_id: id,
+            counters,
+        });
     }
-    Ok(Ok(campaign_reply(batch, &current)))
+    let reply = campaign_reply(&d, &current);
+    Ok(Ok(d.into_plan(reply)))
 }

@@ -4,7 +4,9 @@
 //! leader, the decider thread takes everything queued (up to `max_batch`, or
 //! until the batch's records reach `PROPOSAL_BYTES_MAX`) and decides each
 //! mutation in turn against the applied state plus the batches proposed but
-//! not yet applied (their overlays), producing log records. The batch is one
+//! not yet applied (their overlays). Deciding only reads: it yields a plan
+//! (`ops::decide`) or a refusal, and `execute` applies the plan to the batch,
+//! one log record per accepted mutation. The batch is one
 //! `Proposal`: one Raft entry, one log write and one replication round for
 //! the whole batch. Raft commits it on a majority and every node applies it
 //! (`apply`, in the consensus state machine); the applier answers each
@@ -23,8 +25,11 @@ mod batch;
 mod campaign_ops;
 mod checkpointer;
 mod core;
+#[cfg(test)]
+mod decide_tests;
 mod in_flight;
 mod ops;
+mod plan;
 mod proposal;
 mod recovery;
 mod retention;
@@ -307,6 +312,22 @@ impl Writer {
     }
 }
 
+/// Decides one mutation and applies what it decided: the one place a
+/// mutation changes its batch. First the housekeeping it calls for (a hold
+/// it names, past its TTL, is expired as its own record), then its plan, as
+/// one record; a refusal is an answer and nothing else. Err: the store
+/// failed (the batch is abandoned).
+fn execute(
+    batch: &mut Batch,
+    mutation: &Mutation,
+    config: &WriterConfig,
+) -> crate::storage::Result<Result<Response>> {
+    if let Some(expiry) = ops::expire_named_hold(batch, mutation, config)? {
+        batch.apply(expiry);
+    }
+    Ok(ops::decide(batch, mutation, config)?.map(|plan| batch.apply(plan)))
+}
+
 fn fail_all(jobs: Vec<Job>, error: impl Fn() -> Error) {
     for job in jobs {
         job.reply.send(Err(error()));
@@ -437,7 +458,8 @@ impl Decider {
                 tenure.cursor,
                 now,
             );
-            ops::choose_key_secret(&mut batch);
+            let plan = ops::choose_key_secret(&batch);
+            batch.apply(plan);
             let decided = batch.finish();
             let proposal = Proposal {
                 term,
@@ -496,7 +518,7 @@ impl Decider {
         for job in jobs.by_ref() {
             // A bug in one mutation must not take the writer down with it.
             let executed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                ops::execute(&mut batch, &job.mutation, &self.config)
+                execute(&mut batch, &job.mutation, &self.config)
             }));
             let Ok(executed) = executed else {
                 tracing::error!(mutation = ?job.mutation, "a mutation panicked; batch abandoned");
@@ -506,15 +528,6 @@ impl Decider {
             };
             match executed {
                 Ok(result) => {
-                    if result.is_err() && batch.has_unsealed() {
-                        // A refused request must change nothing; if one did,
-                        // the whole batch is abandoned rather than proposed.
-                        tracing::error!(mutation = ?job.mutation, "a refused mutation left changes; batch abandoned");
-                        broken = Some("a refused request left changes behind".to_string());
-                        decided_jobs.push(job);
-                        break;
-                    }
-                    batch.seal();
                     results.push(result);
                     decided_jobs.push(job);
                 }

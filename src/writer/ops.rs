@@ -1,9 +1,11 @@
-//! What each mutation does, against a `Batch`. Every function checks first and
-//! changes only when the request will succeed, so a refused request leaves no
-//! trace. The one exception is housekeeping that is valid on its own: a hold
-//! found past its TTL is expired (as its own sealed record) before the request
-//! that found it is judged. The outer `Result` is a storage failure (the batch
-//! is abandoned); the inner one is this request's answer.
+//! What each mutation decides. A decision reads the batch (`&Batch`: it
+//! cannot change it) through a `Draft`, records there the effects that
+//! should follow, and returns them as a `Plan`, or a refusal, which carries
+//! no changes at all. `writer::execute` applies the plan. Housekeeping valid
+//! on its own is decided separately, before the request is judged: a hold
+//! the request names, found past its TTL, is expired as its own record
+//! (`expire_named_hold`). The outer `Result` is a storage failure (the
+//! batch is abandoned); the inner one is this request's plan or refusal.
 
 use couponsd_client::money;
 use couponsd_client::wire::{
@@ -12,6 +14,7 @@ use couponsd_client::wire::{
 };
 
 use super::batch::Batch;
+use super::plan::{Draft, Plan};
 use super::{campaign_ops, Mutation, WriterConfig};
 use crate::domain::campaign::FinalStatus;
 use crate::domain::coupon::{Counters, CouponDef};
@@ -19,114 +22,139 @@ use crate::domain::limits;
 use crate::error::{Error, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
+use crate::state::Effect;
 use crate::storage;
 
-type Outcome = storage::Result<Result<Response>>;
+/// A plan, or a refusal (which changes nothing); Err: the store failed.
+pub type Decision = storage::Result<Result<Plan>>;
 
-pub fn execute(batch: &mut Batch, mutation: &Mutation, config: &WriterConfig) -> Outcome {
+/// Decides a mutation against the batch as it stands, changing nothing.
+pub fn decide(batch: &Batch, mutation: &Mutation, config: &WriterConfig) -> Decision {
+    let d = Draft::new(batch);
     match mutation {
-        Mutation::CreateCoupon { spec, created_by } => create_coupon(batch, spec, created_by),
+        Mutation::CreateCoupon { spec, created_by } => create_coupon(d, spec, created_by),
         Mutation::UpdateCoupon {
             id,
             expected_revision,
             spec,
-        } => update_coupon(batch, *id, *expected_revision, spec),
-        Mutation::DeleteCoupon { id } => delete_coupon(batch, *id),
-        Mutation::Redeem(r) => redeem(batch, r),
-        Mutation::Reserve(r) => reserve(batch, r, config),
-        Mutation::Confirm(r) => confirm(batch, r),
-        Mutation::Release(r) => release(batch, r),
+        } => update_coupon(d, *id, *expected_revision, spec),
+        Mutation::DeleteCoupon { id } => delete_coupon(d, *id),
+        Mutation::Redeem(r) => redeem(d, r),
+        Mutation::Reserve(r) => reserve(d, r, config),
+        Mutation::Confirm(r) => confirm(d, r),
+        Mutation::Release(r) => release(d, r),
         Mutation::Reverse {
             redemption,
             reason,
             refund_amount,
             refund_id,
-        } => reverse(batch, redemption, reason, *refund_amount, refund_id),
-        Mutation::ExpireHolds => expire_holds(batch).map(|_| Ok(Response::Deleted)),
-        Mutation::CreateCampaign { spec, created_by } => {
-            campaign_ops::create(batch, spec, created_by)
-        }
+        } => reverse(d, redemption, reason, *refund_amount, refund_id),
+        Mutation::ExpireHolds => expire_holds(d),
+        Mutation::CreateCampaign { spec, created_by } => campaign_ops::create(d, spec, created_by),
         Mutation::UpdateCampaign {
             id,
             expected_revision,
             spec,
-        } => campaign_ops::update(batch, *id, *expected_revision, spec),
-        Mutation::SetCampaignStatus { id, status } => campaign_ops::set_status(batch, *id, *status),
+        } => campaign_ops::update(d, *id, *expected_revision, spec),
+        Mutation::SetCampaignStatus { id, status } => campaign_ops::set_status(d, *id, *status),
         Mutation::GenerateCodes {
             id,
             count,
             expected_revision,
-        } => campaign_ops::generate(batch, *id, *count, *expected_revision),
-        Mutation::DeleteCampaign { id } => campaign_ops::delete(batch, *id),
+        } => campaign_ops::generate(d, *id, *count, *expected_revision),
+        Mutation::DeleteCampaign { id } => campaign_ops::delete(d, *id),
         Mutation::AddCodes { campaign_id, codes } => {
-            campaign_ops::add_codes(batch, *campaign_id, codes)
+            campaign_ops::add_codes(d, *campaign_id, codes)
         }
     }
 }
 
-fn coupon_reply(batch: &Batch, def: &CouponDef) -> Response {
-    let running = batch.campaign_running(def.spec.campaign_id);
-    Response::Coupon(Box::new(def.to_wire(
-        batch.counters(def.id),
-        batch.now,
-        running,
-    )))
+/// Housekeeping before `decide`, valid on its own: if the mutation names a
+/// hold that is past its TTL, the plan that expires it (its own record,
+/// which stands whatever `decide` then answers; its reply is no one's).
+pub fn expire_named_hold(
+    batch: &Batch,
+    mutation: &Mutation,
+    config: &WriterConfig,
+) -> storage::Result<Option<Plan>> {
+    let named = match mutation {
+        Mutation::Redeem(r) => by_order(&r.code, &r.order_id),
+        // A request refused for its TTL is judged before anything is looked up.
+        Mutation::Reserve(r) if allowed_ttl(r, config).is_ok() => by_order(&r.code, &r.order_id),
+        Mutation::Confirm(r) | Mutation::Release(r) => r.clone(),
+        _ => return Ok(None),
+    };
+    let mut d = Draft::new(batch);
+    let Some(found) = find(&d, &named)? else {
+        return Ok(None);
+    };
+    if !is_due(&found, d.now()) {
+        return Ok(None);
+    }
+    let expired = expire_one(&mut d, found);
+    let reply = reply(&d, expired, false);
+    Ok(Some(d.into_plan(reply)))
 }
 
-fn create_coupon(batch: &mut Batch, spec: &CouponSpec, created_by: &str) -> Outcome {
-    if batch.coupon_id(&spec.code).is_some() {
+fn coupon_reply(d: &Draft, def: &CouponDef) -> Response {
+    let running = d.campaign_running(def.spec.campaign_id);
+    Response::Coupon(Box::new(def.to_wire(d.counters(def.id), d.now(), running)))
+}
+
+fn create_coupon(mut d: Draft, spec: &CouponSpec, created_by: &str) -> Decision {
+    if d.coupon_id(&spec.code).is_some() {
         return Ok(Err(Error::AlreadyExists(spec.code.clone())));
     }
-    if let Err(e) = check_campaign_link(batch, spec, None) {
+    if let Err(e) = check_campaign_link(&d, spec, None) {
         return Ok(Err(e));
     }
     let def = CouponDef {
-        id: batch.allocate_coupon_id(),
+        id: d.next_coupon_id(),
         revision: 1,
         spec: spec.clone(),
-        created_at: batch.now,
-        updated_at: batch.now,
+        created_at: d.now(),
+        updated_at: d.now(),
         created_by: created_by.into(),
     };
-    let reply = coupon_reply(batch, &def);
-    batch.put_def(def);
-    Ok(Ok(reply))
+    let reply = coupon_reply(&d, &def);
+    d.record(Effect::CouponPut(def));
+    Ok(Ok(d.into_plan(reply)))
 }
 
-fn update_coupon(batch: &mut Batch, id: u64, expected_revision: u64, spec: &CouponSpec) -> Outcome {
-    let Some(current) = batch.def(id) else {
+fn update_coupon(mut d: Draft, id: u64, expected_revision: u64, spec: &CouponSpec) -> Decision {
+    let Some(current) = d.def(id) else {
         return Ok(Err(Error::NotFound("coupon")));
     };
     if let Err(e) = check_revision("coupon", id, expected_revision, current.revision) {
         return Ok(Err(e));
     }
-    if let Err(e) = not_generated(batch, id, "changed") {
+    if let Err(e) = not_generated(&d, id, "changed") {
         return Ok(Err(e));
     }
-    if spec.code != current.spec.code && batch.coupon_id(&spec.code).is_some() {
+    if spec.code != current.spec.code && d.coupon_id(&spec.code).is_some() {
         return Ok(Err(Error::AlreadyExists(spec.code.clone())));
     }
-    if let Err(e) = check_campaign_link(batch, spec, Some(&current.spec)) {
+    if let Err(e) = check_campaign_link(&d, spec, Some(&current.spec)) {
         return Ok(Err(e));
     }
-    if let Err(e) = status_change(current.spec.status, spec, batch.counters(id), batch.now) {
+    if let Err(e) = status_change(current.spec.status, spec, d.counters(id), d.now()) {
         return Ok(Err(e));
     }
     let def = CouponDef {
         revision: current.revision + 1,
         spec: spec.clone(),
-        updated_at: batch.now,
+        updated_at: d.now(),
         ..(*current).clone()
     };
-    let reply = coupon_reply(batch, &def);
-    batch.put_def(def);
-    Ok(Ok(reply))
+    let reply = coupon_reply(&d, &def);
+    d.record(Effect::CouponPut(def));
+    Ok(Ok(d.into_plan(reply)))
 }
 
 /// A generated code is its campaign's template under its own code: it is
 /// changed, stopped or ended through the campaign, never on its own.
-fn not_generated(batch: &Batch, id: u64, verb: &str) -> Result<()> {
-    match batch.generated_by(id) {
+fn not_generated(d: &Draft, id: u64, verb: &str) -> Result<()> {
+    match d.generated_by(id) {
         Some(campaign_id) => Err(Error::InvalidState(format!(
             "coupon {id} is a code of campaign {campaign_id} and cannot be {verb} on its own; \
              update, pause or cancel the campaign"
@@ -140,11 +168,7 @@ fn not_generated(batch: &Batch, id: u64, verb: &str) -> Result<()> {
 /// another: reversals give back to the campaign the coupon names, so it must
 /// be the one its redemptions took from. Its currency is the campaign's (the
 /// template's, which never changes), so a budget adds up one currency.
-fn check_campaign_link(
-    batch: &Batch,
-    spec: &CouponSpec,
-    current: Option<&CouponSpec>,
-) -> Result<()> {
+fn check_campaign_link(d: &Draft, spec: &CouponSpec, current: Option<&CouponSpec>) -> Result<()> {
     if let Some(current) = current {
         if spec.campaign_id != current.campaign_id {
             return Err(Error::invalid(
@@ -156,7 +180,7 @@ fn check_campaign_link(
     let Some(campaign_id) = spec.campaign_id else {
         return Ok(());
     };
-    let campaign = match (batch.campaign(campaign_id), current) {
+    let campaign = match (d.campaign(campaign_id), current) {
         (Some(campaign), _) => campaign,
         // Its campaign was deleted: the coupon stays refused, but may change.
         (None, Some(_)) => return Ok(()),
@@ -208,67 +232,68 @@ fn status_change(from: AdminStatus, to: &CouponSpec, counters: Counters, now: i6
     }
 }
 
-fn delete_coupon(batch: &mut Batch, id: u64) -> Outcome {
-    let Some(def) = batch.def(id) else {
+fn delete_coupon(mut d: Draft, id: u64) -> Decision {
+    let Some(def) = d.def(id) else {
         return Ok(Err(Error::NotFound("coupon")));
     };
-    if let Err(e) = not_generated(batch, id, "deleted") {
+    if let Err(e) = not_generated(&d, id, "deleted") {
         return Ok(Err(e));
     }
-    if let Some(campaign_id) = def
-        .spec
-        .campaign_id
-        .filter(|&c| batch.campaign(c).is_some())
-    {
+    if let Some(campaign_id) = def.spec.campaign_id.filter(|&c| d.campaign(c).is_some()) {
         // Its redemptions' reversals give back to the campaign's budget
         // through the coupon; it stays, and INACTIVE stops it.
         return Ok(Err(Error::InvalidState(format!(
             "coupon {id} belongs to campaign {campaign_id}; set its status INACTIVE instead"
         ))));
     }
-    let held = batch.counters(id).reserved_uses;
+    let held = d.counters(id).reserved_uses;
     if held > 0 {
         return Ok(Err(Error::InvalidState(format!(
             "coupon {id} has {held} pending holds; release them or let them expire first"
         ))));
     }
-    batch.delete_def(id);
-    Ok(Ok(Response::Deleted))
+    // Its redemptions stay listed (REDEMPTION_LIST).
+    d.record(Effect::CouponDeleted {
+        id,
+        drops_redemption_list: false,
+    });
+    Ok(Ok(d.into_plan(Response::Deleted)))
 }
 
 /// The redemption a reference names, if any.
-fn find(batch: &Batch, r: &RedemptionRef) -> storage::Result<Option<Redemption>> {
+fn find(d: &Draft, r: &RedemptionRef) -> storage::Result<Option<Redemption>> {
     let id = match r {
         RedemptionRef::Id(id) => Some(*id),
-        RedemptionRef::Order { code, order_id } => batch
+        RedemptionRef::Order { code, order_id } => d
             .coupon_id(code)
-            .and_then(|coupon_id| batch.order(coupon_id, batch.key(order_id))),
+            .and_then(|coupon_id| d.order(coupon_id, d.key(order_id))),
     };
     match id {
-        Some(id) => batch.redemption(id),
+        Some(id) => d.redemption(id),
         None => Ok(None),
     }
 }
 
-/// Finds a redemption, first expiring it if it is a hold past its TTL.
-fn find_current(batch: &mut Batch, r: &RedemptionRef) -> storage::Result<Option<Redemption>> {
-    let Some(found) = find(batch, r)? else {
-        return Ok(None);
-    };
-    let due = found.status == RedemptionStatus::Pending
-        && found.hold_expires_at.is_some_and(|t| t <= batch.now);
-    if !due {
-        return Ok(Some(found));
-    }
-    let expired = expire_one(batch, found);
-    batch.seal();
-    Ok(Some(expired))
+/// A hold past its TTL at `now`.
+fn is_due(r: &Redemption, now: i64) -> bool {
+    r.status == RedemptionStatus::Pending && r.hold_expires_at.is_some_and(|t| t <= now)
 }
 
-fn reply(batch: &Batch, redemption: Redemption, replayed: bool) -> Response {
-    let remaining_uses = batch
+/// Finds the redemption a request names, which `expire_named_hold` has
+/// already expired if it was a hold past its TTL.
+fn find_current(d: &Draft, r: &RedemptionRef) -> storage::Result<Option<Redemption>> {
+    let found = find(d, r)?;
+    debug_assert!(
+        found.as_ref().is_none_or(|f| !is_due(f, d.now())),
+        "a due hold reached its request's decision unexpired"
+    );
+    Ok(found)
+}
+
+fn reply(d: &Draft, redemption: Redemption, replayed: bool) -> Response {
+    let remaining_uses = d
         .def(redemption.coupon_id)
-        .and_then(|d| rules::remaining_uses(&d.spec, batch.counters(redemption.coupon_id)));
+        .and_then(|def| rules::remaining_uses(&def.spec, d.counters(redemption.coupon_id)));
     Response::Redemption(RedemptionReply {
         redemption,
         remaining_uses,
@@ -291,78 +316,88 @@ fn same_order(existing: &Redemption, order: &Order) -> Result<()> {
 }
 
 /// Moves a coupon's counters by deltas. A deleted coupon has none to move.
-fn adjust_coupon(batch: &mut Batch, coupon_id: u64, captured: i64, held: i64) {
-    if batch.def(coupon_id).is_none() {
+fn adjust_coupon(d: &mut Draft, coupon_id: u64, captured: i64, held: i64) {
+    if d.def(coupon_id).is_none() {
         return;
     }
-    let mut c = batch.counters(coupon_id);
-    c.current_usage = c.current_usage.saturating_add_signed(captured);
-    c.reserved_uses = c.reserved_uses.saturating_add_signed(held);
-    batch.set_counters(coupon_id, c);
+    let mut counters = d.counters(coupon_id);
+    counters.current_usage = counters.current_usage.saturating_add_signed(captured);
+    counters.reserved_uses = counters.reserved_uses.saturating_add_signed(held);
+    d.record(Effect::Counters {
+        coupon_id,
+        counters,
+    });
 }
 
 /// Moves the counters of the coupon's campaign (if it has one) by deltas.
-fn adjust_campaign(batch: &mut Batch, coupon_id: u64, budget: i64, redemptions: i64) {
-    let Some(campaign_id) = batch.def(coupon_id).and_then(|d| d.spec.campaign_id) else {
+fn adjust_campaign(d: &mut Draft, coupon_id: u64, budget: i64, redemptions: i64) {
+    let Some(campaign_id) = d.def(coupon_id).and_then(|def| def.spec.campaign_id) else {
         return;
     };
-    if batch.campaign(campaign_id).is_none() {
+    if d.campaign(campaign_id).is_none() {
         return;
     }
-    let mut c = batch.campaign_counters(campaign_id);
-    c.budget_used = c.budget_used.saturating_add(budget);
-    c.redemptions = c.redemptions.saturating_add_signed(redemptions);
-    batch.set_campaign_counters(campaign_id, c);
+    let mut counters = d.campaign_counters(campaign_id);
+    counters.budget_used = counters.budget_used.saturating_add(budget);
+    counters.redemptions = counters.redemptions.saturating_add_signed(redemptions);
+    d.record(Effect::CampaignCounters {
+        campaign_id,
+        counters,
+    });
 }
 
-fn adjust_customer(batch: &mut Batch, coupon_id: u64, customer_id: &str, delta: i64) {
+fn adjust_customer(d: &mut Draft, coupon_id: u64, customer_id: &str, delta: i64) {
     if customer_id.is_empty() {
         return;
     }
-    let key = batch.key(customer_id);
-    let uses = batch
-        .customer_uses(coupon_id, key)
+    let customer = d.key(customer_id);
+    let uses = d
+        .customer_uses(coupon_id, customer)
         .saturating_add_signed(delta);
-    batch.set_customer_uses(coupon_id, key, uses);
+    d.record(Effect::CustomerUses {
+        coupon_id,
+        customer,
+        uses,
+    });
 }
 
 /// A new redemption for an order: every check, then the compare-and-decrement.
 fn start(
-    batch: &mut Batch,
+    mut d: Draft,
     code: &str,
     order_id: &str,
     transaction_id: &str,
     order: &Order,
     hold_expires_at: Option<i64>,
-) -> Outcome {
-    let Some(coupon_id) = batch.coupon_id(code) else {
-        return Ok(Err(batch.unknown_code(code)));
+) -> Decision {
+    let Some(coupon_id) = d.coupon_id(code) else {
+        return Ok(Err(d.unknown_code(code)));
     };
-    let Some(def) = batch.def(coupon_id) else {
+    let Some(def) = d.def(coupon_id) else {
         return Ok(Err(Error::NotFound("coupon")));
     };
     let customer_uses = if order.customer_id.is_empty() {
         0
     } else {
-        batch.customer_uses(coupon_id, batch.key(&order.customer_id))
+        d.customer_uses(coupon_id, d.key(&order.customer_id))
     };
     // The campaign's budget and the usage counters are checked and moved in
     // one step: the decider runs one mutation at a time.
-    let campaign = def.spec.campaign_id.map(|id| batch.campaign(id));
-    let campaign_of = CampaignOf::of(&campaign, |id| batch.campaign_counters(id));
+    let campaign = def.spec.campaign_id.map(|id| d.campaign(id));
+    let campaign_of = CampaignOf::of(&campaign, |id| d.campaign_counters(id));
     let discount = match rules::campaign::evaluate(
         &def.spec,
-        batch.counters(coupon_id),
+        d.counters(coupon_id),
         customer_uses,
         order,
-        batch.now,
+        d.now(),
         campaign_of,
     ) {
-        Ok(d) => d,
+        Ok(discount) => discount,
         Err(refusal) => return Ok(Err(refusal.into())),
     };
     let redemption = Redemption {
-        id: batch.allocate_redemption_id(),
+        id: d.next_redemption_id(),
         coupon_id,
         code: def.spec.code.clone(),
         customer_id: order.customer_id.clone(),
@@ -378,21 +413,21 @@ fn start(
         final_amount: discount.final_amount,
         currency: order.currency.clone(),
         channel: order.channel.clone(),
-        created_at: batch.now,
-        updated_at: batch.now,
+        created_at: d.now(),
+        updated_at: d.now(),
         hold_expires_at,
         reverse_reason: String::new(),
     };
     if hold_expires_at.is_some() {
-        adjust_coupon(batch, coupon_id, 0, 1);
+        adjust_coupon(&mut d, coupon_id, 0, 1);
     } else {
-        adjust_coupon(batch, coupon_id, 1, 0);
+        adjust_coupon(&mut d, coupon_id, 1, 0);
     }
-    adjust_customer(batch, coupon_id, &order.customer_id, 1);
-    adjust_campaign(batch, coupon_id, redemption.discount_amount, 1);
-    let response = reply(batch, redemption.clone(), false);
-    batch.put_redemption(redemption);
-    Ok(Ok(response))
+    adjust_customer(&mut d, coupon_id, &order.customer_id, 1);
+    adjust_campaign(&mut d, coupon_id, redemption.discount_amount, 1);
+    let response = reply(&d, redemption.clone(), false);
+    d.record(Effect::Redemption(redemption));
+    Ok(Ok(d.into_plan(response)))
 }
 
 fn by_order(code: &str, order_id: &str) -> RedemptionRef {
@@ -402,46 +437,50 @@ fn by_order(code: &str, order_id: &str) -> RedemptionRef {
     }
 }
 
-fn redeem(batch: &mut Batch, r: &RedeemRequest) -> Outcome {
-    if let Some(existing) = find_current(batch, &by_order(&r.code, &r.order_id))? {
+fn redeem(d: Draft, r: &RedeemRequest) -> Decision {
+    if let Some(existing) = find_current(&d, &by_order(&r.code, &r.order_id))? {
         if let Err(e) = same_order(&existing, &r.order) {
             return Ok(Err(e));
         }
         match existing.status {
             RedemptionStatus::Processed | RedemptionStatus::Reversed => {
-                return Ok(Ok(reply(batch, existing, true)))
+                let reply = reply(&d, existing, true);
+                return Ok(Ok(d.into_plan(reply)));
             }
             // redeem is reserve + confirm: an open hold for this order is confirmed.
-            RedemptionStatus::Pending => return confirm_hold(batch, existing, &r.transaction_id),
+            RedemptionStatus::Pending => return confirm_hold(d, existing, &r.transaction_id),
             // The order's earlier hold was given back: this is a new use.
             RedemptionStatus::Released | RedemptionStatus::Expired => {}
         }
     }
-    start(
-        batch,
-        &r.code,
-        &r.order_id,
-        &r.transaction_id,
-        &r.order,
-        None,
-    )
+    start(d, &r.code, &r.order_id, &r.transaction_id, &r.order, None)
 }
 
-fn reserve(batch: &mut Batch, r: &ReserveRequest, config: &WriterConfig) -> Outcome {
+fn allowed_ttl(r: &ReserveRequest, config: &WriterConfig) -> Result<()> {
     if r.ttl_ms > config.max_hold_ttl_ms {
-        return Ok(Err(Error::invalid(
+        return Err(Error::invalid(
             "ttl_ms",
             format!("at most {} ms", config.max_hold_ttl_ms),
-        )));
+        ));
     }
-    if let Some(existing) = find_current(batch, &by_order(&r.code, &r.order_id))? {
+    Ok(())
+}
+
+fn reserve(d: Draft, r: &ReserveRequest, config: &WriterConfig) -> Decision {
+    if let Err(e) = allowed_ttl(r, config) {
+        return Ok(Err(e));
+    }
+    if let Some(existing) = find_current(&d, &by_order(&r.code, &r.order_id))? {
         if let Err(e) = same_order(&existing, &r.order) {
             return Ok(Err(e));
         }
         match existing.status {
             RedemptionStatus::Pending
             | RedemptionStatus::Processed
-            | RedemptionStatus::Reversed => return Ok(Ok(reply(batch, existing, true))),
+            | RedemptionStatus::Reversed => {
+                let reply = reply(&d, existing, true);
+                return Ok(Ok(d.into_plan(reply)));
+            }
             RedemptionStatus::Released | RedemptionStatus::Expired => {}
         }
     }
@@ -450,17 +489,20 @@ fn reserve(batch: &mut Batch, r: &ReserveRequest, config: &WriterConfig) -> Outc
     } else {
         r.ttl_ms
     };
-    let expires_at = batch.now + i64::from(ttl);
-    start(batch, &r.code, &r.order_id, "", &r.order, Some(expires_at))
+    let expires_at = d.now() + i64::from(ttl);
+    start(d, &r.code, &r.order_id, "", &r.order, Some(expires_at))
 }
 
-fn confirm(batch: &mut Batch, r: &RedemptionRef) -> Outcome {
-    let Some(existing) = find_current(batch, r)? else {
+fn confirm(d: Draft, r: &RedemptionRef) -> Decision {
+    let Some(existing) = find_current(&d, r)? else {
         return Ok(Err(Error::NotFound("redemption")));
     };
     match existing.status {
-        RedemptionStatus::Pending => confirm_hold(batch, existing, ""),
-        RedemptionStatus::Processed => Ok(Ok(reply(batch, existing, true))),
+        RedemptionStatus::Pending => confirm_hold(d, existing, ""),
+        RedemptionStatus::Processed => {
+            let reply = reply(&d, existing, true);
+            Ok(Ok(d.into_plan(reply)))
+        }
         RedemptionStatus::Expired => Ok(Err(Error::HoldExpired)),
         RedemptionStatus::Released => Ok(Err(Error::InvalidState(
             "the hold was released; reserve again".into(),
@@ -475,27 +517,28 @@ fn confirm(batch: &mut Batch, r: &RedemptionRef) -> Outcome {
 /// captured use no longer expires, so it no longer has an expiry
 /// (protocol.md, Redemption field 15). Records written before this kept it;
 /// they replay as they were written.
-fn confirm_hold(batch: &mut Batch, mut hold: Redemption, transaction_id: &str) -> Outcome {
+fn confirm_hold(mut d: Draft, mut hold: Redemption, transaction_id: &str) -> Decision {
     hold.status = RedemptionStatus::Processed;
-    hold.updated_at = batch.now;
+    hold.updated_at = d.now();
     hold.hold_expires_at = None;
     if !transaction_id.is_empty() {
         hold.transaction_id = transaction_id.into();
     }
-    adjust_coupon(batch, hold.coupon_id, 1, -1);
-    let response = reply(batch, hold.clone(), false);
-    batch.put_redemption(hold);
-    Ok(Ok(response))
+    adjust_coupon(&mut d, hold.coupon_id, 1, -1);
+    let response = reply(&d, hold.clone(), false);
+    d.record(Effect::Redemption(hold));
+    Ok(Ok(d.into_plan(response)))
 }
 
-fn release(batch: &mut Batch, r: &RedemptionRef) -> Outcome {
-    let Some(mut hold) = find_current(batch, r)? else {
+fn release(mut d: Draft, r: &RedemptionRef) -> Decision {
+    let Some(mut hold) = find_current(&d, r)? else {
         return Ok(Err(Error::NotFound("redemption")));
     };
     match hold.status {
         RedemptionStatus::Pending => {}
         RedemptionStatus::Released | RedemptionStatus::Expired => {
-            return Ok(Ok(reply(batch, hold, true)))
+            let reply = reply(&d, hold, true);
+            return Ok(Ok(d.into_plan(reply)));
         }
         RedemptionStatus::Processed | RedemptionStatus::Reversed => {
             return Ok(Err(Error::InvalidState(
@@ -504,15 +547,15 @@ fn release(batch: &mut Batch, r: &RedemptionRef) -> Outcome {
         }
     }
     hold.status = RedemptionStatus::Released;
-    hold.updated_at = batch.now;
+    hold.updated_at = d.now();
     // Given back: nothing left to expire (kept on EXPIRED, as the instant it passed).
     hold.hold_expires_at = None;
-    adjust_coupon(batch, hold.coupon_id, 0, -1);
-    adjust_customer(batch, hold.coupon_id, &hold.customer_id, -1);
-    adjust_campaign(batch, hold.coupon_id, -hold.discount_amount, -1);
-    let response = reply(batch, hold.clone(), false);
-    batch.put_redemption(hold);
-    Ok(Ok(response))
+    adjust_coupon(&mut d, hold.coupon_id, 0, -1);
+    adjust_customer(&mut d, hold.coupon_id, &hold.customer_id, -1);
+    adjust_campaign(&mut d, hold.coupon_id, -hold.discount_amount, -1);
+    let response = reply(&d, hold.clone(), false);
+    d.record(Effect::Redemption(hold));
+    Ok(Ok(d.into_plan(response)))
 }
 
 /// A full or partial refund of a captured redemption, kept as its own
@@ -520,16 +563,16 @@ fn release(batch: &mut Batch, r: &RedemptionRef) -> Outcome {
 /// campaign's budget (`rules::refund`); the one that completes the refund of
 /// the whole order also gives the use back (status REVERSED).
 fn reverse(
-    batch: &mut Batch,
+    mut d: Draft,
     r: &RedemptionRef,
     reason: &str,
     refund_amount: Option<i64>,
     refund_id: &str,
-) -> Outcome {
-    let Some(mut redemption) = find(batch, r)? else {
+) -> Decision {
+    let Some(mut redemption) = find(&d, r)? else {
         return Ok(Err(Error::NotFound("redemption")));
     };
-    let previous = batch.reversals(redemption.id);
+    let previous = d.reversals(redemption.id);
     if !refund_id.is_empty() {
         if let Some(done) = previous.iter().find(|x| x.refund_id == refund_id) {
             if let Some(asked) = refund_amount.filter(|&a| a != done.refund_amount) {
@@ -541,7 +584,8 @@ fn reverse(
                     money(asked)
                 ))));
             }
-            return Ok(Ok(reply(batch, redemption, true)));
+            let reply = reply(&d, redemption, true);
+            return Ok(Ok(d.into_plan(reply)));
         }
     }
     match redemption.status {
@@ -583,53 +627,51 @@ fn reverse(
         refunded + refund,
     ) - returned;
     let reversal = Reversal {
-        id: batch.allocate_reversal_id(),
+        id: d.next_reversal_id(),
         redemption_id: redemption.id,
         refund_amount: refund,
         discount_returned,
         full,
         refund_id: refund_id.into(),
         reason: reason.into(),
-        created_at: batch.now,
+        created_at: d.now(),
     };
     if full {
         redemption.status = RedemptionStatus::Reversed;
         redemption.reverse_reason = reason.into();
-        redemption.updated_at = batch.now;
-        adjust_coupon(batch, redemption.coupon_id, -1, 0);
-        adjust_customer(batch, redemption.coupon_id, &redemption.customer_id, -1);
-        adjust_campaign(batch, redemption.coupon_id, -discount_returned, -1);
+        redemption.updated_at = d.now();
+        adjust_coupon(&mut d, redemption.coupon_id, -1, 0);
+        adjust_customer(&mut d, redemption.coupon_id, &redemption.customer_id, -1);
+        adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, -1);
     } else {
-        adjust_campaign(batch, redemption.coupon_id, -discount_returned, 0);
+        adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, 0);
     }
-    batch.add_reversal(reversal);
-    let response = reply(batch, redemption.clone(), false);
+    d.record(Effect::Reversal(reversal));
+    let response = reply(&d, redemption.clone(), false);
     if full {
-        batch.put_redemption(redemption);
+        d.record(Effect::Redemption(redemption));
     }
-    Ok(Ok(response))
+    Ok(Ok(d.into_plan(response)))
 }
 
 /// Gives a hold back: status EXPIRED, counters and the customer's count down.
-fn expire_one(batch: &mut Batch, mut hold: Redemption) -> Redemption {
+fn expire_one(d: &mut Draft, mut hold: Redemption) -> Redemption {
     hold.status = RedemptionStatus::Expired;
-    hold.updated_at = batch.now;
-    adjust_coupon(batch, hold.coupon_id, 0, -1);
-    adjust_customer(batch, hold.coupon_id, &hold.customer_id, -1);
-    adjust_campaign(batch, hold.coupon_id, -hold.discount_amount, -1);
-    batch.put_redemption(hold.clone());
+    hold.updated_at = d.now();
+    adjust_coupon(d, hold.coupon_id, 0, -1);
+    adjust_customer(d, hold.coupon_id, &hold.customer_id, -1);
+    adjust_campaign(d, hold.coupon_id, -hold.discount_amount, -1);
+    d.record(Effect::Redemption(hold.clone()));
     hold
 }
 
 /// Gives back every hold past its TTL (bounded per sweep; the next takes the rest).
-fn expire_holds(batch: &mut Batch) -> storage::Result<usize> {
+fn expire_holds(mut d: Draft) -> Decision {
     let mut expired = 0;
-    for (_, id) in batch.due_holds(10_000) {
-        if let Some(hold) = batch.redemption(id)? {
-            let due = hold.status == RedemptionStatus::Pending
-                && hold.hold_expires_at.is_some_and(|t| t <= batch.now);
-            if due {
-                expire_one(batch, hold);
+    for (_, id) in d.due_holds(10_000) {
+        if let Some(hold) = d.redemption(id)? {
+            if is_due(&hold, d.now()) {
+                expire_one(&mut d, hold);
                 expired += 1;
             }
         }
@@ -637,14 +679,15 @@ fn expire_holds(batch: &mut Batch) -> storage::Result<usize> {
     if expired > 0 {
         tracing::info!(count = expired, "expired holds given back");
     }
-    Ok(expired)
+    Ok(Ok(d.into_plan(Response::Deleted)))
 }
 
 /// A new cluster's first record: the secret of the keyed hashes of customer
 /// and order ids, random, never zero.
-pub fn choose_key_secret(batch: &mut Batch) {
+pub fn choose_key_secret(batch: &Batch) -> Plan {
     let mut secret: [u8; 16] = rand::random();
     secret[0] |= 1;
-    batch.set_key_secret(secret);
-    batch.seal();
+    let mut d = Draft::new(batch);
+    d.record(Effect::KeySecret(secret));
+    d.into_plan(Response::Deleted)
 }

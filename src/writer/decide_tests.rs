@@ -1,0 +1,230 @@
+//! Deciding a batch: a refused request changes nothing, wherever it sits in
+//! the batch, and every request gets its answer.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+use couponsd_client::wire::{
+    AdminStatus, CouponSpec, DiscountType, Order, RedeemRequest, RedemptionRef, RedemptionStatus,
+    ReserveRequest, Response,
+};
+
+use super::batch::{Batch, Cursor, Overlay};
+use super::{execute, Mutation, WriterConfig};
+use crate::error::{Error, Refusal, Result};
+use crate::state::{Effect, LogRecord, State};
+use crate::storage::Store;
+
+const T0: i64 = 1_700_000_000_000;
+
+/// A store and a state with nothing in them but the key secret.
+struct Node {
+    _dir: tempfile::TempDir,
+    store: Store,
+    state: State,
+}
+
+impl Node {
+    fn new() -> Node {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path(), false).expect("store");
+        Node {
+            _dir: dir,
+            store,
+            state: State::new(Some([7; 16]), 0),
+        }
+    }
+}
+
+/// What one batch decided: every request's answer, and the records.
+struct Outcome {
+    answers: Vec<Result<Response>>,
+    records: Vec<Bytes>,
+    decided: Vec<LogRecord>,
+}
+
+/// Decides `mutations` as one batch at `now` on top of `earlier` batches
+/// (proposed, not applied), as the decider does; returns what it decided and
+/// its overlay for the batches after it.
+fn decide(
+    node: &Node,
+    earlier: &VecDeque<(u64, Overlay)>,
+    cursor: Cursor,
+    now: i64,
+    mutations: &[Mutation],
+) -> (Outcome, Overlay, Cursor) {
+    let view = node.store.read().expect("read view");
+    let mut batch = Batch::new(&node.state, earlier, &view, 1, cursor, now);
+    let config = WriterConfig::default();
+    let answers = mutations
+        .iter()
+        .map(|m| execute(&mut batch, m, &config).expect("the store reads"))
+        .collect();
+    let decided = batch.finish();
+    let outcome = Outcome {
+        answers,
+        records: decided.records,
+        decided: decided.decided,
+    };
+    (outcome, decided.overlay, decided.cursor)
+}
+
+fn decide_alone(node: &Node, mutations: &[Mutation]) -> Outcome {
+    let cursor = Cursor::from_state(&node.state);
+    decide(node, &VecDeque::new(), cursor, T0, mutations).0
+}
+
+fn create(code: &str, usage_limit: u64) -> Mutation {
+    Mutation::CreateCoupon {
+        spec: CouponSpec {
+            code: code.into(),
+            name: code.into(),
+            discount_type: DiscountType::Fixed,
+            discount_value: 500,
+            currency: "USD".into(),
+            usage_limit: Some(usage_limit),
+            usage_limit_per_customer: Some(1),
+            status: AdminStatus::Active,
+            ..CouponSpec::default()
+        },
+        created_by: "test".into(),
+    }
+}
+
+fn order(customer: &str) -> Order {
+    Order {
+        customer_id: customer.into(),
+        amount: 10_000,
+        currency: "USD".into(),
+        ..Order::default()
+    }
+}
+
+fn redeem(code: &str, order_id: &str, customer: &str) -> Mutation {
+    Mutation::Redeem(RedeemRequest {
+        code: code.into(),
+        order_id: order_id.into(),
+        transaction_id: String::new(),
+        order: order(customer),
+    })
+}
+
+fn reserve(code: &str, order_id: &str, customer: &str, ttl_ms: u32) -> Mutation {
+    Mutation::Reserve(ReserveRequest {
+        code: code.into(),
+        order_id: order_id.into(),
+        ttl_ms,
+        order: order(customer),
+    })
+}
+
+fn named(code: &str, order_id: &str) -> RedemptionRef {
+    RedemptionRef::Order {
+        code: code.into(),
+        order_id: order_id.into(),
+    }
+}
+
+#[test]
+fn refused_requests_between_accepted_ones_add_nothing_and_each_is_answered() {
+    let node = Node::new();
+    let script = || {
+        vec![
+            create("A", 2),
+            redeem("A", "o1", "c1"),
+            // The same customer again: over the per-customer limit.
+            redeem("A", "o2", "c1"),
+            redeem("NO-SUCH-CODE", "o3", "c2"),
+            // More than was paid: refused after the redemption was found.
+            Mutation::Reverse {
+                redemption: named("A", "o1"),
+                reason: String::new(),
+                refund_amount: Some(1_000_000),
+                refund_id: String::new(),
+            },
+            reserve("A", "o4", "c2", 60_000),
+            // One used and one held: the usage limit of 2 is reached.
+            redeem("A", "o5", "c3"),
+            Mutation::Confirm(named("A", "o4")),
+        ]
+    };
+    let mixed = script();
+    let accepted = [0, 1, 5, 7];
+    let only: Vec<Mutation> = script()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, m)| accepted.contains(&i).then_some(m))
+        .collect();
+    let both = decide_alone(&node, &mixed);
+    let only = decide_alone(&node, &only);
+
+    assert_eq!(both.answers.len(), mixed.len(), "every request is answered");
+    assert!(matches!(
+        both.answers[2],
+        Err(Error::Refused(Refusal::CustomerLimit))
+    ));
+    assert!(matches!(both.answers[3], Err(Error::NotFound("coupon"))));
+    assert!(matches!(
+        both.answers[4],
+        Err(Error::InvalidArgument {
+            field: "refund_amount",
+            ..
+        })
+    ));
+    assert!(matches!(
+        both.answers[6],
+        Err(Error::Refused(Refusal::Exhausted))
+    ));
+    for (i, alone) in accepted.iter().zip(&only.answers) {
+        let (Ok(mixed_answer), Ok(alone)) = (&both.answers[*i], alone) else {
+            panic!("request {i} was refused: {:?}", both.answers[*i]);
+        };
+        assert_eq!(mixed_answer, alone, "request {i} is answered as if alone");
+    }
+    assert_eq!(
+        both.records, only.records,
+        "the batch records exactly the accepted requests' effects, byte for byte"
+    );
+    assert_eq!(
+        both.decided.len(),
+        accepted.len(),
+        "one record per accepted request"
+    );
+}
+
+#[test]
+fn a_refused_request_keeps_the_expiry_of_the_hold_it_found() {
+    let node = Node::new();
+    let cursor = Cursor::from_state(&node.state);
+    let first = [create("A", 10), reserve("A", "o1", "c1", 1_000)];
+    let (held, overlay, cursor) = decide(&node, &VecDeque::new(), cursor, T0, &first);
+    assert!(held.answers.iter().all(|a| a.is_ok()));
+    // Proposed, not applied: the next batch sees the hold through its overlay.
+    let earlier = VecDeque::from([(1, overlay)]);
+    let later = [
+        Mutation::Confirm(named("A", "o1")),
+        Mutation::Confirm(named("A", "o1")),
+    ];
+    let (outcome, _, _) = decide(&node, &earlier, cursor, T0 + 5_000, &later);
+    assert!(matches!(outcome.answers[0], Err(Error::HoldExpired)));
+    assert!(matches!(outcome.answers[1], Err(Error::HoldExpired)));
+    assert_eq!(
+        outcome.decided.len(),
+        1,
+        "the expiry, once, and nothing else"
+    );
+    let expired = outcome.decided[0].effects.iter().find_map(|e| match e {
+        Effect::Redemption(r) => Some(r),
+        _ => None,
+    });
+    assert_eq!(
+        expired.map(|r| r.status),
+        Some(RedemptionStatus::Expired),
+        "{:?}",
+        outcome.decided[0]
+    );
+    assert!(outcome.decided[0].effects.iter().any(|e| matches!(
+        e,
+        Effect::Counters { counters, .. } if counters.reserved_uses == 0
+    )));
+}

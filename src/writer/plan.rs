@@ -1,0 +1,279 @@
+//! Deciding a mutation. A `Draft` reads the batch as it stands (its own
+//! changes first), and the decision records in it, one effect at a time,
+//! what should change; it ends as a `Plan` (the effects of the mutation's log
+//! record, the overlay they make, the reply) or is dropped with a refusal.
+//! The batch itself is only read: a refused mutation changes nothing,
+//! whatever it recorded before it found the reason to refuse.
+
+use couponsd_client::wire::{Redemption, Response, Reversal};
+
+use super::batch::{Batch, Cursor, Overlay};
+use crate::domain::campaign::{CampaignCounters, GeneratedCode, SharedCampaign};
+use crate::domain::coupon::{Counters, SharedDef};
+use crate::state::keys::Key;
+use crate::state::Effect;
+use crate::storage;
+
+/// What one accepted mutation changes, decided before anything changed.
+pub struct Plan {
+    /// The batch's view of the effects, for what is decided after them.
+    pub(super) overlay: Overlay,
+    /// The effects of the mutation's log record, in order (none: nothing to
+    /// record, such as an answer to a retry).
+    pub(super) effects: Vec<Effect>,
+    pub(super) reply: Response,
+}
+
+/// A plan in the making: the batch as it stands plus what the decision has
+/// recorded so far.
+pub struct Draft<'b, 'a> {
+    batch: &'b Batch<'a>,
+    overlay: Overlay,
+    effects: Vec<Effect>,
+    /// The batch's cursor moved past the ids recorded here.
+    cursor: Cursor,
+}
+
+impl<'b, 'a> Draft<'b, 'a> {
+    pub fn new(batch: &'b Batch<'a>) -> Self {
+        Draft {
+            batch,
+            overlay: Overlay::default(),
+            effects: Vec::new(),
+            cursor: batch.cursor,
+        }
+    }
+
+    /// The plan: what was recorded, and the answer.
+    pub fn into_plan(self, reply: Response) -> Plan {
+        Plan {
+            overlay: self.overlay,
+            effects: self.effects,
+            reply,
+        }
+    }
+
+    /// The batch's time: every decision of the batch uses it.
+    pub fn now(&self) -> i64 {
+        self.batch.now
+    }
+
+    /// The newest answer: this draft's, then the batch's overlays.
+    fn newest<T>(&self, f: impl Fn(&Overlay) -> Option<T>) -> Option<T> {
+        f(&self.overlay).or_else(|| self.batch.newest(&f))
+    }
+
+    // Reads: this draft, then uncommitted batches (newest first), then the
+    // committed state.
+
+    pub fn key(&self, id: &str) -> Key {
+        self.batch.state.key(id)
+    }
+
+    /// See `State::unknown_code`.
+    pub fn unknown_code(&self, code: &str) -> crate::error::Error {
+        self.batch.state.unknown_code(code)
+    }
+
+    pub fn coupon_id(&self, code: &str) -> Option<u64> {
+        match self.newest(|o| o.codes.get(code).copied()) {
+            Some(id) => id,
+            None => self.batch.state.coupon_id(code),
+        }
+    }
+
+    /// The campaign of a generated code (None: not a generated code).
+    pub fn generated_by(&self, id: u64) -> Option<u64> {
+        self.newest(|o| o.generated.get(&id).map(|g| g.campaign_id))
+            .or_else(|| self.batch.state.generated_code(id).map(|g| g.campaign_id))
+    }
+
+    pub fn def(&self, id: u64) -> Option<SharedDef> {
+        if let Some(def) = self.newest(|o| o.defs.get(&id).cloned()) {
+            return def;
+        }
+        // A generated code's coupon follows its campaign, as this draft sees it.
+        let generated = self
+            .newest(|o| o.generated.get(&id).cloned())
+            .or_else(|| self.batch.state.generated_code(id));
+        match generated {
+            Some(g) => {
+                let campaign = self.campaign(g.campaign_id)?;
+                Some(SharedDef::new(campaign.coupon(id, &g.code, g.issued_at)))
+            }
+            None => self.batch.state.coupon(id).map(|(def, _)| def),
+        }
+    }
+
+    /// A redemption's reversals, oldest first.
+    pub fn reversals(&self, redemption_id: u64) -> Vec<Reversal> {
+        self.newest(|o| o.reversals.get(&redemption_id).cloned())
+            .unwrap_or_else(|| self.batch.state.reversals(redemption_id))
+    }
+
+    pub fn campaign(&self, id: u64) -> Option<SharedCampaign> {
+        match self.newest(|o| o.campaigns.get(&id).cloned()) {
+            Some(found) => found,
+            None => self.batch.state.campaign(id),
+        }
+    }
+
+    /// Whether a coupon's campaign (None: it has none) lets it redeem now.
+    pub fn campaign_running(&self, campaign_id: Option<u64>) -> bool {
+        let now = self.now();
+        campaign_id.is_none_or(|id| self.campaign(id).is_some_and(|c| c.running(now)))
+    }
+
+    /// Every campaign, with every uncommitted change.
+    pub fn campaigns(&self) -> Vec<SharedCampaign> {
+        let mut all: std::collections::HashMap<u64, Option<SharedCampaign>> = self
+            .batch
+            .state
+            .all_campaigns()
+            .into_iter()
+            .map(|c| (c.id, Some(c)))
+            .collect();
+        for overlay in self.batch.overlays().chain([&self.overlay]) {
+            all.extend(overlay.campaigns.iter().map(|(id, c)| (*id, c.clone())));
+        }
+        all.into_values().flatten().collect()
+    }
+
+    pub fn campaign_counters(&self, id: u64) -> CampaignCounters {
+        self.newest(|o| o.campaign_counters.get(&id).copied())
+            .unwrap_or_else(|| self.batch.state.campaign_counters(id))
+    }
+
+    pub fn counters(&self, id: u64) -> Counters {
+        self.newest(|o| o.counters.get(&id).copied())
+            .unwrap_or_else(|| self.batch.state.counters(id))
+    }
+
+    pub fn customer_uses(&self, coupon_id: u64, customer: Key) -> u64 {
+        self.newest(|o| o.customers.get(&(coupon_id, customer)).copied())
+            .unwrap_or_else(|| self.batch.state.customer_uses(coupon_id, customer))
+    }
+
+    pub fn order(&self, coupon_id: u64, order: Key) -> Option<u64> {
+        self.newest(|o| o.orders.get(&(coupon_id, order)).copied())
+            .or_else(|| self.batch.state.order(coupon_id, order))
+    }
+
+    pub fn redemption(&self, id: u64) -> storage::Result<Option<Redemption>> {
+        match self.newest(|o| o.redemptions.get(&id).cloned()) {
+            Some(r) => Ok(Some(r)),
+            None => self.batch.view.redemption(id),
+        }
+    }
+
+    /// Holds past their TTL as of the committed state (callers re-check status).
+    pub fn due_holds(&self, limit: usize) -> Vec<(i64, u64)> {
+        self.batch.state.due_holds(self.now(), limit)
+    }
+
+    // Ids: the next free one; recording the effect that uses it takes it.
+
+    pub fn next_coupon_id(&self) -> u64 {
+        self.cursor.next_coupon_id
+    }
+
+    pub fn next_redemption_id(&self) -> u64 {
+        self.cursor.next_redemption_id
+    }
+
+    pub fn next_campaign_id(&self) -> u64 {
+        self.cursor.next_campaign_id
+    }
+
+    pub fn next_reversal_id(&self) -> u64 {
+        self.cursor.next_reversal_id
+    }
+
+    /// Adds an effect to the plan, and shows it to this draft's later reads
+    /// as `State::apply` will show it to everyone once applied.
+    pub fn record(&mut self, effect: Effect) {
+        self.cursor.follow(&effect);
+        match &effect {
+            Effect::CouponPut(def) => {
+                let old_code = self
+                    .def(def.id)
+                    .map(|old| old.spec.code.clone())
+                    .filter(|old| *old != def.spec.code);
+                let o = &mut self.overlay;
+                if let Some(old) = old_code {
+                    o.codes.insert(old, None);
+                }
+                o.codes.insert(def.spec.code.clone(), Some(def.id));
+                o.defs.insert(def.id, Some(SharedDef::new(def.clone())));
+            }
+            Effect::CouponDeleted { id, .. } => {
+                let old_code = self.def(*id).map(|old| old.spec.code.clone());
+                let o = &mut self.overlay;
+                if let Some(old) = old_code {
+                    o.codes.insert(old, None);
+                }
+                o.defs.insert(*id, None);
+                o.counters.insert(*id, Counters::default());
+            }
+            Effect::Counters {
+                coupon_id,
+                counters,
+            } => {
+                self.overlay.counters.insert(*coupon_id, *counters);
+            }
+            Effect::CustomerUses {
+                coupon_id,
+                customer,
+                uses,
+            } => {
+                self.overlay
+                    .customers
+                    .insert((*coupon_id, *customer), *uses);
+            }
+            Effect::Redemption(r) => {
+                let order = self.key(&r.order_id);
+                let o = &mut self.overlay;
+                o.orders.insert((r.coupon_id, order), r.id);
+                o.redemptions.insert(r.id, r.clone());
+            }
+            Effect::Reversal(r) => {
+                let mut list = self.reversals(r.redemption_id);
+                list.push(r.clone());
+                self.overlay.reversals.insert(r.redemption_id, list);
+            }
+            Effect::CampaignPut(def) => {
+                let shared = SharedCampaign::new((**def).clone());
+                self.overlay.campaigns.insert(def.id, Some(shared));
+            }
+            Effect::CampaignDeleted { id } => {
+                self.overlay.campaigns.insert(*id, None);
+            }
+            Effect::CampaignCounters {
+                campaign_id,
+                counters,
+            } => {
+                self.overlay
+                    .campaign_counters
+                    .insert(*campaign_id, *counters);
+            }
+            Effect::CodesGenerated {
+                campaign_id,
+                issued_at,
+                codes,
+            } => {
+                for (id, code) in codes {
+                    self.overlay.codes.insert(code.clone(), Some(*id));
+                    let generated = GeneratedCode {
+                        campaign_id: *campaign_id,
+                        code: code.as_str().into(),
+                        issued_at: *issued_at,
+                    };
+                    self.overlay.generated.insert(*id, generated);
+                }
+            }
+            // Read by no decision: the decider waits until it is applied.
+            Effect::KeySecret(_) => {}
+        }
+        self.effects.push(effect);
+    }
+}
