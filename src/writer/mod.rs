@@ -532,9 +532,10 @@ impl Decider {
                     decided_jobs.push(job);
                 }
                 // A stored row that fails its checksum is this request's
-                // refusal (CORRUPT_DATA) when it changed nothing yet: the
-                // rest of the batch goes on.
-                Err(e @ StorageError::Corrupt { .. }) if !batch.has_unsealed() => {
+                // refusal (CORRUPT_DATA): deciding changed nothing (a plan
+                // is applied whole or not at all), so the rest of the batch
+                // goes on.
+                Err(e @ StorageError::Corrupt { .. }) => {
                     tracing::error!(error = %e, mutation = ?job.mutation, "a stored row is corrupt; request refused");
                     results.push(Err(Error::Storage(e)));
                     decided_jobs.push(job);
