@@ -46,6 +46,12 @@ pub enum Refusal {
     BudgetExhausted,
     #[error("the code fails its campaign's check character or MAC: mistyped or guessed")]
     CodeCheckFailed,
+    #[error("the order's ip_address is not allowed by the coupon's ip_restrictions")]
+    IpNotAllowed,
+    #[error("the coupon needs the order's device_fingerprint")]
+    DeviceFingerprintRequired,
+    #[error("the customer's email is at a disposable email domain")]
+    DisposableEmail,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +74,8 @@ pub enum Error {
     Refused(#[from] Refusal),
     #[error("server busy: {0}")]
     Busy(&'static str),
+    #[error("{0}")]
+    RateLimited(String),
     #[error("server is shutting down")]
     ShuttingDown,
     #[error("storage failure: {0}")]
@@ -122,6 +130,7 @@ impl Error {
             Error::AlreadyReversed => ErrorCode::AlreadyReversed,
             Error::Refused(r) => r.code(),
             Error::Busy(_) => ErrorCode::Busy,
+            Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::ShuttingDown => ErrorCode::ShuttingDown,
             // Stored bytes that fail their checksum are never served.
             Error::Storage(StorageError::Corrupt { .. }) => ErrorCode::CorruptData,
@@ -159,6 +168,7 @@ impl Error {
             Error::AlreadyReversed => Error::AlreadyReversed,
             Error::Refused(r) => Error::Refused(*r),
             Error::Busy(s) => Error::Busy(s),
+            Error::RateLimited(s) => Error::RateLimited(s.clone()),
             Error::ShuttingDown => Error::ShuttingDown,
             Error::Storage(e) => Error::Storage(e.again()),
             Error::Malformed(s) => Error::Malformed(s.clone()),
@@ -209,6 +219,9 @@ impl Refusal {
             Refusal::CampaignInactive => ErrorCode::CampaignInactive,
             Refusal::BudgetExhausted => ErrorCode::BudgetExhausted,
             Refusal::CodeCheckFailed => ErrorCode::CodeCheckFailed,
+            Refusal::IpNotAllowed => ErrorCode::IpNotAllowed,
+            Refusal::DeviceFingerprintRequired => ErrorCode::DeviceFingerprintRequired,
+            Refusal::DisposableEmail => ErrorCode::DisposableEmail,
         }
     }
 }

@@ -24,6 +24,9 @@ fn spec(name: &str, prefix: &str, budget: Option<i64>, check: CodeCheck) -> Camp
             discount_value: 1000,
             currency: "USD".into(),
             usage_limit: Some(1),
+            // Public, so a refusal says why (a private code's refusal for its
+            // own state answers as an unknown code: tests/guessing.rs).
+            is_public: true,
             ..CouponSpec::default()
         },
         rules: GenerationRules {

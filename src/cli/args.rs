@@ -197,6 +197,14 @@ pub struct ServeArgs {
     /// replies is not read until they drain.
     #[arg(long, env = "COUPONSD_MAX_UNREAD_REPLY_BYTES_TOTAL", default_value_t = 256 << 20)]
     pub max_unread_reply_bytes_total: usize,
+    /// Unknown codes one connection may try per minute before it gets
+    /// RATE_LIMITED (without a lookup) for the rest of the minute.
+    #[arg(long, env = "COUPONSD_GUESS_LIMIT_CONNECTION", default_value_t = 1000)]
+    pub guess_limit_connection: u32,
+    /// Unknown codes one shopper (an order's ip_address, or its
+    /// device_fingerprint) may try per 10 minutes.
+    #[arg(long, env = "COUPONSD_GUESS_LIMIT_SHOPPER", default_value_t = 20)]
+    pub guess_limit_shopper: u32,
     /// Default TTL of a hold made by reserve.
     #[arg(long, env = "COUPONSD_HOLD_TTL_SECS", default_value_t = 900)]
     pub hold_ttl_secs: u32,

@@ -65,6 +65,9 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.max_unauthenticated_per_address = args.max_unauthenticated_per_address;
     config.max_unread_reply_bytes = args.max_unread_reply_bytes;
     config.max_unread_reply_bytes_total = args.max_unread_reply_bytes_total;
+    config.guess_limits.connection.unknown_max = args.guess_limit_connection.max(1);
+    config.guess_limits.ip.unknown_max = args.guess_limit_shopper.max(1);
+    config.guess_limits.device.unknown_max = args.guess_limit_shopper.max(1);
     config.hold_sweep_interval = Duration::from_millis(args.hold_sweep_ms.max(10));
     config.writer.max_batch = args.max_batch;
     config.writer.default_hold_ttl_ms = args.hold_ttl_secs.saturating_mul(1000).max(1000);

@@ -107,6 +107,8 @@ pub fn validate(mut spec: CouponSpec) -> Result<CouponSpec> {
         .map(|d| email_domain(d))
         .collect::<Result<_>>()?;
     bounded_list("ip_restrictions", &spec.security.ip_restrictions)?;
+    crate::rules::fraud::ip_rules::IpRules::parse(&spec.security.ip_restrictions)
+        .map_err(|e| Error::invalid("security.ip_restrictions", e))?;
     Ok(spec)
 }
 

@@ -78,6 +78,7 @@ pub fn evaluate(
     targeting::channel(spec, order)?;
     targeting::segments(spec, order)?;
     targeting::email_domain(spec, order)?;
+    fraud::security::check(&spec.security, order)?;
     if spec.min_order_amount.is_some_and(|min| order.amount < min) {
         return Err(Refusal::MinOrderNotMet);
     }

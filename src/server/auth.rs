@@ -87,6 +87,27 @@ pub struct Principal {
     pub role: Role,
     /// Recorded as `created_by`.
     pub name: String,
+    /// Which credential this is, for the guessing limits: each token (by
+    /// its place in the file), each certificate name, or loopback.
+    pub credential: String,
+}
+
+/// A principal on one connection: who, and from where (the guessing
+/// limits count each connection, `name@address`).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    pub connection: String,
+}
+
+impl Caller {
+    pub fn new(principal: Principal, peer: IpAddr) -> Caller {
+        let connection = format!("{}@{}", principal.credential, peer.to_canonical());
+        Caller {
+            principal,
+            connection,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -113,6 +134,7 @@ pub fn authenticate(
             Ok(Principal {
                 role: Role::Admin,
                 name: "loopback".into(),
+                credential: "loopback".into(),
             })
         } else {
             Err(Denied::ProtectedMode)
@@ -120,9 +142,10 @@ pub fn authenticate(
     }
     tokens
         .role_of(presented)
-        .map(|role| Principal {
+        .map(|(role, index)| Principal {
             role,
             name: format!("token:{}", role.name()),
+            credential: format!("token#{index}"),
         })
         .ok_or(Denied::BadToken)
 }
@@ -169,6 +192,7 @@ mod tests {
         let checkout = Principal {
             role: Role::Redeem,
             name: "cert:checkout".into(),
+            credential: "cert:checkout".into(),
         };
         assert_eq!(
             authenticate(&tokens, "", Some(checkout.clone()), remote)

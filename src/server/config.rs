@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::credentials::CredentialFiles;
+use super::guessing::GuessLimits;
 use super::tls::CertRole;
 use crate::cluster::ClusterConfig;
 use crate::writer::WriterConfig;
@@ -36,6 +37,8 @@ pub struct ServerConfig {
     /// The same over every connection: past it, connections holding any
     /// unwritten reply stop being read.
     pub max_unread_reply_bytes_total: usize,
+    /// Unknown codes a client may try (see `guessing`).
+    pub guess_limits: GuessLimits,
     /// A peer that does not take its replies for this long is disconnected.
     pub write_timeout: Duration,
     /// How often PENDING holds past their TTL are given back.
@@ -66,6 +69,7 @@ impl ServerConfig {
             max_unauthenticated_per_address: 32,
             max_unread_reply_bytes: 2 << 20,
             max_unread_reply_bytes_total: 256 << 20,
+            guess_limits: GuessLimits::default(),
             write_timeout: Duration::from_secs(30),
             hold_sweep_interval: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(30),

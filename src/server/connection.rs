@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::admission::Admitted;
-use super::auth::{self, Denied, Principal, Role};
+use super::auth::{self, Caller, Denied, Principal, Role};
 use super::dispatch::{self, answer, dispatch, Dispatched};
 use super::reply_budget::{self, ConnReplies};
 use super::tls::{self, TLS_HANDSHAKE_RECORD};
@@ -163,6 +163,7 @@ async fn serve_stream<R, W>(
             &replies,
             &shared,
             principal,
+            peer,
             &shutdown,
             &broken,
         )
@@ -246,9 +247,11 @@ async fn read_requests<R: AsyncRead + Unpin>(
     replies: &Replies,
     shared: &Arc<Shared>,
     principal: Principal,
+    peer: SocketAddr,
     shutdown: &CancellationToken,
     broken: &CancellationToken,
 ) {
+    let caller = Caller::new(principal, peer.ip());
     let config = &shared.config;
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
     // A snapshot another node streams over this connection.
@@ -309,7 +312,7 @@ async fn read_requests<R: AsyncRead + Unpin>(
             reserved,
             permit,
         };
-        match decode_and_dispatch(shared, &principal, &frame) {
+        match decode_and_dispatch(shared, &caller, &frame) {
             // Reads are answered here, in order; no task per request.
             Dispatched::Answer(result) => reply.send_now(result).await,
             // Mutations carry their reply slot to the writer, which fills it once
@@ -367,7 +370,8 @@ async fn read_requests<R: AsyncRead + Unpin>(
     let _ = in_flight.acquire_many(config.max_in_flight as u32).await;
 }
 
-fn decode_and_dispatch(shared: &Shared, principal: &Principal, frame: &Frame) -> Dispatched {
+fn decode_and_dispatch(shared: &Shared, caller: &Caller, frame: &Frame) -> Dispatched {
+    let principal = &caller.principal;
     // The role first, from the opcode alone: a body the caller may not send
     // is not even decoded.
     let Some(required) = Role::required_for(frame.opcode) else {
@@ -388,11 +392,12 @@ fn decode_and_dispatch(shared: &Shared, principal: &Principal, frame: &Frame) ->
     };
     // A bug in one request's handling must not take the connection down or
     // leave the client waiting: a panic becomes an INTERNAL reply.
-    std::panic::catch_unwind(AssertUnwindSafe(|| dispatch(shared, principal, request)))
-        .unwrap_or_else(|_| {
+    std::panic::catch_unwind(AssertUnwindSafe(|| dispatch(shared, caller, request))).unwrap_or_else(
+        |_| {
             tracing::error!(opcode = frame.opcode, "request handler panicked");
             Err(Error::Panicked).into()
-        })
+        },
+    )
 }
 
 /// One reply, encoded, on its way to the socket; its bytes (the buffer's

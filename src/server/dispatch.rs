@@ -10,7 +10,8 @@ use couponsd_client::wire::{
     ReserveRequest, Response, ServerInfo, Validation, Writer as WireWriter,
 };
 
-use super::auth::Principal;
+use super::auth::{Caller, Principal};
+use super::guessing::GuessKeys;
 use super::Shared;
 use crate::domain::{self, code, now_ms};
 use crate::error::{Error, Result};
@@ -66,7 +67,11 @@ impl From<Result<Response>> for Dispatched {
 }
 
 /// Called once the principal's role allows the request's opcode.
-pub fn dispatch(shared: &Shared, principal: &Principal, request: Request) -> Dispatched {
+pub fn dispatch(shared: &Shared, caller: &Caller, request: Request) -> Dispatched {
+    let principal = &caller.principal;
+    if let Err(limited) = screen_guesses(shared, caller, &request) {
+        return Err(limited).into();
+    }
     let request = match request {
         Request::Raft { opcode, body } => {
             return match opcode {
@@ -427,22 +432,8 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
     let code = code::normalize(raw_code)?;
     let order = domain::order::validate(order)?;
     let state = &core.state;
-    let found = state
-        .coupon_by_code(&code)
-        .ok_or_else(|| state.unknown_code(&code));
-    let (def, counters) = match found {
-        Ok(found) => found,
-        Err(e) => {
-            return Ok(Response::Validation(Validation {
-                valid: false,
-                reason: e.code().as_u16(),
-                message: e.to_string(),
-                code,
-                final_amount: order.amount,
-                currency: order.currency,
-                ..Validation::default()
-            }));
-        }
+    let Some((def, counters)) = state.coupon_by_code(&code) else {
+        return Ok(unknown_code(core, code, order));
     };
     let customer_uses = if order.customer_id.is_empty() {
         0
@@ -475,6 +466,9 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
             v.discount_amount = d.discount_amount;
             v.final_amount = d.final_amount;
         }
+        Err(refusal) if rules::fraud::enumeration::hidden(spec, refusal) => {
+            return Ok(unknown_code(core, code, order));
+        }
         Err(refusal) => {
             v.reason = refusal.code().as_u16();
             v.message = refusal.to_string();
@@ -482,6 +476,59 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
         }
     }
     Ok(Response::Validation(v))
+}
+
+/// The answer for a code no coupon has, and (enumeration-safe mode) for one
+/// whose coupon must not be told apart from none: the same bytes.
+fn unknown_code(core: &Core, code: String, order: Order) -> Response {
+    let e = core.state.unknown_code(&code);
+    Response::Validation(Validation {
+        valid: false,
+        reason: e.code().as_u16(),
+        message: e.to_string(),
+        code,
+        final_amount: order.amount,
+        currency: order.currency,
+        ..Validation::default()
+    })
+}
+
+/// Before a code is looked up (VALIDATE, REDEEM, RESERVE): a client past its
+/// guessing limit is refused, and a code that no usable coupon answers to
+/// is counted against it (an enumeration-safe hidden one too, or the count
+/// would tell them apart).
+fn screen_guesses(shared: &Shared, caller: &Caller, request: &Request) -> Result<()> {
+    let (raw_code, order) = match request {
+        Request::Validate { code, order } => (code, order),
+        Request::Redeem(r) => (&r.code, &r.order),
+        Request::Reserve(r) => (&r.code, &r.order),
+        _ => return Ok(()),
+    };
+    let keys = GuessKeys {
+        connection: &caller.connection,
+        ip: &order.ip_address,
+        device: &order.device_fingerprint,
+    };
+    let clock_ms = shared.started.elapsed().as_millis() as u64;
+    shared.guesses.check(&keys, clock_ms)?;
+    // A code that does not even normalize is refused as invalid later.
+    let Ok(code) = code::normalize(raw_code) else {
+        return Ok(());
+    };
+    let core = shared.node.cell.load();
+    let state = &core.state;
+    let usable = state.coupon_by_code(&code).is_some_and(|(def, counters)| {
+        let now = state.clock.now(now_ms());
+        def.spec.is_public
+            || (rules::status(&def.spec, counters, now)
+                == couponsd_client::wire::CouponStatus::Active
+                && def.spec.starts_at.is_none_or(|start| now >= start)
+                && state.campaign_running(def.spec.campaign_id, now))
+    });
+    if !usable {
+        shared.guesses.count_unknown(&keys, clock_ms);
+    }
+    Ok(())
 }
 
 /// The id a redemption reference names, if any (not checked to exist).

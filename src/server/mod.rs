@@ -7,6 +7,7 @@ mod connection;
 pub mod credentials;
 mod dispatch;
 mod generator;
+pub mod guessing;
 mod reply_budget;
 pub mod tls;
 pub mod tokens;
@@ -44,6 +45,8 @@ pub struct Shared {
     /// Reads that walk many rows in progress (see `dispatch::reads_long`):
     /// one per core.
     pub long_reads: Arc<Semaphore>,
+    /// Unknown codes tried, per client.
+    pub guesses: guessing::GuessLimiter,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +128,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         long_reads: Arc::new(Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
+        guesses: guessing::GuessLimiter::new(config.guess_limits),
         config,
     });
     tracing::info!(

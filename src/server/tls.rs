@@ -140,6 +140,7 @@ pub fn principal_of(certs: Option<&[CertificateDer<'_>]>, roles: &[CertRole]) ->
         .map(|r| Principal {
             role: r.role,
             name: format!("cert:{}", r.name),
+            credential: format!("cert:{}", r.name),
         })
 }
 

@@ -108,14 +108,15 @@ impl Tokens {
         Ok(tokens)
     }
 
-    /// The role of the presented secret, if it is accepted.
-    pub fn role_of(&self, presented: &str) -> Option<Role> {
+    /// The role of the presented secret, if it is accepted, and which of
+    /// the accepted secrets it is (its place among them).
+    pub fn role_of(&self, presented: &str) -> Option<(Role, usize)> {
         let hash = self.hash(presented);
         let mut found = None;
-        for (role, accepted) in &self.accepted {
+        for (index, (role, accepted)) in self.accepted.iter().enumerate() {
             // Every entry is compared in full, matched or not.
             if (accepted ^ hash) == 0 {
-                found = Some(*role);
+                found = Some((*role, index));
             }
         }
         found
@@ -194,9 +195,9 @@ mod tests {
         );
         let tokens = Tokens::load(&path).expect("valid file");
         assert_eq!(tokens.len(), 3);
-        assert_eq!(tokens.role_of("aaaaaaaa"), Some(Role::Admin));
-        assert_eq!(tokens.role_of("bbbbbbbb"), Some(Role::Admin));
-        assert_eq!(tokens.role_of("rrrrrrrr"), Some(Role::Read));
+        assert_eq!(tokens.role_of("aaaaaaaa"), Some((Role::Admin, 0)));
+        assert_eq!(tokens.role_of("bbbbbbbb"), Some((Role::Admin, 1)));
+        assert_eq!(tokens.role_of("rrrrrrrr"), Some((Role::Read, 2)));
         assert_eq!(tokens.role_of("rrrrrrr"), None);
         assert_eq!(tokens.role_of("rrrrrrrrr"), None);
         assert_eq!(tokens.role_of(""), None);

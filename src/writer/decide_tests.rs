@@ -85,6 +85,8 @@ fn create(code: &str, usage_limit: u64) -> Mutation {
             usage_limit: Some(usage_limit),
             usage_limit_per_customer: Some(1),
             status: AdminStatus::Active,
+            // Public: its refusals say why (a private code's are masked).
+            is_public: true,
             ..CouponSpec::default()
         },
         created_by: "test".into(),

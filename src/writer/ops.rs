@@ -394,6 +394,10 @@ fn start(
         campaign_of,
     ) {
         Ok(discount) => discount,
+        // Enumeration-safe: as VALIDATE answers it (rules::fraud::enumeration).
+        Err(refusal) if rules::fraud::enumeration::hidden(&def.spec, refusal) => {
+            return Ok(Err(d.unknown_code(code)))
+        }
         Err(refusal) => return Ok(Err(refusal.into())),
     };
     let redemption = Redemption {

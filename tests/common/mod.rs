@@ -382,7 +382,9 @@ impl Server {
     }
 }
 
-/// A percentage coupon in USD with the given limits.
+/// A percentage coupon in USD with the given limits. Public, so that a
+/// refusal says why (a private code refused for its own state answers as an
+/// unknown code: see tests/guessing.rs).
 pub fn percent_coupon(
     code: &str,
     bps: i64,
@@ -396,6 +398,7 @@ pub fn percent_coupon(
         currency: "USD".into(),
         usage_limit,
         usage_limit_per_customer: per_customer,
+        is_public: true,
         ..CouponSpec::default()
     }
 }

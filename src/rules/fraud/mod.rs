@@ -2,6 +2,8 @@
 //! an address may use a coupon (`ip_rules`), how risky a request is and how
 //! the model learns (`score`). No I/O, no clock, no floating point.
 
+pub mod enumeration;
 pub mod identity;
 pub mod ip_rules;
 pub mod score;
+pub mod security;

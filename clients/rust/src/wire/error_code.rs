@@ -52,6 +52,7 @@ error_codes! {
     InvalidState = 24 => "INVALID_STATE", "The redemption, coupon or campaign is not in a state that allows this (for example releasing a captured use, a campaign move its lifecycle does not allow, or changing a campaign's generated code on its own).";
     HoldExpired = 25 => "HOLD_EXPIRED", "The hold reached its TTL and was given back before it was confirmed.";
     AlreadyReversed = 26 => "ALREADY_REVERSED", "The redemption was already reversed.";
+    RateLimited = 27 => "RATE_LIMITED", "This client tried too many unknown codes; the code was not looked up. The message says which count (connection, ip_address or device_fingerprint) and when to retry.";
     // The coupon does not apply to this order.
     NotStarted = 40 => "NOT_STARTED", "The coupon's validity window has not started.";
     Expired = 41 => "EXPIRED", "The coupon's validity window has ended.";
@@ -70,6 +71,9 @@ error_codes! {
     CampaignInactive = 54 => "CAMPAIGN_INACTIVE", "The coupon's campaign is not running: DRAFT, PAUSED, COMPLETED, CANCELLED, or SCHEDULED and not started (or past its end); or it was deleted.";
     BudgetExhausted = 55 => "BUDGET_EXHAUSTED", "The campaign's remaining budget cannot cover this discount.";
     CodeCheckFailed = 56 => "CODE_CHECK_FAILED", "No coupon has the code, and it has the shape of a campaign's generated codes but fails their check character or MAC: mistyped or guessed. No stored row was read.";
+    IpNotAllowed = 57 => "IP_NOT_ALLOWED", "The order's ip_address is missing, in a deny range of the coupon's ip_restrictions, or outside every allow range.";
+    DeviceFingerprintRequired = 58 => "DEVICE_FINGERPRINT_REQUIRED", "The coupon has device_fingerprinting and the order has no device_fingerprint.";
+    DisposableEmail = 59 => "DISPOSABLE_EMAIL", "The coupon blocks suspicious patterns and the customer's email is at a disposable email domain.";
 }
 
 impl std::fmt::Display for ErrorCode {

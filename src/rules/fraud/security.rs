@@ -1,0 +1,97 @@
+//! The security settings a coupon enforces on the order alone (no history
+//! needed): where it comes from (`ip_restrictions`), whether it names its
+//! device (`device_fingerprinting`), and whether its email is a throwaway
+//! (`block_suspicious_patterns`).
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use couponsd_client::wire::{Order, SecuritySettings};
+
+use super::identity::{is_disposable, parse_domain_list, SHIPPED_DISPOSABLE_DOMAINS};
+use super::ip_rules::{IpRules, IpVerdict};
+use crate::error::Refusal;
+
+static DISPOSABLE_DOMAINS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| parse_domain_list(SHIPPED_DISPOSABLE_DOMAINS).collect());
+
+pub fn check(settings: &SecuritySettings, order: &Order) -> Result<(), Refusal> {
+    if !settings.ip_restrictions.is_empty() {
+        // Restrictions that do not parse (stored before they were checked
+        // at creation) refuse every address: a restriction fails closed.
+        let verdict = IpRules::parse(&settings.ip_restrictions).map(|r| r.check(&order.ip_address));
+        if verdict != Ok(IpVerdict::Allowed) {
+            return Err(Refusal::IpNotAllowed);
+        }
+    }
+    if settings.device_fingerprinting && order.device_fingerprint.trim().is_empty() {
+        return Err(Refusal::DeviceFingerprintRequired);
+    }
+    if settings.block_suspicious_patterns
+        && is_disposable(&order.customer_email, |d| DISPOSABLE_DOMAINS.contains(d))
+    {
+        return Err(Refusal::DisposableEmail);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(ip: &str, device: &str, email: &str) -> Order {
+        Order {
+            ip_address: ip.into(),
+            device_fingerprint: device.into(),
+            customer_email: email.into(),
+            ..Order::default()
+        }
+    }
+
+    #[test]
+    fn each_setting_refuses_with_its_own_reason() {
+        let none = SecuritySettings {
+            block_suspicious_patterns: false,
+            ..SecuritySettings::default()
+        };
+        assert_eq!(check(&none, &order("", "", "a@mailinator.com")), Ok(()));
+
+        let ips = SecuritySettings {
+            ip_restrictions: vec!["deny:203.0.113.0/24".into()],
+            ..none.clone()
+        };
+        assert_eq!(check(&ips, &order("198.51.100.1", "", "")), Ok(()));
+        assert_eq!(
+            check(&ips, &order("203.0.113.5", "", "")),
+            Err(Refusal::IpNotAllowed)
+        );
+        assert_eq!(check(&ips, &order("", "", "")), Err(Refusal::IpNotAllowed));
+        let broken = SecuritySettings {
+            ip_restrictions: vec!["not a range".into()],
+            ..none.clone()
+        };
+        assert_eq!(
+            check(&broken, &order("198.51.100.1", "", "")),
+            Err(Refusal::IpNotAllowed),
+            "fails closed"
+        );
+
+        let devices = SecuritySettings {
+            device_fingerprinting: true,
+            ..none.clone()
+        };
+        assert_eq!(
+            check(&devices, &order("", " ", "")),
+            Err(Refusal::DeviceFingerprintRequired)
+        );
+        assert_eq!(check(&devices, &order("", "fp-1", "")), Ok(()));
+
+        let patterns = SecuritySettings::default();
+        assert!(patterns.block_suspicious_patterns);
+        assert_eq!(
+            check(&patterns, &order("", "", "x@Sub.Mailinator.com")),
+            Err(Refusal::DisposableEmail)
+        );
+        assert_eq!(check(&patterns, &order("", "", "x@gmail.com")), Ok(()));
+    }
+}
