@@ -80,6 +80,10 @@ pub enum Error {
     ShuttingDown,
     #[error("storage failure: {0}")]
     Storage(#[from] StorageError),
+    /// A change refused before it was decided: this node cannot write its
+    /// files now (the reason names the file and the error).
+    #[error("this node cannot store changes now ({0}); nothing was stored: retry later")]
+    StorageUnavailable(String),
     #[error("{0}")]
     Malformed(String),
     #[error("unknown opcode 0x{0:04x}")]
@@ -134,7 +138,11 @@ impl Error {
             Error::ShuttingDown => ErrorCode::ShuttingDown,
             // Stored bytes that fail their checksum are never served.
             Error::Storage(StorageError::Corrupt { .. }) => ErrorCode::CorruptData,
+            // An I/O error stored nothing (a failed read or a refused
+            // change); any other storage error is a bug or bad data.
+            Error::Storage(e) if e.is_unavailable() => ErrorCode::StorageUnavailable,
             Error::Storage(_) => ErrorCode::Internal,
+            Error::StorageUnavailable(_) => ErrorCode::StorageUnavailable,
             Error::Malformed(_) => ErrorCode::MalformedFrame,
             Error::UnknownOpcode(_) => ErrorCode::UnknownOpcode,
             Error::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
@@ -171,6 +179,7 @@ impl Error {
             Error::RateLimited(s) => Error::RateLimited(s.clone()),
             Error::ShuttingDown => Error::ShuttingDown,
             Error::Storage(e) => Error::Storage(e.again()),
+            Error::StorageUnavailable(s) => Error::StorageUnavailable(s.clone()),
             Error::Malformed(s) => Error::Malformed(s.clone()),
             Error::UnknownOpcode(op) => Error::UnknownOpcode(*op),
             Error::UnsupportedVersion(s) => Error::UnsupportedVersion(s.clone()),
@@ -227,3 +236,37 @@ impl Refusal {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_errors_map_to_their_codes() {
+        let corrupt = StorageError::Corrupt {
+            table: "redemptions",
+            key: "2".into(),
+            reason: "checksum mismatch".into(),
+        };
+        // Corrupt data is never taken for a disk that may work later.
+        assert!(!corrupt.is_unavailable());
+        let cases = [
+            (corrupt, ErrorCode::CorruptData),
+            (
+                StorageError::Unavailable("No space left on device".into()),
+                ErrorCode::StorageUnavailable,
+            ),
+            (StorageError::Reopening, ErrorCode::StorageUnavailable),
+            (
+                StorageError::Io(std::io::Error::other("disk")),
+                ErrorCode::StorageUnavailable,
+            ),
+            (StorageError::Database("a bug".into()), ErrorCode::Internal),
+        ];
+        for (e, code) in cases {
+            // The same for every request of a batch that failed as one.
+            assert_eq!(Error::Storage(e.again()).code(), code, "{e}");
+            assert_eq!(Error::Storage(e).code(), code);
+        }
+    }
+}

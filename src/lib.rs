@@ -22,6 +22,7 @@
 //! - [`server`]: TCP connections, HELLO and auth, pipelining, dispatch of reads
 //!   (answered from a snapshot) and mutations (sent to the writer).
 //! - [`error`]: typed errors and their one mapping to protocol codes.
+//! - [`log_limit`]: rate-limited log lines for failures that repeat.
 //! - [`cli`]: the `couponsd` command line: `serve`, admin and checkout verbs, `bench`.
 
 pub mod cli;
@@ -29,6 +30,7 @@ pub mod cluster;
 pub mod codegen;
 pub mod domain;
 pub mod error;
+pub mod log_limit;
 pub mod rules;
 pub mod server;
 pub mod state;

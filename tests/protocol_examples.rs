@@ -22,7 +22,7 @@ use couponsd_client::wire::{
     CriteriaOperator, CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Frame,
     FrameError, GenerationRules, Hello, HelloReply, NodeRole, Order, Reader, RedeemRequest,
     Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request, RequestError, Response,
-    Reversal, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    Reversal, ServerInfo, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
 };
 use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
 use openraft::{CommittedLeaderId, EntryPayload};
@@ -86,6 +86,11 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("reverse_refund_request", reverse_refund_request),
     ("reversal_list_reply", reversal_list_reply),
     ("error_reply_budget_exhausted", error_reply_budget_exhausted),
+    ("server_info_reply", server_info_reply),
+    (
+        "error_reply_storage_unavailable",
+        error_reply_storage_unavailable,
+    ),
 ];
 
 fn hello_request() -> Example {
@@ -701,6 +706,42 @@ fn error_reply_budget_exhausted() -> Example {
     }
 }
 
+/// What a node whose disk is full says of its files.
+const DISK_FULL: &str = "raft.redb: I/O error: No space left on device (os error 28)";
+
+/// SERVER_INFO from a leader that cannot write its Raft log: a full disk.
+fn server_info_reply() -> Example {
+    Example::Reply {
+        id: 1,
+        op: opcode::SERVER_INFO,
+        response: Response::ServerInfo(ServerInfo {
+            server_version: "0.1.0".into(),
+            role: NodeRole::Leader,
+            term: 1,
+            lsn: 129_260,
+            coupons: 1,
+            redemptions: 129_260,
+            uptime_ms: 3_600_000,
+            connections: 8,
+            writes_failing_since_ms: T,
+            storage_error: DISK_FULL.into(),
+        }),
+    }
+}
+
+/// A REDEEM refused by that node, with the server's own message.
+fn error_reply_storage_unavailable() -> Example {
+    Example::Error {
+        id: 2,
+        op: opcode::REDEEM,
+        code: ErrorCode::StorageUnavailable,
+        body: ErrorBody {
+            message: couponsd::error::Error::StorageUnavailable(DISK_FULL.into()).to_string(),
+            leader: String::new(),
+        },
+    }
+}
+
 impl Example {
     fn encode(&self) -> Vec<u8> {
         let mut buf = BytesMut::new();
@@ -1143,6 +1184,22 @@ fn reverse_without_refund_fields_is_a_full_reversal() {
         Request::decode(opcode::REVERSE, cut),
         Err(RequestError::Decode(_))
     ));
+}
+
+/// SERVER_INFO's last two fields were appended: a reply that ends before
+/// them (an older server) reads as a node that writes normally.
+#[test]
+fn server_info_without_storage_fields_reads_as_healthy() {
+    let documented = documented_examples(&protocol_md());
+    let bytes = &documented["server_info_reply"];
+    // Frame offset 68 is where `writes_failing_since_ms` starts (see the table).
+    let Ok(Response::ServerInfo(older)) = Response::decode(opcode::SERVER_INFO, &bytes[16..68])
+    else {
+        panic!("an older server's SERVER_INFO reply does not decode");
+    };
+    assert_eq!(older.writes_failing_since_ms, 0);
+    assert_eq!(older.storage_error, "");
+    assert_eq!(older.lsn, 129_260);
 }
 
 /// Writes a number the way protocol.md does: groups of three digits separated

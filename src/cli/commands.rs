@@ -247,14 +247,30 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
         }
         Command::Info => {
             let i = client.server_info().await?;
+            let failing_since =
+                (i.writes_failing_since_ms != 0).then_some(i.writes_failing_since_ms);
+            let writes = match failing_since {
+                Some(ms) => format!(
+                    "writes FAILING since {} ({}): refused with STORAGE_UNAVAILABLE until the disk has room again",
+                    json::time(ms).as_str().map_or_else(|| ms.to_string(), str::to_string),
+                    i.storage_error
+                ),
+                None if !i.storage_error.is_empty() => {
+                    format!("writes ok; storage degraded: {}", i.storage_error)
+                }
+                None => "writes ok".to_string(),
+            };
             Ok(Output {
                 json: serde_json::json!({
                     "server_version": i.server_version, "role": i.role.name(), "term": i.term,
                     "lsn": i.lsn, "coupons": i.coupons, "redemptions": i.redemptions,
                     "uptime_ms": i.uptime_ms, "connections": i.connections,
+                    "writes_ok": failing_since.is_none(),
+                    "writes_failing_since": failing_since.map_or(Value::Null, json::time),
+                    "storage_error": if i.storage_error.is_empty() { Value::Null } else { i.storage_error.clone().into() },
                 }),
                 text: format!(
-                    "couponsd {} {} term {} lsn {}: {} coupons, {} redemptions, {} connections, up {} s",
+                    "couponsd {} {} term {} lsn {}: {} coupons, {} redemptions, {} connections, up {} s\n{writes}",
                     i.server_version, i.role, i.term, i.lsn, i.coupons, i.redemptions, i.connections,
                     i.uptime_ms / 1000
                 ),

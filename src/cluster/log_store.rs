@@ -7,6 +7,14 @@
 //! fsync per round, not per entry (group commit at the log). Votes, truncates
 //! and purges go through the same thread, in order, and are waited for.
 //!
+//! A write that fails with an I/O error (a full disk) is never reported to
+//! openraft, which would stop the node for good: the writer thread tries
+//! the same write again, with backoff (`storage::retry`), until it is
+//! stored, and only then completes it. An append is acknowledged (its
+//! flush callback called) only once it is durable, so nothing is answered
+//! that is not; meanwhile the failure is in `storage::Health`, and the
+//! writer refuses new writes.
+//!
 //! The writer also keeps `DurableIndexes::raft` (how far this file is
 //! durable) and records `DurableIndexes::data` (how far the data file is)
 //! with its next write: see `storage::binding`.
@@ -32,6 +40,8 @@ use super::codec::{self, decode_entry, encode_entry};
 use super::types::{storage_error, Entry, LogId, StorageError, TypeConfig, Vote};
 use crate::storage::binding::{self, DurableIndexes};
 use crate::storage::raft_log::{keys, LogWrite, RaftLogFile};
+use crate::storage::retry::{self, Backoff};
+use crate::storage::Health;
 
 /// Most entries one read returns (openraft asks for ranges; replication
 /// sends at most `max_payload_entries` of them per message anyway).
@@ -131,13 +141,15 @@ pub struct LogReader {
 impl LogStore {
     /// Opens `raft.redb` in `dir` and starts its writer thread (it stops when
     /// the store is dropped). `debug_write_delay` (tests only) holds every
-    /// append back that long before it is written.
+    /// append back that long before it is written. Failures to write the
+    /// file go to `health`.
     pub fn open(
         dir: &Path,
         debug_write_delay: std::time::Duration,
         durable: Arc<DurableIndexes>,
+        health: Arc<Health>,
     ) -> Result<LogStore, crate::storage::StorageError> {
-        let file = RaftLogFile::open(dir)?;
+        let file = RaftLogFile::open(dir, health)?;
         let facts = file.binding_facts(&codec::read_opt_index)?;
         durable
             .raft
@@ -161,9 +173,10 @@ impl LogStore {
         });
         let (ops, incoming) = channel();
         let thread_shared = shared.clone();
+        let dir = dir.to_path_buf();
         std::thread::Builder::new()
             .name("couponsd-raft-log".into())
-            .spawn(move || write_loop(&thread_shared, incoming, debug_write_delay))?;
+            .spawn(move || write_loop(&thread_shared, &dir, incoming, debug_write_delay))?;
         Ok(LogStore { shared, ops })
     }
 
@@ -270,7 +283,12 @@ impl LogStore {
     }
 }
 
-fn write_loop(shared: &Shared, incoming: Receiver<Op>, debug_write_delay: std::time::Duration) {
+fn write_loop(
+    shared: &Shared,
+    dir: &Path,
+    incoming: Receiver<Op>,
+    debug_write_delay: std::time::Duration,
+) {
     let mut queue: VecDeque<Op> = VecDeque::new();
     // The data file's durable index as last written here.
     let mut data_written = shared
@@ -305,7 +323,7 @@ fn write_loop(shared: &Shared, incoming: Receiver<Op>, debug_write_delay: std::t
             writes.extend(committed_write(shared));
             let data_index = shared.durable.data();
             writes.extend(data_index_write(data_index, data_written));
-            let result = shared.file.write(&writes, true);
+            let result = write_until_stored(shared, dir, &writes, true);
             let failed = result.as_ref().err().map(|e| e.to_string());
             if failed.is_none() {
                 data_written = data_written.max(data_index);
@@ -346,13 +364,27 @@ fn write_loop(shared: &Shared, incoming: Receiver<Op>, debug_write_delay: std::t
             writes.extend(committed_write(shared));
             let data_index = shared.durable.data();
             writes.extend(data_index_write(data_index, data_written));
-            let result = shared.file.write(&writes, durable);
-            if result.is_ok() {
+            let result = write_until_stored(shared, dir, &writes, durable);
+            // Only a durable write keeps it for good: a reopen after an I/O
+            // error (or a crash) may lose the others, so the next durable
+            // write carries it again.
+            if result.is_ok() && durable {
                 data_written = data_written.max(data_index);
             }
             let _ = done.send(result);
         }
     }
+}
+
+/// Writes `writes`, trying again after an I/O error until they are stored
+/// (see the module comment). Any other error is returned.
+fn write_until_stored(
+    shared: &Shared,
+    dir: &Path,
+    writes: &[LogWrite],
+    durable: bool,
+) -> crate::storage::Result<()> {
+    retry::until_done(dir, || shared.file.write(writes, durable))
 }
 
 /// The data file's durable index, if it moved since it was last written.
@@ -384,7 +416,26 @@ fn read_error(e: impl std::error::Error + 'static) -> StorageError {
 }
 
 impl Shared {
-    fn entries<RB: RangeBounds<u64>>(&self, range: RB) -> Result<Vec<Entry>, StorageError> {
+    /// Entries in `range` (see `read_entries`), waiting while the file is
+    /// unreadable after an I/O error (it is being reopened).
+    async fn entries<RB: RangeBounds<u64> + Clone>(
+        &self,
+        range: RB,
+    ) -> Result<Vec<Entry>, StorageError> {
+        let mut backoff = Backoff::default();
+        loop {
+            match self.read_entries(range.clone())? {
+                Some(entries) => return Ok(entries),
+                None => tokio::time::sleep(backoff.next_delay()).await,
+            }
+        }
+    }
+
+    /// Entries in `range`: None when the file cannot be read now.
+    fn read_entries<RB: RangeBounds<u64>>(
+        &self,
+        range: RB,
+    ) -> Result<Option<Vec<Entry>>, StorageError> {
         let start = match range.start_bound() {
             Bound::Included(&s) => s,
             Bound::Excluded(&s) => s + 1,
@@ -396,7 +447,7 @@ impl Shared {
             Bound::Unbounded => u64::MAX,
         };
         if start >= end {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
         // Under the lock, so that an entry leaves `recent` only after the
         // file read below can see it. What is in memory is a run up to the
@@ -410,10 +461,11 @@ impl Shared {
         let file_end = cached.first().map_or(end, |e| e.log_id.index);
         let mut out = Vec::new();
         if start < file_end {
-            let raw = self
-                .file
-                .entries(start..file_end, MAX_ENTRIES_PER_READ)
-                .map_err(read_error)?;
+            let raw = match self.file.entries(start..file_end, MAX_ENTRIES_PER_READ) {
+                Ok(raw) => raw,
+                Err(e) if e.is_unavailable() => return Ok(None),
+                Err(e) => return Err(read_error(e)),
+            };
             drop(recent);
             for (index, bytes) in raw {
                 let entry = decode_entry(&bytes).map_err(|e| {
@@ -423,11 +475,11 @@ impl Shared {
             }
             // Only a contiguous prefix is an answer: no holes.
             if out.last().map(|e| e.log_id.index + 1) != Some(file_end) {
-                return Ok(out);
+                return Ok(Some(out));
             }
         }
         out.extend(cached);
-        Ok(out)
+        Ok(Some(out))
     }
 }
 
@@ -436,7 +488,7 @@ impl RaftLogReader<TypeConfig> for LogReader {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, StorageError> {
-        self.shared.entries(range)
+        self.shared.entries(range).await
     }
 }
 
@@ -445,7 +497,7 @@ impl RaftLogReader<TypeConfig> for LogStore {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, StorageError> {
-        self.shared.entries(range)
+        self.shared.entries(range).await
     }
 }
 

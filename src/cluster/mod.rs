@@ -168,10 +168,16 @@ pub async fn start(
 ) -> Result<Arc<Node>, StartError> {
     let opening = std::time::Instant::now();
     let present = Store::present_files(data_dir)?;
-    let store = Store::open(data_dir, quick_repair)?;
+    // Every file of this node reports its write failures here.
+    let health = Arc::new(crate::storage::Health::default());
+    let store = Store::open(data_dir, quick_repair, health.clone())?;
     let durable = Arc::new(DurableIndexes::default());
-    let log =
-        log_store::LogStore::open(data_dir, writer_config.debug_commit_delay, durable.clone())?;
+    let log = log_store::LogStore::open(
+        data_dir,
+        writer_config.debug_commit_delay,
+        durable.clone(),
+        health,
+    )?;
     let binding = match check_binding(present, &store, &log) {
         Ok(verdict) => verdict,
         Err(e) => {
@@ -475,7 +481,7 @@ async fn migrate(
         write_keys::cluster_keys::MEMBERSHIP,
         codec::encode(|w| codec::write_stored_membership(w, &membership)),
     );
-    store.commit(&changes, true)?;
+    store.commit(changes, true)?;
     let raft_error = |e: types::StorageError| StartError::Raft(e.to_string());
     log.set_cluster_id(cluster_id).await.map_err(raft_error)?;
     log.set_purged(genesis()).await.map_err(raft_error)?;

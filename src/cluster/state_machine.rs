@@ -7,6 +7,12 @@
 //! "building" one only makes its files durable, after which the log before it
 //! may be purged. What a lagging node receives is read from the live store
 //! at that moment (`get_current_snapshot`), as of the last entry applied.
+//!
+//! An I/O error (a full disk) is never returned to openraft, which would
+//! stop the node for good: the same batch is applied again, with backoff,
+//! until it is stored (`storage::retry::until_done`); the store reopens its
+//! file in between (`storage`). Entries are applied in order, each exactly
+//! once, and only a batch that is stored reaches the in-memory state.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,7 +27,7 @@ use super::types::{
     StoredMembership, TypeConfig,
 };
 use crate::storage::binding::DurableIndexes;
-use crate::storage::{write_keys::cluster_keys, ReadView, Store};
+use crate::storage::{retry::until_done, write_keys::cluster_keys, ReadView, Store};
 use crate::writer::{recover, Applier, Applying, Core, CoreCell, InFlight, WriterConfig};
 
 pub struct StateMachine {
@@ -116,12 +122,13 @@ fn snapshot_meta(applied: Option<LogId>, membership: StoredMembership) -> Snapsh
 pub struct Builder {
     store: Arc<Store>,
     meta: SnapshotMeta,
+    data_dir: PathBuf,
 }
 
 impl RaftSnapshotBuilder<TypeConfig> for Builder {
     async fn build_snapshot(&mut self) -> Result<Snapshot, StorageError> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.flush())
+        let (store, data_dir) = (self.store.clone(), self.data_dir.clone());
+        tokio::task::spawn_blocking(move || until_done(&data_dir, || store.flush()))
             .await
             .map_err(|e| sm_error(ErrorVerb::Write, e))?
             .map_err(|e| sm_error(ErrorVerb::Write, e))?;
@@ -171,9 +178,11 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             ));
         }
         let applier = self.applier.get_mut().unwrap_or_else(|e| e.into_inner());
-        let outcomes =
-            tokio::task::block_in_place(|| applier.apply(&applying, last.index, cluster))
-                .map_err(|e| sm_error(ErrorVerb::Write, e))?;
+        let data_dir = &self.data_dir;
+        let outcomes = tokio::task::block_in_place(|| {
+            until_done(data_dir, || applier.apply(&applying, last.index, &cluster))
+        })
+        .map_err(|e| sm_error(ErrorVerb::Write, e))?;
         self.applied = Some(last);
         if let Some(m) = membership {
             self.membership = m;
@@ -194,6 +203,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         Builder {
             store: self.cell.load().store.clone(),
             meta: snapshot_meta(self.applied, self.membership.clone()),
+            data_dir: self.data_dir.clone(),
         }
     }
 
@@ -219,18 +229,21 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         };
         let started = std::time::Instant::now();
         let (data_dir, quick_repair) = (self.data_dir.clone(), self.quick_repair);
-        let installed = tokio::task::spawn_blocking(move || -> crate::error::Result<Core> {
-            staged.install(&data_dir)?;
-            let store = Store::open(&data_dir, quick_repair)?;
-            let (state, recovered) = recover(&store)?;
-            tracing::info!(
-                lsn = recovered.last_lsn,
-                checkpoint_lsn = recovered.checkpoint_lsn,
-                "snapshot installed"
-            );
-            Ok(Core {
-                store: Arc::new(store),
-                state: Arc::new(state),
+        let health = self.cell.load().store.health().clone();
+        let installed = tokio::task::spawn_blocking(move || {
+            until_done(&data_dir, || {
+                staged.install(&data_dir)?;
+                let store = Store::open(&data_dir, quick_repair, health.clone())?;
+                let (state, recovered) = recover(&store)?;
+                tracing::info!(
+                    lsn = recovered.last_lsn,
+                    checkpoint_lsn = recovered.checkpoint_lsn,
+                    "snapshot installed"
+                );
+                Ok(Core {
+                    store: Arc::new(store),
+                    state: Arc::new(state),
+                })
             })
         })
         .await
@@ -268,10 +281,12 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
 
     async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot>, StorageError> {
         let store = self.cell.load().store.clone();
-        let source = tokio::task::spawn_blocking(move || store.snapshot_source())
-            .await
-            .map_err(|e| sm_error(ErrorVerb::Read, e))?
-            .map_err(|e| sm_error(ErrorVerb::Read, e))?;
+        let data_dir = self.data_dir.clone();
+        let source =
+            tokio::task::spawn_blocking(move || until_done(&data_dir, || store.snapshot_source()))
+                .await
+                .map_err(|e| sm_error(ErrorVerb::Read, e))?
+                .map_err(|e| sm_error(ErrorVerb::Read, e))?;
         let (applied, membership) =
             position(|key| source.cluster_value(key)).map_err(|e| sm_error(ErrorVerb::Read, e))?;
         if applied.is_none() {

@@ -28,6 +28,7 @@ use super::tls::{self, TLS_HANDSHAKE_RECORD};
 use super::Shared;
 use crate::cluster::rpc;
 use crate::error::Error;
+use crate::log_limit::{LogLimit, DEFAULT_INTERVAL};
 use crate::writer::ReplyTo;
 
 /// Serves one accepted connection; `admitted` is its place among the
@@ -508,8 +509,22 @@ impl ReplyTo for ConnReply {
 }
 
 fn encode_error(buf: &mut BytesMut, request_id: u32, op: u16, e: &Error) {
-    if matches!(e, Error::Storage(_)) {
-        tracing::error!(error = %e, "request failed");
+    // While the disk is full every write fails alike: a line per interval
+    // (with the count left out), not one per request.
+    static FAILED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
+    static REFUSED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
+    match e {
+        Error::Storage(_) => {
+            if let Some(s) = FAILED.admit() {
+                tracing::error!(error = %e, "request failed{s}");
+            }
+        }
+        Error::StorageUnavailable(_) => {
+            if let Some(s) = REFUSED.admit() {
+                tracing::warn!(error = %e, "request refused{s}");
+            }
+        }
+        _ => {}
     }
     let body = ErrorBody {
         message: e.to_string(),

@@ -295,6 +295,7 @@ fn fit_page<T>(
 
 fn server_info(shared: &Shared, core: &Core) -> Result<Response> {
     let state = &core.state;
+    let storage = core.store.health().status();
     Ok(Response::ServerInfo(ServerInfo {
         server_version: env!("CARGO_PKG_VERSION").into(),
         role: shared.node.role(),
@@ -304,6 +305,8 @@ fn server_info(shared: &Shared, core: &Core) -> Result<Response> {
         redemptions: state.next_redemption_id().saturating_sub(1),
         uptime_ms: shared.started.elapsed().as_millis() as u64,
         connections: shared.connections.load(Ordering::Relaxed),
+        writes_failing_since_ms: storage.writes_failing_since_ms.unwrap_or(0),
+        storage_error: storage.error,
     }))
 }
 

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Shared;
 use crate::domain::campaign::FinalStatus;
+use crate::log_limit::{LogLimit, DEFAULT_INTERVAL};
 use crate::writer::{Mutation, MAX_CODES_PER_MUTATION};
 
 /// How often the generator looks for campaigns with codes still to make.
@@ -31,7 +32,10 @@ pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) {
         let core = shared.node.cell.load();
         for campaign in core.state.all_campaigns() {
             if let Err(e) = work_down(&shared, campaign.id, &shutdown).await {
-                tracing::warn!(campaign = campaign.id, error = %e, "code generation paused; retrying");
+                static PAUSED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
+                if let Some(s) = PAUSED.admit() {
+                    tracing::warn!(campaign = campaign.id, error = %e, "code generation paused; retrying{s}");
+                }
             }
         }
     }

@@ -14,7 +14,7 @@ pub mod tokens;
 
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use couponsd_client::wire::{ErrorBody, ErrorCode};
@@ -29,6 +29,7 @@ use credentials::CredentialCells;
 use reply_budget::ReplyMemory;
 
 use crate::cluster::{self, Node};
+use crate::log_limit::{LogLimit, DEFAULT_INTERVAL};
 use crate::writer::Mutation;
 
 /// What every connection shares.
@@ -226,20 +227,37 @@ fn refuse(socket: &tokio::net::TcpStream, code: ErrorCode, why: &str) {
     let _ = socket.try_write(&buf);
 }
 
+/// The longest the hold sweeper waits between two sweeps after failures.
+const SWEEP_BACKOFF_MAX: Duration = Duration::from_secs(60);
+
 async fn sweep_holds(shared: Arc<Shared>, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(shared.config.hold_sweep_interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    static FAILED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
+    let interval = shared.config.hold_sweep_interval;
+    let mut wait = interval;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tick.tick() => {}
+            _ = tokio::time::sleep(wait) => {}
         }
         // Only the leader expires holds (the others get the result in the log).
         if !shared.node.is_leader() {
+            wait = interval;
             continue;
         }
-        if let Err(e) = shared.node.submit(Mutation::ExpireHolds).await {
-            tracing::warn!(error = %e, "hold sweep failed; retrying at the next tick");
+        match shared.node.submit(Mutation::ExpireHolds).await {
+            Ok(_) => wait = interval,
+            Err(e) => {
+                // While writes fail (a full disk), sweeping at full rate
+                // only adds refusals: back off, doubling up to a minute.
+                wait = (wait * 2).min(SWEEP_BACKOFF_MAX.max(interval));
+                if let Some(s) = FAILED.admit() {
+                    tracing::warn!(
+                        error = %e,
+                        next_sweep_ms = wait.as_millis() as u64,
+                        "hold sweep failed; retrying later{s}"
+                    );
+                }
+            }
         }
     }
 }

@@ -9,6 +9,8 @@ use redb::{
     Database, Durability, ReadTransaction, ReadableDatabase, TableDefinition, WriteTransaction,
 };
 
+use super::db_file::{nothing_to_redo, DbFile};
+use super::health::Health;
 use super::Result;
 
 const CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("chunks");
@@ -82,25 +84,32 @@ pub(super) fn chunks_in(
     Ok(())
 }
 
-/// Writes one checkpoint, chunk by chunk.
+/// Writes one checkpoint, chunk by chunk. After an I/O error the attempt
+/// is over (the file is reopened as of the latest complete checkpoint, and
+/// the chunks written without fsync are gone): begin a new one.
 pub struct CheckpointWriter<'d> {
-    db: &'d Database,
+    file: &'d DbFile,
+    health: &'d Health,
     id: u64,
     previous: Option<CheckpointInfo>,
     chunks: u32,
 }
 
 impl<'d> CheckpointWriter<'d> {
-    pub(super) fn begin(db: &'d Database) -> Result<CheckpointWriter<'d>> {
-        let previous = latest(db)?;
-        let id = previous.map_or(1, |p| p.id + 1);
+    pub(super) fn begin(file: &'d DbFile, health: &'d Health) -> Result<CheckpointWriter<'d>> {
         // Leftovers of an unfinished earlier attempt at this id.
-        let txn = db.begin_write()?;
-        txn.open_table(CHUNKS)?
-            .retain_in((id, 0)..=(id, u32::MAX), |_, _| false)?;
-        txn.commit()?;
+        let (id, previous) = file.write(health, true, &nothing_to_redo, |db| {
+            let previous = latest(db)?;
+            let id = previous.map_or(1, |p| p.id + 1);
+            let txn = db.begin_write()?;
+            txn.open_table(CHUNKS)?
+                .retain_in((id, 0)..=(id, u32::MAX), |_, _| false)?;
+            txn.commit()?;
+            Ok((id, previous))
+        })?;
         Ok(CheckpointWriter {
-            db,
+            file,
+            health,
             id,
             previous,
             chunks: 0,
@@ -109,7 +118,11 @@ impl<'d> CheckpointWriter<'d> {
 
     /// Stores a batch of chunks (not yet durable).
     pub fn add(&mut self, batch: &[Vec<u8>]) -> Result<()> {
-        put_chunks(self.db, self.id, self.chunks, batch)?;
+        let (id, first) = (self.id, self.chunks);
+        self.file
+            .write(self.health, false, &nothing_to_redo, |db| {
+                put_chunks(db, id, first, batch)
+            })?;
         self.chunks += batch.len() as u32;
         Ok(())
     }
@@ -121,7 +134,9 @@ impl<'d> CheckpointWriter<'d> {
             start_lsn,
             chunks: self.chunks,
         };
-        mark_latest(self.db, &info, self.previous)?;
+        self.file.write(self.health, true, &nothing_to_redo, |db| {
+            mark_latest(db, &info, self.previous)
+        })?;
         Ok(info)
     }
 }

@@ -30,26 +30,38 @@
 //! in-memory state (counters, per-customer uses, the idempotency index, holds)
 //! as of an LSN, so that a restart replays only the log after it.
 //!
+//! A write that fails with an I/O error (a full disk) stores nothing and
+//! leaves the file reopened and readable (`db_file`), with the commits the
+//! reopen rolled back written again; it is reported to `Health` and
+//! returned as `StorageError::Unavailable`, for its caller to try again
+//! later (`retry`).
+//!
 //! `scrub` checks a whole store offline (`couponsd verify`).
 
 pub mod binding;
 mod checkpoints;
+mod db_file;
+pub mod health;
 pub mod raft_log;
 mod read;
 mod records;
+pub mod retry;
 pub mod scrub;
 mod snapshot;
 mod tables;
 mod write;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable};
 
-use binding::{CheckpointFacts, DataFacts, ReadIndex};
+use binding::{CheckpointFacts, DataFacts, ReadIndex, StoreFile};
 use records::LegacyRows;
 
 pub use checkpoints::{CheckpointInfo, CheckpointWriter};
+use db_file::DbFile;
+pub use health::Health;
 pub use read::{ReadView, RowTable};
 pub use snapshot::{SnapshotSource, StagedSnapshot, Staging};
 pub use write::{keys as write_keys, Changes};
@@ -67,17 +79,59 @@ pub enum StorageError {
     },
     #[error("data directory: {0}")]
     Io(#[from] std::io::Error),
+    /// A read or write of a file failed with an I/O error (a full disk, a
+    /// device error): nothing of it was stored, and it may work later.
+    #[error("I/O error: {0}")]
+    Unavailable(String),
+    /// The file is closed after an I/O error and is being opened again.
+    #[error("the file is being reopened after an I/O error")]
+    Reopening,
+}
+
+impl StorageError {
+    /// Whether this is the disk failing (full, or an I/O error), which
+    /// passes once the disk works again, rather than bad data or a bug.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StorageError::Unavailable(_) | StorageError::Reopening | StorageError::Io(_)
+        )
+    }
+
+    /// The same error again, for each request of a batch that failed as one.
+    pub fn again(&self) -> StorageError {
+        match self {
+            StorageError::Database(s) => StorageError::Database(s.clone()),
+            StorageError::Corrupt { table, key, reason } => StorageError::Corrupt {
+                table,
+                key: key.clone(),
+                reason: reason.clone(),
+            },
+            StorageError::Io(e) => StorageError::Io(std::io::Error::new(e.kind(), e.to_string())),
+            StorageError::Unavailable(s) => StorageError::Unavailable(s.clone()),
+            StorageError::Reopening => StorageError::Reopening,
+        }
+    }
+}
+
+impl From<redb::Error> for StorageError {
+    fn from(e: redb::Error) -> Self {
+        match e {
+            redb::Error::Io(e) => StorageError::Unavailable(e.to_string()),
+            redb::Error::PreviousIo | redb::Error::DatabaseClosed => StorageError::Reopening,
+            e => StorageError::Database(e.to_string()),
+        }
+    }
 }
 
 macro_rules! from_redb {
     ($($t:ty),+) => {$(
         impl From<$t> for StorageError {
-            fn from(e: $t) -> Self { StorageError::Database(e.to_string()) }
+            fn from(e: $t) -> Self { StorageError::from(redb::Error::from(e)) }
         }
     )+};
 }
 from_redb!(
-    redb::Error,
     redb::DatabaseError,
     redb::TransactionError,
     redb::TableError,
@@ -88,29 +142,14 @@ from_redb!(
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
-impl StorageError {
-    /// The same error again (an I/O error as its text), for answering each
-    /// request of a batch that failed as one.
-    pub fn again(&self) -> StorageError {
-        match self {
-            StorageError::Corrupt { table, key, reason } => StorageError::Corrupt {
-                table,
-                key: key.clone(),
-                reason: reason.clone(),
-            },
-            other => StorageError::Database(other.to_string()),
-        }
-    }
-}
-
 /// The main database file name inside the data directory.
 pub const DATA_FILE: &str = "couponsd.redb";
 /// The checkpoint database file name inside the data directory.
 pub const CHECKPOINT_FILE: &str = "checkpoint.redb";
 
 pub struct Store {
-    db: Database,
-    checkpoints: Database,
+    main: DbFile,
+    checkpoints: DbFile,
     /// Each commit also saves redb's allocator state (and uses two-phase
     /// commit), so that opening after a crash is instant instead of a full
     /// verification of the file (about 4 s at 4 GB here), at the price of a
@@ -118,36 +157,46 @@ pub struct Store {
     quick_repair: bool,
     /// Readable until the store is bound; corrupt from then on (see `records`).
     legacy_rows: LegacyRows,
+    /// The commits of the main file made without fsync since its last
+    /// durable one, in order. Reopening the file after an I/O error rolls
+    /// them back, and the in-memory state already holds them: they are
+    /// written again on the new handle before anyone reads it. (Each is a
+    /// list of puts, deletes and range deletes, so writing them again over a
+    /// file that kept some of them gives the same result.) Cleared by every
+    /// durable commit; the applier makes one at least once a second.
+    unflushed: Mutex<Vec<Changes>>,
+    health: Arc<Health>,
 }
 
 impl Store {
     /// Opens (creating if needed) the store in `dir`, and makes sure every
-    /// table exists. A snapshot install that a crash interrupted is finished first.
-    pub fn open(dir: &Path, quick_repair: bool) -> Result<Store> {
+    /// table exists. A snapshot install that a crash interrupted is finished
+    /// first. Failures to write its files go to `health`.
+    pub fn open(dir: &Path, quick_repair: bool, health: Arc<Health>) -> Result<Store> {
         std::fs::create_dir_all(dir)?;
         snapshot::recover_staging(dir)?;
-        Store::open_files(dir, quick_repair)
+        Store::open_files(dir, quick_repair, health)
     }
 
-    fn open_files(dir: &Path, quick_repair: bool) -> Result<Store> {
+    fn open_files(dir: &Path, quick_repair: bool, health: Arc<Health>) -> Result<Store> {
         std::fs::create_dir_all(dir)?;
-        let db = Database::builder()
-            .set_cache_size(256 << 20)
-            .create(dir.join(DATA_FILE))?;
-        let txn = db.begin_write()?;
-        tables::create_all(&txn)?;
-        binding::create_table(&txn)?;
-        txn.commit()?;
-        let checkpoints = Database::builder()
-            .set_cache_size(32 << 20)
-            .create(dir.join(CHECKPOINT_FILE))?;
-        let txn = checkpoints.begin_write()?;
-        checkpoints::create_all(&txn)?;
-        binding::create_table(&txn)?;
-        txn.commit()?;
-        let bound = binding::read_binding(&db.begin_read()?, binding::keys::STORE_ID)? != 0;
+        let main = DbFile::open(dir, StoreFile::Data, 256 << 20, |db| {
+            let txn = db.begin_write()?;
+            tables::create_all(&txn)?;
+            binding::create_table(&txn)?;
+            txn.commit()?;
+            Ok(())
+        })?;
+        let checkpoints = DbFile::open(dir, StoreFile::Checkpoint, 32 << 20, |db| {
+            let txn = db.begin_write()?;
+            checkpoints::create_all(&txn)?;
+            binding::create_table(&txn)?;
+            txn.commit()?;
+            Ok(())
+        })?;
+        let bound = main.store_id() != 0;
         Ok(Store {
-            db,
+            main,
             checkpoints,
             quick_repair,
             legacy_rows: if bound {
@@ -155,6 +204,8 @@ impl Store {
             } else {
                 LegacyRows::Readable
             },
+            unflushed: Mutex::new(Vec::new()),
+            health,
         })
     }
 
@@ -167,21 +218,29 @@ impl Store {
         Ok(binding::Present::in_dir(dir))
     }
 
+    /// Where failures to write this store's files are reported.
+    pub fn health(&self) -> &Arc<Health> {
+        &self.health
+    }
+
     /// A consistent snapshot for reads; never waits for the writer.
     pub fn read(&self) -> Result<ReadView> {
-        Ok(ReadView::new(self.db.begin_read()?, self.legacy_rows))
+        Ok(ReadView::new(
+            self.main.get()?.begin_read()?,
+            self.legacy_rows,
+        ))
     }
 
     /// The store's id (0 while it is not bound).
     pub fn store_id(&self) -> Result<u64> {
-        binding::read_binding(&self.db.begin_read()?, binding::keys::STORE_ID)
+        binding::read_binding(&self.main.get()?.begin_read()?, binding::keys::STORE_ID)
     }
 
     /// What this store's data and checkpoint files say of themselves and
     /// their siblings (see `binding::check`).
     pub fn binding_facts(&self, read_index: ReadIndex) -> Result<(DataFacts, CheckpointFacts)> {
         let data = binding::data_facts(&self.read()?, read_index)?;
-        let checkpoint = binding::checkpoint_facts(&self.checkpoints.begin_read()?)?;
+        let checkpoint = binding::checkpoint_facts(&self.checkpoints.get()?.begin_read()?)?;
         Ok((data, checkpoint))
     }
 
@@ -190,12 +249,13 @@ impl Store {
     /// rewritten with one, the id and the pending mark (unless the data
     /// file has the id already: a binding being finished); then the id in
     /// the checkpoint file. The Raft log file is next (the caller's), then
-    /// `finish_binding`.
+    /// `finish_binding`. From here on a reopen of either file (after an I/O
+    /// error) must find the id in it again (see `db_file`).
     pub fn bind(&mut self, id: u64) -> Result<()> {
         assert_ne!(id, 0, "a store id is never 0");
         let existing = self.store_id()?;
         if existing == 0 {
-            let txn = self.db.begin_write()?;
+            let txn = self.main.get()?.begin_write()?;
             let rewritten = rewrite_legacy_rows(&txn)?;
             {
                 let mut table = txn.open_table(binding::BINDING)?;
@@ -212,17 +272,19 @@ impl Store {
         } else {
             assert_eq!(existing, id, "finishing the binding of another store");
         }
-        let txn = self.checkpoints.begin_write()?;
+        self.main.bound_to(id);
+        let txn = self.checkpoints.get()?.begin_write()?;
         txn.open_table(binding::BINDING)?
             .insert(binding::keys::STORE_ID, id)?;
         txn.commit()?;
+        self.checkpoints.bound_to(id);
         self.legacy_rows = LegacyRows::Corrupt;
         Ok(())
     }
 
     /// Ends a binding once all three files hold the store id.
     pub fn finish_binding(&self) -> Result<()> {
-        let txn = self.db.begin_write()?;
+        let txn = self.main.get()?.begin_write()?;
         txn.open_table(binding::BINDING)?
             .remove(binding::keys::PENDING)?;
         txn.commit()?;
@@ -231,88 +293,46 @@ impl Store {
 
     /// Writes `changes` in one transaction: durable (fsync) when `durable`,
     /// else made durable by the next durable commit. Only the state machine's
-    /// applier (and recovery, before it starts) calls this.
-    pub fn commit(&self, changes: &Changes, durable: bool) -> Result<()> {
-        let mut txn = self.db.begin_write()?;
+    /// applier (and recovery, before it starts) calls this, and the
+    /// checkpointer's `flush`. After an I/O error nothing of `changes` is
+    /// stored (the file is reopened as of the commits before them): call
+    /// again with the same changes to retry.
+    pub fn commit(&self, changes: Changes, durable: bool) -> Result<()> {
+        let mut unflushed = self.unflushed.lock().unwrap_or_else(|e| e.into_inner());
+        let redo = |db: &Database| -> Result<()> {
+            if !unflushed.is_empty() {
+                let txn = begin(db, false, self.quick_repair)?;
+                for lost in unflushed.iter() {
+                    write_changes(&txn, lost)?;
+                }
+                txn.commit()?;
+            }
+            Ok(())
+        };
+        self.main.write(&self.health, durable, &redo, |db| {
+            let txn = begin(db, durable, self.quick_repair)?;
+            write_changes(&txn, &changes)?;
+            txn.commit()?;
+            Ok(())
+        })?;
         if durable {
-            txn.set_quick_repair(self.quick_repair);
+            unflushed.clear();
         } else {
-            txn.set_durability(Durability::None)?;
+            unflushed.push(changes);
         }
-        {
-            let mut log = txn.open_table(tables::LOG)?;
-            let mut meta = txn.open_table(tables::META)?;
-            if let Some(lsn) = changes.truncate_log_through {
-                log.retain_in(..=lsn, |_, _| false)?;
-            }
-            for (lsn, record) in &changes.log {
-                log.insert(lsn, record.as_ref())?;
-            }
-            if let Some((lsn, _)) = changes.log.last() {
-                meta.insert(tables::LAST_LSN, lsn)?;
-            }
-            let mut redemptions = txn.open_table(tables::REDEMPTIONS)?;
-            for (id, row) in &changes.redemptions {
-                redemptions.insert(id, row.as_slice())?;
-            }
-            let mut coupons = txn.open_table(tables::COUPONS)?;
-            for (id, row) in &changes.coupons {
-                match row {
-                    Some(row) => coupons.insert(id, row.as_slice())?,
-                    None => coupons.remove(id)?,
-                };
-            }
-            for (key, value) in &changes.meta {
-                meta.insert(*key, value)?;
-            }
-            if !changes.campaigns.is_empty() {
-                let mut campaigns = txn.open_table(tables::CAMPAIGNS)?;
-                for (id, row) in &changes.campaigns {
-                    match row {
-                        Some(row) => campaigns.insert(id, row.as_slice())?,
-                        None => campaigns.remove(id)?,
-                    };
-                }
-            }
-            if !changes.codes.is_empty() {
-                let mut codes = txn.open_table(tables::CODES)?;
-                for (id, row) in &changes.codes {
-                    codes.insert(id, row.as_slice())?;
-                }
-            }
-            if !changes.reversals.is_empty() {
-                let mut reversals = txn.open_table(tables::REVERSALS)?;
-                for (id, row) in &changes.reversals {
-                    reversals.insert(id, row.as_slice())?;
-                }
-            }
-            if !changes.cluster.is_empty() {
-                let mut cluster = txn.open_table(tables::CLUSTER)?;
-                for (key, value) in &changes.cluster {
-                    cluster.insert(*key, value.as_slice())?;
-                }
-            }
-            if !changes.binding.is_empty() {
-                let mut binding = txn.open_table(binding::BINDING)?;
-                for (key, value) in &changes.binding {
-                    binding.insert(*key, value)?;
-                }
-            }
-        }
-        txn.commit()?;
         Ok(())
     }
 
     /// Makes every commit so far durable (one empty durable commit).
     pub fn flush(&self) -> Result<()> {
-        self.commit(&Changes::default(), true)
+        self.commit(Changes::default(), true)
     }
 
     /// Removes what the replication before Raft kept (its epoch history and
     /// meta keys) from a store being migrated; returns its cluster id (0: none).
     pub fn forget_legacy_replication(&self) -> Result<u64> {
         let cluster_id = self.read()?.meta(tables::LEGACY_CLUSTER_ID)?;
-        let txn = self.db.begin_write()?;
+        let txn = self.main.get()?.begin_write()?;
         txn.delete_table(tables::LEGACY_EPOCHS)?;
         {
             let mut meta = txn.open_table(tables::META)?;
@@ -326,7 +346,7 @@ impl Store {
 
     /// The latest complete checkpoint, if any.
     pub fn checkpoint_info(&self) -> Result<Option<CheckpointInfo>> {
-        checkpoints::latest(&self.checkpoints)
+        checkpoints::latest(&*self.checkpoints.get()?)
     }
 
     /// Calls `f` with every chunk of the latest complete checkpoint.
@@ -335,12 +355,12 @@ impl Store {
         info: &CheckpointInfo,
         f: impl FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
-        checkpoints::chunks(&self.checkpoints, info, f)
+        checkpoints::chunks(&*self.checkpoints.get()?, info, f)
     }
 
     /// Starts writing a new checkpoint. Only the checkpointer thread calls this.
     pub fn checkpoint_writer(&self) -> Result<CheckpointWriter<'_>> {
-        CheckpointWriter::begin(&self.checkpoints)
+        CheckpointWriter::begin(&self.checkpoints, &self.health)
     }
 }
 
@@ -373,4 +393,79 @@ fn rewrite_legacy_rows(txn: &redb::WriteTransaction) -> Result<u64> {
         }
     }
     Ok(rewritten)
+}
+
+/// A write transaction of the main file: durable (with quick repair if
+/// asked) or not.
+fn begin(db: &Database, durable: bool, quick_repair: bool) -> Result<redb::WriteTransaction> {
+    let mut txn = db.begin_write()?;
+    if durable {
+        txn.set_quick_repair(quick_repair);
+    } else {
+        txn.set_durability(Durability::None)?;
+    }
+    Ok(txn)
+}
+
+/// Writes `changes` in `txn`.
+fn write_changes(txn: &redb::WriteTransaction, changes: &Changes) -> Result<()> {
+    let mut log = txn.open_table(tables::LOG)?;
+    let mut meta = txn.open_table(tables::META)?;
+    if let Some(lsn) = changes.truncate_log_through {
+        log.retain_in(..=lsn, |_, _| false)?;
+    }
+    for (lsn, record) in &changes.log {
+        log.insert(lsn, record.as_ref())?;
+    }
+    if let Some((lsn, _)) = changes.log.last() {
+        meta.insert(tables::LAST_LSN, lsn)?;
+    }
+    let mut redemptions = txn.open_table(tables::REDEMPTIONS)?;
+    for (id, row) in &changes.redemptions {
+        redemptions.insert(id, row.as_slice())?;
+    }
+    let mut coupons = txn.open_table(tables::COUPONS)?;
+    for (id, row) in &changes.coupons {
+        match row {
+            Some(row) => coupons.insert(id, row.as_slice())?,
+            None => coupons.remove(id)?,
+        };
+    }
+    for (key, value) in &changes.meta {
+        meta.insert(*key, value)?;
+    }
+    if !changes.campaigns.is_empty() {
+        let mut campaigns = txn.open_table(tables::CAMPAIGNS)?;
+        for (id, row) in &changes.campaigns {
+            match row {
+                Some(row) => campaigns.insert(id, row.as_slice())?,
+                None => campaigns.remove(id)?,
+            };
+        }
+    }
+    if !changes.codes.is_empty() {
+        let mut codes = txn.open_table(tables::CODES)?;
+        for (id, row) in &changes.codes {
+            codes.insert(id, row.as_slice())?;
+        }
+    }
+    if !changes.reversals.is_empty() {
+        let mut reversals = txn.open_table(tables::REVERSALS)?;
+        for (id, row) in &changes.reversals {
+            reversals.insert(id, row.as_slice())?;
+        }
+    }
+    if !changes.cluster.is_empty() {
+        let mut cluster = txn.open_table(tables::CLUSTER)?;
+        for (key, value) in &changes.cluster {
+            cluster.insert(*key, value.as_slice())?;
+        }
+    }
+    if !changes.binding.is_empty() {
+        let mut binding = txn.open_table(binding::BINDING)?;
+        for (key, value) in &changes.binding {
+            binding.insert(*key, value)?;
+        }
+    }
+    Ok(())
 }

@@ -12,17 +12,24 @@
 //!   log (see `storage::binding`).
 //!
 //! Only the log store's writer thread writes this file; readers open read
-//! transactions and never wait for it.
+//! transactions and never wait for it. A write that fails with an I/O error
+//! stored nothing and reopens the file (see `db_file`): the writer tries the
+//! same write again later. Every write that matters is durable, so a reopen
+//! loses nothing but a purge (which only keeps entries longer) or a
+//! `binding` position a durable write carries again. A reopen must find
+//! the store id again (see `db_file`).
 
 use std::ops::RangeBounds;
 use std::path::Path;
-use std::sync::RwLock;
+use std::sync::Arc;
 
 use redb::{
     Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
 };
 
-use super::binding::{self, RaftFacts, ReadIndex};
+use super::binding::{self, RaftFacts, ReadIndex, StoreFile};
+use super::db_file::{nothing_to_redo, DbFile};
+use super::health::Health;
 use super::Result;
 
 /// The file name inside the data directory.
@@ -67,48 +74,36 @@ pub enum LogWrite {
 }
 
 pub struct RaftLogFile {
-    /// None once closed. Every use holds the read lock; `close` takes the
-    /// write lock, so it waits for a write in progress.
-    db: RwLock<Option<Database>>,
+    file: DbFile,
+    health: Arc<Health>,
 }
 
 impl RaftLogFile {
-    pub fn open(dir: &Path) -> Result<RaftLogFile> {
+    /// Opens (creating if needed) the log file in `dir`; failures to write
+    /// it go to `health`.
+    pub fn open(dir: &Path, health: Arc<Health>) -> Result<RaftLogFile> {
         std::fs::create_dir_all(dir)?;
-        let db = Database::builder()
-            .set_cache_size(64 << 20)
-            .create(dir.join(RAFT_FILE))?;
-        let txn = db.begin_write()?;
-        txn.open_table(ENTRIES)?;
-        txn.open_table(META)?;
-        binding::create_table(&txn)?;
-        txn.commit()?;
-        Ok(RaftLogFile {
-            db: RwLock::new(Some(db)),
-        })
-    }
-
-    /// Runs `f` on the open database.
-    fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T>) -> Result<T> {
-        let db = self.db.read().unwrap_or_else(|e| e.into_inner());
-        match db.as_ref() {
-            Some(db) => f(db),
-            None => Err(super::StorageError::Database(format!(
-                "{RAFT_FILE} is closed"
-            ))),
-        }
+        let file = DbFile::open(dir, StoreFile::Raft, 64 << 20, |db| {
+            let txn = db.begin_write()?;
+            txn.open_table(ENTRIES)?;
+            txn.open_table(META)?;
+            binding::create_table(&txn)?;
+            txn.commit()?;
+            Ok(())
+        })?;
+        Ok(RaftLogFile { file, health })
     }
 
     fn begin_read(&self) -> Result<ReadTransaction> {
-        self.with_db(|db| Ok(db.begin_read()?))
+        Ok(self.file.get()?.begin_read()?)
     }
 
     /// Closes the file cleanly (at a clean stop; other handles to the log
     /// may outlive the process's last moment, and a file left open needs a
-    /// repair before it can be read offline). Every use after fails.
+    /// repair before it can be read offline). Every use after fails, and
+    /// it is never reopened.
     pub fn close(&self) {
-        let db = self.db.write().unwrap_or_else(|e| e.into_inner()).take();
-        drop(db);
+        self.file.close();
     }
 
     /// What this file says of itself and of the data file (see
@@ -162,13 +157,28 @@ impl RaftLogFile {
     }
 
     /// Applies `writes` in order, in one transaction; durable (fsync) when
-    /// `durable`, else made durable by the next durable commit.
+    /// `durable`, else made durable by the next durable commit. After an
+    /// I/O error (`StorageError::is_unavailable`) nothing of them is stored.
     pub fn write(&self, writes: &[LogWrite], durable: bool) -> Result<()> {
-        self.with_db(|db| write(db, writes, durable))
+        self.file
+            .write(&self.health, durable, &nothing_to_redo, |db| {
+                write_all(db, writes, durable)
+            })?;
+        // A reopen must find the store id from now on (see `db_file`).
+        for write in writes {
+            if let LogWrite::Binding {
+                key: binding::keys::STORE_ID,
+                value,
+            } = write
+            {
+                self.file.bound_to(*value);
+            }
+        }
+        Ok(())
     }
 }
 
-fn write(db: &Database, writes: &[LogWrite], durable: bool) -> Result<()> {
+fn write_all(db: &Database, writes: &[LogWrite], durable: bool) -> Result<()> {
     let mut txn = db.begin_write()?;
     if !durable {
         txn.set_durability(Durability::None)?;
@@ -246,7 +256,7 @@ mod tests {
     #[test]
     fn appends_truncates_and_purges() {
         let dir = tempfile::tempdir().unwrap();
-        let file = RaftLogFile::open(dir.path()).unwrap();
+        let file = RaftLogFile::open(dir.path(), Default::default()).unwrap();
         assert_eq!(file.last_entry().unwrap(), None);
         file.write(&[append(1, 10)], true).unwrap();
         assert_eq!(file.last_entry().unwrap(), Some((10, vec![10])));
@@ -279,7 +289,7 @@ mod tests {
         )
         .unwrap();
         drop(file);
-        let file = RaftLogFile::open(dir.path()).unwrap();
+        let file = RaftLogFile::open(dir.path(), Default::default()).unwrap();
         assert_eq!(file.cluster_id().unwrap(), 42);
         assert_eq!(file.last_entry().unwrap(), Some((8, vec![8])));
     }

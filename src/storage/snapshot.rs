@@ -43,7 +43,7 @@ impl Store {
     /// checkpoint lets the log be cut between opening the two transactions.
     pub fn snapshot_source(&self) -> Result<SnapshotSource> {
         for _ in 0..10 {
-            let checkpoint_txn = self.checkpoints.begin_read()?;
+            let checkpoint_txn = self.checkpoints.get()?.begin_read()?;
             let checkpoint = checkpoints::latest_in(&checkpoint_txn)?;
             let view = self.read()?;
             let lsn = view.meta(tables::LAST_LSN)?;
@@ -139,7 +139,9 @@ impl Staging {
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
-        let store = Store::open_files(&dir, false)?;
+        // Its writes go straight to its files: a failure is the snapshot's,
+        // answered to the leader, not this node's to report.
+        let store = Store::open_files(&dir, false, Default::default())?;
         Ok(Staging {
             dir,
             store,
@@ -149,7 +151,7 @@ impl Staging {
     }
 
     fn write(&self, f: impl FnOnce(&redb::WriteTransaction) -> Result<()>) -> Result<()> {
-        let mut txn = self.store.db.begin_write()?;
+        let mut txn = self.store.main.get()?.begin_write()?;
         // Durable once, at `finish`.
         txn.set_durability(Durability::None)?;
         f(&txn)?;
@@ -205,7 +207,7 @@ impl Staging {
     /// Stores the next chunk of the snapshot's checkpoint.
     pub fn put_checkpoint_chunk(&mut self, chunk: Vec<u8>) -> Result<()> {
         checkpoints::put_chunks(
-            &self.store.checkpoints,
+            &*self.store.checkpoints.get()?,
             STAGED_CHECKPOINT_ID,
             self.checkpoint_chunks,
             &[chunk],
@@ -225,15 +227,15 @@ impl Staging {
                 start_lsn: checkpoint_lsn,
                 chunks: self.checkpoint_chunks,
             };
-            checkpoints::mark_latest(&self.store.checkpoints, &info, None)?;
+            checkpoints::mark_latest(&*self.store.checkpoints.get()?, &info, None)?;
         }
         if self.store_id != 0 {
-            let txn = self.store.checkpoints.begin_write()?;
+            let txn = self.store.checkpoints.get()?.begin_write()?;
             txn.open_table(binding::BINDING)?
                 .insert(binding::keys::STORE_ID, self.store_id)?;
             txn.commit()?;
         }
-        let txn = self.store.db.begin_write()?;
+        let txn = self.store.main.get()?.begin_write()?;
         txn.open_table(tables::META)?
             .insert(tables::LAST_LSN, lsn)?;
         {
@@ -257,8 +259,12 @@ pub struct StagedSnapshot {
 impl StagedSnapshot {
     /// Moves the staged files over the live ones in `data_dir`. The live store
     /// must not be written meanwhile (readers of the old files are harmless:
-    /// they keep the old files open). Open the store again afterwards.
-    pub fn install(self, data_dir: &Path) -> Result<()> {
+    /// they keep the old files open). Open the store again afterwards. May
+    /// be called again after an error: a move already done is not redone.
+    pub fn install(&self, data_dir: &Path) -> Result<()> {
+        if !self.dir.exists() {
+            return Ok(());
+        }
         // From here on the move is decided: a crash midway is finished at
         // the next start.
         std::fs::File::create(self.dir.join(COMPLETE_MARKER))?.sync_all()?;

@@ -52,6 +52,9 @@ pub struct Applier {
     in_flight: Arc<InFlight>,
     /// Shared with the Raft log's writer (see `binding`).
     durable: Arc<DurableIndexes>,
+    /// A finished checkpoint's LSN not yet recorded in a stored commit (one
+    /// that failed with an I/O error is tried again: it must carry it too).
+    checkpoint_to_note: Option<u64>,
 }
 
 fn corrupt(lsn: u64, reason: String) -> StorageError {
@@ -85,6 +88,7 @@ impl Applier {
             config: config.clone(),
             in_flight,
             durable,
+            checkpoint_to_note: None,
         })
     }
 
@@ -103,11 +107,15 @@ impl Applier {
     /// bring the state machine to: through `index`) with them. Returns, for
     /// each entry, whether it applied (false: a proposal that did not follow
     /// the chain, which changed nothing).
+    ///
+    /// After an I/O error nothing of them is stored or applied (the store
+    /// is reopened as of before them): call again with the same entries
+    /// until it works. A batch is never skipped or half applied.
     pub fn apply(
         &mut self,
         entries: &[Applying],
         index: u64,
-        cluster: Vec<(&'static str, Vec<u8>)>,
+        cluster: &[(&'static str, Vec<u8>)],
     ) -> Result<Vec<bool>, StorageError> {
         let core = self.cell.load();
         let mut changes = Changes::default();
@@ -166,10 +174,13 @@ impl Applier {
             );
         }
         for (key, value) in cluster {
-            changes.set_cluster(key, value);
+            changes.set_cluster(key, value.clone());
         }
         if let Some(lsn) = self.checkpointer.take_finished() {
             self.retention.checkpointed(lsn);
+            self.checkpoint_to_note = Some(lsn);
+        }
+        if let Some(lsn) = self.checkpoint_to_note {
             changes.note_checkpoint(lsn);
         }
         let cut = self.retention.due(chain.last_lsn);
@@ -182,7 +193,8 @@ impl Applier {
             // of them raft.redb holds durably now, it holds for good.
             changes.note_raft_durable(index.min(self.durable.raft()));
         }
-        core.store.commit(&changes, durable)?;
+        core.store.commit(changes, durable)?;
+        self.checkpoint_to_note = None;
         if durable {
             self.durable_at = Instant::now();
             self.durable.data.fetch_max(index, Ordering::AcqRel);

@@ -4,8 +4,9 @@
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use crate::log_limit::{LogLimit, DEFAULT_INTERVAL};
 use crate::state::checkpoint::Snapshot;
 use crate::state::State;
 use crate::storage::{self, CheckpointInfo, Store};
@@ -18,7 +19,17 @@ pub struct Checkpointer {
     in_progress: bool,
     last_start_lsn: u64,
     min_records: u64,
+    /// After a failed checkpoint (a full disk, say), the next one waits
+    /// this long (doubling up to `RETRY_DELAY_MAX`): each attempt encodes
+    /// the whole state.
+    retry_delay: Duration,
+    not_before: Option<Instant>,
 }
+
+/// The wait after a first failed checkpoint.
+const RETRY_DELAY_MIN: Duration = Duration::from_secs(1);
+/// The longest wait between two failed checkpoints.
+const RETRY_DELAY_MAX: Duration = Duration::from_secs(300);
 
 impl Checkpointer {
     pub fn start(store: Arc<Store>, min_records: u64) -> std::io::Result<Checkpointer> {
@@ -45,6 +56,8 @@ impl Checkpointer {
             in_progress: false,
             last_start_lsn,
             min_records: min_records.max(1),
+            retry_delay: RETRY_DELAY_MIN,
+            not_before: None,
         })
     }
 
@@ -56,7 +69,7 @@ impl Checkpointer {
     /// Starts a checkpoint when enough has been logged since the last one. Call
     /// between batches (the snapshot must not straddle one).
     pub fn maybe_start(&mut self, state: &State) {
-        if self.in_progress {
+        if self.in_progress || self.not_before.is_some_and(|t| Instant::now() < t) {
             return;
         }
         let since = state.applied_lsn().saturating_sub(self.last_start_lsn);
@@ -80,11 +93,22 @@ impl Checkpointer {
             Ok(Ok(info)) => {
                 self.in_progress = false;
                 self.last_start_lsn = info.start_lsn;
+                self.retry_delay = RETRY_DELAY_MIN;
+                self.not_before = None;
                 Some(info.start_lsn)
             }
             Ok(Err(e)) => {
+                static FAILED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
                 self.in_progress = false;
-                tracing::error!(error = %e, "checkpoint failed; the log is kept and it will be retried");
+                self.not_before = Some(Instant::now() + self.retry_delay);
+                if let Some(s) = FAILED.admit() {
+                    tracing::error!(
+                        error = %e,
+                        retry_in_ms = self.retry_delay.as_millis() as u64,
+                        "checkpoint failed; the log is kept and it will be retried{s}"
+                    );
+                }
+                self.retry_delay = (self.retry_delay * 2).min(RETRY_DELAY_MAX);
                 None
             }
             Err(_) => None,

@@ -27,7 +27,7 @@ struct Node {
 impl Node {
     fn new() -> Node {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path(), false).expect("store");
+        let store = Store::open(dir.path(), false, Default::default()).expect("store");
         Node {
             _dir: dir,
             store,

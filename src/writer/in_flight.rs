@@ -17,6 +17,9 @@ use couponsd_client::wire::Response;
 use super::{fail_all, Job, Proposed};
 use crate::error::{Error, Result};
 
+/// How often `wait_room` asks whether to give up.
+const GIVE_UP_CHECK: Duration = Duration::from_millis(20);
+
 /// A proposal's requests and their decided answers.
 struct Waiting {
     jobs: Vec<Job>,
@@ -116,18 +119,26 @@ impl InFlight {
         self.lock().broken = false;
     }
 
-    /// Waits until fewer than `max` proposals are in flight; false on timeout.
-    pub(super) fn wait_room(&self, max: usize, timeout: Duration) -> bool {
+    /// Waits until fewer than `max` proposals are in flight; false on
+    /// timeout, or as soon as `give_up` says so (asked every
+    /// `GIVE_UP_CHECK`: the proposals in flight may be held up by a disk
+    /// that is full, and the requests waiting are better refused at once).
+    pub(super) fn wait_room(
+        &self,
+        max: usize,
+        timeout: Duration,
+        give_up: impl Fn() -> bool,
+    ) -> bool {
         let deadline = Instant::now() + timeout;
         let mut flight = self.lock();
         while flight.proposals.len() >= max {
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            if left.is_zero() || give_up() {
                 return false;
             }
             flight = self
                 .changed
-                .wait_timeout(flight, left)
+                .wait_timeout(flight, left.min(GIVE_UP_CHECK))
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
@@ -135,27 +146,50 @@ impl InFlight {
     }
 }
 
-/// Follows each proposal's openraft outcome, in order: resolves the ones the
-/// applier has not (dropped, or Raft stopped), and times out the slow ones.
+/// Follows each proposal's openraft outcome: resolves the ones the applier
+/// has not (dropped, or Raft stopped), and times out the slow ones. Each
+/// proposal has its own timeout: one held up for long (a full disk) must not
+/// keep the next one's requests waiting past theirs.
 pub(super) async fn dispatch_loop(
     mut incoming: tokio::sync::mpsc::UnboundedReceiver<((u64, u64), Proposed)>,
     in_flight: std::sync::Arc<InFlight>,
     commit_timeout: Duration,
 ) {
-    while let Some((key, mut proposed)) = incoming.recv().await {
-        let outcome = match tokio::time::timeout(commit_timeout, &mut proposed).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                in_flight.time_out(key);
-                proposed.await
-            }
-        };
-        // Usually already resolved by the applier.
-        let fate = match outcome {
-            Ok(true) => Fate::Applied,
-            Ok(false) => Fate::Void,
-            Err(e) => Fate::Dropped(e),
-        };
-        in_flight.resolve(key, fate);
+    use futures_util::stream::{FuturesUnordered, StreamExt};
+    let mut following = FuturesUnordered::new();
+    loop {
+        tokio::select! {
+            next = incoming.recv() => match next {
+                Some((key, proposed)) => {
+                    following.push(follow(key, proposed, &in_flight, commit_timeout));
+                }
+                None => break,
+            },
+            Some(()) = following.next(), if !following.is_empty() => {}
+        }
     }
+    while following.next().await.is_some() {}
+}
+
+/// Follows one proposal until openraft answers it (see `dispatch_loop`).
+async fn follow(
+    key: (u64, u64),
+    mut proposed: Proposed,
+    in_flight: &InFlight,
+    commit_timeout: Duration,
+) {
+    let outcome = match tokio::time::timeout(commit_timeout, &mut proposed).await {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            in_flight.time_out(key);
+            proposed.await
+        }
+    };
+    // Usually already resolved by the applier.
+    let fate = match outcome {
+        Ok(true) => Fate::Applied,
+        Ok(false) => Fate::Void,
+        Err(e) => Fate::Dropped(e),
+    };
+    in_flight.resolve(key, fate);
 }

@@ -56,6 +56,7 @@ pub use recovery::{recover, Recovered};
 
 use crate::domain::now_ms;
 use crate::error::{Error, Result};
+use crate::log_limit::{LogLimit, DEFAULT_INTERVAL};
 use crate::storage::StorageError;
 use batch::{Batch, Cursor, Overlay};
 
@@ -372,6 +373,12 @@ impl Decider {
                     continue;
                 }
             };
+            // A node that cannot write its files refuses changes before
+            // deciding them: nothing of them is stored, now or later.
+            if let Some(why) = self.writes_refused() {
+                fail_all(jobs, || Error::StorageUnavailable(why.clone()));
+                continue;
+            }
             let restart = self.in_flight.broken() || tenure.as_ref().is_none_or(|t| t.term != term);
             if restart {
                 tenure = match self.begin_tenure(term) {
@@ -384,10 +391,16 @@ impl Decider {
                 };
             }
             let Some(t) = tenure.as_mut() else { continue };
-            if !self
-                .in_flight
-                .wait_room(PROPOSALS_IN_FLIGHT_MAX, self.config.commit_timeout)
-            {
+            let room = self.in_flight.wait_room(
+                PROPOSALS_IN_FLIGHT_MAX,
+                self.config.commit_timeout,
+                || self.writes_refused().is_some(),
+            );
+            if let Some(why) = self.writes_refused() {
+                fail_all(jobs, || Error::StorageUnavailable(why.clone()));
+                continue;
+            }
+            if !room {
                 fail_all(jobs, || Error::NoQuorum);
                 continue;
             }
@@ -399,6 +412,12 @@ impl Decider {
                 carried.extend(rest);
             }
         }
+    }
+
+    /// Why this node cannot store changes now, if it cannot (see
+    /// `storage::Health`).
+    fn writes_refused(&self) -> Option<String> {
+        self.cell.load().store.health().writes_refused()
     }
 
     /// This node's term as the deciding leader, waiting for an election in
@@ -428,8 +447,13 @@ impl Decider {
     /// leader of a new cluster first chooses the key secret (see
     /// `state::Effect::KeySecret`).
     fn begin_tenure(&self, term: u64) -> Result<Tenure> {
-        if !self.in_flight.wait_room(1, self.config.commit_timeout) {
-            return Err(Error::NoQuorum);
+        if !self.in_flight.wait_room(1, self.config.commit_timeout, || {
+            self.writes_refused().is_some()
+        }) {
+            return Err(match self.writes_refused() {
+                Some(why) => Error::StorageUnavailable(why),
+                None => Error::NoQuorum,
+            });
         }
         self.proposer.catch_up()?;
         tracing::info!(term, "leading: deciding writes in this term");
@@ -501,7 +525,10 @@ impl Decider {
         let view = match core.store.read() {
             Ok(v) => v,
             Err(e) => {
-                tracing::error!(error = %e, "cannot read the store; batch refused");
+                static UNREADABLE: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
+                if let Some(s) = UNREADABLE.admit() {
+                    tracing::error!(error = %e, "cannot read the store; batch refused{s}");
+                }
                 let e = std::sync::Arc::new(Error::from(e));
                 fail_all(jobs, || e.again());
                 return Ok(Vec::new());
@@ -514,7 +541,7 @@ impl Decider {
         let mut results = Vec::with_capacity(jobs.len());
         let mut decided_jobs = Vec::with_capacity(jobs.len());
         let mut jobs = jobs.into_iter();
-        let mut broken = None;
+        let mut broken: Option<StorageError> = None;
         for job in jobs.by_ref() {
             // A bug in one mutation must not take the writer down with it.
             let executed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -522,7 +549,9 @@ impl Decider {
             }));
             let Ok(executed) = executed else {
                 tracing::error!(mutation = ?job.mutation, "a mutation panicked; batch abandoned");
-                broken = Some("internal error while deciding the batch".to_string());
+                broken = Some(StorageError::Database(
+                    "internal error while deciding the batch".into(),
+                ));
                 decided_jobs.push(job);
                 break;
             };
@@ -541,7 +570,7 @@ impl Decider {
                     decided_jobs.push(job);
                 }
                 Err(e) => {
-                    broken = Some(e.to_string());
+                    broken = Some(e);
                     decided_jobs.push(job);
                     break;
                 }
@@ -551,15 +580,20 @@ impl Decider {
             }
         }
         let rest: Vec<Job> = jobs.collect();
-        if let Some(reason) = broken {
-            tracing::error!(reason, "batch abandoned; nothing of it was applied");
-            fail_all(decided_jobs, || {
-                Error::Storage(crate::storage::StorageError::Database(reason.clone()))
-            });
+        if let Some(cause) = broken {
+            static ABANDONED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
+            if let Some(s) = ABANDONED.admit() {
+                tracing::error!(reason = %cause, "batch abandoned; nothing of it was applied{s}");
+            }
+            fail_all(decided_jobs, || Error::Storage(cause.again()));
+            // The others were not decided: an I/O error is theirs too (the
+            // store cannot be read), anything else only the one request's.
             fail_all(rest, || {
-                Error::Storage(crate::storage::StorageError::Database(
-                    "an earlier request of its batch failed".into(),
-                ))
+                Error::Storage(if cause.is_unavailable() {
+                    cause.again()
+                } else {
+                    StorageError::Database("an earlier request of its batch failed".into())
+                })
             });
             // The overlays of this batch are gone with it: start over.
             return Err(());

@@ -29,6 +29,8 @@ pub struct Server {
     child: Option<Child>,
     pub addr: String,
     dir: tempfile::TempDir,
+    /// The data directory, when not `dir/data` (a test's own file system).
+    data: Option<PathBuf>,
     pub extra_args: Vec<String>,
     /// Environment variables the process starts with.
     pub env: Vec<(String, String)>,
@@ -81,6 +83,7 @@ impl Server {
             child: None,
             addr: String::new(),
             dir,
+            data: None,
             extra_args: extra.iter().map(|s| s.to_string()).collect(),
             env: Vec::new(),
             options: ClientOptions::default(),
@@ -90,7 +93,9 @@ impl Server {
     }
 
     pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
+        self.data
+            .clone()
+            .unwrap_or_else(|| self.dir.path().join("data"))
     }
 
     pub fn log_path(&self) -> PathBuf {
@@ -104,10 +109,18 @@ impl Server {
             child: None,
             addr: format!("127.0.0.1:{}", free_port()),
             dir: tempfile::tempdir().expect("temp dir"),
+            data: None,
             extra_args: Vec::new(),
             env: Vec::new(),
             options: ClientOptions::default(),
         }
+    }
+
+    /// Like `prepare`, with its data in `data` (its log stays in a temp dir).
+    pub fn prepare_with_data(data: PathBuf) -> Server {
+        let mut server = Server::prepare();
+        server.data = Some(data);
+        server
     }
 
     /// Starts a prepared server on its address with these extra flags.

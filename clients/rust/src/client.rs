@@ -254,9 +254,14 @@ impl Client {
                 }) if options.follow_leader && !leader.is_empty() && *leader != addr => {
                     Some(leader.clone())
                 }
-                // Nothing was applied: any node may be tried.
+                // Nothing was applied: any node may be tried (one whose
+                // disk was full may have room by the next try).
                 Err(ClientError::Server {
-                    code: ErrorCode::NotLeader | ErrorCode::ShuttingDown | ErrorCode::NoQuorum,
+                    code:
+                        ErrorCode::NotLeader
+                        | ErrorCode::ShuttingDown
+                        | ErrorCode::NoQuorum
+                        | ErrorCode::StorageUnavailable,
                     ..
                 }) => None,
                 // The outcome is unknown: only what is safe to repeat is.

@@ -44,6 +44,8 @@ error_codes! {
     LogGap = 14 => "LOG_GAP", "Snapshot parts arrived out of order or incomplete; nothing of the snapshot was installed.";
     CorruptData = 15 => "CORRUPT_DATA", "A log entry, record or snapshot part failed its checksum or did not decode, and was not applied; or a row of the server's store failed its checksum or did not decode, and was not served (the message names its table and key).";
     WrongCluster = 16 => "WRONG_CLUSTER", "The peer belongs to another cluster (its cluster id differs); nothing was applied.";
+    // Storage.
+    StorageUnavailable = 17 => "STORAGE_UNAVAILABLE", "This node cannot write (or read) its files now (a full disk, an I/O error): nothing of this request was stored or changed. Retry later; SERVER_INFO says why and since when.";
     // The request itself.
     InvalidArgument = 20 => "INVALID_ARGUMENT", "A field is invalid; the message names it.";
     NotFound = 21 => "NOT_FOUND", "No such coupon, code, redemption or campaign.";

@@ -94,6 +94,14 @@ pub struct ServerInfo {
     pub redemptions: u64,
     pub uptime_ms: u64,
     pub connections: u32,
+    /// Since when (unix ms) this node refuses writes because it cannot
+    /// write its files (a full disk, an I/O error); 0 while it stores them.
+    /// (Appended to the body: a server that does not send it reads as 0.)
+    pub writes_failing_since_ms: i64,
+    /// Every file this node cannot write now and why
+    /// (`raft.redb: I/O error: No space left on device (os error 28)`);
+    /// empty when it can write them all.
+    pub storage_error: String,
 }
 
 /// A digest of everything a node stores, at an LSN: two nodes with the same
@@ -625,6 +633,8 @@ impl Response {
                 w.u64(i.redemptions);
                 w.u64(i.uptime_ms);
                 w.u32(i.connections);
+                w.i64(i.writes_failing_since_ms);
+                w.str(&i.storage_error);
             }
             Response::Coupon(c) => c.write(w),
             Response::Deleted => {}
@@ -690,6 +700,17 @@ impl Response {
                 redemptions: r.u64("redemptions")?,
                 uptime_ms: r.u64("uptime_ms")?,
                 connections: r.u32("connections")?,
+                // Appended fields: absent from an older server's reply.
+                writes_failing_since_ms: if r.remaining() > 0 {
+                    r.i64("writes_failing_since_ms")?
+                } else {
+                    0
+                },
+                storage_error: if r.remaining() > 0 {
+                    r.str("storage_error")?
+                } else {
+                    String::new()
+                },
             }),
             opcode::COUPON_CREATE | opcode::COUPON_GET | opcode::COUPON_UPDATE => {
                 Response::Coupon(Box::new(Coupon::read(r)?))
