@@ -52,6 +52,10 @@ pub enum Refusal {
     DeviceFingerprintRequired,
     #[error("the customer's email is at a disposable email domain")]
     DisposableEmail,
+    /// The customer already started `max_redemptions_per_hour` redemptions or
+    /// holds of the coupon within the hour (`rules::fraud::velocity`).
+    #[error("this customer reached the coupon's redemptions per hour")]
+    VelocityLimit,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -231,6 +235,7 @@ impl Refusal {
             Refusal::IpNotAllowed => ErrorCode::IpNotAllowed,
             Refusal::DeviceFingerprintRequired => ErrorCode::DeviceFingerprintRequired,
             Refusal::DisposableEmail => ErrorCode::DisposableEmail,
+            Refusal::VelocityLimit => ErrorCode::VelocityLimit,
         }
     }
 }

@@ -7,7 +7,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{order, percent_coupon, redeem_request, reserve_request, Server};
-use couponsd_client::wire::{CouponRef, ErrorCode, RedemptionRef, RedemptionStatus};
+use couponsd_client::wire::{
+    CouponRef, CouponSpec, ErrorCode, RedemptionRef, RedemptionStatus, SecuritySettings,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_reply_before_the_batch_is_durable() {
@@ -88,7 +90,12 @@ async fn restart_from_checkpoints_and_truncated_log_restores_everything() {
     let mut server = Server::start_with(&["--checkpoint-records", "50"]).await;
     let client = server.client().await;
     let hot = client
-        .create_coupon(percent_coupon("CKPT", 1000, Some(400), Some(3)))
+        .create_coupon(CouponSpec {
+            // Velocity checks on (10 an hour, above the 3 per customer), so
+            // every customer's velocity window is checkpointed too.
+            security: SecuritySettings::default(),
+            ..percent_coupon("CKPT", 1000, Some(400), Some(3))
+        })
         .await
         .unwrap();
     let mut tasks = Vec::new();

@@ -1,12 +1,15 @@
-//! The security settings a coupon enforces on the order alone: its IP
-//! restrictions, a required device fingerprint, and disposable email
-//! domains refused where the coupon blocks suspicious patterns. VALIDATE
-//! and REDEEM agree on each.
+//! The security settings a coupon enforces: its IP restrictions, a required
+//! device fingerprint, disposable email domains refused where the coupon
+//! blocks suspicious patterns, and velocity checks (redemptions per customer
+//! per hour, also from racing connections and after kill -9). VALIDATE and
+//! REDEEM agree on each.
 
 mod common;
 
-use common::{code_of, percent_coupon, redeem_request, Server};
-use couponsd_client::wire::{CouponSpec, ErrorCode, Order, RedeemRequest, SecuritySettings};
+use common::{code_of, percent_coupon, redeem_request, reserve_request, Server};
+use couponsd_client::wire::{
+    CouponSpec, ErrorCode, Order, RedeemRequest, RedemptionRef, SecuritySettings,
+};
 use couponsd_client::Client;
 
 fn secured(code: &str, security: SecuritySettings) -> CouponSpec {
@@ -109,7 +112,7 @@ async fn security_settings_refuse_with_their_own_reasons() {
 
     // Suspicious patterns are blocked by default: a throwaway address.
     client
-        .create_coupon(percent_coupon("WELCOME", 1000, None, None))
+        .create_coupon(secured("WELCOME", SecuritySettings::default()))
         .await
         .expect("a coupon with the default settings");
     assert_eq!(
@@ -153,4 +156,125 @@ async fn security_settings_refuse_with_their_own_reasons() {
         code_of(client.create_coupon(bad).await),
         ErrorCode::InvalidArgument
     );
+}
+
+/// Redeems `code` for `customer` with orders `first..first + n`, one after
+/// another: how many were taken, and that every other one was VELOCITY_LIMIT.
+async fn redeem_many(
+    client: &Client,
+    code: &str,
+    customer: &str,
+    orders: std::ops::Range<u32>,
+) -> u32 {
+    let mut taken = 0;
+    for n in orders {
+        let r = redeem_request(code, &format!("{customer}-{n}"), customer, 10_000);
+        match both(client, r).await {
+            None => taken += 1,
+            Some(code) => assert_eq!(code, ErrorCode::VelocityLimit, "order {n}"),
+        }
+    }
+    taken
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn velocity_checks_allow_max_redemptions_per_hour_per_customer() {
+    let mut server = Server::start().await;
+    let client = server.client().await;
+    let velocity = SecuritySettings {
+        velocity_checks: true,
+        max_redemptions_per_hour: 10,
+        ..SecuritySettings::default()
+    };
+    for code in ["FAST", "RACE"] {
+        client
+            .create_coupon(secured(code, velocity.clone()))
+            .await
+            .expect("a coupon with velocity checks");
+    }
+
+    // One customer, 15 orders within a minute: exactly 10 go through.
+    assert_eq!(redeem_many(&client, "FAST", "erin", 0..15).await, 10);
+    // Another customer is not held back by erin's window.
+    assert_eq!(redeem_many(&client, "FAST", "frank", 0..3).await, 3);
+
+    // The same from 16 racing connections: still exactly 10.
+    let mut tasks = Vec::new();
+    for n in 0..16 {
+        let client = server.client().await;
+        tasks.push(tokio::spawn(async move {
+            let r = redeem_request("RACE", &format!("race-{n}"), "gus", 10_000);
+            client.redeem(r).await.map_err(|e| e.code())
+        }));
+    }
+    let mut taken = 0;
+    for task in tasks {
+        match task.await.expect("the task ends") {
+            Ok(_) => taken += 1,
+            Err(code) => assert_eq!(code, Some(ErrorCode::VelocityLimit)),
+        }
+    }
+    assert_eq!(taken, 10, "exactly the limit, whatever the interleaving");
+
+    // Rebuilt after kill -9: erin's 11th is still refused, frank's 4th is not.
+    server.restart().await;
+    let client = server.client().await;
+    assert_eq!(redeem_many(&client, "FAST", "erin", 15..16).await, 0);
+    assert_eq!(redeem_many(&client, "FAST", "frank", 3..4).await, 1);
+    assert_eq!(redeem_many(&client, "RACE", "gus", 16..17).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn released_holds_count_and_coupons_without_velocity_checks_have_no_limit() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    client
+        .create_coupon(secured(
+            "HOLDS",
+            SecuritySettings {
+                velocity_checks: true,
+                max_redemptions_per_hour: 2,
+                ..SecuritySettings::default()
+            },
+        ))
+        .await
+        .expect("a coupon with velocity checks");
+    client
+        .reserve(reserve_request("HOLDS", "h1", "hana", 10_000, 60_000))
+        .await
+        .expect("a hold");
+    client
+        .release(RedemptionRef::Order {
+            code: "HOLDS".into(),
+            order_id: "h1".into(),
+        })
+        .await
+        .expect("released");
+    client
+        .reserve(reserve_request("HOLDS", "h2", "hana", 10_000, 60_000))
+        .await
+        .expect("a second hold");
+    // Two attempts accepted within the hour, one given back: the window is full.
+    assert_eq!(
+        code_of(
+            client
+                .reserve(reserve_request("HOLDS", "h3", "hana", 10_000, 60_000))
+                .await
+        ),
+        ErrorCode::VelocityLimit
+    );
+    assert_eq!(redeem_many(&client, "HOLDS", "hana", 3..4).await, 0);
+
+    client
+        .create_coupon(secured(
+            "OPEN",
+            SecuritySettings {
+                velocity_checks: false,
+                max_redemptions_per_hour: 2,
+                ..SecuritySettings::default()
+            },
+        ))
+        .await
+        .expect("a coupon without velocity checks");
+    assert_eq!(redeem_many(&client, "OPEN", "hana", 0..5).await, 5);
 }

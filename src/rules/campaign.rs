@@ -39,6 +39,7 @@ pub fn evaluate(
     spec: &CouponSpec,
     counters: Counters,
     customer_uses: u64,
+    recent_uses: u64,
     order: &Order,
     now: i64,
     campaign: CampaignOf,
@@ -48,7 +49,7 @@ pub fn evaluate(
         CampaignOf::Missing => return Err(Refusal::CampaignInactive),
         CampaignOf::Found(c, _) => check_running(c, now)?,
     }
-    let discount = super::evaluate(spec, counters, customer_uses, order, now)?;
+    let discount = super::evaluate(spec, counters, customer_uses, recent_uses, order, now)?;
     if let CampaignOf::Found(c, used) = campaign {
         check_budget(c, used, discount.discount_amount)?;
     }

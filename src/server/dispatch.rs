@@ -438,17 +438,23 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
     let Some((def, counters)) = state.coupon_by_code(&code) else {
         return Ok(unknown_code(core, code, order));
     };
-    let customer_uses = if order.customer_id.is_empty() {
-        0
-    } else {
-        state.customer_uses(def.id, state.key(&order.customer_id))
-    };
+    let customer = (!order.customer_id.is_empty()).then(|| state.key(&order.customer_id));
+    let customer_uses = customer.map_or(0, |key| state.customer_uses(def.id, key));
+    let window = customer.map_or_else(Vec::new, |key| state.velocity(def.id, key));
     let spec = &def.spec;
     let campaign = spec.campaign_id.map(|id| state.campaign(id));
     let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
     let now = state.clock.now(now_ms());
-    let outcome =
-        rules::campaign::evaluate(spec, counters, customer_uses, &order, now, campaign_of);
+    let recent_uses = rules::fraud::velocity::recent(&window, now);
+    let outcome = rules::campaign::evaluate(
+        spec,
+        counters,
+        customer_uses,
+        recent_uses,
+        &order,
+        now,
+        campaign_of,
+    );
     let mut v = Validation {
         valid: outcome.is_ok(),
         coupon_id: def.id,

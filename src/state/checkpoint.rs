@@ -37,6 +37,7 @@ const KIND_ORDERS: u8 = 3;
 const KIND_LISTS: u8 = 4;
 const KIND_HOLDS: u8 = 5;
 const KIND_CAMPAIGN_COUNTERS: u8 = 6;
+const KIND_VELOCITY: u8 = 7;
 
 pub struct Snapshot {
     pub start_lsn: u64,
@@ -46,6 +47,7 @@ pub struct Snapshot {
     lists: Vec<Part<u64, Vec<u64>>>,
     holds: Vec<Part<u64, Hold>>,
     campaign_counters: Vec<Part<u64, CampaignCounters>>,
+    velocity: Vec<Part<(u64, Key), Vec<i64>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +65,7 @@ impl State {
             lists: self.lists.snapshot(),
             holds: self.holds.snapshot(),
             campaign_counters: self.campaign_counters.snapshot(),
+            velocity: self.velocity.snapshot(),
         }
     }
 
@@ -159,6 +162,19 @@ impl State {
                     entries.push((id, counters));
                 }
                 self.campaign_counters.insert_many(entries);
+            }
+            KIND_VELOCITY => {
+                let mut entries = Vec::with_capacity(capacity);
+                for _ in 0..count {
+                    let key = (r.u64("coupon_id")?, read_key(r)?);
+                    let n = r.u32("created_at_count")? as usize;
+                    let mut created_at = Vec::with_capacity(n.min(r.remaining() / 8));
+                    for _ in 0..n {
+                        created_at.push(r.i64("created_at")?);
+                    }
+                    entries.push((key, created_at));
+                }
+                self.velocity.insert_many(entries);
             }
             other => {
                 return Err(DecodeError::UnknownValue {
@@ -298,6 +314,19 @@ impl Snapshot {
                         w.i64(counters.budget_used);
                         w.u64(counters.redemptions);
                         w.u64(counters.coupons_generated);
+                    });
+                }
+            }
+        }
+        {
+            let mut c = Chunker::new(KIND_VELOCITY, &mut out);
+            for part in &self.velocity {
+                for ((id, key), created_at) in part.iter() {
+                    c.entry(|w| {
+                        w.u64(*id);
+                        write_key(w, *key);
+                        w.u32(created_at.len() as u32);
+                        created_at.iter().for_each(|t| w.i64(*t));
                     });
                 }
             }

@@ -45,7 +45,7 @@ impl Digest {
 impl State {
     /// Adds every entry of the in-memory state (definitions, counters, customer
     /// uses, the idempotency index, redemption lists, campaigns, their
-    /// counters and generated codes, holds).
+    /// counters and generated codes, holds, velocity windows).
     pub fn add_to_digest(&self, d: &mut Digest) {
         for def in super::read(&self.defs).values() {
             d.add(1, |w| def.write(w));
@@ -100,6 +100,13 @@ impl State {
             d.add(14, |w| {
                 w.u64(*rid);
                 list.iter().for_each(|r| r.write(w));
+            })
+        });
+        self.velocity.for_each(|(id, key), created_at| {
+            d.add(16, |w| {
+                w.u64(*id);
+                write_key(w, *key);
+                created_at.iter().for_each(|t| w.i64(*t));
             })
         });
         self.holds.for_each(|rid, hold| {

@@ -34,6 +34,7 @@ const COUPON_PUT: u8 = 6;
 /// and replay as they did, never written.
 const COUPON_DELETED_DROPPING_LIST: u8 = 2;
 const COUPON_DELETED: u8 = 13;
+const VELOCITY: u8 = 14;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -84,6 +85,14 @@ pub enum Effect {
     /// The secret of the keyed hashes of customer and order ids (`keys`):
     /// chosen once by the first leader, so that every node keys alike.
     KeySecret([u8; 16]),
+    /// The customer's velocity window of the coupon, whole: the `created_at`
+    /// of its redemptions and holds within the hour, oldest first (at most
+    /// `max_redemptions_per_hour`); empty removes (`rules::fraud::velocity`).
+    Velocity {
+        coupon_id: u64,
+        customer: Key,
+        created_at: Vec<i64>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +240,17 @@ impl Effect {
                 w.u8(12);
                 w.bytes(secret);
             }
+            Effect::Velocity {
+                coupon_id,
+                customer,
+                created_at,
+            } => {
+                w.u8(VELOCITY);
+                w.u64(*coupon_id);
+                write_key(w, *customer);
+                w.u32(created_at.len() as u32);
+                created_at.iter().for_each(|t| w.i64(*t));
+            }
             Effect::CodesGenerated {
                 campaign_id,
                 issued_at,
@@ -305,6 +325,20 @@ impl Effect {
                 secret.copy_from_slice(r.bytes(16, "secret")?);
                 Effect::KeySecret(secret)
             }
+            VELOCITY => {
+                let coupon_id = r.u64("coupon_id")?;
+                let customer = read_key(r)?;
+                let count = r.u32("created_at_count")? as usize;
+                let mut created_at = Vec::with_capacity(count.min(r.remaining() / 8));
+                for _ in 0..count {
+                    created_at.push(r.i64("created_at")?);
+                }
+                Effect::Velocity {
+                    coupon_id,
+                    customer,
+                    created_at,
+                }
+            }
             v => {
                 return Err(DecodeError::UnknownValue {
                     field: "effect",
@@ -349,6 +383,11 @@ mod tests {
                     coupon_id: 7,
                     customer: [u64::MAX, 3],
                     uses: 2,
+                },
+                Effect::Velocity {
+                    coupon_id: 7,
+                    customer: [u64::MAX, 3],
+                    created_at: vec![1_700_000_000_000, 1_700_000_000_500],
                 },
                 Effect::Redemption(Redemption {
                     id: 9,

@@ -45,6 +45,12 @@ pub struct State {
     codes: RwLock<HashMap<String, u64>>,
     counters: Parts<u64, Counters>,
     customers: Parts<(u64, Key), u64>,
+    /// (coupon, customer) -> `created_at` of the customer's redemptions and
+    /// holds within the velocity window, oldest first. Bounded: at most the
+    /// coupon's `max_redemptions_per_hour` per key, older ones dropped when
+    /// the key is touched, and none for coupons without velocity checks
+    /// (`rules::fraud::velocity`).
+    velocity: Parts<(u64, Key), Vec<i64>>,
     orders: Parts<(u64, Key), u64>,
     lists: Parts<u64, Vec<u64>>,
     holds: Parts<u64, Hold>,
@@ -90,6 +96,7 @@ impl State {
             codes: RwLock::default(),
             counters: Parts::new(PARTS),
             customers: Parts::new(PARTS),
+            velocity: Parts::new(PARTS / 16),
             orders: Parts::new(PARTS),
             lists: Parts::new(PARTS),
             holds: Parts::new(PARTS / 16),
@@ -261,6 +268,13 @@ impl State {
         self.customers.get(&(coupon_id, customer)).unwrap_or(0)
     }
 
+    /// The customer's velocity window of the coupon (`created_at`, oldest first).
+    pub fn velocity(&self, coupon_id: u64, customer: Key) -> Vec<i64> {
+        self.velocity
+            .get(&(coupon_id, customer))
+            .unwrap_or_default()
+    }
+
     pub fn order(&self, coupon_id: u64, order: Key) -> Option<u64> {
         self.orders.get(&(coupon_id, order))
     }
@@ -305,7 +319,7 @@ impl State {
 
     /// Entries in the maps that grow with redemptions (sizes the checkpoint interval).
     pub fn entry_count(&self) -> usize {
-        self.customers.len() + self.orders.len()
+        self.customers.len() + self.orders.len() + self.velocity.len()
     }
 
     // Changes: only the writer (and recovery) call these.
@@ -351,6 +365,18 @@ impl State {
                     self.customers.remove(&(*coupon_id, *customer));
                 } else {
                     self.customers.insert((*coupon_id, *customer), *uses);
+                }
+            }
+            Effect::Velocity {
+                coupon_id,
+                customer,
+                created_at,
+            } => {
+                if created_at.is_empty() {
+                    self.velocity.remove(&(*coupon_id, *customer));
+                } else {
+                    self.velocity
+                        .insert((*coupon_id, *customer), created_at.clone());
                 }
             }
             Effect::Redemption(r) => self.put_redemption(r),

@@ -27,6 +27,8 @@ pub struct Overlay {
     pub(super) codes: HashMap<String, Option<u64>>,
     pub(super) counters: HashMap<u64, Counters>,
     pub(super) customers: HashMap<(u64, Key), u64>,
+    /// Velocity windows, whole (empty: removed).
+    pub(super) velocity: HashMap<(u64, Key), Vec<i64>>,
     pub(super) orders: HashMap<(u64, Key), u64>,
     pub(super) redemptions: HashMap<u64, Redemption>,
     /// None: deleted.
@@ -47,6 +49,7 @@ impl Overlay {
             codes,
             counters,
             customers,
+            velocity,
             orders,
             redemptions,
             campaigns,
@@ -58,6 +61,7 @@ impl Overlay {
         self.codes.extend(codes);
         self.counters.extend(counters);
         self.customers.extend(customers);
+        self.velocity.extend(velocity);
         self.orders.extend(orders);
         self.redemptions.extend(redemptions);
         self.campaigns.extend(campaigns);
@@ -107,6 +111,7 @@ impl Cursor {
             Effect::CouponDeleted { .. }
             | Effect::Counters { .. }
             | Effect::CustomerUses { .. }
+            | Effect::Velocity { .. }
             | Effect::CampaignDeleted { .. }
             | Effect::CampaignCounters { .. }
             | Effect::KeySecret(_) => {}

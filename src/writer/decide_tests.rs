@@ -230,3 +230,64 @@ fn a_refused_request_keeps_the_expiry_of_the_hold_it_found() {
         Effect::Counters { counters, .. } if counters.reserved_uses == 0
     )));
 }
+
+/// A coupon any customer may use often, at most `per_hour` times an hour.
+fn create_velocity(code: &str, per_hour: u32) -> Mutation {
+    let Mutation::CreateCoupon { spec, created_by } = create(code, 1_000) else {
+        unreachable!("create makes a coupon")
+    };
+    let mut spec = spec;
+    spec.usage_limit_per_customer = None;
+    spec.security.velocity_checks = true;
+    spec.security.max_redemptions_per_hour = per_hour;
+    Mutation::CreateCoupon { spec, created_by }
+}
+
+#[test]
+fn the_velocity_window_counts_batches_proposed_but_not_applied() {
+    let node = Node::new();
+    let cursor = Cursor::from_state(&node.state);
+    let first = [
+        create_velocity("V", 2),
+        redeem("V", "o1", "c1"),
+        reserve("V", "o2", "c1", 60_000),
+        Mutation::Release(named("V", "o2")),
+    ];
+    let (outcome, overlay, cursor) = decide(&node, &VecDeque::new(), cursor, T0, &first);
+    assert!(
+        outcome.answers.iter().all(|a| a.is_ok()),
+        "{:?}",
+        outcome.answers
+    );
+    // Proposed, not applied: the next batch sees both attempts (the released
+    // hold still counts), so the customer's third within the hour is refused
+    // while another customer's first is not.
+    let earlier = VecDeque::from([(1, overlay)]);
+    let later = [redeem("V", "o3", "c1"), redeem("V", "o4", "c2")];
+    let (outcome, overlay, cursor) = decide(&node, &earlier, cursor, T0 + 60_000, &later);
+    assert!(matches!(
+        outcome.answers[0],
+        Err(Error::Refused(Refusal::VelocityLimit))
+    ));
+    assert!(outcome.answers[1].is_ok(), "{:?}", outcome.answers[1]);
+    // An hour after the first two, both have left the window: two more fit.
+    let mut earlier = earlier;
+    earlier.push_back((2, overlay));
+    let hour_later = [
+        redeem("V", "o5", "c1"),
+        redeem("V", "o6", "c1"),
+        redeem("V", "o7", "c1"),
+    ];
+    let (outcome, _, _) = decide(&node, &earlier, cursor, T0 + 3_600_000, &hour_later);
+    assert!(outcome.answers[0].is_ok(), "{:?}", outcome.answers[0]);
+    assert!(outcome.answers[1].is_ok(), "{:?}", outcome.answers[1]);
+    assert!(matches!(
+        outcome.answers[2],
+        Err(Error::Refused(Refusal::VelocityLimit))
+    ));
+    let window = outcome.decided[1].effects.iter().find_map(|e| match e {
+        Effect::Velocity { created_at, .. } => Some(created_at.clone()),
+        _ => None,
+    });
+    assert_eq!(window, Some(vec![T0 + 3_600_000; 2]), "bounded at two");
+}

@@ -17,11 +17,13 @@ use super::batch::Batch;
 use super::plan::{Draft, Plan};
 use super::{campaign_ops, Mutation, WriterConfig};
 use crate::domain::campaign::FinalStatus;
-use crate::domain::coupon::{Counters, CouponDef};
+use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::domain::limits;
 use crate::error::{Error, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
+use crate::rules::fraud::velocity;
+use crate::state::keys::Key;
 use crate::state::Effect;
 use crate::storage;
 
@@ -361,6 +363,22 @@ fn adjust_customer(d: &mut Draft, coupon_id: u64, customer_id: &str, delta: i64)
     });
 }
 
+/// Counts an accepted redemption or hold in the customer's velocity window
+/// (`window`, as it was before). A coupon without velocity checks keeps no
+/// window: one left from before they were turned off goes.
+fn record_velocity(d: &mut Draft, def: &SharedDef, customer: Key, window: &[i64]) {
+    let created_at = match velocity::limit(&def.spec.security) {
+        Some(max) => velocity::after_attempt(window, d.now(), max),
+        None if window.is_empty() => return,
+        None => Vec::new(),
+    };
+    d.record(Effect::Velocity {
+        coupon_id: def.id,
+        customer,
+        created_at,
+    });
+}
+
 /// A new redemption for an order: every check, then the compare-and-decrement.
 fn start(
     mut d: Draft,
@@ -376,11 +394,9 @@ fn start(
     let Some(def) = d.def(coupon_id) else {
         return Ok(Err(Error::NotFound("coupon")));
     };
-    let customer_uses = if order.customer_id.is_empty() {
-        0
-    } else {
-        d.customer_uses(coupon_id, d.key(&order.customer_id))
-    };
+    let customer = (!order.customer_id.is_empty()).then(|| d.key(&order.customer_id));
+    let customer_uses = customer.map_or(0, |key| d.customer_uses(coupon_id, key));
+    let window = customer.map_or_else(Vec::new, |key| d.velocity(coupon_id, key));
     // The campaign's budget and the usage counters are checked and moved in
     // one step: the decider runs one mutation at a time.
     let campaign = def.spec.campaign_id.map(|id| d.campaign(id));
@@ -389,6 +405,7 @@ fn start(
         &def.spec,
         d.counters(coupon_id),
         customer_uses,
+        velocity::recent(&window, d.now()),
         order,
         d.now(),
         campaign_of,
@@ -428,6 +445,9 @@ fn start(
         adjust_coupon(&mut d, coupon_id, 1, 0);
     }
     adjust_customer(&mut d, coupon_id, &order.customer_id, 1);
+    if let Some(customer) = customer {
+        record_velocity(&mut d, &def, customer, &window);
+    }
     adjust_campaign(&mut d, coupon_id, redemption.discount_amount, 1);
     let response = reply(&d, redemption.clone(), false);
     d.record(Effect::Redemption(redemption));

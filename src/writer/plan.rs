@@ -154,6 +154,12 @@ impl<'b, 'a> Draft<'b, 'a> {
             .unwrap_or_else(|| self.batch.state.customer_uses(coupon_id, customer))
     }
 
+    /// The customer's velocity window of the coupon (`created_at`, oldest first).
+    pub fn velocity(&self, coupon_id: u64, customer: Key) -> Vec<i64> {
+        self.newest(|o| o.velocity.get(&(coupon_id, customer)).cloned())
+            .unwrap_or_else(|| self.batch.state.velocity(coupon_id, customer))
+    }
+
     pub fn order(&self, coupon_id: u64, order: Key) -> Option<u64> {
         self.newest(|o| o.orders.get(&(coupon_id, order)).copied())
             .or_else(|| self.batch.state.order(coupon_id, order))
@@ -229,6 +235,15 @@ impl<'b, 'a> Draft<'b, 'a> {
                 self.overlay
                     .customers
                     .insert((*coupon_id, *customer), *uses);
+            }
+            Effect::Velocity {
+                coupon_id,
+                customer,
+                created_at,
+            } => {
+                self.overlay
+                    .velocity
+                    .insert((*coupon_id, *customer), created_at.clone());
             }
             Effect::Redemption(r) => {
                 let order = self.key(&r.order_id);

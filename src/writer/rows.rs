@@ -50,6 +50,7 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
             // Kept in memory: in the log and in checkpoints, not in rows.
             Effect::Counters { .. }
             | Effect::CustomerUses { .. }
+            | Effect::Velocity { .. }
             | Effect::CampaignCounters { .. } => {}
         }
     }

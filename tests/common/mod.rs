@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use couponsd_client::wire::ErrorCode;
-use couponsd_client::wire::{CouponSpec, Order, RedeemRequest, ReserveRequest};
+use couponsd_client::wire::{CouponSpec, Order, RedeemRequest, ReserveRequest, SecuritySettings};
 use couponsd_client::{Client, ClientError, ClientOptions};
 
 /// The server's error code of a call expected to fail with one.
@@ -412,6 +412,12 @@ pub fn percent_coupon(
         usage_limit,
         usage_limit_per_customer: per_customer,
         is_public: true,
+        // Velocity checks off: these tests redeem one coupon for one customer
+        // as often as they need; tests/fraud.rs turns them on where it tests them.
+        security: SecuritySettings {
+            velocity_checks: false,
+            ..SecuritySettings::default()
+        },
         ..CouponSpec::default()
     }
 }
