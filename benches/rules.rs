@@ -42,7 +42,7 @@ fn bench_rules(c: &mut Criterion) {
         reserved_uses: 2,
     };
     let now = 1_750_000_000_000;
-    let d = rules::evaluate(&spec, counters, 0, 0, &order, now).expect("SUMMER20 applies");
+    let d = rules::evaluate(&spec, counters, 0, &[], &order, now).expect("SUMMER20 applies");
     assert_eq!((d.discount_amount, d.final_amount), (3_000, 12_000));
 
     let mut group = c.benchmark_group("rules");
@@ -53,7 +53,7 @@ fn bench_rules(c: &mut Criterion) {
                 black_box(&spec),
                 black_box(counters),
                 black_box(0),
-                black_box(0),
+                black_box(&[]),
                 black_box(&order),
                 black_box(now),
             )

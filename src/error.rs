@@ -52,10 +52,11 @@ pub enum Refusal {
     DeviceFingerprintRequired,
     #[error("the customer's email is at a disposable email domain")]
     DisposableEmail,
-    /// The customer already started `max_redemptions_per_hour` redemptions or
-    /// holds of the coupon within the hour (`rules::fraud::velocity`).
-    #[error("this customer reached the coupon's redemptions per hour")]
-    VelocityLimit,
+    /// One of the order's identities (named: customer, email, device or IP)
+    /// already started `max_redemptions_per_hour` redemptions or holds of the
+    /// coupon within the hour (`rules::fraud::velocity`).
+    #[error("the order's {0} reached the coupon's max_redemptions_per_hour")]
+    VelocityLimit(crate::rules::fraud::velocity::Identity),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -235,7 +236,7 @@ impl Refusal {
             Refusal::IpNotAllowed => ErrorCode::IpNotAllowed,
             Refusal::DeviceFingerprintRequired => ErrorCode::DeviceFingerprintRequired,
             Refusal::DisposableEmail => ErrorCode::DisposableEmail,
-            Refusal::VelocityLimit => ErrorCode::VelocityLimit,
+            Refusal::VelocityLimit(_) => ErrorCode::VelocityLimit,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The security settings a coupon enforces: its IP restrictions, a required
 //! device fingerprint, disposable email domains refused where the coupon
-//! blocks suspicious patterns, and velocity checks (redemptions per customer
-//! per hour, also from racing connections and after kill -9). VALIDATE and
-//! REDEEM agree on each.
+//! blocks suspicious patterns, and velocity checks (redemptions per customer,
+//! email, device and IP per hour, also from racing connections and after
+//! kill -9). VALIDATE and REDEEM agree on each.
 
 mod common;
 
@@ -277,4 +277,149 @@ async fn released_holds_count_and_coupons_without_velocity_checks_have_no_limit(
         .await
         .expect("a coupon without velocity checks");
     assert_eq!(redeem_many(&client, "OPEN", "hana", 0..5).await, 5);
+}
+
+/// An order of `customer` (empty: a guest) from one email, device and IP.
+fn from(customer: &str, email: &str, device: &str, ip: &str) -> Order {
+    Order {
+        customer_email: email.into(),
+        device_fingerprint: device.into(),
+        ip_address: ip.into(),
+        ..common::order(customer, 10_000)
+    }
+}
+
+/// VALIDATE then REDEEM of one order (they must agree): None if it was taken,
+/// else the refusal's code and VALIDATE's message.
+async fn attempt(
+    client: &Client,
+    code: &str,
+    order_id: &str,
+    order: Order,
+) -> Option<(ErrorCode, String)> {
+    let v = client
+        .validate(code, order.clone())
+        .await
+        .expect("validate answers");
+    let r = RedeemRequest {
+        code: code.into(),
+        order_id: order_id.into(),
+        transaction_id: String::new(),
+        order,
+    };
+    match client.redeem(r).await {
+        Ok(_) => {
+            assert!(v.valid, "VALIDATE said {} but REDEEM took it", v.reason);
+            None
+        }
+        Err(e) => {
+            let code = e.code().expect("a typed refusal");
+            assert_eq!(v.reason, code.as_u16(), "VALIDATE and REDEEM disagree");
+            Some((code, v.message))
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn velocity_counts_each_email_device_and_ip_across_customers() {
+    let mut server = Server::start().await;
+    let client = server.client().await;
+    let three_an_hour = SecuritySettings {
+        velocity_checks: true,
+        max_redemptions_per_hour: 3,
+        ..SecuritySettings::default()
+    };
+    for code in ["DEVICE3", "ALIAS3", "IP3"] {
+        client
+            .create_coupon(secured(code, three_an_hour.clone()))
+            .await
+            .expect("a coupon with velocity checks");
+    }
+    let refused_for = |field: &str, got: Option<(ErrorCode, String)>| {
+        let (code, message) = got.expect("refused");
+        assert_eq!(code, ErrorCode::VelocityLimit);
+        assert!(message.contains(field), "{message:?} names {field}");
+    };
+
+    // Four customers on one device: the device's fourth is refused.
+    for n in 1..=3 {
+        let order = from(&format!("dev-c{n}"), "", "fp-shared", "");
+        assert_eq!(
+            attempt(&client, "DEVICE3", &format!("d{n}"), order).await,
+            None
+        );
+    }
+    let fourth = from("dev-c4", "", "fp-shared", "");
+    refused_for(
+        "device_fingerprint",
+        attempt(&client, "DEVICE3", "d4", fourth).await,
+    );
+    let other = from("dev-c4", "", "fp-other", "");
+    assert_eq!(
+        attempt(&client, "DEVICE3", "d5", other).await,
+        None,
+        "another device"
+    );
+
+    // Gmail aliases of one mailbox, from different customers and a guest,
+    // are one person.
+    let aliases = [
+        "j.doe+a@gmail.com",
+        "jdoe@googlemail.com",
+        "J.Doe+b@GMAIL.com",
+    ];
+    for (n, (customer, email)) in ["al-1", "", "al-3"].iter().zip(aliases).enumerate() {
+        let order = from(customer, email, "", "");
+        assert_eq!(
+            attempt(&client, "ALIAS3", &format!("a{n}"), order).await,
+            None
+        );
+    }
+    let fourth = from("al-4", "jdoe+c@gmail.com", "", "");
+    refused_for(
+        "customer_email",
+        attempt(&client, "ALIAS3", "a4", fourth).await,
+    );
+    let other = from("al-4", "jane.doe@gmail.com", "", "");
+    assert_eq!(
+        attempt(&client, "ALIAS3", "a5", other).await,
+        None,
+        "another mailbox"
+    );
+
+    // One IP address, however it is written, behind four customers.
+    let spellings = [
+        "2001:db8::7",
+        "2001:db8:0:0::7",
+        "2001:DB8::7",
+        "2001:db8::0:7",
+    ];
+    for (n, ip) in spellings.iter().take(3).enumerate() {
+        let order = from(&format!("ip-c{n}"), "", "", ip);
+        assert_eq!(attempt(&client, "IP3", &format!("i{n}"), order).await, None);
+    }
+    let fourth = from("ip-c4", "", "", spellings[3]);
+    refused_for("ip_address", attempt(&client, "IP3", "i4", fourth).await);
+    let other = from("ip-c4", "", "", "2001:db8::8");
+    assert_eq!(
+        attempt(&client, "IP3", "i5", other).await,
+        None,
+        "another address"
+    );
+
+    // Kept after kill -9, like the customer's window.
+    server.restart().await;
+    let client = server.client().await;
+    let again = from("dev-c9", "", "fp-shared", "");
+    refused_for(
+        "device_fingerprint",
+        attempt(&client, "DEVICE3", "d9", again).await,
+    );
+    let again = from("al-9", "jdoe@gmail.com", "", "");
+    refused_for(
+        "customer_email",
+        attempt(&client, "ALIAS3", "a9", again).await,
+    );
+    let again = from("ip-c9", "", "", "2001:db8::7");
+    refused_for("ip_address", attempt(&client, "IP3", "i9", again).await);
 }

@@ -39,7 +39,7 @@ pub fn evaluate(
     spec: &CouponSpec,
     counters: Counters,
     customer_uses: u64,
-    recent_uses: u64,
+    recent_uses: &[(super::fraud::velocity::Identity, u64)],
     order: &Order,
     now: i64,
     campaign: CampaignOf,

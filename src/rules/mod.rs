@@ -54,13 +54,14 @@ pub fn status(spec: &CouponSpec, counters: Counters, now: i64) -> CouponStatus {
 /// Every check a redemption must pass, in the order a customer would want to
 /// hear about them (protocol.md lists it under VALIDATE), and the discount.
 /// The window is [starts_at, ends_at). `customer_uses` counts the customer's
-/// held and captured uses, `recent_uses` the redemptions and holds the
-/// customer started within the velocity window (`fraud::velocity::recent`).
+/// held and captured uses, `recent_uses` the redemptions and holds each of
+/// the order's identities started within its velocity window
+/// (`fraud::velocity::recent_each`).
 pub fn evaluate(
     spec: &CouponSpec,
     counters: Counters,
     customer_uses: u64,
-    recent_uses: u64,
+    recent_uses: &[(fraud::velocity::Identity, u64)],
     order: &Order,
     now: i64,
 ) -> Result<Discount, Refusal> {
@@ -92,9 +93,7 @@ pub fn evaluate(
     if spec.usage_limit_per_customer.is_some() && order.customer_id.is_empty() {
         return Err(Refusal::CustomerRequired);
     }
-    if !order.customer_id.is_empty() {
-        fraud::velocity::check(&spec.security, recent_uses)?;
-    }
+    fraud::velocity::check(&spec.security, recent_uses)?;
     if spec
         .usage_limit_per_customer
         .is_some_and(|limit| customer_uses >= u64::from(limit))
@@ -136,7 +135,7 @@ mod tests {
                 current_usage: used,
                 reserved_uses: held,
             };
-            evaluate(spec, counters, cust, 0, &order(amount), now).map(|d| d.discount_amount)
+            evaluate(spec, counters, cust, &[], &order(amount), now).map(|d| d.discount_amount)
         };
         assert_eq!(check(&base, 0, 0, 0, 1000, 150), Ok(100));
         assert_eq!(check(&base, 0, 0, 0, 1000, 99), Err(Refusal::NotStarted));
@@ -155,7 +154,7 @@ mod tests {
             ..order(1000)
         };
         assert_eq!(
-            evaluate(&base, Counters::default(), 0, 0, &guest, 150),
+            evaluate(&base, Counters::default(), 0, &[], &guest, 150),
             Err(Refusal::CustomerRequired)
         );
         let inactive = CouponSpec {

@@ -17,7 +17,7 @@ const NOW: i64 = 1_750_000_000_000;
 type Expected = Result<(i64, i64, i64), Refusal>;
 
 fn check(spec: &CouponSpec, order: &Order, expected: Expected) {
-    let got = evaluate(spec, Counters::default(), 0, 0, order, NOW)
+    let got = evaluate(spec, Counters::default(), 0, &[], order, NOW)
         .map(|d| (d.applicable_amount, d.discount_amount, d.final_amount));
     assert_eq!(got, expected, "{spec:?}\non {order:?}");
 }

@@ -17,6 +17,7 @@ use crate::domain::{self, code, now_ms};
 use crate::error::{Error, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
+use crate::rules::fraud::velocity;
 use crate::writer::{Core, Mutation};
 
 /// Largest page a list reply may hold, in encoded bytes: well under the frame cap.
@@ -440,17 +441,21 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
     };
     let customer = (!order.customer_id.is_empty()).then(|| state.key(&order.customer_id));
     let customer_uses = customer.map_or(0, |key| state.customer_uses(def.id, key));
-    let window = customer.map_or_else(Vec::new, |key| state.velocity(def.id, key));
+    let windows = velocity::tracked(
+        &order,
+        |id| state.key(id),
+        |key| state.velocity(def.id, key),
+    );
     let spec = &def.spec;
     let campaign = spec.campaign_id.map(|id| state.campaign(id));
     let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
     let now = state.clock.now(now_ms());
-    let recent_uses = rules::fraud::velocity::recent(&window, now);
+    let recent_uses = velocity::recent_each(&windows, now);
     let outcome = rules::campaign::evaluate(
         spec,
         counters,
         customer_uses,
-        recent_uses,
+        &recent_uses,
         &order,
         now,
         campaign_of,

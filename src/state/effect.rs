@@ -85,12 +85,16 @@ pub enum Effect {
     /// The secret of the keyed hashes of customer and order ids (`keys`):
     /// chosen once by the first leader, so that every node keys alike.
     KeySecret([u8; 16]),
-    /// The customer's velocity window of the coupon, whole: the `created_at`
+    /// One identity's velocity window of the coupon, whole: the `created_at`
     /// of its redemptions and holds within the hour, oldest first (at most
     /// `max_redemptions_per_hour`); empty removes (`rules::fraud::velocity`).
+    /// `identity` is the key of a customer id (as for `CustomerUses`) or of
+    /// an email, device or IP prefixed with its kind: one layout for all, so
+    /// records and checkpoints from when only customers were counted load
+    /// as they are.
     Velocity {
         coupon_id: u64,
-        customer: Key,
+        identity: Key,
         created_at: Vec<i64>,
     },
 }
@@ -242,12 +246,12 @@ impl Effect {
             }
             Effect::Velocity {
                 coupon_id,
-                customer,
+                identity,
                 created_at,
             } => {
                 w.u8(VELOCITY);
                 w.u64(*coupon_id);
-                write_key(w, *customer);
+                write_key(w, *identity);
                 w.u32(created_at.len() as u32);
                 created_at.iter().for_each(|t| w.i64(*t));
             }
@@ -327,7 +331,7 @@ impl Effect {
             }
             VELOCITY => {
                 let coupon_id = r.u64("coupon_id")?;
-                let customer = read_key(r)?;
+                let identity = read_key(r)?;
                 let count = r.u32("created_at_count")? as usize;
                 let mut created_at = Vec::with_capacity(count.min(r.remaining() / 8));
                 for _ in 0..count {
@@ -335,7 +339,7 @@ impl Effect {
                 }
                 Effect::Velocity {
                     coupon_id,
-                    customer,
+                    identity,
                     created_at,
                 }
             }
@@ -386,7 +390,7 @@ mod tests {
                 },
                 Effect::Velocity {
                     coupon_id: 7,
-                    customer: [u64::MAX, 3],
+                    identity: [u64::MAX, 3],
                     created_at: vec![1_700_000_000_000, 1_700_000_000_500],
                 },
                 Effect::Redemption(Redemption {

@@ -45,8 +45,9 @@ pub struct State {
     codes: RwLock<HashMap<String, u64>>,
     counters: Parts<u64, Counters>,
     customers: Parts<(u64, Key), u64>,
-    /// (coupon, customer) -> `created_at` of the customer's redemptions and
-    /// holds within the velocity window, oldest first. Bounded: at most the
+    /// (coupon, identity) -> `created_at` of the redemptions and holds the
+    /// identity (customer, email, device or IP: `rules::fraud::velocity`)
+    /// started within the velocity window, oldest first. Bounded: at most the
     /// coupon's `max_redemptions_per_hour` per key, older ones dropped when
     /// the key is touched, and none for coupons without velocity checks
     /// (`rules::fraud::velocity`).
@@ -268,10 +269,10 @@ impl State {
         self.customers.get(&(coupon_id, customer)).unwrap_or(0)
     }
 
-    /// The customer's velocity window of the coupon (`created_at`, oldest first).
-    pub fn velocity(&self, coupon_id: u64, customer: Key) -> Vec<i64> {
+    /// An identity's velocity window of the coupon (`created_at`, oldest first).
+    pub fn velocity(&self, coupon_id: u64, identity: Key) -> Vec<i64> {
         self.velocity
-            .get(&(coupon_id, customer))
+            .get(&(coupon_id, identity))
             .unwrap_or_default()
     }
 
@@ -369,14 +370,14 @@ impl State {
             }
             Effect::Velocity {
                 coupon_id,
-                customer,
+                identity,
                 created_at,
             } => {
                 if created_at.is_empty() {
-                    self.velocity.remove(&(*coupon_id, *customer));
+                    self.velocity.remove(&(*coupon_id, *identity));
                 } else {
                     self.velocity
-                        .insert((*coupon_id, *customer), created_at.clone());
+                        .insert((*coupon_id, *identity), created_at.clone());
                 }
             }
             Effect::Redemption(r) => self.put_redemption(r),

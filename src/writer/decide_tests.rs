@@ -267,7 +267,7 @@ fn the_velocity_window_counts_batches_proposed_but_not_applied() {
     let (outcome, overlay, cursor) = decide(&node, &earlier, cursor, T0 + 60_000, &later);
     assert!(matches!(
         outcome.answers[0],
-        Err(Error::Refused(Refusal::VelocityLimit))
+        Err(Error::Refused(Refusal::VelocityLimit(_)))
     ));
     assert!(outcome.answers[1].is_ok(), "{:?}", outcome.answers[1]);
     // An hour after the first two, both have left the window: two more fit.
@@ -283,7 +283,7 @@ fn the_velocity_window_counts_batches_proposed_but_not_applied() {
     assert!(outcome.answers[1].is_ok(), "{:?}", outcome.answers[1]);
     assert!(matches!(
         outcome.answers[2],
-        Err(Error::Refused(Refusal::VelocityLimit))
+        Err(Error::Refused(Refusal::VelocityLimit(_)))
     ));
     let window = outcome.decided[1].effects.iter().find_map(|e| match e {
         Effect::Velocity { created_at, .. } => Some(created_at.clone()),

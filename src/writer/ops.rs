@@ -363,20 +363,24 @@ fn adjust_customer(d: &mut Draft, coupon_id: u64, customer_id: &str, delta: i64)
     });
 }
 
-/// Counts an accepted redemption or hold in the customer's velocity window
-/// (`window`, as it was before). A coupon without velocity checks keeps no
-/// window: one left from before they were turned off goes.
-fn record_velocity(d: &mut Draft, def: &SharedDef, customer: Key, window: &[i64]) {
-    let created_at = match velocity::limit(&def.spec.security) {
-        Some(max) => velocity::after_attempt(window, d.now(), max),
-        None if window.is_empty() => return,
-        None => Vec::new(),
-    };
-    d.record(Effect::Velocity {
-        coupon_id: def.id,
-        customer,
-        created_at,
-    });
+/// Counts an accepted redemption or hold in the velocity window of each of
+/// the order's identities (`windows`, as they were before). A coupon without
+/// velocity checks keeps no windows: one left from before they were turned
+/// off goes.
+fn record_velocity(d: &mut Draft, def: &SharedDef, windows: &[velocity::Tracked<Key>]) {
+    let max = velocity::limit(&def.spec.security);
+    for tracked in windows {
+        let created_at = match max {
+            Some(max) => velocity::after_attempt(&tracked.window, d.now(), max),
+            None if tracked.window.is_empty() => continue,
+            None => Vec::new(),
+        };
+        d.record(Effect::Velocity {
+            coupon_id: def.id,
+            identity: tracked.key,
+            created_at,
+        });
+    }
 }
 
 /// A new redemption for an order: every check, then the compare-and-decrement.
@@ -396,7 +400,7 @@ fn start(
     };
     let customer = (!order.customer_id.is_empty()).then(|| d.key(&order.customer_id));
     let customer_uses = customer.map_or(0, |key| d.customer_uses(coupon_id, key));
-    let window = customer.map_or_else(Vec::new, |key| d.velocity(coupon_id, key));
+    let windows = velocity::tracked(order, |id| d.key(id), |key| d.velocity(coupon_id, key));
     // The campaign's budget and the usage counters are checked and moved in
     // one step: the decider runs one mutation at a time.
     let campaign = def.spec.campaign_id.map(|id| d.campaign(id));
@@ -405,7 +409,7 @@ fn start(
         &def.spec,
         d.counters(coupon_id),
         customer_uses,
-        velocity::recent(&window, d.now()),
+        &velocity::recent_each(&windows, d.now()),
         order,
         d.now(),
         campaign_of,
@@ -445,9 +449,7 @@ fn start(
         adjust_coupon(&mut d, coupon_id, 1, 0);
     }
     adjust_customer(&mut d, coupon_id, &order.customer_id, 1);
-    if let Some(customer) = customer {
-        record_velocity(&mut d, &def, customer, &window);
-    }
+    record_velocity(&mut d, &def, &windows);
     adjust_campaign(&mut d, coupon_id, redemption.discount_amount, 1);
     let response = reply(&d, redemption.clone(), false);
     d.record(Effect::Redemption(redemption));

@@ -154,10 +154,10 @@ impl<'b, 'a> Draft<'b, 'a> {
             .unwrap_or_else(|| self.batch.state.customer_uses(coupon_id, customer))
     }
 
-    /// The customer's velocity window of the coupon (`created_at`, oldest first).
-    pub fn velocity(&self, coupon_id: u64, customer: Key) -> Vec<i64> {
-        self.newest(|o| o.velocity.get(&(coupon_id, customer)).cloned())
-            .unwrap_or_else(|| self.batch.state.velocity(coupon_id, customer))
+    /// An identity's velocity window of the coupon (`created_at`, oldest first).
+    pub fn velocity(&self, coupon_id: u64, identity: Key) -> Vec<i64> {
+        self.newest(|o| o.velocity.get(&(coupon_id, identity)).cloned())
+            .unwrap_or_else(|| self.batch.state.velocity(coupon_id, identity))
     }
 
     pub fn order(&self, coupon_id: u64, order: Key) -> Option<u64> {
@@ -238,12 +238,12 @@ impl<'b, 'a> Draft<'b, 'a> {
             }
             Effect::Velocity {
                 coupon_id,
-                customer,
+                identity,
                 created_at,
             } => {
                 self.overlay
                     .velocity
-                    .insert((*coupon_id, *customer), created_at.clone());
+                    .insert((*coupon_id, *identity), created_at.clone());
             }
             Effect::Redemption(r) => {
                 let order = self.key(&r.order_id);

@@ -1,19 +1,93 @@
 //! Velocity checks: how many redemptions (or holds) of one coupon one
-//! customer may start within an hour. The window slides over the `created_at`
-//! of the customer's accepted attempts, which is the batch time of the record
-//! that accepted them, and is judged at the batch time of the request: never
-//! a node's clock, so every node and every replay decides alike. Attempts
-//! later released, expired or reversed still count: the window counts what
-//! was accepted, not what was kept.
+//! identity may start within an hour. An order has up to four identities,
+//! each counted in a window of its own: its customer id, its email reduced
+//! to a mailbox (`identity::normalize_email`, so gmail aliases of one person
+//! share a window and a guest with an email is counted), its device
+//! fingerprint and its IP address. An attempt is refused when any of them is
+//! at the limit, and an accepted one is counted in all of them.
+//!
+//! A window slides over the `created_at` of the identity's accepted
+//! attempts, which is the batch time of the record that accepted them, and is
+//! judged at the batch time of the request: never a node's clock, so every
+//! node and every replay decides alike. Attempts later released, expired or
+//! reversed still count: the window counts what was accepted, not what was
+//! kept.
 
-use couponsd_client::wire::SecuritySettings;
+use std::net::IpAddr;
 
+use couponsd_client::wire::{Order, SecuritySettings};
+
+use super::identity::normalize_email;
 use crate::error::Refusal;
+
+/// Which of an order's identities a velocity window counts. The order is
+/// the order they are checked in: the first at its limit is the one named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    Customer,
+    Email,
+    Device,
+    Ip,
+}
+
+impl Identity {
+    /// The order's field the identity comes from, as protocol.md names it
+    /// (and VELOCITY_LIMIT's message says).
+    pub fn field(self) -> &'static str {
+        match self {
+            Identity::Customer => "customer_id",
+            Identity::Email => "customer_email",
+            Identity::Device => "device_fingerprint",
+            Identity::Ip => "ip_address",
+        }
+    }
+}
+
+impl std::fmt::Display for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.field())
+    }
+}
+
+/// The order's identities (each only when non-empty), each with the string
+/// its window's key is hashed from. A customer id is keyed as it is, as for
+/// per-customer uses, so windows from before the other identities were
+/// counted still hold. The others are prefixed with their kind and a NUL, so
+/// an email and a device that are spelled alike are two identities. A
+/// customer id could be sent spelled as such a string (ids are any bytes);
+/// that only adds its attempts to that identity's window, which the order
+/// could do by naming that email, device or address itself.
+pub fn identities(order: &Order) -> Vec<(Identity, String)> {
+    let mut found = Vec::with_capacity(4);
+    if !order.customer_id.is_empty() {
+        found.push((Identity::Customer, order.customer_id.clone()));
+    }
+    let email = order.customer_email.trim();
+    if !email.is_empty() {
+        // Not an address: still one spelling of one identity.
+        let mailbox = normalize_email(email).unwrap_or_else(|| email.to_ascii_lowercase());
+        found.push((Identity::Email, format!("email\0{mailbox}")));
+    }
+    if !order.device_fingerprint.is_empty() {
+        let device = &order.device_fingerprint;
+        found.push((Identity::Device, format!("device\0{device}")));
+    }
+    let ip = order.ip_address.trim();
+    if !ip.is_empty() {
+        // One address however it is written (`::ffff:192.0.2.1` is
+        // 192.0.2.1, IPv6 zeros compressed or not).
+        let ip = ip
+            .parse::<IpAddr>()
+            .map_or_else(|_| ip.to_string(), |a| a.to_canonical().to_string());
+        found.push((Identity::Ip, format!("ip\0{ip}")));
+    }
+    found
+}
 
 /// The window's length: an attempt counts while it is younger than this.
 pub const WINDOW_MS: i64 = 3_600_000;
 
-/// The most attempts per customer within the window, if the coupon checks
+/// The most attempts per identity within the window, if the coupon checks
 /// velocity (None: it does not, and keeps no window).
 pub fn limit(security: &SecuritySettings) -> Option<u32> {
     (security.velocity_checks && security.max_redemptions_per_hour > 0)
@@ -26,12 +100,53 @@ pub fn recent(created_at: &[i64], now: i64) -> u64 {
     created_at.iter().filter(|&&t| now - t < WINDOW_MS).count() as u64
 }
 
-/// Whether one more attempt is allowed, given `recent` attempts in the window.
-pub fn check(security: &SecuritySettings, recent: u64) -> Result<(), Refusal> {
-    match limit(security) {
-        Some(max) if recent >= u64::from(max) => Err(Refusal::VelocityLimit),
-        _ => Ok(()),
+/// Whether one more attempt is allowed, given each identity's attempts in
+/// its window (`recent`): refused, naming it, if any one is at the limit.
+pub fn check(security: &SecuritySettings, recent: &[(Identity, u64)]) -> Result<(), Refusal> {
+    let Some(max) = limit(security) else {
+        return Ok(());
+    };
+    match recent.iter().find(|(_, n)| *n >= u64::from(max)) {
+        Some((identity, _)) => Err(Refusal::VelocityLimit(*identity)),
+        None => Ok(()),
     }
+}
+
+/// One identity of an order, the key its window is kept under, and the
+/// window as it was before the attempt.
+pub struct Tracked<K> {
+    pub identity: Identity,
+    pub key: K,
+    pub window: Vec<i64>,
+}
+
+/// The order's identities with their windows: keyed by `key_of` and read by
+/// `window_of` (the committed state for VALIDATE, the decider's draft for
+/// REDEEM and RESERVE, so both decide from the same windows).
+pub fn tracked<K: Copy>(
+    order: &Order,
+    key_of: impl Fn(&str) -> K,
+    window_of: impl Fn(K) -> Vec<i64>,
+) -> Vec<Tracked<K>> {
+    identities(order)
+        .into_iter()
+        .map(|(identity, id)| {
+            let key = key_of(&id);
+            Tracked {
+                identity,
+                key,
+                window: window_of(key),
+            }
+        })
+        .collect()
+}
+
+/// Each tracked identity's attempts within its window at `now`, for `check`.
+pub fn recent_each<K>(tracked: &[Tracked<K>], now: i64) -> Vec<(Identity, u64)> {
+    tracked
+        .iter()
+        .map(|t| (t.identity, recent(&t.window, now)))
+        .collect()
 }
 
 /// The window after an attempt accepted at `now`: the attempts still in the
@@ -81,10 +196,15 @@ mod tests {
             (true, 0, &[now - 2, now - 1], true),
         ];
         for (i, &(on, max, window, allowed)) in rows.iter().enumerate() {
-            let got = check(&security(on, max), recent(window, now));
+            let recent = [(Identity::Customer, recent(window, now))];
+            let got = check(&security(on, max), &recent);
             assert_eq!(got.is_ok(), allowed, "row {i}");
             if !allowed {
-                assert_eq!(got, Err(Refusal::VelocityLimit), "row {i}");
+                assert_eq!(
+                    got,
+                    Err(Refusal::VelocityLimit(Identity::Customer)),
+                    "row {i}"
+                );
             }
         }
         assert_eq!(limit(&security(false, 10)), None);
@@ -111,7 +231,8 @@ mod tests {
         let mut accepted = 0;
         for i in 0..15 {
             let at = now + i * 1000;
-            if check(&security(true, 10), recent(&window, at)).is_ok() {
+            let recent = [(Identity::Customer, recent(&window, at))];
+            if check(&security(true, 10), &recent).is_ok() {
                 window = after_attempt(&window, at, 10);
                 accepted += 1;
             }
@@ -121,5 +242,71 @@ mod tests {
         // An hour after the first, one more is allowed.
         let later = now + WINDOW_MS;
         assert_eq!(recent(&window, later), 9);
+    }
+
+    /// One row per case: each identity's attempts in its window, and the
+    /// identity named in the refusal (None: allowed), at a limit of 3.
+    #[test]
+    fn any_identity_at_the_limit_refuses_and_the_first_is_named() {
+        use Identity::*;
+        type Row = (&'static [(Identity, u64)], Option<Identity>);
+        let rows: &[Row] = &[
+            (&[], None),
+            (&[(Customer, 2), (Email, 2), (Device, 2), (Ip, 2)], None),
+            // Four customers on one device: each customer is fresh.
+            (&[(Customer, 0), (Device, 3)], Some(Device)),
+            (&[(Customer, 0), (Email, 3), (Ip, 1)], Some(Email)),
+            (&[(Ip, 3)], Some(Ip)),
+            (&[(Customer, 5), (Email, 0), (Ip, 9)], Some(Customer)),
+            (&[(Customer, 1), (Device, 2), (Ip, 4)], Some(Ip)),
+        ];
+        for (i, &(recent, named)) in rows.iter().enumerate() {
+            let got = check(&security(true, 3), recent);
+            assert_eq!(
+                got,
+                named.map_or(Ok(()), |n| Err(Refusal::VelocityLimit(n))),
+                "row {i}"
+            );
+            assert_eq!(check(&security(false, 3), recent), Ok(()), "off, row {i}");
+        }
+    }
+
+    #[test]
+    fn an_order_has_an_identity_per_non_empty_field() {
+        let order = |customer: &str, email: &str, device: &str, ip: &str| Order {
+            customer_id: customer.into(),
+            customer_email: email.into(),
+            device_fingerprint: device.into(),
+            ip_address: ip.into(),
+            ..Order::default()
+        };
+        assert_eq!(identities(&order("", "", "", "")), vec![]);
+        assert_eq!(
+            identities(&order("c1", "Ann@Example.com", "fp-1", "192.0.2.1")),
+            vec![
+                (Identity::Customer, "c1".to_string()),
+                (Identity::Email, "email\0ann@example.com".to_string()),
+                (Identity::Device, "device\0fp-1".to_string()),
+                (Identity::Ip, "ip\u{0}192.0.2.1".to_string()),
+            ]
+        );
+        // Aliases of one mailbox, and spellings of one address, are one key.
+        let email_of = |e: &str| identities(&order("", e, "", ""));
+        for alias in [
+            "j.doe+a@gmail.com",
+            "jdoe@googlemail.com",
+            " J.D.O.E+x@GMAIL.com ",
+        ] {
+            assert_eq!(email_of(alias), email_of("jdoe@gmail.com"), "{alias}");
+        }
+        assert_ne!(email_of("jdoe2@gmail.com"), email_of("jdoe@gmail.com"));
+        let ip_of = |ip: &str| identities(&order("", "", "", ip));
+        assert_eq!(ip_of("::ffff:192.0.2.1"), ip_of("192.0.2.1"));
+        assert_eq!(ip_of("2001:db8:0:0::1"), ip_of("2001:DB8::1"));
+        // Spelled alike, two kinds are two identities.
+        assert_ne!(
+            identities(&order("", "", "x", ""))[0].1,
+            identities(&order("", "", "", "x"))[0].1
+        );
     }
 }

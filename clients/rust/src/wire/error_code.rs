@@ -76,7 +76,7 @@ error_codes! {
     IpNotAllowed = 57 => "IP_NOT_ALLOWED", "The order's ip_address is missing, in a deny range of the coupon's ip_restrictions, or outside every allow range.";
     DeviceFingerprintRequired = 58 => "DEVICE_FINGERPRINT_REQUIRED", "The coupon has device_fingerprinting and the order has no device_fingerprint.";
     DisposableEmail = 59 => "DISPOSABLE_EMAIL", "The coupon blocks suspicious patterns and the customer's email is at a disposable email domain.";
-    VelocityLimit = 60 => "VELOCITY_LIMIT", "The coupon has velocity_checks and the customer already started max_redemptions_per_hour redemptions or holds of it within the hour before the request (released, expired and reversed ones count).";
+    VelocityLimit = 60 => "VELOCITY_LIMIT", "The coupon has velocity_checks and one of the order's identities (customer_id, normalized customer_email, device_fingerprint or ip_address) already started max_redemptions_per_hour redemptions or holds of it within the hour before the request (released, expired and reversed ones count); the message names which.";
 }
 
 impl std::fmt::Display for ErrorCode {
