@@ -116,6 +116,16 @@ async fn unusable_private_codes_answer_exactly_as_unknown_ones() {
 
     let unknown_inactive = admin.validate("SECRET-A", asked()).await.expect("unknown");
     let unknown_exhausted = admin.validate("SECRET-B", asked()).await.expect("unknown");
+    // An order the coupon would refuse anyway must not tell either.
+    let in_euros = || Order {
+        currency: "EUR".into(),
+        amount: 1,
+        ..asked()
+    };
+    let unknown_in_euros = admin
+        .validate("SECRET-B", in_euros())
+        .await
+        .expect("unknown");
     let unknown_public = admin.validate("PUBLIC-C", asked()).await.expect("unknown");
 
     let private = |code: &str, limit| CouponSpec {
@@ -148,6 +158,11 @@ async fn unusable_private_codes_answer_exactly_as_unknown_ones() {
     let exhausted = admin.validate("SECRET-B", asked()).await.expect("validate");
     assert_eq!(encoded(inactive.clone()), encoded(unknown_inactive));
     assert_eq!(encoded(exhausted.clone()), encoded(unknown_exhausted));
+    let exhausted_in_euros = admin
+        .validate("SECRET-B", in_euros())
+        .await
+        .expect("validate");
+    assert_eq!(encoded(exhausted_in_euros), encoded(unknown_in_euros));
     assert_eq!(inactive.reason, ErrorCode::NotFound.as_u16());
     assert_eq!(inactive.coupon_id, 0);
 

@@ -44,6 +44,12 @@ pub fn evaluate(
     now: i64,
     campaign: CampaignOf,
 ) -> Result<Discount, Refusal> {
+    if !spec.is_public {
+        // Enumeration-safe: a private coupon's own state is checked before
+        // anything about the order, so that an unusable one is refused for
+        // that (and answered as unknown), whatever the order says.
+        check_own_state(spec, counters, now, campaign)?;
+    }
     match campaign {
         CampaignOf::None => {}
         CampaignOf::Missing => return Err(Refusal::CampaignInactive),
@@ -54,6 +60,44 @@ pub fn evaluate(
         check_budget(c, used, discount.discount_amount)?;
     }
     Ok(discount)
+}
+
+/// The coupon's own state, whatever the order: its campaign runs, it is
+/// ACTIVE, within its validity window, has uses left, and its
+/// campaign's budget is not already spent. Each refusal here is one that
+/// `fraud::enumeration` hides for a private coupon.
+pub fn check_own_state(
+    spec: &CouponSpec,
+    counters: Counters,
+    now: i64,
+    campaign: CampaignOf,
+) -> Result<(), Refusal> {
+    match campaign {
+        CampaignOf::None => {}
+        CampaignOf::Missing => return Err(Refusal::CampaignInactive),
+        CampaignOf::Found(c, _) => check_running(c, now)?,
+    }
+    if spec.status != couponsd_client::wire::AdminStatus::Active {
+        return Err(Refusal::Inactive);
+    }
+    if spec.starts_at.is_some_and(|start| now < start) {
+        return Err(Refusal::NotStarted);
+    }
+    if spec.ends_at.is_some_and(|end| now >= end) {
+        return Err(Refusal::Expired);
+    }
+    if super::remaining_uses(spec, counters) == Some(0) {
+        return Err(Refusal::Exhausted);
+    }
+    if let CampaignOf::Found(c, used) = campaign {
+        if c.spec
+            .budget_limit
+            .is_some_and(|limit| used.budget_used >= limit)
+        {
+            return Err(Refusal::BudgetExhausted);
+        }
+    }
+    Ok(())
 }
 
 /// Before anything else about the coupon: is its campaign running at `now`?

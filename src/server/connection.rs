@@ -306,13 +306,13 @@ async fn read_requests<R: AsyncRead + Unpin>(
             None
         };
         replies.budget.charge(reserved);
-        let reply = ConnReply {
+        let reply = ConnReply(Some(PendingReply {
             replies: replies.clone(),
             request_id: frame.request_id,
             opcode: frame.opcode,
             reserved,
             permit,
-        };
+        }));
         match decode_and_dispatch(shared, &caller, &frame) {
             // Reads are answered here, in order; no task per request.
             Dispatched::Answer(result) => reply.send_now(result).await,
@@ -474,7 +474,10 @@ impl Replies {
 }
 
 /// Where a request's answer goes.
-struct ConnReply {
+struct ConnReply(Option<PendingReply>);
+
+/// What a reply slot holds until its answer is made.
+struct PendingReply {
     replies: Replies,
     request_id: u32,
     opcode: u16,
@@ -484,27 +487,45 @@ struct ConnReply {
 }
 
 impl ConnReply {
-    fn into_outgoing(self, result: Result<Response, Error>) -> (mpsc::Sender<Outgoing>, Outgoing) {
-        let outgoing = self.replies.encode(
-            self.request_id,
-            self.opcode,
+    /// The encoded answer and where it goes; None once made.
+    fn take_outgoing(
+        &mut self,
+        result: Result<Response, Error>,
+    ) -> Option<(mpsc::Sender<Outgoing>, Outgoing)> {
+        let pending = self.0.take()?;
+        let outgoing = pending.replies.encode(
+            pending.request_id,
+            pending.opcode,
             &result,
-            Some((self.reserved, self.permit)),
+            Some((pending.reserved, pending.permit)),
         );
-        (self.replies.queue, outgoing)
+        Some((pending.replies.queue, outgoing))
     }
 
-    async fn send_now(self, result: Result<Response, Error>) {
-        let (queue, outgoing) = self.into_outgoing(result);
-        let _ = queue.send(outgoing).await;
+    async fn send_now(mut self, result: Result<Response, Error>) {
+        if let Some((queue, outgoing)) = self.take_outgoing(result) {
+            let _ = queue.send(outgoing).await;
+        }
     }
 }
 
 impl ReplyTo for ConnReply {
-    fn send(self: Box<Self>, result: Result<Response, Error>) {
-        let (queue, outgoing) = self.into_outgoing(result);
-        // Cannot be full (see Outgoing::_permit); fails only if the peer is gone.
-        let _ = queue.try_send(outgoing);
+    fn send(mut self: Box<Self>, result: Result<Response, Error>) {
+        if let Some((queue, outgoing)) = self.take_outgoing(result) {
+            // Cannot be full (see Outgoing::_permit); fails only if the peer is gone.
+            let _ = queue.try_send(outgoing);
+        }
+    }
+}
+
+impl Drop for ConnReply {
+    /// A slot dropped unanswered (a panic on the way, a path that forgot
+    /// it) still answers INTERNAL, and so gives back its reply budget and
+    /// its in-flight permit: the client never waits forever.
+    fn drop(&mut self) {
+        if let Some((queue, outgoing)) = self.take_outgoing(Err(Error::Panicked)) {
+            let _ = queue.try_send(outgoing);
+        }
     }
 }
 

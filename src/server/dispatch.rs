@@ -531,13 +531,13 @@ fn screen_guesses(shared: &Shared, caller: &Caller, request: &Request) -> Result
     };
     let core = shared.node.cell.load();
     let state = &core.state;
+    // Counted exactly when the answer is (or will be) an unknown code's.
     let usable = state.coupon_by_code(&code).is_some_and(|(def, counters)| {
         let now = state.clock.now(now_ms());
+        let campaign = def.spec.campaign_id.map(|id| state.campaign(id));
+        let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
         def.spec.is_public
-            || (rules::status(&def.spec, counters, now)
-                == couponsd_client::wire::CouponStatus::Active
-                && def.spec.starts_at.is_none_or(|start| now >= start)
-                && state.campaign_running(def.spec.campaign_id, now))
+            || rules::campaign::check_own_state(&def.spec, counters, now, campaign_of).is_ok()
     });
     if !usable {
         shared.guesses.count_unknown(&keys, clock_ms);

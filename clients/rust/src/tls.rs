@@ -115,6 +115,10 @@ pub fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsFileError> {
 
 /// "host:port", "[v6]:port" or a bare host -> the host.
 fn host_of(addr: &str) -> &str {
+    if addr.parse::<std::net::IpAddr>().is_ok() {
+        // A bare address, IPv6 colons and all.
+        return addr;
+    }
     if let Some(rest) = addr.strip_prefix('[') {
         return rest.split(']').next().unwrap_or(rest);
     }
@@ -134,5 +138,6 @@ mod tests {
         assert_eq!(host_of("db.example:7878"), "db.example");
         assert_eq!(host_of("[::1]:7878"), "::1");
         assert_eq!(host_of("db.example"), "db.example");
+        assert_eq!(host_of("::1"), "::1");
     }
 }

@@ -1,7 +1,8 @@
 //! Enumeration-safe answers: a code that is not `is_public` and cannot be
 //! used because of its own state (not started, expired, exhausted,
-//! inactive, its campaign not running or out of budget) is answered exactly
-//! as a code that does not exist, so guessing cannot tell the two apart and
+//! inactive, its campaign not running or out of budget:
+//! `rules::campaign::check_own_state`, which runs first for such a code) is
+//! answered exactly as a code that does not exist, so guessing cannot tell the two apart and
 //! harvest codes that exist. Refusals about the order (its amount, its
 //! customer, its channel) stay as they are: the code is usable, and a
 //! guesser who finds a usable code has found it either way.
