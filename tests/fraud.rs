@@ -320,6 +320,30 @@ async fn attempt(
     }
 }
 
+/// At 3 an hour: the first three orders are taken, the fourth is refused
+/// with VELOCITY_LIMIT naming `field`, and `other` (another identity of
+/// that kind) is taken.
+async fn three_then_refused(
+    client: &Client,
+    code: &str,
+    field: &str,
+    orders: [Order; 4],
+    other: Order,
+) {
+    for (n, order) in orders.into_iter().enumerate() {
+        let got = attempt(client, code, &format!("{code}-{n}"), order).await;
+        if n < 3 {
+            assert_eq!(got, None, "{code}: attempt {n} is within the limit");
+        } else {
+            let (refused, message) = got.expect("the fourth is refused");
+            assert_eq!(refused, ErrorCode::VelocityLimit);
+            assert!(message.contains(field), "{message:?} names {field}");
+        }
+    }
+    let got = attempt(client, code, &format!("{code}-other"), other).await;
+    assert_eq!(got, None, "{code}: another {field}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn velocity_counts_each_email_device_and_ip_across_customers() {
     let mut server = Server::start().await;
@@ -335,80 +359,54 @@ async fn velocity_counts_each_email_device_and_ip_across_customers() {
             .await
             .expect("a coupon with velocity checks");
     }
+    // Four customers on one device: the device's fourth is refused.
+    three_then_refused(
+        &client,
+        "DEVICE3",
+        "device_fingerprint",
+        ["dev-c1", "dev-c2", "dev-c3", "dev-c4"].map(|c| from(c, "", "fp-shared", "")),
+        from("dev-c4", "", "fp-other", ""),
+    )
+    .await;
+    // Gmail aliases of one mailbox, from different customers and a guest,
+    // are one person.
+    three_then_refused(
+        &client,
+        "ALIAS3",
+        "customer_email",
+        [
+            ("al-1", "j.doe+a@gmail.com"),
+            ("", "jdoe@googlemail.com"),
+            ("al-3", "J.Doe+b@GMAIL.com"),
+            ("al-4", "jdoe+c@gmail.com"),
+        ]
+        .map(|(c, email)| from(c, email, "", "")),
+        from("al-4", "jane.doe@gmail.com", "", ""),
+    )
+    .await;
+    // One IP address, however it is written, behind four customers.
+    three_then_refused(
+        &client,
+        "IP3",
+        "ip_address",
+        [
+            ("ip-c1", "2001:db8::7"),
+            ("ip-c2", "2001:db8:0:0::7"),
+            ("ip-c3", "2001:DB8::7"),
+            ("ip-c4", "2001:db8::0:7"),
+        ]
+        .map(|(c, ip)| from(c, "", "", ip)),
+        from("ip-c4", "", "", "2001:db8::8"),
+    )
+    .await;
+
+    // Kept after kill -9, like the customer's window.
+    server.restart().await;
     let refused_for = |field: &str, got: Option<(ErrorCode, String)>| {
         let (code, message) = got.expect("refused");
         assert_eq!(code, ErrorCode::VelocityLimit);
         assert!(message.contains(field), "{message:?} names {field}");
     };
-
-    // Four customers on one device: the device's fourth is refused.
-    for n in 1..=3 {
-        let order = from(&format!("dev-c{n}"), "", "fp-shared", "");
-        assert_eq!(
-            attempt(&client, "DEVICE3", &format!("d{n}"), order).await,
-            None
-        );
-    }
-    let fourth = from("dev-c4", "", "fp-shared", "");
-    refused_for(
-        "device_fingerprint",
-        attempt(&client, "DEVICE3", "d4", fourth).await,
-    );
-    let other = from("dev-c4", "", "fp-other", "");
-    assert_eq!(
-        attempt(&client, "DEVICE3", "d5", other).await,
-        None,
-        "another device"
-    );
-
-    // Gmail aliases of one mailbox, from different customers and a guest,
-    // are one person.
-    let aliases = [
-        "j.doe+a@gmail.com",
-        "jdoe@googlemail.com",
-        "J.Doe+b@GMAIL.com",
-    ];
-    for (n, (customer, email)) in ["al-1", "", "al-3"].iter().zip(aliases).enumerate() {
-        let order = from(customer, email, "", "");
-        assert_eq!(
-            attempt(&client, "ALIAS3", &format!("a{n}"), order).await,
-            None
-        );
-    }
-    let fourth = from("al-4", "jdoe+c@gmail.com", "", "");
-    refused_for(
-        "customer_email",
-        attempt(&client, "ALIAS3", "a4", fourth).await,
-    );
-    let other = from("al-4", "jane.doe@gmail.com", "", "");
-    assert_eq!(
-        attempt(&client, "ALIAS3", "a5", other).await,
-        None,
-        "another mailbox"
-    );
-
-    // One IP address, however it is written, behind four customers.
-    let spellings = [
-        "2001:db8::7",
-        "2001:db8:0:0::7",
-        "2001:DB8::7",
-        "2001:db8::0:7",
-    ];
-    for (n, ip) in spellings.iter().take(3).enumerate() {
-        let order = from(&format!("ip-c{n}"), "", "", ip);
-        assert_eq!(attempt(&client, "IP3", &format!("i{n}"), order).await, None);
-    }
-    let fourth = from("ip-c4", "", "", spellings[3]);
-    refused_for("ip_address", attempt(&client, "IP3", "i4", fourth).await);
-    let other = from("ip-c4", "", "", "2001:db8::8");
-    assert_eq!(
-        attempt(&client, "IP3", "i5", other).await,
-        None,
-        "another address"
-    );
-
-    // Kept after kill -9, like the customer's window.
-    server.restart().await;
     let client = server.client().await;
     let again = from("dev-c9", "", "fp-shared", "");
     refused_for(
