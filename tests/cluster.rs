@@ -170,9 +170,11 @@ async fn a_leader_killed_and_restarted_20_times_never_double_redeems() {
         cluster.nodes[leader].kill9();
         let flags = cluster.flags(leader);
         cluster.nodes[leader].relaunch(&flags).await;
-        // Both sides at once: the restarted node and another one, each
-        // asked directly (no following), until the coupon is used.
-        let sides = [leader, (leader + 1) % 3];
+        // Every node at once, the restarted one among them, each asked
+        // directly (no following), until the coupon is used. (With only two
+        // of the three asked, a round whose new leader was the third node
+        // heard NOT_LEADER for its whole 20 s and never used the coupon.)
+        let sides = [leader, (leader + 1) % 3, (leader + 2) % 3];
         let used = Arc::new(AtomicBool::new(false));
         let mut tasks = Vec::new();
         for (s, &node) in sides.iter().enumerate() {
