@@ -1,8 +1,10 @@
 //! Fraud rules as pure functions: who a customer is (`identity`), whether
 //! an address may use a coupon (`ip_rules`), how risky a request is and how
 //! the model learns (`score`), how often a customer may redeem a coupon
-//! (`velocity`). No I/O, no clock, no floating point.
+//! (`velocity`), and the suspicious patterns the score looks at
+//! (`detectors`). No I/O, no clock, no floating point.
 
+pub mod detectors;
 pub mod enumeration;
 pub mod identity;
 pub mod ip_rules;

@@ -15,6 +15,11 @@ use crate::error::Refusal;
 static DISPOSABLE_DOMAINS: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| parse_domain_list(SHIPPED_DISPOSABLE_DOMAINS).collect());
 
+/// Whether an address is at a domain of the shipped disposable list.
+pub fn is_disposable_email(address: &str) -> bool {
+    is_disposable(address, |d| DISPOSABLE_DOMAINS.contains(d))
+}
+
 pub fn check(settings: &SecuritySettings, order: &Order) -> Result<(), Refusal> {
     if !settings.ip_restrictions.is_empty() {
         // Restrictions that do not parse (stored before they were checked
@@ -27,9 +32,7 @@ pub fn check(settings: &SecuritySettings, order: &Order) -> Result<(), Refusal> 
     if settings.device_fingerprinting && order.device_fingerprint.trim().is_empty() {
         return Err(Refusal::DeviceFingerprintRequired);
     }
-    if settings.block_suspicious_patterns
-        && is_disposable(&order.customer_email, |d| DISPOSABLE_DOMAINS.contains(d))
-    {
+    if settings.block_suspicious_patterns && is_disposable_email(&order.customer_email) {
         return Err(Refusal::DisposableEmail);
     }
     Ok(())
