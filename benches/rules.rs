@@ -40,6 +40,7 @@ fn bench_rules(c: &mut Criterion) {
     let counters = Counters {
         current_usage: 10,
         reserved_uses: 2,
+        ..Counters::default()
     };
     let now = 1_750_000_000_000;
     let d = rules::evaluate(&spec, counters, 0, &[], &order, now).expect("SUMMER20 applies");

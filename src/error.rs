@@ -57,6 +57,32 @@ pub enum Refusal {
     /// coupon within the hour (`rules::fraud::velocity`).
     #[error("the order's {0} reached the coupon's max_redemptions_per_hour")]
     VelocityLimit(crate::rules::fraud::velocity::Identity),
+    #[error("the coupon needs a verified customer_email")]
+    EmailNotVerified,
+    /// One of the order's identifiers already has what the coupon's
+    /// `identifier_limits` allow it (uses or discount).
+    #[error("the order's {0} reached the coupon's limit for it")]
+    IdentifierLimit(couponsd_client::wire::Identifier),
+    #[error("the request's fraud score is at or above the coupon's block_score")]
+    FraudSuspected,
+}
+
+impl Refusal {
+    /// A security check's refusal (SecuritySettings, identifier limits, the
+    /// fraud score): the attempt is blocked and kept as a REJECTED
+    /// redemption, unlike a refusal about the coupon or the order's fit.
+    pub fn is_security(self) -> bool {
+        matches!(
+            self,
+            Refusal::IpNotAllowed
+                | Refusal::DeviceFingerprintRequired
+                | Refusal::DisposableEmail
+                | Refusal::VelocityLimit(_)
+                | Refusal::EmailNotVerified
+                | Refusal::IdentifierLimit(_)
+                | Refusal::FraudSuspected
+        )
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -237,6 +263,9 @@ impl Refusal {
             Refusal::DeviceFingerprintRequired => ErrorCode::DeviceFingerprintRequired,
             Refusal::DisposableEmail => ErrorCode::DisposableEmail,
             Refusal::VelocityLimit(_) => ErrorCode::VelocityLimit,
+            Refusal::EmailNotVerified => ErrorCode::EmailNotVerified,
+            Refusal::IdentifierLimit(_) => ErrorCode::IdentifierLimit,
+            Refusal::FraudSuspected => ErrorCode::FraudSuspected,
         }
     }
 }

@@ -50,6 +50,9 @@ fn smallest_coupon(code: &str) -> CouponSpec {
         active_days: 0,
         active_start_minute: 0,
         active_end_minute: 0,
+        identifier_limits: Vec::new(),
+        review_score: None,
+        block_score: None,
     }
 }
 

@@ -425,6 +425,9 @@ fn row(id: u64) -> couponsd_client::wire::Redemption {
         updated_at: 1,
         hold_expires_at: None,
         reverse_reason: "x".repeat(1_000),
+        security: Default::default(),
+        fraud_outcome: None,
+        identifiers: Default::default(),
     }
 }
 

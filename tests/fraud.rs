@@ -8,7 +8,8 @@ mod common;
 
 use common::{code_of, percent_coupon, redeem_request, reserve_request, Server};
 use couponsd_client::wire::{
-    CouponSpec, ErrorCode, Order, RedeemRequest, RedemptionRef, SecuritySettings,
+    CouponSpec, ErrorCode, Identifier, IdentifierLimit, Order, RedeemRequest, RedemptionRef,
+    RedemptionStatus, RiskLevel, SecuritySettings,
 };
 use couponsd_client::Client;
 
@@ -420,4 +421,244 @@ async fn velocity_counts_each_email_device_and_ip_across_customers() {
     );
     let again = from("ip-c9", "", "", "2001:db8::7");
     refused_for("ip_address", attempt(&client, "IP3", "i9", again).await);
+}
+
+/// A blocked attempt is kept: a REJECTED redemption with the order's
+/// identifiers, counted on its coupon (fraud_attempts, blocked_redemptions),
+/// never its order's, so the same order id may try again; it took nothing.
+/// Email verification is enforced where the coupon requires it. Both
+/// survive kill -9.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocked_attempts_are_kept_as_rejected_redemptions() {
+    let mut server = Server::start().await;
+    let client = server.client().await;
+    let coupon = client
+        .create_coupon(CouponSpec {
+            usage_limit: Some(1),
+            ..secured(
+                "VERIFIED",
+                SecuritySettings {
+                    ip_restrictions: vec!["deny:203.0.113.0/24".into()],
+                    require_email_verification: true,
+                    ..SecuritySettings::default()
+                },
+            )
+        })
+        .await
+        .expect("a coupon needing a verified email and a clean address");
+
+    let unverified = request(
+        "VERIFIED",
+        "o1",
+        "198.51.100.7",
+        "dev-1",
+        "dana@example.com",
+    );
+    assert_eq!(
+        both(&client, unverified.clone()).await,
+        Some(ErrorCode::EmailNotVerified)
+    );
+    let mut denied = unverified.clone();
+    denied.order.email_verified = true;
+    denied.order.ip_address = "203.0.113.9".into();
+    denied.order.payment_fingerprint = "card-42".into();
+    assert_eq!(
+        both(&client, denied.clone()).await,
+        Some(ErrorCode::IpNotAllowed)
+    );
+
+    for round in ["before", "after kill -9"] {
+        let client = server.client().await;
+        let got = client
+            .get_coupon(couponsd_client::wire::CouponRef::Id(coupon.id))
+            .await
+            .expect("the coupon");
+        assert_eq!(
+            (
+                got.fraud_attempts,
+                got.blocked_redemptions,
+                got.current_usage
+            ),
+            (2, 2, 0),
+            "{round}: two blocked attempts, no use taken"
+        );
+        let (listed, _) = client
+            .list_redemptions(coupon.id, 0, 100)
+            .await
+            .expect("the coupon's redemptions");
+        let statuses: Vec<_> = listed.iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses,
+            vec![RedemptionStatus::Rejected, RedemptionStatus::Rejected],
+            "{round}"
+        );
+        let kept = &listed[1];
+        assert_eq!(kept.identifiers.ip_address, "203.0.113.9");
+        assert_eq!(kept.identifiers.payment_fingerprint, "card-42");
+        assert_eq!((kept.discount_amount, kept.final_amount), (0, 10_000));
+        assert_eq!(
+            code_of(client.confirm(RedemptionRef::Id(kept.id)).await),
+            ErrorCode::InvalidState,
+            "a rejected attempt has nothing to confirm"
+        );
+        if round == "before" {
+            server.kill9();
+            server.restart().await;
+        }
+    }
+    let client = server.client().await;
+    // The order was never used: the same order id, verified and from an
+    // allowed address, takes the coupon's one use.
+    let mut clean = denied;
+    clean.order.ip_address = "198.51.100.7".into();
+    let taken = client.redeem(clean).await.expect("the order tried again");
+    assert_eq!(taken.redemption.status, RedemptionStatus::Processed);
+    assert_eq!(taken.remaining_uses, Some(0));
+}
+
+/// protocol.md, IdentifierLimit: one card, one active use, whoever the
+/// customer; a use given back frees the card. VALIDATE agrees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_card_holds_at_most_its_limit_of_uses() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    client
+        .create_coupon(CouponSpec {
+            identifier_limits: vec![IdentifierLimit {
+                identifier: Identifier::Payment,
+                max_uses: Some(1),
+                max_discount_amount: None,
+            }],
+            ..secured("ONECARD", SecuritySettings::default())
+        })
+        .await
+        .expect("a coupon limited per card");
+    let with_card = |order_id: &str, customer: &str, card: &str| {
+        let mut r = redeem_request("ONECARD", order_id, customer, 10_000);
+        r.order.payment_fingerprint = card.into();
+        r
+    };
+    assert_eq!(both(&client, with_card("o1", "ann", "card-1")).await, None);
+    assert_eq!(
+        both(&client, with_card("o2", "bob", "card-1")).await,
+        Some(ErrorCode::IdentifierLimit),
+        "another customer, the same card"
+    );
+    assert_eq!(both(&client, with_card("o3", "bob", "card-2")).await, None);
+    client
+        .reverse(
+            RedemptionRef::Order {
+                code: "ONECARD".into(),
+                order_id: "o1".into(),
+            },
+            "refund",
+        )
+        .await
+        .expect("o1 reversed");
+    assert_eq!(
+        both(&client, with_card("o4", "bob", "card-1")).await,
+        None,
+        "the card's use was given back"
+    );
+    let mut bad = secured("TWICE", SecuritySettings::default());
+    bad.identifier_limits = vec![
+        IdentifierLimit {
+            identifier: Identifier::Ip,
+            max_uses: Some(1),
+            max_discount_amount: None,
+        };
+        2
+    ];
+    assert_eq!(
+        code_of(client.create_coupon(bad).await),
+        ErrorCode::InvalidArgument
+    );
+}
+
+/// protocol.md, Fraud score: every VALIDATE reports the score and every
+/// check; the payment provider's score moves it; at `review_score` an
+/// accepted redemption is flagged and counted, at `block_score` refused
+/// with FRAUD_SUSPECTED and kept as REJECTED with the checks that fired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fraud_score_flags_and_blocks() {
+    use couponsd::rules::fraud::score::{Model, Signal, Signals, PPM, SIGNALS};
+    let server = Server::start().await;
+    let client = server.client().await;
+    let coupon = client
+        .create_coupon(secured("SCORED", SecuritySettings::default()))
+        .await
+        .expect("a coupon with the usual review and block scores");
+    let expected = |set: &[(Signal, i64)]| {
+        let mut signals = Signals::default();
+        for (signal, strength) in set {
+            signals.set(*signal, *strength);
+        }
+        Model::default().assess(&signals).score_ppm as u32
+    };
+
+    // No fingerprint, nothing else: LOW, accepted, not flagged.
+    let plain = redeem_request("SCORED", "o1", "ann", 10_000);
+    let v = client
+        .validate("SCORED", plain.order.clone())
+        .await
+        .expect("validate");
+    let a = &v.security_assessment;
+    assert_eq!(a.checks.len(), SIGNALS.len(), "every check is listed");
+    assert_eq!(a.fraud_score_ppm, expected(&[(Signal::NoFingerprint, PPM)]));
+    assert_eq!(a.risk_level, Some(RiskLevel::Low));
+    assert!(!a.flagged);
+    let taken = client.redeem(plain).await.expect("a plain order");
+    assert_eq!(taken.redemption.security.risk_level, Some(RiskLevel::Low));
+    assert_eq!(
+        taken
+            .redemption
+            .security
+            .checks
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["no_device_fingerprint"],
+        "a record keeps the checks that fired"
+    );
+
+    // The provider's score at full: logit 1.5, HIGH: flagged, accepted.
+    let mut risky = redeem_request("SCORED", "o2", "bob", 10_000);
+    risky.order.provider_risk_score = Some(1_000_000);
+    let flagged = client
+        .redeem(risky.clone())
+        .await
+        .expect("flagged, accepted");
+    let score = expected(&[(Signal::NoFingerprint, PPM), (Signal::ProviderRisk, PPM)]);
+    assert_eq!(flagged.redemption.security.fraud_score_ppm, score);
+    assert_eq!(
+        flagged.redemption.security.risk_level,
+        Some(RiskLevel::High)
+    );
+    assert!(flagged.redemption.security.flagged);
+
+    // And an unverified email on top: logit 2.0, CRITICAL: refused.
+    risky.order_id = "o3".into();
+    risky.order.customer_email = "carol@example.com".into();
+    assert_eq!(both(&client, risky).await, Some(ErrorCode::FraudSuspected));
+    let got = client
+        .get_coupon(couponsd_client::wire::CouponRef::Id(coupon.id))
+        .await
+        .expect("the coupon");
+    assert_eq!(
+        (
+            got.fraud_attempts,
+            got.blocked_redemptions,
+            got.current_usage
+        ),
+        (2, 1, 2),
+        "one flagged and one blocked attempt; two uses"
+    );
+    let (listed, _) = client
+        .list_redemptions(coupon.id, 0, 10)
+        .await
+        .expect("redemptions");
+    let rejected = listed.last().expect("the blocked attempt");
+    assert_eq!(rejected.status, RedemptionStatus::Rejected);
+    assert_eq!(rejected.security.risk_level, Some(RiskLevel::Critical));
+    assert_eq!(rejected.security.checks.len(), 3);
 }

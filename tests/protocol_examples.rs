@@ -168,6 +168,8 @@ fn coupon_create_reply() -> Example {
             created_at: T,
             updated_at: T,
             created_by: "loopback".into(),
+            fraud_attempts: 0,
+            blocked_redemptions: 0,
         })),
     }
 }
@@ -212,6 +214,12 @@ fn validation_reply() -> Example {
             remaining_uses: Some(1000),
             customer_usage_count: 0,
             expires_at: None,
+            // No signal: the model's bias alone (about 0.047, LOW).
+            security_assessment: couponsd::rules::fraud::assess::assess(
+                &couponsd::rules::fraud::score::Model::default(),
+                &couponsd::rules::fraud::score::Signals::default(),
+                &summer20(),
+            ),
         }),
     }
 }
@@ -250,6 +258,9 @@ fn redeem_reply() -> Example {
                 updated_at: T,
                 hold_expires_at: None,
                 reverse_reason: String::new(),
+                security: Default::default(),
+                fraud_outcome: None,
+                identifiers: Default::default(),
             },
             remaining_uses: Some(999),
             replayed: false,

@@ -5,7 +5,7 @@
 use couponsd_client::money;
 use couponsd_client::wire::{
     Coupon, CouponSpec, DiscountType, ErrorCode, ProductCriteria, Redemption, RedemptionReply,
-    Reversal, Validation,
+    Reversal, SecurityAssessment, Validation,
 };
 use serde_json::{json, Value};
 
@@ -68,6 +68,8 @@ pub fn coupon(c: &Coupon) -> Value {
     let counters = crate::domain::coupon::Counters {
         current_usage: c.current_usage,
         reserved_uses: c.reserved_uses,
+        fraud_attempts: c.fraud_attempts,
+        blocked_redemptions: c.blocked_redemptions,
     };
     let extra = json!({
         "id": c.id,
@@ -79,6 +81,8 @@ pub fn coupon(c: &Coupon) -> Value {
         "created_at": time(c.created_at),
         "updated_at": time(c.updated_at),
         "created_by": c.created_by,
+        "fraud_attempts": c.fraud_attempts,
+        "blocked_redemptions": c.blocked_redemptions,
     });
     if let (Some(map), Value::Object(extra)) = (v.as_object_mut(), extra) {
         map.extend(extra);
@@ -126,6 +130,42 @@ pub fn coupon_spec(s: &CouponSpec) -> Value {
             "require_email_verification": s.security.require_email_verification,
             "block_suspicious_patterns": s.security.block_suspicious_patterns,
         },
+        "identifier_limits": s.identifier_limits.iter().map(|l| json!({
+            "identifier": l.identifier.name(),
+            "max_uses": l.max_uses,
+            "max_discount_amount": opt_amount(l.max_discount_amount, cur),
+        })).collect::<Value>(),
+        "review_score": s.review_score.map(score),
+        "block_score": s.block_score.map(score),
+    })
+}
+
+/// A score in parts per million as an exact decimal: 600000 is "0.6".
+pub fn score(ppm: u32) -> Value {
+    let whole = ppm / 1_000_000;
+    let frac = format!("{:06}", ppm % 1_000_000);
+    let frac = frac.trim_end_matches('0');
+    Value::String(if frac.is_empty() {
+        whole.to_string()
+    } else {
+        format!("{whole}.{frac}")
+    })
+}
+
+/// The seed's security assessment: score, level, the checks that passed
+/// and the warnings (the checks that found something, with what they added).
+pub fn security(a: &SecurityAssessment) -> Value {
+    let (passed, warned): (Vec<_>, Vec<_>) = a.checks.iter().partition(|c| c.passed);
+    json!({
+        "fraud_score": score(a.fraud_score_ppm),
+        "risk_level": a.risk_level.map(|l| l.name()),
+        "flagged": a.flagged,
+        "checks_passed": passed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        "warnings": warned.iter().map(|c| json!({
+            "check": c.name,
+            "strength": score(c.strength_ppm),
+            "contribution_ppm": c.contribution_ppm,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -161,6 +201,15 @@ pub fn redemption(r: &Redemption) -> Value {
         "updated_at": time(r.updated_at),
         "hold_expires_at": opt_time(r.hold_expires_at),
         "reverse_reason": r.reverse_reason,
+        "fraud_score": score(r.security.fraud_score_ppm),
+        "risk_level": r.security.risk_level.map(|l| l.name()),
+        "flagged": r.security.flagged,
+        "security_checks": security(&r.security),
+        "fraud_outcome": r.fraud_outcome.map(|l| l.name()),
+        "customer_email": r.identifiers.customer_email,
+        "ip_address": r.identifiers.ip_address,
+        "device_fingerprint": r.identifiers.device_fingerprint,
+        "payment_fingerprint": r.identifiers.payment_fingerprint,
     })
 }
 
@@ -217,6 +266,7 @@ pub fn validation(v: &Validation) -> Value {
         "remaining_uses": v.remaining_uses,
         "customer_usage_count": v.customer_usage_count,
         "expires_at": opt_time(v.expires_at),
+        "security_assessment": security(&v.security_assessment),
     })
 }
 

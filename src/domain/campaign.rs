@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use couponsd_client::wire::{Campaign, CampaignSpec, CampaignStatus, DecodeError, Reader, Writer};
 
-use super::coupon::CouponDef;
+use super::coupon::{CouponDef, SpecLayout};
 use super::limits::{DESCRIPTION, NAME};
 use super::{bounded, bounded_list};
 use crate::error::{Error, Result};
@@ -55,25 +55,34 @@ impl CampaignDef {
     pub fn write(&self, w: &mut Writer) {
         w.u64(self.id);
         w.u64(self.revision);
-        self.spec.write(w);
+        self.spec.write_rules_layout(w);
         w.u8(self.status.as_u8());
         w.u64(self.generation_target);
         w.i64(self.created_at);
         w.i64(self.updated_at);
         w.str(&self.created_by);
+        self.spec.template.write_fraud(w);
     }
 
-    pub fn read(r: &mut Reader) -> Result<CampaignDef, DecodeError> {
-        Ok(CampaignDef {
+    /// `layout` as for a coupon definition (`SpecLayout`; never `Original`:
+    /// campaigns came after the discount-rule fields).
+    pub fn read(r: &mut Reader, layout: SpecLayout) -> Result<CampaignDef, DecodeError> {
+        let mut def = CampaignDef {
             id: r.u64("id")?,
             revision: r.u64("revision")?,
-            spec: CampaignSpec::read(r)?,
+            spec: CampaignSpec::read_rules_layout(r)?,
             status: CampaignStatus::read(r, "status")?,
             generation_target: r.u64("generation_target")?,
             created_at: r.i64("created_at")?,
             updated_at: r.i64("updated_at")?,
             created_by: r.str("created_by")?,
-        })
+        };
+        if layout == SpecLayout::Current
+            || (layout == SpecLayout::CurrentAtEnd && r.remaining() > 0)
+        {
+            def.spec.template.read_fraud(r)?;
+        }
+        Ok(def)
     }
 
     pub fn to_wire(&self, counters: CampaignCounters) -> Campaign {

@@ -20,44 +20,61 @@ pub struct CouponDef {
 /// followed by other fields, so its encoding cannot show where the spec ends:
 /// stored rows and log records written before the discount-rule fields were
 /// appended (protocol.md, CouponSpec fields 25 to 30) are marked as such by
-/// their row format or effect tag.
+/// their row format or effect tag. Fields 31 to 33 (the fraud settings) are
+/// kept after the definition's last field instead, where a row that predates
+/// them simply ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpecLayout {
     /// Fields 1 to 24.
     Original,
-    /// Fields 1 to 30: what `write` writes.
+    /// Fields 1 to 30.
+    Rules,
+    /// Fields 1 to 30, then 31 to 33 at the end: what `write` writes.
     Current,
+    /// As `Current` if anything follows the definition's last field, else
+    /// `Rules` (a stored row, which ends with its definition).
+    CurrentAtEnd,
 }
 
-/// Uses of a coupon: captured (PROCESSED) and held (PENDING).
+/// Uses of a coupon: captured (PROCESSED) and held (PENDING); and its
+/// attempts blocked by a security check or flagged for review.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
     pub current_usage: u64,
     pub reserved_uses: u64,
+    pub fraud_attempts: u64,
+    pub blocked_redemptions: u64,
 }
 
 impl CouponDef {
     pub fn write(&self, w: &mut Writer) {
         w.u64(self.id);
         w.u64(self.revision);
-        self.spec.write(w);
+        self.spec.write_rules_layout(w);
         w.i64(self.created_at);
         w.i64(self.updated_at);
         w.str(&self.created_by);
+        self.spec.write_fraud(w);
     }
 
     pub fn read(r: &mut Reader, layout: SpecLayout) -> Result<CouponDef, DecodeError> {
-        Ok(CouponDef {
+        let mut def = CouponDef {
             id: r.u64("id")?,
             revision: r.u64("revision")?,
             spec: match layout {
-                SpecLayout::Current => CouponSpec::read(r)?,
                 SpecLayout::Original => CouponSpec::read_original(r)?,
+                _ => CouponSpec::read_rules_layout(r)?,
             },
             created_at: r.i64("created_at")?,
             updated_at: r.i64("updated_at")?,
             created_by: r.str("created_by")?,
-        })
+        };
+        if layout == SpecLayout::Current
+            || (layout == SpecLayout::CurrentAtEnd && r.remaining() > 0)
+        {
+            def.spec.read_fraud(r)?;
+        }
+        Ok(def)
     }
 
     /// The wire view: definition, counters and the status at `now`.
@@ -79,6 +96,8 @@ impl CouponDef {
             created_at: self.created_at,
             updated_at: self.updated_at,
             created_by: self.created_by.clone(),
+            fraud_attempts: counters.fraud_attempts,
+            blocked_redemptions: counters.blocked_redemptions,
         }
     }
 }
@@ -95,11 +114,33 @@ pub mod test_support {
     /// Bytes of CouponSpec fields 25 to 30: bool, u32, u32, u8, u16, u16.
     const APPENDED_SPEC_BYTES: usize = 14;
 
-    /// `def` as encoded before CouponSpec fields 25 to 30 were appended (its
-    /// spec must leave them at their defaults to decode back equal).
-    pub fn encode_with_original_spec(def: &CouponDef) -> Vec<u8> {
+    /// `def` as encoded before CouponSpec fields 31 to 33 were appended (it
+    /// decodes back equal to `before_fraud(def)`).
+    pub fn encode_with_rules_spec(def: &CouponDef) -> Vec<u8> {
         let mut buf = BytesMut::new();
-        def.write(&mut Writer::new(&mut buf));
+        let w = &mut Writer::new(&mut buf);
+        w.u64(def.id);
+        w.u64(def.revision);
+        def.spec.write_rules_layout(w);
+        w.i64(def.created_at);
+        w.i64(def.updated_at);
+        w.str(&def.created_by);
+        buf.to_vec()
+    }
+
+    /// What a definition from before fields 31 to 33 decodes to: them off.
+    pub fn before_fraud(mut def: CouponDef) -> CouponDef {
+        def.spec.identifier_limits.clear();
+        def.spec.review_score = None;
+        def.spec.block_score = None;
+        def
+    }
+
+    /// `def` as encoded before CouponSpec fields 25 to 30 were appended (its
+    /// spec must leave them at their defaults to decode back equal, and it
+    /// decodes with 31 to 33 off).
+    pub fn encode_with_original_spec(def: &CouponDef) -> Vec<u8> {
+        let buf = encode_with_rules_spec(def);
         // The spec ends just before created_at, updated_at and created_by.
         let spec_end = buf.len() - (8 + 8 + 2 + def.created_by.len());
         let mut original = buf[..spec_end - APPENDED_SPEC_BYTES].to_vec();

@@ -21,6 +21,17 @@ pub fn validate(mut order: Order) -> Result<Order> {
     bounded("ip_address", &order.ip_address, 64)?;
     bounded("user_agent", &order.user_agent, 512)?;
     bounded("device_fingerprint", &order.device_fingerprint, IDENTIFIER)?;
+    bounded(
+        "payment_fingerprint",
+        &order.payment_fingerprint,
+        IDENTIFIER,
+    )?;
+    if order.provider_risk_score.is_some_and(|s| s > 1_000_000) {
+        return Err(Error::invalid(
+            "provider_risk_score",
+            "at most 1000000 (ppm)",
+        ));
+    }
     bounded_list("customer_segments", &order.customer_segments)?;
     if order.items.len() > LINE_ITEMS {
         return Err(Error::invalid(

@@ -109,7 +109,49 @@ pub fn validate(mut spec: CouponSpec) -> Result<CouponSpec> {
     bounded_list("ip_restrictions", &spec.security.ip_restrictions)?;
     crate::rules::fraud::ip_rules::IpRules::parse(&spec.security.ip_restrictions)
         .map_err(|e| Error::invalid("security.ip_restrictions", e))?;
+    fraud(&spec)?;
     Ok(spec)
+}
+
+/// Fields 31 to 33: one limit per identifier, each limiting something;
+/// scores are parts per million.
+fn fraud(spec: &CouponSpec) -> Result<()> {
+    for (i, limit) in spec.identifier_limits.iter().enumerate() {
+        let field = "identifier_limits";
+        if spec.identifier_limits[..i]
+            .iter()
+            .any(|l| l.identifier == limit.identifier)
+        {
+            return Err(Error::invalid(
+                field,
+                format!("{} is limited twice", limit.identifier),
+            ));
+        }
+        if limit.max_uses == Some(0) {
+            return Err(Error::invalid(field, "max_uses must be at least 1"));
+        }
+        if limit.max_discount_amount.is_some() {
+            return Err(Error::invalid(
+                field,
+                "max_discount_amount per identifier is not supported yet; limit max_uses",
+            ));
+        }
+        if limit.max_uses.is_none() {
+            return Err(Error::invalid(
+                field,
+                format!("the limit for {} limits nothing", limit.identifier),
+            ));
+        }
+    }
+    for (field, score) in [
+        ("review_score", spec.review_score),
+        ("block_score", spec.block_score),
+    ] {
+        if score.is_some_and(|s| s > 1_000_000) {
+            return Err(Error::invalid(field, "a score is at most 1000000 (ppm)"));
+        }
+    }
+    Ok(())
 }
 
 /// What `discount_value` means for each type, and the fields only some types use.

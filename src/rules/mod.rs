@@ -134,6 +134,7 @@ mod tests {
             let counters = Counters {
                 current_usage: used,
                 reserved_uses: held,
+                ..Counters::default()
             };
             evaluate(spec, counters, cust, &[], &order(amount), now).map(|d| d.discount_amount)
         };

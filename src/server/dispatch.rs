@@ -17,7 +17,8 @@ use crate::domain::{self, code, now_ms};
 use crate::error::{Error, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
-use crate::rules::fraud::velocity;
+use crate::rules::fraud::score::Model;
+use crate::rules::fraud::{assess, detectors, identifiers, velocity};
 use crate::writer::{Core, Mutation};
 
 /// Largest page a list reply may hold, in encoded bytes: well under the frame cap.
@@ -451,6 +452,8 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
     let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
     let now = state.clock.now(now_ms());
     let recent_uses = velocity::recent_each(&windows, now);
+    let inputs = assess::order_inputs(spec, &order, &recent_uses);
+    let assessment = assess::assess(&Model::default(), &detectors::signals(&inputs), spec);
     let outcome = rules::campaign::evaluate(
         spec,
         counters,
@@ -459,7 +462,23 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
         &order,
         now,
         campaign_of,
-    );
+    )
+    .and_then(|discount| {
+        let ids = identifiers::of_order(&order);
+        let uses: Vec<_> = identifiers::limited(spec, &ids)
+            .into_iter()
+            .map(|(identifier, key, max)| {
+                (
+                    identifier,
+                    state.customer_uses(def.id, state.key(&key)),
+                    max,
+                )
+            })
+            .collect();
+        identifiers::check(&uses)?;
+        assess::verdict(spec, &assessment)?;
+        Ok(discount)
+    });
     let mut v = Validation {
         valid: outcome.is_ok(),
         coupon_id: def.id,
@@ -472,6 +491,7 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
         remaining_uses: rules::remaining_uses(spec, counters),
         customer_usage_count: u32::try_from(customer_uses).unwrap_or(u32::MAX),
         expires_at: spec.ends_at,
+        security_assessment: assessment,
         ..Validation::default()
     };
     match outcome {

@@ -38,6 +38,8 @@ const KIND_LISTS: u8 = 4;
 const KIND_HOLDS: u8 = 5;
 const KIND_CAMPAIGN_COUNTERS: u8 = 6;
 const KIND_VELOCITY: u8 = 7;
+/// Coupon counters with the fraud counters (kind 1 has uses only).
+const KIND_COUNTERS_FRAUD: u8 = 10;
 
 pub struct Snapshot {
     pub start_lsn: u64,
@@ -98,14 +100,19 @@ impl State {
         // per part: loading is most of a restart.
         let capacity = count.min(r.remaining());
         match kind {
-            KIND_COUNTERS => {
+            KIND_COUNTERS | KIND_COUNTERS_FRAUD => {
                 let mut entries = Vec::with_capacity(capacity);
                 for _ in 0..count {
                     let id = r.u64("coupon_id")?;
-                    let counters = Counters {
+                    let mut counters = Counters {
                         current_usage: r.u64("current_usage")?,
                         reserved_uses: r.u64("reserved_uses")?,
+                        ..Counters::default()
                     };
+                    if kind == KIND_COUNTERS_FRAUD {
+                        counters.fraud_attempts = r.u64("fraud_attempts")?;
+                        counters.blocked_redemptions = r.u64("blocked_redemptions")?;
+                    }
                     entries.push((id, counters));
                 }
                 self.counters.insert_many(entries);
@@ -246,13 +253,15 @@ impl Snapshot {
     pub fn encode(&self, mut sink: impl FnMut(Vec<Vec<u8>>)) {
         let mut out = Vec::new();
         {
-            let mut c = Chunker::new(KIND_COUNTERS, &mut out);
+            let mut c = Chunker::new(KIND_COUNTERS_FRAUD, &mut out);
             for part in &self.counters {
                 for (id, v) in part.iter() {
                     c.entry(|w| {
                         w.u64(*id);
                         w.u64(v.current_usage);
                         w.u64(v.reserved_uses);
+                        w.u64(v.fraud_attempts);
+                        w.u64(v.blocked_redemptions);
                     });
                 }
             }

@@ -55,6 +55,11 @@ impl State {
                 w.u64(*id);
                 w.u64(c.current_usage);
                 w.u64(c.reserved_uses);
+                // Absent while 0, so that a store from before them digests as it did.
+                if c.fraud_attempts != 0 || c.blocked_redemptions != 0 {
+                    w.u64(c.fraud_attempts);
+                    w.u64(c.blocked_redemptions);
+                }
             })
         });
         self.customers.for_each(|(id, key), uses| {

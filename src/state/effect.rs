@@ -26,7 +26,16 @@ const RECORD_FORMAT_V1: u8 = 1;
 /// were appended to CouponSpec carry tag 1 and the original spec layout; they
 /// are still read (replay after an upgrade), never written.
 const COUPON_PUT_ORIGINAL_SPEC: u8 = 1;
-const COUPON_PUT: u8 = 6;
+/// Tag 6 carries the spec's fields 1 to 30, from before the fraud settings
+/// (31 to 33) were appended; read, never written.
+const COUPON_PUT_RULES_SPEC: u8 = 6;
+const COUPON_PUT: u8 = 17;
+/// CampaignPut's tags, likewise: 7 before the template's fraud settings.
+const CAMPAIGN_PUT_RULES_SPEC: u8 = 7;
+const CAMPAIGN_PUT: u8 = 18;
+/// Redemption's tags: 5 before the fraud fields (17 to 21) were appended.
+const REDEMPTION_ORIGINAL: u8 = 5;
+const REDEMPTION: u8 = 19;
 
 /// CouponDeleted's effect tags. Records written before a deleted coupon's
 /// redemptions stayed listed (protocol.md, COUPON_DELETE) carry tag 2, whose
@@ -35,6 +44,9 @@ const COUPON_PUT: u8 = 6;
 const COUPON_DELETED_DROPPING_LIST: u8 = 2;
 const COUPON_DELETED: u8 = 13;
 const VELOCITY: u8 = 14;
+/// Counters' tags: 3 before the fraud counters, read with them at 0.
+const COUNTERS_USES: u8 = 3;
+const COUNTERS: u8 = 20;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -199,10 +211,12 @@ impl Effect {
                 coupon_id,
                 counters,
             } => {
-                w.u8(3);
+                w.u8(COUNTERS);
                 w.u64(*coupon_id);
                 w.u64(counters.current_usage);
                 w.u64(counters.reserved_uses);
+                w.u64(counters.fraud_attempts);
+                w.u64(counters.blocked_redemptions);
             }
             Effect::CustomerUses {
                 coupon_id,
@@ -215,11 +229,11 @@ impl Effect {
                 w.u64(*uses);
             }
             Effect::Redemption(r) => {
-                w.u8(5);
+                w.u8(REDEMPTION);
                 r.write(w);
             }
             Effect::CampaignPut(def) => {
-                w.u8(7);
+                w.u8(CAMPAIGN_PUT);
                 def.write(w);
             }
             Effect::CampaignCounters {
@@ -277,6 +291,7 @@ impl Effect {
             COUPON_PUT_ORIGINAL_SPEC => {
                 Effect::CouponPut(CouponDef::read(r, SpecLayout::Original)?)
             }
+            COUPON_PUT_RULES_SPEC => Effect::CouponPut(CouponDef::read(r, SpecLayout::Rules)?),
             COUPON_PUT => Effect::CouponPut(CouponDef::read(r, SpecLayout::Current)?),
             COUPON_DELETED_DROPPING_LIST => Effect::CouponDeleted {
                 id: r.u64("id")?,
@@ -286,11 +301,21 @@ impl Effect {
                 id: r.u64("id")?,
                 drops_redemption_list: false,
             },
-            3 => Effect::Counters {
+            COUNTERS_USES => Effect::Counters {
                 coupon_id: r.u64("coupon_id")?,
                 counters: Counters {
                     current_usage: r.u64("current_usage")?,
                     reserved_uses: r.u64("reserved_uses")?,
+                    ..Counters::default()
+                },
+            },
+            COUNTERS => Effect::Counters {
+                coupon_id: r.u64("coupon_id")?,
+                counters: Counters {
+                    current_usage: r.u64("current_usage")?,
+                    reserved_uses: r.u64("reserved_uses")?,
+                    fraud_attempts: r.u64("fraud_attempts")?,
+                    blocked_redemptions: r.u64("blocked_redemptions")?,
                 },
             },
             4 => Effect::CustomerUses {
@@ -298,8 +323,14 @@ impl Effect {
                 customer: read_key(r)?,
                 uses: r.u64("uses")?,
             },
-            5 => Effect::Redemption(Redemption::read(r)?),
-            7 => Effect::CampaignPut(Box::new(CampaignDef::read(r)?)),
+            REDEMPTION_ORIGINAL => Effect::Redemption(Redemption::read_original(r)?),
+            REDEMPTION => Effect::Redemption(Redemption::read(r)?),
+            CAMPAIGN_PUT_RULES_SPEC => {
+                Effect::CampaignPut(Box::new(CampaignDef::read(r, SpecLayout::Rules)?))
+            }
+            CAMPAIGN_PUT => {
+                Effect::CampaignPut(Box::new(CampaignDef::read(r, SpecLayout::Current)?))
+            }
             8 => Effect::CampaignCounters {
                 campaign_id: r.u64("campaign_id")?,
                 counters: CampaignCounters {
@@ -356,7 +387,10 @@ impl Effect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use couponsd_client::wire::{CouponSpec, RedemptionStatus};
+    use couponsd_client::wire::{
+        CouponSpec, FraudLabel, OrderIdentifiers, RedemptionStatus, RiskLevel, SecurityAssessment,
+        SecurityCheck,
+    };
 
     #[test]
     fn roundtrip_and_detects_any_flipped_bit() {
@@ -381,6 +415,8 @@ mod tests {
                     counters: Counters {
                         current_usage: 5,
                         reserved_uses: 1,
+                        fraud_attempts: 3,
+                        blocked_redemptions: 2,
                     },
                 },
                 Effect::CustomerUses {
@@ -410,6 +446,24 @@ mod tests {
                     updated_at: 3,
                     hold_expires_at: Some(10),
                     reverse_reason: String::new(),
+                    security: SecurityAssessment {
+                        fraud_score_ppm: 612_000,
+                        risk_level: Some(RiskLevel::High),
+                        flagged: true,
+                        checks: vec![SecurityCheck {
+                            name: "shared_device".into(),
+                            passed: false,
+                            strength_ppm: 500_000,
+                            contribution_ppm: 1_000_000,
+                        }],
+                    },
+                    fraud_outcome: Some(FraudLabel::Fraud),
+                    identifiers: OrderIdentifiers {
+                        customer_email: "a@example.com".into(),
+                        ip_address: "192.0.2.1".into(),
+                        device_fingerprint: "fp".into(),
+                        payment_fingerprint: "card".into(),
+                    },
                 }),
                 Effect::CouponDeleted {
                     id: 7,
@@ -497,6 +551,7 @@ mod tests {
         let crc = crc32fast::hash(&raw[5..]);
         raw[1..5].copy_from_slice(&crc.to_be_bytes());
         let record = LogRecord::decode(&raw).unwrap();
+        let def = crate::domain::coupon::test_support::before_fraud(def);
         assert_eq!(record.effects, vec![Effect::CouponPut(def)]);
     }
 
@@ -535,6 +590,9 @@ mod tests {
             updated_at: 3,
             hold_expires_at: None,
             reverse_reason: String::new(),
+            security: SecurityAssessment::default(),
+            fraud_outcome: None,
+            identifiers: OrderIdentifiers::default(),
         };
         for (tag, listed) in [
             (COUPON_DELETED_DROPPING_LIST, vec![]),

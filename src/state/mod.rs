@@ -476,8 +476,10 @@ impl State {
     }
 
     fn put_redemption(&self, r: &Redemption) {
-        self.orders
-            .insert((r.coupon_id, self.key(&r.order_id)), r.id);
+        if r.status.names_order() {
+            self.orders
+                .insert((r.coupon_id, self.key(&r.order_id)), r.id);
+        }
         self.lists.update(r.coupon_id, |ids| {
             if ids.last().is_none_or(|&last| last < r.id) {
                 ids.push(r.id);

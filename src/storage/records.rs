@@ -60,9 +60,8 @@ pub fn decode_coupon(key: u64, raw: &[u8], legacy: LegacyRows) -> Result<CouponD
         legacy,
         |format, r| match format {
             ROW_FORMAT_V1 => Some(CouponDef::read(r, SpecLayout::Original)),
-            COUPON_ROW_FORMAT_V2 | ROW_FORMAT_CHECKSUMMED => {
-                Some(CouponDef::read(r, SpecLayout::Current))
-            }
+            COUPON_ROW_FORMAT_V2 => Some(CouponDef::read(r, SpecLayout::Rules)),
+            ROW_FORMAT_CHECKSUMMED => Some(CouponDef::read(r, SpecLayout::CurrentAtEnd)),
             _ => None,
         },
     )
@@ -74,7 +73,7 @@ pub fn encode_redemption(r: &Redemption) -> Vec<u8> {
 
 pub fn decode_redemption(key: u64, raw: &[u8], legacy: LegacyRows) -> Result<Redemption> {
     decode(RowTable::Redemptions, key, raw, legacy, |format, r| {
-        one_layout(format).then(|| Redemption::read(r))
+        one_layout(format).then(|| Redemption::read_at_end(r))
     })
 }
 
@@ -84,7 +83,7 @@ pub fn encode_campaign(c: &CampaignDef) -> Vec<u8> {
 
 pub fn decode_campaign(key: u64, raw: &[u8], legacy: LegacyRows) -> Result<CampaignDef> {
     decode(RowTable::Campaigns, key, raw, legacy, |format, r| {
-        one_layout(format).then(|| CampaignDef::read(r))
+        one_layout(format).then(|| CampaignDef::read(r, SpecLayout::CurrentAtEnd))
     })
 }
 
@@ -259,7 +258,9 @@ mod tests {
     use redb::TableHandle;
 
     use super::*;
-    use crate::domain::coupon::test_support::encode_with_original_spec;
+    use crate::domain::coupon::test_support::{
+        before_fraud, encode_with_original_spec, encode_with_rules_spec,
+    };
 
     const READ: LegacyRows = LegacyRows::Readable;
     const BOUND: LegacyRows = LegacyRows::Corrupt;
@@ -358,11 +359,9 @@ mod tests {
 
     #[test]
     fn rows_from_before_checksums_read_until_the_store_is_bound() {
-        let c = current();
+        let c = before_fraud(current());
         let mut v2 = vec![COUPON_ROW_FORMAT_V2];
-        let mut body = BytesMut::new();
-        c.write(&mut Writer::new(&mut body));
-        v2.extend_from_slice(&body);
+        v2.extend_from_slice(&encode_with_rules_spec(&c));
         assert_eq!(decode_coupon(3, &v2, READ).unwrap(), c);
         assert!(!is_current(&v2));
         let e = decode_coupon(3, &v2, BOUND).unwrap_err();
@@ -398,7 +397,7 @@ mod tests {
         });
         let mut row = vec![ROW_FORMAT_V1];
         row.extend(encode_with_original_spec(&old));
-        assert_eq!(decode_coupon(3, &row, READ).unwrap(), old);
+        assert_eq!(decode_coupon(3, &row, READ).unwrap(), before_fraud(old));
         row[0] = 9;
         assert!(decode_coupon(3, &row, READ).is_err());
     }

@@ -181,7 +181,7 @@ impl<'a> Batch<'a> {
     /// Applies a decided plan: the one way a batch changes. Its overlay is
     /// taken over this batch's, and its effects (if any) become one log
     /// record under the next LSN. Returns the plan's reply.
-    pub fn apply(&mut self, plan: Plan) -> Response {
+    pub fn apply(&mut self, plan: Plan) -> crate::error::Result<Response> {
         let Plan {
             overlay,
             effects,

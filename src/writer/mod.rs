@@ -324,9 +324,9 @@ fn execute(
     config: &WriterConfig,
 ) -> crate::storage::Result<Result<Response>> {
     if let Some(expiry) = ops::expire_named_hold(batch, mutation, config)? {
-        batch.apply(expiry);
+        let _ = batch.apply(expiry);
     }
-    Ok(ops::decide(batch, mutation, config)?.map(|plan| batch.apply(plan)))
+    Ok(ops::decide(batch, mutation, config)?.and_then(|plan| batch.apply(plan)))
 }
 
 fn fail_all(jobs: Vec<Job>, error: impl Fn() -> Error) {
@@ -483,7 +483,8 @@ impl Decider {
                 now,
             );
             let plan = ops::choose_key_secret(&batch);
-            batch.apply(plan);
+            // Its reply is no one's.
+            let _ = batch.apply(plan);
             let decided = batch.finish();
             let proposal = Proposal {
                 term,

@@ -9,8 +9,9 @@
 
 use couponsd_client::money;
 use couponsd_client::wire::{
-    AdminStatus, CouponSpec, CouponStatus, Order, RedeemRequest, Redemption, RedemptionRef,
-    RedemptionReply, RedemptionStatus, ReserveRequest, Response, Reversal,
+    AdminStatus, CouponSpec, CouponStatus, Identifier, Order, OrderIdentifiers, RedeemRequest,
+    Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, ReserveRequest, Response,
+    Reversal, SecurityAssessment,
 };
 
 use super::batch::Batch;
@@ -19,10 +20,11 @@ use super::{campaign_ops, Mutation, WriterConfig};
 use crate::domain::campaign::FinalStatus;
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::domain::limits;
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
-use crate::rules::fraud::velocity;
+use crate::rules::fraud::score::Model;
+use crate::rules::fraud::{assess, detectors, identifiers, velocity};
 use crate::state::keys::Key;
 use crate::state::Effect;
 use crate::storage;
@@ -353,14 +355,43 @@ fn adjust_customer(d: &mut Draft, coupon_id: u64, customer_id: &str, delta: i64)
         return;
     }
     let customer = d.key(customer_id);
-    let uses = d
-        .customer_uses(coupon_id, customer)
-        .saturating_add_signed(delta);
+    adjust_uses(d, coupon_id, customer, delta);
+}
+
+/// The active uses of each identifier the coupon limits (`limited`: keys
+/// and limits), as `identifiers::check` takes them.
+fn identifier_uses(
+    d: &Draft,
+    coupon_id: u64,
+    limited: &[(Identifier, Key, u32)],
+) -> Vec<(Identifier, u64, u32)> {
+    limited
+        .iter()
+        .map(|&(identifier, key, max)| (identifier, d.customer_uses(coupon_id, key), max))
+        .collect()
+}
+
+fn adjust_uses(d: &mut Draft, coupon_id: u64, key: Key, delta: i64) {
+    let uses = d.customer_uses(coupon_id, key).saturating_add_signed(delta);
     d.record(Effect::CustomerUses {
         coupon_id,
-        customer,
+        customer: key,
         uses,
     });
+}
+
+/// A use given back gives back its identifiers' counts. They were counted
+/// if the coupon limited them when it was taken; one whose count is already
+/// 0 (its limit was added since) is left alone.
+fn give_back_identifiers(d: &mut Draft, coupon_id: u64, ids: &OrderIdentifiers) {
+    for identifier in Identifier::ALL {
+        let Some(key) = identifiers::key_string(*identifier, ids).map(|s| d.key(&s)) else {
+            continue;
+        };
+        if d.customer_uses(coupon_id, key) > 0 {
+            adjust_uses(d, coupon_id, key, -1);
+        }
+    }
 }
 
 /// Counts an accepted redemption or hold in the velocity window of each of
@@ -405,55 +436,127 @@ fn start(
     // one step: the decider runs one mutation at a time.
     let campaign = def.spec.campaign_id.map(|id| d.campaign(id));
     let campaign_of = CampaignOf::of(&campaign, |id| d.campaign_counters(id));
-    let discount = match rules::campaign::evaluate(
+    let recent = velocity::recent_each(&windows, d.now());
+    let ids = identifiers::of_order(order);
+    let limited: Vec<_> = identifiers::limited(&def.spec, &ids)
+        .into_iter()
+        .map(|(identifier, key, max)| (identifier, d.key(&key), max))
+        .collect();
+    let inputs = assess::order_inputs(&def.spec, order, &recent);
+    let assessment = assess::assess(&Model::default(), &detectors::signals(&inputs), &def.spec);
+    let outcome = rules::campaign::evaluate(
         &def.spec,
         d.counters(coupon_id),
         customer_uses,
-        &velocity::recent_each(&windows, d.now()),
+        &recent,
         order,
         d.now(),
         campaign_of,
-    ) {
+    )
+    .and_then(|discount| {
+        identifiers::check(&identifier_uses(&d, coupon_id, &limited))?;
+        assess::verdict(&def.spec, &assessment)?;
+        Ok(discount)
+    });
+    let discount = match outcome {
         Ok(discount) => discount,
         // Enumeration-safe: as VALIDATE answers it (rules::fraud::enumeration).
         Err(refusal) if rules::fraud::enumeration::hidden(&def.spec, refusal) => {
             return Ok(Err(d.unknown_code(code)))
         }
+        Err(refusal) if refusal.is_security() => {
+            let mut attempt = attempt(&mut d, &def, order_id, transaction_id, order);
+            attempt.security = assess::kept(assessment);
+            return Ok(Ok(reject(d, attempt, refusal)));
+        }
         Err(refusal) => return Ok(Err(refusal.into())),
     };
-    let redemption = Redemption {
-        id: d.next_redemption_id(),
-        coupon_id,
-        code: def.spec.code.clone(),
-        customer_id: order.customer_id.clone(),
-        order_id: order_id.into(),
-        transaction_id: transaction_id.into(),
-        status: if hold_expires_at.is_some() {
-            RedemptionStatus::Pending
-        } else {
-            RedemptionStatus::Processed
-        },
-        original_amount: order.amount,
-        discount_amount: discount.discount_amount,
-        final_amount: discount.final_amount,
-        currency: order.currency.clone(),
-        channel: order.channel.clone(),
-        created_at: d.now(),
-        updated_at: d.now(),
-        hold_expires_at,
-        reverse_reason: String::new(),
+    let mut redemption = attempt(&mut d, &def, order_id, transaction_id, order);
+    if assessment.flagged {
+        count_flagged(&mut d, coupon_id);
+    }
+    redemption.security = assess::kept(assessment);
+    redemption.status = if hold_expires_at.is_some() {
+        RedemptionStatus::Pending
+    } else {
+        RedemptionStatus::Processed
     };
+    redemption.discount_amount = discount.discount_amount;
+    redemption.final_amount = discount.final_amount;
+    redemption.hold_expires_at = hold_expires_at;
     if hold_expires_at.is_some() {
         adjust_coupon(&mut d, coupon_id, 0, 1);
     } else {
         adjust_coupon(&mut d, coupon_id, 1, 0);
     }
     adjust_customer(&mut d, coupon_id, &order.customer_id, 1);
+    for (_, key, _) in &limited {
+        adjust_uses(&mut d, coupon_id, *key, 1);
+    }
     record_velocity(&mut d, &def, &windows);
     adjust_campaign(&mut d, coupon_id, redemption.discount_amount, 1);
     let response = reply(&d, redemption.clone(), false);
     d.record(Effect::Redemption(redemption));
     Ok(Ok(d.into_plan(response)))
+}
+
+/// A new attempt's record for the order, as a refusal would keep it
+/// (REJECTED, nothing taken off); an accepted one then says what it took.
+fn attempt(
+    d: &mut Draft,
+    def: &CouponDef,
+    order_id: &str,
+    transaction_id: &str,
+    order: &Order,
+) -> Redemption {
+    Redemption {
+        id: d.next_redemption_id(),
+        coupon_id: def.id,
+        code: def.spec.code.clone(),
+        customer_id: order.customer_id.clone(),
+        order_id: order_id.into(),
+        transaction_id: transaction_id.into(),
+        status: RedemptionStatus::Rejected,
+        original_amount: order.amount,
+        discount_amount: 0,
+        final_amount: order.amount,
+        currency: order.currency.clone(),
+        channel: order.channel.clone(),
+        created_at: d.now(),
+        updated_at: d.now(),
+        hold_expires_at: None,
+        reverse_reason: String::new(),
+        security: SecurityAssessment::default(),
+        fraud_outcome: None,
+        identifiers: identifiers::of_order(order),
+    }
+}
+
+/// An accepted attempt whose score reached the coupon's `review_score`.
+fn count_flagged(d: &mut Draft, coupon_id: u64) {
+    let mut counters = d.counters(coupon_id);
+    counters.fraud_attempts += 1;
+    d.record(Effect::Counters {
+        coupon_id,
+        counters,
+    });
+}
+
+/// An attempt a security check blocked: kept as a REJECTED redemption (it
+/// takes nothing: no use, no budget, no window) and counted on its coupon;
+/// the requester gets the refusal.
+fn reject(mut d: Draft, attempt: Redemption, refusal: Refusal) -> Plan {
+    debug_assert!(refusal.is_security());
+    debug_assert_eq!(attempt.status, RedemptionStatus::Rejected);
+    let mut counters = d.counters(attempt.coupon_id);
+    counters.fraud_attempts += 1;
+    counters.blocked_redemptions += 1;
+    d.record(Effect::Counters {
+        coupon_id: attempt.coupon_id,
+        counters,
+    });
+    d.record(Effect::Redemption(attempt));
+    d.into_recorded_refusal(refusal.into())
 }
 
 fn by_order(code: &str, order_id: &str) -> RedemptionRef {
@@ -475,8 +578,10 @@ fn redeem(d: Draft, r: &RedeemRequest) -> Decision {
             }
             // redeem is reserve + confirm: an open hold for this order is confirmed.
             RedemptionStatus::Pending => return confirm_hold(d, existing, &r.transaction_id),
-            // The order's earlier hold was given back: this is a new use.
-            RedemptionStatus::Released | RedemptionStatus::Expired => {}
+            // The order's earlier hold was given back (or its attempt
+            // rejected: never indexed by order, so not found here): a new use.
+            RedemptionStatus::Released | RedemptionStatus::Expired | RedemptionStatus::Rejected => {
+            }
         }
     }
     start(d, &r.code, &r.order_id, &r.transaction_id, &r.order, None)
@@ -507,7 +612,8 @@ fn reserve(d: Draft, r: &ReserveRequest, config: &WriterConfig) -> Decision {
                 let reply = reply(&d, existing, true);
                 return Ok(Ok(d.into_plan(reply)));
             }
-            RedemptionStatus::Released | RedemptionStatus::Expired => {}
+            RedemptionStatus::Released | RedemptionStatus::Expired | RedemptionStatus::Rejected => {
+            }
         }
     }
     let ttl = if r.ttl_ms == 0 {
@@ -536,7 +642,13 @@ fn confirm(d: Draft, r: &RedemptionRef) -> Decision {
         RedemptionStatus::Reversed => Ok(Err(Error::InvalidState(
             "the redemption was reversed".into(),
         ))),
+        RedemptionStatus::Rejected => Ok(Err(rejected())),
     }
+}
+
+/// A REJECTED attempt used nothing: there is nothing to confirm, release or reverse.
+fn rejected() -> Error {
+    Error::InvalidState("the attempt was rejected by a security check; it used nothing".into())
 }
 
 /// Captures an open hold (callers made sure it is not past its TTL). A
@@ -571,6 +683,7 @@ fn release(mut d: Draft, r: &RedemptionRef) -> Decision {
                 "the use was captured; reverse it instead".into(),
             )))
         }
+        RedemptionStatus::Rejected => return Ok(Err(rejected())),
     }
     hold.status = RedemptionStatus::Released;
     hold.updated_at = d.now();
@@ -578,6 +691,7 @@ fn release(mut d: Draft, r: &RedemptionRef) -> Decision {
     hold.hold_expires_at = None;
     adjust_coupon(&mut d, hold.coupon_id, 0, -1);
     adjust_customer(&mut d, hold.coupon_id, &hold.customer_id, -1);
+    give_back_identifiers(&mut d, hold.coupon_id, &hold.identifiers);
     adjust_campaign(&mut d, hold.coupon_id, -hold.discount_amount, -1);
     let response = reply(&d, hold.clone(), false);
     d.record(Effect::Redemption(hold));
@@ -617,6 +731,7 @@ fn reverse(
     match redemption.status {
         RedemptionStatus::Processed => {}
         RedemptionStatus::Reversed => return Ok(Err(Error::AlreadyReversed)),
+        RedemptionStatus::Rejected => return Ok(Err(rejected())),
         _ => {
             return Ok(Err(Error::InvalidState(
                 "only a captured (PROCESSED) redemption can be reversed; release a hold instead"
@@ -668,6 +783,7 @@ fn reverse(
         redemption.updated_at = d.now();
         adjust_coupon(&mut d, redemption.coupon_id, -1, 0);
         adjust_customer(&mut d, redemption.coupon_id, &redemption.customer_id, -1);
+        give_back_identifiers(&mut d, redemption.coupon_id, &redemption.identifiers);
         adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, -1);
     } else {
         adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, 0);
@@ -686,6 +802,7 @@ fn expire_one(d: &mut Draft, mut hold: Redemption) -> Redemption {
     hold.updated_at = d.now();
     adjust_coupon(d, hold.coupon_id, 0, -1);
     adjust_customer(d, hold.coupon_id, &hold.customer_id, -1);
+    give_back_identifiers(d, hold.coupon_id, &hold.identifiers);
     adjust_campaign(d, hold.coupon_id, -hold.discount_amount, -1);
     d.record(Effect::Redemption(hold.clone()));
     hold

@@ -7,6 +7,8 @@
 
 use couponsd_client::wire::{Redemption, Response, Reversal};
 
+use crate::error::Error;
+
 use super::batch::{Batch, Cursor, Overlay};
 use crate::domain::campaign::{CampaignCounters, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, SharedDef};
@@ -21,7 +23,9 @@ pub struct Plan {
     /// The effects of the mutation's log record, in order (none: nothing to
     /// record, such as an answer to a retry).
     pub(super) effects: Vec<Effect>,
-    pub(super) reply: Response,
+    /// An error when the request is refused yet leaves a record (an attempt
+    /// a security check blocked is kept as a REJECTED redemption).
+    pub(super) reply: Result<Response, Error>,
 }
 
 /// A plan in the making: the batch as it stands plus what the decision has
@@ -46,6 +50,16 @@ impl<'b, 'a> Draft<'b, 'a> {
 
     /// The plan: what was recorded, and the answer.
     pub fn into_plan(self, reply: Response) -> Plan {
+        self.into_answer(Ok(reply))
+    }
+
+    /// The plan of a refusal that is recorded: the effects stand, the
+    /// requester gets `refusal`.
+    pub fn into_recorded_refusal(self, refusal: Error) -> Plan {
+        self.into_answer(Err(refusal))
+    }
+
+    fn into_answer(self, reply: Result<Response, Error>) -> Plan {
         Plan {
             overlay: self.overlay,
             effects: self.effects,
@@ -248,7 +262,9 @@ impl<'b, 'a> Draft<'b, 'a> {
             Effect::Redemption(r) => {
                 let order = self.key(&r.order_id);
                 let o = &mut self.overlay;
-                o.orders.insert((r.coupon_id, order), r.id);
+                if r.status.names_order() {
+                    o.orders.insert((r.coupon_id, order), r.id);
+                }
                 o.redemptions.insert(r.id, r.clone());
             }
             Effect::Reversal(r) => {

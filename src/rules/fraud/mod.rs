@@ -4,8 +4,10 @@
 //! (`velocity`), and the suspicious patterns the score looks at
 //! (`detectors`). No I/O, no clock, no floating point.
 
+pub mod assess;
 pub mod detectors;
 pub mod enumeration;
+pub mod identifiers;
 pub mod identity;
 pub mod ip_rules;
 pub mod score;

@@ -1,6 +1,7 @@
 //! The security settings a coupon enforces on the order alone (no history
 //! needed): where it comes from (`ip_restrictions`), whether it names its
-//! device (`device_fingerprinting`), and whether its email is a throwaway
+//! device (`device_fingerprinting`), whether the shop verified its email
+//! (`require_email_verification`), and whether its email is a throwaway
 //! (`block_suspicious_patterns`).
 
 use std::collections::HashSet;
@@ -31,6 +32,11 @@ pub fn check(settings: &SecuritySettings, order: &Order) -> Result<(), Refusal> 
     }
     if settings.device_fingerprinting && order.device_fingerprint.trim().is_empty() {
         return Err(Refusal::DeviceFingerprintRequired);
+    }
+    if settings.require_email_verification
+        && (order.customer_email.trim().is_empty() || !order.email_verified)
+    {
+        return Err(Refusal::EmailNotVerified);
     }
     if settings.block_suspicious_patterns && is_disposable_email(&order.customer_email) {
         return Err(Refusal::DisposableEmail);
@@ -96,5 +102,26 @@ mod tests {
             Err(Refusal::DisposableEmail)
         );
         assert_eq!(check(&patterns, &order("", "", "x@gmail.com")), Ok(()));
+
+        let verified = SecuritySettings {
+            require_email_verification: true,
+            ..none.clone()
+        };
+        assert_eq!(
+            check(&verified, &order("", "", "x@gmail.com")),
+            Err(Refusal::EmailNotVerified),
+            "an email the order does not say was verified"
+        );
+        assert_eq!(
+            check(&verified, &order("", "", "")),
+            Err(Refusal::EmailNotVerified),
+            "no email at all"
+        );
+        let told = Order {
+            email_verified: true,
+            ..order("", "", "x@gmail.com")
+        };
+        assert_eq!(check(&verified, &told), Ok(()));
+        assert_eq!(check(&none, &order("", "", "x@gmail.com")), Ok(()));
     }
 }

@@ -62,26 +62,46 @@ pub fn identities(order: &Order) -> Vec<(Identity, String)> {
     if !order.customer_id.is_empty() {
         found.push((Identity::Customer, order.customer_id.clone()));
     }
-    let email = order.customer_email.trim();
-    if !email.is_empty() {
-        // Not an address: still one spelling of one identity.
-        let mailbox = normalize_email(email).unwrap_or_else(|| email.to_ascii_lowercase());
-        found.push((Identity::Email, format!("email\0{mailbox}")));
+    if let Some(key) = email_key(&order.customer_email) {
+        found.push((Identity::Email, key));
     }
-    if !order.device_fingerprint.is_empty() {
-        let device = &order.device_fingerprint;
-        found.push((Identity::Device, format!("device\0{device}")));
+    if let Some(key) = device_key(&order.device_fingerprint) {
+        found.push((Identity::Device, key));
     }
-    let ip = order.ip_address.trim();
-    if !ip.is_empty() {
-        // One address however it is written (`::ffff:192.0.2.1` is
-        // 192.0.2.1, IPv6 zeros compressed or not).
-        let ip = ip
-            .parse::<IpAddr>()
-            .map_or_else(|_| ip.to_string(), |a| a.to_canonical().to_string());
-        found.push((Identity::Ip, format!("ip\0{ip}")));
+    if let Some(key) = ip_key(&order.ip_address) {
+        found.push((Identity::Ip, key));
     }
     found
+}
+
+/// An email's key: the mailbox it delivers to (not an address: still one
+/// spelling of one identity); None when empty.
+pub fn email_key(email: &str) -> Option<String> {
+    let email = email.trim();
+    if email.is_empty() {
+        return None;
+    }
+    let mailbox = normalize_email(email).unwrap_or_else(|| email.to_ascii_lowercase());
+    Some(format!("email\0{mailbox}"))
+}
+
+/// A device's key, as sent; None when empty.
+pub fn device_key(device: &str) -> Option<String> {
+    (!device.is_empty()).then(|| format!("device\0{device}"))
+}
+
+/// An IP address's key: one address however it is written
+/// (`::ffff:192.0.2.1` is 192.0.2.1, IPv6 zeros compressed or not);
+/// anything else as sent. None when empty.
+pub fn ip_key(ip: &str) -> Option<String> {
+    let ip = ip.trim();
+    if ip.is_empty() {
+        return None;
+    }
+    let ip = ip
+        .parse::<IpAddr>()
+        .map_or_else(|_| ip.to_string(), |a| a.to_canonical().to_string());
+    Some(format!("ip\0{ip}"))
 }
 
 /// The window's length: an attempt counts while it is younger than this.

@@ -191,11 +191,22 @@ impl GenerationRules {
 }
 
 impl CampaignSpec {
+    /// The current layout: the template whole (CouponSpec fields 1 to 33).
     pub fn write(&self, w: &mut Writer) {
+        self.write_template_as(w, CouponSpec::write);
+    }
+
+    /// The template in CouponSpec's fields 1 to 30 (stored definitions keep
+    /// 31 to 33 at their own end).
+    pub fn write_rules_layout(&self, w: &mut Writer) {
+        self.write_template_as(w, CouponSpec::write_rules_layout);
+    }
+
+    fn write_template_as(&self, w: &mut Writer, template: fn(&CouponSpec, &mut Writer)) {
         w.str(&self.name);
         w.str(&self.description);
         w.u8(self.campaign_type.as_u8());
-        self.template.write(w);
+        template(&self.template, w);
         w.u32(self.validity_days);
         self.rules.write(w);
         w.u8(self.distribution.method.as_u8());
@@ -213,11 +224,23 @@ impl CampaignSpec {
     }
 
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        CampaignSpec::read_template_as(r, CouponSpec::read)
+    }
+
+    /// See `write_rules_layout`; the template's fields 31 to 33 are off.
+    pub fn read_rules_layout(r: &mut Reader) -> Result<Self, DecodeError> {
+        CampaignSpec::read_template_as(r, CouponSpec::read_rules_layout)
+    }
+
+    fn read_template_as(
+        r: &mut Reader,
+        template: fn(&mut Reader) -> Result<CouponSpec, DecodeError>,
+    ) -> Result<Self, DecodeError> {
         Ok(CampaignSpec {
             name: r.str("name")?,
             description: r.str("description")?,
             campaign_type: CampaignType::read(r, "campaign_type")?,
-            template: CouponSpec::read(r)?,
+            template: template(r)?,
             validity_days: r.u32("validity_days")?,
             rules: GenerationRules::read(r)?,
             distribution: DistributionStrategy {

@@ -824,10 +824,15 @@ mod tests {
             active_end_minute: 1020,
             ..CouponSpec::default()
         };
+        // Fields 31 to 33 as a body that ends before them means them: off.
         let older = CouponSpec {
             code: "OLD".into(),
+            review_score: None,
+            block_score: None,
             ..CouponSpec::default()
         };
+        let mut fraud = BytesMut::new();
+        older.write_fraud(&mut Writer::new(&mut fraud));
         for (opcode, make) in [
             (
                 opcode::COUPON_CREATE,
@@ -841,10 +846,12 @@ mod tests {
         ] {
             let request = make(current.clone());
             assert_eq!(Request::decode(opcode, &body(&request)).unwrap(), request);
-            // An older client's body ends after field 24.
+            // An older client's body ends after field 30, or 24.
             let request = make(older.clone());
             let full = body(&request);
-            let short = &full[..full.len() - APPENDED_SPEC_BYTES];
+            let before_fraud = &full[..full.len() - fraud.len()];
+            assert_eq!(Request::decode(opcode, before_fraud).unwrap(), request);
+            let short = &before_fraud[..before_fraud.len() - APPENDED_SPEC_BYTES];
             assert_eq!(Request::decode(opcode, short).unwrap(), request);
             // Cut inside the appended fields: a decode error, not a guess.
             assert!(Request::decode(opcode, &full[..full.len() - 1]).is_err());

@@ -82,13 +82,54 @@ wire_enum!(
 wire_enum!(
     /// PENDING is a hold (reserve); PROCESSED a captured use; RELEASED a hold given
     /// back on decline; EXPIRED a hold given back at its TTL; REVERSED a use given
-    /// back on cancel or refund.
+    /// back on cancel or refund; REJECTED an attempt a security check blocked
+    /// (kept for the fraud report; it used nothing).
     RedemptionStatus {
         Pending = 1 => "PENDING",
         Processed = 2 => "PROCESSED",
         Released = 3 => "RELEASED",
         Expired = 4 => "EXPIRED",
         Reversed = 5 => "REVERSED",
+        Rejected = 6 => "REJECTED",
+    }
+);
+
+impl RedemptionStatus {
+    /// Whether a redemption in this status is its order's: the one a
+    /// reference by (code, order id) names. A REJECTED attempt never is, so
+    /// the order may be tried again.
+    pub fn names_order(self) -> bool {
+        self != RedemptionStatus::Rejected
+    }
+}
+
+wire_enum!(
+    /// How risky a request looks, by its fraud score (protocol.md, "Fraud
+    /// score"): LOW below 300,000 ppm, MEDIUM below 600,000, HIGH below
+    /// 850,000, CRITICAL from there.
+    RiskLevel {
+        Low = 1 => "LOW",
+        Medium = 2 => "MEDIUM",
+        High = 3 => "HIGH",
+        Critical = 4 => "CRITICAL",
+    }
+);
+
+wire_enum!(
+    /// An identifier of an order a coupon may limit uses or discount by.
+    Identifier {
+        Email = 1 => "email",
+        Device = 2 => "device",
+        Ip = 3 => "ip",
+        Payment = 4 => "payment",
+    }
+);
+
+wire_enum!(
+    /// What a redemption turned out to be (FRAUD_OUTCOME).
+    FraudLabel {
+        Fraud = 1 => "fraud",
+        Legit = 2 => "legit",
     }
 );
 
@@ -134,6 +175,39 @@ impl Default for SecuritySettings {
             block_suspicious_patterns: true,
         }
     }
+}
+
+/// A limit on the uses, or the discount, one identifier of the orders (a
+/// mailbox, a device, an IP address, a payment card) may take of a coupon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentifierLimit {
+    pub identifier: Identifier,
+    /// Active (held or captured) uses per identifier; None: no limit.
+    pub max_uses: Option<u32>,
+    /// Discount of those uses, minor units of the order's currency; None: no limit.
+    pub max_discount_amount: Option<i64>,
+}
+
+/// One detector's finding on a request: its strength (ppm of full) and
+/// what it added to the fraud score's logit (ppm of a logit).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecurityCheck {
+    pub name: String,
+    pub passed: bool,
+    pub strength_ppm: u32,
+    pub contribution_ppm: i64,
+}
+
+/// The fraud score of a request (ppm, 0 to 1,000,000), its risk level, whether
+/// it was flagged for review, and the checks behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecurityAssessment {
+    pub fraud_score_ppm: u32,
+    /// None: not assessed (a redemption from before scoring).
+    pub risk_level: Option<RiskLevel>,
+    /// At or above the coupon's `review_score`: accepted, to be looked at.
+    pub flagged: bool,
+    pub checks: Vec<SecurityCheck>,
 }
 
 /// Everything an admin sets on a coupon (create and update carry it whole).
@@ -184,6 +258,13 @@ pub struct CouponSpec {
     /// Local time of day until which it applies (exclusive), 1..=1440; below
     /// the start, the period runs past midnight.
     pub active_end_minute: u16,
+    // Fields 31 to 33 were appended after `active_end_minute`.
+    /// Limits per identifier of the orders (at most one per identifier).
+    pub identifier_limits: Vec<IdentifierLimit>,
+    /// A fraud score (ppm) from which an accepted request is flagged; None: never.
+    pub review_score: Option<u32>,
+    /// A fraud score (ppm) from which a request is refused (FRAUD_SUSPECTED); None: never.
+    pub block_score: Option<u32>,
 }
 
 impl Default for CouponSpec {
@@ -219,6 +300,9 @@ impl Default for CouponSpec {
             active_days: 0,
             active_start_minute: 0,
             active_end_minute: 0,
+            identifier_limits: Vec::new(),
+            review_score: Some(600_000),
+            block_score: Some(850_000),
         }
     }
 }
@@ -238,6 +322,10 @@ pub struct Coupon {
     pub created_at: i64,
     pub updated_at: i64,
     pub created_by: String,
+    /// Attempts blocked by a security check or flagged for review.
+    pub fraud_attempts: u64,
+    /// Attempts blocked by a security check (REJECTED redemptions).
+    pub blocked_redemptions: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -266,6 +354,13 @@ pub struct Order {
     pub ip_address: String,
     pub user_agent: String,
     pub device_fingerprint: String,
+    // Fields 12 to 14 were appended after `device_fingerprint`.
+    /// The shop verified the customer's email.
+    pub email_verified: bool,
+    /// The payment provider's fingerprint of the card (or other instrument).
+    pub payment_fingerprint: String,
+    /// The payment provider's own risk score, ppm (0 to 1,000,000).
+    pub provider_risk_score: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,6 +396,23 @@ pub struct Redemption {
     /// When a PENDING hold is given back if not confirmed.
     pub hold_expires_at: Option<i64>,
     pub reverse_reason: String,
+    // Fields 17 to 21 were appended after `reverse_reason`.
+    /// The fraud score when it was decided; `checks` holds only the checks
+    /// that found something (the others passed).
+    pub security: SecurityAssessment,
+    /// What it turned out to be (FRAUD_OUTCOME); None: not told.
+    pub fraud_outcome: Option<FraudLabel>,
+    /// The order's identifiers, as sent.
+    pub identifiers: OrderIdentifiers,
+}
+
+/// The identifiers of the order a redemption was made for, as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrderIdentifiers {
+    pub customer_email: String,
+    pub ip_address: String,
+    pub device_fingerprint: String,
+    pub payment_fingerprint: String,
 }
 
 /// The reply to every operation on one redemption.
@@ -332,6 +444,10 @@ pub struct Validation {
     pub remaining_uses: Option<u64>,
     pub customer_usage_count: u32,
     pub expires_at: Option<i64>,
+    // Field 17 was appended after `expires_at`.
+    /// The fraud score and every check; default (not assessed) when no
+    /// coupon has the code.
+    pub security_assessment: SecurityAssessment,
 }
 
 impl ProductCriteria {
@@ -373,8 +489,90 @@ impl SecuritySettings {
     }
 }
 
-impl CouponSpec {
+impl IdentifierLimit {
     pub fn write(&self, w: &mut Writer) {
+        w.u8(self.identifier.as_u8());
+        w.opt_u32(self.max_uses);
+        w.opt_i64(self.max_discount_amount);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(IdentifierLimit {
+            identifier: Identifier::read(r, "identifier")?,
+            max_uses: r.opt_u32("max_uses")?,
+            max_discount_amount: r.opt_i64("max_discount_amount")?,
+        })
+    }
+}
+
+impl SecurityCheck {
+    pub fn write(&self, w: &mut Writer) {
+        w.str(&self.name);
+        w.bool(self.passed);
+        w.u32(self.strength_ppm);
+        w.i64(self.contribution_ppm);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(SecurityCheck {
+            name: r.str("name")?,
+            passed: r.bool("passed")?,
+            strength_ppm: r.u32("strength_ppm")?,
+            contribution_ppm: r.i64("contribution_ppm")?,
+        })
+    }
+}
+
+impl SecurityAssessment {
+    pub fn write(&self, w: &mut Writer) {
+        w.u32(self.fraud_score_ppm);
+        w.u8(self.risk_level.map_or(0, RiskLevel::as_u8));
+        w.bool(self.flagged);
+        w.list(&self.checks, |w, c| c.write(w));
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        let fraud_score_ppm = r.u32("fraud_score")?;
+        let risk_level = match r.u8("risk_level")? {
+            0 => None,
+            v => Some(RiskLevel::from_u8(v).ok_or(DecodeError::UnknownValue {
+                field: "risk_level",
+                value: u64::from(v),
+            })?),
+        };
+        Ok(SecurityAssessment {
+            fraud_score_ppm,
+            risk_level,
+            flagged: r.bool("flagged")?,
+            checks: r.list("checks", SecurityCheck::read)?,
+        })
+    }
+}
+
+impl OrderIdentifiers {
+    pub fn write(&self, w: &mut Writer) {
+        w.str(&self.customer_email);
+        w.str(&self.ip_address);
+        w.str(&self.device_fingerprint);
+        w.str(&self.payment_fingerprint);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(OrderIdentifiers {
+            customer_email: r.str("customer_email")?,
+            ip_address: r.str("ip_address")?,
+            device_fingerprint: r.str("device_fingerprint")?,
+            payment_fingerprint: r.str("payment_fingerprint")?,
+        })
+    }
+}
+
+impl CouponSpec {
+    /// Fields 1 to 33.
+    pub fn write(&self, w: &mut Writer) {
+        self.write_rules_layout(w);
+        self.write_fraud(w);
+    }
+
+    /// Fields 1 to 30. Stored definitions, where a spec is followed by other
+    /// fields, keep 31 to 33 at their own end (`write_fraud`).
+    pub fn write_rules_layout(&self, w: &mut Writer) {
         w.str(&self.code);
         w.str(&self.name);
         w.str(&self.description);
@@ -407,22 +605,49 @@ impl CouponSpec {
         w.u16(self.active_end_minute);
     }
 
-    /// The current layout, fields 1 to 30.
+    /// Fields 31 to 33.
+    pub fn write_fraud(&self, w: &mut Writer) {
+        w.list(&self.identifier_limits, |w, l| l.write(w));
+        w.opt_u32(self.review_score);
+        w.opt_u32(self.block_score);
+    }
+
+    /// The current layout, fields 1 to 33.
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        let mut spec = CouponSpec::read_rules_layout(r)?;
+        spec.read_fraud(r)?;
+        Ok(spec)
+    }
+
+    /// Fields 1 to 30, with 31 to 33 off (no identifier limits, no review
+    /// or block score): what a spec from before them means.
+    pub fn read_rules_layout(r: &mut Reader) -> Result<Self, DecodeError> {
         let mut spec = CouponSpec::read_original(r)?;
         spec.read_appended(r)?;
         Ok(spec)
     }
 
     /// A spec that ends its body (COUPON_CREATE, COUPON_UPDATE). A body from a
-    /// client that predates fields 25 to 30 ends after field 24; those fields
-    /// then keep their defaults.
+    /// client that predates fields 25 to 30 ends after field 24, and one that
+    /// predates 31 to 33 after field 30; the missing fields then keep the
+    /// values that change nothing.
     pub fn read_at_end(r: &mut Reader) -> Result<Self, DecodeError> {
         let mut spec = CouponSpec::read_original(r)?;
         if r.remaining() > 0 {
             spec.read_appended(r)?;
         }
+        if r.remaining() > 0 {
+            spec.read_fraud(r)?;
+        }
         Ok(spec)
+    }
+
+    /// Fields 31 to 33.
+    pub fn read_fraud(&mut self, r: &mut Reader) -> Result<(), DecodeError> {
+        self.identifier_limits = r.list("identifier_limits", IdentifierLimit::read)?;
+        self.review_score = r.opt_u32("review_score")?;
+        self.block_score = r.opt_u32("block_score")?;
+        Ok(())
     }
 
     /// The layout before fields 25 to 30 were appended (fields 1 to 24), with
@@ -455,6 +680,8 @@ impl CouponSpec {
             channel_restrictions: r.strs("channel_restrictions")?,
             allowed_email_domains: r.strs("allowed_email_domains")?,
             security: SecuritySettings::read(r)?,
+            review_score: None,
+            block_score: None,
             ..CouponSpec::default()
         })
     }
@@ -481,6 +708,8 @@ impl Coupon {
         w.i64(self.created_at);
         w.i64(self.updated_at);
         w.str(&self.created_by);
+        w.u64(self.fraud_attempts);
+        w.u64(self.blocked_redemptions);
     }
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
         Ok(Coupon {
@@ -493,6 +722,8 @@ impl Coupon {
             created_at: r.i64("created_at")?,
             updated_at: r.i64("updated_at")?,
             created_by: r.str("created_by")?,
+            fraud_attempts: r.u64("fraud_attempts")?,
+            blocked_redemptions: r.u64("blocked_redemptions")?,
         })
     }
 }
@@ -533,9 +764,14 @@ impl Order {
         w.str(&self.ip_address);
         w.str(&self.user_agent);
         w.str(&self.device_fingerprint);
+        w.bool(self.email_verified);
+        w.str(&self.payment_fingerprint);
+        w.opt_u32(self.provider_risk_score);
     }
+    /// An order ends its request's body: one from a client that predates
+    /// fields 12 to 14 ends after field 11, and they keep their defaults.
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
-        Ok(Order {
+        let mut order = Order {
             customer_id: r.str("customer_id")?,
             amount: r.i64("amount")?,
             currency: r.str("currency")?,
@@ -547,7 +783,14 @@ impl Order {
             ip_address: r.str("ip_address")?,
             user_agent: r.str("user_agent")?,
             device_fingerprint: r.str("device_fingerprint")?,
-        })
+            ..Order::default()
+        };
+        if r.remaining() > 0 {
+            order.email_verified = r.bool("email_verified")?;
+            order.payment_fingerprint = r.str("payment_fingerprint")?;
+            order.provider_risk_score = r.opt_u32("provider_risk_score")?;
+        }
+        Ok(order)
     }
 }
 
@@ -623,8 +866,43 @@ impl Redemption {
         w.i64(self.updated_at);
         w.opt_i64(self.hold_expires_at);
         w.str(&self.reverse_reason);
+        self.security.write(w);
+        w.u8(self.fraud_outcome.map_or(0, FraudLabel::as_u8));
+        self.identifiers.write(w);
     }
+
+    /// The current layout, fields 1 to 21.
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        let mut redemption = Redemption::read_original(r)?;
+        redemption.read_appended(r)?;
+        Ok(redemption)
+    }
+
+    /// A redemption that ends its encoding (a stored row): one written
+    /// before fields 17 to 21 ends after field 16.
+    pub fn read_at_end(r: &mut Reader) -> Result<Self, DecodeError> {
+        let mut redemption = Redemption::read_original(r)?;
+        if r.remaining() > 0 {
+            redemption.read_appended(r)?;
+        }
+        Ok(redemption)
+    }
+
+    fn read_appended(&mut self, r: &mut Reader) -> Result<(), DecodeError> {
+        self.security = SecurityAssessment::read(r)?;
+        self.fraud_outcome = match r.u8("fraud_outcome")? {
+            0 => None,
+            v => Some(FraudLabel::from_u8(v).ok_or(DecodeError::UnknownValue {
+                field: "fraud_outcome",
+                value: u64::from(v),
+            })?),
+        };
+        self.identifiers = OrderIdentifiers::read(r)?;
+        Ok(())
+    }
+
+    /// Fields 1 to 16, the layout before the fraud fields.
+    pub fn read_original(r: &mut Reader) -> Result<Self, DecodeError> {
         Ok(Redemption {
             id: r.u64("id")?,
             coupon_id: r.u64("coupon_id")?,
@@ -642,6 +920,9 @@ impl Redemption {
             updated_at: r.i64("updated_at")?,
             hold_expires_at: r.opt_i64("hold_expires_at")?,
             reverse_reason: r.str("reverse_reason")?,
+            security: SecurityAssessment::default(),
+            fraud_outcome: None,
+            identifiers: OrderIdentifiers::default(),
         })
     }
 }
@@ -679,9 +960,11 @@ impl Validation {
         w.opt_u64(self.remaining_uses);
         w.u32(self.customer_usage_count);
         w.opt_i64(self.expires_at);
+        self.security_assessment.write(w);
     }
+    /// A reply from a server that predates field 17 ends after field 16.
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
-        Ok(Validation {
+        let mut v = Validation {
             valid: r.bool("valid")?,
             reason: r.u16("reason")?,
             message: r.str("message")?,
@@ -698,7 +981,12 @@ impl Validation {
             remaining_uses: r.opt_u64("remaining_uses")?,
             customer_usage_count: r.u32("customer_usage_count")?,
             expires_at: r.opt_i64("expires_at")?,
-        })
+            security_assessment: SecurityAssessment::default(),
+        };
+        if r.remaining() > 0 {
+            v.security_assessment = SecurityAssessment::read(r)?;
+        }
+        Ok(v)
     }
 }
 
