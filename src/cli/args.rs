@@ -211,6 +211,10 @@ pub struct ServeArgs {
     /// How often expired holds are given back.
     #[arg(long, env = "COUPONSD_HOLD_SWEEP_MS", default_value_t = 500)]
     pub hold_sweep_ms: u64,
+    /// How often a few parts of the velocity windows, seen sets and code
+    /// rates are swept of entries past their window (a whole pass every 16).
+    #[arg(long, env = "COUPONSD_WINDOW_SWEEP_MS", default_value_t = 1000)]
+    pub window_sweep_ms: u64,
     /// Most mutations committed in one transaction.
     #[arg(long, env = "COUPONSD_MAX_BATCH", default_value_t = 4096)]
     pub max_batch: usize,

@@ -69,6 +69,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.guess_limits.ip.unknown_max = args.guess_limit_shopper.max(1);
     config.guess_limits.device.unknown_max = args.guess_limit_shopper.max(1);
     config.hold_sweep_interval = Duration::from_millis(args.hold_sweep_ms.max(10));
+    config.window_sweep_interval = Duration::from_millis(args.window_sweep_ms.max(10));
     config.writer.max_batch = args.max_batch;
     config.writer.default_hold_ttl_ms = args.hold_ttl_secs.saturating_mul(1000).max(1000);
     config.writer.checkpoint_min_records = args.checkpoint_records.max(1);

@@ -43,6 +43,9 @@ pub struct ServerConfig {
     pub write_timeout: Duration,
     /// How often PENDING holds past their TTL are given back.
     pub hold_sweep_interval: Duration,
+    /// How often the leader sweeps a few parts of the velocity windows,
+    /// seen sets and code rates (`writer::sweep`).
+    pub window_sweep_interval: Duration,
     /// How long shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
     /// See `Store::quick_repair`.
@@ -72,6 +75,7 @@ impl ServerConfig {
             guess_limits: GuessLimits::default(),
             write_timeout: Duration::from_secs(30),
             hold_sweep_interval: Duration::from_millis(500),
+            window_sweep_interval: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(30),
             quick_repair: false,
             writer: WriterConfig::default(),

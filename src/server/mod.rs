@@ -1,4 +1,5 @@
-//! The network side: accept loop, connection limits, hold sweeper, shutdown.
+//! The network side: accept loop, connection limits, the hold and window
+//! sweepers, shutdown.
 
 mod admission;
 pub mod auth;
@@ -142,6 +143,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
 
     let tasks = TaskTracker::new();
     tasks.spawn(sweep_holds(shared.clone(), shutdown.clone()));
+    tasks.spawn(sweep_windows(shared.clone(), shutdown.clone()));
     tasks.spawn(credentials::reload_on_sighup(
         shared.config.credentials.clone(),
         shared.credentials.clone(),
@@ -227,34 +229,64 @@ fn refuse(socket: &tokio::net::TcpStream, code: ErrorCode, why: &str) {
     let _ = socket.try_write(&buf);
 }
 
-/// The longest the hold sweeper waits between two sweeps after failures.
+/// The longest a sweeper waits between two sweeps after failures.
 const SWEEP_BACKOFF_MAX: Duration = Duration::from_secs(60);
 
+/// Gives back holds past their TTL.
 async fn sweep_holds(shared: Arc<Shared>, shutdown: CancellationToken) {
     static FAILED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
     let interval = shared.config.hold_sweep_interval;
+    sweep(shared, shutdown, interval, &FAILED, "hold", || {
+        Mutation::ExpireHolds
+    })
+    .await;
+}
+
+/// Removes velocity windows, seen sets and code rates past their window,
+/// a few parts of each map per sweep (`writer::sweep`).
+async fn sweep_windows(shared: Arc<Shared>, shutdown: CancellationToken) {
+    static FAILED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
+    let interval = shared.config.window_sweep_interval;
+    let mut next_part = 0usize;
+    let next = move || {
+        let first_part = next_part;
+        next_part = next_part.wrapping_add(crate::writer::sweep::PARTS_PER_SWEEP);
+        Mutation::ExpireWindows { first_part }
+    };
+    sweep(shared, shutdown, interval, &FAILED, "window", next).await;
+}
+
+/// Submits `mutation()` every `interval` while this node leads (the others
+/// get the result in the log).
+async fn sweep(
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+    interval: Duration,
+    failed: &'static LogLimit,
+    what: &'static str,
+    mut mutation: impl FnMut() -> Mutation,
+) {
     let mut wait = interval;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(wait) => {}
         }
-        // Only the leader expires holds (the others get the result in the log).
         if !shared.node.is_leader() {
             wait = interval;
             continue;
         }
-        match shared.node.submit(Mutation::ExpireHolds).await {
+        match shared.node.submit(mutation()).await {
             Ok(_) => wait = interval,
             Err(e) => {
                 // While writes fail (a full disk), sweeping at full rate
                 // only adds refusals: back off, doubling up to a minute.
                 wait = (wait * 2).min(SWEEP_BACKOFF_MAX.max(interval));
-                if let Some(s) = FAILED.admit() {
+                if let Some(s) = failed.admit() {
                     tracing::warn!(
                         error = %e,
                         next_sweep_ms = wait.as_millis() as u64,
-                        "hold sweep failed; retrying later{s}"
+                        "{what} sweep failed; retrying later{s}"
                     );
                 }
             }

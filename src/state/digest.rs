@@ -8,7 +8,7 @@ use couponsd_client::wire::Writer;
 use siphasher::sip128::{Hasher128, SipHasher13};
 use std::hash::Hasher;
 
-use super::effect::write_key;
+use super::effect::{write_code_rate, write_key};
 use super::State;
 
 /// Accumulates entries. The hash key is fixed (not the database secret):
@@ -45,7 +45,8 @@ impl Digest {
 impl State {
     /// Adds every entry of the in-memory state (definitions, counters, customer
     /// uses, the idempotency index, redemption lists, campaigns, their
-    /// counters and generated codes, holds, velocity windows).
+    /// counters and generated codes, holds, velocity windows, seen sets and
+    /// code rates).
     pub fn add_to_digest(&self, d: &mut Digest) {
         for def in super::read(&self.defs).values() {
             d.add(1, |w| def.write(w));
@@ -112,6 +113,22 @@ impl State {
                 w.u64(*id);
                 write_key(w, *key);
                 created_at.iter().for_each(|t| w.i64(*t));
+            })
+        });
+        self.seen.for_each(|(kind, key), members| {
+            d.add(17, |w| {
+                w.u8(kind.code());
+                write_key(w, *key);
+                for (member, seen_at) in members {
+                    write_key(w, *member);
+                    w.i64(*seen_at);
+                }
+            })
+        });
+        self.code_rates.for_each(|id, rate| {
+            d.add(18, |w| {
+                w.u64(*id);
+                write_code_rate(w, rate);
             })
         });
         self.holds.for_each(|rid, hold| {

@@ -19,6 +19,7 @@ use couponsd_client::wire::{DecodeError, Reader, Redemption, Reversal, Writer};
 use super::keys::Key;
 use crate::domain::campaign::{CampaignCounters, CampaignDef};
 use crate::domain::coupon::{Counters, CouponDef, SpecLayout};
+use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 
 const RECORD_FORMAT_V1: u8 = 1;
 
@@ -47,6 +48,8 @@ const VELOCITY: u8 = 14;
 /// Counters' tags: 3 before the fraud counters, read with them at 0.
 const COUNTERS_USES: u8 = 3;
 const COUNTERS: u8 = 20;
+const SEEN: u8 = 15;
+const CODE_RATE: u8 = 16;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -108,6 +111,19 @@ pub enum Effect {
         coupon_id: u64,
         identity: Key,
         created_at: Vec<i64>,
+    },
+    /// A seen set, whole (`rules::fraud::detectors`): the members seen with
+    /// `key` (a device, an IP address or a mailbox, by `kind`), each with its
+    /// last-seen batch time, least recently seen first; empty removes.
+    Seen {
+        kind: SeenKind,
+        key: Key,
+        members: Vec<(Key, i64)>,
+    },
+    /// A coupon's redemption rate, whole; `CodeRate::default()` removes.
+    CodeRate {
+        coupon_id: u64,
+        rate: CodeRate,
     },
 }
 
@@ -189,6 +205,28 @@ pub(super) fn read_key(r: &mut Reader) -> Result<Key, DecodeError> {
     Ok([r.u64("key")?, r.u64("key")?])
 }
 
+pub(super) fn read_seen_kind(r: &mut Reader) -> Result<SeenKind, DecodeError> {
+    let code = r.u8("seen_kind")?;
+    SeenKind::from_code(code).ok_or(DecodeError::UnknownValue {
+        field: "seen_kind",
+        value: u64::from(code),
+    })
+}
+
+pub(super) fn write_code_rate(w: &mut Writer, rate: &CodeRate) {
+    w.i64(rate.hour);
+    w.u32(rate.this_hour);
+    w.u32(rate.baseline_milli);
+}
+
+pub(super) fn read_code_rate(r: &mut Reader) -> Result<CodeRate, DecodeError> {
+    Ok(CodeRate {
+        hour: r.i64("hour")?,
+        this_hour: r.u32("this_hour")?,
+        baseline_milli: r.u32("baseline_milli")?,
+    })
+}
+
 impl Effect {
     fn write(&self, w: &mut Writer) {
         match self {
@@ -268,6 +306,21 @@ impl Effect {
                 write_key(w, *identity);
                 w.u32(created_at.len() as u32);
                 created_at.iter().for_each(|t| w.i64(*t));
+            }
+            Effect::Seen { kind, key, members } => {
+                w.u8(SEEN);
+                w.u8(kind.code());
+                write_key(w, *key);
+                w.u32(members.len() as u32);
+                for (member, seen_at) in members {
+                    write_key(w, *member);
+                    w.i64(*seen_at);
+                }
+            }
+            Effect::CodeRate { coupon_id, rate } => {
+                w.u8(CODE_RATE);
+                w.u64(*coupon_id);
+                write_code_rate(w, rate);
             }
             Effect::CodesGenerated {
                 campaign_id,
@@ -374,6 +427,20 @@ impl Effect {
                     created_at,
                 }
             }
+            SEEN => {
+                let kind = read_seen_kind(r)?;
+                let key = read_key(r)?;
+                let count = r.u32("member_count")? as usize;
+                let mut members = Vec::with_capacity(count.min(r.remaining() / 24));
+                for _ in 0..count {
+                    members.push((read_key(r)?, r.i64("seen_at")?));
+                }
+                Effect::Seen { kind, key, members }
+            }
+            CODE_RATE => Effect::CodeRate {
+                coupon_id: r.u64("coupon_id")?,
+                rate: read_code_rate(r)?,
+            },
             v => {
                 return Err(DecodeError::UnknownValue {
                     field: "effect",
@@ -428,6 +495,24 @@ mod tests {
                     coupon_id: 7,
                     identity: [u64::MAX, 3],
                     created_at: vec![1_700_000_000_000, 1_700_000_000_500],
+                },
+                Effect::Seen {
+                    kind: SeenKind::IpCustomers,
+                    key: [5, 6],
+                    members: vec![([1, 2], 1_700_000_000_000), ([3, 4], 1_700_000_000_500)],
+                },
+                Effect::Seen {
+                    kind: SeenKind::MailboxSpellings,
+                    key: [7, 8],
+                    members: vec![],
+                },
+                Effect::CodeRate {
+                    coupon_id: 7,
+                    rate: CodeRate {
+                        hour: 472_222,
+                        this_hour: 31,
+                        baseline_milli: 4_125,
+                    },
                 },
                 Effect::Redemption(Redemption {
                     id: 9,

@@ -23,6 +23,7 @@ use couponsd_client::wire::{Redemption, RedemptionStatus, Reversal};
 
 use crate::domain::campaign::{CampaignCounters, CampaignDef, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
+use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 pub use effect::{Effect, LogRecord};
 use keys::{Key, KeyHasher};
 use parts::Parts;
@@ -30,6 +31,10 @@ use parts::Parts;
 /// Parts per map: enough that copying one on write (during a checkpoint) and
 /// locking one (readers) stay small at tens of millions of entries.
 pub const PARTS: usize = 1024;
+
+/// A seen set's members and when each was last seen, least recently seen
+/// first (`rules::fraud::detectors`).
+pub type SeenSet = Vec<(Key, i64)>;
 
 /// A PENDING hold: whose it is and when it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +57,16 @@ pub struct State {
     /// the key is touched, and none for coupons without velocity checks
     /// (`rules::fraud::velocity`).
     velocity: Parts<(u64, Key), Vec<i64>>,
+    /// (kind, device, IP or mailbox) -> the members seen with it and when,
+    /// least recently seen first (`rules::fraud::detectors`). Bounded: at
+    /// most `SeenKind::max_members` per set, a set whose newest member is
+    /// older than `SEEN_WINDOW_MS` removed by the window sweep, and at most
+    /// `writer::sweep::MAX_KEYS` sets (the sweep evicts the oldest past it).
+    seen: Parts<(SeenKind, Key), SeenSet>,
+    /// Coupon id -> its redemption rate (`detectors::CodeRate`), for the
+    /// leaked-code detector. Bounded by the coupons redeemed; one idle for
+    /// `RATE_MAX_STEPS` hours removed by the window sweep.
+    code_rates: Parts<u64, CodeRate>,
     orders: Parts<(u64, Key), u64>,
     lists: Parts<u64, Vec<u64>>,
     holds: Parts<u64, Hold>,
@@ -98,6 +113,8 @@ impl State {
             counters: Parts::new(PARTS),
             customers: Parts::new(PARTS),
             velocity: Parts::new(PARTS / 16),
+            seen: Parts::new(PARTS / 16),
+            code_rates: Parts::new(PARTS / 16),
             orders: Parts::new(PARTS),
             lists: Parts::new(PARTS),
             holds: Parts::new(PARTS / 16),
@@ -276,6 +293,58 @@ impl State {
             .unwrap_or_default()
     }
 
+    /// A seen set (`detectors::seen_after`): members and their last-seen
+    /// times, least recently seen first; empty if none.
+    pub fn seen(&self, kind: SeenKind, key: Key) -> SeenSet {
+        self.seen.get(&(kind, key)).unwrap_or_default()
+    }
+
+    /// A coupon's redemption rate (`CodeRate::default()` if none).
+    pub fn code_rate(&self, coupon_id: u64) -> CodeRate {
+        self.code_rates.get(&coupon_id).unwrap_or_default()
+    }
+
+    /// Velocity windows in part `part` of `velocity_parts()`: (coupon,
+    /// identity) and the newest `created_at`, for the window sweep.
+    pub fn velocity_part(&self, part: usize) -> Vec<((u64, Key), i64)> {
+        self.velocity.with_part(part, |map| {
+            map.iter()
+                .map(|(k, times)| (*k, times.iter().copied().max().unwrap_or(i64::MIN)))
+                .collect()
+        })
+    }
+
+    /// Seen sets in part `part` of `seen_parts()`: (kind, key) and the
+    /// newest last-seen time, for the window sweep.
+    pub fn seen_part(&self, part: usize) -> Vec<((SeenKind, Key), i64)> {
+        self.seen.with_part(part, |map| {
+            map.iter()
+                .map(|(k, members)| {
+                    let newest = crate::rules::fraud::detectors::newest_seen(members);
+                    (*k, newest.unwrap_or(i64::MIN))
+                })
+                .collect()
+        })
+    }
+
+    /// Code rates in part `part` of `code_rate_parts()`, for the window sweep.
+    pub fn code_rate_part(&self, part: usize) -> Vec<(u64, CodeRate)> {
+        self.code_rates
+            .with_part(part, |map| map.iter().map(|(k, v)| (*k, *v)).collect())
+    }
+
+    /// How many parts each swept map has (all the same).
+    pub fn swept_parts(&self) -> usize {
+        debug_assert_eq!(self.velocity.part_count(), self.seen.part_count());
+        debug_assert_eq!(self.velocity.part_count(), self.code_rates.part_count());
+        self.velocity.part_count()
+    }
+
+    /// Entries of the velocity windows, the seen sets and the code rates.
+    pub fn swept_sizes(&self) -> (usize, usize, usize) {
+        (self.velocity.len(), self.seen.len(), self.code_rates.len())
+    }
+
     pub fn order(&self, coupon_id: u64, order: Key) -> Option<u64> {
         self.orders.get(&(coupon_id, order))
     }
@@ -320,7 +389,7 @@ impl State {
 
     /// Entries in the maps that grow with redemptions (sizes the checkpoint interval).
     pub fn entry_count(&self) -> usize {
-        self.customers.len() + self.orders.len() + self.velocity.len()
+        self.customers.len() + self.orders.len() + self.velocity.len() + self.seen.len()
     }
 
     // Changes: only the writer (and recovery) call these.
@@ -378,6 +447,20 @@ impl State {
                 } else {
                     self.velocity
                         .insert((*coupon_id, *identity), created_at.clone());
+                }
+            }
+            Effect::Seen { kind, key, members } => {
+                if members.is_empty() {
+                    self.seen.remove(&(*kind, *key));
+                } else {
+                    self.seen.insert((*kind, *key), members.clone());
+                }
+            }
+            Effect::CodeRate { coupon_id, rate } => {
+                if *rate == CodeRate::default() {
+                    self.code_rates.remove(coupon_id);
+                } else {
+                    self.code_rates.insert(*coupon_id, *rate);
                 }
             }
             Effect::Redemption(r) => self.put_redemption(r),

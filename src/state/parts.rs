@@ -108,6 +108,18 @@ impl<K: Hash + Eq + Clone, V: Clone> Parts<K, V> {
             .collect()
     }
 
+    pub fn part_count(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Runs `f` on one part (`index` modulo the number of parts), read-locked.
+    pub fn with_part<R>(&self, index: usize, f: impl FnOnce(&HashMap<K, V>) -> R) -> R {
+        let part = self.parts[index % self.parts.len()]
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        f(&part)
+    }
+
     pub fn len(&self) -> usize {
         self.parts
             .iter()

@@ -14,8 +14,9 @@ use couponsd_client::wire::{Redemption, Response, Reversal};
 use super::plan::Plan;
 use crate::domain::campaign::{CampaignCounters, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, SharedDef};
+use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::state::keys::Key;
-use crate::state::{Effect, LogRecord, State};
+use crate::state::{Effect, LogRecord, SeenSet, State};
 use crate::storage::ReadView;
 
 /// What one batch (or one plan) changed, as seen by what is decided after
@@ -29,6 +30,10 @@ pub struct Overlay {
     pub(super) customers: HashMap<(u64, Key), u64>,
     /// Velocity windows, whole (empty: removed).
     pub(super) velocity: HashMap<(u64, Key), Vec<i64>>,
+    /// Seen sets, whole (empty: removed).
+    pub(super) seen: HashMap<(SeenKind, Key), SeenSet>,
+    /// Code rates (`CodeRate::default()`: removed).
+    pub(super) code_rates: HashMap<u64, CodeRate>,
     pub(super) orders: HashMap<(u64, Key), u64>,
     pub(super) redemptions: HashMap<u64, Redemption>,
     /// None: deleted.
@@ -50,6 +55,8 @@ impl Overlay {
             counters,
             customers,
             velocity,
+            seen,
+            code_rates,
             orders,
             redemptions,
             campaigns,
@@ -62,6 +69,8 @@ impl Overlay {
         self.counters.extend(counters);
         self.customers.extend(customers);
         self.velocity.extend(velocity);
+        self.seen.extend(seen);
+        self.code_rates.extend(code_rates);
         self.orders.extend(orders);
         self.redemptions.extend(redemptions);
         self.campaigns.extend(campaigns);
@@ -112,6 +121,8 @@ impl Cursor {
             | Effect::Counters { .. }
             | Effect::CustomerUses { .. }
             | Effect::Velocity { .. }
+            | Effect::Seen { .. }
+            | Effect::CodeRate { .. }
             | Effect::CampaignDeleted { .. }
             | Effect::CampaignCounters { .. }
             | Effect::KeySecret(_) => {}

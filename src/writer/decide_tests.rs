@@ -291,3 +291,200 @@ fn the_velocity_window_counts_batches_proposed_but_not_applied() {
     });
     assert_eq!(window, Some(vec![T0 + 3_600_000; 2]), "bounded at two");
 }
+
+/// Decides one draft's worth of `record_observations` for each order, as a
+/// batch at `now` on top of `earlier`.
+fn observe(
+    node: &Node,
+    earlier: &VecDeque<(u64, Overlay)>,
+    cursor: Cursor,
+    now: i64,
+    orders: &[Order],
+) -> (Vec<LogRecord>, Overlay, Cursor) {
+    let view = node.store.read().expect("read view");
+    let mut batch = Batch::new(&node.state, earlier, &view, 1, cursor, now);
+    for order in orders {
+        let mut d = super::plan::Draft::new(&batch);
+        super::observe::record_observations(&mut d, 1, order);
+        let plan = d.into_plan(Response::Deleted);
+        batch.apply(plan).expect("an observation is accepted");
+    }
+    let decided = batch.finish();
+    (decided.decided, decided.overlay, decided.cursor)
+}
+
+fn shopper(customer: &str, device: &str) -> Order {
+    Order {
+        device_fingerprint: device.into(),
+        ip_address: "192.0.2.7".into(),
+        customer_email: format!("{customer}@example.com"),
+        ..order(customer)
+    }
+}
+
+/// The seen sets and code rate through the decider: a batch sees what the
+/// batches proposed before it recorded, a repeat within the hour records
+/// nothing, and VALIDATE's read of the applied state agrees once applied.
+#[test]
+fn observations_build_on_batches_proposed_but_not_applied() {
+    use super::observe::gather_inputs;
+    use crate::rules::fraud::detectors::SeenKind;
+
+    let node = Node::new();
+    let cursor = Cursor::from_state(&node.state);
+    let (first, overlay, cursor) =
+        observe(&node, &VecDeque::new(), cursor, T0, &[shopper("a", "fp")]);
+    let earlier = VecDeque::from([(1, overlay)]);
+    let later = [shopper("b", "fp"), shopper("b", "fp"), shopper("c", "fp")];
+    let (second, _, _) = observe(&node, &earlier, cursor, T0 + 1_000, &later);
+    let seen_effects = |records: &[LogRecord]| -> Vec<(SeenKind, usize)> {
+        records
+            .iter()
+            .flat_map(|r| &r.effects)
+            .filter_map(|e| match e {
+                Effect::Seen { kind, members, .. } => Some((*kind, members.len())),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        seen_effects(&first),
+        [
+            (SeenKind::DeviceCustomers, 1),
+            (SeenKind::IpCustomers, 1),
+            (SeenKind::MailboxSpellings, 1)
+        ]
+    );
+    // b joins a (seen through the overlay); b again writes no seen set,
+    // only its use; c makes three. Each mailbox is its own.
+    assert_eq!(
+        seen_effects(&second),
+        [
+            (SeenKind::DeviceCustomers, 2),
+            (SeenKind::IpCustomers, 2),
+            (SeenKind::MailboxSpellings, 1),
+            (SeenKind::DeviceCustomers, 3),
+            (SeenKind::IpCustomers, 3),
+            (SeenKind::MailboxSpellings, 1),
+        ]
+    );
+    let rates: Vec<u32> = second
+        .iter()
+        .flat_map(|r| &r.effects)
+        .filter_map(|e| match e {
+            Effect::CodeRate { rate, .. } => Some(rate.this_hour),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rates, [2, 3, 4], "every use counts in the code's rate");
+    // Applied, the committed state gives VALIDATE the same counts.
+    for record in first.iter().chain(&second) {
+        node.state.apply_record(record);
+    }
+    let inputs = gather_inputs(
+        |kind, key| node.state.seen(kind, key),
+        node.state.code_rate(1),
+        |id| node.state.key(id),
+        &shopper("d", "fp"),
+        T0 + 2_000,
+    );
+    assert_eq!((inputs.device_customers, inputs.ip_customers), (4, 4));
+}
+
+/// The window sweep removes exactly what has nothing left in its window,
+/// with logged effects, and leaves what a batch not yet applied used again.
+#[test]
+fn the_window_sweep_removes_only_what_expired() {
+    use crate::rules::fraud::detectors::{CodeRate, SeenKind, HOUR_MS, SEEN_WINDOW_MS};
+
+    let node = Node::new();
+    let now = T0 + 3 * SEEN_WINDOW_MS;
+    let key = |id: &str| node.state.key(id);
+    let apply = |effect: Effect| node.state.apply(&effect);
+    // Velocity: one an hour old (goes), one a millisecond younger (stays).
+    apply(Effect::Velocity {
+        coupon_id: 1,
+        identity: key("old"),
+        created_at: vec![now - 2 * HOUR_MS, now - HOUR_MS],
+    });
+    apply(Effect::Velocity {
+        coupon_id: 1,
+        identity: key("young"),
+        created_at: vec![now - 2 * HOUR_MS, now - HOUR_MS + 1],
+    });
+    // Seen sets: judged by their newest member.
+    let member = key("m");
+    apply(Effect::Seen {
+        kind: SeenKind::DeviceCustomers,
+        key: key("old-device"),
+        members: vec![(member, now - SEEN_WINDOW_MS)],
+    });
+    apply(Effect::Seen {
+        kind: SeenKind::IpCustomers,
+        key: key("young-ip"),
+        members: vec![(member, now - 2 * SEEN_WINDOW_MS), (key("n"), now - 5)],
+    });
+    // A set the sweep would take, used again in a batch not yet applied.
+    apply(Effect::Seen {
+        kind: SeenKind::MailboxSpellings,
+        key: key("refreshed"),
+        members: vec![(member, now - SEEN_WINDOW_MS - 1)],
+    });
+    // Code rates: idle for 48 hours (goes), for 47 (stays).
+    let hour = now / HOUR_MS;
+    for (coupon_id, idle_hours) in [(1, 48), (2, 47)] {
+        apply(Effect::CodeRate {
+            coupon_id,
+            rate: CodeRate {
+                hour: hour - idle_hours,
+                this_hour: 3,
+                baseline_milli: 9_000,
+            },
+        });
+    }
+    let cursor = Cursor::from_state(&node.state);
+    let mut refresh = Overlay::default();
+    refresh.seen.insert(
+        (SeenKind::MailboxSpellings, key("refreshed")),
+        vec![(member, now - 1)],
+    );
+    let earlier = VecDeque::from([(1, refresh)]);
+    let parts = node.state.swept_parts();
+    let sweeps: Vec<Mutation> = (0..parts)
+        .step_by(super::sweep::PARTS_PER_SWEEP)
+        .map(|first_part| Mutation::ExpireWindows { first_part })
+        .collect();
+    let (outcome, _, _) = decide(&node, &earlier, cursor, now, &sweeps);
+    let removed: Vec<&Effect> = outcome.decided.iter().flat_map(|r| &r.effects).collect();
+    let expected = [
+        Effect::Velocity {
+            coupon_id: 1,
+            identity: key("old"),
+            created_at: vec![],
+        },
+        Effect::Seen {
+            kind: SeenKind::DeviceCustomers,
+            key: key("old-device"),
+            members: vec![],
+        },
+        Effect::CodeRate {
+            coupon_id: 1,
+            rate: CodeRate::default(),
+        },
+    ];
+    assert_eq!(removed.len(), expected.len(), "{removed:?}");
+    for e in &expected {
+        assert!(removed.contains(&e), "{e:?} not in {removed:?}");
+    }
+    for record in &outcome.decided {
+        node.state.apply_record(record);
+    }
+    assert_eq!(node.state.swept_sizes(), (1, 2, 1));
+    assert!(node.state.velocity(1, key("old")).is_empty());
+    assert!(!node.state.velocity(1, key("young")).is_empty());
+    // Nothing left to sweep (the refresh still in flight): a second pass
+    // records nothing.
+    let cursor = Cursor::from_state(&node.state);
+    let (again, _, _) = decide(&node, &earlier, cursor, now, &sweeps);
+    assert!(again.decided.is_empty(), "{:?}", again.decided);
+}

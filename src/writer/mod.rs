@@ -28,12 +28,14 @@ mod core;
 #[cfg(test)]
 mod decide_tests;
 mod in_flight;
+pub mod observe;
 mod ops;
 mod plan;
 mod proposal;
 mod recovery;
 mod retention;
 mod rows;
+pub mod sweep;
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -101,6 +103,12 @@ pub enum Mutation {
     },
     /// Give back PENDING holds whose TTL has passed.
     ExpireHolds,
+    /// Remove the velocity windows, seen sets and code rates of a few parts
+    /// that have nothing left in their window, and evict past the cap
+    /// (`sweep::expire_windows`).
+    ExpireWindows {
+        first_part: usize,
+    },
     // Boxed: a campaign spec (with its template) would make every queued
     // mutation, most of them redeems, several times bigger.
     CreateCampaign {

@@ -54,6 +54,7 @@ pub fn decide(batch: &Batch, mutation: &Mutation, config: &WriterConfig) -> Deci
             refund_id,
         } => reverse(d, redemption, reason, *refund_amount, refund_id),
         Mutation::ExpireHolds => expire_holds(d),
+        Mutation::ExpireWindows { first_part } => super::sweep::expire_windows(d, *first_part),
         Mutation::CreateCampaign { spec, created_by } => campaign_ops::create(d, spec, created_by),
         Mutation::UpdateCampaign {
             id,

@@ -12,8 +12,9 @@ use crate::error::Error;
 use super::batch::{Batch, Cursor, Overlay};
 use crate::domain::campaign::{CampaignCounters, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, SharedDef};
+use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::state::keys::Key;
-use crate::state::Effect;
+use crate::state::{Effect, SeenSet};
 use crate::storage;
 
 /// What one accepted mutation changes, decided before anything changed.
@@ -174,6 +175,24 @@ impl<'b, 'a> Draft<'b, 'a> {
             .unwrap_or_else(|| self.batch.state.velocity(coupon_id, identity))
     }
 
+    /// A seen set (members and last-seen times, least recently seen first).
+    pub fn seen(&self, kind: SeenKind, key: Key) -> SeenSet {
+        self.newest(|o| o.seen.get(&(kind, key)).cloned())
+            .unwrap_or_else(|| self.batch.state.seen(kind, key))
+    }
+
+    /// A coupon's redemption rate (`CodeRate::default()` if none).
+    pub fn code_rate(&self, coupon_id: u64) -> CodeRate {
+        self.newest(|o| o.code_rates.get(&coupon_id).copied())
+            .unwrap_or_else(|| self.batch.state.code_rate(coupon_id))
+    }
+
+    /// The committed state, for scans the window sweep makes before it
+    /// checks each entry it found through this draft.
+    pub fn state(&self) -> &crate::state::State {
+        self.batch.state
+    }
+
     pub fn order(&self, coupon_id: u64, order: Key) -> Option<u64> {
         self.newest(|o| o.orders.get(&(coupon_id, order)).copied())
             .or_else(|| self.batch.state.order(coupon_id, order))
@@ -258,6 +277,12 @@ impl<'b, 'a> Draft<'b, 'a> {
                 self.overlay
                     .velocity
                     .insert((*coupon_id, *identity), created_at.clone());
+            }
+            Effect::Seen { kind, key, members } => {
+                self.overlay.seen.insert((*kind, *key), members.clone());
+            }
+            Effect::CodeRate { coupon_id, rate } => {
+                self.overlay.code_rates.insert(*coupon_id, *rate);
             }
             Effect::Redemption(r) => {
                 let order = self.key(&r.order_id);

@@ -51,6 +51,8 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
             Effect::Counters { .. }
             | Effect::CustomerUses { .. }
             | Effect::Velocity { .. }
+            | Effect::Seen { .. }
+            | Effect::CodeRate { .. }
             | Effect::CampaignCounters { .. } => {}
         }
     }
