@@ -11,7 +11,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{order, percent_coupon, reserve_request, Server};
+use common::{order, percent_coupon, redeem_request, reserve_request, Server};
 use couponsd_client::wire::{ErrorCode, RedemptionRef, RedemptionStatus};
 
 const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
@@ -36,7 +36,9 @@ async fn server_with_a_movable_clock() -> (Server, PathBuf) {
         ("FAKETIME_NO_CACHE".into(), "1".into()),
         ("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()),
     ];
-    server.launch(&["--hold-sweep-ms", "50"]).await;
+    server
+        .launch(&["--hold-sweep-ms", "50", "--window-sweep-ms", "50"])
+        .await;
     (server, offset)
 }
 
@@ -106,4 +108,61 @@ async fn a_wall_clock_jump_moves_no_hold_and_no_validity_window() {
         .redeem(common::redeem_request("BRIEF", "late", "c", 10_000))
         .await;
     assert_eq!(r.err().and_then(|e| e.code()), Some(ErrorCode::Expired));
+}
+
+/// Velocity windows are keyed by what clients send (devices, addresses), so
+/// they must not stay forever: once the cluster's time is past a window's
+/// newest attempt by an hour, the leader's window sweep removes it, on the
+/// record (DIGEST counts one entry fewer per window). The clock moves as a
+/// restart after a long stop moves it: to the wall clock, two hours on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn velocity_windows_go_once_their_hour_is_over() {
+    let (mut server, offset) = server_with_a_movable_clock().await;
+    let client = server.client().await;
+    let mut spec = percent_coupon("WINDOWS", 1000, None, None);
+    spec.security.velocity_checks = true;
+    spec.security.max_redemptions_per_hour = 3;
+    client.create_coupon(spec).await.unwrap();
+    let before = client.digest().await.unwrap().entries;
+    // Two orders, each with four identities: customer, mailbox, device, IP.
+    for (i, customer) in ["ann", "bob"].iter().enumerate() {
+        let mut r = redeem_request("WINDOWS", &format!("o{i}"), customer, 10_000);
+        r.order.customer_email = format!("{customer}@example.com");
+        r.order.device_fingerprint = format!("device-{customer}");
+        r.order.ip_address = format!("192.0.2.{}", i + 1);
+        client.redeem(r).await.unwrap();
+    }
+    let after = client.digest().await.unwrap().entries;
+    // Each redemption adds its rows and index entries, and four windows.
+    assert!(after >= before + 8, "{before} -> {after}");
+    // Young windows stay however many sweeps run (every 50 ms).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(client.digest().await.unwrap().entries, after);
+
+    // Down for two hours: at start the cluster's time moves to the wall clock.
+    std::fs::write(&offset, "+2h").unwrap();
+    server.restart().await;
+    let client = server.client().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let entries = client.digest().await.unwrap().entries;
+        if entries == after - 8 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of 8 windows left; log:\n{}",
+            entries - (after - 8),
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Gone on the record: after another restart (replay or checkpoint) too.
+    server.restart().await;
+    let client = server.client().await;
+    assert_eq!(client.digest().await.unwrap().entries, after - 8);
+    // And the identities start afresh.
+    let mut r = redeem_request("WINDOWS", "o9", "ann", 10_000);
+    r.order.device_fingerprint = "device-ann".into();
+    client.redeem(r).await.unwrap();
 }
