@@ -382,6 +382,7 @@ fn observations_build_on_batches_proposed_but_not_applied() {
         node.state.apply_record(record);
     }
     let inputs = gather_inputs(
+        Default::default(),
         |kind, key| node.state.seen(kind, key),
         node.state.code_rate(1),
         |id| node.state.key(id),

@@ -12,7 +12,6 @@ use super::plan::Draft;
 use crate::rules::fraud::detectors::{
     self, distinct_with, leak_strength, CodeRate, SeenKind, SignalInputs,
 };
-use crate::rules::fraud::security::is_disposable_email;
 use crate::rules::fraud::velocity::{identities, Identity};
 use crate::state::keys::Key;
 use crate::state::SeenSet;
@@ -83,15 +82,15 @@ pub fn record_observations(d: &mut Draft, coupon_id: u64, order: &Order) {
     d.record(crate::state::Effect::CodeRate { coupon_id, rate });
 }
 
-/// The detectors' inputs that come from remembered state and the order:
-/// distinct customers on the order's device and IP and spellings of its
-/// mailbox (each counting this order's own), the coupon's leak strength,
-/// and what the order itself says (a disposable email, an email at all, a
-/// device fingerprint). The caller adds what it knows: velocity, unknown
-/// codes, `email_verified`, the provider's score. `seen` reads a set (the
-/// committed state for VALIDATE, the draft for REDEEM), `rate` is the
-/// coupon's rate read the same way, `key` keys an id.
+/// `inputs` (what the order and the velocity windows give:
+/// `assess::order_inputs`) with what the detectors remember added: distinct
+/// customers on the order's device and IP address and spellings of its
+/// mailbox (each counting this order's own), and the coupon's leak strength.
+/// `seen` reads a set (the committed state for VALIDATE, the draft for
+/// REDEEM and RESERVE), `rate` is the coupon's rate read the same way, `key`
+/// keys an id: both paths call this one function, so they judge alike.
 pub fn gather_inputs(
+    inputs: SignalInputs,
     seen: impl Fn(SeenKind, Key) -> SeenSet,
     rate: CodeRate,
     key: impl Fn(&str) -> Key,
@@ -100,10 +99,7 @@ pub fn gather_inputs(
 ) -> SignalInputs {
     let mut inputs = SignalInputs {
         leak_ppm: leak_strength(rate, now),
-        email_given: !order.customer_email.trim().is_empty(),
-        disposable_email: is_disposable_email(&order.customer_email),
-        has_device_fingerprint: !order.device_fingerprint.trim().is_empty(),
-        ..SignalInputs::default()
+        ..inputs
     };
     for o in observations(order, key) {
         let count = distinct_with(&seen(o.kind, o.key), o.member, now, o.kind.max_members());
@@ -180,6 +176,7 @@ mod tests {
         for (i, customer) in ["a", "b", "c", "d", "e"].iter().enumerate() {
             let o = order(customer, &format!("x+{i}@gmail.com"), "fp", "192.0.2.1");
             let inputs = gather_inputs(
+                SignalInputs::default(),
                 |kind, k| keyed.get(&(kind, k)).cloned().unwrap_or_default(),
                 CodeRate::default(),
                 key,
@@ -190,8 +187,6 @@ mod tests {
             assert_eq!(inputs.device_customers, n.min(8), "customer {customer}");
             assert_eq!(inputs.ip_customers, n, "customer {customer}");
             assert_eq!(inputs.mailbox_spellings, n, "customer {customer}");
-            assert!(inputs.email_given && inputs.has_device_fingerprint);
-            assert!(!inputs.disposable_email);
             // Recorded as record_observations does.
             for ob in observations(&o, key) {
                 let set = keyed.entry((ob.kind, ob.key)).or_default();
@@ -205,6 +200,7 @@ mod tests {
         // Seen again the next day: the sets are gone from the window.
         let o = order("a", "x@gmail.com", "fp", "192.0.2.1");
         let later = gather_inputs(
+            SignalInputs::default(),
             |kind, k| keyed.get(&(kind, k)).cloned().unwrap_or_default(),
             CodeRate::default(),
             key,
@@ -219,8 +215,27 @@ mod tests {
             ),
             (1, 1, 1)
         );
-        let disposable = order("", "x@mailinator.com", "", "");
-        let inputs = gather_inputs(|_, _| vec![], CodeRate::default(), key, &disposable, NOW);
-        assert!(inputs.disposable_email && !inputs.has_device_fingerprint);
+        // The given inputs are kept; the leak strength is the rate's.
+        let given = SignalInputs {
+            velocity_used: 2,
+            email_given: true,
+            ..SignalInputs::default()
+        };
+        let burst = CodeRate {
+            hour: NOW / detectors::HOUR_MS,
+            this_hour: 40,
+            baseline_milli: 0,
+        };
+        let inputs = gather_inputs(given, |_, _| vec![], burst, key, &o, NOW);
+        assert_eq!(
+            inputs,
+            SignalInputs {
+                device_customers: 1,
+                ip_customers: 1,
+                mailbox_spellings: 1,
+                leak_ppm: crate::rules::fraud::score::PPM,
+                ..given
+            }
+        );
     }
 }
