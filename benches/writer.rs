@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use couponsd::cluster::{self, ClusterConfig};
 use couponsd::domain::spec;
-use couponsd::writer::{Mutation, WriterConfig};
+use couponsd::writer::{Mutation, Shopper, WriterConfig};
 use couponsd_client::wire::{CouponSpec, DiscountType, Order, RedeemRequest, Response};
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
@@ -43,17 +43,20 @@ fn summer20() -> CouponSpec {
 }
 
 fn redeem(n: u64) -> Mutation {
-    Mutation::Redeem(RedeemRequest {
-        code: "SUMMER20".into(),
-        order_id: format!("order-{n}"),
-        transaction_id: String::new(),
-        order: Order {
-            customer_id: format!("customer-{n}"),
-            amount: 15_000,
-            currency: "USD".into(),
-            ..Order::default()
+    Mutation::Redeem {
+        shopper: Shopper::default(),
+        request: RedeemRequest {
+            code: "SUMMER20".into(),
+            order_id: format!("order-{n}"),
+            transaction_id: String::new(),
+            order: Order {
+                customer_id: format!("customer-{n}"),
+                amount: 15_000,
+                currency: "USD".into(),
+                ..Order::default()
+            },
         },
-    })
+    }
 }
 
 fn bench_writer(c: &mut Criterion) {

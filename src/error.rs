@@ -22,9 +22,9 @@ pub enum Refusal {
     Inactive,
     #[error("the order's currency is not the coupon's")]
     CurrencyMismatch,
-    /// A guest (no customer id) cannot use a coupon with a per-customer limit:
-    /// otherwise the limit could be bypassed by checking out as a guest.
-    #[error("customer_id is required: the coupon has a per-customer limit")]
+    /// An order with no customer id, email or device cannot use a coupon
+    /// with a per-customer limit: nothing would count it.
+    #[error("customer_id, customer_email or device_fingerprint is required: the coupon has a per-customer limit")]
     CustomerRequired,
     #[error("no line item of the order is eligible for the coupon")]
     NoEligibleItems,

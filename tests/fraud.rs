@@ -662,3 +662,149 @@ async fn the_fraud_score_flags_and_blocks() {
     assert_eq!(rejected.security.risk_level, Some(RiskLevel::Critical));
     assert_eq!(rejected.security.checks.len(), 3);
 }
+
+/// issue 11's "gmail aliases of one person share one per-customer use": a
+/// second account, or a guest, with an alias of the same mailbox is the same
+/// person; another mailbox is not; a guest without an email counts by
+/// device; the use given back frees the person again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aliases_of_one_mailbox_share_one_per_customer_use() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    client
+        .create_coupon(CouponSpec {
+            usage_limit_per_customer: Some(1),
+            ..secured("ONEEACH", SecuritySettings::default())
+        })
+        .await
+        .expect("one use per person");
+    let order = |order_id: &str, customer: &str, email: &str, device: &str| {
+        request("ONEEACH", order_id, "", device, email).with_customer(customer)
+    };
+    assert_eq!(
+        both(&client, order("o1", "acct-1", "jane.doe@gmail.com", "")).await,
+        None
+    );
+    for (order_id, customer, email) in [
+        ("o2", "acct-2", "janedoe+deal@gmail.com"),
+        ("o3", "", "Jane.Doe@googlemail.com"),
+    ] {
+        assert_eq!(
+            both(&client, order(order_id, customer, email, "")).await,
+            Some(ErrorCode::CustomerLimit),
+            "{email} is jane's mailbox"
+        );
+    }
+    assert_eq!(
+        both(&client, order("o4", "acct-2", "john@gmail.com", "")).await,
+        None,
+        "another mailbox"
+    );
+    assert_eq!(both(&client, order("o5", "", "", "dev-9")).await, None);
+    assert_eq!(
+        both(&client, order("o6", "", "", "dev-9")).await,
+        Some(ErrorCode::CustomerLimit),
+        "a guest without an email is counted by device"
+    );
+    assert_eq!(
+        code_of(client.redeem(order("o7", "", "", "")).await),
+        ErrorCode::InvalidArgument,
+        "nothing to count a person by"
+    );
+    client
+        .reverse(
+            RedemptionRef::Order {
+                code: "ONEEACH".into(),
+                order_id: "o1".into(),
+            },
+            "cancelled",
+        )
+        .await
+        .expect("o1 reversed");
+    assert_eq!(
+        both(&client, order("o8", "acct-3", "j.a.n.e.doe@gmail.com", "")).await,
+        None,
+        "jane's use was given back"
+    );
+}
+
+trait WithCustomer {
+    fn with_customer(self, customer: &str) -> Self;
+}
+
+impl WithCustomer for RedeemRequest {
+    fn with_customer(mut self, customer: &str) -> Self {
+        self.order.customer_id = customer.into();
+        self
+    }
+}
+
+/// protocol.md, Fraud score: the detectors remember what accepted
+/// redemptions showed. Four customers on one device make a fifth's
+/// `shared_device` three quarters strong; thirty redemptions of a new code
+/// within the hour make its `leaked_code` half strong (5 times its floor of
+/// 4 an hour is free, 10 times is full). VALIDATE reports both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detectors_remember_shared_devices_and_leaked_codes() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let open = SecuritySettings {
+        velocity_checks: false,
+        ..SecuritySettings::default()
+    };
+    client
+        .create_coupon(secured("SHARED", open.clone()))
+        .await
+        .expect("a coupon");
+    for i in 0..4 {
+        let r = request("SHARED", &format!("d{i}"), "", "one-device", "")
+            .with_customer(&format!("c{i}"));
+        client.redeem(r).await.expect("accepted");
+    }
+    let fifth = request("SHARED", "d5", "", "one-device", "").with_customer("c5");
+    let v = client
+        .validate("SHARED", fifth.order)
+        .await
+        .expect("validate");
+    let check = |name: &str| {
+        v.security_assessment
+            .checks
+            .iter()
+            .find(|c| c.name == name)
+            .cloned()
+            .expect("every check is listed")
+    };
+    let shared = check("shared_device");
+    assert!(!shared.passed);
+    assert_eq!(
+        shared.strength_ppm, 750_000,
+        "five customers: (5 - 2) / (6 - 2)"
+    );
+    assert!(check("leaked_code").passed, "4 redemptions are no leak");
+
+    client
+        .create_coupon(secured("LEAKED", open))
+        .await
+        .expect("a coupon");
+    for i in 0..30 {
+        let r = request("LEAKED", &format!("l{i}"), "", &format!("dev-{i}"), "")
+            .with_customer(&format!("buyer-{i}"));
+        client.redeem(r).await.expect("accepted");
+    }
+    let next = request("LEAKED", "l30", "", "dev-30", "").with_customer("buyer-30");
+    let v = client
+        .validate("LEAKED", next.order)
+        .await
+        .expect("validate");
+    let leaked = v
+        .security_assessment
+        .checks
+        .iter()
+        .find(|c| c.name == "leaked_code")
+        .cloned()
+        .expect("listed");
+    assert_eq!(
+        leaked.strength_ppm, 500_000,
+        "30 an hour against a floor of 4"
+    );
+}

@@ -195,3 +195,51 @@ async fn unusable_private_codes_answer_exactly_as_unknown_ones() {
     let mismatch = admin.validate("SECRET-D", small).await.expect("validate");
     assert_eq!(mismatch.reason, ErrorCode::CurrencyMismatch.as_u16());
 }
+
+/// protocol.md, Fraud score: `code_guessing` is the unknown codes the
+/// order's shopper (address block, device) tried within their window: ten
+/// make it (10 - 3) / (20 - 3) strong in VALIDATE and on the redemption;
+/// another address of the same IPv6 /64 is the same shopper; another block
+/// is clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_codes_raise_the_shoppers_code_guessing_signal() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    client
+        .create_coupon(percent_coupon("REAL", 1000, None, None))
+        .await
+        .expect("a coupon");
+    let from = |ip: &str| Order {
+        ip_address: ip.into(),
+        ..order("mallory", 5_000)
+    };
+    for i in 0..10 {
+        client
+            .validate(&format!("NOPE{i}"), from("2001:db8:7:7::1"))
+            .await
+            .expect("under the limit");
+    }
+    let guessing = |checks: &[couponsd_client::wire::SecurityCheck]| {
+        checks
+            .iter()
+            .find(|c| c.name == "code_guessing")
+            .map_or(0, |c| c.strength_ppm)
+    };
+    let v = client
+        .validate("REAL", from("2001:db8:7:7:ffff::9"))
+        .await
+        .expect("validate");
+    assert_eq!(guessing(&v.security_assessment.checks), 7 * 1_000_000 / 17);
+    let mut r = redeem_request("REAL", "o1", "mallory", 5_000);
+    r.order.ip_address = "2001:db8:7:7::2".into();
+    let taken = client.redeem(r).await.expect("accepted");
+    assert_eq!(
+        guessing(&taken.redemption.security.checks),
+        7 * 1_000_000 / 17
+    );
+    let v = client
+        .validate("REAL", from("2001:db8:7:8::1"))
+        .await
+        .expect("validate");
+    assert_eq!(guessing(&v.security_assessment.checks), 0, "another /64");
+}

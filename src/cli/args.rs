@@ -705,4 +705,10 @@ pub struct BenchArgs {
     /// Order amount used by every request, in minor units of USD.
     #[arg(long, default_value_t = 15_000)]
     pub amount: i64,
+    /// The bench coupons' fraud checks: `off` (none: no velocity window,
+    /// no score thresholds) or `on` (every security setting and an
+    /// identifier limit, with limits no bench run reaches; each order then
+    /// carries a verified email, a device, an IP and a card of its customer).
+    #[arg(long, default_value = "off")]
+    pub security: String,
 }

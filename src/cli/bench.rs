@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use couponsd_client::wire::{CouponSpec, ErrorCode, Order, RedeemRequest, SecuritySettings};
+use couponsd_client::wire::{
+    CouponSpec, ErrorCode, Identifier, IdentifierLimit, Order, RedeemRequest, SecuritySettings,
+};
 use couponsd_client::{Client, ClientError};
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
@@ -42,6 +44,11 @@ pub async fn run(args: BenchArgs, client_args: ClientArgs) -> ExitCode {
 }
 
 async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> {
+    let security = match args.security.as_str() {
+        "off" => false,
+        "on" => true,
+        other => return Err(format!("--security {other:?}: off or on")),
+    };
     let op = match args.op.as_str() {
         "redeem" => Op::Redeem,
         "validate" => Op::Validate,
@@ -68,7 +75,7 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
         .unwrap_or_else(|| format!("BENCH{run_id:08X}"));
     let codes = match &args.code {
         Some(code) => vec![code.clone()],
-        None => create_coupons(&clients, &prefix, args.coupons).await?,
+        None => create_coupons(&clients, &prefix, args.coupons, security).await?,
     };
     let codes = Arc::new(codes);
     let counters = Arc::new(Counters::default());
@@ -117,6 +124,7 @@ async fn create_coupons(
     clients: &[Client],
     prefix: &str,
     count: u32,
+    security: bool,
 ) -> Result<Vec<String>, String> {
     let codes: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}")).collect();
     let started = Instant::now();
@@ -131,9 +139,11 @@ async fn create_coupons(
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
             // Eight in flight per connection keeps the writer's batches full.
-            let mut pending =
-                futures_util::stream::iter(mine.into_iter().map(|code| create_one(&client, code)))
-                    .buffer_unordered(8);
+            let mut pending = futures_util::stream::iter(
+                mine.into_iter()
+                    .map(|code| create_one(&client, code, security)),
+            )
+            .buffer_unordered(8);
             while let Some(result) = pending.next().await {
                 result?;
             }
@@ -152,8 +162,8 @@ async fn create_coupons(
     Ok(codes)
 }
 
-async fn create_one(client: &Client, code: String) -> Result<(), String> {
-    let spec = bench_coupon(&code);
+async fn create_one(client: &Client, code: String, security: bool) -> Result<(), String> {
+    let spec = bench_coupon(&code, security);
     match client.create_coupon(spec).await {
         Ok(_) => Ok(()),
         Err(e) if e.code() == Some(ErrorCode::AlreadyExists) => Ok(()),
@@ -161,7 +171,34 @@ async fn create_one(client: &Client, code: String) -> Result<(), String> {
     }
 }
 
-fn bench_coupon(code: &str) -> CouponSpec {
+/// `security`: every check on, with limits a bench run never reaches (so
+/// every request pays for the checks and none is refused); else none.
+fn bench_coupon(code: &str, security: bool) -> CouponSpec {
+    let base = bench_coupon_unchecked(code);
+    if !security {
+        return base;
+    }
+    CouponSpec {
+        security: SecuritySettings {
+            ip_restrictions: vec!["allow:0.0.0.0/0".into(), "allow:::/0".into()],
+            device_fingerprinting: true,
+            velocity_checks: true,
+            max_redemptions_per_hour: 1_000,
+            require_email_verification: true,
+            block_suspicious_patterns: true,
+        },
+        identifier_limits: vec![IdentifierLimit {
+            identifier: Identifier::Payment,
+            max_uses: Some(1_000_000_000),
+            max_discount_amount: None,
+        }],
+        review_score: Some(600_000),
+        block_score: Some(850_000),
+        ..base
+    }
+}
+
+fn bench_coupon_unchecked(code: &str) -> CouponSpec {
     CouponSpec {
         code: code.into(),
         name: "couponsd bench".into(),
@@ -175,8 +212,11 @@ fn bench_coupon(code: &str) -> CouponSpec {
         // coupon far more than any per-hour limit would allow.
         security: SecuritySettings {
             velocity_checks: false,
+            block_suspicious_patterns: false,
             ..SecuritySettings::default()
         },
+        review_score: None,
+        block_score: None,
         ..CouponSpec::default()
     }
 }
@@ -198,21 +238,28 @@ impl Worker {
         let mut seq: u64 = 0;
         while Instant::now() < deadline && self.take_one() {
             seq += 1;
-            let (code, customer, redeem) = {
+            let (code, n, redeem) = {
                 let mut rng = rand::rng();
                 let code = &self.codes[rng.random_range(0..self.codes.len())];
-                let customer = format!("customer-{}", rng.random_range(0..self.customers));
+                let n = rng.random_range(0..self.customers);
                 let redeem = match self.op {
                     Op::Redeem => true,
                     Op::Validate => false,
                     Op::Mixed => seq % 10 == 0,
                 };
-                (code.clone(), customer, redeem)
+                (code.clone(), n, redeem)
             };
+            // Each customer with an email, a device, an address and a card
+            // of their own, as a checkout sends them.
             let order = Order {
-                customer_id: customer,
+                customer_id: format!("customer-{n}"),
                 amount: self.amount,
                 currency: "USD".into(),
+                customer_email: format!("customer-{n}@example.com"),
+                email_verified: true,
+                device_fingerprint: format!("device-{n}"),
+                ip_address: format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255),
+                payment_fingerprint: format!("card-{n}"),
                 ..Order::default()
             };
             let start = Instant::now();
@@ -303,7 +350,7 @@ fn print_summary(
     if client_args.json {
         let out = serde_json::json!({
             "op": args.op, "connections": args.connections, "pipeline": args.pipeline,
-            "coupons": if args.code.is_some() { 1 } else { args.coupons }, "customers": args.customers,
+            "coupons": if args.code.is_some() { 1 } else { args.coupons }, "customers": args.customers, "security": args.security,
             "duration_s": (elapsed * 1000.0).round() / 1000.0,
             "requests": total, "ok": ok, "rejected": rejected, "errors": errors,
             "ops_per_sec": ops_per_sec,

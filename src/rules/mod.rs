@@ -53,7 +53,8 @@ pub fn status(spec: &CouponSpec, counters: Counters, now: i64) -> CouponStatus {
 
 /// Every check a redemption must pass, in the order a customer would want to
 /// hear about them (protocol.md lists it under VALIDATE), and the discount.
-/// The window is [starts_at, ends_at). `customer_uses` counts the customer's
+/// The window is [starts_at, ends_at). `customer_uses` counts the person's
+/// (the most of their customer id's and aliases', `fraud::person`)
 /// held and captured uses, `recent_uses` the redemptions and holds each of
 /// the order's identities started within its velocity window
 /// (`fraud::velocity::recent_each`).
@@ -90,7 +91,7 @@ pub fn evaluate(
     if remaining_uses(spec, counters) == Some(0) {
         return Err(Refusal::Exhausted);
     }
-    if spec.usage_limit_per_customer.is_some() && order.customer_id.is_empty() {
+    if spec.usage_limit_per_customer.is_some() && !fraud::person::identified(order) {
         return Err(Refusal::CustomerRequired);
     }
     fraud::velocity::check(&spec.security, recent_uses)?;

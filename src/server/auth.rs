@@ -93,7 +93,9 @@ pub struct Principal {
 }
 
 /// A principal on one connection: who, and from where (the guessing
-/// limits count each connection, `name@address`).
+/// limits count each connection, `name@address`; an IPv6 address by its
+/// /64, the smallest block one subscriber is usually given, so that one
+/// holder cannot count afresh from each of its addresses).
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Principal,
@@ -102,7 +104,11 @@ pub struct Caller {
 
 impl Caller {
     pub fn new(principal: Principal, peer: IpAddr) -> Caller {
-        let connection = format!("{}@{}", principal.credential, peer.to_canonical());
+        let connection = format!(
+            "{}@{}",
+            principal.credential,
+            super::guessing::address_block(peer)
+        );
         Caller {
             principal,
             connection,

@@ -18,8 +18,8 @@ use crate::error::{Error, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
 use crate::rules::fraud::score::Model;
-use crate::rules::fraud::{assess, detectors, identifiers, velocity};
-use crate::writer::{Core, Mutation};
+use crate::rules::fraud::{assess, detectors, identifiers, person, velocity};
+use crate::writer::{observe, Core, Mutation, Shopper};
 
 /// Largest page a list reply may hold, in encoded bytes: well under the frame cap.
 pub(super) const PAGE_BYTES: usize = 512 * 1024;
@@ -86,7 +86,12 @@ pub fn dispatch(shared: &Shared, caller: &Caller, request: Request) -> Dispatche
         }
         other => other,
     };
-    match to_mutation(principal, request) {
+    let shopper = match &request {
+        Request::Redeem(r) => shopper(shared, &r.order),
+        Request::Reserve(r) => shopper(shared, &r.order),
+        _ => Shopper::default(),
+    };
+    match to_mutation(principal, request, shopper) {
         // Refused before anything is written on a node that does not lead.
         Ok(Ok(mutation)) => match shared.node.check_leader() {
             Ok(()) => Dispatched::Mutation(mutation),
@@ -114,7 +119,11 @@ fn confirmed(read: &Request) -> bool {
 }
 
 /// Validates and normalizes a mutation's input; a read comes back as it is.
-fn to_mutation(principal: &Principal, request: Request) -> Result<Result<Mutation, Request>> {
+fn to_mutation(
+    principal: &Principal,
+    request: Request,
+    shopper: Shopper,
+) -> Result<Result<Mutation, Request>> {
     Ok(Ok(match request {
         Request::CreateCoupon(spec) => Mutation::CreateCoupon {
             spec: domain::spec::validate(spec)?,
@@ -137,19 +146,25 @@ fn to_mutation(principal: &Principal, request: Request) -> Result<Result<Mutatio
                 &r.transaction_id,
                 domain::limits::IDENTIFIER,
             )?;
-            Mutation::Redeem(RedeemRequest {
-                code: code::normalize(&r.code)?,
-                order: domain::order::validate(r.order)?,
-                ..r
-            })
+            Mutation::Redeem {
+                request: RedeemRequest {
+                    code: code::normalize(&r.code)?,
+                    order: domain::order::validate(r.order)?,
+                    ..r
+                },
+                shopper,
+            }
         }
         Request::Reserve(r) => {
             domain::order::order_id(&r.order_id)?;
-            Mutation::Reserve(ReserveRequest {
-                code: code::normalize(&r.code)?,
-                order: domain::order::validate(r.order)?,
-                ..r
-            })
+            Mutation::Reserve {
+                request: ReserveRequest {
+                    code: code::normalize(&r.code)?,
+                    order: domain::order::validate(r.order)?,
+                    ..r
+                },
+                shopper,
+            }
         }
         Request::Confirm(r) => Mutation::Confirm(redemption_ref(r)?),
         Request::Release(r) => Mutation::Release(redemption_ref(r)?),
@@ -218,7 +233,10 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
         Request::ListCoupons { after_id, limit } => {
             tokio::task::block_in_place(|| list_coupons(core, after_id, limit))
         }
-        Request::Validate { code, order } => validate(core, &code, order),
+        Request::Validate { code, order } => {
+            let shopper = shopper(shared, &order);
+            validate(core, &code, order, shopper)
+        }
         Request::GetRedemption(r) => get_redemption(core, redemption_ref(r)?),
         Request::ListRedemptions {
             coupon_id,
@@ -433,15 +451,21 @@ fn list_coupons(core: &Core, after_id: u64, limit: u16) -> Result<Response> {
     })
 }
 
-fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
+fn validate(core: &Core, raw_code: &str, order: Order, shopper: Shopper) -> Result<Response> {
     let code = code::normalize(raw_code)?;
     let order = domain::order::validate(order)?;
     let state = &core.state;
     let Some((def, counters)) = state.coupon_by_code(&code) else {
         return Ok(unknown_code(core, code, order));
     };
-    let customer = (!order.customer_id.is_empty()).then(|| state.key(&order.customer_id));
-    let customer_uses = customer.map_or(0, |key| state.customer_uses(def.id, key));
+    let ids = identifiers::of_order(&order);
+    let (customer_uses, _) = person::counted(
+        &def.spec,
+        &order,
+        &ids,
+        |id| state.key(id),
+        |key| state.customer_uses(def.id, key),
+    );
     let windows = velocity::tracked(
         &order,
         |id| state.key(id),
@@ -452,7 +476,14 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
     let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
     let now = state.clock.now(now_ms());
     let recent_uses = velocity::recent_each(&windows, now);
-    let inputs = assess::order_inputs(spec, &order, &recent_uses);
+    let inputs = observe::gather_inputs(
+        assess::order_inputs(spec, &order, &recent_uses, shopper.unknown_codes),
+        |kind, key| state.seen(kind, key),
+        state.code_rate(def.id),
+        |id| state.key(id),
+        &order,
+        now,
+    );
     let assessment = assess::assess(&Model::default(), &detectors::signals(&inputs), spec);
     let outcome = rules::campaign::evaluate(
         spec,
@@ -464,7 +495,6 @@ fn validate(core: &Core, raw_code: &str, order: Order) -> Result<Response> {
         campaign_of,
     )
     .and_then(|discount| {
-        let ids = identifiers::of_order(&order);
         let uses: Vec<_> = identifiers::limited(spec, &ids)
             .into_iter()
             .map(|(identifier, key, max)| {
@@ -538,9 +568,10 @@ fn screen_guesses(shared: &Shared, caller: &Caller, request: &Request) -> Result
         Request::Reserve(r) => (&r.code, &r.order),
         _ => return Ok(()),
     };
+    let ip = shopper_ip(order);
     let keys = GuessKeys {
         connection: &caller.connection,
-        ip: &order.ip_address,
+        ip: &ip,
         device: &order.device_fingerprint,
     };
     let clock_ms = shared.started.elapsed().as_millis() as u64;
@@ -563,6 +594,26 @@ fn screen_guesses(shared: &Shared, caller: &Caller, request: &Request) -> Result
         shared.guesses.count_unknown(&keys, clock_ms);
     }
     Ok(())
+}
+
+/// The guessing key of an order's address: its block (`address_block`),
+/// or what was sent if it is not an address.
+fn shopper_ip(order: &Order) -> String {
+    let ip = order.ip_address.trim();
+    ip.parse()
+        .map_or_else(|_| ip.to_string(), super::guessing::address_block)
+}
+
+/// What this node's guessing counts know of the order's shopper.
+fn shopper(shared: &Shared, order: &Order) -> Shopper {
+    let clock_ms = shared.started.elapsed().as_millis() as u64;
+    Shopper {
+        unknown_codes: shared.guesses.tried(
+            &shopper_ip(order),
+            &order.device_fingerprint,
+            clock_ms,
+        ),
+    }
 }
 
 /// The id a redemption reference names, if any (not checked to exist).

@@ -59,6 +59,18 @@ impl Default for GuessLimits {
     }
 }
 
+/// The block an address is counted as: an IPv4 address (or an IPv4-mapped
+/// IPv6 one) alone, an IPv6 address by its /64.
+pub fn address_block(ip: std::net::IpAddr) -> String {
+    match ip.to_canonical() {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            format!("{}/64", std::net::Ipv6Addr::from(prefix))
+        }
+    }
+}
+
 /// Who is asking, the three ways.
 pub struct GuessKeys<'a> {
     /// The connection: principal name and peer address.
@@ -141,6 +153,32 @@ impl GuessLimiter {
         Ok(())
     }
 
+    /// Unknown codes a shopper (the order's address block and device) tried
+    /// within their current windows, the most of the two: the
+    /// `code_guessing` signal. The connection is not asked: one checkout
+    /// service speaks for every shopper.
+    pub fn tried(&self, ip: &str, device: &str, now_ms: u64) -> u32 {
+        let shopper = GuessKeys {
+            connection: "",
+            ip,
+            device,
+        };
+        self.kinds(&shopper)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (key, _, _))| !key.is_empty())
+            .map(|(i, (key, limit, _))| {
+                let counts = self.counts[i].lock().unwrap_or_else(|e| e.into_inner());
+                let window_ms = limit.window.as_millis() as u64;
+                match counts.counts.get(&self.hash(key)) {
+                    Some(&(start, n)) if now_ms < start + window_ms => n,
+                    _ => 0,
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Counts one unknown code against each of the three.
     pub fn count_unknown(&self, keys: &GuessKeys, now_ms: u64) {
         for (i, (key, limit, _)) in self.kinds(keys).into_iter().enumerate() {
@@ -184,6 +222,19 @@ impl GuessLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64() {
+        let block = |s: &str| address_block(s.parse().expect("an address"));
+        assert_eq!(block("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            block("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            "2001:db8:1:2::/64"
+        );
+        assert_ne!(block("2001:db8:1:3::1"), block("2001:db8:1:2::1"));
+        assert_eq!(block("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(block("192.0.2.7"), "192.0.2.7");
+    }
 
     fn limits(keys_max: usize) -> GuessLimits {
         let limit = GuessLimit {

@@ -10,7 +10,7 @@ use couponsd_client::wire::{
 };
 
 use super::batch::{Batch, Cursor, Overlay};
-use super::{execute, Mutation, WriterConfig};
+use super::{execute, Mutation, Shopper, WriterConfig};
 use crate::error::{Error, Refusal, Result};
 use crate::state::{Effect, LogRecord, State};
 use crate::storage::Store;
@@ -103,21 +103,27 @@ fn order(customer: &str) -> Order {
 }
 
 fn redeem(code: &str, order_id: &str, customer: &str) -> Mutation {
-    Mutation::Redeem(RedeemRequest {
-        code: code.into(),
-        order_id: order_id.into(),
-        transaction_id: String::new(),
-        order: order(customer),
-    })
+    Mutation::Redeem {
+        shopper: Shopper::default(),
+        request: RedeemRequest {
+            code: code.into(),
+            order_id: order_id.into(),
+            transaction_id: String::new(),
+            order: order(customer),
+        },
+    }
 }
 
 fn reserve(code: &str, order_id: &str, customer: &str, ttl_ms: u32) -> Mutation {
-    Mutation::Reserve(ReserveRequest {
-        code: code.into(),
-        order_id: order_id.into(),
-        ttl_ms,
-        order: order(customer),
-    })
+    Mutation::Reserve {
+        shopper: Shopper::default(),
+        request: ReserveRequest {
+            code: code.into(),
+            order_id: order_id.into(),
+            ttl_ms,
+            order: order(customer),
+        },
+    }
 }
 
 fn named(code: &str, order_id: &str) -> RedemptionRef {

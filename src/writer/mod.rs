@@ -75,6 +75,15 @@ const _: () = assert!(
 /// decides the next batch while these commit, and requests pile up into it.
 const PROPOSALS_IN_FLIGHT_MAX: usize = 2;
 
+/// What the node that took a new use's request knows of its shopper: the
+/// unknown codes their order's IP block and device tried within their
+/// guessing windows (`server::guessing`). Counted by each node alone, like
+/// the guessing limits, it feeds the `code_guessing` signal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shopper {
+    pub unknown_codes: u32,
+}
+
 /// A change to the store. Inputs are already validated and normalized.
 #[derive(Debug)]
 pub enum Mutation {
@@ -90,8 +99,15 @@ pub enum Mutation {
     DeleteCoupon {
         id: u64,
     },
-    Redeem(RedeemRequest),
-    Reserve(ReserveRequest),
+    /// `unknown_codes`: see `Shopper`.
+    Redeem {
+        request: RedeemRequest,
+        shopper: Shopper,
+    },
+    Reserve {
+        request: ReserveRequest,
+        shopper: Shopper,
+    },
     Confirm(RedemptionRef),
     Release(RedemptionRef),
     Reverse {

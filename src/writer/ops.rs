@@ -9,14 +9,14 @@
 
 use couponsd_client::money;
 use couponsd_client::wire::{
-    AdminStatus, CouponSpec, CouponStatus, Identifier, Order, OrderIdentifiers, RedeemRequest,
-    Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, ReserveRequest, Response,
-    Reversal, SecurityAssessment,
+    AdminStatus, CouponSpec, CouponStatus, Identifier, Order, RedeemRequest, Redemption,
+    RedemptionRef, RedemptionReply, RedemptionStatus, ReserveRequest, Response, Reversal,
+    SecurityAssessment,
 };
 
 use super::batch::Batch;
 use super::plan::{Draft, Plan};
-use super::{campaign_ops, Mutation, WriterConfig};
+use super::{campaign_ops, observe, Mutation, Shopper, WriterConfig};
 use crate::domain::campaign::FinalStatus;
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::domain::limits;
@@ -24,7 +24,7 @@ use crate::error::{Error, Refusal, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
 use crate::rules::fraud::score::Model;
-use crate::rules::fraud::{assess, detectors, identifiers, velocity};
+use crate::rules::fraud::{assess, detectors, identifiers, person, velocity};
 use crate::state::keys::Key;
 use crate::state::Effect;
 use crate::storage;
@@ -43,8 +43,8 @@ pub fn decide(batch: &Batch, mutation: &Mutation, config: &WriterConfig) -> Deci
             spec,
         } => update_coupon(d, *id, *expected_revision, spec),
         Mutation::DeleteCoupon { id } => delete_coupon(d, *id),
-        Mutation::Redeem(r) => redeem(d, r),
-        Mutation::Reserve(r) => reserve(d, r, config),
+        Mutation::Redeem { request, shopper } => redeem(d, request, *shopper),
+        Mutation::Reserve { request, shopper } => reserve(d, request, *shopper, config),
         Mutation::Confirm(r) => confirm(d, r),
         Mutation::Release(r) => release(d, r),
         Mutation::Reverse {
@@ -83,9 +83,11 @@ pub fn expire_named_hold(
     config: &WriterConfig,
 ) -> storage::Result<Option<Plan>> {
     let named = match mutation {
-        Mutation::Redeem(r) => by_order(&r.code, &r.order_id),
+        Mutation::Redeem { request: r, .. } => by_order(&r.code, &r.order_id),
         // A request refused for its TTL is judged before anything is looked up.
-        Mutation::Reserve(r) if allowed_ttl(r, config).is_ok() => by_order(&r.code, &r.order_id),
+        Mutation::Reserve { request: r, .. } if allowed_ttl(r, config).is_ok() => {
+            by_order(&r.code, &r.order_id)
+        }
         Mutation::Confirm(r) | Mutation::Release(r) => r.clone(),
         _ => return Ok(None),
     };
@@ -381,16 +383,24 @@ fn adjust_uses(d: &mut Draft, coupon_id: u64, key: Key, delta: i64) {
     });
 }
 
-/// A use given back gives back its identifiers' counts. They were counted
-/// if the coupon limited them when it was taken; one whose count is already
-/// 0 (its limit was added since) is left alone.
-fn give_back_identifiers(d: &mut Draft, coupon_id: u64, ids: &OrderIdentifiers) {
-    for identifier in Identifier::ALL {
-        let Some(key) = identifiers::key_string(*identifier, ids).map(|s| d.key(&s)) else {
-            continue;
-        };
-        if d.customer_uses(coupon_id, key) > 0 {
-            adjust_uses(d, coupon_id, key, -1);
+/// A use given back gives back the counts of its person's aliases and of
+/// its identifiers. They were counted if the coupon limited them when it
+/// was taken; one whose count is already 0 (its limit was added since) is
+/// left alone.
+fn give_back_aliases(d: &mut Draft, r: &Redemption) {
+    let ids = &r.identifiers;
+    let keys: Vec<String> = person::alias_keys(&r.customer_id, ids)
+        .into_iter()
+        .chain(
+            Identifier::ALL
+                .iter()
+                .filter_map(|i| identifiers::key_string(*i, ids)),
+        )
+        .collect();
+    for key in keys {
+        let key = d.key(&key);
+        if d.customer_uses(r.coupon_id, key) > 0 {
+            adjust_uses(d, r.coupon_id, key, -1);
         }
     }
 }
@@ -415,35 +425,56 @@ fn record_velocity(d: &mut Draft, def: &SharedDef, windows: &[velocity::Tracked<
     }
 }
 
+/// What a REDEEM or RESERVE asks for when it starts a new use.
+struct NewUse<'r> {
+    code: &'r str,
+    order_id: &'r str,
+    transaction_id: &'r str,
+    order: &'r Order,
+    shopper: Shopper,
+}
+
 /// A new redemption for an order: every check, then the compare-and-decrement.
-fn start(
-    mut d: Draft,
-    code: &str,
-    order_id: &str,
-    transaction_id: &str,
-    order: &Order,
-    hold_expires_at: Option<i64>,
-) -> Decision {
+fn start(mut d: Draft, new: NewUse, hold_expires_at: Option<i64>) -> Decision {
+    let NewUse {
+        code,
+        order_id,
+        transaction_id,
+        order,
+        shopper,
+    } = new;
     let Some(coupon_id) = d.coupon_id(code) else {
         return Ok(Err(d.unknown_code(code)));
     };
     let Some(def) = d.def(coupon_id) else {
         return Ok(Err(Error::NotFound("coupon")));
     };
-    let customer = (!order.customer_id.is_empty()).then(|| d.key(&order.customer_id));
-    let customer_uses = customer.map_or(0, |key| d.customer_uses(coupon_id, key));
+    let ids = identifiers::of_order(order);
+    let (customer_uses, aliases) = person::counted(
+        &def.spec,
+        order,
+        &ids,
+        |id| d.key(id),
+        |key| d.customer_uses(coupon_id, key),
+    );
     let windows = velocity::tracked(order, |id| d.key(id), |key| d.velocity(coupon_id, key));
     // The campaign's budget and the usage counters are checked and moved in
     // one step: the decider runs one mutation at a time.
     let campaign = def.spec.campaign_id.map(|id| d.campaign(id));
     let campaign_of = CampaignOf::of(&campaign, |id| d.campaign_counters(id));
     let recent = velocity::recent_each(&windows, d.now());
-    let ids = identifiers::of_order(order);
     let limited: Vec<_> = identifiers::limited(&def.spec, &ids)
         .into_iter()
         .map(|(identifier, key, max)| (identifier, d.key(&key), max))
         .collect();
-    let inputs = assess::order_inputs(&def.spec, order, &recent);
+    let inputs = observe::gather_inputs(
+        assess::order_inputs(&def.spec, order, &recent, shopper.unknown_codes),
+        |kind, key| d.seen(kind, key),
+        d.code_rate(coupon_id),
+        |id| d.key(id),
+        order,
+        d.now(),
+    );
     let assessment = assess::assess(&Model::default(), &detectors::signals(&inputs), &def.spec);
     let outcome = rules::campaign::evaluate(
         &def.spec,
@@ -491,10 +522,14 @@ fn start(
         adjust_coupon(&mut d, coupon_id, 1, 0);
     }
     adjust_customer(&mut d, coupon_id, &order.customer_id, 1);
+    for key in &aliases {
+        adjust_uses(&mut d, coupon_id, *key, 1);
+    }
     for (_, key, _) in &limited {
         adjust_uses(&mut d, coupon_id, *key, 1);
     }
     record_velocity(&mut d, &def, &windows);
+    observe::record_observations(&mut d, coupon_id, order);
     adjust_campaign(&mut d, coupon_id, redemption.discount_amount, 1);
     let response = reply(&d, redemption.clone(), false);
     d.record(Effect::Redemption(redemption));
@@ -567,7 +602,7 @@ fn by_order(code: &str, order_id: &str) -> RedemptionRef {
     }
 }
 
-fn redeem(d: Draft, r: &RedeemRequest) -> Decision {
+fn redeem(d: Draft, r: &RedeemRequest, shopper: Shopper) -> Decision {
     if let Some(existing) = find_current(&d, &by_order(&r.code, &r.order_id))? {
         if let Err(e) = same_order(&existing, &r.order) {
             return Ok(Err(e));
@@ -585,7 +620,14 @@ fn redeem(d: Draft, r: &RedeemRequest) -> Decision {
             }
         }
     }
-    start(d, &r.code, &r.order_id, &r.transaction_id, &r.order, None)
+    let new = NewUse {
+        code: &r.code,
+        order_id: &r.order_id,
+        transaction_id: &r.transaction_id,
+        order: &r.order,
+        shopper,
+    };
+    start(d, new, None)
 }
 
 fn allowed_ttl(r: &ReserveRequest, config: &WriterConfig) -> Result<()> {
@@ -598,7 +640,7 @@ fn allowed_ttl(r: &ReserveRequest, config: &WriterConfig) -> Result<()> {
     Ok(())
 }
 
-fn reserve(d: Draft, r: &ReserveRequest, config: &WriterConfig) -> Decision {
+fn reserve(d: Draft, r: &ReserveRequest, shopper: Shopper, config: &WriterConfig) -> Decision {
     if let Err(e) = allowed_ttl(r, config) {
         return Ok(Err(e));
     }
@@ -623,7 +665,14 @@ fn reserve(d: Draft, r: &ReserveRequest, config: &WriterConfig) -> Decision {
         r.ttl_ms
     };
     let expires_at = d.now() + i64::from(ttl);
-    start(d, &r.code, &r.order_id, "", &r.order, Some(expires_at))
+    let new = NewUse {
+        code: &r.code,
+        order_id: &r.order_id,
+        transaction_id: "",
+        order: &r.order,
+        shopper,
+    };
+    start(d, new, Some(expires_at))
 }
 
 fn confirm(d: Draft, r: &RedemptionRef) -> Decision {
@@ -692,7 +741,7 @@ fn release(mut d: Draft, r: &RedemptionRef) -> Decision {
     hold.hold_expires_at = None;
     adjust_coupon(&mut d, hold.coupon_id, 0, -1);
     adjust_customer(&mut d, hold.coupon_id, &hold.customer_id, -1);
-    give_back_identifiers(&mut d, hold.coupon_id, &hold.identifiers);
+    give_back_aliases(&mut d, &hold);
     adjust_campaign(&mut d, hold.coupon_id, -hold.discount_amount, -1);
     let response = reply(&d, hold.clone(), false);
     d.record(Effect::Redemption(hold));
@@ -784,7 +833,7 @@ fn reverse(
         redemption.updated_at = d.now();
         adjust_coupon(&mut d, redemption.coupon_id, -1, 0);
         adjust_customer(&mut d, redemption.coupon_id, &redemption.customer_id, -1);
-        give_back_identifiers(&mut d, redemption.coupon_id, &redemption.identifiers);
+        give_back_aliases(&mut d, &redemption);
         adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, -1);
     } else {
         adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, 0);
@@ -803,7 +852,7 @@ fn expire_one(d: &mut Draft, mut hold: Redemption) -> Redemption {
     hold.updated_at = d.now();
     adjust_coupon(d, hold.coupon_id, 0, -1);
     adjust_customer(d, hold.coupon_id, &hold.customer_id, -1);
-    give_back_identifiers(d, hold.coupon_id, &hold.identifiers);
+    give_back_aliases(d, &hold);
     adjust_campaign(d, hold.coupon_id, -hold.discount_amount, -1);
     d.record(Effect::Redemption(hold.clone()));
     hold

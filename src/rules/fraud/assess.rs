@@ -13,10 +13,16 @@ use super::security::is_disposable_email;
 use super::velocity::{self, Identity};
 use crate::error::Refusal;
 
-/// The signals' inputs an order and the velocity windows give (`recent`:
-/// attempts per identity within the hour, `velocity::recent_each`); the
-/// detectors' counts kept in the state are added by the caller.
-pub fn order_inputs(spec: &CouponSpec, order: &Order, recent: &[(Identity, u64)]) -> SignalInputs {
+/// The signals' inputs an order, the velocity windows (`recent`: attempts
+/// per identity within the hour, `velocity::recent_each`) and the node's
+/// guessing counts (`unknown_codes` its shopper tried) give; the detectors'
+/// counts kept in the state are added by the caller.
+pub fn order_inputs(
+    spec: &CouponSpec,
+    order: &Order,
+    recent: &[(Identity, u64)],
+    unknown_codes: u32,
+) -> SignalInputs {
     let email = order.customer_email.trim();
     SignalInputs {
         velocity_used: recent.iter().map(|(_, n)| *n).max().unwrap_or(0),
@@ -26,6 +32,7 @@ pub fn order_inputs(spec: &CouponSpec, order: &Order, recent: &[(Identity, u64)]
         email_verified: order.email_verified,
         has_device_fingerprint: !order.device_fingerprint.trim().is_empty(),
         provider_risk_ppm: order.provider_risk_score.map(i64::from),
+        unknown_codes: u64::from(unknown_codes),
         ..SignalInputs::default()
     }
 }

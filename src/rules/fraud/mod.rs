@@ -10,6 +10,7 @@ pub mod enumeration;
 pub mod identifiers;
 pub mod identity;
 pub mod ip_rules;
+pub mod person;
 pub mod score;
 pub mod security;
 pub mod velocity;
