@@ -49,12 +49,37 @@ pub fn compute(spec: &CouponSpec, order: &Order) -> Result<Discount, Refusal> {
         _ => eligible_total,
     }
     .clamp(0, i128::from(amount));
+    let discount = discount_of(spec, lines, applicable)?;
+    // Both are within 0..=amount, so they fit in an i64.
+    let applicable_amount = applicable as i64;
+    let discount_amount = discount as i64;
+    Ok(Discount {
+        applicable_amount,
+        discount_amount,
+        final_amount: amount - discount_amount,
+    })
+}
+
+/// The discount `spec` gives when `left` is what remains of the part of
+/// `order` it applies to, after other codes' discounts (stacking with base
+/// REMAINING, `rules::stacking`): a percentage of `left`, any other amount as
+/// `compute` finds it, then the cap, then at most `left`. With `left` the
+/// applicable amount `compute` finds, it is `compute`'s discount.
+pub fn discount_on_left(spec: &CouponSpec, order: &Order, left: i128) -> Result<i128, Refusal> {
+    let eligible = eligible_lines(spec, order)?;
+    discount_of(spec, eligible.as_deref().unwrap_or_default(), left.max(0))
+}
+
+/// Steps 2 and 3: the raw discount by type, capped, then within
+/// 0..=`applicable`. FREE_SHIPPING's raw discount is the applicable amount,
+/// which is the shipping.
+fn discount_of(spec: &CouponSpec, lines: &[&LineItem], applicable: i128) -> Result<i128, Refusal> {
     let value = spec.discount_value;
     let raw = match spec.discount_type {
         DiscountType::Percentage => percent_of(applicable, value),
         DiscountType::Fixed if spec.apply_per_line => per_line(lines, value),
         DiscountType::Fixed => i128::from(value),
-        DiscountType::FreeShipping => shipping,
+        DiscountType::FreeShipping => applicable,
         DiscountType::BuyXGetY => percent_of(
             discounted_units_total(spec.buy_quantity, spec.get_quantity, lines)?,
             value,
@@ -64,15 +89,7 @@ pub fn compute(spec: &CouponSpec, order: &Order) -> Result<Discount, Refusal> {
     let capped = spec
         .max_discount_amount
         .map_or(raw, |cap| raw.min(i128::from(cap)));
-    let discount = capped.clamp(0, applicable);
-    // Both are within 0..=amount, so they fit in an i64.
-    let applicable_amount = applicable as i64;
-    let discount_amount = discount as i64;
-    Ok(Discount {
-        applicable_amount,
-        discount_amount,
-        final_amount: amount - discount_amount,
-    })
+    Ok(capped.clamp(0, applicable))
 }
 
 /// FIXED per line: `value` off each eligible line, at most the line's total.

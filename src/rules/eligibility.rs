@@ -17,19 +17,28 @@ pub fn eligible_lines<'o>(
     spec: &CouponSpec,
     order: &'o Order,
 ) -> Result<Option<Vec<&'o LineItem>>, Refusal> {
+    Ok(eligible_indices(spec, order)?
+        .map(|indices| indices.into_iter().map(|i| &order.items[i]).collect()))
+}
+
+/// `eligible_lines` as positions in `order.items`, ascending: stacking
+/// (`rules::stacking`) tracks what is left of each line by its position.
+pub fn eligible_indices(spec: &CouponSpec, order: &Order) -> Result<Option<Vec<usize>>, Refusal> {
     let has_criteria = !spec.applicable_products.is_empty() || !spec.excluded_products.is_empty();
     if order.items.is_empty() && !has_criteria && !works_on_lines(spec) {
         return Ok(None);
     }
-    let lines: Vec<&LineItem> = order
+    let indices: Vec<usize> = order
         .items
         .iter()
-        .filter(|item| item.quantity > 0 && is_eligible(spec, item))
+        .enumerate()
+        .filter(|(_, item)| item.quantity > 0 && is_eligible(spec, item))
+        .map(|(i, _)| i)
         .collect();
-    if lines.is_empty() {
+    if indices.is_empty() {
         return Err(Refusal::NoEligibleItems);
     }
-    Ok(Some(lines))
+    Ok(Some(indices))
 }
 
 fn is_eligible(spec: &CouponSpec, item: &LineItem) -> bool {

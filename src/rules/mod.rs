@@ -10,6 +10,7 @@ pub mod eligibility;
 pub mod fraud;
 pub mod refund;
 pub mod schedule;
+pub mod stacking;
 pub mod targeting;
 
 #[cfg(test)]

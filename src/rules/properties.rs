@@ -52,7 +52,7 @@ fn line() -> impl Strategy<Value = LineItem> {
 
 /// Lines, shipping, and an amount that is mostly lines + shipping + other
 /// charges, sometimes anything (lines may then add up to more than it).
-fn order() -> impl Strategy<Value = Order> {
+pub(super) fn order() -> impl Strategy<Value = Order> {
     (
         vec(line(), 0..6),
         0..5_000i64,
@@ -100,7 +100,7 @@ fn excluded() -> impl Strategy<Value = Vec<ProductCriteria>> {
 }
 
 /// A valid coupon of any discount type.
-fn spec() -> impl Strategy<Value = CouponSpec> {
+pub(super) fn spec() -> impl Strategy<Value = CouponSpec> {
     (
         select(DiscountType::ALL),
         1..=10_000i64,
