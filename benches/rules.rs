@@ -67,4 +67,103 @@ fn bench_rules(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench_rules);
-criterion_main!(benches);
+
+/// `rules::stacking::stack` of 1, 3 and 10 codes on a three-line order with
+/// shipping, on the remaining amount: percentages, fixed amounts, a
+/// per-unit product code and free shipping, all combining with every class,
+/// each code's discount alone computed once outside the loop.
+fn bench_stacking(c: &mut Criterion) {
+    use couponsd::rules::stacking::{
+        stack, Base, Candidate, ClassSet, StackClass, StackPolicy, StackRules,
+    };
+    use couponsd_client::wire::{CriteriaOperator, CriteriaType, LineItem, ProductCriteria};
+
+    let line = |sku: &str, unit_price: i64, quantity: u32| LineItem {
+        product_id: sku.into(),
+        sku: sku.into(),
+        unit_price,
+        quantity,
+        ..LineItem::default()
+    };
+    // Lines of 10000, 2500 and 2997, and shipping.
+    let order = Order {
+        amount: 10_000 + 2_500 + 2_997 + 800,
+        shipping_amount: 800,
+        items: vec![
+            line("S1", 5_000, 2),
+            line("S2", 2_500, 1),
+            line("S3", 999, 3),
+        ],
+        ..order()
+    };
+    let specs: Vec<CouponSpec> = (0..10)
+        .map(|i| {
+            let code = format!("STACK{i}");
+            let spec = CouponSpec {
+                code,
+                currency: "USD".into(),
+                ..CouponSpec::default()
+            };
+            match i % 4 {
+                0 => CouponSpec {
+                    discount_type: DiscountType::Percentage,
+                    discount_value: 500,
+                    ..spec
+                },
+                1 => CouponSpec {
+                    discount_type: DiscountType::Fixed,
+                    discount_value: 300,
+                    ..spec
+                },
+                2 => CouponSpec {
+                    discount_type: DiscountType::Product,
+                    discount_value: 100,
+                    applicable_products: vec![ProductCriteria {
+                        criteria_type: Some(CriteriaType::Sku),
+                        operator: Some(CriteriaOperator::In),
+                        values: vec!["S3".into()],
+                    }],
+                    ..spec
+                },
+                _ => CouponSpec {
+                    discount_type: DiscountType::FreeShipping,
+                    ..spec
+                },
+            }
+        })
+        .collect();
+    let candidates: Vec<Candidate> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| Candidate {
+            code: &spec.code,
+            spec,
+            rules: StackRules {
+                combines_with: ClassSet::of(&StackClass::ALL),
+                priority: i32::try_from(i % 3).expect("small"),
+                ..StackRules::default_for(spec)
+            },
+            alone: rules::compute(spec, &order),
+        })
+        .collect();
+    let policy = StackPolicy::new(10, Base::Remaining).expect("10 codes are allowed");
+    assert!(stack(&policy, &candidates, &order).discount_amount > 0);
+
+    let mut group = c.benchmark_group("stacking");
+    for n in [1, 3, 10] {
+        group.throughput(Throughput::Elements(1));
+        group.bench_function(format!("stack_{n}_codes"), |b| {
+            b.iter(|| {
+                stack(
+                    black_box(&policy),
+                    black_box(&candidates[..n]),
+                    black_box(&order),
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(stacking_benches, bench_stacking);
+criterion_main!(benches, stacking_benches);
