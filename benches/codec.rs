@@ -67,6 +67,7 @@ fn redemption_reply() -> Response {
             security: Default::default(),
             fraud_outcome: None,
             identifiers: Default::default(),
+            counted: 0,
         },
         remaining_uses: Some(999),
         replayed: false,

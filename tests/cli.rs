@@ -819,3 +819,140 @@ async fn campaign_create_and_update_refuse_code() {
         assert!(out.contains("`campaign generate`"), "{args:?}: {out}");
     }
 }
+
+/// The fraud settings from the command line: security flags, an
+/// identifier limit and scores on `coupon create`; the shopper's address,
+/// device, card and the provider's score on `validate` and `redeem`; the
+/// assessment in --json and in the text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fraud_flags_from_the_command_line() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let (status, coupon, out) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "create",
+            "--code",
+            "GUARDED",
+            "--percent",
+            "10",
+            "--ip-restriction",
+            "deny:203.0.113.0/24",
+            "--device-fingerprinting",
+            "true",
+            "--max-per-hour",
+            "5",
+            "--identifier-limit",
+            "payment:1",
+            "--review-score",
+            "0.6",
+            "--block-score",
+            "0.85",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(
+        coupon["security_settings"]["ip_restrictions"][0],
+        "deny:203.0.113.0/24"
+    );
+    assert_eq!(coupon["security_settings"]["device_fingerprinting"], true);
+    assert_eq!(coupon["security_settings"]["max_redemptions_per_hour"], 5);
+    assert_eq!(coupon["identifier_limits"][0]["identifier"], "payment");
+    assert_eq!(
+        (
+            coupon["review_score"].as_str(),
+            coupon["block_score"].as_str()
+        ),
+        (Some("0.6"), Some("0.85"))
+    );
+
+    let order = |order_id: &str, ip: &str, card: &str| -> Vec<String> {
+        [
+            "--code",
+            "GUARDED",
+            "--customer",
+            "c1",
+            "--order",
+            order_id,
+            "--amount",
+            "100.00",
+            "--currency",
+            "USD",
+            "--ip",
+            ip,
+            "--device",
+            "dev-1",
+            "--payment-fingerprint",
+            card,
+            "--provider-risk-score",
+            "0.1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |verb: &str, args: Vec<String>| {
+        let mut all = vec![verb.to_string()];
+        all.extend(args);
+        all.push("--json".into());
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        couponsd(addr, &all)
+    };
+    let (_, v, out) = run("validate", order("o1", "203.0.113.5", "card-1"));
+    assert_eq!(v["valid"], false, "{out}");
+    assert_eq!(v["reason"], "IP_NOT_ALLOWED");
+    let (status, r, out) = run("redeem", order("o1", "198.51.100.5", "card-1"));
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(r["payment_fingerprint"], "card-1");
+    assert_eq!(r["risk_level"], "LOW");
+    assert!(
+        r["security_checks"]["warnings"]
+            .as_array()
+            .is_some_and(|w| w.iter().any(|c| c["check"] == "provider_risk")),
+        "{r}"
+    );
+    let (status, _, out) = run("redeem", order("o2", "198.51.100.5", "card-1"));
+    assert_ne!(status, 0);
+    assert!(out.contains("IDENTIFIER_LIMIT"), "{out}");
+
+    let (status, _, out) = couponsd(
+        addr,
+        &[
+            "validate",
+            "--code",
+            "GUARDED",
+            "--customer",
+            "c2",
+            "--amount",
+            "100.00",
+            "--currency",
+            "USD",
+            "--ip",
+            "198.51.100.6",
+            "--device",
+            "dev-2",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert!(
+        out.contains("fraud score 0.047426 LOW (no warnings)"),
+        "{out}"
+    );
+    let (status, _, out) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "create",
+            "--code",
+            "BAD",
+            "--percent",
+            "10",
+            "--review-score",
+            "1.5",
+        ],
+    );
+    assert_ne!(status, 0);
+    assert!(out.contains("--review-score"), "{out}");
+}

@@ -428,6 +428,7 @@ fn row(id: u64) -> couponsd_client::wire::Redemption {
         security: Default::default(),
         fraud_outcome: None,
         identifiers: Default::default(),
+        counted: 0,
     }
 }
 

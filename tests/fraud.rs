@@ -425,7 +425,8 @@ async fn velocity_counts_each_email_device_and_ip_across_customers() {
 
 /// A blocked attempt is kept: a REJECTED redemption with the order's
 /// identifiers, counted on its coupon (fraud_attempts, blocked_redemptions),
-/// never its order's, so the same order id may try again; it took nothing.
+/// once per order however often it is retried; the same order id may try
+/// again and be accepted; it took nothing.
 /// Email verification is enforced where the coupon requires it. Both
 /// survive kill -9.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -458,7 +459,13 @@ async fn blocked_attempts_are_kept_as_rejected_redemptions() {
         both(&client, unverified.clone()).await,
         Some(ErrorCode::EmailNotVerified)
     );
+    // The client retries the same order: refused again, not kept twice.
+    assert_eq!(
+        code_of(client.redeem(unverified.clone()).await),
+        ErrorCode::EmailNotVerified
+    );
     let mut denied = unverified.clone();
+    denied.order_id = "o2".into();
     denied.order.email_verified = true;
     denied.order.ip_address = "203.0.113.9".into();
     denied.order.payment_fingerprint = "card-42".into();
@@ -585,7 +592,11 @@ async fn the_fraud_score_flags_and_blocks() {
     let server = Server::start().await;
     let client = server.client().await;
     let coupon = client
-        .create_coupon(secured("SCORED", SecuritySettings::default()))
+        .create_coupon(CouponSpec {
+            review_score: Some(600_000),
+            block_score: Some(850_000),
+            ..secured("SCORED", SecuritySettings::default())
+        })
         .await
         .expect("a coupon with the usual review and block scores");
     let expected = |set: &[(Signal, i64)]| {

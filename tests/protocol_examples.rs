@@ -261,6 +261,7 @@ fn redeem_reply() -> Example {
                 security: Default::default(),
                 fraud_outcome: None,
                 identifiers: Default::default(),
+                counted: 0,
             },
             remaining_uses: Some(999),
             replayed: false,

@@ -412,6 +412,36 @@ pub struct CouponFields {
     /// ACTIVE, INACTIVE or SUSPENDED.
     #[arg(long)]
     pub status: Option<String>,
+    /// Security: an address range the order's --ip must be in, "allow:CIDR"
+    /// or "deny:CIDR" (IPv4 or IPv6). Repeat; the flags given replace the
+    /// list; "" clears it.
+    #[arg(long)]
+    pub ip_restriction: Option<Vec<String>>,
+    /// Security: the order must carry a device fingerprint (true or false).
+    #[arg(long)]
+    pub device_fingerprinting: Option<bool>,
+    /// Security: velocity checks on or off (true or false).
+    #[arg(long)]
+    pub velocity_checks: Option<bool>,
+    /// Security: redemptions per identity per hour with velocity checks.
+    #[arg(long)]
+    pub max_per_hour: Option<u32>,
+    /// Security: the order's email must be verified (true or false).
+    #[arg(long)]
+    pub require_email_verification: Option<bool>,
+    /// Security: refuse disposable email domains (true or false).
+    #[arg(long)]
+    pub block_suspicious_patterns: Option<bool>,
+    /// Active uses per identifier, "KIND:USES" with KIND email, device, ip
+    /// or payment (e.g. payment:1). Repeat; "" clears the list.
+    #[arg(long)]
+    pub identifier_limit: Option<Vec<String>>,
+    /// Fraud score from which a redemption is flagged, e.g. 0.6 ("none": never).
+    #[arg(long)]
+    pub review_score: Option<String>,
+    /// Fraud score from which a redemption is refused, e.g. 0.85 ("none": never).
+    #[arg(long)]
+    pub block_score: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -448,6 +478,23 @@ pub struct OrderArgs {
     /// Payment transaction id, kept on the redemption.
     #[arg(long, default_value = "")]
     pub transaction: String,
+    /// The shopper's IP address.
+    #[arg(long, default_value = "")]
+    pub ip: String,
+    /// The shopper's device fingerprint.
+    #[arg(long, default_value = "")]
+    pub device: String,
+    #[arg(long, default_value = "")]
+    pub user_agent: String,
+    /// The shop verified --email.
+    #[arg(long)]
+    pub email_verified: bool,
+    /// The payment provider's fingerprint of the card.
+    #[arg(long, default_value = "")]
+    pub payment_fingerprint: String,
+    /// The payment provider's own risk score, between 0 and 1.
+    #[arg(long)]
+    pub provider_risk_score: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

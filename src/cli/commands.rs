@@ -13,7 +13,7 @@ use couponsd_client::{Client, ClientError, ClientOptions, TlsOptions};
 use serde_json::Value;
 
 use super::args::*;
-use super::{json, rule_flags};
+use super::{fraud_flags, json, rule_flags};
 use crate::domain::spec::FULL_PERCENT_BPS;
 
 /// Why a verb failed, and so its exit code.
@@ -461,6 +461,7 @@ pub(super) fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<Cou
                 .collect();
         }
     }
+    apply_security(&mut spec, f)?;
     if let Some(d) = &f.active_days {
         spec.active_days = rule_flags::days(d).map_err(|e| usage("--active-days", e))?;
     }
@@ -485,6 +486,51 @@ pub(super) fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<Cou
         })?;
     }
     Ok(spec)
+}
+
+/// The security and fraud flags: each given one replaces its setting.
+fn apply_security(spec: &mut CouponSpec, f: &CouponFields) -> Result<(), Failure> {
+    let security = &mut spec.security;
+    if let Some(list) = &f.ip_restriction {
+        security.ip_restrictions = list
+            .iter()
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+            .collect();
+    }
+    for (given, setting) in [
+        (f.device_fingerprinting, &mut security.device_fingerprinting),
+        (f.velocity_checks, &mut security.velocity_checks),
+        (
+            f.require_email_verification,
+            &mut security.require_email_verification,
+        ),
+        (
+            f.block_suspicious_patterns,
+            &mut security.block_suspicious_patterns,
+        ),
+    ] {
+        if let Some(on) = given {
+            *setting = on;
+        }
+    }
+    if let Some(n) = f.max_per_hour {
+        security.max_redemptions_per_hour = n;
+    }
+    if let Some(list) = &f.identifier_limit {
+        spec.identifier_limits = list
+            .iter()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| fraud_flags::identifier_limit(v).map_err(|e| usage("--identifier-limit", e)))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(s) = &f.review_score {
+        spec.review_score = fraud_flags::score(s).map_err(|e| usage("--review-score", e))?;
+    }
+    if let Some(s) = &f.block_score {
+        spec.block_score = fraud_flags::score(s).map_err(|e| usage("--block-score", e))?;
+    }
+    Ok(())
 }
 
 fn usage(flag: &str, message: String) -> Failure {
@@ -530,7 +576,15 @@ fn order(o: &OrderArgs) -> Result<Order, Failure> {
         customer_email: o.email.clone(),
         customer_segments: o.segments.clone(),
         items,
-        ..Order::default()
+        ip_address: o.ip.clone(),
+        user_agent: o.user_agent.clone(),
+        device_fingerprint: o.device.clone(),
+        email_verified: o.email_verified,
+        payment_fingerprint: o.payment_fingerprint.clone(),
+        provider_risk_score: match &o.provider_risk_score {
+            Some(s) => fraud_flags::score(s).map_err(|e| usage("--provider-risk-score", e))?,
+            None => None,
+        },
     })
 }
 
@@ -656,6 +710,9 @@ fn redemption_output(reply: &RedemptionReply) -> Output {
     if reply.replayed {
         text.push_str(" [replayed: this order had already done this]");
     }
+    if let Some(risk) = risk_text(&reply.redemption.security) {
+        text.push_str(&format!(" [{risk}]"));
+    }
     Output {
         json: json::redemption_reply(reply),
         text,
@@ -682,8 +739,39 @@ fn validation_output(v: &Validation) -> Output {
         let reason = ErrorCode::from_u16(v.reason).map_or("UNKNOWN", |c| c.name());
         format!("invalid: {reason} ({})", v.message)
     };
+    let text = match risk_text(&v.security_assessment) {
+        Some(risk) => format!("{text}\n{risk}"),
+        None => text,
+    };
     Output {
         json: json::validation(v),
         text,
     }
+}
+
+/// "fraud score 0.047426 LOW (no_device_fingerprint)": the score, the
+/// level, flagged or not, and the checks that found something.
+fn risk_text(a: &couponsd_client::wire::SecurityAssessment) -> Option<String> {
+    let level = a.risk_level?;
+    let score = json::score(a.fraud_score_ppm);
+    let score = score.as_str().unwrap_or_default();
+    let fired: Vec<&str> = a
+        .checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.name.as_str())
+        .collect();
+    let flagged = if a.flagged {
+        ", flagged for review"
+    } else {
+        ""
+    };
+    Some(format!(
+        "fraud score {score} {level}{flagged} ({})",
+        if fired.is_empty() {
+            "no warnings".to_string()
+        } else {
+            fired.join(", ")
+        }
+    ))
 }

@@ -16,6 +16,11 @@ pub fn validate(mut order: Order) -> Result<Order> {
     }
     order.currency = currency("currency", &order.currency)?;
     bounded("customer_id", &order.customer_id, IDENTIFIER)?;
+    // Counting keys prefix other identities with their kind and a NUL
+    // (`rules::fraud::velocity`): a customer id cannot be spelled as one.
+    if order.customer_id.contains('\0') {
+        return Err(Error::invalid("customer_id", "contains a NUL byte"));
+    }
     bounded("channel", &order.channel, IDENTIFIER)?;
     bounded("customer_email", &order.customer_email, 254)?;
     bounded("ip_address", &order.ip_address, 64)?;

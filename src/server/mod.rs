@@ -229,6 +229,10 @@ fn refuse(socket: &tokio::net::TcpStream, code: ErrorCode, why: &str) {
     let _ = socket.try_write(&buf);
 }
 
+/// The pause between sweeps while one is behind: a batch's worth, so that
+/// redemptions keep their share of the decider.
+const SWEEP_CATCHING_UP: Duration = Duration::from_millis(2);
+
 /// The longest a sweeper waits between two sweeps after failures.
 const SWEEP_BACKOFF_MAX: Duration = Duration::from_secs(60);
 
@@ -236,7 +240,8 @@ const SWEEP_BACKOFF_MAX: Duration = Duration::from_secs(60);
 async fn sweep_holds(shared: Arc<Shared>, shutdown: CancellationToken) {
     static FAILED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
     let interval = shared.config.hold_sweep_interval;
-    sweep(shared, shutdown, interval, &FAILED, "hold", || {
+    let never = |_: &Shared| false;
+    sweep(shared, shutdown, interval, &FAILED, "hold", never, || {
         Mutation::ExpireHolds
     })
     .await;
@@ -253,17 +258,28 @@ async fn sweep_windows(shared: Arc<Shared>, shutdown: CancellationToken) {
         next_part = next_part.wrapping_add(crate::writer::sweep::PARTS_PER_SWEEP);
         Mutation::ExpireWindows { first_part }
     };
-    sweep(shared, shutdown, interval, &FAILED, "window", next).await;
+    // Past the cap (more new identities than a sweep a second evicts), the
+    // sweeps follow each other until the maps are back under it.
+    let over_cap = |shared: &Shared| {
+        let (windows, sets, _) = shared.node.cell.load().state.swept_sizes();
+        windows > crate::writer::sweep::MAX_KEYS || sets > crate::writer::sweep::MAX_KEYS
+    };
+    sweep(
+        shared, shutdown, interval, &FAILED, "window", over_cap, next,
+    )
+    .await;
 }
 
 /// Submits `mutation()` every `interval` while this node leads (the others
-/// get the result in the log).
+/// get the result in the log), and at once again while `behind` says a
+/// sweep left work to do.
 async fn sweep(
     shared: Arc<Shared>,
     shutdown: CancellationToken,
     interval: Duration,
     failed: &'static LogLimit,
     what: &'static str,
+    behind: impl Fn(&Shared) -> bool,
     mut mutation: impl FnMut() -> Mutation,
 ) {
     let mut wait = interval;
@@ -277,6 +293,7 @@ async fn sweep(
             continue;
         }
         match shared.node.submit(mutation()).await {
+            Ok(_) if behind(&shared) => wait = SWEEP_CATCHING_UP,
             Ok(_) => wait = interval,
             Err(e) => {
                 // While writes fail (a full disk), sweeping at full rate

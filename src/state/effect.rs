@@ -549,6 +549,7 @@ mod tests {
                         device_fingerprint: "fp".into(),
                         payment_fingerprint: "card".into(),
                     },
+                    counted: 4 | 32,
                 }),
                 Effect::CouponDeleted {
                     id: 7,
@@ -678,6 +679,7 @@ mod tests {
             security: SecurityAssessment::default(),
             fraud_outcome: None,
             identifiers: OrderIdentifiers::default(),
+            counted: 0,
         };
         for (tag, listed) in [
             (COUPON_DELETED_DROPPING_LIST, vec![]),

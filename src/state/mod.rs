@@ -304,7 +304,7 @@ impl State {
         self.code_rates.get(&coupon_id).unwrap_or_default()
     }
 
-    /// Velocity windows in part `part` of `velocity_parts()`: (coupon,
+    /// Velocity windows in part `part` of `swept_parts()`: (coupon,
     /// identity) and the newest `created_at`, for the window sweep.
     pub fn velocity_part(&self, part: usize) -> Vec<((u64, Key), i64)> {
         self.velocity.with_part(part, |map| {
@@ -314,7 +314,7 @@ impl State {
         })
     }
 
-    /// Seen sets in part `part` of `seen_parts()`: (kind, key) and the
+    /// Seen sets in part `part` of `swept_parts()`: (kind, key) and the
     /// newest last-seen time, for the window sweep.
     pub fn seen_part(&self, part: usize) -> Vec<((SeenKind, Key), i64)> {
         self.seen.with_part(part, |map| {
@@ -327,7 +327,7 @@ impl State {
         })
     }
 
-    /// Code rates in part `part` of `code_rate_parts()`, for the window sweep.
+    /// Code rates in part `part` of `swept_parts()`, for the window sweep.
     pub fn code_rate_part(&self, part: usize) -> Vec<(u64, CodeRate)> {
         self.code_rates
             .with_part(part, |map| map.iter().map(|(k, v)| (*k, *v)).collect())
@@ -559,10 +559,8 @@ impl State {
     }
 
     fn put_redemption(&self, r: &Redemption) {
-        if r.status.names_order() {
-            self.orders
-                .insert((r.coupon_id, self.key(&r.order_id)), r.id);
-        }
+        self.orders
+            .insert((r.coupon_id, self.key(&r.order_id)), r.id);
         self.lists.update(r.coupon_id, |ids| {
             if ids.last().is_none_or(|&last| last < r.id) {
                 ids.push(r.id);

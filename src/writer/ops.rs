@@ -383,25 +383,24 @@ fn adjust_uses(d: &mut Draft, coupon_id: u64, key: Key, delta: i64) {
     });
 }
 
-/// A use given back gives back the counts of its person's aliases and of
-/// its identifiers. They were counted if the coupon limited them when it
-/// was taken; one whose count is already 0 (its limit was added since) is
-/// left alone.
-fn give_back_aliases(d: &mut Draft, r: &Redemption) {
+/// A use given back gives back exactly the counts it was counted under
+/// (its `counted` bits): its person's aliases and its identifiers.
+fn give_back_counted(d: &mut Draft, r: &Redemption) {
     let ids = &r.identifiers;
     let keys: Vec<String> = person::alias_keys(&r.customer_id, ids)
         .into_iter()
+        .filter(|(bit, _)| r.counted & bit != 0)
+        .map(|(_, key)| key)
         .chain(
             Identifier::ALL
                 .iter()
+                .filter(|i| r.counted & identifiers::bit(**i) != 0)
                 .filter_map(|i| identifiers::key_string(*i, ids)),
         )
         .collect();
     for key in keys {
         let key = d.key(&key);
-        if d.customer_uses(r.coupon_id, key) > 0 {
-            adjust_uses(d, r.coupon_id, key, -1);
-        }
+        adjust_uses(d, r.coupon_id, key, -1);
     }
 }
 
@@ -432,6 +431,9 @@ struct NewUse<'r> {
     transaction_id: &'r str,
     order: &'r Order,
     shopper: Shopper,
+    /// The order's latest attempt was REJECTED: refused again, it is not
+    /// kept twice (a client's retry must not count as a second attempt).
+    rejected_before: bool,
 }
 
 /// A new redemption for an order: every check, then the compare-and-decrement.
@@ -442,6 +444,7 @@ fn start(mut d: Draft, new: NewUse, hold_expires_at: Option<i64>) -> Decision {
         transaction_id,
         order,
         shopper,
+        rejected_before,
     } = new;
     let Some(coupon_id) = d.coupon_id(code) else {
         return Ok(Err(d.unknown_code(code)));
@@ -496,6 +499,7 @@ fn start(mut d: Draft, new: NewUse, hold_expires_at: Option<i64>) -> Decision {
         Err(refusal) if rules::fraud::enumeration::hidden(&def.spec, refusal) => {
             return Ok(Err(d.unknown_code(code)))
         }
+        Err(refusal) if refusal.is_security() && rejected_before => return Ok(Err(refusal.into())),
         Err(refusal) if refusal.is_security() => {
             let mut attempt = attempt(&mut d, &def, order_id, transaction_id, order);
             attempt.security = assess::kept(assessment);
@@ -522,11 +526,13 @@ fn start(mut d: Draft, new: NewUse, hold_expires_at: Option<i64>) -> Decision {
         adjust_coupon(&mut d, coupon_id, 1, 0);
     }
     adjust_customer(&mut d, coupon_id, &order.customer_id, 1);
-    for key in &aliases {
+    for (bit, key) in &aliases {
         adjust_uses(&mut d, coupon_id, *key, 1);
+        redemption.counted |= bit;
     }
-    for (_, key, _) in &limited {
+    for (identifier, key, _) in &limited {
         adjust_uses(&mut d, coupon_id, *key, 1);
+        redemption.counted |= identifiers::bit(*identifier);
     }
     record_velocity(&mut d, &def, &windows);
     observe::record_observations(&mut d, coupon_id, order);
@@ -565,6 +571,7 @@ fn attempt(
         security: SecurityAssessment::default(),
         fraud_outcome: None,
         identifiers: identifiers::of_order(order),
+        counted: 0,
     }
 }
 
@@ -603,6 +610,7 @@ fn by_order(code: &str, order_id: &str) -> RedemptionRef {
 }
 
 fn redeem(d: Draft, r: &RedeemRequest, shopper: Shopper) -> Decision {
+    let mut rejected_before = false;
     if let Some(existing) = find_current(&d, &by_order(&r.code, &r.order_id))? {
         if let Err(e) = same_order(&existing, &r.order) {
             return Ok(Err(e));
@@ -614,10 +622,10 @@ fn redeem(d: Draft, r: &RedeemRequest, shopper: Shopper) -> Decision {
             }
             // redeem is reserve + confirm: an open hold for this order is confirmed.
             RedemptionStatus::Pending => return confirm_hold(d, existing, &r.transaction_id),
-            // The order's earlier hold was given back (or its attempt
-            // rejected: never indexed by order, so not found here): a new use.
-            RedemptionStatus::Released | RedemptionStatus::Expired | RedemptionStatus::Rejected => {
-            }
+            // The order's earlier hold was given back, or its attempt
+            // rejected: a new use, decided afresh.
+            RedemptionStatus::Released | RedemptionStatus::Expired => {}
+            RedemptionStatus::Rejected => rejected_before = true,
         }
     }
     let new = NewUse {
@@ -626,6 +634,7 @@ fn redeem(d: Draft, r: &RedeemRequest, shopper: Shopper) -> Decision {
         transaction_id: &r.transaction_id,
         order: &r.order,
         shopper,
+        rejected_before,
     };
     start(d, new, None)
 }
@@ -644,6 +653,7 @@ fn reserve(d: Draft, r: &ReserveRequest, shopper: Shopper, config: &WriterConfig
     if let Err(e) = allowed_ttl(r, config) {
         return Ok(Err(e));
     }
+    let mut rejected_before = false;
     if let Some(existing) = find_current(&d, &by_order(&r.code, &r.order_id))? {
         if let Err(e) = same_order(&existing, &r.order) {
             return Ok(Err(e));
@@ -655,8 +665,8 @@ fn reserve(d: Draft, r: &ReserveRequest, shopper: Shopper, config: &WriterConfig
                 let reply = reply(&d, existing, true);
                 return Ok(Ok(d.into_plan(reply)));
             }
-            RedemptionStatus::Released | RedemptionStatus::Expired | RedemptionStatus::Rejected => {
-            }
+            RedemptionStatus::Released | RedemptionStatus::Expired => {}
+            RedemptionStatus::Rejected => rejected_before = true,
         }
     }
     let ttl = if r.ttl_ms == 0 {
@@ -671,6 +681,7 @@ fn reserve(d: Draft, r: &ReserveRequest, shopper: Shopper, config: &WriterConfig
         transaction_id: "",
         order: &r.order,
         shopper,
+        rejected_before,
     };
     start(d, new, Some(expires_at))
 }
@@ -741,7 +752,7 @@ fn release(mut d: Draft, r: &RedemptionRef) -> Decision {
     hold.hold_expires_at = None;
     adjust_coupon(&mut d, hold.coupon_id, 0, -1);
     adjust_customer(&mut d, hold.coupon_id, &hold.customer_id, -1);
-    give_back_aliases(&mut d, &hold);
+    give_back_counted(&mut d, &hold);
     adjust_campaign(&mut d, hold.coupon_id, -hold.discount_amount, -1);
     let response = reply(&d, hold.clone(), false);
     d.record(Effect::Redemption(hold));
@@ -833,7 +844,7 @@ fn reverse(
         redemption.updated_at = d.now();
         adjust_coupon(&mut d, redemption.coupon_id, -1, 0);
         adjust_customer(&mut d, redemption.coupon_id, &redemption.customer_id, -1);
-        give_back_aliases(&mut d, &redemption);
+        give_back_counted(&mut d, &redemption);
         adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, -1);
     } else {
         adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, 0);
@@ -852,7 +863,7 @@ fn expire_one(d: &mut Draft, mut hold: Redemption) -> Redemption {
     hold.updated_at = d.now();
     adjust_coupon(d, hold.coupon_id, 0, -1);
     adjust_customer(d, hold.coupon_id, &hold.customer_id, -1);
-    give_back_aliases(d, &hold);
+    give_back_counted(d, &hold);
     adjust_campaign(d, hold.coupon_id, -hold.discount_amount, -1);
     d.record(Effect::Redemption(hold.clone()));
     hold

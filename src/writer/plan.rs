@@ -287,9 +287,7 @@ impl<'b, 'a> Draft<'b, 'a> {
             Effect::Redemption(r) => {
                 let order = self.key(&r.order_id);
                 let o = &mut self.overlay;
-                if r.status.names_order() {
-                    o.orders.insert((r.coupon_id, order), r.id);
-                }
+                o.orders.insert((r.coupon_id, order), r.id);
                 o.redemptions.insert(r.id, r.clone());
             }
             Effect::Reversal(r) => {

@@ -105,7 +105,11 @@ mod tests {
     #[test]
     fn thresholds_flag_and_block() {
         let model = Model::default();
-        let spec = CouponSpec::default();
+        let spec = CouponSpec {
+            review_score: Some(600_000),
+            block_score: Some(850_000),
+            ..CouponSpec::default()
+        };
         let clean = assess(&model, &Signals::default(), &spec);
         assert_eq!(clean.risk_level, Some(RiskLevel::Low));
         assert!(!clean.flagged);

@@ -33,6 +33,11 @@ pub fn key_string(identifier: Identifier, ids: &OrderIdentifiers) -> Option<Stri
     }
 }
 
+/// A redemption's `counted` bit for an identifier limit: 4, 8, 16, 32.
+pub fn bit(identifier: Identifier) -> u8 {
+    1 << (1 + identifier.as_u8())
+}
+
 /// The coupon's use limits that apply to these identifiers: (identifier,
 /// key string, most active uses).
 pub fn limited(spec: &CouponSpec, ids: &OrderIdentifiers) -> Vec<(Identifier, String, u32)> {

@@ -10,26 +10,33 @@ use couponsd_client::wire::{CouponSpec, Order, OrderIdentifiers};
 
 use super::velocity;
 
-/// The keys besides the customer id that count the order's person: its
-/// mailbox, or for a guest without an email its device. Prefixed so that
-/// they never meet the keys of `identifier_limits` in the same map.
-pub fn alias_keys(customer_id: &str, ids: &OrderIdentifiers) -> Vec<String> {
+/// A redemption's `counted` bit for its mailbox, and for a guest's device.
+pub const MAILBOX: u8 = 1;
+pub const GUEST_DEVICE: u8 = 2;
+
+/// The keys besides the customer id that count the order's person, each
+/// with its `counted` bit: its mailbox, or for a guest without an email its
+/// device. Prefixed so that they never meet the keys of `identifier_limits`
+/// in the same map.
+pub fn alias_keys(customer_id: &str, ids: &OrderIdentifiers) -> Vec<(u8, String)> {
     let mailbox = velocity::email_key(&ids.customer_email);
     let device = if customer_id.is_empty() && mailbox.is_none() {
         velocity::device_key(&ids.device_fingerprint)
     } else {
         None
     };
+    let mailbox = mailbox.map(|key| (MAILBOX, key));
+    let device = device.map(|key| (GUEST_DEVICE, key));
     mailbox
         .into_iter()
         .chain(device)
-        .map(|key| format!("person\0{key}"))
+        .map(|(bit, key)| (bit, format!("person\0{key}")))
         .collect()
 }
 
 /// The person's active uses of the coupon (the most of their customer
-/// id's and aliases') and the alias keys to count an accepted order under
-/// (none without a per-customer limit). Keys are made by `key_of` and read
+/// id's and aliases') and the alias keys (with their `counted` bits) to
+/// count an accepted order under (none without a per-customer limit). Keys are made by `key_of` and read
 /// by `uses_of`: the committed state for VALIDATE, the decider's draft for
 /// REDEEM and RESERVE, so both count alike.
 pub fn counted<K: Copy>(
@@ -38,7 +45,7 @@ pub fn counted<K: Copy>(
     ids: &OrderIdentifiers,
     key_of: impl Fn(&str) -> K,
     uses_of: impl Fn(K) -> u64,
-) -> (u64, Vec<K>) {
+) -> (u64, Vec<(u8, K)>) {
     let by_id = if order.customer_id.is_empty() {
         0
     } else {
@@ -47,11 +54,14 @@ pub fn counted<K: Copy>(
     if spec.usage_limit_per_customer.is_none() {
         return (by_id, Vec::new());
     }
-    let aliases: Vec<K> = alias_keys(&order.customer_id, ids)
+    let aliases: Vec<(u8, K)> = alias_keys(&order.customer_id, ids)
         .iter()
-        .map(|alias| key_of(alias))
+        .map(|(bit, alias)| (*bit, key_of(alias)))
         .collect();
-    let uses = aliases.iter().map(|k| uses_of(*k)).fold(by_id, u64::max);
+    let uses = aliases
+        .iter()
+        .map(|(_, k)| uses_of(*k))
+        .fold(by_id, u64::max);
     (uses, aliases)
 }
 
@@ -60,7 +70,7 @@ pub fn counted<K: Copy>(
 pub fn identified(order: &Order) -> bool {
     !order.customer_id.is_empty()
         || !order.customer_email.trim().is_empty()
-        || !order.device_fingerprint.is_empty()
+        || !order.device_fingerprint.trim().is_empty()
 }
 
 #[cfg(test)]
@@ -79,10 +89,13 @@ mod tests {
     fn a_person_is_a_mailbox_or_a_guest_device() {
         let alias = alias_keys("acct-2", &ids("J.Doe+promo@googlemail.com", "d1"));
         assert_eq!(alias, alias_keys("", &ids("jdoe@gmail.com", "d9")));
-        assert_eq!(alias, vec!["person\0email\0jdoe@gmail.com".to_string()]);
+        assert_eq!(
+            alias,
+            vec![(MAILBOX, "person\0email\0jdoe@gmail.com".to_string())]
+        );
         assert_eq!(
             alias_keys("", &ids("", "d1")),
-            vec!["person\0device\0d1".to_string()],
+            vec![(GUEST_DEVICE, "person\0device\0d1".to_string())],
             "a guest without an email is counted by device"
         );
         assert!(

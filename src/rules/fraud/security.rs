@@ -33,13 +33,13 @@ pub fn check(settings: &SecuritySettings, order: &Order) -> Result<(), Refusal> 
     if settings.device_fingerprinting && order.device_fingerprint.trim().is_empty() {
         return Err(Refusal::DeviceFingerprintRequired);
     }
+    if settings.block_suspicious_patterns && is_disposable_email(&order.customer_email) {
+        return Err(Refusal::DisposableEmail);
+    }
     if settings.require_email_verification
         && (order.customer_email.trim().is_empty() || !order.email_verified)
     {
         return Err(Refusal::EmailNotVerified);
-    }
-    if settings.block_suspicious_patterns && is_disposable_email(&order.customer_email) {
-        return Err(Refusal::DisposableEmail);
     }
     Ok(())
 }

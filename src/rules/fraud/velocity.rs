@@ -53,10 +53,9 @@ impl std::fmt::Display for Identity {
 /// its window's key is hashed from. A customer id is keyed as it is, as for
 /// per-customer uses, so windows from before the other identities were
 /// counted still hold. The others are prefixed with their kind and a NUL, so
-/// an email and a device that are spelled alike are two identities. A
-/// customer id could be sent spelled as such a string (ids are any bytes);
-/// that only adds its attempts to that identity's window, which the order
-/// could do by naming that email, device or address itself.
+/// an email and a device that are spelled alike are two identities; a
+/// customer id cannot be spelled as one (a NUL in it is refused,
+/// `domain::order`).
 pub fn identities(order: &Order) -> Vec<(Identity, String)> {
     let mut found = Vec::with_capacity(4);
     if !order.customer_id.is_empty() {
@@ -87,6 +86,7 @@ pub fn email_key(email: &str) -> Option<String> {
 
 /// A device's key, as sent; None when empty.
 pub fn device_key(device: &str) -> Option<String> {
+    let device = device.trim();
     (!device.is_empty()).then(|| format!("device\0{device}"))
 }
 

@@ -94,15 +94,6 @@ wire_enum!(
     }
 );
 
-impl RedemptionStatus {
-    /// Whether a redemption in this status is its order's: the one a
-    /// reference by (code, order id) names. A REJECTED attempt never is, so
-    /// the order may be tried again.
-    pub fn names_order(self) -> bool {
-        self != RedemptionStatus::Rejected
-    }
-}
-
 wire_enum!(
     /// How risky a request looks, by its fraud score (protocol.md, "Fraud
     /// score"): LOW below 300,000 ppm, MEDIUM below 600,000, HIGH below
@@ -301,8 +292,8 @@ impl Default for CouponSpec {
             active_start_minute: 0,
             active_end_minute: 0,
             identifier_limits: Vec::new(),
-            review_score: Some(600_000),
-            block_score: Some(850_000),
+            review_score: None,
+            block_score: None,
         }
     }
 }
@@ -396,7 +387,7 @@ pub struct Redemption {
     /// When a PENDING hold is given back if not confirmed.
     pub hold_expires_at: Option<i64>,
     pub reverse_reason: String,
-    // Fields 17 to 21 were appended after `reverse_reason`.
+    // Fields 17 to 20 were appended after `reverse_reason`.
     /// The fraud score when it was decided; `checks` holds only the checks
     /// that found something (the others passed).
     pub security: SecurityAssessment,
@@ -404,6 +395,11 @@ pub struct Redemption {
     pub fraud_outcome: Option<FraudLabel>,
     /// The order's identifiers, as sent.
     pub identifiers: OrderIdentifiers,
+    /// Which of them the use is counted under, so that giving it back gives
+    /// back exactly those (bits: 1 the mailbox and 2 a guest's device, for a
+    /// per-customer limit; 4, 8, 16 and 32 the email, device, ip and payment
+    /// identifier limits).
+    pub counted: u8,
 }
 
 /// The identifiers of the order a redemption was made for, as sent.
@@ -869,9 +865,10 @@ impl Redemption {
         self.security.write(w);
         w.u8(self.fraud_outcome.map_or(0, FraudLabel::as_u8));
         self.identifiers.write(w);
+        w.u8(self.counted);
     }
 
-    /// The current layout, fields 1 to 21.
+    /// The current layout, fields 1 to 20.
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
         let mut redemption = Redemption::read_original(r)?;
         redemption.read_appended(r)?;
@@ -879,7 +876,7 @@ impl Redemption {
     }
 
     /// A redemption that ends its encoding (a stored row): one written
-    /// before fields 17 to 21 ends after field 16.
+    /// before fields 17 to 20 ends after field 16.
     pub fn read_at_end(r: &mut Reader) -> Result<Self, DecodeError> {
         let mut redemption = Redemption::read_original(r)?;
         if r.remaining() > 0 {
@@ -898,6 +895,7 @@ impl Redemption {
             })?),
         };
         self.identifiers = OrderIdentifiers::read(r)?;
+        self.counted = r.u8("counted")?;
         Ok(())
     }
 
@@ -923,6 +921,7 @@ impl Redemption {
             security: SecurityAssessment::default(),
             fraud_outcome: None,
             identifiers: OrderIdentifiers::default(),
+            counted: 0,
         })
     }
 }
