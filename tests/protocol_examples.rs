@@ -20,9 +20,10 @@ use couponsd_client::wire::{
     frame, opcode, AdminStatus, Campaign, CampaignSpec, CampaignStatus, CampaignType,
     ClusterMember, ClusterStatus, CodeCheck, CouponSpec, CouponStatus, CouponType,
     CriteriaOperator, CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Frame,
-    FrameError, GenerationRules, Hello, HelloReply, NodeRole, Order, Reader, RedeemRequest,
-    Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request, RequestError, Response,
-    Reversal, ServerInfo, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    FrameError, FraudLabel, GenerationRules, Hello, HelloReply, NodeRole, Order, Reader,
+    RedeemRequest, Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request,
+    RequestError, Response, Reversal, ServerInfo, Validation, MAGIC, MAX_FRAME_LENGTH,
+    PROTOCOL_VERSION,
 };
 use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
 use openraft::{CommittedLeaderId, EntryPayload};
@@ -66,6 +67,7 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("redeem_request", redeem_request),
     ("redeem_reply", redeem_reply),
     ("confirm_request", confirm_request),
+    ("fraud_outcome_request", fraud_outcome_request),
     ("error_reply_exhausted", error_reply_exhausted),
     ("frame_too_large", frame_too_large),
     ("raft_vote_request", raft_vote_request),
@@ -276,6 +278,16 @@ fn confirm_request() -> Example {
             code: "SUMMER20".into(),
             order_id: "order-789".into(),
         }),
+    }
+}
+
+fn fraud_outcome_request() -> Example {
+    Example::Request {
+        id: 14,
+        request: Request::FraudOutcome {
+            redemption_id: 9,
+            label: FraudLabel::Fraud,
+        },
     }
 }
 

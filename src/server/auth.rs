@@ -51,7 +51,9 @@ impl Role {
             | opcode::REVERSAL_LIST
             | opcode::CLUSTER_STATUS
             | opcode::CAMPAIGN_GET
-            | opcode::CAMPAIGN_LIST => Role::Read,
+            | opcode::CAMPAIGN_LIST
+            | opcode::FRAUD_MODEL
+            | opcode::FRAUD_REPORT => Role::Read,
             opcode::REDEEM
             | opcode::RESERVE
             | opcode::CONFIRM
@@ -72,6 +74,8 @@ impl Role {
             | opcode::CAMPAIGN_SET_STATUS
             | opcode::CAMPAIGN_GENERATE
             | opcode::CAMPAIGN_DELETE
+            // Teaches the model every node scores with.
+            | opcode::FRAUD_OUTCOME
             // Generated codes are bearer secrets: exporting them is an admin's job.
             | opcode::CAMPAIGN_CODES
             // A scan of the whole store: an operator's tool, not a client's.

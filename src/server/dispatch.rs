@@ -17,7 +17,6 @@ use crate::domain::{self, code, now_ms};
 use crate::error::{Error, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
-use crate::rules::fraud::score::Model;
 use crate::rules::fraud::{assess, detectors, identifiers, person, velocity};
 use crate::writer::{observe, Core, Mutation, Shopper};
 
@@ -37,6 +36,7 @@ pub fn reads_long(op: u16) -> bool {
             | opcode::CAMPAIGN_LIST
             | opcode::CAMPAIGN_CODES
             | opcode::DIGEST
+            | opcode::FRAUD_REPORT
     )
 }
 
@@ -210,6 +210,13 @@ fn to_mutation(
             expected_revision,
         },
         Request::DeleteCampaign { id } => Mutation::DeleteCampaign { id },
+        Request::FraudOutcome {
+            redemption_id,
+            label,
+        } => Mutation::FraudOutcome {
+            redemption_id,
+            label,
+        },
         read => return Ok(Err(read)),
     }))
 }
@@ -256,6 +263,11 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
             after_coupon_id,
             limit,
         } => tokio::task::block_in_place(|| list_campaign_codes(core, id, after_coupon_id, limit)),
+        Request::FraudModel => Ok(Response::FraudModel(core.state.model().to_wire())),
+        // A scan of the range's redemption rows, like a page but longer.
+        Request::FraudReport { from, to } => {
+            tokio::task::block_in_place(|| fraud_report(core, from, to))
+        }
         other => Err(Error::invalid(
             "opcode",
             format!(
@@ -484,7 +496,7 @@ fn validate(core: &Core, raw_code: &str, order: Order, shopper: Shopper) -> Resu
         &order,
         now,
     );
-    let assessment = assess::assess(&Model::default(), &detectors::signals(&inputs), spec);
+    let assessment = assess::assess(&state.model(), &detectors::signals(&inputs), spec);
     let outcome = rules::campaign::evaluate(
         spec,
         counters,
@@ -643,6 +655,18 @@ fn get_redemption(core: &Core, r: RedemptionRef) -> Result<Response> {
         remaining_uses,
         replayed: false,
     }))
+}
+
+/// The fraud report over the redemptions created in [from, to).
+fn fraud_report(core: &Core, from: i64, to: i64) -> Result<Response> {
+    if to <= from {
+        return Err(Error::invalid("to", "must be after from"));
+    }
+    let mut report = rules::fraud::report::Report::new(from, to);
+    core.store
+        .read()?
+        .for_each_redemption_created(from, to, |r| report.add(&r))?;
+    Ok(Response::FraudReport(Box::new(report.finish())))
 }
 
 fn list_redemptions(core: &Core, coupon_id: u64, after_id: u64, limit: u16) -> Result<Response> {

@@ -16,13 +16,16 @@
 use bytes::BytesMut;
 use couponsd_client::wire::{DecodeError, Reader, Writer};
 
-use super::effect::{read_code_rate, read_key, read_seen_kind, write_code_rate, write_key};
+use super::effect::{
+    read_code_rate, read_key, read_model, read_seen_kind, write_code_rate, write_key, write_model,
+};
 use super::keys::Key;
 use super::parts::Part;
 use super::{Hold, SeenSet, State};
 use crate::domain::campaign::CampaignCounters;
 use crate::domain::coupon::Counters;
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
+use crate::rules::fraud::score::Model;
 
 const CHUNK_FORMAT_V1: u8 = 1;
 /// A chunk is closed once it holds this many bytes. With the largest entry (a
@@ -43,6 +46,9 @@ const KIND_VELOCITY: u8 = 7;
 const KIND_COUNTERS_FRAUD: u8 = 10;
 const KIND_SEEN: u8 = 8;
 const KIND_CODE_RATES: u8 = 9;
+/// The fraud model (one entry), once an outcome was learned: a state that
+/// has the starting model writes none, so its checkpoints stay as they were.
+const KIND_MODEL: u8 = 11;
 
 pub struct Snapshot {
     pub start_lsn: u64,
@@ -55,6 +61,7 @@ pub struct Snapshot {
     velocity: Vec<Part<(u64, Key), Vec<i64>>>,
     seen: Vec<Part<(SeenKind, Key), SeenSet>>,
     code_rates: Vec<Part<u64, CodeRate>>,
+    model: std::sync::Arc<Model>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +82,7 @@ impl State {
             velocity: self.velocity.snapshot(),
             seen: self.seen.snapshot(),
             code_rates: self.code_rates.snapshot(),
+            model: self.model(),
         }
     }
 
@@ -209,6 +217,12 @@ impl State {
                     entries.push((r.u64("coupon_id")?, read_code_rate(r)?));
                 }
                 self.code_rates.insert_many(entries);
+            }
+            KIND_MODEL => {
+                for _ in 0..count {
+                    let model = read_model(r)?;
+                    *super::write(&self.model) = std::sync::Arc::new(model);
+                }
             }
             other => {
                 return Err(DecodeError::UnknownValue {
@@ -396,6 +410,9 @@ impl Snapshot {
                 }
             }
         }
+        if *self.model != Model::default() {
+            Chunker::new(KIND_MODEL, &mut out).entry(|w| write_model(w, &self.model));
+        }
         sink(out);
     }
 }
@@ -405,6 +422,7 @@ mod tests {
     use super::super::digest::Digest;
     use super::super::Effect;
     use super::*;
+    use crate::rules::fraud::score::{Signal, Signals};
 
     fn digest(state: &State) -> (u128, u64) {
         let mut d = Digest::default();
@@ -511,5 +529,28 @@ mod tests {
         let crc = crc32fast::hash(&chunk[5..]);
         chunk[1..5].copy_from_slice(&crc.to_be_bytes());
         assert!(State::new(Some([1; 16]), 0).restore_chunk(&chunk).is_err());
+    }
+
+    #[test]
+    fn a_learned_model_survives_a_checkpoint_and_the_starting_one_writes_nothing() {
+        let state = State::new(Some([1; 16]), 0);
+        let mut chunks = Vec::new();
+        state.snapshot().encode(|c| chunks.extend(c));
+        assert!(chunks.is_empty(), "nothing learned, nothing written");
+        let empty = digest(&state);
+
+        let mut model = Model::default();
+        let mut signals = Signals::default();
+        signals.set(Signal::SharedIp, 1_000_000);
+        model.learn(&signals, true);
+        state.apply(&Effect::Model(model.clone()));
+        assert_ne!(digest(&state), empty, "the model is in DIGEST");
+        state.snapshot().encode(|c| chunks.extend(c));
+        let restored = State::new(Some([1; 16]), 0);
+        for chunk in &chunks {
+            restored.restore_chunk(chunk).unwrap();
+        }
+        assert_eq!(*restored.model(), model);
+        assert_eq!(digest(&restored), digest(&state));
     }
 }

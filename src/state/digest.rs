@@ -8,7 +8,7 @@ use couponsd_client::wire::Writer;
 use siphasher::sip128::{Hasher128, SipHasher13};
 use std::hash::Hasher;
 
-use super::effect::{write_code_rate, write_key};
+use super::effect::{write_code_rate, write_key, write_model};
 use super::State;
 
 /// Accumulates entries. The hash key is fixed (not the database secret):
@@ -46,7 +46,7 @@ impl State {
     /// Adds every entry of the in-memory state (definitions, counters, customer
     /// uses, the idempotency index, redemption lists, campaigns, their
     /// counters and generated codes, holds, velocity windows, seen sets and
-    /// code rates).
+    /// code rates, the fraud model once it learned).
     pub fn add_to_digest(&self, d: &mut Digest) {
         for def in super::read(&self.defs).values() {
             d.add(1, |w| def.write(w));
@@ -131,6 +131,12 @@ impl State {
                 write_code_rate(w, rate);
             })
         });
+        // Absent while it is the starting model, so a store from before
+        // outcomes digests as it did.
+        let model = self.model();
+        if *model != crate::rules::fraud::score::Model::default() {
+            d.add(19, |w| write_model(w, &model));
+        }
         self.holds.for_each(|rid, hold| {
             d.add(6, |w| {
                 w.u64(*rid);

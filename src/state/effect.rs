@@ -20,6 +20,7 @@ use super::keys::Key;
 use crate::domain::campaign::{CampaignCounters, CampaignDef};
 use crate::domain::coupon::{Counters, CouponDef, SpecLayout};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
+use crate::rules::fraud::score::{Model, SIGNALS};
 
 const RECORD_FORMAT_V1: u8 = 1;
 
@@ -50,6 +51,8 @@ const COUNTERS_USES: u8 = 3;
 const COUNTERS: u8 = 20;
 const SEEN: u8 = 15;
 const CODE_RATE: u8 = 16;
+/// The fraud model, whole (`Effect::Model`).
+const MODEL: u8 = 21;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -125,6 +128,10 @@ pub enum Effect {
         coupon_id: u64,
         rate: CodeRate,
     },
+    /// The fraud model every node scores with, whole: its weights (in
+    /// `score::SIGNALS` order), bias and outcome count after an outcome was
+    /// learned (FRAUD_OUTCOME).
+    Model(Model),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,6 +234,37 @@ pub(super) fn read_code_rate(r: &mut Reader) -> Result<CodeRate, DecodeError> {
     })
 }
 
+/// A model: u64 outcomes, i64 bias, u32 weight count, i64 weights (in
+/// `SIGNALS` order). Also the layout of its checkpoint chunk.
+pub(super) fn write_model(w: &mut Writer, model: &Model) {
+    w.u64(model.outcomes);
+    w.i64(model.bias);
+    w.u32(model.weights.len() as u32);
+    model.weights.iter().for_each(|weight| w.i64(*weight));
+}
+
+/// A model as `write_model` wrote it. Fewer weights than this version has
+/// signals (written before a signal was appended) keep the new signals'
+/// starting weights; more is corrupt.
+pub(super) fn read_model(r: &mut Reader) -> Result<Model, DecodeError> {
+    let mut model = Model {
+        outcomes: r.u64("outcomes")?,
+        bias: r.i64("bias")?,
+        ..Model::default()
+    };
+    let count = r.u32("weight_count")?;
+    if count as usize > SIGNALS.len() {
+        return Err(DecodeError::UnknownValue {
+            field: "weight_count",
+            value: u64::from(count),
+        });
+    }
+    for weight in model.weights.iter_mut().take(count as usize) {
+        *weight = r.i64("weight")?;
+    }
+    Ok(model)
+}
+
 impl Effect {
     fn write(&self, w: &mut Writer) {
         match self {
@@ -321,6 +359,10 @@ impl Effect {
                 w.u8(CODE_RATE);
                 w.u64(*coupon_id);
                 write_code_rate(w, rate);
+            }
+            Effect::Model(model) => {
+                w.u8(MODEL);
+                write_model(w, model);
             }
             Effect::CodesGenerated {
                 campaign_id,
@@ -441,6 +483,7 @@ impl Effect {
                 coupon_id: r.u64("coupon_id")?,
                 rate: read_code_rate(r)?,
             },
+            MODEL => Effect::Model(read_model(r)?),
             v => {
                 return Err(DecodeError::UnknownValue {
                     field: "effect",
@@ -550,6 +593,11 @@ mod tests {
                         payment_fingerprint: "card".into(),
                     },
                     counted: 4 | 32,
+                }),
+                Effect::Model(Model {
+                    weights: [1, -2, 3, i64::MIN, i64::MAX, 0, 7, 8, 9, 10],
+                    bias: -3_000_000,
+                    outcomes: 12,
                 }),
                 Effect::CouponDeleted {
                     id: 7,

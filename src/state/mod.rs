@@ -24,6 +24,7 @@ use couponsd_client::wire::{Redemption, RedemptionStatus, Reversal};
 use crate::domain::campaign::{CampaignCounters, CampaignDef, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
+use crate::rules::fraud::score::Model;
 pub use effect::{Effect, LogRecord};
 use keys::{Key, KeyHasher};
 use parts::Parts;
@@ -81,6 +82,10 @@ pub struct State {
     campaign_codes: Parts<u64, Vec<u64>>,
     /// Each redemption's reversals (full and partial refunds), oldest first.
     reversals: Parts<u64, Vec<Reversal>>,
+    /// The fraud model VALIDATE, REDEEM and RESERVE score with: the starting
+    /// one until the first outcome is learned (`Effect::Model`). One value,
+    /// replaced whole.
+    model: RwLock<Arc<Model>>,
     next_campaign_id: AtomicU64,
     next_reversal_id: AtomicU64,
     next_coupon_id: AtomicU64,
@@ -124,6 +129,7 @@ impl State {
             generated: RwLock::default(),
             campaign_codes: Parts::new(PARTS / 16),
             reversals: Parts::new(PARTS / 16),
+            model: RwLock::default(),
             next_campaign_id: AtomicU64::new(1),
             next_reversal_id: AtomicU64::new(1),
             next_coupon_id: AtomicU64::new(1),
@@ -284,6 +290,11 @@ impl State {
 
     pub fn customer_uses(&self, coupon_id: u64, customer: Key) -> u64 {
         self.customers.get(&(coupon_id, customer)).unwrap_or(0)
+    }
+
+    /// The fraud model, as the last outcome applied left it.
+    pub fn model(&self) -> Arc<Model> {
+        read(&self.model).clone()
     }
 
     /// An identity's velocity window of the coupon (`created_at`, oldest first).
@@ -464,6 +475,7 @@ impl State {
                 }
             }
             Effect::Redemption(r) => self.put_redemption(r),
+            Effect::Model(model) => *write(&self.model) = Arc::new(model.clone()),
             Effect::CampaignPut(def) => self.put_campaign((**def).clone()),
             Effect::Reversal(r) => self.put_reversal(r.clone()),
             Effect::CampaignDeleted { id } => {

@@ -95,6 +95,62 @@ impl ReadView {
         Ok(out)
     }
 
+    /// Calls `f` with every redemption created in [from, to), in id order.
+    /// Ids are taken in batch order and a batch's time never goes back, so
+    /// `created_at` grows with the id: the first one in range is found by
+    /// binary search on ids (about 2 log2(n) row reads), then rows are read
+    /// until one is created at or after `to`.
+    pub fn for_each_redemption_created(
+        &self,
+        from: i64,
+        to: i64,
+        mut f: impl FnMut(Redemption),
+    ) -> Result<()> {
+        let table = self.txn.open_table(REDEMPTIONS)?;
+        let Some(start) = self.first_created_at_or_after(&table, from)? else {
+            return Ok(());
+        };
+        for entry in table.range(start..)? {
+            let (id, raw) = entry?;
+            let r = decode_redemption(id.value(), raw.value(), self.legacy)?;
+            if r.created_at >= to {
+                break;
+            }
+            f(r);
+        }
+        Ok(())
+    }
+
+    /// The smallest id from which every redemption was created at or after
+    /// `time` (None: none was).
+    fn first_created_at_or_after(
+        &self,
+        table: &impl ReadableTable<u64, &'static [u8]>,
+        time: i64,
+    ) -> Result<Option<u64>> {
+        let (Some(first), Some(last)) = (table.first()?, table.last()?) else {
+            return Ok(None);
+        };
+        let (first, last) = (first.0.value(), last.0.value());
+        // Every row below `lo` was created before `time`; the first row at
+        // or after `hi` (if hi <= last) was created at or after it.
+        let (mut lo, mut hi) = (first, last.saturating_add(1));
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let Some(entry) = table.range(mid..)?.next() else {
+                break;
+            };
+            let (id, raw) = entry?;
+            let id = id.value();
+            if decode_redemption(id, raw.value(), self.legacy)?.created_at < time {
+                lo = id.saturating_add(1);
+            } else {
+                hi = mid;
+            }
+        }
+        Ok((lo <= last).then_some(lo))
+    }
+
     /// Coupon definitions with id > `after_id`, in id order, at most `limit`.
     pub fn coupons_after(&self, after_id: u64, limit: usize) -> Result<Vec<CouponDef>> {
         let table = self.txn.open_table(COUPONS)?;

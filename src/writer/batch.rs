@@ -7,6 +7,7 @@
 //! committed by the cluster and applied (`apply.rs`).
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use couponsd_client::wire::{Redemption, Response, Reversal};
@@ -15,6 +16,7 @@ use super::plan::Plan;
 use crate::domain::campaign::{CampaignCounters, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, SharedDef};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
+use crate::rules::fraud::score::Model;
 use crate::state::keys::Key;
 use crate::state::{Effect, LogRecord, SeenSet, State};
 use crate::storage::ReadView;
@@ -43,6 +45,8 @@ pub struct Overlay {
     pub(super) generated: HashMap<u64, GeneratedCode>,
     /// Each redemption's reversals, whole.
     pub(super) reversals: HashMap<u64, Vec<Reversal>>,
+    /// The fraud model, whole, if it changed.
+    pub(super) model: Option<Arc<Model>>,
 }
 
 impl Overlay {
@@ -63,6 +67,7 @@ impl Overlay {
             campaign_counters,
             generated,
             reversals,
+            model,
         } = newer;
         self.defs.extend(defs);
         self.codes.extend(codes);
@@ -77,6 +82,9 @@ impl Overlay {
         self.campaign_counters.extend(campaign_counters);
         self.generated.extend(generated);
         self.reversals.extend(reversals);
+        if model.is_some() {
+            self.model = model;
+        }
     }
 }
 
@@ -125,6 +133,7 @@ impl Cursor {
             | Effect::CodeRate { .. }
             | Effect::CampaignDeleted { .. }
             | Effect::CampaignCounters { .. }
+            | Effect::Model(_)
             | Effect::KeySecret(_) => {}
         }
     }

@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 use couponsd_client::wire::{
-    AdminStatus, CouponSpec, DiscountType, Order, RedeemRequest, RedemptionRef, RedemptionStatus,
-    ReserveRequest, Response,
+    AdminStatus, CouponSpec, DiscountType, FraudLabel, Order, RedeemRequest, RedemptionRef,
+    RedemptionStatus, ReserveRequest, Response,
 };
 
 use super::batch::{Batch, Cursor, Overlay};
@@ -494,4 +494,62 @@ fn the_window_sweep_removes_only_what_expired() {
     let cursor = Cursor::from_state(&node.state);
     let (again, _, _) = decide(&node, &earlier, cursor, now, &sweeps);
     assert!(again.decided.is_empty(), "{:?}", again.decided);
+}
+
+fn label(redemption_id: u64, label: FraudLabel) -> Mutation {
+    Mutation::FraudOutcome {
+        redemption_id,
+        label,
+    }
+}
+
+fn score_of(answer: &Result<Response>) -> u32 {
+    match answer {
+        Ok(Response::Redemption(r)) => r.redemption.security.fraud_score_ppm,
+        other => panic!("not a redemption: {other:?}"),
+    }
+}
+
+#[test]
+fn an_outcome_teaches_the_model_batches_proposed_but_not_applied_score_with() {
+    let node = Node::new();
+    let cursor = Cursor::from_state(&node.state);
+    // No device fingerprint: the order has a signal to learn from.
+    let first = [create("F", 100), redeem("F", "o1", "c1")];
+    let (outcome, overlay, cursor) = decide(&node, &VecDeque::new(), cursor, T0, &first);
+    let before = score_of(&outcome.answers[1]);
+    // Proposed, not applied: the outcome finds the redemption in the overlay.
+    let mut earlier = VecDeque::from([(1, overlay)]);
+    let second = [
+        label(1, FraudLabel::Fraud),
+        label(1, FraudLabel::Fraud),
+        label(1, FraudLabel::Legit),
+        label(99, FraudLabel::Fraud),
+    ];
+    let (outcome, overlay, cursor) = decide(&node, &earlier, cursor, T0 + 1, &second);
+    let Ok(Response::FraudModel(learned)) = &outcome.answers[0] else {
+        panic!("{:?}", outcome.answers[0]);
+    };
+    assert_eq!(learned.outcomes, 1);
+    assert_eq!(
+        outcome.answers[1].as_ref().ok(),
+        outcome.answers[0].as_ref().ok(),
+        "the same label again is answered with the same model"
+    );
+    assert!(matches!(outcome.answers[2], Err(Error::Conflict(_))));
+    assert!(matches!(outcome.answers[3], Err(Error::NotFound(_))));
+    assert_eq!(outcome.decided.len(), 1, "one record: the first label");
+    let effects = &outcome.decided[0].effects;
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Redemption(r) if r.fraud_outcome == Some(FraudLabel::Fraud)
+    )));
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Model(m) if m.outcomes == 1)));
+    // The next batch, still unapplied, scores the same kind of order higher.
+    earlier.push_back((2, overlay));
+    let (outcome, _, _) = decide(&node, &earlier, cursor, T0 + 2, &[redeem("F", "o2", "c2")]);
+    let after = score_of(&outcome.answers[0]);
+    assert!(after > before, "{before} -> {after}");
 }

@@ -27,6 +27,7 @@ mod checkpointer;
 mod core;
 #[cfg(test)]
 mod decide_tests;
+mod fraud_ops;
 mod in_flight;
 pub mod observe;
 mod ops;
@@ -44,8 +45,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use couponsd_client::wire::{
-    CampaignSpec, CampaignStatus, CouponSpec, RedeemRequest, RedemptionRef, ReserveRequest,
-    Response,
+    CampaignSpec, CampaignStatus, CouponSpec, FraudLabel, RedeemRequest, RedemptionRef,
+    ReserveRequest, Response,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -155,6 +156,11 @@ pub enum Mutation {
     AddCodes {
         campaign_id: u64,
         codes: Vec<String>,
+    },
+    /// Label a redemption fraud or legitimate; the model learns from it.
+    FraudOutcome {
+        redemption_id: u64,
+        label: FraudLabel,
     },
 }
 

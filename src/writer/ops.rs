@@ -16,14 +16,13 @@ use couponsd_client::wire::{
 
 use super::batch::Batch;
 use super::plan::{Draft, Plan};
-use super::{campaign_ops, observe, Mutation, Shopper, WriterConfig};
+use super::{campaign_ops, fraud_ops, observe, Mutation, Shopper, WriterConfig};
 use crate::domain::campaign::FinalStatus;
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::domain::limits;
 use crate::error::{Error, Refusal, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
-use crate::rules::fraud::score::Model;
 use crate::rules::fraud::{assess, detectors, identifiers, person, velocity};
 use crate::state::keys::Key;
 use crate::state::Effect;
@@ -71,6 +70,10 @@ pub fn decide(batch: &Batch, mutation: &Mutation, config: &WriterConfig) -> Deci
         Mutation::AddCodes { campaign_id, codes } => {
             campaign_ops::add_codes(d, *campaign_id, codes)
         }
+        Mutation::FraudOutcome {
+            redemption_id,
+            label,
+        } => fraud_ops::outcome(d, *redemption_id, *label),
     }
 }
 
@@ -478,7 +481,7 @@ fn start(mut d: Draft, new: NewUse, hold_expires_at: Option<i64>) -> Decision {
         order,
         d.now(),
     );
-    let assessment = assess::assess(&Model::default(), &detectors::signals(&inputs), &def.spec);
+    let assessment = assess::assess(&d.model(), &detectors::signals(&inputs), &def.spec);
     let outcome = rules::campaign::evaluate(
         &def.spec,
         d.counters(coupon_id),

@@ -7,7 +7,10 @@
 
 use couponsd_client::wire::{Redemption, Response, Reversal};
 
+use std::sync::Arc;
+
 use crate::error::Error;
+use crate::rules::fraud::score::Model;
 
 use super::batch::{Batch, Cursor, Overlay};
 use crate::domain::campaign::{CampaignCounters, GeneratedCode, SharedCampaign};
@@ -169,6 +172,12 @@ impl<'b, 'a> Draft<'b, 'a> {
             .unwrap_or_else(|| self.batch.state.customer_uses(coupon_id, customer))
     }
 
+    /// The fraud model, with every uncommitted outcome learned.
+    pub fn model(&self) -> Arc<Model> {
+        self.newest(|o| o.model.clone())
+            .unwrap_or_else(|| self.batch.state.model())
+    }
+
     /// An identity's velocity window of the coupon (`created_at`, oldest first).
     pub fn velocity(&self, coupon_id: u64, identity: Key) -> Vec<i64> {
         self.newest(|o| o.velocity.get(&(coupon_id, identity)).cloned())
@@ -325,6 +334,7 @@ impl<'b, 'a> Draft<'b, 'a> {
                     self.overlay.generated.insert(*id, generated);
                 }
             }
+            Effect::Model(model) => self.overlay.model = Some(Arc::new(model.clone())),
             // Read by no decision: the decider waits until it is applied.
             Effect::KeySecret(_) => {}
         }

@@ -53,6 +53,7 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
             | Effect::Velocity { .. }
             | Effect::Seen { .. }
             | Effect::CodeRate { .. }
+            | Effect::Model(_)
             | Effect::CampaignCounters { .. } => {}
         }
     }

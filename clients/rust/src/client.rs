@@ -535,6 +535,40 @@ impl Client {
         }
     }
 
+    /// Labels a redemption fraud or legitimate (once); the model learns
+    /// from it. Answers the model after the outcome (or as it is, when the
+    /// same label was given before).
+    pub async fn fraud_outcome(
+        &self,
+        redemption_id: u64,
+        label: FraudLabel,
+    ) -> Result<FraudModel, ClientError> {
+        let request = Request::FraudOutcome {
+            redemption_id,
+            label,
+        };
+        match self.call(&request).await? {
+            Response::FraudModel(m) => Ok(m),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The fraud model every node scores with.
+    pub async fn fraud_model(&self) -> Result<FraudModel, ClientError> {
+        match self.call(&Request::FraudModel).await? {
+            Response::FraudModel(m) => Ok(m),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The fraud report over the redemptions created in [from, to) (unix ms).
+    pub async fn fraud_report(&self, from: i64, to: i64) -> Result<FraudReport, ClientError> {
+        match self.call(&Request::FraudReport { from, to }).await? {
+            Response::FraudReport(report) => Ok(*report),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// The node's LSN and a digest of everything it stores.
     pub async fn digest(&self) -> Result<DigestReply, ClientError> {
         match self.call(&Request::Digest).await? {

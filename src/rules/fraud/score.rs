@@ -9,6 +9,8 @@
 //! (weight × strength) is reported with it. Learning from a labelled
 //! outcome is one step of stochastic gradient descent on the log loss.
 
+use couponsd_client::wire::FraudModel;
+
 /// One part per million: the unit of strengths, weights and scores.
 pub const PPM: i64 = 1_000_000;
 
@@ -170,6 +172,18 @@ impl Default for Model {
 }
 
 impl Model {
+    /// As FRAUD_MODEL shows it: each weight named, in `SIGNALS` order.
+    pub fn to_wire(&self) -> FraudModel {
+        FraudModel {
+            outcomes: self.outcomes,
+            bias_ppm: self.bias,
+            weights: SIGNALS
+                .iter()
+                .map(|s| (s.name().to_string(), self.weights[s.index()]))
+                .collect(),
+        }
+    }
+
     pub fn assess(&self, signals: &Signals) -> Assessment {
         let mut contributions = [0i64; SIGNALS.len()];
         let mut logit = self.bias;

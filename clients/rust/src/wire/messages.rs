@@ -6,6 +6,7 @@ use super::campaign::{Campaign, CampaignCode, CampaignSpec, CampaignStatus};
 use super::cluster::ClusterStatus;
 use super::error_code::ErrorCode;
 use super::frame;
+use super::fraud::{FraudModel, FraudReport};
 use super::primitives::{DecodeError, Reader, Writer};
 use super::types::*;
 
@@ -63,6 +64,9 @@ opcodes! {
     CAMPAIGN_GENERATE = 0x0055 => "CAMPAIGN_GENERATE",
     CAMPAIGN_CODES = 0x0056 => "CAMPAIGN_CODES",
     CAMPAIGN_DELETE = 0x0057 => "CAMPAIGN_DELETE",
+    FRAUD_OUTCOME = 0x0060 => "FRAUD_OUTCOME",
+    FRAUD_MODEL = 0x0061 => "FRAUD_MODEL",
+    FRAUD_REPORT = 0x0062 => "FRAUD_REPORT",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,6 +241,18 @@ pub enum Request {
         after_coupon_id: u64,
         limit: u16,
     },
+    /// What a redemption turned out to be (a chargeback: fraud); the model
+    /// learns from it. A redemption is labelled once.
+    FraudOutcome {
+        redemption_id: u64,
+        label: FraudLabel,
+    },
+    FraudModel,
+    /// The fraud report over the redemptions created in [from, to) (unix ms).
+    FraudReport {
+        from: i64,
+        to: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,6 +291,9 @@ pub enum Response {
         codes: Vec<CampaignCode>,
         next_after: u64,
     },
+    /// FRAUD_MODEL, and FRAUD_OUTCOME: the model after the outcome.
+    FraudModel(FraudModel),
+    FraudReport(Box<FraudReport>),
 }
 
 /// The body of every reply whose status is not OK.
@@ -326,6 +345,9 @@ impl Request {
             Request::GenerateCodes { .. } => opcode::CAMPAIGN_GENERATE,
             Request::ListCampaignCodes { .. } => opcode::CAMPAIGN_CODES,
             Request::DeleteCampaign { .. } => opcode::CAMPAIGN_DELETE,
+            Request::FraudOutcome { .. } => opcode::FRAUD_OUTCOME,
+            Request::FraudModel => opcode::FRAUD_MODEL,
+            Request::FraudReport { .. } => opcode::FRAUD_REPORT,
         }
     }
 
@@ -350,6 +372,10 @@ impl Request {
             | Request::GetCampaign { .. }
             | Request::ListCampaigns { .. }
             | Request::ListCampaignCodes { .. }
+            | Request::FraudModel
+            | Request::FraudReport { .. }
+            // A repeated label is answered as a replay, changing nothing.
+            | Request::FraudOutcome { .. }
             | Request::Redeem(_)
             | Request::Reserve(_)
             | Request::Confirm(_)
@@ -380,7 +406,22 @@ impl Request {
                 w.str(&h.token);
                 w.str(&h.client_name);
             }
-            Request::Ping | Request::ServerInfo | Request::Digest | Request::ClusterStatus => {}
+            Request::Ping
+            | Request::ServerInfo
+            | Request::Digest
+            | Request::ClusterStatus
+            | Request::FraudModel => {}
+            Request::FraudOutcome {
+                redemption_id,
+                label,
+            } => {
+                w.u64(*redemption_id);
+                w.u8(label.as_u8());
+            }
+            Request::FraudReport { from, to } => {
+                w.i64(*from);
+                w.i64(*to);
+            }
             Request::Raft { body, .. } => w.bytes(body),
             Request::ClusterAdd {
                 node_id,
@@ -504,6 +545,15 @@ impl Request {
             opcode::PING => Request::Ping,
             opcode::SERVER_INFO => Request::ServerInfo,
             opcode::DIGEST => Request::Digest,
+            opcode::FRAUD_OUTCOME => Request::FraudOutcome {
+                redemption_id: r.u64("redemption_id")?,
+                label: FraudLabel::read(r, "label")?,
+            },
+            opcode::FRAUD_MODEL => Request::FraudModel,
+            opcode::FRAUD_REPORT => Request::FraudReport {
+                from: r.i64("from")?,
+                to: r.i64("to")?,
+            },
             opcode::RAFT_APPEND
             | opcode::RAFT_VOTE
             | opcode::RAFT_SNAPSHOT_BEGIN
@@ -674,6 +724,8 @@ impl Response {
                 w.list(codes, |w, c| c.write(w));
                 w.u64(*next_after);
             }
+            Response::FraudModel(m) => m.write(w),
+            Response::FraudReport(report) => report.write(w),
         }
     }
 
@@ -763,6 +815,10 @@ impl Response {
                 codes: r.list("codes", CampaignCode::read)?,
                 next_after: r.u64("next_after")?,
             },
+            opcode::FRAUD_OUTCOME | opcode::FRAUD_MODEL => {
+                Response::FraudModel(FraudModel::read(r)?)
+            }
+            opcode::FRAUD_REPORT => Response::FraudReport(Box::new(FraudReport::read(r)?)),
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)
