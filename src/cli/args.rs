@@ -100,6 +100,9 @@ pub enum Command {
     /// Campaigns: a coupon template, bulk code generation, budget, lifecycle.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// The fraud model: label outcomes, show its weights, report on attempts.
+    #[command(subcommand)]
+    Fraud(FraudCommand),
     /// Load generator: many connections redeeming or validating as fast as they can.
     Bench(BenchArgs),
     /// Check a stopped server's store offline: every row's checksum, every
@@ -548,6 +551,30 @@ pub enum RedemptionCommand {
         after: u64,
         #[arg(long, default_value_t = 100)]
         limit: u16,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FraudCommand {
+    /// Tell the model what a redemption turned out to be (a chargeback:
+    /// fraud); every node learns the same step. A redemption is labelled once.
+    Outcome {
+        #[arg(long)]
+        redemption: u64,
+        /// fraud or legit.
+        #[arg(long)]
+        label: String,
+    },
+    /// The model's weights, bias and outcomes learned.
+    Model,
+    /// Attempts, blocked ones, patterns and the riskiest coupons of a range.
+    Report {
+        /// Start (inclusive): RFC 3339 (2026-01-01T00:00:00Z) or a UTC date (2026-01-01).
+        #[arg(long)]
+        from: String,
+        /// End (exclusive), as --from.
+        #[arg(long)]
+        to: String,
     },
 }
 

@@ -6,6 +6,7 @@ mod bench;
 mod campaign;
 mod cluster;
 mod commands;
+mod fraud;
 mod fraud_flags;
 mod json;
 mod rule_flags;
