@@ -11,7 +11,7 @@
 //!
 //! Run once: `cargo bench --bench fraud_report` (FRAUD_REPORT_ROWS to change
 //! the 10,000,000). Writing the store takes longer than the report; its file
-//! goes in TMPDIR (about 2 GB at 10 million).
+//! goes in TMPDIR (about 4 GB at 10 million).
 
 use std::time::Instant;
 
