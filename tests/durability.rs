@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::{order, percent_coupon, redeem_request, reserve_request, Server};
 use couponsd_client::wire::{
-    CouponRef, CouponSpec, ErrorCode, RedemptionRef, RedemptionStatus, SecuritySettings,
+    CouponRef, CouponSpec, ErrorCode, FraudLabel, RedemptionRef, RedemptionStatus, SecuritySettings,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,6 +98,21 @@ async fn restart_from_checkpoints_and_truncated_log_restores_everything() {
         })
         .await
         .unwrap();
+    // Two fraud outcomes before the load, so the checkpoints carry a learned
+    // model (kind 11) and the truncated log does not.
+    client
+        .create_coupon(percent_coupon("LEARNED", 1000, None, None))
+        .await
+        .unwrap();
+    for (order_id, label) in [("l-1", FraudLabel::Fraud), ("l-2", FraudLabel::Legit)] {
+        let r = client
+            .redeem(redeem_request("LEARNED", order_id, order_id, 2000))
+            .await
+            .unwrap();
+        client.fraud_outcome(r.redemption.id, label).await.unwrap();
+    }
+    let model = client.fraud_model().await.unwrap();
+    assert_eq!(model.outcomes, 2);
     let mut tasks = Vec::new();
     for c in 0..8 {
         let client = client.clone();
@@ -154,6 +169,7 @@ async fn restart_from_checkpoints_and_truncated_log_restores_everything() {
     // it rebuilt the state exactly.
     let digest_after = server.client().await.digest().await.unwrap();
     assert_eq!(digest_after, digest_before);
+    assert_eq!(server.client().await.fraud_model().await.unwrap(), model);
     assert!(digest_before.entries > 400);
     let log = server.log();
     let recovered = log
