@@ -80,6 +80,7 @@ fn attempt(id: u64) -> Redemption {
             device_fingerprint: String::new(),
             payment_fingerprint: String::new(),
         },
+        counted: 0,
     }
 }
 

@@ -191,6 +191,7 @@ mod tests {
             hold_expires_at: None,
             reverse_reason: String::new(),
             fraud_outcome: None,
+            counted: 0,
             identifiers: OrderIdentifiers::default(),
             security: SecurityAssessment {
                 fraud_score_ppm: score,
