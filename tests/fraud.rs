@@ -819,3 +819,40 @@ async fn detectors_remember_shared_devices_and_leaked_codes() {
         "30 an hour against a floor of 4"
     );
 }
+
+/// The disposable-domain list is shipped and can be added to:
+/// `serve --disposable-domains FILE` refuses an address under a listed
+/// domain where the coupon blocks suspicious patterns; a server without the
+/// file does not know the domain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disposable_domains_can_be_added_at_start() {
+    let files = common::Secrets::new();
+    let list = files.write("disposable.txt", "# ours\nthrowaway.example\n");
+    let with_list = Server::start_with(&["--disposable-domains", &list]).await;
+    let without = Server::start().await;
+    for (server, expected) in [
+        (&with_list, Some(ErrorCode::DisposableEmail)),
+        (&without, None),
+    ] {
+        let client = server.client().await;
+        client
+            .create_coupon(secured("NOBURNER", SecuritySettings::default()))
+            .await
+            .expect("a coupon blocking suspicious patterns");
+        let r = request("NOBURNER", "o1", "", "", "x@mail.THROWAWAY.example");
+        assert_eq!(both(&client, r).await, expected);
+    }
+    let data = tempfile::tempdir().expect("a data dir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_couponsd"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .args(["--disposable-domains", "/nonexistent/list.txt"])
+        .output()
+        .expect("running couponsd");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a list that cannot be read stops the start"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--disposable-domains"));
+}

@@ -208,6 +208,10 @@ pub struct ServeArgs {
     /// device_fingerprint) may try per 10 minutes.
     #[arg(long, env = "COUPONSD_GUESS_LIMIT_SHOPPER", default_value_t = 20)]
     pub guess_limit_shopper: u32,
+    /// More disposable email domains, one a line (`#` comments), added to
+    /// the shipped list; give every node of a cluster the same file.
+    #[arg(long, env = "COUPONSD_DISPOSABLE_DOMAINS")]
+    pub disposable_domains: Option<std::path::PathBuf>,
     /// Default TTL of a hold made by reserve.
     #[arg(long, env = "COUPONSD_HOLD_TTL_SECS", default_value_t = 900)]
     pub hold_ttl_secs: u32,

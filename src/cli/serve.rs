@@ -33,6 +33,21 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    if let Some(path) = &args.disposable_domains {
+        match std::fs::read_to_string(path) {
+            Ok(list) => {
+                let added = crate::rules::fraud::security::add_disposable_domains(&list);
+                tracing::info!(
+                    domains = added.unwrap_or(0),
+                    "disposable email domains added"
+                );
+            }
+            Err(e) => {
+                eprintln!("couponsd: --disposable-domains {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     let cluster = match cluster_config(&args) {
         Ok(c) => c,
         Err(e) => {

@@ -5,7 +5,7 @@
 //! (`block_suspicious_patterns`).
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use couponsd_client::wire::{Order, SecuritySettings};
 
@@ -16,9 +16,28 @@ use crate::error::Refusal;
 static DISPOSABLE_DOMAINS: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| parse_domain_list(SHIPPED_DISPOSABLE_DOMAINS).collect());
 
-/// Whether an address is at a domain of the shipped disposable list.
+/// Domains added to the shipped list at start (`serve --disposable-domains`),
+/// set once before the server serves: every node should be given the same.
+static ADDED_DISPOSABLE_DOMAINS: OnceLock<HashSet<String>> = OnceLock::new();
+
+/// Adds the domains of a list in the shipped list's format (one a line, `#`
+/// comments) to the disposable ones, once per process; the count added,
+/// or None if domains were added already.
+pub fn add_disposable_domains(list: &str) -> Option<usize> {
+    let domains: HashSet<String> = parse_domain_list(list)
+        .map(|d| d.trim_start_matches('.').to_ascii_lowercase())
+        .collect();
+    let count = domains.len();
+    ADDED_DISPOSABLE_DOMAINS.set(domains).ok().map(|()| count)
+}
+
+/// Whether an address is at a domain of the shipped disposable list, or of
+/// the domains added at start.
 pub fn is_disposable_email(address: &str) -> bool {
-    is_disposable(address, |d| DISPOSABLE_DOMAINS.contains(d))
+    let added = ADDED_DISPOSABLE_DOMAINS.get();
+    is_disposable(address, |d| {
+        DISPOSABLE_DOMAINS.contains(d) || added.is_some_and(|a| a.contains(d))
+    })
 }
 
 pub fn check(settings: &SecuritySettings, order: &Order) -> Result<(), Refusal> {
