@@ -856,3 +856,70 @@ async fn disposable_domains_can_be_added_at_start() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--disposable-domains"));
 }
+
+/// protocol.md, IdentifierLimit `max_discount_amount`: one mailbox (any of
+/// its spellings) takes at most 50.00 USD of a 10 % coupon's discount while
+/// its uses are active; a reversal gives its discount back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mailbox_takes_at_most_its_discount_limit() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let mut spec = secured("FIFTY", SecuritySettings::default());
+    spec.currency = "USD".into();
+    spec.identifier_limits = vec![IdentifierLimit {
+        identifier: Identifier::Email,
+        max_uses: None,
+        max_discount_amount: Some(5_000),
+    }];
+    client.create_coupon(spec.clone()).await.expect("a coupon");
+    let order = |order_id: &str, customer: &str, email: &str, amount: i64| {
+        let mut r = redeem_request("FIFTY", order_id, customer, amount);
+        r.order.customer_email = email.into();
+        r
+    };
+    // 30.00, then 20.00 more from another account with an alias: 50.00.
+    assert_eq!(
+        both(&client, order("o1", "a1", "ann@gmail.com", 30_000)).await,
+        None
+    );
+    assert_eq!(
+        both(&client, order("o2", "a2", "ann@gmail.com", 30_000)).await,
+        Some(ErrorCode::IdentifierLimit),
+        "30.00 more would make 60.00"
+    );
+    assert_eq!(
+        both(&client, order("o3", "a2", "a.n.n+x@gmail.com", 20_000)).await,
+        None
+    );
+    assert_eq!(
+        both(&client, order("o4", "a3", "ann@googlemail.com", 100)).await,
+        Some(ErrorCode::IdentifierLimit),
+        "even 0.10 passes 50.00"
+    );
+    assert_eq!(
+        both(&client, order("o5", "b1", "bob@gmail.com", 30_000)).await,
+        None
+    );
+    client
+        .reverse(
+            RedemptionRef::Order {
+                code: "FIFTY".into(),
+                order_id: "o1".into(),
+            },
+            "returned",
+        )
+        .await
+        .expect("o1 reversed");
+    assert_eq!(
+        both(&client, order("o6", "a1", "ann@gmail.com", 30_000)).await,
+        None,
+        "o1's 30.00 was given back"
+    );
+    spec.code = "NOCUR".into();
+    spec.currency.clear();
+    assert_eq!(
+        code_of(client.create_coupon(spec).await),
+        ErrorCode::InvalidArgument,
+        "a discount limit needs the coupon's currency"
+    );
+}

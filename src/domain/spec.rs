@@ -130,13 +130,17 @@ fn fraud(spec: &CouponSpec) -> Result<()> {
         if limit.max_uses == Some(0) {
             return Err(Error::invalid(field, "max_uses must be at least 1"));
         }
-        if limit.max_discount_amount.is_some() {
+        if limit.max_discount_amount.is_some_and(|m| m < 0) {
+            return Err(Error::invalid(field, "max_discount_amount is negative"));
+        }
+        if limit.max_discount_amount.is_some() && spec.currency.is_empty() {
+            // Discounts in several currencies would not add up.
             return Err(Error::invalid(
                 field,
-                "max_discount_amount per identifier is not supported yet; limit max_uses",
+                "max_discount_amount needs the coupon's currency",
             ));
         }
-        if limit.max_uses.is_none() {
+        if limit.max_uses.is_none() && limit.max_discount_amount.is_none() {
             return Err(Error::invalid(
                 field,
                 format!("the limit for {} limits nothing", limit.identifier),

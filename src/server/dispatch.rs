@@ -507,17 +507,9 @@ fn validate(core: &Core, raw_code: &str, order: Order, shopper: Shopper) -> Resu
         campaign_of,
     )
     .and_then(|discount| {
-        let uses: Vec<_> = identifiers::limited(spec, &ids)
-            .into_iter()
-            .map(|(identifier, key, max)| {
-                (
-                    identifier,
-                    state.customer_uses(def.id, state.key(&key)),
-                    max,
-                )
-            })
-            .collect();
-        identifiers::check(&uses)?;
+        let limited = identifiers::limited(spec, &ids, |key| state.key(key));
+        let counter = |key| state.customer_uses(def.id, key);
+        identifiers::check(&limited, counter, discount.discount_amount)?;
         assess::verdict(spec, &assessment)?;
         Ok(discount)
     });

@@ -364,19 +364,6 @@ fn adjust_customer(d: &mut Draft, coupon_id: u64, customer_id: &str, delta: i64)
     adjust_uses(d, coupon_id, customer, delta);
 }
 
-/// The active uses of each identifier the coupon limits (`limited`: keys
-/// and limits), as `identifiers::check` takes them.
-fn identifier_uses(
-    d: &Draft,
-    coupon_id: u64,
-    limited: &[(Identifier, Key, u32)],
-) -> Vec<(Identifier, u64, u32)> {
-    limited
-        .iter()
-        .map(|&(identifier, key, max)| (identifier, d.customer_uses(coupon_id, key), max))
-        .collect()
-}
-
 fn adjust_uses(d: &mut Draft, coupon_id: u64, key: Key, delta: i64) {
     let uses = d.customer_uses(coupon_id, key).saturating_add_signed(delta);
     d.record(Effect::CustomerUses {
@@ -386,24 +373,28 @@ fn adjust_uses(d: &mut Draft, coupon_id: u64, key: Key, delta: i64) {
     });
 }
 
-/// A use given back gives back exactly the counts it was counted under
-/// (its `counted` bits): its person's aliases and its identifiers.
+/// A use given back gives back exactly the counts it was taken under
+/// (its `counted` bits): its person's aliases, and its identifiers' uses
+/// and discount.
 fn give_back_counted(d: &mut Draft, r: &Redemption) {
     let ids = &r.identifiers;
-    let keys: Vec<String> = person::alias_keys(&r.customer_id, ids)
+    let mut given_back: Vec<(String, i64)> = person::alias_keys(&r.customer_id, ids)
         .into_iter()
         .filter(|(bit, _)| r.counted & bit != 0)
-        .map(|(_, key)| key)
-        .chain(
-            Identifier::ALL
-                .iter()
-                .filter(|i| r.counted & identifiers::bit(**i) != 0)
-                .filter_map(|i| identifiers::key_string(*i, ids)),
-        )
+        .map(|(_, key)| (key, 1))
         .collect();
-    for key in keys {
+    for identifier in Identifier::ALL {
+        if r.counted & identifiers::bit(*identifier) == 0 {
+            continue;
+        }
+        if let Some(key) = identifiers::key_string(*identifier, ids) {
+            given_back.push((identifiers::discount_key_string(&key), r.discount_amount));
+            given_back.push((key, 1));
+        }
+    }
+    for (key, amount) in given_back {
         let key = d.key(&key);
-        adjust_uses(d, r.coupon_id, key, -1);
+        adjust_uses(d, r.coupon_id, key, -amount);
     }
 }
 
@@ -469,10 +460,7 @@ fn start(mut d: Draft, new: NewUse, hold_expires_at: Option<i64>) -> Decision {
     let campaign = def.spec.campaign_id.map(|id| d.campaign(id));
     let campaign_of = CampaignOf::of(&campaign, |id| d.campaign_counters(id));
     let recent = velocity::recent_each(&windows, d.now());
-    let limited: Vec<_> = identifiers::limited(&def.spec, &ids)
-        .into_iter()
-        .map(|(identifier, key, max)| (identifier, d.key(&key), max))
-        .collect();
+    let limited = identifiers::limited(&def.spec, &ids, |key| d.key(key));
     let inputs = observe::gather_inputs(
         assess::order_inputs(&def.spec, order, &recent, shopper.unknown_codes),
         |kind, key| d.seen(kind, key),
@@ -492,7 +480,8 @@ fn start(mut d: Draft, new: NewUse, hold_expires_at: Option<i64>) -> Decision {
         campaign_of,
     )
     .and_then(|discount| {
-        identifiers::check(&identifier_uses(&d, coupon_id, &limited))?;
+        let counter = |key| d.customer_uses(coupon_id, key);
+        identifiers::check(&limited, counter, discount.discount_amount)?;
         assess::verdict(&def.spec, &assessment)?;
         Ok(discount)
     });
@@ -533,9 +522,15 @@ fn start(mut d: Draft, new: NewUse, hold_expires_at: Option<i64>) -> Decision {
         adjust_uses(&mut d, coupon_id, *key, 1);
         redemption.counted |= bit;
     }
-    for (identifier, key, _) in &limited {
-        adjust_uses(&mut d, coupon_id, *key, 1);
-        redemption.counted |= identifiers::bit(*identifier);
+    for l in &limited {
+        adjust_uses(&mut d, coupon_id, l.uses_key, 1);
+        adjust_uses(
+            &mut d,
+            coupon_id,
+            l.discount_key,
+            redemption.discount_amount,
+        );
+        redemption.counted |= identifiers::bit(l.identifier);
     }
     record_velocity(&mut d, &def, &windows);
     observe::record_observations(&mut d, coupon_id, order);

@@ -38,24 +38,67 @@ pub fn bit(identifier: Identifier) -> u8 {
     1 << (1 + identifier.as_u8())
 }
 
-/// The coupon's use limits that apply to these identifiers: (identifier,
-/// key string, most active uses).
-pub fn limited(spec: &CouponSpec, ids: &OrderIdentifiers) -> Vec<(Identifier, String, u32)> {
+/// One of the coupon's identifier limits that applies to an order: the
+/// keys its active uses and their discount are counted under, and the
+/// limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limited<K> {
+    pub identifier: Identifier,
+    pub uses_key: K,
+    pub discount_key: K,
+    pub max_uses: Option<u32>,
+    pub max_discount_amount: Option<i64>,
+}
+
+/// The key string an identifier's active discount is counted under.
+pub fn discount_key_string(key: &str) -> String {
+    format!("discount\0{key}")
+}
+
+/// The coupon's identifier limits that apply to these identifiers (those
+/// the order has a value for), keyed by `key_of`.
+pub fn limited<K>(
+    spec: &CouponSpec,
+    ids: &OrderIdentifiers,
+    key_of: impl Fn(&str) -> K,
+) -> Vec<Limited<K>> {
     spec.identifier_limits
         .iter()
         .filter_map(|l| {
-            let max = l.max_uses?;
-            Some((l.identifier, key_string(l.identifier, ids)?, max))
+            let key = key_string(l.identifier, ids)?;
+            Some(Limited {
+                identifier: l.identifier,
+                uses_key: key_of(&key),
+                discount_key: key_of(&discount_key_string(&key)),
+                max_uses: l.max_uses,
+                max_discount_amount: l.max_discount_amount,
+            })
         })
         .collect()
 }
 
-/// Refused, naming the first identifier whose active uses reached its limit.
-pub fn check(uses: &[(Identifier, u64, u32)]) -> Result<(), Refusal> {
-    match uses.iter().find(|(_, used, max)| *used >= u64::from(*max)) {
-        Some((identifier, _, _)) => Err(Refusal::IdentifierLimit(*identifier)),
-        None => Ok(()),
+/// Refused, naming the first identifier whose active uses reached its
+/// limit, or whose active discount plus `discount` would pass it; the
+/// counts are read by `counter` (the committed state for VALIDATE, the
+/// decider's draft for REDEEM and RESERVE).
+pub fn check<K: Copy>(
+    limited: &[Limited<K>],
+    counter: impl Fn(K) -> u64,
+    discount: i64,
+) -> Result<(), Refusal> {
+    for l in limited {
+        let uses_full = l
+            .max_uses
+            .is_some_and(|max| counter(l.uses_key) >= u64::from(max));
+        let discount_full = l.max_discount_amount.is_some_and(|max| {
+            let taken = i64::try_from(counter(l.discount_key)).unwrap_or(i64::MAX);
+            taken.saturating_add(discount) > max
+        });
+        if uses_full || discount_full {
+            return Err(Refusal::IdentifierLimit(l.identifier));
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -65,18 +108,15 @@ mod tests {
 
     #[test]
     fn each_identifier_is_keyed_and_limited() {
+        let limit = |identifier, max_uses, max_discount_amount| IdentifierLimit {
+            identifier,
+            max_uses,
+            max_discount_amount,
+        };
         let spec = CouponSpec {
             identifier_limits: vec![
-                IdentifierLimit {
-                    identifier: Identifier::Payment,
-                    max_uses: Some(1),
-                    max_discount_amount: None,
-                },
-                IdentifierLimit {
-                    identifier: Identifier::Email,
-                    max_uses: Some(2),
-                    max_discount_amount: None,
-                },
+                limit(Identifier::Payment, Some(1), None),
+                limit(Identifier::Email, None, Some(5_000)),
             ],
             ..CouponSpec::default()
         };
@@ -85,30 +125,49 @@ mod tests {
             payment_fingerprint: "card-1".into(),
             ..OrderIdentifiers::default()
         };
-        let limited = limited(&spec, &ids);
+        let limited = limited(&spec, &ids, str::to_string);
+        assert_eq!(limited.len(), 2);
+        assert_eq!(limited[0].uses_key, "payment\u{0}card-1");
+        assert_eq!(limited[1].uses_key, "email\u{0}jdoe@gmail.com");
         assert_eq!(
-            limited,
-            vec![
-                (Identifier::Payment, "payment\0card-1".to_string(), 1),
-                (Identifier::Email, "email\0jdoe@gmail.com".to_string(), 2),
-            ]
+            limited[1].discount_key,
+            "discount\u{0}email\u{0}jdoe@gmail.com"
         );
         let no_card = OrderIdentifiers {
             payment_fingerprint: " ".into(),
             ..ids.clone()
         };
         assert_eq!(
-            super::limited(&spec, &no_card).len(),
+            super::limited(&spec, &no_card, str::to_string).len(),
             1,
             "an empty card is not counted"
         );
+        let counts = |card_uses: u64, email_discount: u64| {
+            move |key: &str| match key {
+                k if k.starts_with("payment") => card_uses,
+                k if k.starts_with("discount") => email_discount,
+                _ => 0,
+            }
+        };
+        let refs: Vec<Limited<&str>> = limited
+            .iter()
+            .map(|l| Limited {
+                identifier: l.identifier,
+                uses_key: l.uses_key.as_str(),
+                discount_key: l.discount_key.as_str(),
+                max_uses: l.max_uses,
+                max_discount_amount: l.max_discount_amount,
+            })
+            .collect();
+        assert_eq!(check(&refs, counts(0, 4_000), 1_000), Ok(()));
         assert_eq!(
-            check(&[(Identifier::Payment, 0, 1), (Identifier::Email, 1, 2)]),
-            Ok(())
+            check(&refs, counts(1, 0), 1_000),
+            Err(Refusal::IdentifierLimit(Identifier::Payment))
         );
         assert_eq!(
-            check(&[(Identifier::Payment, 1, 1), (Identifier::Email, 2, 2)]),
-            Err(Refusal::IdentifierLimit(Identifier::Payment))
+            check(&refs, counts(0, 4_001), 1_000),
+            Err(Refusal::IdentifierLimit(Identifier::Email)),
+            "the discount would pass 50.00"
         );
         assert_eq!(
             key_string(

@@ -78,7 +78,7 @@ error_codes! {
     DisposableEmail = 59 => "DISPOSABLE_EMAIL", "The coupon blocks suspicious patterns and the customer's email is at a disposable email domain.";
     VelocityLimit = 60 => "VELOCITY_LIMIT", "The coupon has velocity_checks and one of the order's identities (customer_id, normalized customer_email, device_fingerprint or ip_address) already started max_redemptions_per_hour redemptions or holds of it within the hour before the request (released, expired and reversed ones count); the message names which.";
     EmailNotVerified = 61 => "EMAIL_NOT_VERIFIED", "The coupon has require_email_verification and the order has no customer_email or does not say it was verified (email_verified).";
-    IdentifierLimit = 62 => "IDENTIFIER_LIMIT", "One of the order's identifiers (email, device, ip or payment) already holds the active uses of the coupon its identifier_limits allow; the message names which.";
+    IdentifierLimit = 62 => "IDENTIFIER_LIMIT", "One of the order's identifiers (email, device, ip or payment) already holds the active uses of the coupon, or would pass the discount, its identifier_limits allow; the message names which.";
     FraudSuspected = 63 => "FRAUD_SUSPECTED", "The request's fraud score is at or above the coupon's block_score; the attempt is kept as a REJECTED redemption.";
 }
 
