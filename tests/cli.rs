@@ -955,4 +955,26 @@ async fn fraud_flags_from_the_command_line() {
     );
     assert_ne!(status, 0);
     assert!(out.contains("--review-score"), "{out}");
+    let (status, capped, out) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "create",
+            "--code",
+            "CAPPED",
+            "--percent",
+            "10",
+            "--currency",
+            "USD",
+            "--identifier-limit",
+            "email::50.00",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(
+        capped["identifier_limits"][0]["max_discount_amount"],
+        "50.00"
+    );
+    assert_eq!(capped["identifier_limits"][0]["max_uses"], Value::Null);
 }

@@ -33,6 +33,19 @@ fn request(code: &str, order_id: &str, ip: &str, device: &str, email: &str) -> R
     }
 }
 
+/// A coupon's (fraud_attempts, blocked_redemptions, current_usage).
+async fn fraud_counts(client: &Client, coupon_id: u64) -> (u64, u64, u64) {
+    let got = client
+        .get_coupon(couponsd_client::wire::CouponRef::Id(coupon_id))
+        .await
+        .expect("the coupon");
+    (
+        got.fraud_attempts,
+        got.blocked_redemptions,
+        got.current_usage,
+    )
+}
+
 /// VALIDATE's reason and REDEEM's answer for one request: they must agree.
 async fn both(client: &Client, r: RedeemRequest) -> Option<ErrorCode> {
     let v = client
@@ -476,16 +489,8 @@ async fn blocked_attempts_are_kept_as_rejected_redemptions() {
 
     for round in ["before", "after kill -9"] {
         let client = server.client().await;
-        let got = client
-            .get_coupon(couponsd_client::wire::CouponRef::Id(coupon.id))
-            .await
-            .expect("the coupon");
         assert_eq!(
-            (
-                got.fraud_attempts,
-                got.blocked_redemptions,
-                got.current_usage
-            ),
+            fraud_counts(&client, coupon.id).await,
             (2, 2, 0),
             "{round}: two blocked attempts, no use taken"
         );
@@ -651,16 +656,8 @@ async fn the_fraud_score_flags_and_blocks() {
     risky.order_id = "o3".into();
     risky.order.customer_email = "carol@example.com".into();
     assert_eq!(both(&client, risky).await, Some(ErrorCode::FraudSuspected));
-    let got = client
-        .get_coupon(couponsd_client::wire::CouponRef::Id(coupon.id))
-        .await
-        .expect("the coupon");
     assert_eq!(
-        (
-            got.fraud_attempts,
-            got.blocked_redemptions,
-            got.current_usage
-        ),
+        fraud_counts(&client, coupon.id).await,
         (2, 1, 2),
         "one flagged and one blocked attempt; two uses"
     );

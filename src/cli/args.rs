@@ -439,8 +439,9 @@ pub struct CouponFields {
     /// Security: refuse disposable email domains (true or false).
     #[arg(long)]
     pub block_suspicious_patterns: Option<bool>,
-    /// Active uses per identifier, "KIND:USES" with KIND email, device, ip
-    /// or payment (e.g. payment:1). Repeat; "" clears the list.
+    /// Active uses, or their discount, per identifier: "KIND:USES" or
+    /// "KIND:USES:DISCOUNT" with KIND email, device, ip or payment (e.g.
+    /// payment:1, email::50.00 with --currency). Repeat; "" clears the list.
     #[arg(long)]
     pub identifier_limit: Option<Vec<String>>,
     /// Fraud score from which a redemption is flagged, e.g. 0.6 ("none": never).

@@ -522,7 +522,10 @@ fn apply_security(spec: &mut CouponSpec, f: &CouponFields) -> Result<(), Failure
         spec.identifier_limits = list
             .iter()
             .filter(|v| !v.trim().is_empty())
-            .map(|v| fraud_flags::identifier_limit(v).map_err(|e| usage("--identifier-limit", e)))
+            .map(|v| {
+                fraud_flags::identifier_limit(v, &spec.currency)
+                    .map_err(|e| usage("--identifier-limit", e))
+            })
             .collect::<Result<_, _>>()?;
     }
     if let Some(s) = &f.review_score {
