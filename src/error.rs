@@ -4,6 +4,34 @@ use couponsd_client::wire::ErrorCode;
 
 use crate::storage::StorageError;
 
+/// Why a code of a multi-code order that applies alone is skipped
+/// (`rules::stacking::SkipReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotStacked {
+    #[error("the same code is earlier in the order")]
+    Duplicate,
+    #[error("an exclusive code applies to the order alone")]
+    Exclusive,
+    #[error("the coupon does not combine with a code applied before it")]
+    NotCombinable,
+    #[error("the order already has the most codes the server's stacking policy allows")]
+    TooManyCodes,
+    #[error("nothing is left of the part of the order the coupon applies to")]
+    NothingLeft,
+}
+
+impl NotStacked {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            NotStacked::Duplicate => ErrorCode::DuplicateCode,
+            NotStacked::Exclusive => ErrorCode::ExclusiveCode,
+            NotStacked::NotCombinable => ErrorCode::NotCombinable,
+            NotStacked::TooManyCodes => ErrorCode::TooManyCodes,
+            NotStacked::NothingLeft => ErrorCode::NothingLeft,
+        }
+    }
+}
+
 /// Why a coupon does not apply to an order. Shared by validate (a reason) and
 /// redeem (an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -103,6 +131,8 @@ pub enum Error {
     AlreadyReversed,
     #[error(transparent)]
     Refused(#[from] Refusal),
+    #[error(transparent)]
+    NotStacked(#[from] NotStacked),
     #[error("server busy: {0}")]
     Busy(&'static str),
     #[error("{0}")]
@@ -164,6 +194,7 @@ impl Error {
             Error::HoldExpired => ErrorCode::HoldExpired,
             Error::AlreadyReversed => ErrorCode::AlreadyReversed,
             Error::Refused(r) => r.code(),
+            Error::NotStacked(n) => n.code(),
             Error::Busy(_) => ErrorCode::Busy,
             Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::ShuttingDown => ErrorCode::ShuttingDown,
@@ -206,6 +237,7 @@ impl Error {
             Error::HoldExpired => Error::HoldExpired,
             Error::AlreadyReversed => Error::AlreadyReversed,
             Error::Refused(r) => Error::Refused(*r),
+            Error::NotStacked(n) => Error::NotStacked(*n),
             Error::Busy(s) => Error::Busy(s),
             Error::RateLimited(s) => Error::RateLimited(s.clone()),
             Error::ShuttingDown => Error::ShuttingDown,

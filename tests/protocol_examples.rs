@@ -20,10 +20,10 @@ use couponsd_client::wire::{
     frame, opcode, AdminStatus, Campaign, CampaignSpec, CampaignStatus, CampaignType,
     ClusterMember, ClusterStatus, CodeCheck, CouponSpec, CouponStatus, CouponType,
     CriteriaOperator, CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Frame,
-    FrameError, FraudLabel, GenerationRules, Hello, HelloReply, NodeRole, Order, Reader,
-    RedeemRequest, Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request,
-    RequestError, Response, Reversal, ServerInfo, Validation, MAGIC, MAX_FRAME_LENGTH,
-    PROTOCOL_VERSION,
+    FrameError, FraudLabel, GenerationRules, Hello, HelloReply, NodeRole, Order, OrderMode,
+    OrderRedeemRequest, OrderValidateRequest, Reader, RedeemRequest, Redemption, RedemptionRef,
+    RedemptionReply, RedemptionStatus, Request, RequestError, Response, Reversal, ServerInfo,
+    Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
 };
 use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
 use openraft::{CommittedLeaderId, EntryPayload};
@@ -66,6 +66,8 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("validation_reply", validation_reply),
     ("redeem_request", redeem_request),
     ("redeem_reply", redeem_reply),
+    ("order_validate_request", order_validate_request),
+    ("order_redeem_request", order_redeem_request),
     ("confirm_request", confirm_request),
     ("fraud_outcome_request", fraud_outcome_request),
     ("error_reply_exhausted", error_reply_exhausted),
@@ -267,6 +269,30 @@ fn redeem_reply() -> Example {
             },
             remaining_uses: Some(999),
             replayed: false,
+        }),
+    }
+}
+
+fn order_validate_request() -> Example {
+    Example::Request {
+        id: 15,
+        request: Request::OrderValidate(OrderValidateRequest {
+            codes: vec!["TENOFF".into(), "SUMMER20".into()],
+            mode: OrderMode::AllOrNothing,
+            order: seed_order(),
+        }),
+    }
+}
+
+fn order_redeem_request() -> Example {
+    Example::Request {
+        id: 16,
+        request: Request::OrderRedeem(OrderRedeemRequest {
+            codes: vec!["TENOFF".into(), "SUMMER20".into()],
+            mode: OrderMode::BestEffort,
+            order_id: "order-900".into(),
+            transaction_id: String::new(),
+            order: seed_order(),
         }),
     }
 }
@@ -989,7 +1015,8 @@ fn tables_list_every_number() {
         SnapshotPart,
         CampaignType,
         CampaignStatus,
-        CodeCheck
+        CodeCheck,
+        OrderMode
     );
 }
 

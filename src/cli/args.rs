@@ -212,6 +212,16 @@ pub struct ServeArgs {
     /// the shipped list; give every node of a cluster the same file.
     #[arg(long, env = "COUPONSD_DISPOSABLE_DOMAINS")]
     pub disposable_domains: Option<std::path::PathBuf>,
+    /// Most codes one order (ORDER_VALIDATE, ORDER_REDEEM) may carry and
+    /// apply, 1 to 100.
+    #[arg(long, env = "COUPONSD_STACK_MAX_CODES", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub stack_max_codes: u32,
+    /// What each discount of a multi-code order is computed on: `initial`
+    /// (the order as given) or `remaining` (what the codes before it left).
+    #[arg(long, env = "COUPONSD_STACK_BASE", default_value = "remaining",
+          value_parser = ["initial", "remaining"])]
+    pub stack_base: String,
     /// Default TTL of a hold made by reserve.
     #[arg(long, env = "COUPONSD_HOLD_TTL_SECS", default_value_t = 900)]
     pub hold_ttl_secs: u32,

@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::args::ServeArgs;
 use crate::cluster::ClusterConfig;
+use crate::rules::stacking::{Base, StackPolicy};
 use crate::server::{self, credentials::CredentialFiles, tls::TlsFiles, ServerConfig};
 
 pub async fn run(args: ServeArgs) -> ExitCode {
@@ -91,6 +92,17 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.quick_repair = args.quick_repair;
     config.writer.debug_commit_delay = Duration::from_millis(args.debug_commit_delay_ms);
     config.writer.log_retention_records = args.log_retention_records;
+    let base = match args.stack_base.as_str() {
+        "initial" => Base::Initial,
+        _ => Base::Remaining,
+    };
+    config.writer.stack = match StackPolicy::new(args.stack_max_codes, base) {
+        Ok(policy) => policy,
+        Err(e) => {
+            eprintln!("couponsd: --stack-max-codes: {e}");
+            return ExitCode::from(2);
+        }
+    };
 
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));

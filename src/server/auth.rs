@@ -53,12 +53,14 @@ impl Role {
             | opcode::CAMPAIGN_GET
             | opcode::CAMPAIGN_LIST
             | opcode::FRAUD_MODEL
-            | opcode::FRAUD_REPORT => Role::Read,
+            | opcode::FRAUD_REPORT
+            | opcode::ORDER_VALIDATE => Role::Read,
             opcode::REDEEM
             | opcode::RESERVE
             | opcode::CONFIRM
             | opcode::RELEASE
-            | opcode::REVERSE => Role::Redeem,
+            | opcode::REVERSE
+            | opcode::ORDER_REDEEM => Role::Redeem,
             opcode::COUPON_CREATE
             | opcode::COUPON_UPDATE
             | opcode::COUPON_DELETE

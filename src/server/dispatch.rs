@@ -6,8 +6,9 @@ use std::sync::atomic::Ordering;
 
 use bytes::BytesMut;
 use couponsd_client::wire::{
-    opcode, CampaignCode, CouponRef, Order, RedeemRequest, RedemptionRef, RedemptionReply, Request,
-    ReserveRequest, Response, ServerInfo, Validation, Writer as WireWriter,
+    opcode, CampaignCode, CouponRef, Order, OrderRedeemRequest, OrderValidation, RedeemRequest,
+    RedemptionRef, RedemptionReply, Request, ReserveRequest, Response, ServerInfo, Validation,
+    Writer as WireWriter,
 };
 
 use super::auth::{Caller, Principal};
@@ -17,8 +18,10 @@ use crate::domain::{self, code, now_ms};
 use crate::error::{Error, Result};
 use crate::rules;
 use crate::rules::campaign::CampaignOf;
-use crate::rules::fraud::{assess, detectors, identifiers, person, velocity};
-use crate::writer::{observe, Core, Mutation, Shopper};
+use crate::rules::stacking::StackPolicy;
+use crate::writer::judge::{judge, Committed};
+use crate::writer::order_ops;
+use crate::writer::{Core, Mutation, Shopper};
 
 /// Largest page a list reply may hold, in encoded bytes: well under the frame cap.
 pub(super) const PAGE_BYTES: usize = 512 * 1024;
@@ -89,9 +92,10 @@ pub fn dispatch(shared: &Shared, caller: &Caller, request: Request) -> Dispatche
     let shopper = match &request {
         Request::Redeem(r) => shopper(shared, &r.order),
         Request::Reserve(r) => shopper(shared, &r.order),
+        Request::OrderRedeem(r) => shopper(shared, &r.order),
         _ => Shopper::default(),
     };
-    match to_mutation(principal, request, shopper) {
+    match to_mutation(principal, request, shopper, &shared.config.writer.stack) {
         // Refused before anything is written on a node that does not lead.
         Ok(Ok(mutation)) => match shared.node.check_leader() {
             Ok(()) => Dispatched::Mutation(mutation),
@@ -123,6 +127,7 @@ fn to_mutation(
     principal: &Principal,
     request: Request,
     shopper: Shopper,
+    stack: &StackPolicy,
 ) -> Result<Result<Mutation, Request>> {
     Ok(Ok(match request {
         Request::CreateCoupon(spec) => Mutation::CreateCoupon {
@@ -160,6 +165,22 @@ fn to_mutation(
             Mutation::Reserve {
                 request: ReserveRequest {
                     code: code::normalize(&r.code)?,
+                    order: domain::order::validate(r.order)?,
+                    ..r
+                },
+                shopper,
+            }
+        }
+        Request::OrderRedeem(r) => {
+            domain::order::order_id(&r.order_id)?;
+            domain::bounded(
+                "transaction_id",
+                &r.transaction_id,
+                domain::limits::IDENTIFIER,
+            )?;
+            Mutation::OrderRedeem {
+                request: OrderRedeemRequest {
+                    codes: order_codes(r.codes, stack)?,
                     order: domain::order::validate(r.order)?,
                     ..r
                 },
@@ -244,6 +265,22 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
             let shopper = shopper(shared, &order);
             validate(core, &code, order, shopper)
         }
+        Request::OrderValidate(r) => {
+            let shopper = shopper(shared, &r.order);
+            let codes = order_codes(r.codes, &shared.config.writer.stack)?;
+            let order = domain::order::validate(r.order)?;
+            let now = core.state.clock.now(now_ms());
+            let reads = Committed {
+                state: &core.state,
+                now,
+            };
+            let stack = &shared.config.writer.stack;
+            let decided = order_ops::decide_codes(&reads, stack, &codes, &order, shopper);
+            Ok(Response::OrderValidation(OrderValidation {
+                codes: decided.codes,
+                totals: decided.totals,
+            }))
+        }
         Request::GetRedemption(r) => get_redemption(core, redemption_ref(r)?),
         Request::ListRedemptions {
             coupon_id,
@@ -276,6 +313,18 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
             ),
         )),
     }
+}
+
+/// A multi-code order's codes, normalized: 1 to the policy's `max_codes`.
+fn order_codes(codes: Vec<String>, stack: &StackPolicy) -> Result<Vec<String>> {
+    let max = stack.max_codes() as usize;
+    if codes.is_empty() || codes.len() > max {
+        return Err(Error::invalid(
+            "codes",
+            format!("{} codes; an order takes 1 to {max}", codes.len()),
+        ));
+    }
+    codes.iter().map(|c| code::normalize(c)).collect()
 }
 
 fn redemption_ref(r: RedemptionRef) -> Result<RedemptionRef> {
@@ -470,49 +519,15 @@ fn validate(core: &Core, raw_code: &str, order: Order, shopper: Shopper) -> Resu
     let Some((def, counters)) = state.coupon_by_code(&code) else {
         return Ok(unknown_code(core, code, order));
     };
-    let ids = identifiers::of_order(&order);
-    let (customer_uses, _) = person::counted(
-        &def.spec,
-        &order,
-        &ids,
-        |id| state.key(id),
-        |key| state.customer_uses(def.id, key),
-    );
-    let windows = velocity::tracked(
-        &order,
-        |id| state.key(id),
-        |key| state.velocity(def.id, key),
+    let now = state.clock.now(now_ms());
+    let judged = judge(&Committed { state, now }, def, &order, shopper);
+    let (def, customer_uses, assessment, outcome) = (
+        judged.def,
+        judged.customer_uses,
+        judged.assessment,
+        judged.outcome,
     );
     let spec = &def.spec;
-    let campaign = spec.campaign_id.map(|id| state.campaign(id));
-    let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
-    let now = state.clock.now(now_ms());
-    let recent_uses = velocity::recent_each(&windows, now);
-    let inputs = observe::gather_inputs(
-        assess::order_inputs(spec, &order, &recent_uses, shopper.unknown_codes),
-        |kind, key| state.seen(kind, key),
-        state.code_rate(def.id),
-        |id| state.key(id),
-        &order,
-        now,
-    );
-    let assessment = assess::assess(&state.model(), &detectors::signals(&inputs), spec);
-    let outcome = rules::campaign::evaluate(
-        spec,
-        counters,
-        customer_uses,
-        &recent_uses,
-        &order,
-        now,
-        campaign_of,
-    )
-    .and_then(|discount| {
-        let limited = identifiers::limited(spec, &ids, |key| state.key(key));
-        let counter = |key| state.customer_uses(def.id, key);
-        identifiers::check(&limited, counter, discount.discount_amount)?;
-        assess::verdict(spec, &assessment)?;
-        Ok(discount)
-    });
     let mut v = Validation {
         valid: outcome.is_ok(),
         coupon_id: def.id,
@@ -566,10 +581,13 @@ fn unknown_code(core: &Core, code: String, order: Order) -> Response {
 /// is counted against it (an enumeration-safe hidden one too, or the count
 /// would tell them apart).
 fn screen_guesses(shared: &Shared, caller: &Caller, request: &Request) -> Result<()> {
-    let (raw_code, order) = match request {
-        Request::Validate { code, order } => (code, order),
-        Request::Redeem(r) => (&r.code, &r.order),
-        Request::Reserve(r) => (&r.code, &r.order),
+    let (raw_codes, order): (&[String], &Order) = match request {
+        Request::Validate { code, order } => (std::slice::from_ref(code), order),
+        Request::Redeem(r) => (std::slice::from_ref(&r.code), &r.order),
+        Request::Reserve(r) => (std::slice::from_ref(&r.code), &r.order),
+        // Each code of a multi-code order is a guess like a single one.
+        Request::OrderValidate(r) => (&r.codes, &r.order),
+        Request::OrderRedeem(r) => (&r.codes, &r.order),
         _ => return Ok(()),
     };
     let ip = shopper_ip(order);
@@ -580,22 +598,24 @@ fn screen_guesses(shared: &Shared, caller: &Caller, request: &Request) -> Result
     };
     let clock_ms = shared.started.elapsed().as_millis() as u64;
     shared.guesses.check(&keys, clock_ms)?;
-    // A code that does not even normalize is refused as invalid later.
-    let Ok(code) = code::normalize(raw_code) else {
-        return Ok(());
-    };
     let core = shared.node.cell.load();
     let state = &core.state;
-    // Counted exactly when the answer is (or will be) an unknown code's.
-    let usable = state.coupon_by_code(&code).is_some_and(|(def, counters)| {
-        let now = state.clock.now(now_ms());
-        let campaign = def.spec.campaign_id.map(|id| state.campaign(id));
-        let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
-        def.spec.is_public
-            || rules::campaign::check_own_state(&def.spec, counters, now, campaign_of).is_ok()
-    });
-    if !usable {
-        shared.guesses.count_unknown(&keys, clock_ms);
+    for raw_code in raw_codes {
+        // A code that does not even normalize is refused as invalid later.
+        let Ok(code) = code::normalize(raw_code) else {
+            continue;
+        };
+        // Counted exactly when the answer is (or will be) an unknown code's.
+        let usable = state.coupon_by_code(&code).is_some_and(|(def, counters)| {
+            let now = state.clock.now(now_ms());
+            let campaign = def.spec.campaign_id.map(|id| state.campaign(id));
+            let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
+            def.spec.is_public
+                || rules::campaign::check_own_state(&def.spec, counters, now, campaign_of).is_ok()
+        });
+        if !usable {
+            shared.guesses.count_unknown(&keys, clock_ms);
+        }
     }
     Ok(())
 }

@@ -53,6 +53,8 @@ const SEEN: u8 = 15;
 const CODE_RATE: u8 = 16;
 /// The fraud model, whole (`Effect::Model`).
 const MODEL: u8 = 21;
+/// A multi-code order's set of codes (`Effect::OrderCodes`).
+const ORDER_CODES: u8 = 22;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -132,6 +134,13 @@ pub enum Effect {
     /// `score::SIGNALS` order), bias and outcome count after an outcome was
     /// learned (FRAUD_OUTCOME).
     Model(Model),
+    /// The fingerprint of the set of codes a multi-code order was redeemed
+    /// with (ORDER_REDEEM), kept in the order index under coupon id 0 (no
+    /// coupon has id 0), so a retry with another set is told apart.
+    OrderCodes {
+        order: Key,
+        fingerprint: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -364,6 +373,11 @@ impl Effect {
                 w.u8(MODEL);
                 write_model(w, model);
             }
+            Effect::OrderCodes { order, fingerprint } => {
+                w.u8(ORDER_CODES);
+                write_key(w, *order);
+                w.u64(*fingerprint);
+            }
             Effect::CodesGenerated {
                 campaign_id,
                 issued_at,
@@ -484,6 +498,10 @@ impl Effect {
                 rate: read_code_rate(r)?,
             },
             MODEL => Effect::Model(read_model(r)?),
+            ORDER_CODES => Effect::OrderCodes {
+                order: read_key(r)?,
+                fingerprint: r.u64("fingerprint")?,
+            },
             v => {
                 return Err(DecodeError::UnknownValue {
                     field: "effect",
@@ -594,6 +612,10 @@ mod tests {
                     },
                     counted: 4 | 32,
                 }),
+                Effect::OrderCodes {
+                    order: [5, 6],
+                    fingerprint: u64::MAX,
+                },
                 Effect::Model(Model {
                     weights: [1, -2, 3, i64::MIN, i64::MAX, 0, 7, 8, 9, 10],
                     bias: -3_000_000,

@@ -44,6 +44,10 @@ pub struct Hold {
     pub expires_at: i64,
 }
 
+/// The coupon id under which the order index (`orders`) keeps a multi-code
+/// order's set of codes (`Effect::OrderCodes`); coupon ids start at 1.
+pub const ORDER_SET_COUPON_ID: u64 = 0;
+
 pub struct State {
     /// Set once: at start from the store, or by the first leader's first record.
     keys: OnceLock<KeyHasher>,
@@ -476,6 +480,10 @@ impl State {
             }
             Effect::Redemption(r) => self.put_redemption(r),
             Effect::Model(model) => *write(&self.model) = Arc::new(model.clone()),
+            Effect::OrderCodes { order, fingerprint } => {
+                self.orders
+                    .insert((ORDER_SET_COUPON_ID, *order), *fingerprint);
+            }
             Effect::CampaignPut(def) => self.put_campaign((**def).clone()),
             Effect::Reversal(r) => self.put_reversal(r.clone()),
             Effect::CampaignDeleted { id } => {

@@ -134,6 +134,7 @@ impl Cursor {
             | Effect::CampaignDeleted { .. }
             | Effect::CampaignCounters { .. }
             | Effect::Model(_)
+            | Effect::OrderCodes { .. }
             | Effect::KeySecret(_) => {}
         }
     }

@@ -29,8 +29,10 @@ mod core;
 mod decide_tests;
 mod fraud_ops;
 mod in_flight;
+pub mod judge;
 pub mod observe;
 mod ops;
+pub mod order_ops;
 mod plan;
 mod proposal;
 mod recovery;
@@ -45,8 +47,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use couponsd_client::wire::{
-    CampaignSpec, CampaignStatus, CouponSpec, FraudLabel, RedeemRequest, RedemptionRef,
-    ReserveRequest, Response,
+    CampaignSpec, CampaignStatus, CouponSpec, FraudLabel, OrderRedeemRequest, RedeemRequest,
+    RedemptionRef, ReserveRequest, Response,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -60,6 +62,7 @@ pub use recovery::{recover, Recovered};
 use crate::domain::now_ms;
 use crate::error::{Error, Result};
 use crate::log_limit::{LogLimit, DEFAULT_INTERVAL};
+use crate::rules::stacking::StackPolicy;
 use crate::storage::StorageError;
 use batch::{Batch, Cursor, Overlay};
 
@@ -117,6 +120,11 @@ pub enum Mutation {
         /// A partial refund; None refunds whatever is left.
         refund_amount: Option<i64>,
         refund_id: String,
+    },
+    /// Several codes on one order, as one decision (`order_ops::redeem`).
+    OrderRedeem {
+        request: OrderRedeemRequest,
+        shopper: Shopper,
     },
     /// Give back PENDING holds whose TTL has passed.
     ExpireHolds,
@@ -238,6 +246,9 @@ pub struct WriterConfig {
     /// production). Lets tests show that no reply leaves before its batch is
     /// durable.
     pub debug_commit_delay: Duration,
+    /// How several codes on one order stack (`--stack-max-codes`,
+    /// `--stack-base`).
+    pub stack: StackPolicy,
 }
 
 impl Default for WriterConfig {
@@ -252,6 +263,7 @@ impl Default for WriterConfig {
             leader_wait: Duration::from_secs(3),
             commit_timeout: Duration::from_secs(5),
             debug_commit_delay: Duration::ZERO,
+            stack: StackPolicy::default(),
         }
     }
 }

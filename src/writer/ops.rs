@@ -15,6 +15,7 @@ use couponsd_client::wire::{
 };
 
 use super::batch::Batch;
+use super::judge::{judge, Judged};
 use super::plan::{Draft, Plan};
 use super::{campaign_ops, fraud_ops, observe, Mutation, Shopper, WriterConfig};
 use crate::domain::campaign::FinalStatus;
@@ -22,8 +23,7 @@ use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::domain::limits;
 use crate::error::{Error, Refusal, Result};
 use crate::rules;
-use crate::rules::campaign::CampaignOf;
-use crate::rules::fraud::{assess, detectors, identifiers, person, velocity};
+use crate::rules::fraud::{assess, identifiers, person, velocity};
 use crate::state::keys::Key;
 use crate::state::Effect;
 use crate::storage;
@@ -44,6 +44,9 @@ pub fn decide(batch: &Batch, mutation: &Mutation, config: &WriterConfig) -> Deci
         Mutation::DeleteCoupon { id } => delete_coupon(d, *id),
         Mutation::Redeem { request, shopper } => redeem(d, request, *shopper),
         Mutation::Reserve { request, shopper } => reserve(d, request, *shopper, config),
+        Mutation::OrderRedeem { request, shopper } => {
+            super::order_ops::redeem(d, request, *shopper, config)
+        }
         Mutation::Confirm(r) => confirm(d, r),
         Mutation::Release(r) => release(d, r),
         Mutation::Reverse {
@@ -271,7 +274,7 @@ fn delete_coupon(mut d: Draft, id: u64) -> Decision {
 }
 
 /// The redemption a reference names, if any.
-fn find(d: &Draft, r: &RedemptionRef) -> storage::Result<Option<Redemption>> {
+pub(super) fn find(d: &Draft, r: &RedemptionRef) -> storage::Result<Option<Redemption>> {
     let id = match r {
         RedemptionRef::Id(id) => Some(*id),
         RedemptionRef::Order { code, order_id } => d
@@ -300,7 +303,7 @@ fn find_current(d: &Draft, r: &RedemptionRef) -> storage::Result<Option<Redempti
     Ok(found)
 }
 
-fn reply(d: &Draft, redemption: Redemption, replayed: bool) -> Response {
+pub(super) fn reply(d: &Draft, redemption: Redemption, replayed: bool) -> Response {
     let remaining_uses = d
         .def(redemption.coupon_id)
         .and_then(|def| rules::remaining_uses(&def.spec, d.counters(redemption.coupon_id)));
@@ -312,7 +315,7 @@ fn reply(d: &Draft, redemption: Redemption, replayed: bool) -> Response {
 }
 
 /// A retry must describe the same order as the first request.
-fn same_order(existing: &Redemption, order: &Order) -> Result<()> {
+pub(super) fn same_order(existing: &Redemption, order: &Order) -> Result<()> {
     if existing.customer_id != order.customer_id
         || existing.original_amount != order.amount
         || existing.currency != order.currency
@@ -446,98 +449,94 @@ fn start(mut d: Draft, new: NewUse, hold_expires_at: Option<i64>) -> Decision {
     let Some(def) = d.def(coupon_id) else {
         return Ok(Err(Error::NotFound("coupon")));
     };
-    let ids = identifiers::of_order(order);
-    let (customer_uses, aliases) = person::counted(
-        &def.spec,
-        order,
-        &ids,
-        |id| d.key(id),
-        |key| d.customer_uses(coupon_id, key),
-    );
-    let windows = velocity::tracked(order, |id| d.key(id), |key| d.velocity(coupon_id, key));
-    // The campaign's budget and the usage counters are checked and moved in
-    // one step: the decider runs one mutation at a time.
-    let campaign = def.spec.campaign_id.map(|id| d.campaign(id));
-    let campaign_of = CampaignOf::of(&campaign, |id| d.campaign_counters(id));
-    let recent = velocity::recent_each(&windows, d.now());
-    let limited = identifiers::limited(&def.spec, &ids, |key| d.key(key));
-    let inputs = observe::gather_inputs(
-        assess::order_inputs(&def.spec, order, &recent, shopper.unknown_codes),
-        |kind, key| d.seen(kind, key),
-        d.code_rate(coupon_id),
-        |id| d.key(id),
-        order,
-        d.now(),
-    );
-    let assessment = assess::assess(&d.model(), &detectors::signals(&inputs), &def.spec);
-    let outcome = rules::campaign::evaluate(
-        &def.spec,
-        d.counters(coupon_id),
-        customer_uses,
-        &recent,
-        order,
-        d.now(),
-        campaign_of,
-    )
-    .and_then(|discount| {
-        let counter = |key| d.customer_uses(coupon_id, key);
-        identifiers::check(&limited, counter, discount.discount_amount)?;
-        assess::verdict(&def.spec, &assessment)?;
-        Ok(discount)
-    });
-    let discount = match outcome {
+    let judged = judge(&d, def, order, shopper);
+    let discount = match judged.outcome {
         Ok(discount) => discount,
         // Enumeration-safe: as VALIDATE answers it (rules::fraud::enumeration).
-        Err(refusal) if rules::fraud::enumeration::hidden(&def.spec, refusal) => {
+        Err(refusal) if rules::fraud::enumeration::hidden(&judged.def.spec, refusal) => {
             return Ok(Err(d.unknown_code(code)))
         }
         Err(refusal) if refusal.is_security() && rejected_before => return Ok(Err(refusal.into())),
         Err(refusal) if refusal.is_security() => {
-            let mut attempt = attempt(&mut d, &def, order_id, transaction_id, order);
-            attempt.security = assess::kept(assessment);
+            let mut attempt = attempt(&mut d, &judged.def, order_id, transaction_id, order);
+            attempt.security = assess::kept(judged.assessment);
             return Ok(Ok(reject(d, attempt, refusal)));
         }
         Err(refusal) => return Ok(Err(refusal.into())),
     };
-    let mut redemption = attempt(&mut d, &def, order_id, transaction_id, order);
-    if assessment.flagged {
-        count_flagged(&mut d, coupon_id);
+    let accepted = Accepted {
+        order_id,
+        transaction_id,
+        order,
+        discount_amount: discount.discount_amount,
+        final_amount: discount.final_amount,
+        hold_expires_at,
+    };
+    let redemption = take_use(&mut d, &judged, accepted);
+    let response = reply(&d, redemption.clone(), false);
+    d.record(Effect::Redemption(redemption));
+    Ok(Ok(d.into_plan(response)))
+}
+
+/// An accepted use of a judged code: what it takes and for which order.
+pub(super) struct Accepted<'r> {
+    pub order_id: &'r str,
+    pub transaction_id: &'r str,
+    pub order: &'r Order,
+    pub discount_amount: i64,
+    /// What the customer pays for the order.
+    pub final_amount: i64,
+    /// Some: a hold (PENDING) until then; None: captured (PROCESSED).
+    pub hold_expires_at: Option<i64>,
+}
+
+/// Records what an accepted use counts (the coupon's counters, the
+/// person's and identifiers' uses, the velocity windows, the observations,
+/// the campaign's budget) and returns its redemption, for the caller to
+/// record once it has built its reply.
+pub(super) fn take_use(d: &mut Draft, judged: &Judged, accepted: Accepted) -> Redemption {
+    let Accepted {
+        order_id,
+        transaction_id,
+        order,
+        discount_amount,
+        final_amount,
+        hold_expires_at,
+    } = accepted;
+    let def = &judged.def;
+    let coupon_id = def.id;
+    let mut redemption = attempt(d, def, order_id, transaction_id, order);
+    if judged.assessment.flagged {
+        count_flagged(d, coupon_id);
     }
-    redemption.security = assess::kept(assessment);
+    redemption.security = assess::kept(judged.assessment.clone());
     redemption.status = if hold_expires_at.is_some() {
         RedemptionStatus::Pending
     } else {
         RedemptionStatus::Processed
     };
-    redemption.discount_amount = discount.discount_amount;
-    redemption.final_amount = discount.final_amount;
+    redemption.discount_amount = discount_amount;
+    redemption.final_amount = final_amount;
     redemption.hold_expires_at = hold_expires_at;
     if hold_expires_at.is_some() {
-        adjust_coupon(&mut d, coupon_id, 0, 1);
+        adjust_coupon(d, coupon_id, 0, 1);
     } else {
-        adjust_coupon(&mut d, coupon_id, 1, 0);
+        adjust_coupon(d, coupon_id, 1, 0);
     }
-    adjust_customer(&mut d, coupon_id, &order.customer_id, 1);
-    for (bit, key) in &aliases {
-        adjust_uses(&mut d, coupon_id, *key, 1);
+    adjust_customer(d, coupon_id, &order.customer_id, 1);
+    for (bit, key) in &judged.aliases {
+        adjust_uses(d, coupon_id, *key, 1);
         redemption.counted |= bit;
     }
-    for l in &limited {
-        adjust_uses(&mut d, coupon_id, l.uses_key, 1);
-        adjust_uses(
-            &mut d,
-            coupon_id,
-            l.discount_key,
-            redemption.discount_amount,
-        );
+    for l in &judged.limited {
+        adjust_uses(d, coupon_id, l.uses_key, 1);
+        adjust_uses(d, coupon_id, l.discount_key, redemption.discount_amount);
         redemption.counted |= identifiers::bit(l.identifier);
     }
-    record_velocity(&mut d, &def, &windows);
-    observe::record_observations(&mut d, coupon_id, order);
-    adjust_campaign(&mut d, coupon_id, redemption.discount_amount, 1);
-    let response = reply(&d, redemption.clone(), false);
-    d.record(Effect::Redemption(redemption));
-    Ok(Ok(d.into_plan(response)))
+    record_velocity(d, def, &judged.windows);
+    observe::record_observations(d, coupon_id, order);
+    adjust_campaign(d, coupon_id, redemption.discount_amount, 1);
+    redemption
 }
 
 /// A new attempt's record for the order, as a refusal would keep it
@@ -600,7 +599,7 @@ fn reject(mut d: Draft, attempt: Redemption, refusal: Refusal) -> Plan {
     d.into_recorded_refusal(refusal.into())
 }
 
-fn by_order(code: &str, order_id: &str) -> RedemptionRef {
+pub(super) fn by_order(code: &str, order_id: &str) -> RedemptionRef {
     RedemptionRef::Order {
         code: code.into(),
         order_id: order_id.into(),

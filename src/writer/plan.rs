@@ -335,6 +335,10 @@ impl<'b, 'a> Draft<'b, 'a> {
                 }
             }
             Effect::Model(model) => self.overlay.model = Some(Arc::new(model.clone())),
+            Effect::OrderCodes { order, fingerprint } => {
+                let key = (crate::state::ORDER_SET_COUPON_ID, *order);
+                self.overlay.orders.insert(key, *fingerprint);
+            }
             // Read by no decision: the decider waits until it is applied.
             Effect::KeySecret(_) => {}
         }

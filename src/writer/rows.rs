@@ -54,6 +54,7 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
             | Effect::Seen { .. }
             | Effect::CodeRate { .. }
             | Effect::Model(_)
+            | Effect::OrderCodes { .. }
             | Effect::CampaignCounters { .. } => {}
         }
     }

@@ -452,6 +452,28 @@ impl Client {
         }
     }
 
+    /// Judges several codes on one order together (ORDER_VALIDATE).
+    pub async fn order_validate(
+        &self,
+        request: OrderValidateRequest,
+    ) -> Result<OrderValidation, ClientError> {
+        match self.call(&Request::OrderValidate(request)).await? {
+            Response::OrderValidation(v) => Ok(v),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Redeems several codes on one order as one decision (ORDER_REDEEM).
+    pub async fn order_redeem(
+        &self,
+        request: OrderRedeemRequest,
+    ) -> Result<OrderRedemption, ClientError> {
+        match self.call(&Request::OrderRedeem(request)).await? {
+            Response::OrderRedemption(r) => Ok(r),
+            other => Err(unexpected(other)),
+        }
+    }
+
     pub async fn redeem(&self, request: RedeemRequest) -> Result<RedemptionReply, ClientError> {
         self.redemption(Request::Redeem(request)).await
     }

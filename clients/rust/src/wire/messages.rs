@@ -7,6 +7,7 @@ use super::cluster::ClusterStatus;
 use super::error_code::ErrorCode;
 use super::frame;
 use super::fraud::{FraudModel, FraudReport};
+use super::order::{OrderRedeemRequest, OrderRedemption, OrderValidateRequest, OrderValidation};
 use super::primitives::{DecodeError, Reader, Writer};
 use super::types::*;
 
@@ -67,6 +68,8 @@ opcodes! {
     FRAUD_OUTCOME = 0x0060 => "FRAUD_OUTCOME",
     FRAUD_MODEL = 0x0061 => "FRAUD_MODEL",
     FRAUD_REPORT = 0x0062 => "FRAUD_REPORT",
+    ORDER_VALIDATE = 0x0058 => "ORDER_VALIDATE",
+    ORDER_REDEEM = 0x0059 => "ORDER_REDEEM",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,6 +256,10 @@ pub enum Request {
         from: i64,
         to: i64,
     },
+    /// Several codes on one order, judged together (a read).
+    OrderValidate(OrderValidateRequest),
+    /// Several codes on one order, redeemed as one decision.
+    OrderRedeem(OrderRedeemRequest),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,6 +301,8 @@ pub enum Response {
     /// FRAUD_MODEL, and FRAUD_OUTCOME: the model after the outcome.
     FraudModel(FraudModel),
     FraudReport(Box<FraudReport>),
+    OrderValidation(OrderValidation),
+    OrderRedemption(OrderRedemption),
 }
 
 /// The body of every reply whose status is not OK.
@@ -348,6 +357,8 @@ impl Request {
             Request::FraudOutcome { .. } => opcode::FRAUD_OUTCOME,
             Request::FraudModel => opcode::FRAUD_MODEL,
             Request::FraudReport { .. } => opcode::FRAUD_REPORT,
+            Request::OrderValidate(_) => opcode::ORDER_VALIDATE,
+            Request::OrderRedeem(_) => opcode::ORDER_REDEEM,
         }
     }
 
@@ -376,6 +387,8 @@ impl Request {
             | Request::FraudReport { .. }
             // A repeated label is answered as a replay, changing nothing.
             | Request::FraudOutcome { .. }
+            | Request::OrderValidate(_)
+            | Request::OrderRedeem(_)
             | Request::Redeem(_)
             | Request::Reserve(_)
             | Request::Confirm(_)
@@ -515,6 +528,8 @@ impl Request {
                 w.str(refund_id);
             }
             Request::ListReversals(r) => r.write(w),
+            Request::OrderValidate(r) => r.write(w),
+            Request::OrderRedeem(r) => r.write(w),
             Request::ListRedemptions {
                 coupon_id,
                 after_id,
@@ -650,6 +665,8 @@ impl Request {
                 after_id: r.u64("after_id")?,
                 limit: r.u16("limit")?,
             },
+            opcode::ORDER_VALIDATE => Request::OrderValidate(OrderValidateRequest::read(r)?),
+            opcode::ORDER_REDEEM => Request::OrderRedeem(OrderRedeemRequest::read(r)?),
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(req)
@@ -726,6 +743,8 @@ impl Response {
             }
             Response::FraudModel(m) => m.write(w),
             Response::FraudReport(report) => report.write(w),
+            Response::OrderValidation(v) => v.write(w),
+            Response::OrderRedemption(r) => r.write(w),
         }
     }
 
@@ -819,6 +838,8 @@ impl Response {
                 Response::FraudModel(FraudModel::read(r)?)
             }
             opcode::FRAUD_REPORT => Response::FraudReport(Box::new(FraudReport::read(r)?)),
+            opcode::ORDER_VALIDATE => Response::OrderValidation(OrderValidation::read(r)?),
+            opcode::ORDER_REDEEM => Response::OrderRedemption(OrderRedemption::read(r)?),
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)

@@ -7,6 +7,7 @@ pub mod error_code;
 pub mod frame;
 pub mod fraud;
 pub mod messages;
+pub mod order;
 pub mod primitives;
 pub mod types;
 
@@ -16,5 +17,6 @@ pub use error_code::ErrorCode;
 pub use frame::{Frame, FrameError, MAX_FRAME_LENGTH};
 pub use fraud::*;
 pub use messages::*;
+pub use order::*;
 pub use primitives::{DecodeError, Reader, Writer};
 pub use types::*;
