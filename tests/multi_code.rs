@@ -345,3 +345,81 @@ async fn concurrent_pairs_keep_every_limit_exact() {
         assert_eq!(code_of(other), ErrorCode::Conflict);
     }
 }
+
+/// The command line's exit code, JSON output and all it printed.
+fn couponsd(addr: &str, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_couponsd"))
+        .args(["--addr", addr])
+        .args(args)
+        .output()
+        .expect("running couponsd");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(serde_json::Value::Null);
+    let all = stdout + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), json, all)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_codes_from_the_command_line() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    client
+        .create_coupon(fixed_coupon("TENOFF", 1000, None))
+        .await
+        .unwrap();
+    client
+        .create_coupon(percent_coupon("SUMMER20", 2000, None, None))
+        .await
+        .unwrap();
+    let addr = server.addr.as_str();
+    let order = [
+        "--code",
+        "tenoff",
+        "--code",
+        "SUMMER20",
+        "--code",
+        "NOSUCH",
+        "--customer",
+        "c1",
+        "--order",
+        "o-cli",
+        "--amount",
+        "150.00",
+        "--currency",
+        "USD",
+    ];
+    fn with<'a>(verb: &'a str, order: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        [&[verb][..], order, extra].concat()
+    }
+
+    // All or nothing (the default): the unknown code refuses the order.
+    let (status, v, out) = couponsd(addr, &with("redeem", &order, &["--json"]));
+    assert_eq!(status, 1, "{out}");
+    assert_eq!(v["error"], "NOT_FOUND", "{out}");
+    assert_eq!(usage(&client, "TENOFF").await, 0);
+
+    let (status, v, out) = couponsd(
+        addr,
+        &with("validate", &order, &["--mode", "best", "--json"]),
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(v["codes"][0]["code"], "SUMMER20");
+    assert_eq!(v["codes"][0]["discount_amount"], "30.00");
+    assert_eq!(v["codes"][1]["discount_amount"], "10.00");
+    assert_eq!(v["codes"][2]["reason"], "NOT_FOUND");
+    assert_eq!(v["final_amount"], "110.00");
+
+    let (status, v, out) = couponsd(addr, &with("redeem", &order, &["--mode", "best", "--json"]));
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(v["redemptions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["replayed"], false);
+    let (status, text_out, out) = couponsd(addr, &with("redeem", &order, &["--mode", "best"]));
+    assert_eq!(status, 0, "{out}");
+    assert!(text_out.is_null());
+    assert!(out.contains("replayed"), "{out}");
+    assert_eq!(usage(&client, "TENOFF").await, 1);
+
+    // RESERVE takes one code.
+    let (status, _, out) = couponsd(addr, &with("reserve", &order, &[]));
+    assert_eq!(status, 2, "{out}");
+}

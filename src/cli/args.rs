@@ -464,8 +464,14 @@ pub struct CouponFields {
 
 #[derive(Debug, Clone, Args)]
 pub struct OrderArgs {
-    #[arg(long)]
-    pub code: String,
+    /// The code; validate and redeem take several (repeat --code) as one
+    /// order (ORDER_VALIDATE, ORDER_REDEEM).
+    #[arg(long, required = true)]
+    pub code: Vec<String>,
+    /// With several codes: `all` (any code refused refuses the order) or
+    /// `best` (the refused ones are skipped).
+    #[arg(long, default_value = "all", value_parser = ["all", "best"])]
+    pub mode: String,
     /// Customer id; omit for a guest.
     #[arg(long, default_value = "")]
     pub customer: String,

@@ -13,7 +13,7 @@ use couponsd_client::{Client, ClientError, ClientOptions, TlsOptions};
 use serde_json::Value;
 
 use super::args::*;
-use super::{fraud_flags, json, rule_flags};
+use super::{fraud_flags, json, order_codes, rule_flags};
 use crate::domain::spec::FULL_PERCENT_BPS;
 
 /// Why a verb failed, and so its exit code.
@@ -141,14 +141,20 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
     let client = connect(args).await?;
     match command {
         Command::Coupon(c) => coupon_command(&client, *c).await,
+        Command::Validate(o) if o.code.len() > 1 => {
+            order_codes::validate(&client, &o, order(&o)?).await
+        }
+        Command::Redeem(o) if o.code.len() > 1 => {
+            order_codes::redeem(&client, &o, order(&o)?).await
+        }
         Command::Validate(o) => {
             let order = order(&o)?;
-            let v = client.validate(&o.code, order).await?;
+            let v = client.validate(order_codes::single(&o)?, order).await?;
             Ok(validation_output(&v))
         }
         Command::Redeem(o) => {
             let request = RedeemRequest {
-                code: o.code.clone(),
+                code: order_codes::single(&o)?.into(),
                 order_id: o.order.clone(),
                 transaction_id: o.transaction.clone(),
                 order: order(&o)?,
@@ -157,7 +163,7 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
         }
         Command::Reserve(r) => {
             let request = ReserveRequest {
-                code: r.order.code.clone(),
+                code: order_codes::single(&r.order)?.into(),
                 order_id: r.order.order.clone(),
                 ttl_ms: r.ttl_secs.saturating_mul(1000),
                 order: order(&r.order)?,

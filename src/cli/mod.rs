@@ -9,6 +9,7 @@ mod commands;
 mod fraud;
 mod fraud_flags;
 mod json;
+mod order_codes;
 mod rule_flags;
 mod serve;
 mod verify;
