@@ -220,6 +220,71 @@ async fn a_retried_order_answers_its_first_result() {
     assert_eq!(code_of(moved), ErrorCode::Conflict);
 }
 
+/// Two codes of one campaign share its budget within the order: the second
+/// does not fit what the first left, so it is refused BUDGET_EXHAUSTED
+/// (all-or-nothing: the whole order) though each fits alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_of_one_campaign_share_its_budget_within_the_order() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let campaign = client.create_campaign(campaign_spec(1_200)).await.unwrap();
+    client
+        .set_campaign_status(campaign.id, CampaignStatus::Active)
+        .await
+        .unwrap();
+    for spec in [
+        percent_coupon("BUD-A", 1000, None, None),
+        fixed_coupon("BUD-B", 500, None),
+    ] {
+        let spec = CouponSpec {
+            campaign_id: Some(campaign.id),
+            ..spec
+        };
+        client.create_coupon(spec).await.unwrap();
+    }
+    let refused = client
+        .order_redeem(redeem(
+            &["BUD-A", "BUD-B"],
+            OrderMode::AllOrNothing,
+            "o-1",
+            10_000,
+        ))
+        .await;
+    assert_eq!(code_of(refused), ErrorCode::BudgetExhausted);
+    let taken = client
+        .order_redeem(redeem(
+            &["BUD-B", "BUD-A"],
+            OrderMode::BestEffort,
+            "o-1",
+            10_000,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(taken.codes[0].discount_amount, 1000);
+    assert_eq!(taken.codes[1].reason, ErrorCode::BudgetExhausted.as_u16());
+    assert_eq!(
+        client.get_campaign(campaign.id).await.unwrap().budget_used,
+        1000
+    );
+}
+
+fn campaign_spec(budget: i64) -> CampaignSpec {
+    CampaignSpec {
+        name: "shared".into(),
+        template: CouponSpec {
+            currency: "USD".into(),
+            discount_value: 1000,
+            ..CouponSpec::default()
+        },
+        rules: GenerationRules {
+            prefix: "SH-".into(),
+            ..GenerationRules::default()
+        },
+        budget_limit: Some(budget),
+        ..CampaignSpec::default()
+    }
+}
+
 /// 64 connections redeem the pair (PAIR-A, PAIR-B) best-effort on orders of
 /// 100.00: PAIR-A takes 10 % first (10.00), PAIR-B then 5.00. PAIR-A may be
 /// used 12 times; the campaign's budget of 300.00 covers both. So exactly 12
@@ -229,23 +294,7 @@ async fn a_retried_order_answers_its_first_result() {
 async fn concurrent_pairs_keep_every_limit_exact() {
     let mut server = Server::start().await;
     let client = server.client().await;
-    let campaign = client
-        .create_campaign(CampaignSpec {
-            name: "pairs".into(),
-            template: CouponSpec {
-                currency: "USD".into(),
-                discount_value: 1000,
-                ..CouponSpec::default()
-            },
-            rules: GenerationRules {
-                prefix: "PR-".into(),
-                ..GenerationRules::default()
-            },
-            budget_limit: Some(30_000),
-            ..CampaignSpec::default()
-        })
-        .await
-        .unwrap();
+    let campaign = client.create_campaign(campaign_spec(30_000)).await.unwrap();
     client
         .set_campaign_status(campaign.id, CampaignStatus::Active)
         .await
