@@ -472,3 +472,44 @@ async fn several_codes_from_the_command_line() {
     let (status, _, out) = couponsd(addr, &with("reserve", &order, &[]));
     assert_eq!(status, 2, "{out}");
 }
+
+/// The server's policy: `--stack-max-codes` bounds the codes of an order,
+/// `--stack-base` what each discount is computed on. AFIXED (10.00) comes
+/// before ZPCT (20 %) by code: on 150.00, ZPCT takes 20 % of 140.00 on the
+/// remaining base (the default) and 20 % of 150.00 on the initial one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stacking_policy_is_the_servers() {
+    for (flags, zpct) in [
+        (&["--stack-max-codes", "2"][..], 2800),
+        (
+            &["--stack-max-codes", "2", "--stack-base", "initial"][..],
+            3000,
+        ),
+    ] {
+        let server = Server::start_with(flags).await;
+        let client = server.client().await;
+        client
+            .create_coupon(fixed_coupon("AFIXED", 1000, None))
+            .await
+            .unwrap();
+        client
+            .create_coupon(percent_coupon("ZPCT", 2000, None, None))
+            .await
+            .unwrap();
+        let validate = |codes: &[&str]| OrderValidateRequest {
+            codes: codes.iter().map(|c| c.to_string()).collect(),
+            mode: OrderMode::AllOrNothing,
+            order: order("cust", 15_000),
+        };
+        let v = client
+            .order_validate(validate(&["ZPCT", "AFIXED"]))
+            .await
+            .unwrap();
+        let discounts: Vec<i64> = v.codes.iter().map(|c| c.discount_amount).collect();
+        assert_eq!(discounts, [1000, zpct], "{flags:?}");
+        let three = client
+            .order_validate(validate(&["ZPCT", "AFIXED", "OTHER"]))
+            .await;
+        assert_eq!(code_of(three), ErrorCode::InvalidArgument);
+    }
+}
