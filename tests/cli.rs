@@ -223,6 +223,52 @@ async fn bench_prints_one_json_object() {
     // Every ok redeem used a fresh order: the coupon counted each one.
     let (_, coupon, _) = couponsd(addr, &["coupon", "get", "--code", "HOT", "--json"]);
     assert_eq!(coupon["current_usage"].as_u64(), Some(ok));
+
+    // Orders of three codes, every check on: each ok order used each of
+    // its three coupons once.
+    let args = [
+        "bench",
+        "--op",
+        "redeem",
+        "--coupons",
+        "3",
+        "--coupon-prefix",
+        "TRIO",
+        "--codes-per-order",
+        "3",
+        "--security",
+        "on",
+        "--connections",
+        "2",
+        "--requests",
+        "30",
+        "--json",
+    ];
+    let (status, report, out) = couponsd(addr, &args);
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(
+        (report["ok"].as_u64(), report["errors"].as_u64()),
+        (Some(30), Some(0)),
+        "{report}"
+    );
+    for i in 0..3 {
+        let code = format!("TRIO-{i}");
+        let (_, coupon, _) = couponsd(addr, &["coupon", "get", "--code", &code, "--json"]);
+        assert_eq!(coupon["current_usage"].as_u64(), Some(30), "{code}");
+    }
+    let (status, _, out) = couponsd(
+        addr,
+        &[
+            "bench",
+            "--coupons",
+            "2",
+            "--codes-per-order",
+            "3",
+            "--requests",
+            "1",
+        ],
+    );
+    assert_eq!(status, 2, "more codes per order than coupons: {out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

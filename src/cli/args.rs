@@ -806,4 +806,8 @@ pub struct BenchArgs {
     /// carries a verified email, a device, an IP and a card of its customer).
     #[arg(long, default_value = "off")]
     pub security: String,
+    /// Codes per order: above 1, each request is an ORDER_REDEEM (or
+    /// ORDER_VALIDATE) of that many distinct bench coupons, all or nothing.
+    #[arg(long, default_value_t = 1)]
+    pub codes_per_order: u32,
 }

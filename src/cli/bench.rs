@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use couponsd_client::wire::{
-    CouponSpec, ErrorCode, Identifier, IdentifierLimit, Order, RedeemRequest, SecuritySettings,
+    CouponSpec, ErrorCode, Identifier, IdentifierLimit, Order, OrderMode, OrderRedeemRequest,
+    OrderValidateRequest, RedeemRequest, SecuritySettings,
 };
 use couponsd_client::{Client, ClientError};
 use futures_util::StreamExt;
@@ -68,6 +69,12 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
                 .map_err(|e| format!("connecting to {}: {e}", client_args.addr))?,
         );
     }
+    let coupon_count = if args.code.is_some() { 1 } else { args.coupons };
+    if args.codes_per_order == 0 || args.codes_per_order > coupon_count {
+        return Err(format!(
+            "--codes-per-order must be between 1 and the number of coupons ({coupon_count})"
+        ));
+    }
     let run_id: u32 = rand::rng().random();
     let prefix = args
         .coupon_prefix
@@ -103,6 +110,7 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
                 customers: args.customers,
                 amount: args.amount,
                 order_prefix: format!("bench-{run_id:08x}-{c}-{p}-"),
+                codes_per_order: args.codes_per_order as usize,
             };
             workers.push(tokio::spawn(worker.run(deadline, latency.clone())));
         }
@@ -231,6 +239,7 @@ struct Worker {
     customers: u32,
     amount: i64,
     order_prefix: String,
+    codes_per_order: usize,
 }
 
 impl Worker {
@@ -238,16 +247,20 @@ impl Worker {
         let mut seq: u64 = 0;
         while Instant::now() < deadline && self.take_one() {
             seq += 1;
-            let (code, n, redeem) = {
+            let (codes, n, redeem) = {
                 let mut rng = rand::rng();
-                let code = &self.codes[rng.random_range(0..self.codes.len())];
+                // Distinct codes: consecutive ones from a random start.
+                let first = rng.random_range(0..self.codes.len());
+                let codes: Vec<String> = (0..self.codes_per_order)
+                    .map(|i| self.codes[(first + i) % self.codes.len()].clone())
+                    .collect();
                 let n = rng.random_range(0..self.customers);
                 let redeem = match self.op {
                     Op::Redeem => true,
                     Op::Validate => false,
                     Op::Mixed => seq % 10 == 0,
                 };
-                (code.clone(), n, redeem)
+                (codes, n, redeem)
             };
             // Each customer with an email, a device, an address and a card
             // of their own, as a checkout sends them.
@@ -263,17 +276,8 @@ impl Worker {
                 ..Order::default()
             };
             let start = Instant::now();
-            let outcome = if redeem {
-                let request = RedeemRequest {
-                    code,
-                    order_id: format!("{}{seq}", self.order_prefix),
-                    transaction_id: String::new(),
-                    order,
-                };
-                self.client.redeem(request).await.map(|_| true)
-            } else {
-                self.client.validate(&code, order).await.map(|v| v.valid)
-            };
+            let order_id = format!("{}{seq}", self.order_prefix);
+            let outcome = self.send(codes, order_id, order, redeem).await;
             let _ = latency.record(start.elapsed().as_micros().max(1) as u64);
             let counter = match outcome {
                 Ok(true) => &self.counters.ok,
@@ -288,6 +292,49 @@ impl Worker {
 }
 
 impl Worker {
+    /// One request: a single code's REDEEM or VALIDATE, or an order of
+    /// several codes (all or nothing); Ok(true) when it applied.
+    async fn send(
+        &self,
+        mut codes: Vec<String>,
+        order_id: String,
+        order: Order,
+        redeem: bool,
+    ) -> Result<bool, ClientError> {
+        let mode = OrderMode::AllOrNothing;
+        match (codes.len(), redeem) {
+            (1, true) => {
+                let request = RedeemRequest {
+                    code: codes.remove(0),
+                    order_id,
+                    transaction_id: String::new(),
+                    order,
+                };
+                self.client.redeem(request).await.map(|_| true)
+            }
+            (1, false) => self
+                .client
+                .validate(&codes[0], order)
+                .await
+                .map(|v| v.valid),
+            (_, true) => {
+                let request = OrderRedeemRequest {
+                    codes,
+                    mode,
+                    order_id,
+                    transaction_id: String::new(),
+                    order,
+                };
+                self.client.order_redeem(request).await.map(|_| true)
+            }
+            (_, false) => {
+                let request = OrderValidateRequest { codes, mode, order };
+                let v = self.client.order_validate(request).await?;
+                Ok(v.codes.iter().all(|c| c.applied))
+            }
+        }
+    }
+
     fn take_one(&self) -> bool {
         self.budget
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
@@ -350,7 +397,7 @@ fn print_summary(
     if client_args.json {
         let out = serde_json::json!({
             "op": args.op, "connections": args.connections, "pipeline": args.pipeline,
-            "coupons": if args.code.is_some() { 1 } else { args.coupons }, "customers": args.customers, "security": args.security,
+            "coupons": if args.code.is_some() { 1 } else { args.coupons }, "customers": args.customers, "security": args.security, "codes_per_order": args.codes_per_order,
             "duration_s": (elapsed * 1000.0).round() / 1000.0,
             "requests": total, "ok": ok, "rejected": rejected, "errors": errors,
             "ops_per_sec": ops_per_sec,
