@@ -10,23 +10,11 @@
 #   ROUNDS=1 DURATION=3 bash benches/fraud.sh
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${ROUNDS:-3}"
 duration="${DURATION:-10}"
 
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-bin="$root/target/release/couponsd"
-work="$(mktemp -d)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-addr="127.0.0.1:$port"
-"$bin" serve --listen "$addr" --data "$work/data" >/dev/null 2>>"$work/server.log" &
-pid=$!
-cleanup() { kill -9 "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-until "$bin" --addr "$addr" ping >/dev/null 2>&1; do
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.05
-done
+# shellcheck source=benches/serve.sh
+source "$(dirname "$0")/serve.sh"
 
 # ops/s and rejected of one run: the security mode, then bench flags.
 run() {

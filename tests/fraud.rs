@@ -874,29 +874,42 @@ async fn a_mailbox_takes_at_most_its_discount_limit() {
         r.order.customer_email = email.into();
         r
     };
-    // 30.00, then 20.00 more from another account with an alias: 50.00.
-    assert_eq!(
-        both(&client, order("o1", "a1", "ann@gmail.com", 30_000)).await,
-        None
-    );
-    assert_eq!(
-        both(&client, order("o2", "a2", "ann@gmail.com", 30_000)).await,
-        Some(ErrorCode::IdentifierLimit),
-        "30.00 more would make 60.00"
-    );
-    assert_eq!(
-        both(&client, order("o3", "a2", "a.n.n+x@gmail.com", 20_000)).await,
-        None
-    );
-    assert_eq!(
-        both(&client, order("o4", "a3", "ann@googlemail.com", 100)).await,
-        Some(ErrorCode::IdentifierLimit),
-        "even 0.10 passes 50.00"
-    );
-    assert_eq!(
-        both(&client, order("o5", "b1", "bob@gmail.com", 30_000)).await,
-        None
-    );
+    // (order, account, email, amount, expected, why)
+    let rows = [
+        ("o1", "a1", "ann@gmail.com", 30_000, None, "30.00 of 50.00"),
+        (
+            "o2",
+            "a2",
+            "ann@gmail.com",
+            30_000,
+            Some(ErrorCode::IdentifierLimit),
+            "60.00 > 50.00",
+        ),
+        (
+            "o3",
+            "a2",
+            "a.n.n+x@gmail.com",
+            20_000,
+            None,
+            "an alias: 50.00 of 50.00",
+        ),
+        (
+            "o4",
+            "a3",
+            "ann@googlemail.com",
+            100,
+            Some(ErrorCode::IdentifierLimit),
+            "even 0.10 more",
+        ),
+        ("o5", "b1", "bob@gmail.com", 30_000, None, "another mailbox"),
+    ];
+    for (order_id, account, email, amount, expected, why) in rows {
+        assert_eq!(
+            both(&client, order(order_id, account, email, amount)).await,
+            expected,
+            "{why}"
+        );
+    }
     client
         .reverse(
             RedemptionRef::Order {
@@ -919,4 +932,36 @@ async fn a_mailbox_takes_at_most_its_discount_limit() {
         ErrorCode::InvalidArgument,
         "a discount limit needs the coupon's currency"
     );
+}
+
+/// Out-of-range fraud fields are INVALID_ARGUMENT naming the field, and the
+/// connection stays open: a provider score above 1, a customer id with a
+/// NUL, a review score above 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_range_fraud_fields_are_refused_by_name() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    client
+        .create_coupon(secured("PLAIN", SecuritySettings::default()))
+        .await
+        .expect("a coupon");
+    let mut risky = redeem_request("PLAIN", "o1", "c1", 10_000);
+    risky.order.provider_risk_score = Some(1_000_001);
+    let mut nul = redeem_request("PLAIN", "o2", "c\0x", 10_000);
+    nul.order.provider_risk_score = None;
+    for (r, field) in [(risky, "provider_risk_score"), (nul, "customer_id")] {
+        let e = client.redeem(r.clone()).await.expect_err("refused");
+        assert_eq!(e.code(), Some(ErrorCode::InvalidArgument));
+        assert!(e.to_string().contains(field), "{e}");
+        let e = client
+            .validate("PLAIN", r.order)
+            .await
+            .expect_err("refused");
+        assert!(e.to_string().contains(field), "{e}");
+    }
+    let mut spec = secured("SCORE", SecuritySettings::default());
+    spec.review_score = Some(1_000_001);
+    let e = client.create_coupon(spec).await.expect_err("refused");
+    assert!(e.to_string().contains("review_score"), "{e}");
+    client.ping().await.expect("the connection is still open");
 }

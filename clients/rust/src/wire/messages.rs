@@ -888,6 +888,46 @@ mod tests {
         buf
     }
 
+    /// Order fields 12 to 14 end a VALIDATE body: one from an older client
+    /// (ending after field 11) reads them as unverified, no card, no
+    /// provider score; one cut inside them is a decode error, not a guess.
+    #[test]
+    fn order_bodies_from_older_clients_decode_with_defaults() {
+        let order = Order {
+            customer_id: "c".into(),
+            amount: 100,
+            currency: "USD".into(),
+            email_verified: true,
+            payment_fingerprint: "card".into(),
+            provider_risk_score: Some(250_000),
+            ..Order::default()
+        };
+        let request = Request::Validate {
+            code: "X".into(),
+            order: order.clone(),
+        };
+        let full = body(&request);
+        assert_eq!(Request::decode(opcode::VALIDATE, &full).unwrap(), request);
+        // email_verified (1), payment_fingerprint (2 + 4), the score (1 + 4).
+        let older = &full[..full.len() - 12];
+        let expected = Request::Validate {
+            code: "X".into(),
+            order: Order {
+                email_verified: false,
+                payment_fingerprint: String::new(),
+                provider_risk_score: None,
+                ..order
+            },
+        };
+        assert_eq!(Request::decode(opcode::VALIDATE, older).unwrap(), expected);
+        for cut in 1..12 {
+            assert!(
+                Request::decode(opcode::VALIDATE, &full[..full.len() - cut]).is_err(),
+                "cut {cut} bytes into fields 12 to 14"
+            );
+        }
+    }
+
     #[test]
     fn spec_bodies_from_older_clients_decode_with_defaults() {
         let current = CouponSpec {
