@@ -73,9 +73,7 @@ criterion_group!(benches, bench_rules);
 /// per-unit product code and free shipping, all combining with every class,
 /// each code's discount alone computed once outside the loop.
 fn bench_stacking(c: &mut Criterion) {
-    use couponsd::rules::stacking::{
-        stack, Base, Candidate, ClassSet, StackClass, StackPolicy, StackRules,
-    };
+    use couponsd::rules::stacking::{stack, Base, Candidate, StackPolicy, StackRules};
     use couponsd_client::wire::{CriteriaOperator, CriteriaType, LineItem, ProductCriteria};
 
     let line = |sku: &str, unit_price: i64, quantity: u32| LineItem {
@@ -139,9 +137,8 @@ fn bench_stacking(c: &mut Criterion) {
             code: &spec.code,
             spec,
             rules: StackRules {
-                combines_with: ClassSet::of(&StackClass::ALL),
                 priority: i32::try_from(i % 3).expect("small"),
-                ..StackRules::default_for(spec)
+                ..StackRules::of(spec)
             },
             alone: rules::compute(spec, &order),
         })

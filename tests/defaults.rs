@@ -12,7 +12,8 @@ use common::Server;
 use couponsd_client::wire::{
     AdminStatus, CampaignSpec, CampaignType, CodeCheck, CouponRef, CouponSpec, CouponStatus,
     CouponType, DiscountType, DistributionMethod, DistributionStrategy, ErrorCode, GenerationRules,
-    LineItem, Order, RedeemRequest, ReserveRequest, SecuritySettings, TargetAudience,
+    LineItem, Order, PeriodLimits, RedeemRequest, RefundBelowMinimum, ReserveRequest,
+    ReversalPolicy, SecuritySettings, StackSettings, TargetAudience, COMBINES_WITH_ALL,
 };
 use couponsd_client::{Client, ClientError};
 
@@ -53,6 +54,24 @@ fn smallest_coupon(code: &str) -> CouponSpec {
         identifier_limits: Vec::new(),
         review_score: None,
         block_score: None,
+        stacking: StackSettings {
+            class: None,
+            combines_with: COMBINES_WITH_ALL,
+            exclusive: false,
+            priority: 0,
+        },
+        auto_apply: false,
+        assigned_customer_id: String::new(),
+        period_limits: PeriodLimits {
+            customer_per_day: None,
+            customer_per_week: None,
+            customer_per_month: None,
+            per_day: None,
+        },
+        reversal: ReversalPolicy {
+            returns_use: true,
+            below_minimum: RefundBelowMinimum::Prorate,
+        },
     }
 }
 

@@ -460,6 +460,47 @@ pub struct CouponFields {
     /// Fraud score from which a redemption is refused, e.g. 0.85 ("none": never).
     #[arg(long)]
     pub block_score: Option<String>,
+    /// Stacking: the class for deciding which codes of one order combine:
+    /// order, product, shipping, or auto (from the discount type).
+    #[arg(long)]
+    pub stack_class: Option<String>,
+    /// Stacking: the classes it combines with, comma-separated (e.g.
+    /// order,shipping), "all" (the default) or "none".
+    #[arg(long)]
+    pub combines_with: Option<String>,
+    /// Stacking: applies only alone (true or false).
+    #[arg(long)]
+    pub exclusive: Option<bool>,
+    /// Stacking: higher applies first (may be negative; default 0).
+    #[arg(long, allow_negative_numbers = true)]
+    pub priority: Option<i32>,
+    /// An automatic promotion that QUALIFY lists without its code (true or false).
+    #[arg(long)]
+    pub auto_apply: Option<bool>,
+    /// Only this customer may use the code ("" clears: anyone).
+    #[arg(long)]
+    pub assigned_customer: Option<String>,
+    /// Uses by one customer per local day ("none": no limit).
+    #[arg(long)]
+    pub customer_uses_per_day: Option<String>,
+    /// Uses by one customer per ISO week, Monday to Sunday ("none": no limit).
+    #[arg(long)]
+    pub customer_uses_per_week: Option<String>,
+    /// Uses by one customer per calendar month ("none": no limit).
+    #[arg(long)]
+    pub customer_uses_per_month: Option<String>,
+    /// Uses by everyone per local day ("none": no limit).
+    #[arg(long)]
+    pub uses_per_day: Option<String>,
+    /// Whether a fully reversed redemption gives its use back (true, the
+    /// default) or the code stays used (false).
+    #[arg(long)]
+    pub reversal_returns_use: Option<bool>,
+    /// A partial refund leaving less of the order than --min-order:
+    /// prorate (its share of the discount back, the default) or
+    /// reverse-discount (the whole discount back, the redemption reversed).
+    #[arg(long)]
+    pub refund_below_minimum: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -13,7 +13,7 @@ use couponsd_client::{Client, ClientError, ClientOptions, TlsOptions};
 use serde_json::Value;
 
 use super::args::*;
-use super::{fraud_flags, json, order_codes, rule_flags};
+use super::{fraud_flags, json, order_codes, order_flags, rule_flags};
 use crate::domain::spec::FULL_PERCENT_BPS;
 
 /// Why a verb failed, and so its exit code.
@@ -469,6 +469,7 @@ pub(super) fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<Cou
         }
     }
     apply_security(&mut spec, f)?;
+    order_flags::apply(&mut spec, f)?;
     if let Some(d) = &f.active_days {
         spec.active_days = rule_flags::days(d).map_err(|e| usage("--active-days", e))?;
     }

@@ -5,7 +5,7 @@
 use couponsd_client::money;
 use couponsd_client::wire::{
     Coupon, CouponSpec, DiscountType, ErrorCode, ProductCriteria, Redemption, RedemptionReply,
-    Reversal, SecurityAssessment, Validation,
+    Reversal, SecurityAssessment, StackClass, Validation,
 };
 use serde_json::{json, Value};
 
@@ -137,6 +137,32 @@ pub fn coupon_spec(s: &CouponSpec) -> Value {
         })).collect::<Value>(),
         "review_score": s.review_score.map(score),
         "block_score": s.block_score.map(score),
+        "stacking": {
+            "class": s.stacking.class.map(StackClass::name),
+            "combines_with": StackClass::ALL
+                .iter()
+                .filter(|c| s.stacking.combines_with & c.combines_bit() != 0)
+                .map(|c| c.name())
+                .collect::<Vec<_>>(),
+            "exclusive": s.stacking.exclusive,
+            "priority": s.stacking.priority,
+        },
+        "auto_apply": s.auto_apply,
+        "assigned_customer_id": if s.assigned_customer_id.is_empty() {
+            Value::Null
+        } else {
+            Value::from(s.assigned_customer_id.as_str())
+        },
+        "period_limits": {
+            "customer_uses_per_day": s.period_limits.customer_per_day,
+            "customer_uses_per_week": s.period_limits.customer_per_week,
+            "customer_uses_per_month": s.period_limits.customer_per_month,
+            "uses_per_day": s.period_limits.per_day,
+        },
+        "reversal_policy": {
+            "returns_use": s.reversal.returns_use,
+            "refund_below_minimum": s.reversal.below_minimum.name(),
+        },
     })
 }
 

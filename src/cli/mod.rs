@@ -10,6 +10,7 @@ mod fraud;
 mod fraud_flags;
 mod json;
 mod order_codes;
+mod order_flags;
 mod rule_flags;
 mod serve;
 mod verify;

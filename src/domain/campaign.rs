@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use couponsd_client::wire::{Campaign, CampaignSpec, CampaignStatus, DecodeError, Reader, Writer};
 
-use super::coupon::{CouponDef, SpecLayout};
+use super::coupon::{write_spec_tail, CouponDef, SpecLayout};
 use super::limits::{DESCRIPTION, NAME};
 use super::{bounded, bounded_list};
 use crate::error::{Error, Result};
@@ -61,7 +61,7 @@ impl CampaignDef {
         w.i64(self.created_at);
         w.i64(self.updated_at);
         w.str(&self.created_by);
-        self.spec.template.write_fraud(w);
+        write_spec_tail(&self.spec.template, w);
     }
 
     /// `layout` as for a coupon definition (`SpecLayout`; never `Original`:
@@ -77,11 +77,7 @@ impl CampaignDef {
             updated_at: r.i64("updated_at")?,
             created_by: r.str("created_by")?,
         };
-        if layout == SpecLayout::Current
-            || (layout == SpecLayout::CurrentAtEnd && r.remaining() > 0)
-        {
-            def.spec.template.read_fraud(r)?;
-        }
+        layout.read_tail(&mut def.spec.template, r)?;
         Ok(def)
     }
 

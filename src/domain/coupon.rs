@@ -20,20 +20,55 @@ pub struct CouponDef {
 /// followed by other fields, so its encoding cannot show where the spec ends:
 /// stored rows and log records written before the discount-rule fields were
 /// appended (protocol.md, CouponSpec fields 25 to 30) are marked as such by
-/// their row format or effect tag. Fields 31 to 33 (the fraud settings) are
-/// kept after the definition's last field instead, where a row that predates
-/// them simply ends.
+/// their row format or effect tag. Fields 31 to 33 (the fraud settings), then
+/// 34 to 45 (the order settings), are kept after the definition's last field
+/// instead, where a row that predates them simply ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpecLayout {
     /// Fields 1 to 24.
     Original,
     /// Fields 1 to 30.
     Rules,
-    /// Fields 1 to 30, then 31 to 33 at the end: what `write` writes.
+    /// Fields 1 to 30, then 31 to 33 at the end.
+    Fraud,
+    /// Fields 1 to 30, then 31 to 33 and 34 to 45 at the end: what `write`
+    /// writes.
     Current,
-    /// As `Current` if anything follows the definition's last field, else
-    /// `Rules` (a stored row, which ends with its definition).
+    /// A stored row, which ends with its definition: 31 to 33 if anything
+    /// follows the definition's last field, then 34 to 45 if anything still
+    /// follows.
     CurrentAtEnd,
+}
+
+impl SpecLayout {
+    /// Reads the fields a definition in this layout keeps after its last
+    /// field into `spec`.
+    pub fn read_tail(self, spec: &mut CouponSpec, r: &mut Reader) -> Result<(), DecodeError> {
+        match self {
+            SpecLayout::Original | SpecLayout::Rules => {}
+            SpecLayout::Fraud => spec.read_fraud(r)?,
+            SpecLayout::Current => {
+                spec.read_fraud(r)?;
+                spec.read_order_settings(r)?;
+            }
+            SpecLayout::CurrentAtEnd => {
+                if r.remaining() > 0 {
+                    spec.read_fraud(r)?;
+                }
+                if r.remaining() > 0 {
+                    spec.read_order_settings(r)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes the fields a definition keeps after its last field (fields 31 to
+/// 45 of `spec`): the other side of `SpecLayout::read_tail`.
+pub fn write_spec_tail(spec: &CouponSpec, w: &mut Writer) {
+    spec.write_fraud(w);
+    spec.write_order_settings(w);
 }
 
 /// Uses of a coupon: captured (PROCESSED) and held (PENDING); and its
@@ -54,7 +89,7 @@ impl CouponDef {
         w.i64(self.created_at);
         w.i64(self.updated_at);
         w.str(&self.created_by);
-        self.spec.write_fraud(w);
+        write_spec_tail(&self.spec, w);
     }
 
     pub fn read(r: &mut Reader, layout: SpecLayout) -> Result<CouponDef, DecodeError> {
@@ -69,11 +104,7 @@ impl CouponDef {
             updated_at: r.i64("updated_at")?,
             created_by: r.str("created_by")?,
         };
-        if layout == SpecLayout::Current
-            || (layout == SpecLayout::CurrentAtEnd && r.remaining() > 0)
-        {
-            def.spec.read_fraud(r)?;
-        }
+        layout.read_tail(&mut def.spec, r)?;
         Ok(def)
     }
 
@@ -107,7 +138,7 @@ pub type SharedDef = Arc<CouponDef>;
 #[cfg(test)]
 pub mod test_support {
     use bytes::BytesMut;
-    use couponsd_client::wire::Writer;
+    use couponsd_client::wire::{CouponSpec, Writer};
 
     use super::CouponDef;
 
@@ -128,12 +159,32 @@ pub mod test_support {
         buf.to_vec()
     }
 
-    /// What a definition from before fields 31 to 33 decodes to: them off.
+    /// What a definition from before fields 31 to 33 decodes to: them, and
+    /// the fields after them, off.
     pub fn before_fraud(mut def: CouponDef) -> CouponDef {
         def.spec.identifier_limits.clear();
         def.spec.review_score = None;
         def.spec.block_score = None;
+        before_order_settings(def)
+    }
+
+    /// What a definition from before fields 34 to 45 decodes to: them off.
+    pub fn before_order_settings(mut def: CouponDef) -> CouponDef {
+        let fresh = CouponSpec::default();
+        def.spec.stacking = fresh.stacking;
+        def.spec.auto_apply = fresh.auto_apply;
+        def.spec.assigned_customer_id = fresh.assigned_customer_id;
+        def.spec.period_limits = fresh.period_limits;
+        def.spec.reversal = fresh.reversal;
         def
+    }
+
+    /// `def` as encoded before CouponSpec fields 34 to 45 were appended (it
+    /// decodes back equal to `before_order_settings(def)`).
+    pub fn encode_with_fraud_spec(def: &CouponDef) -> Vec<u8> {
+        let mut buf = BytesMut::from(&encode_with_rules_spec(def)[..]);
+        def.spec.write_fraud(&mut Writer::new(&mut buf));
+        buf.to_vec()
     }
 
     /// `def` as encoded before CouponSpec fields 25 to 30 were appended (its

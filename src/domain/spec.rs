@@ -1,7 +1,7 @@
 //! What a valid coupon spec looks like. Returns the spec normalized (code and
 //! currency upper-cased) or the first invalid field.
 
-use couponsd_client::wire::{CouponSpec, CouponType, DiscountType};
+use couponsd_client::wire::{CouponSpec, CouponType, DiscountType, COMBINES_WITH_ALL};
 
 use super::limits::{DESCRIPTION, IDENTIFIER, NAME};
 use super::{bounded, bounded_list, code, criteria, currency};
@@ -110,7 +110,45 @@ pub fn validate(mut spec: CouponSpec) -> Result<CouponSpec> {
     crate::rules::fraud::ip_rules::IpRules::parse(&spec.security.ip_restrictions)
         .map_err(|e| Error::invalid("security.ip_restrictions", e))?;
     fraud(&spec)?;
+    order_settings(&spec)?;
     Ok(spec)
+}
+
+/// Fields 34 to 45: known class bits, a customer id as orders carry one,
+/// limits that allow at least one use.
+fn order_settings(spec: &CouponSpec) -> Result<()> {
+    if spec.stacking.combines_with & !COMBINES_WITH_ALL != 0 {
+        return Err(Error::invalid(
+            "combines_with",
+            format!(
+                "{:#04x} has bits beside ORDER (1), PRODUCT (2) and SHIPPING (4)",
+                spec.stacking.combines_with
+            ),
+        ));
+    }
+    let customer = &spec.assigned_customer_id;
+    bounded("assigned_customer_id", customer, IDENTIFIER)?;
+    if customer.contains('\0') {
+        return Err(Error::invalid(
+            "assigned_customer_id",
+            "contains a NUL byte",
+        ));
+    }
+    let limits = &spec.period_limits;
+    for (field, limit) in [
+        ("customer_uses_per_day", limits.customer_per_day),
+        ("customer_uses_per_week", limits.customer_per_week),
+        ("customer_uses_per_month", limits.customer_per_month),
+        ("uses_per_day", limits.per_day),
+    ] {
+        if limit == Some(0) {
+            return Err(Error::invalid(
+                field,
+                "must be at least 1 (absent: no limit)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Fields 31 to 33: one limit per identifier, each limiting something;

@@ -31,10 +31,15 @@ const COUPON_PUT_ORIGINAL_SPEC: u8 = 1;
 /// Tag 6 carries the spec's fields 1 to 30, from before the fraud settings
 /// (31 to 33) were appended; read, never written.
 const COUPON_PUT_RULES_SPEC: u8 = 6;
-const COUPON_PUT: u8 = 17;
-/// CampaignPut's tags, likewise: 7 before the template's fraud settings.
+/// Tag 17 carries fields 1 to 33, from before the order settings (34 to 45);
+/// read, never written.
+const COUPON_PUT_FRAUD_SPEC: u8 = 17;
+const COUPON_PUT: u8 = 23;
+/// CampaignPut's tags, likewise: 7 before the template's fraud settings, 18
+/// before its order settings.
 const CAMPAIGN_PUT_RULES_SPEC: u8 = 7;
-const CAMPAIGN_PUT: u8 = 18;
+const CAMPAIGN_PUT_FRAUD_SPEC: u8 = 18;
+const CAMPAIGN_PUT: u8 = 24;
 /// Redemption's tags: 5 before the fraud fields (17 to 21) were appended.
 const REDEMPTION_ORIGINAL: u8 = 5;
 const REDEMPTION: u8 = 19;
@@ -401,6 +406,7 @@ impl Effect {
                 Effect::CouponPut(CouponDef::read(r, SpecLayout::Original)?)
             }
             COUPON_PUT_RULES_SPEC => Effect::CouponPut(CouponDef::read(r, SpecLayout::Rules)?),
+            COUPON_PUT_FRAUD_SPEC => Effect::CouponPut(CouponDef::read(r, SpecLayout::Fraud)?),
             COUPON_PUT => Effect::CouponPut(CouponDef::read(r, SpecLayout::Current)?),
             COUPON_DELETED_DROPPING_LIST => Effect::CouponDeleted {
                 id: r.u64("id")?,
@@ -436,6 +442,9 @@ impl Effect {
             REDEMPTION => Effect::Redemption(Redemption::read(r)?),
             CAMPAIGN_PUT_RULES_SPEC => {
                 Effect::CampaignPut(Box::new(CampaignDef::read(r, SpecLayout::Rules)?))
+            }
+            CAMPAIGN_PUT_FRAUD_SPEC => {
+                Effect::CampaignPut(Box::new(CampaignDef::read(r, SpecLayout::Fraud)?))
             }
             CAMPAIGN_PUT => {
                 Effect::CampaignPut(Box::new(CampaignDef::read(r, SpecLayout::Current)?))
@@ -682,6 +691,23 @@ mod tests {
         }
     }
 
+    /// A record (term 1, LSN 5, time 9) of `effects`, each a tag and its
+    /// encoded fields, as an older server wrote it.
+    fn raw_record(effects: &[(u8, Vec<u8>)]) -> Vec<u8> {
+        let mut raw = vec![RECORD_FORMAT_V1, 0, 0, 0, 0];
+        raw.extend(1u64.to_be_bytes()); // term
+        raw.extend(5u64.to_be_bytes()); // lsn
+        raw.extend(9i64.to_be_bytes()); // timestamp
+        raw.extend(u32::try_from(effects.len()).unwrap().to_be_bytes());
+        for (tag, fields) in effects {
+            raw.push(*tag);
+            raw.extend(fields);
+        }
+        let crc = crc32fast::hash(&raw[5..]);
+        raw[1..5].copy_from_slice(&crc.to_be_bytes());
+        raw
+    }
+
     /// A record written before the discount-rule fields were appended to
     /// CouponSpec: CouponPut with tag 1 and the original spec layout.
     #[test]
@@ -697,18 +723,51 @@ mod tests {
             updated_at: 1,
             created_by: "admin".into(),
         };
-        let mut raw = vec![RECORD_FORMAT_V1, 0, 0, 0, 0];
-        raw.extend(1u64.to_be_bytes()); // term
-        raw.extend(5u64.to_be_bytes()); // lsn
-        raw.extend(9i64.to_be_bytes()); // timestamp
-        raw.extend(1u32.to_be_bytes()); // effect count
-        raw.push(COUPON_PUT_ORIGINAL_SPEC);
-        raw.extend(crate::domain::coupon::test_support::encode_with_original_spec(&def));
-        let crc = crc32fast::hash(&raw[5..]);
-        raw[1..5].copy_from_slice(&crc.to_be_bytes());
+        let raw = raw_record(&[(
+            COUPON_PUT_ORIGINAL_SPEC,
+            crate::domain::coupon::test_support::encode_with_original_spec(&def),
+        )]);
         let record = LogRecord::decode(&raw).unwrap();
         let def = crate::domain::coupon::test_support::before_fraud(def);
         assert_eq!(record.effects, vec![Effect::CouponPut(def)]);
+    }
+
+    /// A record written before CouponSpec fields 34 to 45: CouponPut with
+    /// tag 17 and the definition ending after the fraud settings; the order
+    /// settings read at their defaults and the next effect still decodes.
+    #[test]
+    fn replays_coupon_puts_from_before_the_order_settings() {
+        use couponsd_client::wire::StackSettings;
+
+        let def = CouponDef {
+            id: 7,
+            revision: 1,
+            spec: CouponSpec {
+                code: "FRAUDERA".into(),
+                block_score: Some(900_000),
+                stacking: StackSettings {
+                    exclusive: true,
+                    ..StackSettings::default()
+                },
+                ..CouponSpec::default()
+            },
+            created_at: 1,
+            updated_at: 1,
+            created_by: "admin".into(),
+        };
+        let old = crate::domain::coupon::test_support::encode_with_fraud_spec(&def);
+        let raw = raw_record(&[
+            (COUPON_PUT_FRAUD_SPEC, old.clone()),
+            (COUPON_PUT_FRAUD_SPEC, old),
+        ]);
+        let record = LogRecord::decode(&raw).unwrap();
+        let def = crate::domain::coupon::test_support::before_order_settings(def);
+        assert!(!def.spec.stacking.exclusive);
+        assert_eq!(def.spec.block_score, Some(900_000));
+        assert_eq!(
+            record.effects,
+            vec![Effect::CouponPut(def.clone()), Effect::CouponPut(def)]
+        );
     }
 
     /// A coupon deleted by a record written before its redemptions stayed
@@ -755,15 +814,7 @@ mod tests {
             (COUPON_DELETED_DROPPING_LIST, vec![]),
             (COUPON_DELETED, vec![9]),
         ] {
-            let mut raw = vec![RECORD_FORMAT_V1, 0, 0, 0, 0];
-            raw.extend(1u64.to_be_bytes()); // term
-            raw.extend(5u64.to_be_bytes()); // lsn
-            raw.extend(9i64.to_be_bytes()); // timestamp
-            raw.extend(1u32.to_be_bytes()); // effect count
-            raw.push(tag);
-            raw.extend(7u64.to_be_bytes()); // id
-            let crc = crc32fast::hash(&raw[5..]);
-            raw[1..5].copy_from_slice(&crc.to_be_bytes());
+            let raw = raw_record(&[(tag, 7u64.to_be_bytes().to_vec())]); // id
             let deleted = LogRecord::decode(&raw).unwrap();
 
             let state = State::new(Some([1; 16]), 0);

@@ -254,12 +254,15 @@ fn decode<T>(
 
 #[cfg(test)]
 mod tests {
-    use couponsd_client::wire::CouponSpec;
+    use couponsd_client::wire::{
+        CouponSpec, PeriodLimits, RefundBelowMinimum, ReversalPolicy, StackClass, StackSettings,
+    };
     use redb::TableHandle;
 
     use super::*;
     use crate::domain::coupon::test_support::{
-        before_fraud, encode_with_original_spec, encode_with_rules_spec,
+        before_fraud, before_order_settings, encode_with_fraud_spec, encode_with_original_spec,
+        encode_with_rules_spec,
     };
 
     const READ: LegacyRows = LegacyRows::Readable;
@@ -283,6 +286,24 @@ mod tests {
             get_quantity: 1,
             active_days: 3,
             usage_limit: Some(50),
+            review_score: Some(600_000),
+            stacking: StackSettings {
+                class: Some(StackClass::Shipping),
+                combines_with: 1,
+                exclusive: true,
+                priority: -2,
+            },
+            auto_apply: true,
+            assigned_customer_id: "jane".into(),
+            period_limits: PeriodLimits {
+                customer_per_week: Some(2),
+                per_day: Some(100),
+                ..PeriodLimits::default()
+            },
+            reversal: ReversalPolicy {
+                returns_use: false,
+                below_minimum: RefundBelowMinimum::ReverseDiscount,
+            },
             ..CouponSpec::default()
         })
     }
@@ -400,5 +421,23 @@ mod tests {
         assert_eq!(decode_coupon(3, &row, READ).unwrap(), before_fraud(old));
         row[0] = 9;
         assert!(decode_coupon(3, &row, READ).is_err());
+    }
+
+    /// A checksummed row written before CouponSpec fields 34 to 45 ends
+    /// after the fraud settings: it reads with them at their defaults.
+    #[test]
+    fn coupon_rows_from_before_the_order_settings_decode() {
+        let c = current();
+        let mut row = vec![ROW_FORMAT_CHECKSUMMED];
+        row.extend(encode_with_fraud_spec(&c));
+        let mut h = crc32fast::Hasher::new();
+        h.update(b"coupons");
+        h.update(&3u64.to_be_bytes());
+        h.update(&row);
+        row.extend(h.finalize().to_be_bytes());
+        let decoded = decode_coupon(3, &row, BOUND).unwrap();
+        assert_eq!(decoded, before_order_settings(c));
+        assert_eq!(decoded.spec.review_score, Some(600_000));
+        assert!(decoded.spec.reversal.returns_use);
     }
 }

@@ -11,7 +11,7 @@ use couponsd_client::money;
 use couponsd_client::wire::{
     AdminStatus, CouponSpec, CouponStatus, Identifier, Order, RedeemRequest, Redemption,
     RedemptionRef, RedemptionReply, RedemptionStatus, ReserveRequest, Response, Reversal,
-    SecurityAssessment,
+    ReversalPolicy, SecurityAssessment,
 };
 
 use super::batch::Batch;
@@ -759,7 +759,9 @@ fn release(mut d: Draft, r: &RedemptionRef) -> Decision {
 /// A full or partial refund of a captured redemption, kept as its own
 /// reversal record. Each gives back its share of the discount to the
 /// campaign's budget (`rules::refund`); the one that completes the refund of
-/// the whole order also gives the use back (status REVERSED).
+/// the whole order, or under the coupon's REVERSE_DISCOUNT policy leaves it
+/// below the coupon's minimum, ends it (status REVERSED, the rest of the
+/// discount back) and gives the use back unless the policy keeps it.
 fn reverse(
     mut d: Draft,
     r: &RedemptionRef,
@@ -813,18 +815,37 @@ fn reverse(
         )));
     }
     let full = refund == left;
-    if !full && previous.len() + 1 >= limits::REVERSALS {
+    let (policy, min_order_amount) = d
+        .def(redemption.coupon_id)
+        .map_or((ReversalPolicy::default(), None), |def| {
+            (def.spec.reversal, def.spec.min_order_amount)
+        });
+    let below_minimum = !full
+        && rules::refund::below_minimum(
+            &policy,
+            min_order_amount,
+            redemption.original_amount,
+            refunded + refund,
+        );
+    if !full && !below_minimum && previous.len() + 1 >= limits::REVERSALS {
         return Ok(Err(Error::InvalidState(format!(
             "redemption {} has {} reversals; the rest can only be refunded in full",
             redemption.id,
             previous.len()
         ))));
     }
-    let discount_returned = rules::refund::discount_returned(
-        redemption.discount_amount,
-        redemption.final_amount,
-        refunded + refund,
-    ) - returned;
+    let discount_returned = if below_minimum {
+        redemption.discount_amount
+    } else {
+        rules::refund::discount_returned(
+            redemption.discount_amount,
+            redemption.final_amount,
+            refunded + refund,
+        )
+    } - returned;
+    // The reversal that ends the redemption: the order fully refunded, or
+    // left below the coupon's minimum under REVERSE_DISCOUNT.
+    let ends = full || below_minimum;
     let reversal = Reversal {
         id: d.next_reversal_id(),
         redemption_id: redemption.id,
@@ -835,20 +856,25 @@ fn reverse(
         reason: reason.into(),
         created_at: d.now(),
     };
-    if full {
+    if ends {
         redemption.status = RedemptionStatus::Reversed;
         redemption.reverse_reason = reason.into();
         redemption.updated_at = d.now();
-        adjust_coupon(&mut d, redemption.coupon_id, -1, 0);
-        adjust_customer(&mut d, redemption.coupon_id, &redemption.customer_id, -1);
-        give_back_counted(&mut d, &redemption);
-        adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, -1);
+        if policy.returns_use {
+            adjust_coupon(&mut d, redemption.coupon_id, -1, 0);
+            adjust_customer(&mut d, redemption.coupon_id, &redemption.customer_id, -1);
+            give_back_counted(&mut d, &redemption);
+            adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, -1);
+        } else {
+            redemption.counted |= rules::refund::USE_KEPT;
+            adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, 0);
+        }
     } else {
         adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, 0);
     }
     d.record(Effect::Reversal(reversal));
     let response = reply(&d, redemption.clone(), false);
-    if full {
+    if ends {
         d.record(Effect::Redemption(redemption));
     }
     Ok(Ok(d.into_plan(response)))

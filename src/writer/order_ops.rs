@@ -16,8 +16,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use couponsd_client::wire::{
-    CouponSpec, Order, OrderCode, OrderMode, OrderRedeemRequest, OrderRedemption, OrderTotals,
-    Redemption, RedemptionStatus, Response,
+    Order, OrderCode, OrderMode, OrderRedeemRequest, OrderRedemption, OrderTotals, Redemption,
+    RedemptionStatus, Response,
 };
 
 use super::judge::{judge, Judged, Reads};
@@ -27,9 +27,7 @@ use super::{Shopper, WriterConfig};
 use crate::error::{Error, NotStacked, Refusal};
 use crate::rules;
 use crate::rules::discount::Discount;
-use crate::rules::stacking::{
-    self, Candidate, ClassSet, CodeResult, SkipReason, StackClass, StackPolicy, StackRules,
-};
+use crate::rules::stacking::{self, Candidate, CodeResult, SkipReason, StackPolicy, StackRules};
 use crate::state::keys::Key;
 use crate::state::Effect;
 
@@ -92,7 +90,7 @@ pub fn decide_codes(
             .map(|(i, (code, j))| Candidate {
                 code,
                 spec: &j.def.spec,
-                rules: stack_rules(&j.def.spec),
+                rules: StackRules::of(&j.def.spec),
                 alone: overridden.get(&i).map_or(j.outcome, |&r| Err(r)),
             })
             .collect();
@@ -147,17 +145,6 @@ pub fn decide_codes(
         decided.refusals.push(Some(e));
     }
     decided
-}
-
-/// A coupon's stacking rules. Coupons carry no stacking fields yet (they
-/// come next): each takes `StackRules::default_for` (its class from its
-/// discount type, not exclusive, priority 0) and combines with every class,
-/// so that the codes of an order stack until coupons say otherwise.
-pub fn stack_rules(spec: &CouponSpec) -> StackRules {
-    StackRules {
-        combines_with: ClassSet::of(&StackClass::ALL),
-        ..StackRules::default_for(spec)
-    }
 }
 
 /// The first applied code (in the order of application) whose campaign's
@@ -318,7 +305,7 @@ fn replay(d: Draft, r: &OrderRedeemRequest) -> Decision {
                 }
                 let priority = d
                     .def(existing.coupon_id)
-                    .map_or(0, |def| stack_rules(&def.spec).priority);
+                    .map_or(0, |def| StackRules::of(&def.spec).priority);
                 redemptions.push((existing, priority));
             }
             _ => codes.push(OrderCode {

@@ -6,13 +6,15 @@
 //!
 //! # Stacking rules of a coupon ([`StackRules`])
 //!
-//! - `class`: ORDER, PRODUCT or SHIPPING. Default from the discount type:
+//! From its CouponSpec fields 34 to 37 (`stacking`):
+//!
+//! - `class`: ORDER, PRODUCT or SHIPPING. Default (unset) from the discount type:
 //!   FREE_SHIPPING is SHIPPING; PRODUCT, BUY_X_GET_Y, per-line FIXED and any
 //!   coupon with product criteria (applicable or excluded) are PRODUCT;
 //!   anything else is ORDER. The class only says which codes it combines
 //!   with: the part of the order a discount reduces follows its discount type
 //!   as for a single code (protocol.md, Discount types).
-//! - `combines_with`: the classes it combines with. Default: none.
+//! - `combines_with`: the classes it combines with. Default: every class.
 //! - `exclusive`: applies only alone. Default: false.
 //! - `priority`: higher applies first. Default: 0.
 //!

@@ -3,7 +3,7 @@
 //! server's most codes per order and the base discounts are computed on.
 //! The rules they drive are in the module documentation of `stacking`.
 
-use couponsd_client::wire::{CouponSpec, DiscountType};
+use couponsd_client::wire::{CouponSpec, DiscountType, COMBINES_WITH_ALL};
 
 use crate::error::Error;
 
@@ -12,36 +12,18 @@ pub const MAX_CODES_LIMIT: u32 = 100;
 /// The most codes applied to one order unless the server says otherwise.
 pub const DEFAULT_MAX_CODES: u32 = 10;
 
-/// What kind of discount a code is, for deciding which codes combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StackClass {
-    Order,
-    Product,
-    Shipping,
-}
+pub use couponsd_client::wire::StackClass;
 
-impl StackClass {
-    pub const ALL: [StackClass; 3] = [StackClass::Order, StackClass::Product, StackClass::Shipping];
-
-    /// The default class of a coupon, from its discount type and criteria.
-    pub fn of(spec: &CouponSpec) -> StackClass {
-        let has_criteria =
-            !spec.applicable_products.is_empty() || !spec.excluded_products.is_empty();
-        match spec.discount_type {
-            DiscountType::FreeShipping => StackClass::Shipping,
-            DiscountType::Product | DiscountType::BuyXGetY => StackClass::Product,
-            DiscountType::Fixed if spec.apply_per_line => StackClass::Product,
-            DiscountType::Percentage | DiscountType::Fixed if has_criteria => StackClass::Product,
-            DiscountType::Percentage | DiscountType::Fixed => StackClass::Order,
-        }
-    }
-
-    fn bit(self) -> u8 {
-        match self {
-            StackClass::Order => 1,
-            StackClass::Product => 2,
-            StackClass::Shipping => 4,
-        }
+/// The class of a coupon that does not set one, from its discount type and
+/// criteria.
+pub fn default_class(spec: &CouponSpec) -> StackClass {
+    let has_criteria = !spec.applicable_products.is_empty() || !spec.excluded_products.is_empty();
+    match spec.discount_type {
+        DiscountType::FreeShipping => StackClass::Shipping,
+        DiscountType::Product | DiscountType::BuyXGetY => StackClass::Product,
+        DiscountType::Fixed if spec.apply_per_line => StackClass::Product,
+        DiscountType::Percentage | DiscountType::Fixed if has_criteria => StackClass::Product,
+        DiscountType::Percentage | DiscountType::Fixed => StackClass::Order,
     }
 }
 
@@ -57,7 +39,7 @@ impl ClassSet {
     }
 
     pub fn contains(self, class: StackClass) -> bool {
-        self.0 & class.bit() != 0
+        self.0 & class.combines_bit() != 0
     }
 }
 
@@ -66,7 +48,7 @@ impl FromIterator<StackClass> for ClassSet {
         ClassSet(
             classes
                 .into_iter()
-                .fold(0, |bits, class| bits | class.bit()),
+                .fold(0, |bits, class| bits | class.combines_bit()),
         )
     }
 }
@@ -81,14 +63,15 @@ pub struct StackRules {
 }
 
 impl StackRules {
-    /// The defaults: the class from the discount type, combines with
-    /// nothing, not exclusive, priority 0.
-    pub fn default_for(spec: &CouponSpec) -> StackRules {
+    /// What `spec`'s stacking settings say (CouponSpec fields 34 to 37);
+    /// a class left unset is [`default_class`].
+    pub fn of(spec: &CouponSpec) -> StackRules {
+        let settings = &spec.stacking;
         StackRules {
-            class: StackClass::of(spec),
-            combines_with: ClassSet::NONE,
-            exclusive: false,
-            priority: 0,
+            class: settings.class.unwrap_or_else(|| default_class(spec)),
+            combines_with: ClassSet(settings.combines_with & COMBINES_WITH_ALL),
+            exclusive: settings.exclusive,
+            priority: settings.priority,
         }
     }
 

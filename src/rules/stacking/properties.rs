@@ -28,13 +28,13 @@ struct Code {
 }
 
 fn rules(spec: &CouponSpec) -> impl Strategy<Value = StackRules> {
-    let default = StackRules::default_for(spec);
+    let default = StackRules::of(spec);
     (
-        prop_oneof![3 => Just(default.class), 1 => select(&StackClass::ALL[..])],
+        prop_oneof![3 => Just(default.class), 1 => select(StackClass::ALL)],
         // Mostly combining with every class, so that several codes apply.
         prop_oneof![
             2 => Just(StackClass::ALL.to_vec()),
-            1 => vec(select(&StackClass::ALL[..]), 0..=3),
+            1 => vec(select(StackClass::ALL), 0..=3),
         ],
         proptest::bool::weighted(0.05),
         -2..3i32,

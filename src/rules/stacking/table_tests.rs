@@ -3,6 +3,7 @@
 
 use couponsd_client::wire::{
     CouponSpec, CriteriaOperator, CriteriaType, DiscountType, LineItem, Order, ProductCriteria,
+    StackSettings, COMBINES_WITH_ORDER, COMBINES_WITH_SHIPPING,
 };
 
 use super::{
@@ -77,7 +78,7 @@ struct Code {
 fn code(spec: CouponSpec, combines_with: &[StackClass]) -> Code {
     let rules = StackRules {
         combines_with: ClassSet::of(combines_with),
-        ..StackRules::default_for(&spec)
+        ..StackRules::of(&spec)
     };
     Code {
         spec,
@@ -341,7 +342,7 @@ fn default_rules_combine_with_nothing() {
         shipping_amount: 500,
         ..usd_order(10_000)
     };
-    let class = |spec: &CouponSpec| StackRules::default_for(spec).class;
+    let class = |spec: &CouponSpec| StackRules::of(spec).class;
     assert_eq!(class(&percent("P", 1)), O);
     assert_eq!(class(&fixed("F", 1)), O);
     assert_eq!(class(&free_shipping("S")), S);
@@ -362,12 +363,32 @@ fn default_rules_combine_with_nothing() {
         ..coupon("BG", DiscountType::BuyXGetY, 10_000)
     };
     assert_eq!(class(&buy_get), P);
-    let rules = StackRules::default_for(&percent("P", 1));
+    let rules = StackRules::of(&percent("P", 1));
     assert_eq!(
         (rules.combines_with, rules.exclusive, rules.priority),
-        (ClassSet::NONE, false, 0)
+        (ClassSet::of(StackClass::ALL), false, 0)
     );
-    // With the defaults, a second code never applies: not even another class.
+    // A coupon's own settings win over the defaults.
+    let set = CouponSpec {
+        stacking: StackSettings {
+            class: Some(S),
+            combines_with: COMBINES_WITH_ORDER | COMBINES_WITH_SHIPPING,
+            exclusive: true,
+            priority: -3,
+        },
+        ..percent("P", 1)
+    };
+    let rules = StackRules::of(&set);
+    assert_eq!(
+        (
+            rules.class,
+            rules.combines_with,
+            rules.exclusive,
+            rules.priority
+        ),
+        (S, ClassSet::of(&[O, S]), true, -3)
+    );
+    // Combining with nothing, a second code never applies: not even another class.
     let codes = [
         code(percent("A", 1_000), &[]),
         code(free_shipping("B"), &[]),

@@ -878,6 +878,7 @@ mod tests {
     use bytes::BytesMut;
 
     use super::*;
+    use crate::wire::{StackClass, StackSettings, COMBINES_WITH_ORDER};
 
     /// Bytes of CouponSpec fields 25 to 30: bool, u32, u32, u8, u16, u16.
     const APPENDED_SPEC_BYTES: usize = 14;
@@ -939,9 +940,16 @@ mod tests {
             active_days: 0x1f,
             active_start_minute: 540,
             active_end_minute: 1020,
+            stacking: StackSettings {
+                class: Some(StackClass::Product),
+                combines_with: COMBINES_WITH_ORDER,
+                exclusive: false,
+                priority: 5,
+            },
+            assigned_customer_id: "jane".into(),
             ..CouponSpec::default()
         };
-        // Fields 31 to 33 as a body that ends before them means them: off.
+        // Fields 31 to 45 as a body that ends before them means them: off.
         let older = CouponSpec {
             code: "OLD".into(),
             review_score: None,
@@ -950,6 +958,8 @@ mod tests {
         };
         let mut fraud = BytesMut::new();
         older.write_fraud(&mut Writer::new(&mut fraud));
+        let mut order_settings = BytesMut::new();
+        older.write_order_settings(&mut Writer::new(&mut order_settings));
         for (opcode, make) in [
             (
                 opcode::COUPON_CREATE,
@@ -966,7 +976,10 @@ mod tests {
             // An older client's body ends after field 30, or 24.
             let request = make(older.clone());
             let full = body(&request);
-            let before_fraud = &full[..full.len() - fraud.len()];
+            // An older client's body ends after field 33: 34 to 45 at their defaults.
+            let before_settings = &full[..full.len() - order_settings.len()];
+            assert_eq!(Request::decode(opcode, before_settings).unwrap(), request);
+            let before_fraud = &before_settings[..before_settings.len() - fraud.len()];
             assert_eq!(Request::decode(opcode, before_fraud).unwrap(), request);
             let short = &before_fraud[..before_fraud.len() - APPENDED_SPEC_BYTES];
             assert_eq!(Request::decode(opcode, short).unwrap(), request);

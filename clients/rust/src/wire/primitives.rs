@@ -39,6 +39,9 @@ impl<'a> Writer<'a> {
     pub fn i64(&mut self, v: i64) {
         self.buf.put_i64(v);
     }
+    pub fn i32(&mut self, v: i32) {
+        self.buf.put_i32(v);
+    }
     pub fn bool(&mut self, v: bool) {
         self.buf.put_u8(u8::from(v));
     }
@@ -141,6 +144,9 @@ impl<'a> Reader<'a> {
     }
     pub fn i64(&mut self, field: &'static str) -> Result<i64, DecodeError> {
         Ok(i64::from_be_bytes(self.array(field)?))
+    }
+    pub fn i32(&mut self, field: &'static str) -> Result<i32, DecodeError> {
+        Ok(i32::from_be_bytes(self.array(field)?))
     }
     pub fn bool(&mut self, field: &'static str) -> Result<bool, DecodeError> {
         match self.u8(field)? {

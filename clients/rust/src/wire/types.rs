@@ -201,6 +201,105 @@ pub struct SecurityAssessment {
     pub checks: Vec<SecurityCheck>,
 }
 
+wire_enum!(
+    /// What kind of discount a code is, for deciding which codes of one order
+    /// combine (protocol.md, Stacking).
+    StackClass {
+        Order = 1 => "ORDER",
+        Product = 2 => "PRODUCT",
+        Shipping = 3 => "SHIPPING",
+    }
+);
+
+wire_enum!(
+    /// What a partial refund does when what the customer keeps of the order
+    /// falls below the coupon's `min_order_amount`: PRORATE gives back the
+    /// refund's share of the discount, as any refund; REVERSE_DISCOUNT gives
+    /// back the whole discount and the use, as the order no longer qualifies
+    /// (protocol.md, REVERSE).
+    RefundBelowMinimum {
+        Prorate = 1 => "PRORATE",
+        ReverseDiscount = 2 => "REVERSE_DISCOUNT",
+    }
+);
+
+/// `StackSettings::combines_with` bits.
+pub const COMBINES_WITH_ORDER: u8 = 1;
+pub const COMBINES_WITH_PRODUCT: u8 = 2;
+pub const COMBINES_WITH_SHIPPING: u8 = 4;
+/// Every class: what a coupon combines with unless it says otherwise.
+pub const COMBINES_WITH_ALL: u8 =
+    COMBINES_WITH_ORDER | COMBINES_WITH_PRODUCT | COMBINES_WITH_SHIPPING;
+
+impl StackClass {
+    /// Its bit in `StackSettings::combines_with`.
+    pub fn combines_bit(self) -> u8 {
+        match self {
+            StackClass::Order => COMBINES_WITH_ORDER,
+            StackClass::Product => COMBINES_WITH_PRODUCT,
+            StackClass::Shipping => COMBINES_WITH_SHIPPING,
+        }
+    }
+}
+
+/// How a coupon stacks with the other codes of one order (CouponSpec fields
+/// 34 to 37).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StackSettings {
+    /// None: from the discount type (protocol.md, Stacking).
+    pub class: Option<StackClass>,
+    /// The classes it combines with, `COMBINES_WITH_*` bits.
+    pub combines_with: u8,
+    /// Applies only alone.
+    pub exclusive: bool,
+    /// Higher applies first.
+    pub priority: i32,
+}
+
+impl Default for StackSettings {
+    fn default() -> Self {
+        StackSettings {
+            class: None,
+            combines_with: COMBINES_WITH_ALL,
+            exclusive: false,
+            priority: 0,
+        }
+    }
+}
+
+/// Uses per period, in the coupon's time zone at the request's batch time
+/// (CouponSpec fields 40 to 43). None: no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PeriodLimits {
+    /// Uses by one customer per local day.
+    pub customer_per_day: Option<u32>,
+    /// Uses by one customer per ISO week (Monday to Sunday).
+    pub customer_per_week: Option<u32>,
+    /// Uses by one customer per calendar month.
+    pub customer_per_month: Option<u32>,
+    /// Uses by everyone per local day.
+    pub per_day: Option<u32>,
+}
+
+/// What reversing a redemption of the coupon does (CouponSpec fields 44
+/// and 45).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReversalPolicy {
+    /// Whether a full reversal gives the use back (false: a refunded code
+    /// stays used).
+    pub returns_use: bool,
+    pub below_minimum: RefundBelowMinimum,
+}
+
+impl Default for ReversalPolicy {
+    fn default() -> Self {
+        ReversalPolicy {
+            returns_use: true,
+            below_minimum: RefundBelowMinimum::Prorate,
+        }
+    }
+}
+
 /// Everything an admin sets on a coupon (create and update carry it whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CouponSpec {
@@ -256,6 +355,15 @@ pub struct CouponSpec {
     pub review_score: Option<u32>,
     /// A fraud score (ppm) from which a request is refused (FRAUD_SUSPECTED); None: never.
     pub block_score: Option<u32>,
+    // Fields 34 to 45 were appended after `block_score`.
+    pub stacking: StackSettings,
+    /// An automatic promotion: QUALIFY lists it for a cart without its code
+    /// being typed (its code still redeems it).
+    pub auto_apply: bool,
+    /// Empty: anyone may use it. Otherwise only this customer (NOT_ASSIGNED).
+    pub assigned_customer_id: String,
+    pub period_limits: PeriodLimits,
+    pub reversal: ReversalPolicy,
 }
 
 impl Default for CouponSpec {
@@ -294,6 +402,11 @@ impl Default for CouponSpec {
             identifier_limits: Vec::new(),
             review_score: None,
             block_score: None,
+            stacking: StackSettings::default(),
+            auto_apply: false,
+            assigned_customer_id: String::new(),
+            period_limits: PeriodLimits::default(),
+            reversal: ReversalPolicy::default(),
         }
     }
 }
@@ -560,10 +673,11 @@ impl OrderIdentifiers {
 }
 
 impl CouponSpec {
-    /// Fields 1 to 33.
+    /// Fields 1 to 45.
     pub fn write(&self, w: &mut Writer) {
         self.write_rules_layout(w);
         self.write_fraud(w);
+        self.write_order_settings(w);
     }
 
     /// Fields 1 to 30. Stored definitions, where a spec is followed by other
@@ -608,10 +722,30 @@ impl CouponSpec {
         w.opt_u32(self.block_score);
     }
 
-    /// The current layout, fields 1 to 33.
+    /// Fields 34 to 45: stacking, automatic, assigned customer, uses per
+    /// period, reversal policy. Stored definitions keep them after 31 to 33.
+    pub fn write_order_settings(&self, w: &mut Writer) {
+        let s = &self.stacking;
+        w.u8(s.class.map_or(0, StackClass::as_u8));
+        w.u8(s.combines_with);
+        w.bool(s.exclusive);
+        w.i32(s.priority);
+        w.bool(self.auto_apply);
+        w.str(&self.assigned_customer_id);
+        let p = &self.period_limits;
+        w.opt_u32(p.customer_per_day);
+        w.opt_u32(p.customer_per_week);
+        w.opt_u32(p.customer_per_month);
+        w.opt_u32(p.per_day);
+        w.bool(self.reversal.returns_use);
+        w.u8(self.reversal.below_minimum.as_u8());
+    }
+
+    /// The current layout, fields 1 to 45.
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
         let mut spec = CouponSpec::read_rules_layout(r)?;
         spec.read_fraud(r)?;
+        spec.read_order_settings(r)?;
         Ok(spec)
     }
 
@@ -625,7 +759,7 @@ impl CouponSpec {
 
     /// A spec that ends its body (COUPON_CREATE, COUPON_UPDATE). A body from a
     /// client that predates fields 25 to 30 ends after field 24, and one that
-    /// predates 31 to 33 after field 30; the missing fields then keep the
+    /// predates 31 to 33 after field 30, and 34 to 45 after field 33; the missing fields then keep the
     /// values that change nothing.
     pub fn read_at_end(r: &mut Reader) -> Result<Self, DecodeError> {
         let mut spec = CouponSpec::read_original(r)?;
@@ -635,6 +769,9 @@ impl CouponSpec {
         if r.remaining() > 0 {
             spec.read_fraud(r)?;
         }
+        if r.remaining() > 0 {
+            spec.read_order_settings(r)?;
+        }
         Ok(spec)
     }
 
@@ -643,6 +780,35 @@ impl CouponSpec {
         self.identifier_limits = r.list("identifier_limits", IdentifierLimit::read)?;
         self.review_score = r.opt_u32("review_score")?;
         self.block_score = r.opt_u32("block_score")?;
+        Ok(())
+    }
+
+    /// Fields 34 to 45.
+    pub fn read_order_settings(&mut self, r: &mut Reader) -> Result<(), DecodeError> {
+        self.stacking = StackSettings {
+            class: match r.u8("stack_class")? {
+                0 => None,
+                v => Some(StackClass::from_u8(v).ok_or(DecodeError::UnknownValue {
+                    field: "stack_class",
+                    value: u64::from(v),
+                })?),
+            },
+            combines_with: r.u8("combines_with")?,
+            exclusive: r.bool("exclusive")?,
+            priority: r.i32("stack_priority")?,
+        };
+        self.auto_apply = r.bool("auto_apply")?;
+        self.assigned_customer_id = r.str("assigned_customer_id")?;
+        self.period_limits = PeriodLimits {
+            customer_per_day: r.opt_u32("customer_uses_per_day")?,
+            customer_per_week: r.opt_u32("customer_uses_per_week")?,
+            customer_per_month: r.opt_u32("customer_uses_per_month")?,
+            per_day: r.opt_u32("uses_per_day")?,
+        };
+        self.reversal = ReversalPolicy {
+            returns_use: r.bool("reversal_returns_use")?,
+            below_minimum: RefundBelowMinimum::read(r, "refund_below_minimum")?,
+        };
         Ok(())
     }
 
