@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::{order, percent_coupon, redeem_request, reserve_request, Server};
 use couponsd_client::wire::{
-    CouponRef, CouponSpec, ErrorCode, FraudLabel, RedemptionRef, RedemptionStatus, SecuritySettings,
+    CouponRef, CouponSpec, ErrorCode, FraudLabel, OrderMode, OrderRedemption, OrderReserveRequest,
+    RedemptionRef, RedemptionStatus, SecuritySettings,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,6 +114,23 @@ async fn restart_from_checkpoints_and_truncated_log_restores_everything() {
     }
     let model = client.fraud_model().await.unwrap();
     assert_eq!(model.outcomes, 2);
+    // A multi-code order's set held before the load, so the checkpoints
+    // carry it (kind 12) and the truncated log does not.
+    client
+        .create_coupon(percent_coupon("SET-TWO", 500, None, None))
+        .await
+        .unwrap();
+    let held = client
+        .order_reserve(OrderReserveRequest {
+            codes: vec!["LEARNED".into(), "SET-TWO".into()],
+            mode: OrderMode::AllOrNothing,
+            order_id: "set-1".into(),
+            ttl_ms: 600_000,
+            order: order("setter", 2000),
+        })
+        .await
+        .unwrap();
+    assert_eq!(held.redemptions.len(), 2);
     let mut tasks = Vec::new();
     for c in 0..8 {
         let client = client.clone();
@@ -189,6 +207,14 @@ async fn restart_from_checkpoints_and_truncated_log_restores_everything() {
         (before.current_usage, before.reserved_uses)
     );
     assert_eq!(client.server_info().await.unwrap().lsn, info_before.lsn);
+    // The set survived in the checkpoint: its confirm finds both holds.
+    let confirmed = client.order_confirm("set-1", "").await.unwrap();
+    let ids = |r: &OrderRedemption| r.redemptions.iter().map(|x| x.id).collect::<Vec<_>>();
+    assert_eq!(ids(&confirmed), ids(&held));
+    assert!(confirmed
+        .redemptions
+        .iter()
+        .all(|r| r.status == RedemptionStatus::Processed));
     // Idempotency survived: retries return the same redemptions and change nothing.
     for (order_id, customer, id) in acked.iter().skip(1) {
         let replay = client

@@ -12,7 +12,8 @@ mod common;
 use common::{all_redemptions, code_of, order, percent_coupon, Server};
 use couponsd_client::wire::{
     CampaignSpec, CampaignStatus, CouponRef, CouponSpec, DiscountType, ErrorCode, GenerationRules,
-    OrderMode, OrderRedeemRequest, OrderValidateRequest, RedemptionStatus,
+    OrderMode, OrderRedeemRequest, OrderReserveRequest, OrderValidateRequest, RedemptionStatus,
+    SecuritySettings,
 };
 use couponsd_client::Client;
 
@@ -512,4 +513,397 @@ async fn the_stacking_policy_is_the_servers() {
             .await;
         assert_eq!(code_of(three), ErrorCode::InvalidArgument);
     }
+}
+
+fn reserve(codes: &[&str], mode: OrderMode, order_id: &str, ttl_ms: u32) -> OrderReserveRequest {
+    OrderReserveRequest {
+        codes: codes.iter().map(|c| c.to_string()).collect(),
+        mode,
+        order_id: order_id.into(),
+        ttl_ms,
+        order: order("cust", 10_000),
+    }
+}
+
+/// A coupon's (current_usage, reserved_uses).
+async fn uses(client: &Client, code: &str) -> (u64, u64) {
+    let coupon = client.get_coupon(CouponRef::Code(code.into())).await;
+    let coupon = coupon.expect("coupon");
+    (coupon.current_usage, coupon.reserved_uses)
+}
+
+/// Three coupons SET-A, SET-B, SET-C (10 %, 5.00, 2 %) in one campaign
+/// with a budget of 500.00; returns the campaign's id.
+async fn set_of_three(client: &Client) -> u64 {
+    let campaign = client.create_campaign(campaign_spec(50_000)).await.unwrap();
+    client
+        .set_campaign_status(campaign.id, CampaignStatus::Active)
+        .await
+        .unwrap();
+    for spec in [
+        percent_coupon("SET-A", 1000, Some(100), None),
+        fixed_coupon("SET-B", 500, Some(100)),
+        percent_coupon("SET-C", 200, Some(100), None),
+    ] {
+        let spec = CouponSpec {
+            campaign_id: Some(campaign.id),
+            ..spec
+        };
+        client.create_coupon(spec).await.unwrap();
+    }
+    campaign.id
+}
+
+const SET: [&str; 3] = ["SET-A", "SET-B", "SET-C"];
+
+/// Each coupon of the set: its counters and its records agree.
+async fn counters_equal_records(client: &Client) {
+    for code in SET {
+        let coupon = client.get_coupon(CouponRef::Code(code.into())).await;
+        let coupon = coupon.unwrap();
+        let records = all_redemptions(client, coupon.id).await;
+        let count = |status| records.iter().filter(|r| r.status == status).count() as u64;
+        assert_eq!(
+            coupon.current_usage,
+            count(RedemptionStatus::Processed),
+            "{code}"
+        );
+        assert_eq!(
+            coupon.reserved_uses,
+            count(RedemptionStatus::Pending),
+            "{code}"
+        );
+    }
+}
+
+/// ORDER_RESERVE holds the three codes in one record, ORDER_CONFIRM
+/// captures all three in one record: each coupon's uses +1 once, the
+/// campaign's budget takes the three discounts once; retries of either
+/// replay; ORDER_REDEEM of a held set is CONFLICT (confirm it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reserved_set_is_confirmed_whole_once() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let campaign = set_of_three(&client).await;
+    let lsn = || async { client.server_info().await.unwrap().lsn };
+    let before = lsn().await;
+    let held = client
+        .order_reserve(reserve(&SET, OrderMode::AllOrNothing, "o-1", 60_000))
+        .await
+        .unwrap();
+    assert_eq!(lsn().await, before + 1, "one record for the set's holds");
+    assert!(!held.replayed);
+    assert_eq!(held.redemptions.len(), 3);
+    assert!(held
+        .redemptions
+        .iter()
+        .all(|r| r.status == RedemptionStatus::Pending && r.hold_expires_at.is_some()));
+    // 10 % of 100.00, then 5.00, then 2 % of what is left (85.00).
+    assert_eq!(held.totals.discount_amount, 1000 + 500 + 170);
+    for code in SET {
+        assert_eq!(uses(&client, code).await, (0, 1), "{code}");
+    }
+    let again = client
+        .order_reserve(reserve(
+            &["set-c", "SET-A", "SET-B"],
+            OrderMode::AllOrNothing,
+            "o-1",
+            60_000,
+        ))
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.redemptions, held.redemptions);
+    let redeemed = client
+        .order_redeem(redeem(&SET, OrderMode::AllOrNothing, "o-1", 10_000))
+        .await;
+    assert_eq!(code_of(redeemed), ErrorCode::Conflict);
+
+    let before = lsn().await;
+    let confirmed = client.order_confirm("o-1", "tx-9").await.unwrap();
+    assert_eq!(lsn().await, before + 1, "one record for the set's captures");
+    assert!(!confirmed.replayed);
+    assert_eq!(confirmed.totals, held.totals);
+    for (r, h) in confirmed.redemptions.iter().zip(&held.redemptions) {
+        assert_eq!((r.id, r.status), (h.id, RedemptionStatus::Processed));
+        assert_eq!(r.transaction_id, "tx-9");
+    }
+    let twice = client.order_confirm("o-1", "tx-9").await.unwrap();
+    assert!(twice.replayed);
+    assert_eq!(twice.redemptions, confirmed.redemptions);
+    // Once captured, ORDER_REDEEM and ORDER_RESERVE of the set replay it.
+    let redeemed = client
+        .order_redeem(redeem(&SET, OrderMode::AllOrNothing, "o-1", 10_000))
+        .await
+        .unwrap();
+    assert!(redeemed.replayed);
+    assert_eq!(redeemed.redemptions, confirmed.redemptions);
+    for code in SET {
+        assert_eq!(uses(&client, code).await, (1, 0), "{code}");
+    }
+    let c = client.get_campaign(campaign).await.unwrap();
+    assert_eq!((c.budget_used, c.redemptions), (1670, 3));
+    counters_equal_records(&client).await;
+    // A captured set cannot be released; an unknown order is NOT_FOUND.
+    let released = client.order_release("o-1").await;
+    assert_eq!(code_of(released), ErrorCode::InvalidState);
+    let unknown = client.order_confirm("o-nope", "").await;
+    assert_eq!(code_of(unknown), ErrorCode::NotFound);
+}
+
+/// ORDER_RELEASE gives every hold back (uses, budget); twice replays; the
+/// order can then be reserved afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_released_set_gives_everything_back() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let campaign = set_of_three(&client).await;
+    client
+        .order_reserve(reserve(&SET, OrderMode::AllOrNothing, "o-1", 60_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.get_campaign(campaign).await.unwrap().budget_used,
+        1670
+    );
+    let released = client.order_release("o-1").await.unwrap();
+    assert!(!released.replayed);
+    assert!(released
+        .redemptions
+        .iter()
+        .all(|r| r.status == RedemptionStatus::Released));
+    for code in SET {
+        assert_eq!(uses(&client, code).await, (0, 0), "{code}");
+    }
+    let c = client.get_campaign(campaign).await.unwrap();
+    assert_eq!((c.budget_used, c.redemptions), (0, 0));
+    let twice = client.order_release("o-1").await.unwrap();
+    assert!(twice.replayed);
+    assert_eq!(twice.redemptions, released.redemptions);
+    let confirm = client.order_confirm("o-1", "").await;
+    assert_eq!(code_of(confirm), ErrorCode::InvalidState);
+    counters_equal_records(&client).await;
+    // Given back whole, the order takes a set afresh (another one, too).
+    let fresh = client
+        .order_reserve(reserve(&SET[..2], OrderMode::AllOrNothing, "o-1", 60_000))
+        .await
+        .unwrap();
+    assert!(!fresh.replayed);
+    assert_eq!(fresh.redemptions.len(), 2);
+    assert_eq!(uses(&client, "SET-A").await, (0, 1));
+}
+
+/// Holds past their TTL: ORDER_CONFIRM is HOLD_EXPIRED and changes nothing,
+/// both before the sweep has given them back and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_set_with_an_expired_hold_is_not_confirmed() {
+    // The sweep runs every 3 s: the first confirm comes between the TTL and it.
+    let server = Server::start_with(&["--hold-sweep-ms", "3000"]).await;
+    let client = server.client().await;
+    let campaign = set_of_three(&client).await;
+    client
+        .order_reserve(reserve(&SET, OrderMode::AllOrNothing, "o-1", 300))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let lsn = client.server_info().await.unwrap().lsn;
+    let due = client.order_confirm("o-1", "").await;
+    assert_eq!(code_of(due), ErrorCode::HoldExpired);
+    assert_eq!(
+        client.server_info().await.unwrap().lsn,
+        lsn,
+        "nothing recorded"
+    );
+    for code in SET {
+        assert_eq!(uses(&client, code).await.0, 0, "{code}");
+    }
+    // The sweep expires each hold of the set; confirm still fails.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while uses(&client, "SET-C").await.1 != 0 {
+        assert!(std::time::Instant::now() < deadline, "holds not swept");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let expired = client.order_confirm("o-1", "").await;
+    assert_eq!(code_of(expired), ErrorCode::HoldExpired);
+    for code in SET {
+        assert_eq!(uses(&client, code).await, (0, 0), "{code}");
+    }
+    assert_eq!(client.get_campaign(campaign).await.unwrap().budget_used, 0);
+    counters_equal_records(&client).await;
+}
+
+/// ORDER_REVERSE reverses every captured use: uses and budget given back;
+/// twice is ALREADY_REVERSED; a held set is not reversed (release it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reversed_set_gives_every_use_and_the_budget_back() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let campaign = set_of_three(&client).await;
+    client
+        .order_reserve(reserve(&SET, OrderMode::AllOrNothing, "o-held", 60_000))
+        .await
+        .unwrap();
+    let held = client.order_reverse("o-held", "refund").await;
+    assert_eq!(code_of(held), ErrorCode::InvalidState);
+    client.order_release("o-held").await.unwrap();
+
+    let redeemed = client
+        .order_redeem(redeem(&SET, OrderMode::AllOrNothing, "o-1", 10_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.get_campaign(campaign).await.unwrap().budget_used,
+        1670
+    );
+    let lsn = client.server_info().await.unwrap().lsn;
+    let reversed = client.order_reverse("o-1", "refund").await.unwrap();
+    assert_eq!(
+        client.server_info().await.unwrap().lsn,
+        lsn + 1,
+        "one record"
+    );
+    assert_eq!(reversed.redemptions.len(), 3);
+    for (r, first) in reversed.redemptions.iter().zip(&redeemed.redemptions) {
+        assert_eq!((r.id, r.status), (first.id, RedemptionStatus::Reversed));
+        assert_eq!(r.reverse_reason, "refund");
+    }
+    for code in SET {
+        assert_eq!(uses(&client, code).await, (0, 0), "{code}");
+    }
+    let c = client.get_campaign(campaign).await.unwrap();
+    assert_eq!((c.budget_used, c.redemptions), (0, 0));
+    let twice = client.order_reverse("o-1", "refund").await;
+    assert_eq!(code_of(twice), ErrorCode::AlreadyReversed);
+    // A retry of the order answers it as it is now: reversed.
+    let replayed = client
+        .order_redeem(redeem(&SET, OrderMode::AllOrNothing, "o-1", 10_000))
+        .await
+        .unwrap();
+    assert!(replayed.replayed);
+    assert_eq!(replayed.redemptions, reversed.redemptions);
+    counters_equal_records(&client).await;
+}
+
+/// A code a security check refuses (a coupon that needs a device
+/// fingerprint, on an order without one) is kept as a REJECTED redemption
+/// in the order's record, in both modes, as a single REDEEM keeps it; the
+/// best-effort reply says so, and its replay answers the first reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_security_refused_code_of_a_set_leaves_a_rejected_record() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    client
+        .create_coupon(percent_coupon("PLAIN", 1000, None, None))
+        .await
+        .unwrap();
+    let guarded = client
+        .create_coupon(CouponSpec {
+            security: SecuritySettings {
+                device_fingerprinting: true,
+                velocity_checks: false,
+                ..SecuritySettings::default()
+            },
+            ..fixed_coupon("GUARDED", 500, None)
+        })
+        .await
+        .unwrap();
+    let refused = ErrorCode::DeviceFingerprintRequired;
+    let lsn = client.server_info().await.unwrap().lsn;
+    let all = client
+        .order_redeem(redeem(
+            &["PLAIN", "GUARDED", "NOSUCH"],
+            OrderMode::AllOrNothing,
+            "o-all",
+            10_000,
+        ))
+        .await;
+    assert_eq!(code_of(all), refused);
+    assert_eq!(client.server_info().await.unwrap().lsn, lsn + 1, "recorded");
+    assert_eq!(usage(&client, "PLAIN").await, 0);
+
+    let best = client
+        .order_redeem(redeem(
+            &["PLAIN", "GUARDED", "NOSUCH"],
+            OrderMode::BestEffort,
+            "o-best",
+            10_000,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(best.redemptions.len(), 1);
+    let outcome = best.codes.iter().find(|c| c.code == "GUARDED").unwrap();
+    assert_eq!(outcome.reason, refused.as_u16());
+    assert!(
+        outcome.message.contains("kept as REJECTED redemption"),
+        "{}",
+        outcome.message
+    );
+    let records = all_redemptions(&client, guarded.id).await;
+    let kept: Vec<(&str, RedemptionStatus)> = records
+        .iter()
+        .map(|r| (r.order_id.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("o-all", RedemptionStatus::Rejected),
+            ("o-best", RedemptionStatus::Rejected)
+        ]
+    );
+    let coupon = client.get_coupon(CouponRef::Id(guarded.id)).await.unwrap();
+    assert_eq!((coupon.blocked_redemptions, coupon.current_usage), (2, 0));
+    // The replay answers each code not applied with its first reason, and
+    // keeps no second REJECTED record.
+    let again = client
+        .order_redeem(redeem(
+            &["NOSUCH", "GUARDED", "PLAIN"],
+            OrderMode::BestEffort,
+            "o-best",
+            10_000,
+        ))
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    let reasons = |r: &couponsd_client::wire::OrderRedemption| -> Vec<(String, bool, u16)> {
+        r.codes
+            .iter()
+            .map(|c| (c.code.clone(), c.applied, c.reason))
+            .collect()
+    };
+    assert_eq!(reasons(&again), reasons(&best));
+    assert_eq!(all_redemptions(&client, guarded.id).await.len(), 2);
+}
+
+/// kill -9 right after an acknowledged ORDER_CONFIRM and ORDER_REVERSE:
+/// the restarted server has both, and answers their retries as they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_after_a_set_is_confirmed_loses_nothing() {
+    let mut server = Server::start().await;
+    let client = server.client().await;
+    let campaign = set_of_three(&client).await;
+    client
+        .order_reserve(reserve(&SET, OrderMode::AllOrNothing, "o-1", 60_000))
+        .await
+        .unwrap();
+    client
+        .order_reserve(reserve(&SET, OrderMode::AllOrNothing, "o-2", 60_000))
+        .await
+        .unwrap();
+    client.order_confirm("o-2", "").await.unwrap();
+    client.order_reverse("o-2", "refund").await.unwrap();
+    let confirmed = client.order_confirm("o-1", "tx-1").await.unwrap();
+    server.kill9();
+    server.restart().await;
+    let client = server.client().await;
+    for code in SET {
+        assert_eq!(uses(&client, code).await, (1, 0), "{code}");
+    }
+    let c = client.get_campaign(campaign).await.unwrap();
+    assert_eq!((c.budget_used, c.redemptions), (1670, 3));
+    let again = client.order_confirm("o-1", "tx-1").await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.redemptions, confirmed.redemptions);
+    let reversed = client.order_reverse("o-2", "refund").await;
+    assert_eq!(code_of(reversed), ErrorCode::AlreadyReversed);
+    counters_equal_records(&client).await;
 }

@@ -21,9 +21,9 @@ use couponsd_client::wire::{
     ClusterMember, ClusterStatus, CodeCheck, CouponSpec, CouponStatus, CouponType,
     CriteriaOperator, CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Frame,
     FrameError, FraudLabel, GenerationRules, Hello, HelloReply, NodeRole, Order, OrderMode,
-    OrderRedeemRequest, OrderValidateRequest, Reader, RedeemRequest, Redemption, RedemptionRef,
-    RedemptionReply, RedemptionStatus, Request, RequestError, Response, Reversal, ServerInfo,
-    Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    OrderRedeemRequest, OrderReserveRequest, OrderValidateRequest, Reader, RedeemRequest,
+    Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request, RequestError, Response,
+    Reversal, ServerInfo, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
 };
 use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
 use openraft::{CommittedLeaderId, EntryPayload};
@@ -68,6 +68,10 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("redeem_reply", redeem_reply),
     ("order_validate_request", order_validate_request),
     ("order_redeem_request", order_redeem_request),
+    ("order_reserve_request", order_reserve_request),
+    ("order_confirm_request", order_confirm_request),
+    ("order_release_request", order_release_request),
+    ("order_reverse_request", order_reverse_request),
     ("confirm_request", confirm_request),
     ("fraud_outcome_request", fraud_outcome_request),
     ("error_reply_exhausted", error_reply_exhausted),
@@ -294,6 +298,48 @@ fn order_redeem_request() -> Example {
             transaction_id: String::new(),
             order: seed_order(),
         }),
+    }
+}
+
+fn order_reserve_request() -> Example {
+    Example::Request {
+        id: 17,
+        request: Request::OrderReserve(OrderReserveRequest {
+            codes: vec!["TENOFF".into(), "SUMMER20".into()],
+            mode: OrderMode::AllOrNothing,
+            order_id: "order-901".into(),
+            ttl_ms: 600_000,
+            order: seed_order(),
+        }),
+    }
+}
+
+fn order_confirm_request() -> Example {
+    Example::Request {
+        id: 18,
+        request: Request::OrderConfirm {
+            order_id: "order-901".into(),
+            transaction_id: "tx-55".into(),
+        },
+    }
+}
+
+fn order_release_request() -> Example {
+    Example::Request {
+        id: 19,
+        request: Request::OrderRelease {
+            order_id: "order-901".into(),
+        },
+    }
+}
+
+fn order_reverse_request() -> Example {
+    Example::Request {
+        id: 20,
+        request: Request::OrderReverse {
+            order_id: "order-900".into(),
+            reason: "refund".into(),
+        },
     }
 }
 

@@ -60,7 +60,11 @@ impl Role {
             | opcode::CONFIRM
             | opcode::RELEASE
             | opcode::REVERSE
-            | opcode::ORDER_REDEEM => Role::Redeem,
+            | opcode::ORDER_REDEEM
+            | opcode::ORDER_RESERVE
+            | opcode::ORDER_CONFIRM
+            | opcode::ORDER_RELEASE
+            | opcode::ORDER_REVERSE => Role::Redeem,
             opcode::COUPON_CREATE
             | opcode::COUPON_UPDATE
             | opcode::COUPON_DELETE

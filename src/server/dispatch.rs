@@ -6,9 +6,9 @@ use std::sync::atomic::Ordering;
 
 use bytes::BytesMut;
 use couponsd_client::wire::{
-    opcode, CampaignCode, CouponRef, Order, OrderRedeemRequest, OrderValidation, RedeemRequest,
-    RedemptionRef, RedemptionReply, Request, ReserveRequest, Response, ServerInfo, Validation,
-    Writer as WireWriter,
+    opcode, CampaignCode, CouponRef, Order, OrderRedeemRequest, OrderReserveRequest,
+    OrderValidation, RedeemRequest, RedemptionRef, RedemptionReply, Request, ReserveRequest,
+    Response, ServerInfo, Validation, Writer as WireWriter,
 };
 
 use super::auth::{Caller, Principal};
@@ -93,6 +93,7 @@ pub fn dispatch(shared: &Shared, caller: &Caller, request: Request) -> Dispatche
         Request::Redeem(r) => shopper(shared, &r.order),
         Request::Reserve(r) => shopper(shared, &r.order),
         Request::OrderRedeem(r) => shopper(shared, &r.order),
+        Request::OrderReserve(r) => shopper(shared, &r.order),
         _ => Shopper::default(),
     };
     match to_mutation(principal, request, shopper, &shared.config.writer.stack) {
@@ -186,6 +187,41 @@ fn to_mutation(
                 },
                 shopper,
             }
+        }
+        Request::OrderReserve(r) => {
+            domain::order::order_id(&r.order_id)?;
+            Mutation::OrderReserve {
+                request: OrderReserveRequest {
+                    codes: order_codes(r.codes, stack)?,
+                    order: domain::order::validate(r.order)?,
+                    ..r
+                },
+                shopper,
+            }
+        }
+        Request::OrderConfirm {
+            order_id,
+            transaction_id,
+        } => {
+            domain::order::order_id(&order_id)?;
+            domain::bounded(
+                "transaction_id",
+                &transaction_id,
+                domain::limits::IDENTIFIER,
+            )?;
+            Mutation::OrderConfirm {
+                order_id,
+                transaction_id,
+            }
+        }
+        Request::OrderRelease { order_id } => {
+            domain::order::order_id(&order_id)?;
+            Mutation::OrderRelease { order_id }
+        }
+        Request::OrderReverse { order_id, reason } => {
+            domain::order::order_id(&order_id)?;
+            domain::bounded("reason", &reason, domain::limits::NAME)?;
+            Mutation::OrderReverse { order_id, reason }
         }
         Request::Confirm(r) => Mutation::Confirm(redemption_ref(r)?),
         Request::Release(r) => Mutation::Release(redemption_ref(r)?),
@@ -588,6 +624,7 @@ fn screen_guesses(shared: &Shared, caller: &Caller, request: &Request) -> Result
         // Each code of a multi-code order is a guess like a single one.
         Request::OrderValidate(r) => (&r.codes, &r.order),
         Request::OrderRedeem(r) => (&r.codes, &r.order),
+        Request::OrderReserve(r) => (&r.codes, &r.order),
         _ => return Ok(()),
     };
     let ip = shopper_ip(order);

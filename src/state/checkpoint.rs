@@ -20,6 +20,7 @@ use super::effect::{
     read_code_rate, read_key, read_model, read_seen_kind, write_code_rate, write_key, write_model,
 };
 use super::keys::Key;
+use super::order_set::OrderSet;
 use super::parts::Part;
 use super::{Hold, SeenSet, State};
 use crate::domain::campaign::CampaignCounters;
@@ -49,12 +50,15 @@ const KIND_CODE_RATES: u8 = 9;
 /// The fraud model (one entry), once an outcome was learned: a state that
 /// has the starting model writes none, so its checkpoints stay as they were.
 const KIND_MODEL: u8 = 11;
+/// Multi-code orders' sets (`order_set`): order key, then the set.
+const KIND_ORDER_SETS: u8 = 12;
 
 pub struct Snapshot {
     pub start_lsn: u64,
     counters: Vec<Part<u64, Counters>>,
     customers: Vec<Part<(u64, Key), u64>>,
     orders: Vec<Part<(u64, Key), u64>>,
+    order_sets: Vec<Part<Key, OrderSet>>,
     lists: Vec<Part<u64, Vec<u64>>>,
     holds: Vec<Part<u64, Hold>>,
     campaign_counters: Vec<Part<u64, CampaignCounters>>,
@@ -76,6 +80,7 @@ impl State {
             counters: self.counters.snapshot(),
             customers: self.customers.snapshot(),
             orders: self.orders.snapshot(),
+            order_sets: self.order_sets.snapshot(),
             lists: self.lists.snapshot(),
             holds: self.holds.snapshot(),
             campaign_counters: self.campaign_counters.snapshot(),
@@ -217,6 +222,13 @@ impl State {
                     entries.push((r.u64("coupon_id")?, read_code_rate(r)?));
                 }
                 self.code_rates.insert_many(entries);
+            }
+            KIND_ORDER_SETS => {
+                let mut entries = Vec::with_capacity(capacity);
+                for _ in 0..count {
+                    entries.push((read_key(r)?, OrderSet::read(r)?));
+                }
+                self.order_sets.insert_many(entries);
             }
             KIND_MODEL => {
                 for _ in 0..count {
@@ -406,6 +418,18 @@ impl Snapshot {
                     c.entry(|w| {
                         w.u64(*id);
                         write_code_rate(w, rate);
+                    });
+                }
+            }
+        }
+        sink(std::mem::take(&mut out));
+        {
+            let mut c = Chunker::new(KIND_ORDER_SETS, &mut out);
+            for part in &self.order_sets {
+                for (order, set) in part.iter() {
+                    c.entry(|w| {
+                        write_key(w, *order);
+                        set.write(w);
                     });
                 }
             }

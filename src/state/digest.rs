@@ -46,7 +46,7 @@ impl State {
     /// Adds every entry of the in-memory state (definitions, counters, customer
     /// uses, the idempotency index, redemption lists, campaigns, their
     /// counters and generated codes, holds, velocity windows, seen sets and
-    /// code rates, the fraud model once it learned).
+    /// code rates, the fraud model once it learned, multi-code orders' sets).
     pub fn add_to_digest(&self, d: &mut Digest) {
         for def in super::read(&self.defs).values() {
             d.add(1, |w| def.write(w));
@@ -75,6 +75,12 @@ impl State {
                 w.u64(*id);
                 write_key(w, *key);
                 w.u64(*rid);
+            })
+        });
+        self.order_sets.for_each(|order, set| {
+            d.add(20, |w| {
+                write_key(w, *order);
+                set.write(w);
             })
         });
         self.lists.for_each(|id, ids| {

@@ -17,6 +17,7 @@ use bytes::BytesMut;
 use couponsd_client::wire::{DecodeError, Reader, Redemption, Reversal, Writer};
 
 use super::keys::Key;
+use super::order_set::OrderSet;
 use crate::domain::campaign::{CampaignCounters, CampaignDef};
 use crate::domain::coupon::{Counters, CouponDef, SpecLayout};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
@@ -60,6 +61,8 @@ const CODE_RATE: u8 = 16;
 const MODEL: u8 = 21;
 /// A multi-code order's set of codes (`Effect::OrderCodes`).
 const ORDER_CODES: u8 = 22;
+/// A multi-code order's set with each code's first outcome (`Effect::OrderSet`).
+const ORDER_SET: u8 = 25;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -145,6 +148,15 @@ pub enum Effect {
     OrderCodes {
         order: Key,
         fingerprint: u64,
+    },
+    /// The set of codes a multi-code order was redeemed or reserved with
+    /// (ORDER_REDEEM, ORDER_RESERVE), each code with its first outcome: its
+    /// fingerprint goes to the order index under coupon id 0 as
+    /// `OrderCodes` puts it, the set to the order sets. Tag 22 (the
+    /// fingerprint alone) is still read and applied as it was, never written.
+    OrderSet {
+        order: Key,
+        set: OrderSet,
     },
 }
 
@@ -383,6 +395,11 @@ impl Effect {
                 write_key(w, *order);
                 w.u64(*fingerprint);
             }
+            Effect::OrderSet { order, set } => {
+                w.u8(ORDER_SET);
+                write_key(w, *order);
+                set.write(w);
+            }
             Effect::CodesGenerated {
                 campaign_id,
                 issued_at,
@@ -511,6 +528,10 @@ impl Effect {
                 order: read_key(r)?,
                 fingerprint: r.u64("fingerprint")?,
             },
+            ORDER_SET => Effect::OrderSet {
+                order: read_key(r)?,
+                set: OrderSet::read(r)?,
+            },
             v => {
                 return Err(DecodeError::UnknownValue {
                     field: "effect",
@@ -523,6 +544,7 @@ impl Effect {
 
 #[cfg(test)]
 mod tests {
+    use super::super::order_set::SetCode;
     use super::*;
     use couponsd_client::wire::{
         CouponSpec, FraudLabel, OrderIdentifiers, RedemptionStatus, RiskLevel, SecurityAssessment,
@@ -624,6 +646,25 @@ mod tests {
                 Effect::OrderCodes {
                     order: [5, 6],
                     fingerprint: u64::MAX,
+                },
+                Effect::OrderSet {
+                    order: [7, 8],
+                    set: OrderSet {
+                        fingerprint: 42,
+                        codes: vec![
+                            SetCode {
+                                code: "TENOFF".into(),
+                                coupon_id: 3,
+                                reason: 0,
+                            },
+                            SetCode {
+                                code: "NOSUCH".into(),
+                                coupon_id: 0,
+                                reason: 20,
+                            },
+                        ]
+                        .into(),
+                    },
                 },
                 Effect::Model(Model {
                     weights: [1, -2, 3, i64::MIN, i64::MAX, 0, 7, 8, 9, 10],

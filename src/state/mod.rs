@@ -12,6 +12,7 @@ pub mod clock;
 pub mod digest;
 pub mod effect;
 pub mod keys;
+pub mod order_set;
 pub mod parts;
 
 use std::collections::BTreeSet;
@@ -27,6 +28,7 @@ use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::rules::fraud::score::Model;
 pub use effect::{Effect, LogRecord};
 use keys::{Key, KeyHasher};
+use order_set::OrderSet;
 use parts::Parts;
 
 /// Parts per map: enough that copying one on write (during a checkpoint) and
@@ -73,6 +75,10 @@ pub struct State {
     /// `RATE_MAX_STEPS` hours removed by the window sweep.
     code_rates: Parts<u64, CodeRate>,
     orders: Parts<(u64, Key), u64>,
+    /// Order -> the set of codes a multi-code order was redeemed or
+    /// reserved with (`order_set`). Bounded like the order index: one
+    /// entry per such order, at most the policy's most codes in each.
+    order_sets: Parts<Key, OrderSet>,
     lists: Parts<u64, Vec<u64>>,
     holds: Parts<u64, Hold>,
     /// (expires_at, redemption id) of every pending hold, for the sweeper.
@@ -125,6 +131,7 @@ impl State {
             seen: Parts::new(PARTS / 16),
             code_rates: Parts::new(PARTS / 16),
             orders: Parts::new(PARTS),
+            order_sets: Parts::new(PARTS / 16),
             lists: Parts::new(PARTS),
             holds: Parts::new(PARTS / 16),
             expiry: Mutex::default(),
@@ -364,6 +371,12 @@ impl State {
         self.orders.get(&(coupon_id, order))
     }
 
+    /// The set of codes a multi-code order was redeemed or reserved with
+    /// (None: none, or one recorded before sets were kept, tag 22).
+    pub fn order_set(&self, order: Key) -> Option<OrderSet> {
+        self.order_sets.get(&order)
+    }
+
     /// Up to `limit` of a coupon's redemption ids greater than `after`, ascending.
     pub fn redemption_ids_after(&self, coupon_id: u64, after: u64, limit: usize) -> Vec<u64> {
         self.lists.with(&coupon_id, |list| {
@@ -483,6 +496,11 @@ impl State {
             Effect::OrderCodes { order, fingerprint } => {
                 self.orders
                     .insert((ORDER_SET_COUPON_ID, *order), *fingerprint);
+            }
+            Effect::OrderSet { order, set } => {
+                self.orders
+                    .insert((ORDER_SET_COUPON_ID, *order), set.fingerprint);
+                self.order_sets.insert(*order, set.clone());
             }
             Effect::CampaignPut(def) => self.put_campaign((**def).clone()),
             Effect::Reversal(r) => self.put_reversal(r.clone()),

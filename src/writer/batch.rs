@@ -18,6 +18,7 @@ use crate::domain::coupon::{Counters, SharedDef};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::rules::fraud::score::Model;
 use crate::state::keys::Key;
+use crate::state::order_set::OrderSet;
 use crate::state::{Effect, LogRecord, SeenSet, State};
 use crate::storage::ReadView;
 
@@ -37,6 +38,8 @@ pub struct Overlay {
     /// Code rates (`CodeRate::default()`: removed).
     pub(super) code_rates: HashMap<u64, CodeRate>,
     pub(super) orders: HashMap<(u64, Key), u64>,
+    /// Multi-code orders' sets, whole.
+    pub(super) order_sets: HashMap<Key, OrderSet>,
     pub(super) redemptions: HashMap<u64, Redemption>,
     /// None: deleted.
     pub(super) campaigns: HashMap<u64, Option<SharedCampaign>>,
@@ -62,6 +65,7 @@ impl Overlay {
             seen,
             code_rates,
             orders,
+            order_sets,
             redemptions,
             campaigns,
             campaign_counters,
@@ -77,6 +81,7 @@ impl Overlay {
         self.seen.extend(seen);
         self.code_rates.extend(code_rates);
         self.orders.extend(orders);
+        self.order_sets.extend(order_sets);
         self.redemptions.extend(redemptions);
         self.campaigns.extend(campaigns);
         self.campaign_counters.extend(campaign_counters);
@@ -135,6 +140,7 @@ impl Cursor {
             | Effect::CampaignCounters { .. }
             | Effect::Model(_)
             | Effect::OrderCodes { .. }
+            | Effect::OrderSet { .. }
             | Effect::KeySecret(_) => {}
         }
     }

@@ -33,6 +33,7 @@ pub mod judge;
 pub mod observe;
 mod ops;
 pub mod order_ops;
+mod order_set_ops;
 mod plan;
 mod proposal;
 mod recovery;
@@ -47,8 +48,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use couponsd_client::wire::{
-    CampaignSpec, CampaignStatus, CouponSpec, FraudLabel, OrderRedeemRequest, RedeemRequest,
-    RedemptionRef, ReserveRequest, Response,
+    CampaignSpec, CampaignStatus, CouponSpec, FraudLabel, OrderRedeemRequest, OrderReserveRequest,
+    RedeemRequest, RedemptionRef, ReserveRequest, Response,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -125,6 +126,23 @@ pub enum Mutation {
     OrderRedeem {
         request: OrderRedeemRequest,
         shopper: Shopper,
+    },
+    /// Several codes on one order held as one decision (`order_ops::reserve`).
+    OrderReserve {
+        request: OrderReserveRequest,
+        shopper: Shopper,
+    },
+    /// An order's whole set, as one decision each (`order_set_ops`).
+    OrderConfirm {
+        order_id: String,
+        transaction_id: String,
+    },
+    OrderRelease {
+        order_id: String,
+    },
+    OrderReverse {
+        order_id: String,
+        reason: String,
     },
     /// Give back PENDING holds whose TTL has passed.
     ExpireHolds,

@@ -17,7 +17,7 @@ use couponsd_client::wire::{
 use super::batch::Batch;
 use super::judge::{judge, Judged};
 use super::plan::{Draft, Plan};
-use super::{campaign_ops, fraud_ops, observe, Mutation, Shopper, WriterConfig};
+use super::{campaign_ops, fraud_ops, observe, order_set_ops, Mutation, Shopper, WriterConfig};
 use crate::domain::campaign::FinalStatus;
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::domain::limits;
@@ -47,6 +47,15 @@ pub fn decide(batch: &Batch, mutation: &Mutation, config: &WriterConfig) -> Deci
         Mutation::OrderRedeem { request, shopper } => {
             super::order_ops::redeem(d, request, *shopper, config)
         }
+        Mutation::OrderReserve { request, shopper } => {
+            super::order_ops::reserve(d, request, *shopper, config)
+        }
+        Mutation::OrderConfirm {
+            order_id,
+            transaction_id,
+        } => order_set_ops::confirm(d, order_id, transaction_id),
+        Mutation::OrderRelease { order_id } => order_set_ops::release(d, order_id),
+        Mutation::OrderReverse { order_id, reason } => order_set_ops::reverse(d, order_id, reason),
         Mutation::Confirm(r) => confirm(d, r),
         Mutation::Release(r) => release(d, r),
         Mutation::Reverse {
@@ -91,7 +100,7 @@ pub fn expire_named_hold(
     let named = match mutation {
         Mutation::Redeem { request: r, .. } => by_order(&r.code, &r.order_id),
         // A request refused for its TTL is judged before anything is looked up.
-        Mutation::Reserve { request: r, .. } if allowed_ttl(r, config).is_ok() => {
+        Mutation::Reserve { request: r, .. } if allowed_ttl(r.ttl_ms, config).is_ok() => {
             by_order(&r.code, &r.order_id)
         }
         Mutation::Confirm(r) | Mutation::Release(r) => r.clone(),
@@ -288,7 +297,7 @@ pub(super) fn find(d: &Draft, r: &RedemptionRef) -> storage::Result<Option<Redem
 }
 
 /// A hold past its TTL at `now`.
-fn is_due(r: &Redemption, now: i64) -> bool {
+pub(super) fn is_due(r: &Redemption, now: i64) -> bool {
     r.status == RedemptionStatus::Pending && r.hold_expires_at.is_some_and(|t| t <= now)
 }
 
@@ -541,7 +550,7 @@ pub(super) fn take_use(d: &mut Draft, judged: &Judged, accepted: Accepted) -> Re
 
 /// A new attempt's record for the order, as a refusal would keep it
 /// (REJECTED, nothing taken off); an accepted one then says what it took.
-fn attempt(
+pub(super) fn attempt(
     d: &mut Draft,
     def: &CouponDef,
     order_id: &str,
@@ -587,6 +596,12 @@ fn count_flagged(d: &mut Draft, coupon_id: u64) {
 /// the requester gets the refusal.
 fn reject(mut d: Draft, attempt: Redemption, refusal: Refusal) -> Plan {
     debug_assert!(refusal.is_security());
+    record_rejected(&mut d, attempt);
+    d.into_recorded_refusal(refusal.into())
+}
+
+/// Records a REJECTED attempt and counts it on its coupon (see `reject`).
+pub(super) fn record_rejected(d: &mut Draft, attempt: Redemption) {
     debug_assert_eq!(attempt.status, RedemptionStatus::Rejected);
     let mut counters = d.counters(attempt.coupon_id);
     counters.fraud_attempts += 1;
@@ -596,7 +611,6 @@ fn reject(mut d: Draft, attempt: Redemption, refusal: Refusal) -> Plan {
         counters,
     });
     d.record(Effect::Redemption(attempt));
-    d.into_recorded_refusal(refusal.into())
 }
 
 pub(super) fn by_order(code: &str, order_id: &str) -> RedemptionRef {
@@ -636,8 +650,9 @@ fn redeem(d: Draft, r: &RedeemRequest, shopper: Shopper) -> Decision {
     start(d, new, None)
 }
 
-fn allowed_ttl(r: &ReserveRequest, config: &WriterConfig) -> Result<()> {
-    if r.ttl_ms > config.max_hold_ttl_ms {
+/// A hold's TTL within the server's most (0 asks for its default).
+pub(super) fn allowed_ttl(ttl_ms: u32, config: &WriterConfig) -> Result<()> {
+    if ttl_ms > config.max_hold_ttl_ms {
         return Err(Error::invalid(
             "ttl_ms",
             format!("at most {} ms", config.max_hold_ttl_ms),
@@ -647,7 +662,7 @@ fn allowed_ttl(r: &ReserveRequest, config: &WriterConfig) -> Result<()> {
 }
 
 fn reserve(d: Draft, r: &ReserveRequest, shopper: Shopper, config: &WriterConfig) -> Decision {
-    if let Err(e) = allowed_ttl(r, config) {
+    if let Err(e) = allowed_ttl(r.ttl_ms, config) {
         return Ok(Err(e));
     }
     let mut rejected_before = false;
@@ -666,12 +681,7 @@ fn reserve(d: Draft, r: &ReserveRequest, shopper: Shopper, config: &WriterConfig
             RedemptionStatus::Rejected => rejected_before = true,
         }
     }
-    let ttl = if r.ttl_ms == 0 {
-        config.default_hold_ttl_ms
-    } else {
-        r.ttl_ms
-    };
-    let expires_at = d.now() + i64::from(ttl);
+    let expires_at = hold_expires_at(&d, r.ttl_ms, config);
     let new = NewUse {
         code: &r.code,
         order_id: &r.order_id,
@@ -681,6 +691,16 @@ fn reserve(d: Draft, r: &ReserveRequest, shopper: Shopper, config: &WriterConfig
         rejected_before,
     };
     start(d, new, Some(expires_at))
+}
+
+/// When a hold asked for with `ttl_ms` (0: the server's default) ends.
+pub(super) fn hold_expires_at(d: &Draft, ttl_ms: u32, config: &WriterConfig) -> i64 {
+    let ttl = if ttl_ms == 0 {
+        config.default_hold_ttl_ms
+    } else {
+        ttl_ms
+    };
+    d.now() + i64::from(ttl)
 }
 
 fn confirm(d: Draft, r: &RedemptionRef) -> Decision {
@@ -705,7 +725,7 @@ fn confirm(d: Draft, r: &RedemptionRef) -> Decision {
 }
 
 /// A REJECTED attempt used nothing: there is nothing to confirm, release or reverse.
-fn rejected() -> Error {
+pub(super) fn rejected() -> Error {
     Error::InvalidState("the attempt was rejected by a security check; it used nothing".into())
 }
 
@@ -713,21 +733,28 @@ fn rejected() -> Error {
 /// captured use no longer expires, so it no longer has an expiry
 /// (protocol.md, Redemption field 15). Records written before this kept it;
 /// they replay as they were written.
-fn confirm_hold(mut d: Draft, mut hold: Redemption, transaction_id: &str) -> Decision {
+fn confirm_hold(mut d: Draft, hold: Redemption, transaction_id: &str) -> Decision {
+    let captured = capture(&mut d, hold, transaction_id);
+    let response = reply(&d, captured, false);
+    Ok(Ok(d.into_plan(response)))
+}
+
+/// Records an open hold captured (see `confirm_hold`) and returns it.
+pub(super) fn capture(d: &mut Draft, mut hold: Redemption, transaction_id: &str) -> Redemption {
+    debug_assert_eq!(hold.status, RedemptionStatus::Pending);
     hold.status = RedemptionStatus::Processed;
     hold.updated_at = d.now();
     hold.hold_expires_at = None;
     if !transaction_id.is_empty() {
         hold.transaction_id = transaction_id.into();
     }
-    adjust_coupon(&mut d, hold.coupon_id, 1, -1);
-    let response = reply(&d, hold.clone(), false);
-    d.record(Effect::Redemption(hold));
-    Ok(Ok(d.into_plan(response)))
+    adjust_coupon(d, hold.coupon_id, 1, -1);
+    d.record(Effect::Redemption(hold.clone()));
+    hold
 }
 
 fn release(mut d: Draft, r: &RedemptionRef) -> Decision {
-    let Some(mut hold) = find_current(&d, r)? else {
+    let Some(hold) = find_current(&d, r)? else {
         return Ok(Err(Error::NotFound("redemption")));
     };
     match hold.status {
@@ -743,17 +770,24 @@ fn release(mut d: Draft, r: &RedemptionRef) -> Decision {
         }
         RedemptionStatus::Rejected => return Ok(Err(rejected())),
     }
+    let released = give_back_hold(&mut d, hold);
+    let response = reply(&d, released, false);
+    Ok(Ok(d.into_plan(response)))
+}
+
+/// Records an open hold released, everything it took given back, and returns it.
+pub(super) fn give_back_hold(d: &mut Draft, mut hold: Redemption) -> Redemption {
+    debug_assert_eq!(hold.status, RedemptionStatus::Pending);
     hold.status = RedemptionStatus::Released;
     hold.updated_at = d.now();
     // Given back: nothing left to expire (kept on EXPIRED, as the instant it passed).
     hold.hold_expires_at = None;
-    adjust_coupon(&mut d, hold.coupon_id, 0, -1);
-    adjust_customer(&mut d, hold.coupon_id, &hold.customer_id, -1);
-    give_back_counted(&mut d, &hold);
-    adjust_campaign(&mut d, hold.coupon_id, -hold.discount_amount, -1);
-    let response = reply(&d, hold.clone(), false);
-    d.record(Effect::Redemption(hold));
-    Ok(Ok(d.into_plan(response)))
+    adjust_coupon(d, hold.coupon_id, 0, -1);
+    adjust_customer(d, hold.coupon_id, &hold.customer_id, -1);
+    give_back_counted(d, &hold);
+    adjust_campaign(d, hold.coupon_id, -hold.discount_amount, -1);
+    d.record(Effect::Redemption(hold.clone()));
+    hold
 }
 
 /// A full or partial refund of a captured redemption, kept as its own
@@ -769,34 +803,52 @@ fn reverse(
     refund_amount: Option<i64>,
     refund_id: &str,
 ) -> Decision {
-    let Some(mut redemption) = find(&d, r)? else {
+    let Some(redemption) = find(&d, r)? else {
         return Ok(Err(Error::NotFound("redemption")));
     };
+    match reverse_one(&mut d, redemption, reason, refund_amount, refund_id) {
+        Ok((reversed, replayed)) => {
+            let response = reply(&d, reversed, replayed);
+            Ok(Ok(d.into_plan(response)))
+        }
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+/// Records one reversal of `redemption` (see `reverse`) and returns the
+/// redemption after it and whether it was a retry answered as it was (a
+/// refund id already recorded). Err: refused; the caller drops its draft.
+pub(super) fn reverse_one(
+    d: &mut Draft,
+    mut redemption: Redemption,
+    reason: &str,
+    refund_amount: Option<i64>,
+    refund_id: &str,
+) -> Result<(Redemption, bool)> {
     let previous = d.reversals(redemption.id);
     if !refund_id.is_empty() {
         if let Some(done) = previous.iter().find(|x| x.refund_id == refund_id) {
             if let Some(asked) = refund_amount.filter(|&a| a != done.refund_amount) {
                 let money = |minor| money::format(minor, &redemption.currency);
-                return Ok(Err(Error::Conflict(format!(
+                return Err(Error::Conflict(format!(
                     "refund {refund_id} was recorded for {} {}, not {}",
                     money(done.refund_amount),
                     redemption.currency,
                     money(asked)
-                ))));
+                )));
             }
-            let reply = reply(&d, redemption, true);
-            return Ok(Ok(d.into_plan(reply)));
+            return Ok((redemption, true));
         }
     }
     match redemption.status {
         RedemptionStatus::Processed => {}
-        RedemptionStatus::Reversed => return Ok(Err(Error::AlreadyReversed)),
-        RedemptionStatus::Rejected => return Ok(Err(rejected())),
+        RedemptionStatus::Reversed => return Err(Error::AlreadyReversed),
+        RedemptionStatus::Rejected => return Err(rejected()),
         _ => {
-            return Ok(Err(Error::InvalidState(
+            return Err(Error::InvalidState(
                 "only a captured (PROCESSED) redemption can be reversed; release a hold instead"
                     .into(),
-            )))
+            ))
         }
     }
     let refunded: i64 = previous.iter().map(|x| x.refund_amount).sum();
@@ -805,14 +857,14 @@ fn reverse(
     let left = redemption.final_amount.saturating_sub(refunded);
     let refund = refund_amount.unwrap_or(left);
     if refund > left {
-        return Ok(Err(Error::invalid(
+        return Err(Error::invalid(
             "refund_amount",
             format!(
                 "only {} {} of what was paid is left to refund",
                 money::format(left, &redemption.currency),
                 redemption.currency
             ),
-        )));
+        ));
     }
     let full = refund == left;
     let (policy, min_order_amount) = d
@@ -828,11 +880,11 @@ fn reverse(
             refunded + refund,
         );
     if !full && !below_minimum && previous.len() + 1 >= limits::REVERSALS {
-        return Ok(Err(Error::InvalidState(format!(
+        return Err(Error::InvalidState(format!(
             "redemption {} has {} reversals; the rest can only be refunded in full",
             redemption.id,
             previous.len()
-        ))));
+        )));
     }
     let discount_returned = if below_minimum {
         redemption.discount_amount
@@ -861,23 +913,22 @@ fn reverse(
         redemption.reverse_reason = reason.into();
         redemption.updated_at = d.now();
         if policy.returns_use {
-            adjust_coupon(&mut d, redemption.coupon_id, -1, 0);
-            adjust_customer(&mut d, redemption.coupon_id, &redemption.customer_id, -1);
-            give_back_counted(&mut d, &redemption);
-            adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, -1);
+            adjust_coupon(d, redemption.coupon_id, -1, 0);
+            adjust_customer(d, redemption.coupon_id, &redemption.customer_id, -1);
+            give_back_counted(d, &redemption);
+            adjust_campaign(d, redemption.coupon_id, -discount_returned, -1);
         } else {
             redemption.counted |= rules::refund::USE_KEPT;
-            adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, 0);
+            adjust_campaign(d, redemption.coupon_id, -discount_returned, 0);
         }
     } else {
-        adjust_campaign(&mut d, redemption.coupon_id, -discount_returned, 0);
+        adjust_campaign(d, redemption.coupon_id, -discount_returned, 0);
     }
     d.record(Effect::Reversal(reversal));
-    let response = reply(&d, redemption.clone(), false);
     if ends {
-        d.record(Effect::Redemption(redemption));
+        d.record(Effect::Redemption(redemption.clone()));
     }
-    Ok(Ok(d.into_plan(response)))
+    Ok((redemption, false))
 }
 
 /// Gives a hold back: status EXPIRED, counters and the customer's count down.

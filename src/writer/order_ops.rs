@@ -16,20 +16,26 @@
 use std::collections::{BTreeSet, HashMap};
 
 use couponsd_client::wire::{
-    Order, OrderCode, OrderMode, OrderRedeemRequest, OrderRedemption, OrderTotals, Redemption,
-    RedemptionStatus, Response,
+    ErrorCode, Order, OrderCode, OrderMode, OrderRedeemRequest, OrderRedemption,
+    OrderReserveRequest, OrderTotals, Redemption, RedemptionStatus, Response,
 };
 
 use super::judge::{judge, Judged, Reads};
-use super::ops::{by_order, find, same_order, take_use, Accepted, Decision};
+use super::ops::{
+    allowed_ttl, attempt, by_order, find, hold_expires_at, record_rejected, same_order, take_use,
+    Accepted, Decision,
+};
 use super::plan::Draft;
 use super::{Shopper, WriterConfig};
 use crate::error::{Error, NotStacked, Refusal};
 use crate::rules;
 use crate::rules::discount::Discount;
+use crate::rules::fraud::assess;
 use crate::rules::stacking::{self, Candidate, CodeResult, SkipReason, StackPolicy, StackRules};
 use crate::state::keys::Key;
+use crate::state::order_set::{OrderSet, SetCode};
 use crate::state::Effect;
+use crate::storage;
 
 use crate::state::ORDER_SET_COUPON_ID as ORDER_SET;
 
@@ -41,6 +47,9 @@ pub struct Decided {
     pub refusals: Vec<Option<Error>>,
     /// The applied codes, in the order of application, with what each takes.
     pub applied: Vec<(Judged, Discount)>,
+    /// The codes a security check refused (their index in `codes`), which
+    /// ORDER_REDEEM and ORDER_RESERVE keep as REJECTED redemptions.
+    pub security_refused: Vec<(usize, Judged)>,
     pub totals: OrderTotals,
 }
 
@@ -108,6 +117,7 @@ pub fn decide_codes(
         codes: Vec::with_capacity(codes.len()),
         refusals: Vec::with_capacity(codes.len()),
         applied: Vec::new(),
+        security_refused: Vec::new(),
         totals: OrderTotals {
             original_amount: outcome.original_amount,
             discount_amount: outcome.discount_amount,
@@ -137,6 +147,10 @@ pub fn decide_codes(
                 let e = skipped(reason);
                 decided.codes.push(refused(code, coupon_id, &e));
                 decided.refusals.push(Some(e));
+                if matches!(reason, SkipReason::Refused(r) if r.is_security()) {
+                    let index = decided.codes.len() - 1;
+                    decided.security_refused.push((index, judged));
+                }
             }
         }
     }
@@ -215,43 +229,108 @@ fn taken(status: RedemptionStatus) -> bool {
     )
 }
 
+/// What ORDER_REDEEM and ORDER_RESERVE ask for: a set of codes on an order,
+/// each applied code's use captured or held.
+struct Asked<'r> {
+    codes: &'r [String],
+    mode: OrderMode,
+    order_id: &'r str,
+    transaction_id: &'r str,
+    order: &'r Order,
+    /// Some: each use a hold (PENDING) until then (ORDER_RESERVE).
+    hold_expires_at: Option<i64>,
+}
+
 /// ORDER_REDEEM: the applied codes' uses as one plan, or a refusal that
-/// records nothing.
+/// records nothing but the REJECTED attempts a security check refused.
 pub fn redeem(
-    mut d: Draft,
+    d: Draft,
     r: &OrderRedeemRequest,
     shopper: Shopper,
     config: &WriterConfig,
 ) -> Decision {
-    let order_key: Key = d.key(&r.order_id);
-    let fingerprint = fingerprint(&d, &r.codes);
-    if let Some(first) = d.order(ORDER_SET, order_key) {
-        if first != fingerprint {
-            return Ok(Err(Error::Conflict(format!(
-                "order {} was redeemed with another set of codes",
-                r.order_id
-            ))));
-        }
-        return replay(d, r);
+    let asked = Asked {
+        codes: &r.codes,
+        mode: r.mode,
+        order_id: &r.order_id,
+        transaction_id: &r.transaction_id,
+        order: &r.order,
+        hold_expires_at: None,
+    };
+    take_set(d, asked, shopper, config)
+}
+
+/// ORDER_RESERVE: as ORDER_REDEEM, each applied code's use a hold until
+/// the TTL (the server's default for 0, at most its most, as RESERVE).
+pub fn reserve(
+    d: Draft,
+    r: &OrderReserveRequest,
+    shopper: Shopper,
+    config: &WriterConfig,
+) -> Decision {
+    if let Err(e) = allowed_ttl(r.ttl_ms, config) {
+        return Ok(Err(e));
     }
-    for code in &r.codes {
-        if let Some(existing) = find(&d, &by_order(code, &r.order_id))? {
+    let asked = Asked {
+        codes: &r.codes,
+        mode: r.mode,
+        order_id: &r.order_id,
+        transaction_id: "",
+        order: &r.order,
+        hold_expires_at: Some(hold_expires_at(&d, r.ttl_ms, config)),
+    };
+    take_set(d, asked, shopper, config)
+}
+
+fn take_set(mut d: Draft, asked: Asked, shopper: Shopper, config: &WriterConfig) -> Decision {
+    let order_key: Key = d.key(asked.order_id);
+    let fingerprint = fingerprint(&d, asked.codes);
+    if let Some(first) = d.order(ORDER_SET, order_key) {
+        let set = d.order_set(order_key);
+        let members = match &set {
+            Some(set) => members(&d, set, order_key)?,
+            None => Vec::new(),
+        };
+        // A set given back whole (released, or every hold expired) is
+        // decided afresh, as a single code's released hold is.
+        if set.is_none() || members.iter().any(|m| taken(m.status)) {
+            if first != fingerprint {
+                return Ok(Err(Error::Conflict(format!(
+                    "order {} was redeemed with another set of codes",
+                    asked.order_id
+                ))));
+            }
+            return match set {
+                Some(set) => replay(d, &asked, &set, members),
+                None => replay_unkept(d, &asked),
+            };
+        }
+    }
+    for code in asked.codes {
+        if let Some(existing) = find(&d, &by_order(code, asked.order_id))? {
             if taken(existing.status) {
                 return Ok(Err(Error::Conflict(format!(
                     "order {} already used code {code} on its own",
-                    r.order_id
+                    asked.order_id
                 ))));
             }
         }
     }
-    let decided = decide_codes(&d, &config.stack, &r.codes, &r.order, shopper);
-    if r.mode == OrderMode::AllOrNothing {
+    let mut decided = decide_codes(&d, &config.stack, asked.codes, asked.order, shopper);
+    let kept_rejected = keep_rejected(&mut d, &mut decided, &asked)?;
+    if asked.mode == OrderMode::AllOrNothing {
         if let Some(e) = decided.first_refusal() {
-            return Ok(Err(e.again()));
+            let e = e.again();
+            return Ok(if kept_rejected {
+                Ok(d.into_recorded_refusal(e))
+            } else {
+                Err(e)
+            });
         }
     }
     if decided.applied.is_empty() {
-        // Nothing taken, nothing recorded: a retry is judged afresh.
+        // Nothing taken and no set recorded (only REJECTED attempts, if
+        // any): a retry is judged afresh.
         let reply = OrderRedemption {
             codes: decided.codes,
             redemptions: Vec::new(),
@@ -263,20 +342,32 @@ pub fn redeem(
     let mut redemptions = Vec::with_capacity(decided.applied.len());
     for (judged, discount) in &decided.applied {
         let accepted = Accepted {
-            order_id: &r.order_id,
-            transaction_id: &r.transaction_id,
-            order: &r.order,
+            order_id: asked.order_id,
+            transaction_id: asked.transaction_id,
+            order: asked.order,
             discount_amount: discount.discount_amount,
             final_amount: decided.totals.final_amount,
-            hold_expires_at: None,
+            hold_expires_at: asked.hold_expires_at,
         };
         let redemption = take_use(&mut d, judged, accepted);
         d.record(Effect::Redemption(redemption.clone()));
         redemptions.push(redemption);
     }
-    d.record(Effect::OrderCodes {
+    let codes: Vec<SetCode> = decided
+        .codes
+        .iter()
+        .map(|c| SetCode {
+            code: c.code.clone(),
+            coupon_id: c.coupon_id,
+            reason: c.reason,
+        })
+        .collect();
+    d.record(Effect::OrderSet {
         order: order_key,
-        fingerprint,
+        set: OrderSet {
+            fingerprint,
+            codes: codes.into(),
+        },
     });
     let reply = OrderRedemption {
         codes: decided.codes,
@@ -287,20 +378,149 @@ pub fn redeem(
     Ok(Ok(d.into_plan(Response::OrderRedemption(reply))))
 }
 
-/// A retry of an order redeemed with the same set of codes: its
-/// redemptions, in the order of application. A code it did not apply is
-/// listed as not applied (its first reason is not kept).
-fn replay(d: Draft, r: &OrderRedeemRequest) -> Decision {
+/// Keeps each code a security check refused as a REJECTED redemption, as a
+/// single REDEEM keeps it (in this order's record, in either mode), unless
+/// the order's latest attempt of that code was already REJECTED (a retry is
+/// not a second attempt). Its outcome's message names the record. Returns
+/// whether any was kept.
+fn keep_rejected(d: &mut Draft, decided: &mut Decided, asked: &Asked) -> storage::Result<bool> {
+    let mut kept = false;
+    for (index, judged) in std::mem::take(&mut decided.security_refused) {
+        let code = &decided.codes[index].code;
+        if let Some(existing) = find(d, &by_order(code, asked.order_id))? {
+            if existing.status == RedemptionStatus::Rejected {
+                continue;
+            }
+        }
+        let mut attempt = attempt(
+            d,
+            &judged.def,
+            asked.order_id,
+            asked.transaction_id,
+            asked.order,
+        );
+        attempt.security = assess::kept(judged.assessment);
+        let id = attempt.id;
+        record_rejected(d, attempt);
+        decided.codes[index]
+            .message
+            .push_str(&format!(" (kept as REJECTED redemption {id})"));
+        kept = true;
+    }
+    Ok(kept)
+}
+
+/// The current redemption of each applied code of `set`, in the set's order.
+pub(super) fn members(d: &Draft, set: &OrderSet, order: Key) -> storage::Result<Vec<Redemption>> {
+    let mut found = Vec::with_capacity(set.codes.len());
+    for c in set.codes.iter().filter(|c| c.applied()) {
+        let redemption = match d.order(c.coupon_id, order) {
+            Some(id) => d.redemption(id)?,
+            None => None,
+        };
+        debug_assert!(
+            redemption.is_some(),
+            "an applied code of a set has no redemption"
+        );
+        found.extend(redemption);
+    }
+    Ok(found)
+}
+
+/// The reply about a set: each code as the set was first decided (an
+/// applied one with its discount, one not applied with its first reason),
+/// its redemptions as they are now, and the totals they make.
+pub(super) fn set_reply(
+    set: &OrderSet,
+    order_id: &str,
+    redemptions: Vec<Redemption>,
+    replayed: bool,
+) -> OrderRedemption {
+    let discount_of = |coupon_id: u64| {
+        redemptions
+            .iter()
+            .find(|r| r.coupon_id == coupon_id)
+            .map_or(0, |r| r.discount_amount)
+    };
+    let codes = set
+        .codes
+        .iter()
+        .map(|c| {
+            if c.applied() {
+                OrderCode {
+                    code: c.code.clone(),
+                    coupon_id: c.coupon_id,
+                    applied: true,
+                    discount_amount: discount_of(c.coupon_id),
+                    ..OrderCode::default()
+                }
+            } else {
+                let name = ErrorCode::from_u16(c.reason).map_or("?", ErrorCode::name);
+                OrderCode {
+                    code: c.code.clone(),
+                    coupon_id: c.coupon_id,
+                    applied: false,
+                    reason: c.reason,
+                    message: format!("{name} when order {order_id} was first decided"),
+                    discount_amount: 0,
+                }
+            }
+        })
+        .collect();
+    let (original_amount, currency) = redemptions.first().map_or((0, String::new()), |r| {
+        (r.original_amount, r.currency.clone())
+    });
+    let discount_amount: i64 = redemptions.iter().map(|r| r.discount_amount).sum();
+    OrderRedemption {
+        codes,
+        redemptions,
+        totals: OrderTotals {
+            original_amount,
+            discount_amount,
+            final_amount: original_amount - discount_amount,
+            currency,
+        },
+        replayed,
+    }
+}
+
+/// A retry of an order redeemed or reserved with the same set: its first
+/// result, with each redemption as it is now. ORDER_REDEEM of a set still
+/// held is CONFLICT: ORDER_CONFIRM captures it (a redeem that captured it
+/// would skip the transaction id the confirm gives).
+fn replay(d: Draft, asked: &Asked, set: &OrderSet, members: Vec<Redemption>) -> Decision {
+    for m in &members {
+        if let Err(e) = same_order(m, asked.order) {
+            return Ok(Err(e));
+        }
+    }
+    let held = members
+        .iter()
+        .any(|m| m.status == RedemptionStatus::Pending);
+    if asked.hold_expires_at.is_none() && held {
+        return Ok(Err(Error::Conflict(format!(
+            "order {} holds its codes (ORDER_RESERVE); ORDER_CONFIRM captures them",
+            asked.order_id
+        ))));
+    }
+    let reply = set_reply(set, asked.order_id, members, true);
+    Ok(Ok(d.into_plan(Response::OrderRedemption(reply))))
+}
+
+/// A retry of an order redeemed before sets were kept (effect 22 keeps its
+/// fingerprint alone): its redemptions, in the order of application. A code
+/// it did not apply is listed as not applied; its first reason is unknown.
+fn replay_unkept(d: Draft, asked: &Asked) -> Decision {
     let mut redemptions: Vec<(Redemption, i32)> = Vec::new();
     let mut codes = Vec::new();
     let mut seen = BTreeSet::new();
-    for code in &r.codes {
+    for code in asked.codes {
         if !seen.insert(code.as_str()) {
             continue;
         }
-        match find(&d, &by_order(code, &r.order_id))? {
+        match find(&d, &by_order(code, asked.order_id))? {
             Some(existing) if taken(existing.status) => {
-                if let Err(e) = same_order(&existing, &r.order) {
+                if let Err(e) = same_order(&existing, asked.order) {
                     return Ok(Err(e));
                 }
                 let priority = d
@@ -311,7 +531,7 @@ fn replay(d: Draft, r: &OrderRedeemRequest) -> Decision {
             _ => codes.push(OrderCode {
                 code: code.clone(),
                 coupon_id: d.coupon_id(code).unwrap_or(0),
-                message: format!("not applied when order {} was redeemed", r.order_id),
+                message: format!("not applied when order {} was redeemed", asked.order_id),
                 ..OrderCode::default()
             }),
         }
@@ -334,10 +554,10 @@ fn replay(d: Draft, r: &OrderRedeemRequest) -> Decision {
         codes: applied.into_iter().chain(codes).collect(),
         redemptions: redemptions.into_iter().map(|(x, _)| x).collect(),
         totals: OrderTotals {
-            original_amount: r.order.amount,
+            original_amount: asked.order.amount,
             discount_amount,
-            final_amount: r.order.amount - discount_amount,
-            currency: r.order.currency.clone(),
+            final_amount: asked.order.amount - discount_amount,
+            currency: asked.order.currency.clone(),
         },
         replayed: true,
     };

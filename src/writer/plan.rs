@@ -17,6 +17,7 @@ use crate::domain::campaign::{CampaignCounters, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, SharedDef};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::state::keys::Key;
+use crate::state::order_set::OrderSet;
 use crate::state::{Effect, SeenSet};
 use crate::storage;
 
@@ -207,6 +208,13 @@ impl<'b, 'a> Draft<'b, 'a> {
             .or_else(|| self.batch.state.order(coupon_id, order))
     }
 
+    /// A multi-code order's set (None: none, or one from before sets were
+    /// kept, whose fingerprint alone is in `order(ORDER_SET_COUPON_ID, _)`).
+    pub fn order_set(&self, order: Key) -> Option<OrderSet> {
+        self.newest(|o| o.order_sets.get(&order).cloned())
+            .or_else(|| self.batch.state.order_set(order))
+    }
+
     pub fn redemption(&self, id: u64) -> storage::Result<Option<Redemption>> {
         match self.newest(|o| o.redemptions.get(&id).cloned()) {
             Some(r) => Ok(Some(r)),
@@ -338,6 +346,11 @@ impl<'b, 'a> Draft<'b, 'a> {
             Effect::OrderCodes { order, fingerprint } => {
                 let key = (crate::state::ORDER_SET_COUPON_ID, *order);
                 self.overlay.orders.insert(key, *fingerprint);
+            }
+            Effect::OrderSet { order, set } => {
+                let key = (crate::state::ORDER_SET_COUPON_ID, *order);
+                self.overlay.orders.insert(key, set.fingerprint);
+                self.overlay.order_sets.insert(*order, set.clone());
             }
             // Read by no decision: the decider waits until it is applied.
             Effect::KeySecret(_) => {}

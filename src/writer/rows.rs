@@ -55,6 +55,7 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
             | Effect::CodeRate { .. }
             | Effect::Model(_)
             | Effect::OrderCodes { .. }
+            | Effect::OrderSet { .. }
             | Effect::CampaignCounters { .. } => {}
         }
     }

@@ -468,7 +468,53 @@ impl Client {
         &self,
         request: OrderRedeemRequest,
     ) -> Result<OrderRedemption, ClientError> {
-        match self.call(&Request::OrderRedeem(request)).await? {
+        self.order_redemption(Request::OrderRedeem(request)).await
+    }
+
+    /// Holds several codes on one order as one decision (ORDER_RESERVE).
+    pub async fn order_reserve(
+        &self,
+        request: OrderReserveRequest,
+    ) -> Result<OrderRedemption, ClientError> {
+        self.order_redemption(Request::OrderReserve(request)).await
+    }
+
+    /// Captures every hold of the order's set, all or nothing (ORDER_CONFIRM).
+    pub async fn order_confirm(
+        &self,
+        order_id: &str,
+        transaction_id: &str,
+    ) -> Result<OrderRedemption, ClientError> {
+        self.order_redemption(Request::OrderConfirm {
+            order_id: order_id.into(),
+            transaction_id: transaction_id.into(),
+        })
+        .await
+    }
+
+    /// Gives back every hold of the order's set (ORDER_RELEASE).
+    pub async fn order_release(&self, order_id: &str) -> Result<OrderRedemption, ClientError> {
+        self.order_redemption(Request::OrderRelease {
+            order_id: order_id.into(),
+        })
+        .await
+    }
+
+    /// Reverses every captured use of the order's set in full (ORDER_REVERSE).
+    pub async fn order_reverse(
+        &self,
+        order_id: &str,
+        reason: &str,
+    ) -> Result<OrderRedemption, ClientError> {
+        self.order_redemption(Request::OrderReverse {
+            order_id: order_id.into(),
+            reason: reason.into(),
+        })
+        .await
+    }
+
+    async fn order_redemption(&self, request: Request) -> Result<OrderRedemption, ClientError> {
+        match self.call(&request).await? {
             Response::OrderRedemption(r) => Ok(r),
             other => Err(unexpected(other)),
         }

@@ -7,7 +7,9 @@ use super::cluster::ClusterStatus;
 use super::error_code::ErrorCode;
 use super::frame;
 use super::fraud::{FraudModel, FraudReport};
-use super::order::{OrderRedeemRequest, OrderRedemption, OrderValidateRequest, OrderValidation};
+use super::order::{
+    OrderRedeemRequest, OrderRedemption, OrderReserveRequest, OrderValidateRequest, OrderValidation,
+};
 use super::primitives::{DecodeError, Reader, Writer};
 use super::types::*;
 
@@ -70,6 +72,10 @@ opcodes! {
     FRAUD_REPORT = 0x0062 => "FRAUD_REPORT",
     ORDER_VALIDATE = 0x0058 => "ORDER_VALIDATE",
     ORDER_REDEEM = 0x0059 => "ORDER_REDEEM",
+    ORDER_RESERVE = 0x005A => "ORDER_RESERVE",
+    ORDER_CONFIRM = 0x005B => "ORDER_CONFIRM",
+    ORDER_RELEASE = 0x005C => "ORDER_RELEASE",
+    ORDER_REVERSE = 0x005D => "ORDER_REVERSE",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +266,23 @@ pub enum Request {
     OrderValidate(OrderValidateRequest),
     /// Several codes on one order, redeemed as one decision.
     OrderRedeem(OrderRedeemRequest),
+    /// Several codes on one order, held as one decision.
+    OrderReserve(OrderReserveRequest),
+    /// Captures every hold of an order's set, all or nothing.
+    OrderConfirm {
+        order_id: String,
+        /// Kept on each redemption when not empty.
+        transaction_id: String,
+    },
+    /// Gives back every hold of an order's set.
+    OrderRelease {
+        order_id: String,
+    },
+    /// Reverses every captured use of an order's set in full.
+    OrderReverse {
+        order_id: String,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,6 +382,10 @@ impl Request {
             Request::FraudReport { .. } => opcode::FRAUD_REPORT,
             Request::OrderValidate(_) => opcode::ORDER_VALIDATE,
             Request::OrderRedeem(_) => opcode::ORDER_REDEEM,
+            Request::OrderReserve(_) => opcode::ORDER_RESERVE,
+            Request::OrderConfirm { .. } => opcode::ORDER_CONFIRM,
+            Request::OrderRelease { .. } => opcode::ORDER_RELEASE,
+            Request::OrderReverse { .. } => opcode::ORDER_REVERSE,
         }
     }
 
@@ -389,11 +416,16 @@ impl Request {
             | Request::FraudOutcome { .. }
             | Request::OrderValidate(_)
             | Request::OrderRedeem(_)
+            | Request::OrderReserve(_)
+            | Request::OrderConfirm { .. }
+            | Request::OrderRelease { .. }
             | Request::Redeem(_)
             | Request::Reserve(_)
             | Request::Confirm(_)
             | Request::Release(_) => true,
             Request::Reverse { refund_id, .. } => !refund_id.is_empty(),
+            // A repeat is ALREADY_REVERSED, as a full REVERSE's is.
+            Request::OrderReverse { .. } => false,
             // A repeat is refused (ALREADY_EXISTS, CONFLICT) or does it twice.
             Request::CreateCoupon(_)
             | Request::UpdateCoupon { .. }
@@ -530,6 +562,19 @@ impl Request {
             Request::ListReversals(r) => r.write(w),
             Request::OrderValidate(r) => r.write(w),
             Request::OrderRedeem(r) => r.write(w),
+            Request::OrderReserve(r) => r.write(w),
+            Request::OrderConfirm {
+                order_id,
+                transaction_id,
+            } => {
+                w.str(order_id);
+                w.str(transaction_id);
+            }
+            Request::OrderRelease { order_id } => w.str(order_id),
+            Request::OrderReverse { order_id, reason } => {
+                w.str(order_id);
+                w.str(reason);
+            }
             Request::ListRedemptions {
                 coupon_id,
                 after_id,
@@ -667,6 +712,18 @@ impl Request {
             },
             opcode::ORDER_VALIDATE => Request::OrderValidate(OrderValidateRequest::read(r)?),
             opcode::ORDER_REDEEM => Request::OrderRedeem(OrderRedeemRequest::read(r)?),
+            opcode::ORDER_RESERVE => Request::OrderReserve(OrderReserveRequest::read(r)?),
+            opcode::ORDER_CONFIRM => Request::OrderConfirm {
+                order_id: r.str("order_id")?,
+                transaction_id: r.str("transaction_id")?,
+            },
+            opcode::ORDER_RELEASE => Request::OrderRelease {
+                order_id: r.str("order_id")?,
+            },
+            opcode::ORDER_REVERSE => Request::OrderReverse {
+                order_id: r.str("order_id")?,
+                reason: r.str("reason")?,
+            },
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(req)
@@ -839,7 +896,11 @@ impl Response {
             }
             opcode::FRAUD_REPORT => Response::FraudReport(Box::new(FraudReport::read(r)?)),
             opcode::ORDER_VALIDATE => Response::OrderValidation(OrderValidation::read(r)?),
-            opcode::ORDER_REDEEM => Response::OrderRedemption(OrderRedemption::read(r)?),
+            opcode::ORDER_REDEEM
+            | opcode::ORDER_RESERVE
+            | opcode::ORDER_CONFIRM
+            | opcode::ORDER_RELEASE
+            | opcode::ORDER_REVERSE => Response::OrderRedemption(OrderRedemption::read(r)?),
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)

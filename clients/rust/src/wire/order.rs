@@ -1,5 +1,6 @@
-//! Several codes on one order (ORDER_VALIDATE, ORDER_REDEEM): the request
-//! bodies and the replies.
+//! Several codes on one order (ORDER_VALIDATE, ORDER_REDEEM, ORDER_RESERVE,
+//! ORDER_CONFIRM, ORDER_RELEASE, ORDER_REVERSE): the request bodies and the
+//! replies.
 
 use super::primitives::{DecodeError, Reader, Writer};
 use super::types::{Order, Redemption};
@@ -29,6 +30,18 @@ pub struct OrderRedeemRequest {
     pub mode: OrderMode,
     pub order_id: String,
     pub transaction_id: String,
+    pub order: Order,
+}
+
+/// ORDER_RESERVE's body: ORDER_REDEEM's with a hold's TTL in place of the
+/// transaction id (given at ORDER_CONFIRM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderReserveRequest {
+    pub codes: Vec<String>,
+    pub mode: OrderMode,
+    pub order_id: String,
+    /// How long the holds last; 0 asks for the server's default.
+    pub ttl_ms: u32,
     pub order: Order,
 }
 
@@ -63,14 +76,16 @@ pub struct OrderValidation {
     pub totals: OrderTotals,
 }
 
-/// ORDER_REDEEM's reply.
+/// The reply of ORDER_REDEEM, ORDER_RESERVE, ORDER_CONFIRM, ORDER_RELEASE
+/// and ORDER_REVERSE.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OrderRedemption {
     pub codes: Vec<OrderCode>,
     /// One per applied code, in the same order.
     pub redemptions: Vec<Redemption>,
     pub totals: OrderTotals,
-    /// A retry of an order already redeemed: the first result.
+    /// A retry of an order already redeemed or reserved (the first
+    /// result), or a confirm or release already done (nothing changed).
     pub replayed: bool,
 }
 
@@ -103,6 +118,25 @@ impl OrderRedeemRequest {
             mode: OrderMode::read(r, "mode")?,
             order_id: r.str("order_id")?,
             transaction_id: r.str("transaction_id")?,
+            order: Order::read(r)?,
+        })
+    }
+}
+
+impl OrderReserveRequest {
+    pub fn write(&self, w: &mut Writer) {
+        w.strs(&self.codes);
+        w.u8(self.mode.as_u8());
+        w.str(&self.order_id);
+        w.u32(self.ttl_ms);
+        self.order.write(w);
+    }
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(OrderReserveRequest {
+            codes: r.list("codes", |r| r.str("code"))?,
+            mode: OrderMode::read(r, "mode")?,
+            order_id: r.str("order_id")?,
+            ttl_ms: r.u32("ttl_ms")?,
             order: Order::read(r)?,
         })
     }
