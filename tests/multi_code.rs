@@ -469,8 +469,64 @@ async fn several_codes_from_the_command_line() {
     assert!(out.contains("replayed"), "{out}");
     assert_eq!(usage(&client, "TENOFF").await, 1);
 
-    // RESERVE takes one code.
-    let (status, _, out) = couponsd(addr, &with("reserve", &order, &[]));
+    // reserve takes several codes too (ORDER_RESERVE), and confirm,
+    // release and reverse with --order alone act on the order's set.
+    let held = ["--code", "TENOFF", "--code", "SUMMER20", "--customer", "c1"];
+    let held = [&held[..], &["--amount", "150.00", "--currency", "USD"]].concat();
+    let reserve = |order_id: &'static str| {
+        let args = [
+            &["reserve"][..],
+            &held,
+            &["--order", order_id, "--ttl-secs", "60", "--json"],
+        ];
+        couponsd(addr, &args.concat())
+    };
+    let (status, v, out) = reserve("o-held");
+    assert_eq!(status, 0, "{out}");
+    let statuses = |v: &serde_json::Value| -> Vec<String> {
+        let records = v["redemptions"].as_array().cloned().unwrap_or_default();
+        records.iter().map(|r| r["status"].to_string()).collect()
+    };
+    assert_eq!(statuses(&v), ["\"PENDING\"", "\"PENDING\""], "{out}");
+    assert_eq!(usage(&client, "SUMMER20").await, 1);
+    let (status, v, out) = couponsd(
+        addr,
+        &[
+            "confirm",
+            "--order",
+            "o-held",
+            "--transaction",
+            "tx-1",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(statuses(&v), ["\"PROCESSED\"", "\"PROCESSED\""], "{out}");
+    assert_eq!(v["redemptions"][0]["transaction_id"], "tx-1", "{out}");
+    assert_eq!(usage(&client, "SUMMER20").await, 2);
+    let (status, v, out) = couponsd(
+        addr,
+        &[
+            "reverse", "--order", "o-held", "--reason", "refund", "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(statuses(&v), ["\"REVERSED\"", "\"REVERSED\""], "{out}");
+    assert_eq!(usage(&client, "SUMMER20").await, 1);
+    let (status, v, out) = couponsd(addr, &["reverse", "--order", "o-held", "--json"]);
+    assert_eq!(status, 1, "{out}");
+    assert_eq!(v["error"], "ALREADY_REVERSED", "{out}");
+    let (status, _, out) = reserve("o-gone");
+    assert_eq!(status, 0, "{out}");
+    let (status, v, out) = couponsd(addr, &["release", "--order", "o-gone", "--json"]);
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(statuses(&v), ["\"RELEASED\"", "\"RELEASED\""], "{out}");
+    let (status, _, out) = couponsd(addr, &["release", "--order", "o-gone"]);
+    assert_eq!(status, 0, "{out}");
+    assert!(out.contains("replayed"), "{out}");
+    assert_eq!(usage(&client, "SUMMER20").await, 1);
+    // A set is reversed in full: no partial refund of it.
+    let (status, _, out) = couponsd(addr, &["reverse", "--order", "o-held", "--refund", "1.00"]);
     assert_eq!(status, 2, "{out}");
 }
 

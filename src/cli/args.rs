@@ -79,11 +79,13 @@ pub enum Command {
     Redeem(OrderArgs),
     /// Hold a use for an order until payment is captured (or the hold expires).
     Reserve(ReserveArgs),
-    /// Turn a hold into a redemption once payment is captured.
-    Confirm(RedemptionArgs),
-    /// Give a hold back when payment is declined.
+    /// Turn a hold into a redemption once payment is captured (--order
+    /// alone: every hold of the order's set of codes).
+    Confirm(ConfirmArgs),
+    /// Give a hold back when payment is declined (--order alone: the set's).
     Release(RedemptionArgs),
-    /// Give a captured use back when the order is cancelled or refunded.
+    /// Give a captured use back when the order is cancelled or refunded
+    /// (--order alone: every use of the order's set, in full).
     Reverse(ReverseArgs),
     /// Read redemptions.
     #[command(subcommand)]
@@ -505,8 +507,8 @@ pub struct CouponFields {
 
 #[derive(Debug, Clone, Args)]
 pub struct OrderArgs {
-    /// The code; validate and redeem take several (repeat --code) as one
-    /// order (ORDER_VALIDATE, ORDER_REDEEM).
+    /// The code; validate, redeem and reserve take several (repeat --code)
+    /// as one order (ORDER_VALIDATE, ORDER_REDEEM, ORDER_RESERVE).
     #[arg(long, required = true)]
     pub code: Vec<String>,
     /// With several codes: `all` (any code refused refuses the order) or
@@ -579,9 +581,19 @@ pub struct RedemptionArgs {
     /// Coupon code (with --order).
     #[arg(long, requires = "order")]
     pub code: Option<String>,
-    /// Order id (with --code).
-    #[arg(long, requires = "code")]
+    /// Order id: with --code, that code's redemption; alone (confirm,
+    /// release, reverse), the order's whole set of codes.
+    #[arg(long)]
     pub order: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfirmArgs {
+    #[command(flatten)]
+    pub redemption: RedemptionArgs,
+    /// Payment transaction id, kept on each redemption of the set (--order alone).
+    #[arg(long, default_value = "")]
+    pub transaction: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -161,6 +161,9 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
             };
             Ok(redemption_output(&client.redeem(request).await?))
         }
+        Command::Reserve(r) if r.order.code.len() > 1 => {
+            order_codes::reserve(&client, &r, order(&r.order)?).await
+        }
         Command::Reserve(r) => {
             let request = ReserveRequest {
                 code: order_codes::single(&r.order)?.into(),
@@ -170,12 +173,38 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
             };
             Ok(redemption_output(&client.reserve(request).await?))
         }
-        Command::Confirm(r) => Ok(redemption_output(
-            &client.confirm(redemption_ref(&r)?).await?,
-        )),
-        Command::Release(r) => Ok(redemption_output(
-            &client.release(redemption_ref(&r)?).await?,
-        )),
+        Command::Confirm(r) => match order_set(&r.redemption) {
+            Some(order_id) => {
+                let set = client.order_confirm(order_id, &r.transaction).await?;
+                Ok(order_codes::set_output(&set))
+            }
+            None if !r.transaction.is_empty() => Err(Failure::Usage(
+                "--transaction: only for an order's set (--order alone)".into(),
+            )),
+            None => Ok(redemption_output(
+                &client.confirm(redemption_ref(&r.redemption)?).await?,
+            )),
+        },
+        Command::Release(r) => match order_set(&r) {
+            Some(order_id) => Ok(order_codes::set_output(
+                &client.order_release(order_id).await?,
+            )),
+            None => Ok(redemption_output(
+                &client.release(redemption_ref(&r)?).await?,
+            )),
+        },
+        Command::Reverse(r) if order_set(&r.redemption).is_some() => {
+            if r.refund.is_some() || !r.refund_id.is_empty() {
+                return Err(Failure::Usage(
+                    "--refund, --refund-id: an order's set is reversed in full; \
+                     refund one redemption with --code and --order"
+                        .into(),
+                ));
+            }
+            let order_id = order_set(&r.redemption).unwrap_or_default();
+            let set = client.order_reverse(order_id, &r.reason).await?;
+            Ok(order_codes::set_output(&set))
+        }
         Command::Reverse(r) => {
             let target = redemption_ref(&r.redemption)?;
             if r.refund.is_none() && r.refund_id.is_empty() {
@@ -597,6 +626,14 @@ fn order(o: &OrderArgs) -> Result<Order, Failure> {
             None => None,
         },
     })
+}
+
+/// The order id when --order is given alone: the order's whole set of codes.
+fn order_set(r: &RedemptionArgs) -> Option<&str> {
+    match (&r.id, &r.code, &r.order) {
+        (None, None, Some(order_id)) => Some(order_id),
+        _ => None,
+    }
 }
 
 fn redemption_ref(r: &RedemptionArgs) -> Result<RedemptionRef, Failure> {

@@ -1,15 +1,17 @@
-//! `couponsd validate|redeem --code A --code B ...`: several codes on one
-//! order (ORDER_VALIDATE, ORDER_REDEEM) and what they print.
+//! `couponsd validate|redeem|reserve --code A --code B ...`: several codes
+//! on one order (ORDER_VALIDATE, ORDER_REDEEM, ORDER_RESERVE), and
+//! `couponsd confirm|release|reverse --order ID` on the order's whole set
+//! (ORDER_CONFIRM, ORDER_RELEASE, ORDER_REVERSE), and what they print.
 
 use couponsd_client::money;
 use couponsd_client::wire::{
-    ErrorCode, Order, OrderCode, OrderMode, OrderRedeemRequest, OrderRedemption, OrderTotals,
-    OrderValidateRequest, OrderValidation,
+    ErrorCode, Order, OrderCode, OrderMode, OrderRedeemRequest, OrderRedemption,
+    OrderReserveRequest, OrderTotals, OrderValidateRequest, OrderValidation,
 };
 use couponsd_client::Client;
 use serde_json::{json, Value};
 
-use super::args::OrderArgs;
+use super::args::{OrderArgs, ReserveArgs};
 use super::commands::{Failure, Output};
 use super::json;
 
@@ -51,7 +53,24 @@ pub async fn redeem(client: &Client, o: &OrderArgs, order: Order) -> Result<Outp
         order,
     };
     let r: OrderRedemption = client.order_redeem(request).await?;
-    Ok(output(&r.codes, &r.totals, Some(&r)))
+    Ok(set_output(&r))
+}
+
+pub async fn reserve(client: &Client, r: &ReserveArgs, order: Order) -> Result<Output, Failure> {
+    let request = OrderReserveRequest {
+        codes: r.order.code.clone(),
+        mode: mode(&r.order)?,
+        order_id: r.order.order.clone(),
+        ttl_ms: r.ttl_secs.saturating_mul(1000),
+        order,
+    };
+    Ok(set_output(&client.order_reserve(request).await?))
+}
+
+/// An order's set after ORDER_REDEEM, ORDER_RESERVE, ORDER_CONFIRM,
+/// ORDER_RELEASE or ORDER_REVERSE.
+pub fn set_output(r: &OrderRedemption) -> Output {
+    output(&r.codes, &r.totals, Some(r))
 }
 
 /// One line per code, then the totals; with a redemption, its records too.
@@ -86,7 +105,7 @@ fn output(codes: &[OrderCode], totals: &OrderTotals, redeemed: Option<&OrderRede
     });
     if let (Some(r), Value::Object(fields)) = (redeemed, &mut value) {
         for x in &r.redemptions {
-            lines.push(format!("redemption {} of {}", x.id, x.code));
+            lines.push(format!("redemption {} of {}: {}", x.id, x.code, x.status));
         }
         if r.replayed {
             lines.push("[replayed: this order had already done this]".into());
