@@ -13,7 +13,7 @@ use common::{all_redemptions, code_of, order, percent_coupon, Server};
 use couponsd_client::wire::{
     CampaignSpec, CampaignStatus, CouponRef, CouponSpec, DiscountType, ErrorCode, GenerationRules,
     OrderMode, OrderRedeemRequest, OrderReserveRequest, OrderValidateRequest, RedemptionStatus,
-    SecuritySettings,
+    ReversalPolicy, SecuritySettings,
 };
 use couponsd_client::Client;
 
@@ -838,6 +838,48 @@ async fn a_reversed_set_gives_every_use_and_the_budget_back() {
     assert!(replayed.replayed);
     assert_eq!(replayed.redemptions, reversed.redemptions);
     counters_equal_records(&client).await;
+}
+
+/// ORDER_REVERSE follows each coupon's reversal policy, as REVERSE does: a
+/// coupon whose refunded uses stay used keeps its use, the other gives its
+/// back; both give their discount back to the budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reversed_set_follows_each_coupons_reversal_policy() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    client
+        .create_coupon(fixed_coupon("GIVES-BACK", 500, Some(1)))
+        .await
+        .unwrap();
+    client
+        .create_coupon(CouponSpec {
+            reversal: ReversalPolicy {
+                returns_use: false,
+                ..ReversalPolicy::default()
+            },
+            ..fixed_coupon("STAYS-USED", 300, Some(1))
+        })
+        .await
+        .unwrap();
+    let codes = ["GIVES-BACK", "STAYS-USED"];
+    client
+        .order_redeem(redeem(&codes, OrderMode::AllOrNothing, "o-1", 10_000))
+        .await
+        .unwrap();
+    let reversed = client.order_reverse("o-1", "refund").await.unwrap();
+    assert!(reversed
+        .redemptions
+        .iter()
+        .all(|r| r.status == RedemptionStatus::Reversed));
+    assert_eq!(usage(&client, "GIVES-BACK").await, 0);
+    assert_eq!(usage(&client, "STAYS-USED").await, 1);
+    // The kept use still counts: another order cannot take STAYS-USED.
+    let again = client
+        .order_redeem(redeem(&codes, OrderMode::BestEffort, "o-2", 10_000))
+        .await
+        .unwrap();
+    let applied: Vec<&str> = again.redemptions.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(applied, ["GIVES-BACK"]);
 }
 
 /// A code a security check refuses (a coupon that needs a device
