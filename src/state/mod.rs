@@ -14,13 +14,14 @@ pub mod effect;
 pub mod keys;
 pub mod order_set;
 pub mod parts;
+pub mod targets;
 
 use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use couponsd_client::wire::{Redemption, RedemptionStatus, Reversal};
+use couponsd_client::wire::{Order, Redemption, RedemptionStatus, Reversal};
 
 use crate::domain::campaign::{CampaignCounters, CampaignDef, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
@@ -55,6 +56,8 @@ pub struct State {
     keys: OnceLock<KeyHasher>,
     defs: RwLock<HashMap<u64, SharedDef>>,
     codes: RwLock<HashMap<String, u64>>,
+    /// Coupons by what they target, for QUALIFY; derived from `defs`.
+    targets: RwLock<targets::TargetIndex>,
     counters: Parts<u64, Counters>,
     customers: Parts<(u64, Key), u64>,
     /// (coupon, identity) -> `created_at` of the redemptions and holds the
@@ -125,6 +128,7 @@ impl State {
                 .map_or_else(OnceLock::new, OnceLock::from),
             defs: RwLock::default(),
             codes: RwLock::default(),
+            targets: RwLock::default(),
             counters: Parts::new(PARTS),
             customers: Parts::new(PARTS),
             velocity: Parts::new(PARTS / 16),
@@ -295,6 +299,12 @@ impl State {
         self.coupon(self.coupon_id(code)?)
     }
 
+    /// The listed coupons `order` could meet, best first, at most `max`
+    /// (`targets::TargetIndex::candidates`).
+    pub fn qualification_candidates(&self, order: &Order, max: usize) -> targets::Candidates {
+        read(&self.targets).candidates(order, max)
+    }
+
     pub fn counters(&self, coupon_id: u64) -> Counters {
         self.counters.get(&coupon_id).unwrap_or_default()
     }
@@ -439,6 +449,7 @@ impl State {
                 id,
                 drops_redemption_list,
             } => {
+                write(&self.targets).remove(*id);
                 if let Some(old) = write(&self.defs).remove(id) {
                     let mut codes = write(&self.codes);
                     if codes.get(&old.spec.code) == Some(id) {
@@ -585,6 +596,7 @@ impl State {
     pub fn put_def(&self, def: CouponDef) {
         let id = def.id;
         let code = def.spec.code.clone();
+        write(&self.targets).put(&def);
         let old = write(&self.defs).insert(id, Arc::new(def));
         let mut codes = write(&self.codes);
         if let Some(old) = old {
