@@ -21,9 +21,10 @@ use couponsd_client::wire::{
     ClusterMember, ClusterStatus, CodeCheck, CouponSpec, CouponStatus, CouponType,
     CriteriaOperator, CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Frame,
     FrameError, FraudLabel, GenerationRules, Hello, HelloReply, NodeRole, Order, OrderMode,
-    OrderRedeemRequest, OrderReserveRequest, OrderValidateRequest, Reader, RedeemRequest,
-    Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request, RequestError, Response,
-    Reversal, ServerInfo, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    OrderRedeemRequest, OrderReserveRequest, OrderTotals, OrderValidateRequest, Qualification,
+    QualifiedCoupon, QualifyRequest, Reader, RedeemRequest, Redemption, RedemptionRef,
+    RedemptionReply, RedemptionStatus, Request, RequestError, Response, Reversal, ServerInfo,
+    Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
 };
 use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
 use openraft::{CommittedLeaderId, EntryPayload};
@@ -72,6 +73,8 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("order_confirm_request", order_confirm_request),
     ("order_release_request", order_release_request),
     ("order_reverse_request", order_reverse_request),
+    ("qualify_request", qualify_request),
+    ("qualification_reply", qualification_reply),
     ("confirm_request", confirm_request),
     ("fraud_outcome_request", fraud_outcome_request),
     ("error_reply_exhausted", error_reply_exhausted),
@@ -340,6 +343,42 @@ fn order_reverse_request() -> Example {
             order_id: "order-900".into(),
             reason: "refund".into(),
         },
+    }
+}
+
+fn qualify_request() -> Example {
+    Example::Request {
+        id: 30,
+        request: Request::Qualify(QualifyRequest {
+            limit: 10,
+            order: seed_order(),
+        }),
+    }
+}
+
+fn qualification_reply() -> Example {
+    let coupon = |code: &str, coupon_id, discount_amount| QualifiedCoupon {
+        code: code.into(),
+        coupon_id,
+        discount_amount,
+        auto_apply: false,
+        assigned: false,
+    };
+    Example::Reply {
+        id: 30,
+        op: opcode::QUALIFY,
+        response: Response::Qualification(Qualification {
+            coupons: vec![coupon("SUMMER20", 1, 3000), coupon("TENOFF", 2, 1000)],
+            best: vec!["SUMMER20".into(), "TENOFF".into()],
+            best_totals: OrderTotals {
+                original_amount: 15000,
+                discount_amount: 4000,
+                final_amount: 11000,
+                currency: "USD".into(),
+            },
+            truncated: false,
+            candidates_evaluated: 2,
+        }),
     }
 }
 

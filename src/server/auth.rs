@@ -54,7 +54,8 @@ impl Role {
             | opcode::CAMPAIGN_LIST
             | opcode::FRAUD_MODEL
             | opcode::FRAUD_REPORT
-            | opcode::ORDER_VALIDATE => Role::Read,
+            | opcode::ORDER_VALIDATE
+            | opcode::QUALIFY => Role::Read,
             opcode::REDEEM
             | opcode::RESERVE
             | opcode::CONFIRM

@@ -20,7 +20,7 @@ use crate::rules;
 use crate::rules::campaign::CampaignOf;
 use crate::rules::stacking::StackPolicy;
 use crate::writer::judge::{judge, Committed};
-use crate::writer::order_ops;
+use crate::writer::{order_ops, qualify};
 use crate::writer::{Core, Mutation, Shopper};
 
 /// Largest page a list reply may hold, in encoded bytes: well under the frame cap.
@@ -316,6 +316,27 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
                 codes: decided.codes,
                 totals: decided.totals,
             }))
+        }
+        Request::Qualify(r) => {
+            let shopper = shopper(shared, &r.order);
+            if !(1..=qualify::LIMIT_MAX).contains(&r.limit) {
+                return Err(Error::invalid(
+                    "limit",
+                    format!("{} is not within 1 to {}", r.limit, qualify::LIMIT_MAX),
+                ));
+            }
+            let order = domain::order::validate(r.order)?;
+            let reads = Committed {
+                state: &core.state,
+                now: core.state.clock.now(now_ms()),
+            };
+            let stack = &shared.config.writer.stack;
+            // Up to `qualify::CANDIDATES_MAX` judgements: like a page, it
+            // lets the runtime move other connections' tasks meanwhile.
+            let qualification = tokio::task::block_in_place(|| {
+                qualify::qualify(&reads, stack, r.limit, &order, shopper)
+            });
+            Ok(Response::Qualification(qualification))
         }
         Request::GetRedemption(r) => get_redemption(core, redemption_ref(r)?),
         Request::ListRedemptions {

@@ -36,6 +36,7 @@ pub mod order_ops;
 mod order_set_ops;
 mod plan;
 mod proposal;
+pub mod qualify;
 mod recovery;
 mod retention;
 mod rows;

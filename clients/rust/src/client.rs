@@ -463,6 +463,14 @@ impl Client {
         }
     }
 
+    /// The coupons that apply to a cart and their best combination (QUALIFY).
+    pub async fn qualify(&self, request: QualifyRequest) -> Result<Qualification, ClientError> {
+        match self.call(&Request::Qualify(request)).await? {
+            Response::Qualification(q) => Ok(q),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// Redeems several codes on one order as one decision (ORDER_REDEEM).
     pub async fn order_redeem(
         &self,

@@ -102,6 +102,7 @@
 //! (total 800); with SUMMER20 at priority 1 instead, SUMMER20 would apply
 //! first and FREESHIP be skipped (total 2000).
 
+mod best;
 mod left;
 mod policy;
 #[cfg(test)]
@@ -115,6 +116,7 @@ use couponsd_client::wire::{CouponSpec, Order};
 
 use super::discount::Discount;
 use crate::error::Refusal;
+pub use best::{best_combination, EXACT_CANDIDATES_MAX};
 use left::Left;
 pub use policy::{
     Base, ClassSet, StackClass, StackPolicy, StackRules, DEFAULT_MAX_CODES, MAX_CODES_LIMIT,

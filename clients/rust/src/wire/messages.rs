@@ -11,6 +11,7 @@ use super::order::{
     OrderRedeemRequest, OrderRedemption, OrderReserveRequest, OrderValidateRequest, OrderValidation,
 };
 use super::primitives::{DecodeError, Reader, Writer};
+use super::qualify::{Qualification, QualifyRequest};
 use super::types::*;
 
 /// The magic at the start of HELLO: "CPND".
@@ -76,6 +77,7 @@ opcodes! {
     ORDER_CONFIRM = 0x005B => "ORDER_CONFIRM",
     ORDER_RELEASE = 0x005C => "ORDER_RELEASE",
     ORDER_REVERSE = 0x005D => "ORDER_REVERSE",
+    QUALIFY = 0x005E => "QUALIFY",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,6 +285,7 @@ pub enum Request {
         order_id: String,
         reason: String,
     },
+    Qualify(QualifyRequest),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -326,6 +329,7 @@ pub enum Response {
     FraudReport(Box<FraudReport>),
     OrderValidation(OrderValidation),
     OrderRedemption(OrderRedemption),
+    Qualification(Qualification),
 }
 
 /// The body of every reply whose status is not OK.
@@ -386,6 +390,7 @@ impl Request {
             Request::OrderConfirm { .. } => opcode::ORDER_CONFIRM,
             Request::OrderRelease { .. } => opcode::ORDER_RELEASE,
             Request::OrderReverse { .. } => opcode::ORDER_REVERSE,
+            Request::Qualify(_) => opcode::QUALIFY,
         }
     }
 
@@ -419,6 +424,7 @@ impl Request {
             | Request::OrderReserve(_)
             | Request::OrderConfirm { .. }
             | Request::OrderRelease { .. }
+            | Request::Qualify(_)
             | Request::Redeem(_)
             | Request::Reserve(_)
             | Request::Confirm(_)
@@ -575,6 +581,7 @@ impl Request {
                 w.str(order_id);
                 w.str(reason);
             }
+            Request::Qualify(r) => r.write(w),
             Request::ListRedemptions {
                 coupon_id,
                 after_id,
@@ -724,6 +731,7 @@ impl Request {
                 order_id: r.str("order_id")?,
                 reason: r.str("reason")?,
             },
+            opcode::QUALIFY => Request::Qualify(QualifyRequest::read(r)?),
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(req)
@@ -802,6 +810,7 @@ impl Response {
             Response::FraudReport(report) => report.write(w),
             Response::OrderValidation(v) => v.write(w),
             Response::OrderRedemption(r) => r.write(w),
+            Response::Qualification(q) => q.write(w),
         }
     }
 
@@ -901,6 +910,7 @@ impl Response {
             | opcode::ORDER_CONFIRM
             | opcode::ORDER_RELEASE
             | opcode::ORDER_REVERSE => Response::OrderRedemption(OrderRedemption::read(r)?),
+            opcode::QUALIFY => Response::Qualification(Qualification::read(r)?),
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)

@@ -9,6 +9,7 @@ pub mod fraud;
 pub mod messages;
 pub mod order;
 pub mod primitives;
+pub mod qualify;
 pub mod types;
 
 pub use campaign::*;
@@ -19,4 +20,5 @@ pub use fraud::*;
 pub use messages::*;
 pub use order::*;
 pub use primitives::{DecodeError, Reader, Writer};
+pub use qualify::*;
 pub use types::*;
