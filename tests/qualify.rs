@@ -271,3 +271,62 @@ async fn a_store_of_100000_coupons_answers_from_the_index() {
     assert_eq!(q.candidates_evaluated, 0);
     assert!(q.coupons.is_empty() && !q.truncated);
 }
+
+fn couponsd(addr: &str, args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_couponsd"))
+        .args(["--addr", addr])
+        .args(args)
+        .output()
+        .expect("running couponsd");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    (out.status.code().unwrap_or(-1), stdout)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qualify_from_the_command_line() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    client
+        .create_coupon(product_coupon("SHOES15", 1500, "shoe-1"))
+        .await
+        .expect("created");
+    client
+        .create_coupon(fixed_coupon("TENOFF", 1000))
+        .await
+        .expect("created");
+    let cart = [
+        "qualify",
+        "--customer",
+        "alice",
+        "--amount",
+        "150.00",
+        "--currency",
+        "usd",
+        "--item",
+        "product_id=SHOE-1,price=100.00",
+        "--item",
+        "product_id=sock-1,price=50.00",
+    ];
+    let (status, out) = couponsd(
+        &server.addr,
+        &[&cart[..], &["--limit", "5", "--json"]].concat(),
+    );
+    assert_eq!(status, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(v["best"], serde_json::json!(["SHOES15", "TENOFF"]));
+    assert_eq!(v["discount_amount"], "25.00");
+    assert_eq!(v["final_amount"], "125.00");
+    assert_eq!(v["coupons"][0]["code"], "SHOES15");
+    assert_eq!(v["coupons"][0]["discount_amount"], "15.00");
+    assert_eq!(v["coupons"][1]["code"], "TENOFF");
+    assert_eq!(v["truncated"], false);
+    assert_eq!(v["candidates_evaluated"], 2);
+    let (status, out) = couponsd(&server.addr, &cart);
+    assert_eq!(status, 0, "{out}");
+    assert!(
+        out.starts_with("best: SHOES15 + TENOFF: discount 25.00 of 150.00, final 125.00 USD"),
+        "{out}"
+    );
+    let (status, _) = couponsd(&server.addr, &[&cart[..], &["--limit", "0"]].concat());
+    assert_eq!(status, 1, "a limit of 0 is the server's INVALID_ARGUMENT");
+}

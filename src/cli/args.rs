@@ -77,6 +77,8 @@ pub enum Command {
     Validate(OrderArgs),
     /// Use a code for an order: reserve and confirm in one durable step.
     Redeem(OrderArgs),
+    /// The coupons that apply to an order, and their best combination.
+    Qualify(QualifyArgs),
     /// Hold a use for an order until payment is captured (or the hold expires).
     Reserve(ReserveArgs),
     /// Turn a hold into a redemption once payment is captured (--order
@@ -515,12 +517,22 @@ pub struct OrderArgs {
     /// `best` (the refused ones are skipped).
     #[arg(long, default_value = "all", value_parser = ["all", "best"])]
     pub mode: String,
-    /// Customer id; omit for a guest.
-    #[arg(long, default_value = "")]
-    pub customer: String,
     /// Order id: the idempotency key together with the code.
     #[arg(long, default_value = "")]
     pub order: String,
+    /// Payment transaction id, kept on the redemption.
+    #[arg(long, default_value = "")]
+    pub transaction: String,
+    #[command(flatten)]
+    pub cart: CartArgs,
+}
+
+/// The order itself: who buys what (validate, redeem, reserve, qualify).
+#[derive(Debug, Clone, Args)]
+pub struct CartArgs {
+    /// Customer id; omit for a guest.
+    #[arg(long, default_value = "")]
+    pub customer: String,
     /// Order amount, e.g. 150.00.
     #[arg(long)]
     pub amount: String,
@@ -542,9 +554,6 @@ pub struct OrderArgs {
     /// default). Repeat for each line.
     #[arg(long = "item")]
     pub items: Vec<String>,
-    /// Payment transaction id, kept on the redemption.
-    #[arg(long, default_value = "")]
-    pub transaction: String,
     /// The shopper's IP address.
     #[arg(long, default_value = "")]
     pub ip: String,
@@ -562,6 +571,15 @@ pub struct OrderArgs {
     /// The payment provider's own risk score, between 0 and 1.
     #[arg(long)]
     pub provider_risk_score: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct QualifyArgs {
+    #[command(flatten)]
+    pub cart: CartArgs,
+    /// The most coupons listed, 1 to 100.
+    #[arg(long, default_value_t = 10)]
+    pub limit: u16,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -13,7 +13,7 @@ use couponsd_client::{Client, ClientError, ClientOptions, TlsOptions};
 use serde_json::Value;
 
 use super::args::*;
-use super::{fraud_flags, json, order_codes, order_flags, rule_flags};
+use super::{fraud_flags, json, order_codes, order_flags, qualify, rule_flags};
 use crate::domain::spec::FULL_PERCENT_BPS;
 
 /// Why a verb failed, and so its exit code.
@@ -142,13 +142,14 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
     match command {
         Command::Coupon(c) => coupon_command(&client, *c).await,
         Command::Validate(o) if o.code.len() > 1 => {
-            order_codes::validate(&client, &o, order(&o)?).await
+            order_codes::validate(&client, &o, order(&o.cart)?).await
         }
         Command::Redeem(o) if o.code.len() > 1 => {
-            order_codes::redeem(&client, &o, order(&o)?).await
+            order_codes::redeem(&client, &o, order(&o.cart)?).await
         }
+        Command::Qualify(q) => qualify::run(&client, &q, order(&q.cart)?).await,
         Command::Validate(o) => {
-            let order = order(&o)?;
+            let order = order(&o.cart)?;
             let v = client.validate(order_codes::single(&o)?, order).await?;
             Ok(validation_output(&v))
         }
@@ -157,19 +158,19 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
                 code: order_codes::single(&o)?.into(),
                 order_id: o.order.clone(),
                 transaction_id: o.transaction.clone(),
-                order: order(&o)?,
+                order: order(&o.cart)?,
             };
             Ok(redemption_output(&client.redeem(request).await?))
         }
         Command::Reserve(r) if r.order.code.len() > 1 => {
-            order_codes::reserve(&client, &r, order(&r.order)?).await
+            order_codes::reserve(&client, &r, order(&r.order.cart)?).await
         }
         Command::Reserve(r) => {
             let request = ReserveRequest {
                 code: order_codes::single(&r.order)?.into(),
                 order_id: r.order.order.clone(),
                 ttl_ms: r.ttl_secs.saturating_mul(1000),
-                order: order(&r.order)?,
+                order: order(&r.order.cart)?,
             };
             Ok(redemption_output(&client.reserve(request).await?))
         }
@@ -596,7 +597,7 @@ pub(super) fn rfc3339(flag: &str, text: &str) -> Result<i64, Failure> {
         })
 }
 
-fn order(o: &OrderArgs) -> Result<Order, Failure> {
+fn order(o: &CartArgs) -> Result<Order, Failure> {
     let currency = o.currency.trim().to_ascii_uppercase();
     let shipping_amount = match &o.shipping {
         Some(s) => money::parse(s, &currency)?,

@@ -11,6 +11,7 @@ mod fraud_flags;
 mod json;
 mod order_codes;
 mod order_flags;
+mod qualify;
 mod rule_flags;
 mod serve;
 mod verify;
