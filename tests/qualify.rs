@@ -154,6 +154,91 @@ impl WithCurrency for Order {
     }
 }
 
+/// An exclusive 25 % against SUMMER20 (20 %) and TENOFF (10.00), which
+/// combine: the larger total wins, whichever it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_best_combination_is_the_larger_of_an_exclusive_code_and_a_stack() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let mut vip = percent_coupon("VIP25", 2500, None, None);
+    vip.stacking.exclusive = true;
+    for spec in [
+        vip,
+        percent_coupon("SUMMER20", 2000, None, None),
+        fixed_coupon("TENOFF", 1000),
+    ] {
+        client.create_coupon(spec).await.expect("created");
+    }
+    // 150.00: 37.50 alone against 30.00 + 10.00.
+    let q = qualify(&client, order("alice", 15_000), 10).await;
+    assert_eq!(
+        listed(&q),
+        [("VIP25", 3750), ("SUMMER20", 3000), ("TENOFF", 1000)]
+    );
+    assert_eq!(q.best, ["SUMMER20", "TENOFF"]);
+    assert_eq!(q.best_totals.discount_amount, 4000);
+    assert_best_redeems_as_reported(&client, &q, order("alice", 15_000)).await;
+    // 300.00: 75.00 alone against 60.00 + 10.00.
+    let q = qualify(&client, order("alice", 30_000), 10).await;
+    assert_eq!(q.best, ["VIP25"]);
+    assert_eq!(q.best_totals.discount_amount, 7500);
+    assert_best_redeems_as_reported(&client, &q, order("alice", 30_000)).await;
+}
+
+/// Automatic promotions are listed though not public, and marked; a coupon
+/// assigned to a customer is listed to them alone, marked as theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automatic_promotions_and_a_customers_own_codes() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    for spec in [
+        CouponSpec {
+            is_public: false,
+            auto_apply: true,
+            ..fixed_coupon("AUTO5", 500)
+        },
+        CouponSpec {
+            is_public: false,
+            assigned_customer_id: "alice".into(),
+            ..fixed_coupon("ALICE7", 700)
+        },
+        CouponSpec {
+            is_public: false,
+            assigned_customer_id: "bob".into(),
+            ..fixed_coupon("BOB9", 900)
+        },
+    ] {
+        client.create_coupon(spec).await.expect("created");
+    }
+    let marks = |q: &Qualification| -> Vec<(String, bool, bool)> {
+        q.coupons
+            .iter()
+            .map(|c| (c.code.clone(), c.auto_apply, c.assigned))
+            .collect()
+    };
+    let q = qualify(&client, order("alice", 10_000), 10).await;
+    assert_eq!(
+        marks(&q),
+        [
+            ("ALICE7".to_string(), false, true),
+            ("AUTO5".to_string(), true, false)
+        ]
+    );
+    let q = qualify(&client, order("bob", 10_000), 10).await;
+    assert_eq!(
+        marks(&q),
+        [
+            ("BOB9".to_string(), false, true),
+            ("AUTO5".to_string(), true, false)
+        ]
+    );
+    // A guest, or anyone else: only the promotion.
+    for customer in ["", "carol"] {
+        let q = qualify(&client, order(customer, 10_000), 10).await;
+        assert_eq!(marks(&q), [("AUTO5".to_string(), true, false)]);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn product_coupons_are_listed_only_for_carts_with_the_product() {
     let server = Server::start().await;

@@ -254,8 +254,8 @@ const KIND_ORDER: [Kind; KINDS] = [
 
 /// Whether a coupon may be listed at all, and under which targets.
 fn targets_of(spec: &CouponSpec) -> Option<Vec<Target>> {
-    let assigned = assigned_customer(spec);
-    let listable = spec.is_public || auto_apply(spec) || !assigned.is_empty();
+    let assigned = spec.assigned_customer_id.as_str();
+    let listable = spec.is_public || spec.auto_apply || !assigned.is_empty();
     if !listable || spec.status != AdminStatus::Active {
         return None;
     }
@@ -335,16 +335,6 @@ fn lookups(order: &Order) -> Vec<BucketKey> {
     keys
 }
 
-/// Field 38: an automatic promotion, listed without being public.
-pub fn auto_apply(_spec: &CouponSpec) -> bool {
-    false
-}
-
-/// Field 39: the one customer the coupon is for (empty: anyone).
-pub fn assigned_customer(_spec: &CouponSpec) -> &str {
-    ""
-}
-
 #[cfg(test)]
 mod tests {
     use couponsd_client::wire::{LineItem, ProductCriteria};
@@ -413,6 +403,32 @@ mod tests {
         // Made private by an update: taken out.
         index.put(&def(3, |s| s.is_public = false));
         assert_eq!(ids(&index, &cart(10000, &[]), 10), (vec![], false));
+    }
+
+    #[test]
+    fn automatic_and_assigned_coupons_are_listed_though_not_public() {
+        let mut index = TargetIndex::default();
+        index.put(&def(1, |s| {
+            s.is_public = false;
+            s.auto_apply = true;
+        }));
+        // Public or not, an assigned coupon is its customer's alone.
+        index.put(&def(2, |s| {
+            s.is_public = false;
+            s.assigned_customer_id = "alice".into();
+        }));
+        index.put(&def(3, |s| s.assigned_customer_id = "bob".into()));
+        assert_eq!(ids(&index, &cart(10000, &[]), 10), (vec![1, 2], false));
+        let bob = Order {
+            customer_id: "bob".into(),
+            ..cart(10000, &[])
+        };
+        assert_eq!(ids(&index, &bob, 10), (vec![1, 3], false));
+        let guest = Order {
+            customer_id: String::new(),
+            ..cart(10000, &[])
+        };
+        assert_eq!(ids(&index, &guest, 10), (vec![1], false));
     }
 
     #[test]

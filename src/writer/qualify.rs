@@ -18,12 +18,11 @@
 use couponsd_client::wire::{Order, OrderTotals, Qualification, QualifiedCoupon};
 
 use super::judge::{judge, Committed};
-use super::order_ops::{decide_codes, stack_rules};
+use super::order_ops::decide_codes;
 use super::Shopper;
 use crate::domain::coupon::SharedDef;
 use crate::rules::discount::Discount;
-use crate::rules::stacking::{best_combination, Candidate, StackPolicy};
-use crate::state::targets;
+use crate::rules::stacking::{best_combination, Candidate, StackPolicy, StackRules};
 
 /// The most coupons one request judges; more in the index are cut
 /// (`truncated`), the ones with the lowest bounds first.
@@ -65,7 +64,7 @@ pub fn qualify(
         .map(|(def, discount)| Candidate {
             code: &def.spec.code,
             spec: &def.spec,
-            rules: stack_rules(&def.spec),
+            rules: StackRules::of(&def.spec),
             alone: Ok(*discount),
         })
         .collect();
@@ -93,13 +92,13 @@ pub fn qualify(
         .iter()
         .take(usize::from(limit))
         .map(|(def, discount)| {
-            let assigned = targets::assigned_customer(&def.spec);
+            let assigned = &def.spec.assigned_customer_id;
             QualifiedCoupon {
                 code: def.spec.code.clone(),
                 coupon_id: def.id,
                 discount_amount: discount.discount_amount,
-                auto_apply: targets::auto_apply(&def.spec),
-                assigned: !assigned.is_empty() && assigned == order.customer_id,
+                auto_apply: def.spec.auto_apply,
+                assigned: !assigned.is_empty() && *assigned == order.customer_id,
             }
         })
         .collect();

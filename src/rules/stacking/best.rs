@@ -134,7 +134,7 @@ mod tests {
 
     use super::*;
     use crate::rules::compute;
-    use crate::rules::stacking::{ClassSet, StackClass, StackRules};
+    use crate::rules::stacking::StackRules;
 
     fn spec(code: &str, discount_type: DiscountType, value: i64) -> CouponSpec {
         CouponSpec {
@@ -163,10 +163,10 @@ mod tests {
             .map(|(s, exclusive)| Candidate {
                 code: &s.code,
                 spec: s,
+                // Every class combines (the default), as the flag says.
                 rules: StackRules {
-                    combines_with: ClassSet::of(&StackClass::ALL),
                     exclusive: *exclusive,
-                    ..StackRules::default_for(s)
+                    ..StackRules::of(s)
                 },
                 alone: compute(s, &order),
             })
