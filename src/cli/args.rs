@@ -841,7 +841,8 @@ pub enum ClusterCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// redeem, validate or mixed (9 validates to 1 redeem).
+    /// redeem, validate, mixed (9 validates to 1 redeem) or qualify (a
+    /// cart of three lines over coupons made for it: see benches/qualify.sh).
     #[arg(long, default_value = "redeem")]
     pub op: String,
     /// Use this existing coupon instead of creating bench coupons.

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use couponsd_client::wire::{
-    CouponSpec, ErrorCode, Identifier, IdentifierLimit, Order, OrderMode, OrderRedeemRequest,
-    OrderValidateRequest, RedeemRequest, SecuritySettings,
+    CouponSpec, CriteriaOperator, CriteriaType, ErrorCode, Identifier, IdentifierLimit, LineItem,
+    Order, OrderMode, OrderRedeemRequest, OrderValidateRequest, ProductCriteria, QualifyRequest,
+    RedeemRequest, SecuritySettings,
 };
 use couponsd_client::{Client, ClientError};
 use futures_util::StreamExt;
@@ -25,6 +26,9 @@ enum Op {
     Validate,
     /// Nine validates to one redeem, like a checkout page.
     Mixed,
+    /// QUALIFY of a cart of three lines, over coupons made for it
+    /// (`qualify_coupon`).
+    Qualify,
 }
 
 #[derive(Default)]
@@ -54,7 +58,12 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
         "redeem" => Op::Redeem,
         "validate" => Op::Validate,
         "mixed" => Op::Mixed,
-        other => return Err(format!("--op {other:?}: redeem, validate or mixed")),
+        "qualify" => Op::Qualify,
+        other => {
+            return Err(format!(
+                "--op {other:?}: redeem, validate, mixed or qualify"
+            ))
+        }
     };
     if args.connections == 0 || args.pipeline == 0 || args.coupons == 0 || args.customers == 0 {
         return Err(
@@ -82,7 +91,7 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
         .unwrap_or_else(|| format!("BENCH{run_id:08X}"));
     let codes = match &args.code {
         Some(code) => vec![code.clone()],
-        None => create_coupons(&clients, &prefix, args.coupons, security).await?,
+        None => create_coupons(&clients, &prefix, args.coupons, security, op).await?,
     };
     let codes = Arc::new(codes);
     let counters = Arc::new(Counters::default());
@@ -133,24 +142,29 @@ async fn create_coupons(
     prefix: &str,
     count: u32,
     security: bool,
+    op: Op,
 ) -> Result<Vec<String>, String> {
     let codes: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}")).collect();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (c, client) in clients.iter().enumerate() {
-        let mine: Vec<String> = codes
+        let mine: Vec<(usize, String)> = codes
             .iter()
+            .cloned()
+            .enumerate()
             .skip(c)
             .step_by(clients.len())
-            .cloned()
             .collect();
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
             // Eight in flight per connection keeps the writer's batches full.
-            let mut pending = futures_util::stream::iter(
-                mine.into_iter()
-                    .map(|code| create_one(&client, code, security)),
-            )
+            let mut pending = futures_util::stream::iter(mine.into_iter().map(|(i, code)| {
+                let spec = match op {
+                    Op::Qualify => qualify_coupon(&code, i, security),
+                    _ => bench_coupon(&code, security),
+                };
+                create_one(&client, spec)
+            }))
             .buffer_unordered(8);
             while let Some(result) = pending.next().await {
                 result?;
@@ -170,12 +184,35 @@ async fn create_coupons(
     Ok(codes)
 }
 
-async fn create_one(client: &Client, code: String, security: bool) -> Result<(), String> {
-    let spec = bench_coupon(&code, security);
+async fn create_one(client: &Client, spec: CouponSpec) -> Result<(), String> {
+    let code = spec.code.clone();
     match client.create_coupon(spec).await {
         Ok(_) => Ok(()),
         Err(e) if e.code() == Some(ErrorCode::AlreadyExists) => Ok(()),
         Err(e) => Err(format!("creating bench coupon {code}: {e}")),
+    }
+}
+
+/// The products of `--op qualify`: bench coupon `i` targets product
+/// `p-(i / 2)`, so two coupons each; one coupon in a hundred targets
+/// nothing (1 % to 30 % off), so a cart meets about a thousand candidates
+/// at 100,000 coupons, the server's bound.
+fn qualify_coupon(code: &str, i: usize, security: bool) -> CouponSpec {
+    let base = CouponSpec {
+        is_public: true,
+        discount_value: 100 + (i as i64 % 30) * 100,
+        ..bench_coupon(code, security)
+    };
+    if i % 100 == 0 {
+        return base;
+    }
+    CouponSpec {
+        applicable_products: vec![ProductCriteria {
+            criteria_type: Some(CriteriaType::ProductId),
+            operator: Some(CriteriaOperator::In),
+            values: vec![format!("p-{}", i / 2)],
+        }],
+        ..base
     }
 }
 
@@ -257,7 +294,7 @@ impl Worker {
                 let n = rng.random_range(0..self.customers);
                 let redeem = match self.op {
                     Op::Redeem => true,
-                    Op::Validate => false,
+                    Op::Validate | Op::Qualify => false,
                     Op::Mixed => seq % 10 == 0,
                 };
                 (codes, n, redeem)
@@ -277,7 +314,10 @@ impl Worker {
             };
             let start = Instant::now();
             let order_id = format!("{}{seq}", self.order_prefix);
-            let outcome = self.send(codes, order_id, order, redeem).await;
+            let outcome = match self.op {
+                Op::Qualify => self.qualify(order).await,
+                _ => self.send(codes, order_id, order, redeem).await,
+            };
             let _ = latency.record(start.elapsed().as_micros().max(1) as u64);
             let counter = match outcome {
                 Ok(true) => &self.counters.ok,
@@ -333,6 +373,29 @@ impl Worker {
                 Ok(v.codes.iter().all(|c| c.applied))
             }
         }
+    }
+
+    /// QUALIFY of `order` with three lines of random bench products;
+    /// Ok(true) when some coupon applies.
+    async fn qualify(&self, order: Order) -> Result<bool, ClientError> {
+        let products = (self.codes.len() / 2).max(1);
+        let items = {
+            let mut rng = rand::rng();
+            (0..3)
+                .map(|_| LineItem {
+                    product_id: format!("p-{}", rng.random_range(0..products)),
+                    unit_price: self.amount / 3,
+                    quantity: 1,
+                    ..LineItem::default()
+                })
+                .collect()
+        };
+        let request = QualifyRequest {
+            limit: 10,
+            order: Order { items, ..order },
+        };
+        let q = self.client.qualify(request).await?;
+        Ok(!q.coupons.is_empty())
     }
 
     fn take_one(&self) -> bool {

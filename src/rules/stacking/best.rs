@@ -6,12 +6,13 @@
 //!   most `max_codes` codes is stacked (`stack`, so exclusivity, classes,
 //!   the base and the caps are the rules' own), and the largest total wins;
 //!   a tie goes to fewer codes, then to the subset of earlier candidates.
-//! - More: each exclusive code alone, and a greedy pass over the others in
-//!   the order given (the caller gives them by discount descending): a code
-//!   joins if the stack with it takes off more than without it, and the set
-//!   kept is what that stack applied. The larger of the best exclusive code
-//!   and the greedy set wins (a tie: the fewer codes). At most one stack per
-//!   candidate, each of at most `max_codes` + 1 codes.
+//! - More: the exclusive code that gives the most alone, and a greedy pass
+//!   over the first [`GREEDY_CANDIDATES_MAX`] others in the order given (the
+//!   caller gives them by discount descending): a code joins if the stack
+//!   with it takes off more than without it, and the set kept is what that
+//!   stack applied. The larger of the exclusive code and the greedy set wins
+//!   (a tie: the fewer codes). At most one stack per candidate looked at,
+//!   each of at most `max_codes` + 1 codes.
 //!
 //! Either way the answer is a set `stack` applies in full, so redeeming
 //! exactly those codes gives the totals reported.
@@ -24,6 +25,10 @@ use super::{stack, Candidate, CodeResult, StackOutcome, StackPolicy};
 
 /// Candidates up to which the search tries every subset (2^10 stacks).
 pub const EXACT_CANDIDATES_MAX: usize = 10;
+/// The most candidates the greedy pass looks at: ten times the default
+/// most codes per order. Past them a code gives less alone than every code
+/// looked at, so it joins a full stack only by pushing one out.
+pub const GREEDY_CANDIDATES_MAX: usize = 100;
 
 /// The best combination: the positions in `candidates` of its codes, in
 /// the order of application, and the stack's outcome (None: no candidate
@@ -36,10 +41,12 @@ pub fn best_combination(
     let best = if candidates.len() <= EXACT_CANDIDATES_MAX {
         exact(policy, candidates, order)
     } else {
+        // Alone, an exclusive code takes what it gives alone.
         let exclusive = (0..candidates.len())
             .filter(|&i| candidates[i].rules.exclusive)
-            .map(|i| stacked(policy, candidates, &[i], order))
-            .fold(None, better);
+            .filter_map(|i| Some((candidates[i].alone.ok()?.discount_amount, Reverse(i))))
+            .max()
+            .and_then(|(_, Reverse(i))| stacked(policy, candidates, &[i], order));
         better(greedy(policy, candidates, order), exclusive)
     }?;
     debug_assert!(best.0.len() <= policy.max_codes() as usize);
@@ -71,7 +78,8 @@ fn greedy(
     order: &Order,
 ) -> Option<(Vec<usize>, StackOutcome)> {
     let mut best: Option<(Vec<usize>, StackOutcome)> = None;
-    for i in (0..candidates.len()).filter(|&i| !candidates[i].rules.exclusive) {
+    let others = (0..candidates.len()).filter(|&i| !candidates[i].rules.exclusive);
+    for i in others.take(GREEDY_CANDIDATES_MAX) {
         let mut trial = best.as_ref().map_or_else(Vec::new, |b| b.0.clone());
         trial.push(i);
         let total = |b: &Option<(Vec<usize>, StackOutcome)>| {

@@ -116,7 +116,7 @@ use couponsd_client::wire::{CouponSpec, Order};
 
 use super::discount::Discount;
 use crate::error::Refusal;
-pub use best::{best_combination, EXACT_CANDIDATES_MAX};
+pub use best::best_combination;
 use left::Left;
 pub use policy::{
     Base, ClassSet, StackClass, StackPolicy, StackRules, DEFAULT_MAX_CODES, MAX_CODES_LIMIT,
