@@ -274,6 +274,36 @@ async fn product_coupons_are_listed_only_for_carts_with_the_product() {
     assert_eq!(listed(&q), [("HATS10", 500)]);
 }
 
+/// The index is derived from the definitions: after a kill -9 the restarted
+/// server lists the same coupons, a change made before the crash included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_index_is_rebuilt_after_kill_9() {
+    let mut server = Server::start().await;
+    let client = server.client().await;
+    client
+        .create_coupon(product_coupon("SHOES15", 1500, "shoe-1"))
+        .await
+        .expect("created");
+    let made_private = client
+        .create_coupon(percent_coupon("GONE10", 1000, None, None))
+        .await
+        .expect("created");
+    let spec = CouponSpec {
+        is_public: false,
+        ..made_private.spec.clone()
+    };
+    client
+        .update_coupon(made_private.id, made_private.revision, spec)
+        .await
+        .expect("made private");
+    let shopping = cart("bob", 10_000, &["shoe-1"]);
+    let before = qualify(&client, shopping.clone(), 10).await;
+    assert_eq!(listed(&before), [("SHOES15", 1500)]);
+    server.restart().await;
+    let client = server.client().await;
+    assert_eq!(qualify(&client, shopping, 10).await, before);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_limit_out_of_range_is_refused_and_the_connection_kept() {
     let server = Server::start().await;
