@@ -93,6 +93,10 @@ pub enum Refusal {
     IdentifierLimit(couponsd_client::wire::Identifier),
     #[error("the request's fraud score is at or above the coupon's block_score")]
     FraudSuspected,
+    /// The coupon's `assigned_customer_id` is not the order's customer
+    /// (`rules::assignment`).
+    #[error("the coupon belongs to another customer")]
+    NotAssigned,
 }
 
 impl Refusal {
@@ -298,6 +302,7 @@ impl Refusal {
             Refusal::EmailNotVerified => ErrorCode::EmailNotVerified,
             Refusal::IdentifierLimit(_) => ErrorCode::IdentifierLimit,
             Refusal::FraudSuspected => ErrorCode::FraudSuspected,
+            Refusal::NotAssigned => ErrorCode::NotAssigned,
         }
     }
 }

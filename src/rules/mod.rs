@@ -2,6 +2,7 @@
 //! discount does it give. No I/O, no clock: the caller passes `now`.
 //! validate and redeem call the same `evaluate`, so they can never disagree.
 
+pub mod assignment;
 pub mod buy_x_get_y;
 pub mod campaign;
 pub mod criteria;
@@ -76,6 +77,10 @@ pub fn evaluate(
     if spec.ends_at.is_some_and(|end| now >= end) {
         return Err(Refusal::Expired);
     }
+    // Whose it is, before anything about the order: for a private coupon
+    // only refusals that are hidden come before it, so another customer
+    // learns nothing (`fraud::enumeration`).
+    assignment::check(spec, order)?;
     schedule::check(spec, now)?;
     if !spec.currency.is_empty() && spec.currency != order.currency {
         return Err(Refusal::CurrencyMismatch);
@@ -167,11 +172,20 @@ mod tests {
         assert_eq!(check(&inactive, 0, 0, 0, 1000, 150), Err(Refusal::Inactive));
         let eur = CouponSpec {
             currency: "EUR".into(),
-            ..base
+            ..base.clone()
         };
         assert_eq!(
             check(&eur, 0, 0, 0, 1000, 150),
             Err(Refusal::CurrencyMismatch)
+        );
+        // Another customer's coupon: refused before the order's fit.
+        let jane_eur = CouponSpec {
+            assigned_customer_id: "jane".into(),
+            ..eur
+        };
+        assert_eq!(
+            check(&jane_eur, 0, 0, 0, 1000, 150),
+            Err(Refusal::NotAssigned)
         );
     }
 }

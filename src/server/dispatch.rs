@@ -669,7 +669,8 @@ fn screen_guesses(shared: &Shared, caller: &Caller, request: &Request) -> Result
             let campaign = def.spec.campaign_id.map(|id| state.campaign(id));
             let campaign_of = CampaignOf::of(&campaign, |id| state.campaign_counters(id));
             def.spec.is_public
-                || rules::campaign::check_own_state(&def.spec, counters, now, campaign_of).is_ok()
+                || (rules::campaign::check_own_state(&def.spec, counters, now, campaign_of).is_ok()
+                    && rules::assignment::check(&def.spec, order).is_ok())
         });
         if !usable {
             shared.guesses.count_unknown(&keys, clock_ms);

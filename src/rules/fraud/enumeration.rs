@@ -1,11 +1,14 @@
 //! Enumeration-safe answers: a code that is not `is_public` and cannot be
 //! used because of its own state (not started, expired, exhausted,
 //! inactive, its campaign not running or out of budget:
-//! `rules::campaign::check_own_state`, which runs first for such a code) is
-//! answered exactly as a code that does not exist, so guessing cannot tell the two apart and
-//! harvest codes that exist. Refusals about the order (its amount, its
-//! customer, its channel) stay as they are: the code is usable, and a
-//! guesser who finds a usable code has found it either way.
+//! `rules::campaign::check_own_state`, which runs first for such a code),
+//! or because it belongs to another customer (`rules::assignment`, the
+//! first check after those), is answered exactly as a code that does not
+//! exist, so guessing cannot tell the two apart and harvest codes that
+//! exist, and a personal code that leaks tells no one but its owner that it
+//! exists. Refusals about the order (its amount, its channel, the
+//! customer's uses) stay as they are: the code is usable by this customer,
+//! and a guesser who finds a usable code has found it either way.
 
 use couponsd_client::wire::CouponSpec;
 
@@ -26,7 +29,7 @@ pub fn about_the_coupon(refusal: Refusal) -> bool {
 
 /// Whether this refusal of this coupon is answered as an unknown code.
 pub fn hidden(spec: &CouponSpec, refusal: Refusal) -> bool {
-    !spec.is_public && about_the_coupon(refusal)
+    !spec.is_public && (about_the_coupon(refusal) || refusal == Refusal::NotAssigned)
 }
 
 #[cfg(test)]
@@ -45,6 +48,7 @@ mod tests {
             Refusal::Expired,
             Refusal::Exhausted,
             Refusal::CampaignInactive,
+            Refusal::NotAssigned,
         ] {
             assert!(hidden(&private, refusal), "{refusal:?}");
             assert!(!hidden(&public, refusal), "{refusal:?}");

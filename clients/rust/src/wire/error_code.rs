@@ -80,6 +80,7 @@ error_codes! {
     EmailNotVerified = 61 => "EMAIL_NOT_VERIFIED", "The coupon has require_email_verification and the order has no customer_email or does not say it was verified (email_verified).";
     IdentifierLimit = 62 => "IDENTIFIER_LIMIT", "One of the order's identifiers (email, device, ip or payment) already holds the active uses of the coupon, or would pass the discount, its identifier_limits allow; the message names which.";
     FraudSuspected = 63 => "FRAUD_SUSPECTED", "The request's fraud score is at or above the coupon's block_score; the attempt is kept as a REJECTED redemption.";
+    NotAssigned = 64 => "NOT_ASSIGNED", "The coupon belongs to one customer (assigned_customer_id) and the order's customer_id is another, or empty. A coupon that is not is_public answers this as an unknown code instead.";
     // Several codes on one order (ORDER_VALIDATE, ORDER_REDEEM): why a code that applies alone is skipped.
     DuplicateCode = 70 => "DUPLICATE_CODE", "The same code (after normalizing) is earlier in the order's codes; it counts once.";
     ExclusiveCode = 71 => "EXCLUSIVE_CODE", "An exclusive code of the order applies, and applies alone.";
