@@ -1,15 +1,23 @@
 //! Codes bound to a customer (issue 12), against the real binary: a coupon
 //! with `assigned_customer_id` is refused to anyone else (NOT_ASSIGNED when
 //! public; a private one answers as an unknown code, byte for byte) and
-//! accepted for its owner, alone and in multi-code orders.
+//! accepted for its owner, alone and in multi-code orders. CAMPAIGN_ASSIGN
+//! gives each customer of a PERSONALIZED campaign one code bound to them,
+//! the same one on every retry, after a kill -9 too, through the client and
+//! the command line.
 
 mod common;
 
+use std::collections::HashSet;
+use std::process::Command;
+
 use common::{code_of, order, percent_coupon, redeem_request, reserve_request, Server};
 use couponsd_client::wire::{
-    CouponSpec, ErrorCode, OrderMode, OrderRedeemRequest, OrderValidateRequest, Validation,
+    AssignedCode, CampaignSpec, CampaignStatus, CampaignType, CouponRef, CouponSpec, ErrorCode,
+    OrderMode, OrderRedeemRequest, OrderValidateRequest, TargetAudience, Validation,
 };
 use couponsd_client::Client;
+use serde_json::Value;
 
 fn bound(code: &str, customer: &str, is_public: bool) -> CouponSpec {
     CouponSpec {
@@ -162,4 +170,312 @@ async fn each_code_of_a_multi_code_order_is_checked_for_its_customer() {
         .await
         .unwrap();
     assert_eq!(taken.redemptions.len(), 3);
+}
+
+/// A PERSONALIZED campaign of 10 % codes (public or not), running.
+async fn personalized(client: &Client, is_public: bool, audience: &[&str]) -> u64 {
+    let spec = CampaignSpec {
+        name: "For you".into(),
+        campaign_type: CampaignType::Personalized,
+        template: CouponSpec {
+            is_public,
+            ..percent_coupon("", 1000, None, None)
+        },
+        audience: TargetAudience {
+            customer_ids: audience.iter().map(|c| c.to_string()).collect(),
+            ..TargetAudience::default()
+        },
+        ..CampaignSpec::default()
+    };
+    let id = client.create_campaign(spec).await.unwrap().id;
+    client
+        .set_campaign_status(id, CampaignStatus::Active)
+        .await
+        .unwrap();
+    id
+}
+
+fn names(customers: &[&str]) -> Vec<String> {
+    customers.iter().map(|c| c.to_string()).collect()
+}
+
+/// (customer, code, created) of each entry.
+fn summary(codes: &[AssignedCode]) -> Vec<(String, String, bool)> {
+    codes
+        .iter()
+        .map(|c| (c.customer_id.clone(), c.code.clone(), c.created))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_customer_gets_one_code_of_their_own() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let id = personalized(&client, true, &[]).await;
+
+    let first = client
+        .assign_codes(id, names(&["ann", "bob", "cy"]))
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 3);
+    assert!(first.iter().all(|c| c.created), "{first:?}");
+    let codes: HashSet<&str> = first.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(codes.len(), 3, "three distinct codes: {first:?}");
+    for owned in &first {
+        let coupon = client
+            .get_coupon(CouponRef::Code(owned.code.clone()))
+            .await
+            .unwrap();
+        assert_eq!(coupon.id, owned.coupon_id);
+        assert_eq!(coupon.spec.assigned_customer_id, owned.customer_id);
+        assert_eq!(coupon.spec.campaign_id, Some(id));
+        for customer in ["ann", "bob", "cy"] {
+            let v = client
+                .validate(&owned.code, order(customer, 10_000))
+                .await
+                .unwrap();
+            if customer == owned.customer_id {
+                assert!(v.valid, "{customer} with their own code: {v:?}");
+            } else {
+                assert_eq!(v.reason, ErrorCode::NotAssigned.as_u16(), "{customer}");
+            }
+        }
+    }
+    let bob = &first[1];
+    let refused = client
+        .redeem(redeem_request(&bob.code, "o-ann", "ann", 10_000))
+        .await;
+    assert_eq!(code_of(refused), ErrorCode::NotAssigned);
+    client
+        .redeem(redeem_request(&bob.code, "o-bob", "bob", 10_000))
+        .await
+        .unwrap();
+
+    // A retry with an overlapping list: the same codes for bob and cy, one
+    // new code for dee (bob, named twice, answers once).
+    let again = client
+        .assign_codes(id, names(&["bob", "cy", "dee", "bob"]))
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 3, "{again:?}");
+    assert_eq!(again[0], first[1].clone().with_created(false));
+    assert_eq!(again[1], first[2].clone().with_created(false));
+    assert_eq!(again[2].customer_id, "dee");
+    assert!(again[2].created);
+    assert!(!codes.contains(again[2].code.as_str()));
+    let campaign = client.get_campaign(id).await.unwrap();
+    assert_eq!(campaign.coupons_generated, 4);
+    assert_eq!(campaign.generation_target, 4);
+}
+
+trait Created {
+    fn with_created(self, created: bool) -> Self;
+}
+
+impl Created for AssignedCode {
+    fn with_created(self, created: bool) -> Self {
+        AssignedCode { created, ..self }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_personalized_campaign_assigns_and_within_its_limits() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let bulk = client
+        .create_campaign(CampaignSpec {
+            name: "Everyone".into(),
+            template: percent_coupon("", 1000, None, None),
+            ..CampaignSpec::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(bulk.spec.campaign_type, CampaignType::Bulk);
+    let refused = client.assign_codes(bulk.id, names(&["ann"])).await;
+    assert_eq!(code_of(refused), ErrorCode::InvalidState);
+    assert_eq!(
+        code_of(client.assign_codes(999, names(&["ann"])).await),
+        ErrorCode::NotFound
+    );
+
+    let id = personalized(&client, true, &[]).await;
+    // No list and no audience; an empty id; a NUL; too many customers.
+    for customers in [
+        vec![],
+        names(&["ann", ""]),
+        names(&["a\0b"]),
+        (0..1001).map(|i| format!("c{i}")).collect(),
+    ] {
+        let refused = client.assign_codes(id, customers).await;
+        assert_eq!(code_of(refused), ErrorCode::InvalidArgument);
+    }
+    // coupon_limit counts assigned codes like generated ones.
+    let mut spec = client.get_campaign(id).await.unwrap().spec;
+    spec.coupon_limit = Some(2);
+    client.update_campaign(id, 0, spec).await.unwrap();
+    let refused = client.assign_codes(id, names(&["ann", "bob", "cy"])).await;
+    assert_eq!(code_of(refused), ErrorCode::InvalidArgument);
+    assert_eq!(client.get_campaign(id).await.unwrap().coupons_generated, 0);
+    client
+        .assign_codes(id, names(&["ann", "bob"]))
+        .await
+        .unwrap();
+    // Those two may still ask again: nothing new is made.
+    let again = client.assign_codes(id, names(&["bob"])).await.unwrap();
+    assert!(!again[0].created);
+    let refused = client.assign_codes(id, names(&["cy"])).await;
+    assert_eq!(code_of(refused), ErrorCode::InvalidArgument);
+    // A cancelled campaign makes no more.
+    client
+        .set_campaign_status(id, CampaignStatus::Cancelled)
+        .await
+        .unwrap();
+    let refused = client.assign_codes(id, names(&["ann"])).await;
+    assert_eq!(code_of(refused), ErrorCode::InvalidState);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assigned_codes_survive_kill_9_and_restart() {
+    let mut server = Server::start().await;
+    let client = server.client().await;
+    // Private codes: to anyone else each is an unknown code.
+    let id = personalized(&client, false, &["ann", "bob"]).await;
+    let audience = client.assign_codes(id, vec![]).await.unwrap();
+    assert_eq!(
+        audience
+            .iter()
+            .map(|c| c.customer_id.as_str())
+            .collect::<Vec<_>>(),
+        ["ann", "bob"]
+    );
+    let cy = client.assign_codes(id, names(&["cy"])).await.unwrap();
+    let before: Vec<_> = audience.iter().chain(&cy).cloned().collect();
+    let digest = client.digest().await.unwrap();
+    drop(client);
+
+    server.kill9();
+    server.restart().await;
+    let client = server.client().await;
+    let after_restart = client.digest().await.unwrap();
+    assert_eq!(after_restart.lsn, digest.lsn);
+    assert_eq!(
+        after_restart.digest, digest.digest,
+        "the same state after replay"
+    );
+    let again = client
+        .assign_codes(id, names(&["ann", "bob", "cy"]))
+        .await
+        .unwrap();
+    let expected: Vec<_> = before.into_iter().map(|c| c.with_created(false)).collect();
+    assert_eq!(summary(&again), summary(&expected));
+    let cy_code = &again[2].code;
+    let v = client
+        .validate(cy_code, order("ann", 10_000))
+        .await
+        .unwrap();
+    assert_eq!(v.reason, ErrorCode::NotFound.as_u16(), "{v:?}");
+    assert_eq!(v.coupon_id, 0);
+    let v = client.validate(cy_code, order("cy", 10_000)).await.unwrap();
+    assert!(v.valid, "{v:?}");
+    assert_eq!(client.get_campaign(id).await.unwrap().coupons_generated, 3);
+}
+
+fn couponsd(addr: &str, args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_couponsd"))
+        .args(["--addr", addr])
+        .args(args)
+        .output()
+        .expect("running couponsd");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        json,
+        stdout + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_assign_from_the_command_line() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let (status, c, out) = couponsd(
+        addr,
+        &[
+            "campaign",
+            "create",
+            "--campaign-name",
+            "Birthday",
+            "--campaign-type",
+            "PERSONALIZED",
+            "--percent",
+            "10",
+            "--audience-customers",
+            "ann,bob",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(
+        c["target_audience"]["customer_ids"],
+        serde_json::json!(["ann", "bob"])
+    );
+    let id = c["id"].as_u64().unwrap().to_string();
+    // No --customer: the audience.
+    let (status, first, out) = couponsd(addr, &["campaign", "assign", "--id", &id, "--json"]);
+    assert_eq!(status, 0, "{out}");
+    let codes = first["codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 2, "{first}");
+    assert_eq!(codes[0]["customer_id"], "ann");
+    assert_eq!(codes[1]["customer_id"], "bob");
+    assert_eq!(codes[1]["created"], true);
+    let (status, second, out) = couponsd(
+        addr,
+        &[
+            "campaign",
+            "assign",
+            "--id",
+            &id,
+            "--customer",
+            "bob",
+            "--customer",
+            "cy",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    let again = second["codes"].as_array().unwrap();
+    assert_eq!(again[0]["code"], codes[1]["code"], "bob keeps his code");
+    assert_eq!(again[0]["created"], false);
+    assert_eq!(again[1]["customer_id"], "cy");
+    assert_eq!(again[1]["created"], true);
+    // Text: one line per customer.
+    let (status, _, out) = couponsd(
+        addr,
+        &["campaign", "assign", "--id", &id, "--customer", "cy"],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert!(out.starts_with("cy\t"), "{out}");
+    assert!(out.contains("existing"), "{out}");
+    // Not PERSONALIZED: refused, exit 1.
+    let (status, c, out) = couponsd(
+        addr,
+        &[
+            "campaign",
+            "create",
+            "--campaign-name",
+            "All",
+            "--percent",
+            "5",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    let bulk = c["id"].as_u64().unwrap().to_string();
+    let (status, _, out) = couponsd(
+        addr,
+        &["campaign", "assign", "--id", &bulk, "--customer", "x"],
+    );
+    assert_eq!(status, 1, "{out}");
+    assert!(out.contains("INVALID_STATE"), "{out}");
 }

@@ -94,6 +94,7 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("campaign_reply", campaign_reply),
     ("campaign_generate_request", campaign_generate_request),
     ("campaign_set_status_request", campaign_set_status_request),
+    ("campaign_assign_request", campaign_assign_request),
     ("reverse_refund_request", reverse_refund_request),
     ("reversal_list_reply", reversal_list_reply),
     ("error_reply_budget_exhausted", error_reply_budget_exhausted),
@@ -785,6 +786,16 @@ fn campaign_generate_request() -> Example {
             id: 1,
             count: 100_000,
             expected_revision: 1,
+        },
+    }
+}
+
+fn campaign_assign_request() -> Example {
+    Example::Request {
+        id: 17,
+        request: Request::AssignCodes {
+            id: 2,
+            customer_ids: vec!["ann".into(), "bob".into()],
         },
     }
 }
@@ -1610,7 +1621,7 @@ fn partial_reversal_example_follows_the_rule() {
 #[test]
 fn campaign_rules_are_the_codes() {
     use couponsd::codegen;
-    use couponsd::domain::campaign::{CampaignDef, MAX_VALIDITY_DAYS};
+    use couponsd::domain::campaign::{CampaignDef, GeneratedCode, MAX_VALIDITY_DAYS};
     use couponsd::domain::limits;
     use couponsd::error::Error;
 
@@ -1638,7 +1649,13 @@ fn campaign_rules_are_the_codes() {
         updated_at: T,
         created_by: String::new(),
     };
-    let ends = |d: &CampaignDef| d.coupon(2, "SPR-X7KM4TQAM", T).spec.ends_at;
+    let code = GeneratedCode {
+        campaign_id: 1,
+        code: "SPR-X7KM4TQAM".into(),
+        issued_at: T,
+        customer_id: "".into(),
+    };
+    let ends = |d: &CampaignDef| d.coupon(2, &code).spec.ends_at;
     let thirty = T + 30 * 86_400_000;
     assert_eq!(ends(&def(30, None)), Some(thirty));
     assert!(flat.contains(&format!(

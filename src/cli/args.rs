@@ -733,6 +733,16 @@ pub enum CampaignCommand {
         #[arg(long)]
         no_wait: bool,
     },
+    /// Give each customer a code of a PERSONALIZED campaign bound to them;
+    /// a customer who has one gets the same code again.
+    Assign {
+        #[command(flatten)]
+        id: CampaignId,
+        /// A customer to give a code to; repeat for more (at most 1000).
+        /// None: the campaign's audience customer ids.
+        #[arg(long = "customer")]
+        customers: Vec<String>,
+    },
     /// Write the campaign's codes to stdout, page by page.
     Export {
         #[arg(long, visible_alias = "id")]
@@ -790,6 +800,10 @@ pub struct CampaignFields {
     /// Target audience segments, comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub audience_segments: Option<Vec<String>>,
+    /// Target audience customer ids, comma-separated (`campaign assign`
+    /// without --customer gives each a code of a PERSONALIZED campaign).
+    #[arg(long, value_delimiter = ',')]
+    pub audience_customers: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Args)]

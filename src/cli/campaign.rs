@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use couponsd_client::money;
 use couponsd_client::wire::{
-    Campaign, CampaignSpec, CampaignStatus, CampaignType, CodeCheck, DistributionMethod,
-    GenerationRules,
+    AssignedCode, Campaign, CampaignSpec, CampaignStatus, CampaignType, CodeCheck,
+    DistributionMethod, GenerationRules,
 };
 use couponsd_client::{Client, ClientError};
 use serde_json::{json, Value};
@@ -102,6 +102,35 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
             no_wait,
         } => generate(client, campaign, count, &rules, no_wait).await,
         CampaignCommand::Export { campaign, format } => export(client, campaign, &format).await,
+        CampaignCommand::Assign { id, customers } => {
+            let codes = client.assign_codes(id.id, customers).await?;
+            Ok(assigned_output(&codes))
+        }
+    }
+}
+
+/// Each customer's code: one line each (`created` or `existing`), or JSON.
+fn assigned_output(codes: &[AssignedCode]) -> Output {
+    let line = |c: &AssignedCode| {
+        let how = if c.created { "created" } else { "existing" };
+        format!(
+            "{}\t{}\tcoupon {}\t{how}",
+            c.customer_id, c.code, c.coupon_id
+        )
+    };
+    Output {
+        json: json!({
+            "codes": codes
+                .iter()
+                .map(|c| json!({
+                    "customer_id": c.customer_id,
+                    "code": c.code,
+                    "coupon_id": c.coupon_id,
+                    "created": c.created,
+                }))
+                .collect::<Vec<_>>(),
+        }),
+        text: codes.iter().map(line).collect::<Vec<_>>().join("\n"),
     }
 }
 
@@ -311,6 +340,9 @@ fn apply_campaign(mut spec: CampaignSpec, f: &CampaignFields) -> Result<Campaign
     }
     if let Some(s) = &f.audience_segments {
         spec.audience.segments = s.clone();
+    }
+    if let Some(c) = &f.audience_customers {
+        spec.audience.customer_ids = c.clone();
     }
     Ok(spec)
 }

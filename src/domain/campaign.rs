@@ -32,13 +32,16 @@ pub struct CampaignDef {
 
 pub type SharedCampaign = Arc<CampaignDef>;
 
-/// One generated code: its campaign, the code, and when it was generated
-/// (where its `validity_days` count from).
+/// One generated code: its campaign, the code, when it was generated
+/// (where its `validity_days` count from), and the customer it is bound to
+/// (CAMPAIGN_ASSIGN; empty: anyone). Its coupon's `assigned_customer_id`
+/// is this, so the code row is the one place the binding is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedCode {
     pub campaign_id: u64,
     pub code: Box<str>,
     pub issued_at: i64,
+    pub customer_id: Box<str>,
 }
 
 /// What a campaign's coupons have used.
@@ -109,11 +112,16 @@ impl CampaignDef {
     }
 
     /// A generated code's coupon: the template under its own code and id,
-    /// its window cut to `validity_days` from `issued_at` (its generation).
-    pub fn coupon(&self, coupon_id: u64, code: &str, issued_at: i64) -> CouponDef {
+    /// its window cut to `validity_days` from `issued_at` (its generation),
+    /// bound to its customer if it has one.
+    pub fn coupon(&self, coupon_id: u64, generated: &GeneratedCode) -> CouponDef {
+        let issued_at = generated.issued_at;
         let mut spec = self.spec.template.clone();
-        spec.code = code.to_string();
+        spec.code = generated.code.to_string();
         spec.campaign_id = Some(self.id);
+        if !generated.customer_id.is_empty() {
+            spec.assigned_customer_id = generated.customer_id.to_string();
+        }
         if self.spec.validity_days > 0 {
             let valid_until = issued_at.saturating_add(i64::from(self.spec.validity_days) * DAY_MS);
             spec.ends_at = Some(spec.ends_at.map_or(valid_until, |end| end.min(valid_until)));
@@ -144,6 +152,33 @@ impl FinalStatus for CampaignStatus {
 pub const MAX_VALIDITY_DAYS: u32 = 3_650;
 
 const DAY_MS: i64 = 86_400_000;
+
+/// A customer id a code is bound to (CAMPAIGN_ASSIGN): 1 to 128 bytes, no
+/// NUL, compared byte for byte with an order's `customer_id`.
+pub fn customer_id(field: &'static str, id: &str) -> Result<()> {
+    if id.is_empty() {
+        return Err(Error::invalid(field, "an empty customer id"));
+    }
+    super::bounded(field, id, super::limits::IDENTIFIER)?;
+    if id.contains('\0') {
+        return Err(Error::invalid(field, "contains a NUL byte"));
+    }
+    Ok(())
+}
+
+/// CAMPAIGN_ASSIGN's customers: at most `MAX_ASSIGN_CUSTOMERS`, each valid
+/// (none: the campaign's audience).
+pub fn assign_customers(ids: &[String]) -> Result<()> {
+    let max = couponsd_client::wire::MAX_ASSIGN_CUSTOMERS;
+    if ids.len() > max {
+        return Err(Error::invalid(
+            "customer_ids",
+            format!("{} customers; one request assigns at most {max}", ids.len()),
+        ));
+    }
+    ids.iter()
+        .try_for_each(|id| customer_id("customer_ids", id))
+}
 
 /// Whether a campaign may move from `from` to `to`.
 pub fn can_move(from: CampaignStatus, to: CampaignStatus) -> bool {

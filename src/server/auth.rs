@@ -81,6 +81,8 @@ impl Role {
             | opcode::CAMPAIGN_SET_STATUS
             | opcode::CAMPAIGN_GENERATE
             | opcode::CAMPAIGN_DELETE
+            // Makes codes, and answers with them (bearer secrets).
+            | opcode::CAMPAIGN_ASSIGN
             // Teaches the model every node scores with.
             | opcode::FRAUD_OUTCOME
             // Generated codes are bearer secrets: exporting them is an admin's job.

@@ -267,6 +267,13 @@ fn to_mutation(
             expected_revision,
         },
         Request::DeleteCampaign { id } => Mutation::DeleteCampaign { id },
+        Request::AssignCodes { id, customer_ids } => {
+            domain::campaign::assign_customers(&customer_ids)?;
+            Mutation::AssignCodes {
+                campaign_id: id,
+                customer_ids,
+            }
+        }
         Request::FraudOutcome {
             redemption_id,
             label,

@@ -106,6 +106,11 @@ impl State {
                 w.u64(g.campaign_id);
                 w.str(&g.code);
                 w.i64(g.issued_at);
+                // Absent when bound to no one, so stores from before bound
+                // codes digest as they did.
+                if !g.customer_id.is_empty() {
+                    w.str(&g.customer_id);
+                }
             })
         }
         self.reversals.for_each(|rid, list| {

@@ -63,6 +63,8 @@ const MODEL: u8 = 21;
 const ORDER_CODES: u8 = 22;
 /// A multi-code order's set with each code's first outcome (`Effect::OrderSet`).
 const ORDER_SET: u8 = 25;
+/// Codes bound to customers (`Effect::CodesAssigned`, CAMPAIGN_ASSIGN).
+const CODES_ASSIGNED: u8 = 27;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -107,6 +109,15 @@ pub enum Effect {
         campaign_id: u64,
         issued_at: i64,
         codes: Vec<(u64, String)>,
+    },
+    /// Codes of a PERSONALIZED campaign, each bound to one customer
+    /// (CAMPAIGN_ASSIGN): (coupon id, code, customer id), generated at
+    /// `issued_at` (unix ms). Applied like `CodesGenerated`; the customer is
+    /// the code's coupon's `assigned_customer_id`.
+    CodesAssigned {
+        campaign_id: u64,
+        issued_at: i64,
+        codes: Vec<(u64, String, String)>,
     },
     /// A refund of part or all of a redemption's order, kept as its own record.
     Reversal(Reversal),
@@ -414,6 +425,21 @@ impl Effect {
                     w.str(code);
                 }
             }
+            Effect::CodesAssigned {
+                campaign_id,
+                issued_at,
+                codes,
+            } => {
+                w.u8(CODES_ASSIGNED);
+                w.u64(*campaign_id);
+                w.i64(*issued_at);
+                w.u32(codes.len() as u32);
+                for (id, code, customer) in codes {
+                    w.u64(*id);
+                    w.str(code);
+                    w.str(customer);
+                }
+            }
         }
     }
 
@@ -483,6 +509,20 @@ impl Effect {
                     codes.push((r.u64("coupon_id")?, r.str("code")?));
                 }
                 Effect::CodesGenerated {
+                    campaign_id,
+                    issued_at,
+                    codes,
+                }
+            }
+            CODES_ASSIGNED => {
+                let campaign_id = r.u64("campaign_id")?;
+                let issued_at = r.i64("issued_at")?;
+                let count = r.u32("code_count")? as usize;
+                let mut codes = Vec::with_capacity(count.min(r.remaining() / 12));
+                for _ in 0..count {
+                    codes.push((r.u64("coupon_id")?, r.str("code")?, r.str("customer_id")?));
+                }
+                Effect::CodesAssigned {
                     campaign_id,
                     issued_at,
                     codes,
@@ -705,6 +745,11 @@ mod tests {
                     campaign_id: 3,
                     issued_at: 7,
                     codes: vec![(10, "SPR-ABCD".into()), (11, "SPR-EFGH".into())],
+                },
+                Effect::CodesAssigned {
+                    campaign_id: 3,
+                    issued_at: 8,
+                    codes: vec![(12, "SPR-JKLM".into(), "jane".into())],
                 },
                 Effect::CampaignDeleted { id: 3 },
                 Effect::KeySecret([7; 16]),

@@ -93,6 +93,12 @@ pub struct State {
     generated: RwLock<HashMap<u64, GeneratedCode>>,
     /// Each campaign's generated coupon ids, ascending (export pages).
     campaign_codes: Parts<u64, Vec<u64>>,
+    /// (campaign id, customer key) -> the coupon id of the customer's code
+    /// of that PERSONALIZED campaign (CAMPAIGN_ASSIGN). Derived from the
+    /// bound generated codes (their rows, loaded at start, and their
+    /// effects), never stored on its own, so it cannot disagree with them;
+    /// bounded by them (a campaign's `coupon_limit` and code space).
+    personal: RwLock<HashMap<(u64, Key), u64>>,
     /// Each redemption's reversals (full and partial refunds), oldest first.
     reversals: Parts<u64, Vec<Reversal>>,
     /// The fraud model VALIDATE, REDEEM and RESERVE score with: the starting
@@ -143,6 +149,7 @@ impl State {
             campaign_counters: Parts::new(PARTS / 16),
             generated: RwLock::default(),
             campaign_codes: Parts::new(PARTS / 16),
+            personal: RwLock::default(),
             reversals: Parts::new(PARTS / 16),
             model: RwLock::default(),
             next_campaign_id: AtomicU64::new(1),
@@ -210,15 +217,17 @@ impl State {
         read(&self.generated).get(&coupon_id).cloned()
     }
 
+    /// The coupon id of the customer's (by key) code of a PERSONALIZED
+    /// campaign, if CAMPAIGN_ASSIGN made one.
+    pub fn personal_code(&self, campaign_id: u64, customer: Key) -> Option<u64> {
+        read(&self.personal).get(&(campaign_id, customer)).copied()
+    }
+
     /// A generated code's coupon, made from its campaign's template.
     fn generated_coupon(&self, id: u64) -> Option<SharedDef> {
         let generated = self.generated_code(id)?;
         let campaign = self.campaign(generated.campaign_id)?;
-        Some(Arc::new(campaign.coupon(
-            id,
-            &generated.code,
-            generated.issued_at,
-        )))
+        Some(Arc::new(campaign.coupon(id, &generated)))
     }
 
     pub fn campaign(&self, id: u64) -> Option<SharedCampaign> {
@@ -530,7 +539,18 @@ impl State {
             } => self.put_codes(
                 *campaign_id,
                 *issued_at,
-                codes.iter().map(|(id, code)| (*id, code.as_str())),
+                codes.iter().map(|(id, code)| (*id, code.as_str(), "")),
+            ),
+            Effect::CodesAssigned {
+                campaign_id,
+                issued_at,
+                codes,
+            } => self.put_codes(
+                *campaign_id,
+                *issued_at,
+                codes
+                    .iter()
+                    .map(|(id, code, customer)| (*id, code.as_str(), customer.as_str())),
             ),
             Effect::KeySecret(secret) => {
                 // Chosen once; a replay sets the same secret again.
@@ -557,29 +577,34 @@ impl State {
     }
 
     /// Installs generated codes of one campaign, generated at `issued_at`,
-    /// (coupon id, code) in ascending id order (also used when loading their
-    /// table).
+    /// (coupon id, code, bound customer or "") in ascending id order (also
+    /// used when loading their table).
     pub fn put_codes<'c>(
         &self,
         campaign_id: u64,
         issued_at: i64,
-        codes: impl Iterator<Item = (u64, &'c str)>,
+        codes: impl Iterator<Item = (u64, &'c str, &'c str)>,
     ) {
         let mut code_ids = write(&self.codes);
         let mut generated = write(&self.generated);
+        let mut personal = write(&self.personal);
         let mut added = Vec::new();
-        for (coupon_id, code) in codes {
+        for (coupon_id, code, customer) in codes {
             code_ids.insert(code.to_string(), coupon_id);
+            if !customer.is_empty() {
+                personal.insert((campaign_id, self.key(customer)), coupon_id);
+            }
             let entry = GeneratedCode {
                 campaign_id,
                 code: code.into(),
                 issued_at,
+                customer_id: customer.into(),
             };
             if generated.insert(coupon_id, entry).is_none() {
                 added.push(coupon_id);
             }
         }
-        drop((code_ids, generated));
+        drop((code_ids, generated, personal));
         let Some(&last) = added.iter().max() else {
             return;
         };

@@ -87,12 +87,25 @@ pub fn decode_campaign(key: u64, raw: &[u8], legacy: LegacyRows) -> Result<Campa
     })
 }
 
-/// A generated code's row (keyed by its coupon id): its campaign and the code.
-pub fn encode_code(coupon_id: u64, campaign_id: u64, code: &str, issued_at: i64) -> Vec<u8> {
+/// A generated code's row (keyed by its coupon id): its campaign, the code,
+/// when it was generated, then, only for a code bound to a customer
+/// (CAMPAIGN_ASSIGN), the customer id: a row that ends after `issued_at`
+/// is bound to no one, so rows from before bound codes read as they are
+/// and an unbound code's row has the same bytes as then.
+pub fn encode_code(
+    coupon_id: u64,
+    campaign_id: u64,
+    code: &str,
+    issued_at: i64,
+    customer_id: &str,
+) -> Vec<u8> {
     encode(RowTable::Codes, coupon_id, |w| {
         w.u64(campaign_id);
         w.str(code);
         w.i64(issued_at);
+        if !customer_id.is_empty() {
+            w.str(customer_id);
+        }
     })
 }
 
@@ -103,6 +116,11 @@ pub fn decode_code(key: u64, raw: &[u8], legacy: LegacyRows) -> Result<Generated
                 campaign_id: r.u64("campaign_id")?,
                 code: r.str("code")?.into(),
                 issued_at: r.i64("issued_at")?,
+                customer_id: if r.remaining() > 0 {
+                    r.str("customer_id")?.into()
+                } else {
+                    "".into()
+                },
             })
         })
     })
@@ -128,7 +146,13 @@ pub fn reencode(table: RowTable, key: u64, raw: &[u8]) -> Result<Vec<u8>> {
         RowTable::Campaigns => encode_campaign(&decode_campaign(key, raw, legacy)?),
         RowTable::Codes => {
             let code = decode_code(key, raw, legacy)?;
-            encode_code(key, code.campaign_id, &code.code, code.issued_at)
+            encode_code(
+                key,
+                code.campaign_id,
+                &code.code,
+                code.issued_at,
+                &code.customer_id,
+            )
         }
         RowTable::Reversals => encode_reversal(&decode_reversal(key, raw, legacy)?),
     })
@@ -338,6 +362,23 @@ mod tests {
         );
         assert_eq!(decode_coupon(3, &row, BOUND).unwrap(), c);
         assert!(is_current(&row));
+    }
+
+    /// A code bound to a customer carries the id after `issued_at`; an
+    /// unbound code's row ends there, byte for byte as before bound codes.
+    #[test]
+    fn code_rows_carry_their_customer_only_when_bound() {
+        let unbound = encode_code(7, 2, "SPR-ABCD", 5, "");
+        let bound = encode_code(7, 2, "SPR-ABCD", 5, "jane");
+        assert_eq!(bound.len(), unbound.len() + 2 + 4, "a str of 4 bytes more");
+        let read = decode_code(7, &unbound, BOUND).unwrap();
+        assert_eq!(&*read.customer_id, "");
+        assert_eq!(&*read.code, "SPR-ABCD");
+        let read = decode_code(7, &bound, BOUND).unwrap();
+        assert_eq!(&*read.customer_id, "jane");
+        assert_eq!(read.issued_at, 5);
+        let again = reencode(RowTable::Codes, 7, &bound).unwrap();
+        assert_eq!(again, bound);
     }
 
     #[test]

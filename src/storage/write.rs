@@ -46,10 +46,19 @@ impl Changes {
         self.campaigns.push((id, None));
     }
 
-    pub fn put_code(&mut self, coupon_id: u64, campaign_id: u64, code: &str, issued_at: i64) {
+    /// A generated code's row; `customer_id` the customer it is bound to
+    /// ("" for none).
+    pub fn put_code(
+        &mut self,
+        coupon_id: u64,
+        campaign_id: u64,
+        code: &str,
+        issued_at: i64,
+        customer_id: &str,
+    ) {
         self.codes.push((
             coupon_id,
-            encode_code(coupon_id, campaign_id, code, issued_at),
+            encode_code(coupon_id, campaign_id, code, issued_at, customer_id),
         ));
     }
 

@@ -46,6 +46,9 @@ pub struct Overlay {
     pub(super) campaign_counters: HashMap<u64, CampaignCounters>,
     /// Generated codes by coupon id.
     pub(super) generated: HashMap<u64, GeneratedCode>,
+    /// (campaign, customer key) -> the customer's code's coupon id
+    /// (`State::personal_code`).
+    pub(super) personal: HashMap<(u64, Key), u64>,
     /// Each redemption's reversals, whole.
     pub(super) reversals: HashMap<u64, Vec<Reversal>>,
     /// The fraud model, whole, if it changed.
@@ -70,6 +73,7 @@ impl Overlay {
             campaigns,
             campaign_counters,
             generated,
+            personal,
             reversals,
             model,
         } = newer;
@@ -86,6 +90,7 @@ impl Overlay {
         self.campaigns.extend(campaigns);
         self.campaign_counters.extend(campaign_counters);
         self.generated.extend(generated);
+        self.personal.extend(personal);
         self.reversals.extend(reversals);
         if model.is_some() {
             self.model = model;
@@ -124,6 +129,11 @@ impl Cursor {
             Effect::CouponPut(def) => past(&mut self.next_coupon_id, def.id),
             Effect::CodesGenerated { codes, .. } => {
                 for (id, _) in codes {
+                    past(&mut self.next_coupon_id, *id);
+                }
+            }
+            Effect::CodesAssigned { codes, .. } => {
+                for (id, _, _) in codes {
                     past(&mut self.next_coupon_id, *id);
                 }
             }

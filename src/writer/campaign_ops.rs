@@ -45,7 +45,7 @@ fn existing(d: &Draft, id: u64) -> Result<CampaignDef> {
 
 /// A campaign that may still change: it exists, is at `expected_revision`
 /// (0: any) and is not COMPLETED or CANCELLED.
-fn changeable(d: &Draft, id: u64, expected_revision: u64) -> Result<CampaignDef> {
+pub(super) fn changeable(d: &Draft, id: u64, expected_revision: u64) -> Result<CampaignDef> {
     let current = existing(d, id)?;
     check_revision("campaign", id, expected_revision, current.revision)?;
     if current.status.is_final() {

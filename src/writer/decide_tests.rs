@@ -553,3 +553,61 @@ fn an_outcome_teaches_the_model_batches_proposed_but_not_applied_score_with() {
     let after = score_of(&outcome.answers[0]);
     assert!(after > before, "{before} -> {after}");
 }
+
+fn assign(campaign_id: u64, customers: &[&str]) -> Mutation {
+    Mutation::AssignCodes {
+        campaign_id,
+        customer_ids: customers.iter().map(|c| c.to_string()).collect(),
+    }
+}
+
+fn assigned(answer: &Result<Response>) -> Vec<couponsd_client::wire::AssignedCode> {
+    match answer {
+        Ok(Response::AssignedCodes(codes)) => codes.clone(),
+        other => panic!("expected assigned codes, got {other:?}"),
+    }
+}
+
+/// A customer's code made by a batch proposed but not applied is the one a
+/// later batch (and a later request of the same batch) gives again.
+#[test]
+fn assigned_codes_are_found_in_batches_proposed_but_not_applied() {
+    use couponsd_client::wire::{CampaignSpec, CampaignType};
+    let node = Node::new();
+    let cursor = Cursor::from_state(&node.state);
+    let campaign = Mutation::CreateCampaign {
+        spec: Box::new(CampaignSpec {
+            name: "For you".into(),
+            campaign_type: CampaignType::Personalized,
+            ..CampaignSpec::default()
+        }),
+        created_by: "test".into(),
+    };
+    let first = [campaign, assign(1, &["ann"]), assign(1, &["ann", "bob"])];
+    let (outcome, overlay, cursor) = decide(&node, &VecDeque::new(), cursor, T0, &first);
+    let ann = assigned(&outcome.answers[1]);
+    assert!(ann[0].created);
+    let both = assigned(&outcome.answers[2]);
+    assert_eq!(
+        (both[0].code.as_str(), both[0].created),
+        (ann[0].code.as_str(), false)
+    );
+    assert!(both[1].created);
+    assert_ne!(both[1].code, ann[0].code);
+    assert_eq!(both[1].coupon_id, ann[0].coupon_id + 1);
+    let earlier = VecDeque::from([(1, overlay)]);
+    let (outcome, _, _) = decide(
+        &node,
+        &earlier,
+        cursor,
+        T0 + 1,
+        &[assign(1, &["bob", "ann"])],
+    );
+    let again = assigned(&outcome.answers[0]);
+    let bob = couponsd_client::wire::AssignedCode {
+        created: false,
+        ..both[1].clone()
+    };
+    assert_eq!(again, vec![bob, both[0].clone()]);
+    assert!(outcome.records.is_empty(), "nothing new: no record");
+}

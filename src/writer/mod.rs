@@ -21,6 +21,7 @@
 //! requests are answered NOT_LEADER, and the next leader decides afresh.
 
 mod apply;
+mod assign_ops;
 mod batch;
 mod campaign_ops;
 mod checkpointer;
@@ -183,6 +184,12 @@ pub enum Mutation {
     AddCodes {
         campaign_id: u64,
         codes: Vec<String>,
+    },
+    /// Bind a code of a PERSONALIZED campaign to each customer without one
+    /// (`assign_ops::assign`; empty: the campaign's audience).
+    AssignCodes {
+        campaign_id: u64,
+        customer_ids: Vec<String>,
     },
     /// Label a redemption fraud or legitimate; the model learns from it.
     FraudOutcome {

@@ -82,6 +82,10 @@ pub fn decide(batch: &Batch, mutation: &Mutation, config: &WriterConfig) -> Deci
         Mutation::AddCodes { campaign_id, codes } => {
             campaign_ops::add_codes(d, *campaign_id, codes)
         }
+        Mutation::AssignCodes {
+            campaign_id,
+            customer_ids,
+        } => super::assign_ops::assign(d, *campaign_id, customer_ids),
         Mutation::FraudOutcome {
             redemption_id,
             label,

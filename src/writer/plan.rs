@@ -101,6 +101,24 @@ impl<'b, 'a> Draft<'b, 'a> {
         }
     }
 
+    /// A generated code (None: not one), as this draft sees it.
+    pub fn generated_code(&self, id: u64) -> Option<GeneratedCode> {
+        self.newest(|o| o.generated.get(&id).cloned())
+            .or_else(|| self.batch.state.generated_code(id))
+    }
+
+    /// The coupon id of the customer's (by key) code of a PERSONALIZED
+    /// campaign (`State::personal_code`).
+    pub fn personal_code(&self, campaign_id: u64, customer: Key) -> Option<u64> {
+        self.newest(|o| o.personal.get(&(campaign_id, customer)).copied())
+            .or_else(|| self.batch.state.personal_code(campaign_id, customer))
+    }
+
+    /// See `State::campaign_mac_key`.
+    pub fn campaign_mac_key(&self, campaign_id: u64) -> [u8; 16] {
+        self.batch.state.campaign_mac_key(campaign_id)
+    }
+
     /// The campaign of a generated code (None: not a generated code).
     pub fn generated_by(&self, id: u64) -> Option<u64> {
         self.newest(|o| o.generated.get(&id).map(|g| g.campaign_id))
@@ -112,13 +130,10 @@ impl<'b, 'a> Draft<'b, 'a> {
             return def;
         }
         // A generated code's coupon follows its campaign, as this draft sees it.
-        let generated = self
-            .newest(|o| o.generated.get(&id).cloned())
-            .or_else(|| self.batch.state.generated_code(id));
-        match generated {
+        match self.generated_code(id) {
             Some(g) => {
                 let campaign = self.campaign(g.campaign_id)?;
-                Some(SharedDef::new(campaign.coupon(id, &g.code, g.issued_at)))
+                Some(SharedDef::new(campaign.coupon(id, &g)))
             }
             None => self.batch.state.coupon(id).map(|(def, _)| def),
         }
@@ -338,6 +353,25 @@ impl<'b, 'a> Draft<'b, 'a> {
                         campaign_id: *campaign_id,
                         code: code.as_str().into(),
                         issued_at: *issued_at,
+                        customer_id: "".into(),
+                    };
+                    self.overlay.generated.insert(*id, generated);
+                }
+            }
+            Effect::CodesAssigned {
+                campaign_id,
+                issued_at,
+                codes,
+            } => {
+                for (id, code, customer) in codes {
+                    self.overlay.codes.insert(code.clone(), Some(*id));
+                    let key = self.key(customer);
+                    self.overlay.personal.insert((*campaign_id, key), *id);
+                    let generated = GeneratedCode {
+                        campaign_id: *campaign_id,
+                        code: code.as_str().into(),
+                        issued_at: *issued_at,
+                        customer_id: customer.as_str().into(),
                     };
                     self.overlay.generated.insert(*id, generated);
                 }

@@ -89,15 +89,18 @@ pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
     Ok((state, recovered))
 }
 
-/// Loads the generated codes, a run of one campaign's chunk at a time.
+/// Loads the generated codes, a run of one campaign's chunk at a time (and
+/// with them the customers' codes of PERSONALIZED campaigns).
 fn load_codes(view: &crate::storage::ReadView, state: &State) -> Result<(), StorageError> {
-    let mut run: Vec<(u64, Box<str>)> = Vec::new();
+    type Run = Vec<(u64, Box<str>, Box<str>)>;
+    let mut run: Run = Vec::new();
     let mut run_of = (0, 0);
-    let flush = |(campaign, issued_at): (u64, i64), run: &mut Vec<(u64, Box<str>)>| {
+    let flush = |(campaign, issued_at): (u64, i64), run: &mut Run| {
         state.put_codes(
             campaign,
             issued_at,
-            run.iter().map(|(id, code)| (*id, &**code)),
+            run.iter()
+                .map(|(id, code, customer)| (*id, &**code, &**customer)),
         );
         run.clear();
     };
@@ -107,7 +110,7 @@ fn load_codes(view: &crate::storage::ReadView, state: &State) -> Result<(), Stor
             flush(run_of, &mut run);
             run_of = of;
         }
-        run.push((id, generated.code));
+        run.push((id, generated.code, generated.customer_id));
     })?;
     flush(run_of, &mut run);
     Ok(())

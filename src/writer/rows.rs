@@ -32,9 +32,21 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
                 codes,
             } => {
                 for (id, code) in codes {
-                    changes.put_code(*id, *campaign_id, code, *issued_at);
+                    changes.put_code(*id, *campaign_id, code, *issued_at, "");
                 }
                 if let Some(last) = codes.iter().map(|(id, _)| *id).max() {
+                    changes.set_meta(write_keys::NEXT_COUPON_ID, last + 1);
+                }
+            }
+            Effect::CodesAssigned {
+                campaign_id,
+                issued_at,
+                codes,
+            } => {
+                for (id, code, customer) in codes {
+                    changes.put_code(*id, *campaign_id, code, *issued_at, customer);
+                }
+                if let Some(last) = codes.iter().map(|(id, _, _)| *id).max() {
                     changes.set_meta(write_keys::NEXT_COUPON_ID, last + 1);
                 }
             }

@@ -758,6 +758,24 @@ impl Client {
         .await
     }
 
+    /// A PERSONALIZED campaign's code for each customer, bound to them
+    /// (CAMPAIGN_ASSIGN): made for those without one, the same code again
+    /// for those with one, so a retry is safe. Empty `customer_ids`: the
+    /// campaign's audience.
+    pub async fn assign_codes(
+        &self,
+        id: u64,
+        customer_ids: Vec<String>,
+    ) -> Result<Vec<AssignedCode>, ClientError> {
+        match self
+            .call(&Request::AssignCodes { id, customer_ids })
+            .await?
+        {
+            Response::AssignedCodes(codes) => Ok(codes),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// One page of campaigns after `after_id`; the second value is the next cursor (0 at the end).
     pub async fn list_campaigns(
         &self,

@@ -319,3 +319,35 @@ impl CampaignCode {
         })
     }
 }
+
+/// Most customers one CAMPAIGN_ASSIGN names: one log record and one reply
+/// of at most 1,000 codes.
+pub const MAX_ASSIGN_CUSTOMERS: usize = 1000;
+
+/// One customer's code from CAMPAIGN_ASSIGN.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AssignedCode {
+    pub customer_id: String,
+    pub code: String,
+    pub coupon_id: u64,
+    /// true: made by this request; false: the customer already had it.
+    pub created: bool,
+}
+
+impl AssignedCode {
+    pub fn write(&self, w: &mut Writer) {
+        w.str(&self.customer_id);
+        w.str(&self.code);
+        w.u64(self.coupon_id);
+        w.bool(self.created);
+    }
+
+    pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
+        Ok(AssignedCode {
+            customer_id: r.str("customer_id")?,
+            code: r.str("code")?,
+            coupon_id: r.u64("coupon_id")?,
+            created: r.bool("created")?,
+        })
+    }
+}

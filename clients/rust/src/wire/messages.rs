@@ -2,7 +2,7 @@
 
 use bytes::BytesMut;
 
-use super::campaign::{Campaign, CampaignCode, CampaignSpec, CampaignStatus};
+use super::campaign::{AssignedCode, Campaign, CampaignCode, CampaignSpec, CampaignStatus};
 use super::cluster::ClusterStatus;
 use super::error_code::ErrorCode;
 use super::frame;
@@ -78,6 +78,7 @@ opcodes! {
     ORDER_RELEASE = 0x005C => "ORDER_RELEASE",
     ORDER_REVERSE = 0x005D => "ORDER_REVERSE",
     QUALIFY = 0x005E => "QUALIFY",
+    CAMPAIGN_ASSIGN = 0x005F => "CAMPAIGN_ASSIGN",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,6 +287,13 @@ pub enum Request {
         reason: String,
     },
     Qualify(QualifyRequest),
+    /// A PERSONALIZED campaign's codes bound to customers, one each: made
+    /// for those without one, given again to those with one. Empty
+    /// `customer_ids`: the campaign's `audience.customer_ids`.
+    AssignCodes {
+        id: u64,
+        customer_ids: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -330,6 +338,8 @@ pub enum Response {
     OrderValidation(OrderValidation),
     OrderRedemption(OrderRedemption),
     Qualification(Qualification),
+    /// CAMPAIGN_ASSIGN: each customer's code, in the order asked.
+    AssignedCodes(Vec<AssignedCode>),
 }
 
 /// The body of every reply whose status is not OK.
@@ -391,6 +401,7 @@ impl Request {
             Request::OrderRelease { .. } => opcode::ORDER_RELEASE,
             Request::OrderReverse { .. } => opcode::ORDER_REVERSE,
             Request::Qualify(_) => opcode::QUALIFY,
+            Request::AssignCodes { .. } => opcode::CAMPAIGN_ASSIGN,
         }
     }
 
@@ -425,6 +436,8 @@ impl Request {
             | Request::OrderConfirm { .. }
             | Request::OrderRelease { .. }
             | Request::Qualify(_)
+            // A customer who has a code gets it again: nothing is made twice.
+            | Request::AssignCodes { .. }
             | Request::Redeem(_)
             | Request::Reserve(_)
             | Request::Confirm(_)
@@ -520,6 +533,10 @@ impl Request {
                 w.u64(*id);
                 w.u64(*after_coupon_id);
                 w.u16(*limit);
+            }
+            Request::AssignCodes { id, customer_ids } => {
+                w.u64(*id);
+                w.strs(customer_ids);
             }
             Request::CreateCoupon(spec) => spec.write(w),
             Request::GetCoupon(r) => r.write(w),
@@ -663,6 +680,10 @@ impl Request {
                 id: r.u64("id")?,
                 after_coupon_id: r.u64("after_coupon_id")?,
                 limit: r.u16("limit")?,
+            },
+            opcode::CAMPAIGN_ASSIGN => Request::AssignCodes {
+                id: r.u64("id")?,
+                customer_ids: r.strs("customer_ids")?,
             },
             opcode::COUPON_CREATE => Request::CreateCoupon(CouponSpec::read_at_end(r)?),
             opcode::COUPON_GET => Request::GetCoupon(CouponRef::read(r)?),
@@ -811,6 +832,7 @@ impl Response {
             Response::OrderValidation(v) => v.write(w),
             Response::OrderRedemption(r) => r.write(w),
             Response::Qualification(q) => q.write(w),
+            Response::AssignedCodes(codes) => w.list(codes, |w, c| c.write(w)),
         }
     }
 
@@ -911,6 +933,9 @@ impl Response {
             | opcode::ORDER_RELEASE
             | opcode::ORDER_REVERSE => Response::OrderRedemption(OrderRedemption::read(r)?),
             opcode::QUALIFY => Response::Qualification(Qualification::read(r)?),
+            opcode::CAMPAIGN_ASSIGN => {
+                Response::AssignedCodes(r.list("codes", AssignedCode::read)?)
+            }
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)
