@@ -3,20 +3,21 @@
 //! public; a private one answers as an unknown code, byte for byte) and
 //! accepted for its owner, alone and in multi-code orders. CAMPAIGN_ASSIGN
 //! gives each customer of a PERSONALIZED campaign one code bound to them,
-//! the same one on every retry, after a kill -9 too, through the client and
-//! the command line.
+//! the same one on every retry, after a kill -9 and from a new leader of
+//! three nodes, through the client and the command line.
 
 mod common;
 
 use std::collections::HashSet;
 use std::process::Command;
+use std::time::Duration;
 
-use common::{code_of, order, percent_coupon, redeem_request, reserve_request, Server};
+use common::{code_of, order, percent_coupon, redeem_request, reserve_request, Cluster, Server};
 use couponsd_client::wire::{
     AssignedCode, CampaignSpec, CampaignStatus, CampaignType, CouponRef, CouponSpec, ErrorCode,
     OrderMode, OrderRedeemRequest, OrderValidateRequest, TargetAudience, Validation,
 };
-use couponsd_client::Client;
+use couponsd_client::{Client, ClientOptions};
 use serde_json::Value;
 
 fn bound(code: &str, customer: &str, is_public: bool) -> CouponSpec {
@@ -478,4 +479,69 @@ async fn campaign_assign_from_the_command_line() {
     );
     assert_eq!(status, 1, "{out}");
     assert!(out.contains("INVALID_STATE"), "{out}");
+}
+
+/// Every running node at the leader's LSN holds the same DIGEST.
+async fn assert_converged(cluster: &mut Cluster) {
+    let leader = cluster.leader(Duration::from_secs(15)).await;
+    let expected = cluster.nodes[leader].client().await.digest().await.unwrap();
+    for i in 0..cluster.nodes.len() {
+        if !cluster.nodes[i].is_running() {
+            continue;
+        }
+        let node = &cluster.nodes[i];
+        node.wait_for_lsn(expected.lsn, Duration::from_secs(60))
+            .await;
+        let digest = node.client().await.digest().await.unwrap();
+        assert_eq!(digest, expected, "node {} differs from the leader", i + 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_leader_gives_the_same_codes_again() {
+    let mut cluster = Cluster::start(3, &[]).await;
+    let leader = cluster.leader(Duration::from_secs(15)).await;
+    let admin = cluster.nodes[leader].client().await;
+    let id = personalized(&admin, true, &[]).await;
+    let first = admin
+        .assign_codes(id, names(&["ann", "bob"]))
+        .await
+        .unwrap();
+    drop(admin);
+    assert_converged(&mut cluster).await;
+
+    cluster.nodes[leader].kill9();
+    let options = ClientOptions {
+        failover_timeout: Duration::from_secs(20),
+        ..ClientOptions::default()
+    };
+    let client = Client::connect_cluster(&cluster.addrs(), options)
+        .await
+        .unwrap();
+    let again = client
+        .assign_codes(id, names(&["ann", "bob", "cy"]))
+        .await
+        .unwrap();
+    let expected: Vec<_> = first
+        .iter()
+        .map(|c| c.clone().with_created(false))
+        .collect();
+    assert_eq!(
+        again[..2],
+        expected[..],
+        "the same codes from the new leader"
+    );
+    assert!(again[2].created);
+    let new_leader = cluster.leader(Duration::from_secs(15)).await;
+    assert_ne!(new_leader, leader);
+    assert_converged(&mut cluster).await;
+    // Every node that runs refuses ann's code to bob.
+    for node in cluster.nodes.iter_mut() {
+        if !node.is_running() {
+            continue;
+        }
+        let reader = node.client().await;
+        let v = reader.validate(&again[0].code, order("bob", 10_000)).await;
+        assert_eq!(v.unwrap().reason, ErrorCode::NotAssigned.as_u16());
+    }
 }
