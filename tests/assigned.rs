@@ -15,7 +15,8 @@ use std::time::Duration;
 use common::{code_of, order, percent_coupon, redeem_request, reserve_request, Cluster, Server};
 use couponsd_client::wire::{
     AssignedCode, CampaignSpec, CampaignStatus, CampaignType, CouponRef, CouponSpec, ErrorCode,
-    OrderMode, OrderRedeemRequest, OrderValidateRequest, TargetAudience, Validation,
+    OrderMode, OrderRedeemRequest, OrderValidateRequest, QualifyRequest, TargetAudience,
+    Validation,
 };
 use couponsd_client::{Client, ClientOptions};
 use serde_json::Value;
@@ -267,6 +268,47 @@ async fn each_customer_gets_one_code_of_their_own() {
     let campaign = client.get_campaign(id).await.unwrap();
     assert_eq!(campaign.coupons_generated, 4);
     assert_eq!(campaign.generation_target, 4);
+}
+
+/// QUALIFY lists a customer's own codes of PERSONALIZED campaigns (public
+/// or not), marked as theirs, and never another customer's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qualify_lists_each_customer_their_own_code() {
+    let server = Server::start().await;
+    let client = server.client().await;
+    let private = personalized(&client, false, &[]).await;
+    let public = personalized(&client, true, &[]).await;
+    let mut owned: Vec<AssignedCode> = Vec::new();
+    for campaign in [private, public] {
+        owned.extend(
+            client
+                .assign_codes(campaign, names(&["ann", "bob"]))
+                .await
+                .unwrap(),
+        );
+    }
+    for customer in ["ann", "bob", "cy"] {
+        let q = client
+            .qualify(QualifyRequest {
+                limit: 10,
+                order: order(customer, 10_000),
+            })
+            .await
+            .unwrap();
+        let mut listed: Vec<(String, bool, i64)> = q
+            .coupons
+            .iter()
+            .map(|c| (c.code.clone(), c.assigned, c.discount_amount))
+            .collect();
+        listed.sort();
+        let mut theirs: Vec<(String, bool, i64)> = owned
+            .iter()
+            .filter(|c| c.customer_id == customer)
+            .map(|c| (c.code.clone(), true, 1000))
+            .collect();
+        theirs.sort();
+        assert_eq!(listed, theirs, "{customer}");
+    }
 }
 
 trait Created {

@@ -1300,7 +1300,12 @@ async fn broken_frames_on_peer_connections_close_them_and_the_cluster_keeps_comm
         .expect("status")
         .cluster_id;
 
-    // The bad Raft messages of cases 1 and 2 on a follower too.
+    // The bad Raft messages of cases 1 and 2 on a follower too, once it has
+    // applied the coupon: its digest is then what the messages must not change.
+    let (lsn, _) = digest_of(&cluster.nodes[leader]).await;
+    cluster.nodes[follower]
+        .wait_for_lsn(lsn, Duration::from_secs(10))
+        .await;
     raft_garbage_is_refused(&cluster.nodes[follower], "", false).await;
 
     let stop = Arc::new(AtomicBool::new(false));

@@ -99,6 +99,10 @@ pub struct State {
     /// effects), never stored on its own, so it cannot disagree with them;
     /// bounded by them (a campaign's `coupon_limit` and code space).
     personal: RwLock<HashMap<(u64, Key), u64>>,
+    /// The same codes by customer: coupon ids, oldest first (QUALIFY lists
+    /// a customer's own codes). One per PERSONALIZED campaign that assigned
+    /// the customer a code; never shrinks, as bound codes are never removed.
+    personal_by_customer: RwLock<HashMap<Key, Vec<u64>>>,
     /// Each redemption's reversals (full and partial refunds), oldest first.
     reversals: Parts<u64, Vec<Reversal>>,
     /// The fraud model VALIDATE, REDEEM and RESERVE score with: the starting
@@ -150,6 +154,7 @@ impl State {
             generated: RwLock::default(),
             campaign_codes: Parts::new(PARTS / 16),
             personal: RwLock::default(),
+            personal_by_customer: RwLock::default(),
             reversals: Parts::new(PARTS / 16),
             model: RwLock::default(),
             next_campaign_id: AtomicU64::new(1),
@@ -221,6 +226,14 @@ impl State {
     /// campaign, if CAMPAIGN_ASSIGN made one.
     pub fn personal_code(&self, campaign_id: u64, customer: Key) -> Option<u64> {
         read(&self.personal).get(&(campaign_id, customer)).copied()
+    }
+
+    /// The coupon ids of the customer's (by key) bound codes of PERSONALIZED
+    /// campaigns, the newest `max`.
+    pub fn personal_codes(&self, customer: Key, max: usize) -> Vec<u64> {
+        let by_customer = read(&self.personal_by_customer);
+        let ids = by_customer.get(&customer).map_or(&[][..], Vec::as_slice);
+        ids[ids.len().saturating_sub(max)..].to_vec()
     }
 
     /// A generated code's coupon, made from its campaign's template.
@@ -588,11 +601,16 @@ impl State {
         let mut code_ids = write(&self.codes);
         let mut generated = write(&self.generated);
         let mut personal = write(&self.personal);
+        let mut by_customer = write(&self.personal_by_customer);
         let mut added = Vec::new();
         for (coupon_id, code, customer) in codes {
             code_ids.insert(code.to_string(), coupon_id);
             if !customer.is_empty() {
-                personal.insert((campaign_id, self.key(customer)), coupon_id);
+                let key = self.key(customer);
+                // A replay installs the same code again: listed once.
+                if personal.insert((campaign_id, key), coupon_id).is_none() {
+                    by_customer.entry(key).or_default().push(coupon_id);
+                }
             }
             let entry = GeneratedCode {
                 campaign_id,
@@ -604,7 +622,7 @@ impl State {
                 added.push(coupon_id);
             }
         }
-        drop((code_ids, generated, personal));
+        drop((code_ids, generated, personal, by_customer));
         let Some(&last) = added.iter().max() else {
             return;
         };

@@ -2,7 +2,10 @@
 //! combination. A read from the committed state, like ORDER_VALIDATE.
 //!
 //! 1. The qualification index (`state::targets`) gives at most
-//!    [`CANDIDATES_MAX`] coupons the cart could meet, best bound first.
+//!    [`CANDIDATES_MAX`] coupons the cart could meet, best bound first;
+//!    with the customer's own codes of PERSONALIZED campaigns (at most
+//!    [`PERSONAL_MAX`], from `State::personal_codes`), which the index does
+//!    not hold as they are generated codes.
 //! 2. Each is judged exactly as ORDER_VALIDATE judges a code (`judge`);
 //!    those that take something off alone qualify, listed by discount
 //!    descending, then code.
@@ -13,7 +16,8 @@
 //!    answers at the same moment.
 //!
 //! Enumeration-safe by construction: the index holds no private coupon,
-//! and an assigned one only under its own customer.
+//! and an assigned one only under its own customer; a bound code is judged
+//! only for its own customer.
 
 use couponsd_client::wire::{Order, OrderTotals, Qualification, QualifiedCoupon};
 
@@ -29,6 +33,9 @@ use crate::rules::stacking::{best_combination, Candidate, StackPolicy, StackRule
 pub const CANDIDATES_MAX: usize = 1_000;
 /// The most coupons one reply lists.
 pub const LIMIT_MAX: u16 = 100;
+/// The most of the customer's own bound codes (CAMPAIGN_ASSIGN) one request
+/// judges on top of the index's candidates: the newest.
+pub const PERSONAL_MAX: usize = 100;
 
 /// The coupons that apply to `order` (at most `limit`) and the best
 /// combination of all that apply.
@@ -41,9 +48,14 @@ pub fn qualify(
 ) -> Qualification {
     assert!((1..=LIMIT_MAX).contains(&limit));
     let found = reads.state.qualification_candidates(order, CANDIDATES_MAX);
-    let evaluated = found.coupon_ids.len();
+    let mut coupon_ids = found.coupon_ids;
+    if !order.customer_id.is_empty() {
+        let customer = reads.state.key(&order.customer_id);
+        coupon_ids.extend(reads.state.personal_codes(customer, PERSONAL_MAX));
+    }
+    let evaluated = coupon_ids.len();
     let mut qualifying: Vec<(SharedDef, Discount)> = Vec::new();
-    for id in found.coupon_ids {
+    for id in coupon_ids {
         // Deleted since the index was read: nothing to judge.
         let Some((def, _)) = reads.state.coupon(id) else {
             continue;
