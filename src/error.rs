@@ -51,7 +51,7 @@ pub enum Refusal {
     #[error("the order's currency is not the coupon's")]
     CurrencyMismatch,
     /// An order with no customer id, email or device cannot use a coupon
-    /// with a per-customer limit: nothing would count it.
+    /// with a per-customer limit (in all or per period): nothing would count it.
     #[error("customer_id, customer_email or device_fingerprint is required: the coupon has a per-customer limit")]
     CustomerRequired,
     #[error("no line item of the order is eligible for the coupon")]
@@ -97,6 +97,10 @@ pub enum Refusal {
     /// (`rules::assignment`).
     #[error("the coupon belongs to another customer")]
     NotAssigned,
+    /// A limit of uses per period (CouponSpec fields 40 to 43) is reached:
+    /// which, and when its period ends (`rules::period`).
+    #[error("{0}")]
+    PeriodLimit(crate::rules::period::Reached),
 }
 
 impl Refusal {
@@ -303,6 +307,7 @@ impl Refusal {
             Refusal::IdentifierLimit(_) => ErrorCode::IdentifierLimit,
             Refusal::FraudSuspected => ErrorCode::FraudSuspected,
             Refusal::NotAssigned => ErrorCode::NotAssigned,
+            Refusal::PeriodLimit(_) => ErrorCode::PeriodLimit,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod criteria;
 pub mod discount;
 pub mod eligibility;
 pub mod fraud;
+pub mod period;
 pub mod refund;
 pub mod schedule;
 pub mod stacking;
@@ -97,7 +98,8 @@ pub fn evaluate(
     if remaining_uses(spec, counters) == Some(0) {
         return Err(Refusal::Exhausted);
     }
-    if spec.usage_limit_per_customer.is_some() && !fraud::person::identified(order) {
+    let limits_a_person = spec.usage_limit_per_customer.is_some() || period::limits_a_person(spec);
+    if limits_a_person && !fraud::person::identified(order) {
         return Err(Refusal::CustomerRequired);
     }
     fraud::velocity::check(&spec.security, recent_uses)?;

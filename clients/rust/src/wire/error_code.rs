@@ -81,6 +81,7 @@ error_codes! {
     IdentifierLimit = 62 => "IDENTIFIER_LIMIT", "One of the order's identifiers (email, device, ip or payment) already holds the active uses of the coupon, or would pass the discount, its identifier_limits allow; the message names which.";
     FraudSuspected = 63 => "FRAUD_SUSPECTED", "The request's fraud score is at or above the coupon's block_score; the attempt is kept as a REJECTED redemption.";
     NotAssigned = 64 => "NOT_ASSIGNED", "The coupon belongs to one customer (assigned_customer_id) and the order's customer_id is another, or empty. A coupon that is not is_public answers this as an unknown code instead.";
+    PeriodLimit = 65 => "PERIOD_LIMIT", "A limit of uses per period is reached: customer_uses_per_day, _week or _month (this customer's active uses in the local day, ISO week or calendar month, in the coupon's time_zone) or uses_per_day (everyone's); the message names which and when its period ends.";
     // Several codes on one order (ORDER_VALIDATE, ORDER_REDEEM): why a code that applies alone is skipped.
     DuplicateCode = 70 => "DUPLICATE_CODE", "The same code (after normalizing) is earlier in the order's codes; it counts once.";
     ExclusiveCode = 71 => "EXCLUSIVE_CODE", "An exclusive code of the order applies, and applies alone.";
