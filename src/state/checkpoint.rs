@@ -17,7 +17,8 @@ use bytes::BytesMut;
 use couponsd_client::wire::{DecodeError, Reader, Writer};
 
 use super::effect::{
-    read_code_rate, read_key, read_model, read_seen_kind, write_code_rate, write_key, write_model,
+    read_code_rate, read_key, read_model, read_period_count, read_seen_kind, write_code_rate,
+    write_key, write_model, write_period_count,
 };
 use super::keys::Key;
 use super::order_set::OrderSet;
@@ -27,6 +28,7 @@ use crate::domain::campaign::CampaignCounters;
 use crate::domain::coupon::Counters;
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::rules::fraud::score::Model;
+use crate::rules::period::{PeriodCount, PeriodKind};
 
 const CHUNK_FORMAT_V1: u8 = 1;
 /// A chunk is closed once it holds this many bytes. With the largest entry (a
@@ -52,6 +54,8 @@ const KIND_CODE_RATES: u8 = 9;
 const KIND_MODEL: u8 = 11;
 /// Multi-code orders' sets (`order_set`): order key, then the set.
 const KIND_ORDER_SETS: u8 = 12;
+/// Counts of uses per period (`rules::period`); kind 13 is other state's.
+const KIND_PERIOD_USES: u8 = 14;
 
 pub struct Snapshot {
     pub start_lsn: u64,
@@ -65,6 +69,7 @@ pub struct Snapshot {
     velocity: Vec<Part<(u64, Key), Vec<i64>>>,
     seen: Vec<Part<(SeenKind, Key), SeenSet>>,
     code_rates: Vec<Part<u64, CodeRate>>,
+    period_uses: Vec<Part<(u64, Key, PeriodKind), PeriodCount>>,
     model: std::sync::Arc<Model>,
 }
 
@@ -87,6 +92,7 @@ impl State {
             velocity: self.velocity.snapshot(),
             seen: self.seen.snapshot(),
             code_rates: self.code_rates.snapshot(),
+            period_uses: self.period_uses.snapshot(),
             model: self.model(),
         }
     }
@@ -222,6 +228,16 @@ impl State {
                     entries.push((r.u64("coupon_id")?, read_code_rate(r)?));
                 }
                 self.code_rates.insert_many(entries);
+            }
+            KIND_PERIOD_USES => {
+                let mut entries = Vec::with_capacity(capacity);
+                for _ in 0..count {
+                    let coupon_id = r.u64("coupon_id")?;
+                    let who = read_key(r)?;
+                    let (kind, period_count) = read_period_count(r)?;
+                    entries.push(((coupon_id, who, kind), period_count));
+                }
+                self.period_uses.insert_many(entries);
             }
             KIND_ORDER_SETS => {
                 let mut entries = Vec::with_capacity(capacity);
@@ -430,6 +446,19 @@ impl Snapshot {
                     c.entry(|w| {
                         write_key(w, *order);
                         set.write(w);
+                    });
+                }
+            }
+        }
+        sink(std::mem::take(&mut out));
+        {
+            let mut c = Chunker::new(KIND_PERIOD_USES, &mut out);
+            for part in &self.period_uses {
+                for ((id, who, kind), count) in part.iter() {
+                    c.entry(|w| {
+                        w.u64(*id);
+                        write_key(w, *who);
+                        write_period_count(w, *kind, count);
                     });
                 }
             }

@@ -8,7 +8,7 @@ use couponsd_client::wire::Writer;
 use siphasher::sip128::{Hasher128, SipHasher13};
 use std::hash::Hasher;
 
-use super::effect::{write_code_rate, write_key, write_model};
+use super::effect::{write_code_rate, write_key, write_model, write_period_count};
 use super::State;
 
 /// Accumulates entries. The hash key is fixed (not the database secret):
@@ -140,6 +140,13 @@ impl State {
             d.add(18, |w| {
                 w.u64(*id);
                 write_code_rate(w, rate);
+            })
+        });
+        self.period_uses.for_each(|(id, who, kind), count| {
+            d.add(22, |w| {
+                w.u64(*id);
+                write_key(w, *who);
+                write_period_count(w, *kind, count);
             })
         });
         // Absent while it is the starting model, so a store from before

@@ -22,6 +22,7 @@ use crate::domain::campaign::{CampaignCounters, CampaignDef};
 use crate::domain::coupon::{Counters, CouponDef, SpecLayout};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::rules::fraud::score::{Model, SIGNALS};
+use crate::rules::period::{PeriodCount, PeriodKind};
 
 const RECORD_FORMAT_V1: u8 = 1;
 
@@ -65,6 +66,9 @@ const ORDER_CODES: u8 = 22;
 const ORDER_SET: u8 = 25;
 /// Codes bound to customers (`Effect::CodesAssigned`, CAMPAIGN_ASSIGN).
 const CODES_ASSIGNED: u8 = 27;
+/// A count of uses in one period (`Effect::PeriodUses`); tag 30 is kept
+/// free for this one's next layout.
+const PERIOD_USES: u8 = 29;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -169,6 +173,16 @@ pub enum Effect {
         order: Key,
         set: OrderSet,
     },
+    /// One count of a coupon's uses in one period, whole
+    /// (`rules::period::PeriodCount`): `who` is the key of a customer id or
+    /// of a person's alias (`fraud::person::alias_keys`) for the per-person
+    /// kinds, [0, 0] for everyone's; a count of 0 uses removes it.
+    PeriodUses {
+        coupon_id: u64,
+        who: Key,
+        kind: PeriodKind,
+        count: PeriodCount,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,6 +257,29 @@ impl LogRecord {
 pub(super) fn write_key(w: &mut Writer, key: Key) {
     w.u64(key[0]);
     w.u64(key[1]);
+}
+
+/// A period count's layout, in effects and checkpoints: `kind` u8,
+/// `from_ms` i64, `until_ms` i64, `uses` u32.
+pub(super) fn write_period_count(w: &mut Writer, kind: PeriodKind, count: &PeriodCount) {
+    w.u8(kind.code());
+    w.i64(count.from_ms);
+    w.i64(count.until_ms);
+    w.u32(count.uses);
+}
+
+pub(super) fn read_period_count(r: &mut Reader) -> Result<(PeriodKind, PeriodCount), DecodeError> {
+    let code = r.u8("period_kind")?;
+    let kind = PeriodKind::from_code(code).ok_or(DecodeError::UnknownValue {
+        field: "period_kind",
+        value: u64::from(code),
+    })?;
+    let count = PeriodCount {
+        from_ms: r.i64("from_ms")?,
+        until_ms: r.i64("until_ms")?,
+        uses: r.u32("uses")?,
+    };
+    Ok((kind, count))
 }
 
 pub(super) fn read_key(r: &mut Reader) -> Result<Key, DecodeError> {
@@ -411,6 +448,17 @@ impl Effect {
                 write_key(w, *order);
                 set.write(w);
             }
+            Effect::PeriodUses {
+                coupon_id,
+                who,
+                kind,
+                count,
+            } => {
+                w.u8(PERIOD_USES);
+                w.u64(*coupon_id);
+                write_key(w, *who);
+                write_period_count(w, *kind, count);
+            }
             Effect::CodesGenerated {
                 campaign_id,
                 issued_at,
@@ -572,6 +620,17 @@ impl Effect {
                 order: read_key(r)?,
                 set: OrderSet::read(r)?,
             },
+            PERIOD_USES => {
+                let coupon_id = r.u64("coupon_id")?;
+                let who = read_key(r)?;
+                let (kind, count) = read_period_count(r)?;
+                Effect::PeriodUses {
+                    coupon_id,
+                    who,
+                    kind,
+                    count,
+                }
+            }
             v => {
                 return Err(DecodeError::UnknownValue {
                     field: "effect",
@@ -704,6 +763,16 @@ mod tests {
                             },
                         ]
                         .into(),
+                    },
+                },
+                Effect::PeriodUses {
+                    coupon_id: 7,
+                    who: [u64::MAX, 3],
+                    kind: PeriodKind::CustomerWeek,
+                    count: PeriodCount {
+                        from_ms: 1_700_000_000_000,
+                        until_ms: 1_700_400_000_000,
+                        uses: 2,
                     },
                 },
                 Effect::Model(Model {

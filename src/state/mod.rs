@@ -27,6 +27,7 @@ use crate::domain::campaign::{CampaignCounters, CampaignDef, GeneratedCode, Shar
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::rules::fraud::score::Model;
+use crate::rules::period::{PeriodCount, PeriodKind};
 pub use effect::{Effect, LogRecord};
 use keys::{Key, KeyHasher};
 use order_set::OrderSet;
@@ -77,6 +78,13 @@ pub struct State {
     /// leaked-code detector. Bounded by the coupons redeemed; one idle for
     /// `RATE_MAX_STEPS` hours removed by the window sweep.
     code_rates: Parts<u64, CodeRate>,
+    /// (coupon, who, kind) -> the uses counted in the period in progress
+    /// when it last counted one (`rules::period`; who: a person's key, or
+    /// [0, 0] for everyone's per day). Bounded: one entry per coupon with
+    /// period limits and person that used it within its current day, week
+    /// or month (three kinds per person, one for everyone), each removed by
+    /// the window sweep once its period is over.
+    period_uses: Parts<(u64, Key, PeriodKind), PeriodCount>,
     orders: Parts<(u64, Key), u64>,
     /// Order -> the set of codes a multi-code order was redeemed or
     /// reserved with (`order_set`). Bounded like the order index: one
@@ -144,6 +152,7 @@ impl State {
             velocity: Parts::new(PARTS / 16),
             seen: Parts::new(PARTS / 16),
             code_rates: Parts::new(PARTS / 16),
+            period_uses: Parts::new(PARTS / 16),
             orders: Parts::new(PARTS),
             order_sets: Parts::new(PARTS / 16),
             lists: Parts::new(PARTS),
@@ -381,6 +390,19 @@ impl State {
         })
     }
 
+    /// One count of the coupon's uses in a period (`rules::period`), if kept.
+    pub fn period_uses(&self, coupon_id: u64, who: Key, kind: PeriodKind) -> Option<PeriodCount> {
+        self.period_uses.get(&(coupon_id, who, kind))
+    }
+
+    /// Period counts in part `part` of `swept_parts()`: (coupon, who, kind)
+    /// and the end of the count's period, for the window sweep.
+    pub fn period_uses_part(&self, part: usize) -> Vec<((u64, Key, PeriodKind), i64)> {
+        self.period_uses.with_part(part, |map| {
+            map.iter().map(|(k, count)| (*k, count.until_ms)).collect()
+        })
+    }
+
     /// Code rates in part `part` of `swept_parts()`, for the window sweep.
     pub fn code_rate_part(&self, part: usize) -> Vec<(u64, CodeRate)> {
         self.code_rates
@@ -391,6 +413,7 @@ impl State {
     pub fn swept_parts(&self) -> usize {
         debug_assert_eq!(self.velocity.part_count(), self.seen.part_count());
         debug_assert_eq!(self.velocity.part_count(), self.code_rates.part_count());
+        debug_assert_eq!(self.velocity.part_count(), self.period_uses.part_count());
         self.velocity.part_count()
     }
 
@@ -449,7 +472,11 @@ impl State {
 
     /// Entries in the maps that grow with redemptions (sizes the checkpoint interval).
     pub fn entry_count(&self) -> usize {
-        self.customers.len() + self.orders.len() + self.velocity.len() + self.seen.len()
+        self.customers.len()
+            + self.orders.len()
+            + self.velocity.len()
+            + self.seen.len()
+            + self.period_uses.len()
     }
 
     // Changes: only the writer (and recovery) call these.
@@ -534,6 +561,19 @@ impl State {
                 self.orders
                     .insert((ORDER_SET_COUPON_ID, *order), set.fingerprint);
                 self.order_sets.insert(*order, set.clone());
+            }
+            Effect::PeriodUses {
+                coupon_id,
+                who,
+                kind,
+                count,
+            } => {
+                let key = (*coupon_id, *who, *kind);
+                if count.uses == 0 {
+                    self.period_uses.remove(&key);
+                } else {
+                    self.period_uses.insert(key, *count);
+                }
             }
             Effect::CampaignPut(def) => self.put_campaign((**def).clone()),
             Effect::Reversal(r) => self.put_reversal(r.clone()),

@@ -17,6 +17,7 @@ use crate::domain::campaign::{CampaignCounters, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, SharedDef};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::rules::fraud::score::Model;
+use crate::rules::period::{PeriodCount, PeriodKind};
 use crate::state::keys::Key;
 use crate::state::order_set::OrderSet;
 use crate::state::{Effect, LogRecord, SeenSet, State};
@@ -37,6 +38,8 @@ pub struct Overlay {
     pub(super) seen: HashMap<(SeenKind, Key), SeenSet>,
     /// Code rates (`CodeRate::default()`: removed).
     pub(super) code_rates: HashMap<u64, CodeRate>,
+    /// Counts of uses per period (0 uses: removed).
+    pub(super) period_uses: HashMap<(u64, Key, PeriodKind), PeriodCount>,
     pub(super) orders: HashMap<(u64, Key), u64>,
     /// Multi-code orders' sets, whole.
     pub(super) order_sets: HashMap<Key, OrderSet>,
@@ -67,6 +70,7 @@ impl Overlay {
             velocity,
             seen,
             code_rates,
+            period_uses,
             orders,
             order_sets,
             redemptions,
@@ -84,6 +88,7 @@ impl Overlay {
         self.velocity.extend(velocity);
         self.seen.extend(seen);
         self.code_rates.extend(code_rates);
+        self.period_uses.extend(period_uses);
         self.orders.extend(orders);
         self.order_sets.extend(order_sets);
         self.redemptions.extend(redemptions);
@@ -151,6 +156,7 @@ impl Cursor {
             | Effect::Model(_)
             | Effect::OrderCodes { .. }
             | Effect::OrderSet { .. }
+            | Effect::PeriodUses { .. }
             | Effect::KeySecret(_) => {}
         }
     }

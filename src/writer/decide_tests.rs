@@ -611,3 +611,125 @@ fn assigned_codes_are_found_in_batches_proposed_but_not_applied() {
     assert_eq!(again, vec![bob, both[0].clone()]);
     assert!(outcome.records.is_empty(), "nothing new: no record");
 }
+
+fn create_per_period(code: &str, customer_per_day: u32, per_day: u32) -> Mutation {
+    let Mutation::CreateCoupon { spec, created_by } = create(code, 1_000) else {
+        unreachable!("create makes a coupon")
+    };
+    let mut spec = spec;
+    spec.usage_limit_per_customer = None;
+    spec.time_zone = "Europe/Paris".into();
+    spec.period_limits.customer_per_day = Some(customer_per_day);
+    spec.period_limits.per_day = Some(per_day);
+    Mutation::CreateCoupon { spec, created_by }
+}
+
+fn period_refusal(answer: &Result<Response>) -> Option<&'static str> {
+    match answer {
+        Err(Error::Refused(Refusal::PeriodLimit(reached))) => Some(reached.kind.field()),
+        _ => None,
+    }
+}
+
+/// Uses per local day (Paris: 23:00 UTC is midnight) are counted by batches
+/// proposed but not applied, a released hold gives its use back within the
+/// day, the next local day starts afresh, and the window sweep removes the
+/// counts of a day that is over.
+#[test]
+fn period_counts_follow_batches_proposed_but_not_applied() {
+    use crate::rules::period::PeriodKind;
+
+    let node = Node::new();
+    let evening = "2026-12-08T22:00:00Z"
+        .parse::<jiff::Timestamp>()
+        .expect("an instant")
+        .as_millisecond();
+    let cursor = Cursor::from_state(&node.state);
+    let first = [
+        create_per_period("P", 1, 3),
+        redeem("P", "o1", "c1"),
+        redeem("P", "o2", "c1"),
+        reserve("P", "o3", "c2", 3_600_000),
+    ];
+    let (outcome, overlay, cursor) = decide(&node, &VecDeque::new(), cursor, evening, &first);
+    assert!(outcome.answers[1].is_ok(), "{:?}", outcome.answers[1]);
+    assert_eq!(
+        period_refusal(&outcome.answers[2]),
+        Some("customer_uses_per_day")
+    );
+    assert!(outcome.answers[3].is_ok(), "{:?}", outcome.answers[3]);
+    let mut decided = outcome.decided;
+    let mut earlier = VecDeque::from([(1, overlay)]);
+    // Half an hour later, on top of the first batch: c2's hold counts until
+    // released, then c2 may redeem; the day's third use is everyone's last.
+    let later = [
+        redeem("P", "o4", "c2"),
+        Mutation::Release(named("P", "o3")),
+        redeem("P", "o5", "c2"),
+        redeem("P", "o6", "c3"),
+        redeem("P", "o7", "c4"),
+    ];
+    let half_hour = evening + 1_800_000;
+    let (outcome, overlay, cursor) = decide(&node, &earlier, cursor, half_hour, &later);
+    assert_eq!(
+        period_refusal(&outcome.answers[0]),
+        Some("customer_uses_per_day")
+    );
+    assert!(
+        outcome.answers[1..4].iter().all(|a| a.is_ok()),
+        "{:?}",
+        outcome.answers
+    );
+    assert_eq!(period_refusal(&outcome.answers[4]), Some("uses_per_day"));
+    decided.extend(outcome.decided);
+    earlier.push_back((2, overlay));
+    // 00:01 in Paris (still 8 December in UTC): a new day.
+    let next_day = evening + 3_660_000;
+    let (outcome, _, _) = decide(
+        &node,
+        &earlier,
+        cursor,
+        next_day,
+        &[redeem("P", "o8", "c1")],
+    );
+    assert!(outcome.answers[0].is_ok(), "{:?}", outcome.answers[0]);
+    decided.extend(outcome.decided);
+
+    // Applied, then swept at 00:01: yesterday's day counts (c2's) go; the
+    // rest (this week's, this month's, today's) stay.
+    for record in &decided {
+        node.state.apply_record(record);
+    }
+    let count = |customer: &str, kind| node.state.period_uses(1, node.state.key(customer), kind);
+    assert_eq!(
+        count("c2", PeriodKind::CustomerDay).map(|c| c.uses),
+        Some(1)
+    );
+    let cursor = Cursor::from_state(&node.state);
+    let parts = node.state.swept_parts();
+    let sweeps: Vec<Mutation> = (0..parts)
+        .step_by(super::sweep::PARTS_PER_SWEEP)
+        .map(|first_part| Mutation::ExpireWindows { first_part })
+        .collect();
+    let (swept, _, _) = decide(&node, &VecDeque::new(), cursor, next_day, &sweeps);
+    for record in &swept.decided {
+        node.state.apply_record(record);
+    }
+    assert_eq!(count("c2", PeriodKind::CustomerDay), None);
+    assert_eq!(
+        count("c3", PeriodKind::CustomerWeek).map(|c| c.uses),
+        Some(1)
+    );
+    assert_eq!(
+        count("c1", PeriodKind::CustomerDay).map(|c| c.uses),
+        Some(1)
+    );
+    assert_eq!(
+        count("c1", PeriodKind::CustomerMonth).map(|c| c.uses),
+        Some(2)
+    );
+    let everyone = node
+        .state
+        .period_uses(1, super::period_uses::EVERYONE, PeriodKind::Day);
+    assert_eq!(everyone.map(|c| c.uses), Some(1));
+}

@@ -1,15 +1,16 @@
 //! How one code is judged on an order, the same for a single REDEEM or
 //! RESERVE (through the decider's draft), VALIDATE (from the committed
 //! state) and each code of a multi-code order (either way): every check
-//! `rules::campaign::evaluate` makes, the per-identifier limits and the
-//! fraud verdict. What to record for an accepted use is the caller's.
+//! `rules::campaign::evaluate` makes, the limits per period, the
+//! per-identifier limits and the fraud verdict. What to record for an
+//! accepted use is the caller's.
 
 use std::sync::Arc;
 
 use couponsd_client::wire::{Order, SecurityAssessment};
 
 use super::plan::Draft;
-use super::{observe, Shopper};
+use super::{observe, period_uses, Shopper};
 use crate::domain::campaign::{CampaignCounters, SharedCampaign};
 use crate::domain::coupon::{Counters, SharedDef};
 use crate::error::{Error, Refusal};
@@ -19,6 +20,7 @@ use crate::rules::discount::Discount;
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::rules::fraud::score::Model;
 use crate::rules::fraud::{assess, detectors, identifiers, person, velocity};
+use crate::rules::period::{PeriodCount, PeriodKind};
 use crate::state::keys::Key;
 use crate::state::{SeenSet, State};
 
@@ -36,6 +38,7 @@ pub trait Reads {
     fn velocity(&self, coupon_id: u64, key: Key) -> Vec<i64>;
     fn seen(&self, kind: SeenKind, key: Key) -> SeenSet;
     fn code_rate(&self, coupon_id: u64) -> CodeRate;
+    fn period_uses(&self, coupon_id: u64, who: Key, kind: PeriodKind) -> Option<PeriodCount>;
     fn campaign(&self, id: u64) -> Option<SharedCampaign>;
     fn campaign_counters(&self, id: u64) -> CampaignCounters;
     fn model(&self) -> Arc<Model>;
@@ -78,6 +81,9 @@ impl Reads for Committed<'_> {
     fn code_rate(&self, coupon_id: u64) -> CodeRate {
         self.state.code_rate(coupon_id)
     }
+    fn period_uses(&self, coupon_id: u64, who: Key, kind: PeriodKind) -> Option<PeriodCount> {
+        self.state.period_uses(coupon_id, who, kind)
+    }
     fn campaign(&self, id: u64) -> Option<SharedCampaign> {
         self.state.campaign(id)
     }
@@ -119,6 +125,9 @@ impl Reads for Draft<'_, '_> {
     }
     fn code_rate(&self, coupon_id: u64) -> CodeRate {
         Draft::code_rate(self, coupon_id)
+    }
+    fn period_uses(&self, coupon_id: u64, who: Key, kind: PeriodKind) -> Option<PeriodCount> {
+        Draft::period_uses(self, coupon_id, who, kind)
     }
     fn campaign(&self, id: u64) -> Option<SharedCampaign> {
         Draft::campaign(self, id)
@@ -190,6 +199,13 @@ pub fn judge(reads: &impl Reads, def: SharedDef, order: &Order, shopper: Shopper
         campaign_of,
     )
     .and_then(|discount| {
+        period_uses::check(
+            spec,
+            order,
+            now,
+            |id| reads.key(id),
+            |who, kind| reads.period_uses(coupon_id, who, kind),
+        )?;
         let counter = |key| reads.customer_uses(coupon_id, key);
         identifiers::check(&limited, counter, discount.discount_amount)?;
         assess::verdict(spec, &assessment)?;

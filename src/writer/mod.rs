@@ -35,6 +35,7 @@ pub mod observe;
 mod ops;
 pub mod order_ops;
 mod order_set_ops;
+mod period_uses;
 mod plan;
 mod proposal;
 pub mod qualify;

@@ -17,7 +17,9 @@ use couponsd_client::wire::{
 use super::batch::Batch;
 use super::judge::{judge, Judged};
 use super::plan::{Draft, Plan};
-use super::{campaign_ops, fraud_ops, observe, order_set_ops, Mutation, Shopper, WriterConfig};
+use super::{
+    campaign_ops, fraud_ops, observe, order_set_ops, period_uses, Mutation, Shopper, WriterConfig,
+};
 use crate::domain::campaign::FinalStatus;
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
 use crate::domain::limits;
@@ -390,9 +392,10 @@ fn adjust_uses(d: &mut Draft, coupon_id: u64, key: Key, delta: i64) {
 }
 
 /// A use given back gives back exactly the counts it was taken under
-/// (its `counted` bits): its person's aliases, and its identifiers' uses
-/// and discount.
+/// (its `counted` bits): its person's aliases, its identifiers' uses
+/// and discount, and its periods' counts.
 fn give_back_counted(d: &mut Draft, r: &Redemption) {
+    period_uses::give_back(d, r);
     let ids = &r.identifiers;
     let mut given_back: Vec<(String, i64)> = person::alias_keys(&r.customer_id, ids)
         .into_iter()
@@ -546,6 +549,7 @@ pub(super) fn take_use(d: &mut Draft, judged: &Judged, accepted: Accepted) -> Re
         adjust_uses(d, coupon_id, l.discount_key, redemption.discount_amount);
         redemption.counted |= identifiers::bit(l.identifier);
     }
+    redemption.counted |= period_uses::take(d, def, order);
     record_velocity(d, def, &judged.windows);
     observe::record_observations(d, coupon_id, order);
     adjust_campaign(d, coupon_id, redemption.discount_amount, 1);

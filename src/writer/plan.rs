@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::rules::fraud::score::Model;
+use crate::rules::period::{PeriodCount, PeriodKind};
 
 use super::batch::{Batch, Cursor, Overlay};
 use crate::domain::campaign::{CampaignCounters, GeneratedCode, SharedCampaign};
@@ -212,6 +213,15 @@ impl<'b, 'a> Draft<'b, 'a> {
             .unwrap_or_else(|| self.batch.state.code_rate(coupon_id))
     }
 
+    /// One count of the coupon's uses in a period (`rules::period`), if kept.
+    pub fn period_uses(&self, coupon_id: u64, who: Key, kind: PeriodKind) -> Option<PeriodCount> {
+        let key = (coupon_id, who, kind);
+        match self.newest(|o| o.period_uses.get(&key).copied()) {
+            Some(count) => (count.uses > 0).then_some(count),
+            None => self.batch.state.period_uses(coupon_id, who, kind),
+        }
+    }
+
     /// The committed state, for scans the window sweep makes before it
     /// checks each entry it found through this draft.
     pub fn state(&self) -> &crate::state::State {
@@ -375,6 +385,16 @@ impl<'b, 'a> Draft<'b, 'a> {
                     };
                     self.overlay.generated.insert(*id, generated);
                 }
+            }
+            Effect::PeriodUses {
+                coupon_id,
+                who,
+                kind,
+                count,
+            } => {
+                self.overlay
+                    .period_uses
+                    .insert((*coupon_id, *who, *kind), *count);
             }
             Effect::Model(model) => self.overlay.model = Some(Arc::new(model.clone())),
             Effect::OrderCodes { order, fingerprint } => {

@@ -68,6 +68,7 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
             | Effect::Model(_)
             | Effect::OrderCodes { .. }
             | Effect::OrderSet { .. }
+            | Effect::PeriodUses { .. }
             | Effect::CampaignCounters { .. } => {}
         }
     }

@@ -1,6 +1,7 @@
 //! The window sweep (issue 11, point 10): velocity windows, seen sets and
 //! code rates are keyed by what attackers send (devices, addresses,
-//! mailboxes), so they must go away on their own. The leader submits
+//! mailboxes), so they must go away on their own; so must the counts of
+//! uses per period (`rules::period`) once their period is over. The leader submits
 //! `Mutation::ExpireWindows` periodically (`server::sweep_windows`), each
 //! naming the next few parts of the maps; the decision removes, with logged
 //! effects (so every replica drops the same), each entry of those parts
@@ -10,13 +11,14 @@
 //! Bounds: a velocity window goes once its newest attempt is an hour old
 //! (`velocity::WINDOW_MS`), a seen set once its newest member is 24 hours
 //! old (`detectors::SEEN_WINDOW_MS`), a code rate once idle for
-//! `RATE_MAX_STEPS` hours; at most `MAX_KEYS` velocity windows and
+//! `RATE_MAX_STEPS` hours, a period count once its period ends; at most `MAX_KEYS` velocity windows and
 //! `MAX_KEYS` seen sets in all (code rates are bounded by the coupons).
 
 use super::ops::Decision;
 use super::plan::Draft;
 use crate::rules::fraud::detectors::{self, CodeRate};
 use crate::rules::fraud::velocity;
+use crate::rules::period::PeriodCount;
 use crate::state::Effect;
 use couponsd_client::wire::Response;
 
@@ -110,6 +112,24 @@ pub fn expire_windows(mut d: Draft, first_part: usize) -> Decision {
             }
         }
         budget = MAX_REMOVALS.saturating_sub(removed);
+
+        // A count whose period is over counts nothing: it goes. Bounded by
+        // accepted uses, so no cap past that.
+        let counts = d.state().period_uses_part(part);
+        let over = |until_ms: i64| until_ms <= now;
+        for (coupon_id, who, kind) in to_remove(counts, over, usize::MAX, budget) {
+            let found = d.state().period_uses(coupon_id, who, kind);
+            if found.is_some() && d.period_uses(coupon_id, who, kind) == found {
+                d.record(Effect::PeriodUses {
+                    coupon_id,
+                    who,
+                    kind,
+                    count: PeriodCount::default(),
+                });
+                removed += 1;
+            }
+        }
+        budget = MAX_REMOVALS.saturating_sub(removed);
         if budget == 0 {
             break;
         }
@@ -118,7 +138,7 @@ pub fn expire_windows(mut d: Draft, first_part: usize) -> Decision {
     if removed > 0 {
         tracing::debug!(
             count = removed,
-            "expired velocity windows, seen sets and code rates"
+            "expired velocity windows, seen sets, code rates and period counts"
         );
     }
     Ok(Ok(d.into_plan(Response::Deleted)))
