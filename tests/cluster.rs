@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use common::history::{start_load, History, Outcome};
 use common::{percent_coupon, redeem_request, Cluster, Server};
-use couponsd_client::wire::{CouponRef, ErrorCode, NodeRole, RedemptionRef, RedemptionStatus};
+use couponsd_client::wire::{
+    CouponRef, CouponSpec, ErrorCode, NodeRole, PeriodLimits, RedemptionRef, RedemptionStatus,
+};
 use couponsd_client::{Client, ClientError, ClientOptions};
 
 const CONVERGE: Duration = Duration::from_secs(60);
@@ -30,10 +32,17 @@ async fn create_coupons(
     let mut codes = Vec::new();
     for i in 0..n {
         let code = format!("{prefix}{i}");
-        client
-            .create_coupon(percent_coupon(&code, 1000, limit, None))
-            .await
-            .expect("creating a coupon");
+        // Limits per period far above any load here: every use is also
+        // counted per customer and per day, and those counts must converge.
+        let spec = CouponSpec {
+            period_limits: PeriodLimits {
+                customer_per_month: Some(1_000_000),
+                per_day: Some(1_000_000),
+                ..PeriodLimits::default()
+            },
+            ..percent_coupon(&code, 1000, limit, None)
+        };
+        client.create_coupon(spec).await.expect("creating a coupon");
         codes.push(code);
     }
     codes

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::{order, percent_coupon, redeem_request, reserve_request, Server};
 use couponsd_client::wire::{
     CouponRef, CouponSpec, ErrorCode, FraudLabel, OrderMode, OrderRedemption, OrderReserveRequest,
-    RedemptionRef, RedemptionStatus, SecuritySettings,
+    PeriodLimits, RedemptionRef, RedemptionStatus, SecuritySettings,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,6 +95,13 @@ async fn restart_from_checkpoints_and_truncated_log_restores_everything() {
             // Velocity checks on (10 an hour, above the 3 per customer), so
             // every customer's velocity window is checkpointed too.
             security: SecuritySettings::default(),
+            // Limits per period above what the load takes, so every
+            // customer's and everyone's counts are checkpointed (kind 14).
+            period_limits: PeriodLimits {
+                customer_per_week: Some(50),
+                per_day: Some(100_000),
+                ..PeriodLimits::default()
+            },
             ..percent_coupon("CKPT", 1000, Some(400), Some(3))
         })
         .await
