@@ -511,7 +511,8 @@ pub struct Redemption {
     /// Which of them the use is counted under, so that giving it back gives
     /// back exactly those (bits: 1 the mailbox and 2 a guest's device, for a
     /// per-customer limit; 4, 8, 16 and 32 the email, device, ip and payment
-    /// identifier limits).
+    /// identifier limits; 64 a reversal kept the use; 128 the coupon's uses
+    /// per period).
     pub counted: u8,
 }
 
