@@ -13,8 +13,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::{all_redemptions, code_of, order, percent_coupon, redeem_request, Server};
 use couponsd_client::wire::{
-    CouponSpec, ErrorCode, OrderMode, OrderRedeemRequest, PeriodLimits, RedemptionRef,
-    RedemptionStatus, ReversalPolicy,
+    CouponSpec, ErrorCode, OrderMode, OrderRedeemRequest, OrderReserveRequest, PeriodLimits,
+    RedemptionRef, RedemptionStatus, ReversalPolicy,
 };
 use couponsd_client::{Client, ClientError};
 
@@ -430,4 +430,26 @@ async fn a_multi_code_order_respects_the_limits_of_each_code() {
         "{daily:?}"
     );
     assert!(outcome("ANY").applied, "{best:?}");
+
+    // A set's holds count too, and ORDER_RELEASE gives them back.
+    let bob_set = OrderReserveRequest {
+        codes: vec!["DAILY".into(), "ANY".into()],
+        mode: OrderMode::AllOrNothing,
+        order_id: "s1".into(),
+        ttl_ms: 600_000,
+        order: order("bob", 10_000),
+    };
+    client.order_reserve(bob_set).await.unwrap();
+    let bob = |id: &str| OrderRedeemRequest {
+        order: order("bob", 10_000),
+        ..order_of(id, OrderMode::AllOrNothing)
+    };
+    assert_eq!(
+        code_of(client.order_redeem(bob("m4")).await),
+        ErrorCode::PeriodLimit,
+        "the set's hold counts"
+    );
+    client.order_release("s1").await.unwrap();
+    let after = client.order_redeem(bob("m5")).await.unwrap();
+    assert!(after.codes.iter().all(|c| c.applied), "{after:?}");
 }
