@@ -181,6 +181,9 @@ pub enum Error {
     CorruptData(String),
     #[error("{0}")]
     WrongCluster(String),
+    /// An event cursor older than the oldest event this node's log holds.
+    #[error("events before {oldest_id} are no longer in this node's log; the oldest available event id is {oldest_id}")]
+    EventsTruncated { oldest_id: u64 },
 }
 
 impl Error {
@@ -226,6 +229,7 @@ impl Error {
             Error::LogGap(_) => ErrorCode::LogGap,
             Error::CorruptData(_) => ErrorCode::CorruptData,
             Error::WrongCluster(_) => ErrorCode::WrongCluster,
+            Error::EventsTruncated { .. } => ErrorCode::EventsTruncated,
         }
     }
 
@@ -266,6 +270,9 @@ impl Error {
             Error::LogGap(s) => Error::LogGap(s.clone()),
             Error::CorruptData(s) => Error::CorruptData(s.clone()),
             Error::WrongCluster(s) => Error::WrongCluster(s.clone()),
+            Error::EventsTruncated { oldest_id } => Error::EventsTruncated {
+                oldest_id: *oldest_id,
+            },
         }
     }
 

@@ -21,6 +21,8 @@
 //!   log store, the state machine, messages between nodes, membership.
 //! - [`server`]: TCP connections, HELLO and auth, pipelining, dispatch of reads
 //!   (answered from a snapshot) and mutations (sent to the writer).
+//! - [`events`]: the event stream: every change as an event, derived from
+//!   the applied log records and read from a cursor (EVENTS_SUBSCRIBE).
 //! - [`error`]: typed errors and their one mapping to protocol codes.
 //! - [`log_limit`]: rate-limited log lines for failures that repeat.
 //! - [`cli`]: the `couponsd` command line: `serve`, admin and checkout verbs, `bench`.
@@ -30,6 +32,7 @@ pub mod cluster;
 pub mod codegen;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod log_limit;
 pub mod rules;
 pub mod server;

@@ -17,14 +17,14 @@ use couponsd::cluster::types::{
 use couponsd::state::{Effect, LogRecord};
 use couponsd::writer::{Chain, Proposal};
 use couponsd_client::wire::{
-    frame, opcode, AdminStatus, Campaign, CampaignSpec, CampaignStatus, CampaignType,
+    event_id, frame, opcode, AdminStatus, Campaign, CampaignSpec, CampaignStatus, CampaignType,
     ClusterMember, ClusterStatus, CodeCheck, CouponSpec, CouponStatus, CouponType,
-    CriteriaOperator, CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Frame,
-    FrameError, FraudLabel, GenerationRules, Hello, HelloReply, NodeRole, Order, OrderMode,
-    OrderRedeemRequest, OrderReserveRequest, OrderTotals, OrderValidateRequest, Qualification,
-    QualifiedCoupon, QualifyRequest, Reader, RedeemRequest, Redemption, RedemptionRef,
-    RedemptionReply, RedemptionStatus, Request, RequestError, Response, Reversal, ServerInfo,
-    Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    CriteriaOperator, CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Event,
+    EventBatch, EventType, EventsRequest, Frame, FrameError, FraudLabel, GenerationRules, Hello,
+    HelloReply, NodeRole, Order, OrderMode, OrderRedeemRequest, OrderReserveRequest, OrderTotals,
+    OrderValidateRequest, Qualification, QualifiedCoupon, QualifyRequest, Reader, RedeemRequest,
+    Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request, RequestError, Response,
+    Reversal, ServerInfo, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
 };
 use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
 use openraft::{CommittedLeaderId, EntryPayload};
@@ -75,6 +75,8 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("order_reverse_request", order_reverse_request),
     ("qualify_request", qualify_request),
     ("qualification_reply", qualification_reply),
+    ("events_subscribe_request", events_subscribe_request),
+    ("events_reply", events_reply),
     ("confirm_request", confirm_request),
     ("fraud_outcome_request", fraud_outcome_request),
     ("error_reply_exhausted", error_reply_exhausted),
@@ -379,6 +381,45 @@ fn qualification_reply() -> Example {
             },
             truncated: false,
             candidates_evaluated: 2,
+        }),
+    }
+}
+
+fn events_subscribe_request() -> Example {
+    Example::Request {
+        id: 31,
+        request: Request::EventsSubscribe(EventsRequest {
+            from: 0,
+            types: EventType::Redeemed.bit(),
+            coupon_id: 1,
+            campaign_id: 0,
+            max_batch: 10,
+        }),
+    }
+}
+
+fn events_reply() -> Example {
+    Example::Reply {
+        id: 31,
+        op: opcode::EVENTS_SUBSCRIBE,
+        response: Response::Events(EventBatch {
+            events: vec![Event {
+                id: event_id(3, 0),
+                event_type: Some(EventType::Redeemed),
+                time: T,
+                coupon_id: 1,
+                code: "SUMMER20".into(),
+                campaign_id: 0,
+                redemption_id: 1,
+                order_id: "order-456".into(),
+                customer_id: "customer-123".into(),
+                amount: 15000,
+                discount_amount: 3000,
+                currency: "USD".into(),
+                status: "PROCESSED".into(),
+                count: 0,
+            }],
+            next: event_id(4, 0),
         }),
     }
 }
@@ -1112,7 +1153,8 @@ fn tables_list_every_number() {
         CampaignType,
         CampaignStatus,
         CodeCheck,
-        OrderMode
+        OrderMode,
+        EventType
     );
 }
 

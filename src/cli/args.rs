@@ -107,6 +107,9 @@ pub enum Command {
     /// The fraud model: label outcomes, show its weights, report on attempts.
     #[command(subcommand)]
     Fraud(FraudCommand),
+    /// The event stream: every change, from a cursor.
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// Load generator: many connections redeeming or validating as fast as they can.
     Bench(BenchArgs),
     /// Check a stopped server's store offline: every row's checksum, every
@@ -571,6 +574,40 @@ pub struct CartArgs {
     /// The payment provider's own risk score, between 0 and 1.
     #[arg(long)]
     pub provider_risk_score: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print events from a cursor, one a line (--json: one JSON object a
+    /// line); without --follow, stop once caught up and print the cursor to
+    /// resume from on stderr (`next: ID`).
+    Tail(EventsTailArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EventsTailArgs {
+    /// The first event id wanted (0: the oldest this node still holds).
+    #[arg(long, default_value_t = 0)]
+    pub from: u64,
+    /// Only these types (repeat or separate by commas), e.g.
+    /// redemption.redeemed,coupon.created.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub event_types: Vec<String>,
+    /// Only events of this coupon id.
+    #[arg(long)]
+    pub coupon: Option<u64>,
+    /// Only events of this campaign id.
+    #[arg(long)]
+    pub campaign: Option<u64>,
+    /// Events asked for per request, 1 to 1000.
+    #[arg(long, default_value_t = 100)]
+    pub max_batch: u32,
+    /// Keep waiting for new events (poll every 200 ms when caught up).
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Stop after this many events.
+    #[arg(long)]
+    pub limit: Option<u64>,
 }
 
 #[derive(Debug, Clone, Args)]

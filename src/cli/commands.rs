@@ -13,7 +13,7 @@ use couponsd_client::{Client, ClientError, ClientOptions, TlsOptions};
 use serde_json::Value;
 
 use super::args::*;
-use super::{fraud_flags, json, order_codes, order_flags, qualify, rule_flags};
+use super::{events, fraud_flags, json, order_codes, order_flags, qualify, rule_flags};
 use crate::domain::spec::FULL_PERCENT_BPS;
 
 /// Why a verb failed, and so its exit code.
@@ -148,6 +148,7 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
             order_codes::redeem(&client, &o, order(&o.cart)?).await
         }
         Command::Qualify(q) => qualify::run(&client, &q, order(&q.cart)?).await,
+        Command::Events(EventsCommand::Tail(a)) => events::tail(&client, &a, args.json).await,
         Command::Validate(o) => {
             let order = order(&o.cart)?;
             let v = client.validate(order_codes::single(&o)?, order).await?;

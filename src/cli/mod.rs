@@ -6,6 +6,7 @@ mod bench;
 mod campaign;
 mod cluster;
 mod commands;
+mod events;
 mod fraud;
 mod fraud_flags;
 mod json;

@@ -55,7 +55,8 @@ impl Role {
             | opcode::FRAUD_MODEL
             | opcode::FRAUD_REPORT
             | opcode::ORDER_VALIDATE
-            | opcode::QUALIFY => Role::Read,
+            | opcode::QUALIFY
+            | opcode::EVENTS_SUBSCRIBE => Role::Read,
             opcode::REDEEM
             | opcode::RESERVE
             | opcode::CONFIRM

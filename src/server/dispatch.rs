@@ -40,6 +40,7 @@ pub fn reads_long(op: u16) -> bool {
             | opcode::CAMPAIGN_CODES
             | opcode::DIGEST
             | opcode::FRAUD_REPORT
+            | opcode::EVENTS_SUBSCRIBE
     )
 }
 
@@ -120,6 +121,8 @@ fn confirmed(read: &Request) -> bool {
             | Request::ServerInfo
             | Request::ClusterStatus
             | Request::Digest
+            // This node's own applied log: ids are the same on every node.
+            | Request::EventsSubscribe(_)
     )
 }
 
@@ -369,6 +372,10 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
         Request::FraudReport { from, to } => {
             tokio::task::block_in_place(|| fraud_report(core, from, to))
         }
+        // Up to `RECORDS_PER_READ_MAX` records decoded: a long read.
+        Request::EventsSubscribe(r) => tokio::task::block_in_place(|| {
+            crate::events::read::read(core, &r).map(Response::Events)
+        }),
         other => Err(Error::invalid(
             "opcode",
             format!(

@@ -69,6 +69,8 @@ const CODES_ASSIGNED: u8 = 27;
 /// A count of uses in one period (`Effect::PeriodUses`); tag 30 is kept
 /// free for this one's next layout.
 const PERIOD_USES: u8 = 29;
+/// A hold was confirmed (`Effect::HoldConfirmed`): applies nothing.
+const HOLD_CONFIRMED: u8 = 33;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -182,6 +184,13 @@ pub enum Effect {
         who: Key,
         kind: PeriodKind,
         count: PeriodCount,
+    },
+    /// The redemption in the same record went from a hold to a captured use
+    /// (CONFIRM, ORDER_CONFIRM). It changes nothing (the `Redemption` effect
+    /// carries the change): it lets the event stream, which reads records
+    /// alone, tell a confirmation from a redemption made captured at once.
+    HoldConfirmed {
+        redemption_id: u64,
     },
 }
 
@@ -459,6 +468,10 @@ impl Effect {
                 write_key(w, *who);
                 write_period_count(w, *kind, count);
             }
+            Effect::HoldConfirmed { redemption_id } => {
+                w.u8(HOLD_CONFIRMED);
+                w.u64(*redemption_id);
+            }
             Effect::CodesGenerated {
                 campaign_id,
                 issued_at,
@@ -631,6 +644,9 @@ impl Effect {
                     count,
                 }
             }
+            HOLD_CONFIRMED => Effect::HoldConfirmed {
+                redemption_id: r.u64("redemption_id")?,
+            },
             v => {
                 return Err(DecodeError::UnknownValue {
                     field: "effect",
@@ -775,6 +791,7 @@ mod tests {
                         uses: 2,
                     },
                 },
+                Effect::HoldConfirmed { redemption_id: 9 },
                 Effect::Model(Model {
                     weights: [1, -2, 3, i64::MIN, i64::MAX, 0, 7, 8, 9, 10],
                     bias: -3_000_000,

@@ -553,6 +553,8 @@ impl State {
             }
             Effect::Redemption(r) => self.put_redemption(r),
             Effect::Model(model) => *write(&self.model) = Arc::new(model.clone()),
+            // The event stream's marker: the redemption's change is its own effect.
+            Effect::HoldConfirmed { .. } => {}
             Effect::OrderCodes { order, fingerprint } => {
                 self.orders
                     .insert((ORDER_SET_COUPON_ID, *order), *fingerprint);

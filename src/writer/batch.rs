@@ -157,6 +157,7 @@ impl Cursor {
             | Effect::OrderCodes { .. }
             | Effect::OrderSet { .. }
             | Effect::PeriodUses { .. }
+            | Effect::HoldConfirmed { .. }
             | Effect::KeySecret(_) => {}
         }
     }

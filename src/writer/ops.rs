@@ -758,6 +758,9 @@ pub(super) fn capture(d: &mut Draft, mut hold: Redemption, transaction_id: &str)
     }
     adjust_coupon(d, hold.coupon_id, 1, -1);
     d.record(Effect::Redemption(hold.clone()));
+    d.record(Effect::HoldConfirmed {
+        redemption_id: hold.id,
+    });
     hold
 }
 

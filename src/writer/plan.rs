@@ -408,6 +408,8 @@ impl<'b, 'a> Draft<'b, 'a> {
             }
             // Read by no decision: the decider waits until it is applied.
             Effect::KeySecret(_) => {}
+            // A marker for the event stream: nothing to see.
+            Effect::HoldConfirmed { .. } => {}
         }
         self.effects.push(effect);
     }

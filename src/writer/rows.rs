@@ -69,6 +69,8 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
             | Effect::OrderCodes { .. }
             | Effect::OrderSet { .. }
             | Effect::PeriodUses { .. }
+            // A marker for the event stream; the redemption's row comes from its own effect.
+            | Effect::HoldConfirmed { .. }
             | Effect::CampaignCounters { .. } => {}
         }
     }

@@ -471,6 +471,16 @@ impl Client {
         }
     }
 
+    /// The events from `request.from` (EVENTS_SUBSCRIBE): at most
+    /// `max_batch`, and the cursor to ask from next. An empty batch means
+    /// nothing newer yet: ask again with `next` later (long polling).
+    pub async fn events(&self, request: EventsRequest) -> Result<EventBatch, ClientError> {
+        match self.call(&Request::EventsSubscribe(request)).await? {
+            Response::Events(b) => Ok(b),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// Redeems several codes on one order as one decision (ORDER_REDEEM).
     pub async fn order_redeem(
         &self,

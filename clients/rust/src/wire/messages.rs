@@ -5,6 +5,7 @@ use bytes::BytesMut;
 use super::campaign::{AssignedCode, Campaign, CampaignCode, CampaignSpec, CampaignStatus};
 use super::cluster::ClusterStatus;
 use super::error_code::ErrorCode;
+use super::events::{EventBatch, EventsRequest};
 use super::frame;
 use super::fraud::{FraudModel, FraudReport};
 use super::order::{
@@ -79,6 +80,7 @@ opcodes! {
     ORDER_REVERSE = 0x005D => "ORDER_REVERSE",
     QUALIFY = 0x005E => "QUALIFY",
     CAMPAIGN_ASSIGN = 0x005F => "CAMPAIGN_ASSIGN",
+    EVENTS_SUBSCRIBE = 0x0078 => "EVENTS_SUBSCRIBE",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,6 +296,8 @@ pub enum Request {
         id: u64,
         customer_ids: Vec<String>,
     },
+    /// The events from a cursor (a read of this node's applied log).
+    EventsSubscribe(EventsRequest),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -340,6 +344,7 @@ pub enum Response {
     Qualification(Qualification),
     /// CAMPAIGN_ASSIGN: each customer's code, in the order asked.
     AssignedCodes(Vec<AssignedCode>),
+    Events(EventBatch),
 }
 
 /// The body of every reply whose status is not OK.
@@ -402,6 +407,7 @@ impl Request {
             Request::OrderReverse { .. } => opcode::ORDER_REVERSE,
             Request::Qualify(_) => opcode::QUALIFY,
             Request::AssignCodes { .. } => opcode::CAMPAIGN_ASSIGN,
+            Request::EventsSubscribe(_) => opcode::EVENTS_SUBSCRIBE,
         }
     }
 
@@ -438,6 +444,7 @@ impl Request {
             | Request::Qualify(_)
             // A customer who has a code gets it again: nothing is made twice.
             | Request::AssignCodes { .. }
+            | Request::EventsSubscribe(_)
             | Request::Redeem(_)
             | Request::Reserve(_)
             | Request::Confirm(_)
@@ -599,6 +606,7 @@ impl Request {
                 w.str(reason);
             }
             Request::Qualify(r) => r.write(w),
+            Request::EventsSubscribe(r) => r.write(w),
             Request::ListRedemptions {
                 coupon_id,
                 after_id,
@@ -753,6 +761,7 @@ impl Request {
                 reason: r.str("reason")?,
             },
             opcode::QUALIFY => Request::Qualify(QualifyRequest::read(r)?),
+            opcode::EVENTS_SUBSCRIBE => Request::EventsSubscribe(EventsRequest::read(r)?),
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(req)
@@ -833,6 +842,7 @@ impl Response {
             Response::OrderRedemption(r) => r.write(w),
             Response::Qualification(q) => q.write(w),
             Response::AssignedCodes(codes) => w.list(codes, |w, c| c.write(w)),
+            Response::Events(b) => b.write(w),
         }
     }
 
@@ -936,6 +946,7 @@ impl Response {
             opcode::CAMPAIGN_ASSIGN => {
                 Response::AssignedCodes(r.list("codes", AssignedCode::read)?)
             }
+            opcode::EVENTS_SUBSCRIBE => Response::Events(EventBatch::read(r)?),
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)

@@ -4,6 +4,7 @@
 pub mod campaign;
 pub mod cluster;
 pub mod error_code;
+pub mod events;
 pub mod frame;
 pub mod fraud;
 pub mod messages;
@@ -15,6 +16,7 @@ pub mod types;
 pub use campaign::*;
 pub use cluster::*;
 pub use error_code::ErrorCode;
+pub use events::*;
 pub use frame::{Frame, FrameError, MAX_FRAME_LENGTH};
 pub use fraud::*;
 pub use messages::*;
