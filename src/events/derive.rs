@@ -98,6 +98,26 @@ pub fn events_of(record: &LogRecord) -> Vec<Event> {
                 count: codes.len() as u64,
                 ..Event::default()
             },
+            // One event per code: each names its customer.
+            Effect::CodesAssigned {
+                campaign_id, codes, ..
+            } => {
+                for (coupon_id, code, customer_id) in codes {
+                    push(
+                        record,
+                        &mut events,
+                        Event {
+                            event_type: Some(EventType::CodeAssigned),
+                            coupon_id: *coupon_id,
+                            code: code.clone(),
+                            campaign_id: *campaign_id,
+                            customer_id: customer_id.clone(),
+                            ..Event::default()
+                        },
+                    );
+                }
+                continue;
+            }
             Effect::Counters { .. }
             | Effect::CustomerUses { .. }
             | Effect::CampaignDeleted { .. }
@@ -110,21 +130,25 @@ pub fn events_of(record: &LogRecord) -> Vec<Event> {
             | Effect::OrderCodes { .. }
             | Effect::OrderSet { .. }
             | Effect::HoldConfirmed { .. }
-            | Effect::PeriodUses { .. }
-            | Effect::CodesAssigned { .. } => continue,
+            | Effect::PeriodUses { .. } => continue,
         };
-        assert!(
-            events.len() < EVENTS_PER_RECORD_MAX,
-            "record {} has too many events",
-            record.lsn
-        );
-        events.push(Event {
-            id: event_id(record.lsn, events.len() as u16),
-            time: record.timestamp,
-            ..event
-        });
+        push(record, &mut events, event);
     }
     events
+}
+
+/// Appends `event` as the record's next, with its id and time.
+fn push(record: &LogRecord, events: &mut Vec<Event>, event: Event) {
+    assert!(
+        events.len() < EVENTS_PER_RECORD_MAX,
+        "record {} has too many events",
+        record.lsn
+    );
+    events.push(Event {
+        id: event_id(record.lsn, events.len() as u16),
+        time: record.timestamp,
+        ..event
+    });
 }
 
 fn redemption_event(event_type: EventType, r: &Redemption) -> Event {
@@ -276,6 +300,17 @@ mod tests {
                     Effect::CampaignDeleted { id: 4 },
                 ],
                 vec![],
+            ),
+            (
+                vec![Effect::CodesAssigned {
+                    campaign_id: 4,
+                    issued_at: 1,
+                    codes: vec![
+                        (10, "A".into(), "ann".into()),
+                        (11, "B".into(), "bob".into()),
+                    ],
+                }],
+                vec![CodeAssigned, CodeAssigned],
             ),
             (
                 vec![Effect::CodesGenerated {

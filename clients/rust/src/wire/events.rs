@@ -38,6 +38,7 @@ wire_enum!(
         Rejected = 10 => "redemption.rejected",
         CampaignChanged = 11 => "campaign.changed",
         CodesGenerated = 12 => "campaign.codes_generated",
+        CodeAssigned = 13 => "campaign.code_assigned",
     }
 );
 
