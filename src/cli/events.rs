@@ -48,7 +48,9 @@ pub async fn tail(client: &Client, a: &EventsTailArgs, as_json: bool) -> Result<
                 return Ok(done());
             }
         }
-        let caught_up = batch.next == request.from || batch.events.is_empty();
+        // An empty batch whose cursor moved read records the filters left
+        // out: there may be more behind them, so ask again at once.
+        let caught_up = batch.events.is_empty() && batch.next == request.from;
         request.from = batch.next;
         if caught_up {
             if !a.follow {
