@@ -2,6 +2,7 @@
 //! discount does it give. No I/O, no clock: the caller passes `now`.
 //! validate and redeem call the same `evaluate`, so they can never disagree.
 
+pub mod analytics;
 pub mod assignment;
 pub mod buy_x_get_y;
 pub mod campaign;
