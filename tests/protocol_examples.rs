@@ -17,14 +17,15 @@ use couponsd::cluster::types::{
 use couponsd::state::{Effect, LogRecord};
 use couponsd::writer::{Chain, Proposal};
 use couponsd_client::wire::{
-    event_id, frame, opcode, AdminStatus, Campaign, CampaignSpec, CampaignStatus, CampaignType,
-    ClusterMember, ClusterStatus, CodeCheck, CouponSpec, CouponStatus, CouponType,
-    CriteriaOperator, CriteriaType, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Event,
-    EventBatch, EventType, EventsRequest, Frame, FrameError, FraudLabel, GenerationRules, Hello,
-    HelloReply, NodeRole, Order, OrderMode, OrderRedeemRequest, OrderReserveRequest, OrderTotals,
-    OrderValidateRequest, Qualification, QualifiedCoupon, QualifyRequest, Reader, RedeemRequest,
-    Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request, RequestError, Response,
-    Reversal, ServerInfo, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    event_id, frame, opcode, AdminStatus, AnalyticsTotals, Campaign, CampaignSpec, CampaignStatus,
+    CampaignType, ClusterMember, ClusterStatus, CodeCheck, CouponAnalytics, CouponRef, CouponSpec,
+    CouponStatus, CouponType, CriteriaOperator, CriteriaType, DiscountType, DistributionMethod,
+    ErrorBody, ErrorCode, Event, EventBatch, EventType, EventsRequest, Frame, FrameError,
+    FraudLabel, GenerationRules, Hello, HelloReply, NodeRole, Order, OrderMode, OrderRedeemRequest,
+    OrderReserveRequest, OrderTotals, OrderValidateRequest, ProductUsage, Qualification,
+    QualifiedCoupon, QualifyRequest, Reader, RedeemRequest, Redemption, RedemptionRef,
+    RedemptionReply, RedemptionStatus, Request, RequestError, Response, Reversal, ServerInfo,
+    UsagePoint, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
 };
 use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
 use openraft::{CommittedLeaderId, EntryPayload};
@@ -79,6 +80,8 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("events_reply", events_reply),
     ("confirm_request", confirm_request),
     ("fraud_outcome_request", fraud_outcome_request),
+    ("analytics_coupon_request", analytics_coupon_request),
+    ("coupon_analytics_reply", coupon_analytics_reply),
     ("error_reply_exhausted", error_reply_exhausted),
     ("frame_too_large", frame_too_large),
     ("raft_vote_request", raft_vote_request),
@@ -431,6 +434,53 @@ fn confirm_request() -> Example {
             code: "SUMMER20".into(),
             order_id: "order-789".into(),
         }),
+    }
+}
+
+fn analytics_coupon_request() -> Example {
+    Example::Request {
+        id: 40,
+        request: Request::AnalyticsCoupon(CouponRef::Code("SUMMER20".into())),
+    }
+}
+
+fn coupon_analytics_reply() -> Example {
+    // Day 20,254 and its hour 486,111 (UTC): 2025-06-15, 15:00.
+    let point = |slot, redemptions, revenue| UsagePoint {
+        slot,
+        redemptions,
+        revenue,
+    };
+    Example::Reply {
+        id: 40,
+        op: opcode::ANALYTICS_COUPON,
+        response: Response::CouponAnalytics(Box::new(CouponAnalytics {
+            coupon_id: 1,
+            code: "SUMMER20".into(),
+            currency: "USD".into(),
+            metrics: AnalyticsTotals {
+                total_views: 40,
+                total_redemptions: 4,
+                total_reversed: 1,
+                total_revenue: 24_000,
+                total_discount: 6_000,
+                conversion_rate_ppm: 100_000,
+                average_order_value: 6_000,
+                roi_basis_points: Some(30_000),
+                last_redemption_at: Some(T),
+            },
+            fraud_attempts: 0,
+            blocked_redemptions: 0,
+            last_updated: T,
+            usage_timeline: vec![point(20_254, 4, 32_000)],
+            hourly_timeline: vec![point(486_111, 4, 32_000)],
+            top_products: vec![ProductUsage {
+                product_id: "shoe".into(),
+                redemptions: 4,
+                revenue: 40_000,
+                overcount: 0,
+            }],
+        })),
     }
 }
 

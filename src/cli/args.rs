@@ -110,6 +110,9 @@ pub enum Command {
     /// The event stream: every change, from a cursor.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Analytics of a coupon, a campaign or the whole store.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Load generator: many connections redeeming or validating as fast as they can.
     Bench(BenchArgs),
     /// Check a stopped server's store offline: every row's checksum, every
@@ -681,6 +684,19 @@ pub enum RedemptionCommand {
         #[arg(long, default_value_t = 100)]
         limit: u16,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalyticsCommand {
+    /// A coupon's views, redemptions, revenue, rates, timeline and top products.
+    Coupon(CouponSelector),
+    /// A campaign's totals, codes generated and redeemed, redemption rate and ROI.
+    Campaign {
+        #[arg(long)]
+        id: u64,
+    },
+    /// The whole store's totals.
+    Overview,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! The `couponsd` command line. `serve` runs the daemon; every other verb is a
 //! client of a running daemon (through `couponsd-client`), for operators and scripts.
 
+mod analytics;
 mod args;
 mod bench;
 mod campaign;

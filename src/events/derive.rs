@@ -130,7 +130,10 @@ pub fn events_of(record: &LogRecord) -> Vec<Event> {
             | Effect::OrderCodes { .. }
             | Effect::OrderSet { .. }
             | Effect::HoldConfirmed { .. }
-            | Effect::PeriodUses { .. } => continue,
+            | Effect::PeriodUses { .. }
+            // Analytics: what the redemption's own events already say.
+            | Effect::Usage(_)
+            | Effect::Views(_) => continue,
         };
         push(record, &mut events, event);
     }

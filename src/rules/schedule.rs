@@ -23,6 +23,18 @@ pub fn time_zone(name: &str) -> Option<TimeZone> {
     TimeZoneDatabase::bundled().get(name).ok()
 }
 
+/// The offset from UTC, in seconds, of the zone named `zone` at `at` (unix
+/// ms): what turns an instant into the coupon's local day (analytics).
+pub fn utc_offset_s(zone: &str, at: i64) -> i32 {
+    let zone = time_zone(zone).unwrap_or(TimeZone::UTC);
+    let instant = Timestamp::from_millisecond(at).unwrap_or(if at < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    });
+    zone.to_offset(instant).seconds()
+}
+
 /// Refuses outside the coupon's active days and hours.
 pub fn check(spec: &CouponSpec, now: i64) -> Result<(), Refusal> {
     let all_day = spec.active_start_minute == 0 && spec.active_end_minute == 0;

@@ -56,7 +56,10 @@ impl Role {
             | opcode::FRAUD_REPORT
             | opcode::ORDER_VALIDATE
             | opcode::QUALIFY
-            | opcode::EVENTS_SUBSCRIBE => Role::Read,
+            | opcode::EVENTS_SUBSCRIBE
+            | opcode::ANALYTICS_COUPON
+            | opcode::ANALYTICS_CAMPAIGN
+            | opcode::ANALYTICS_OVERVIEW => Role::Read,
             opcode::REDEEM
             | opcode::RESERVE
             | opcode::CONFIRM

@@ -309,7 +309,13 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
         }
         Request::Validate { code, order } => {
             let shopper = shopper(shared, &order);
-            validate(core, &code, order, shopper)
+            let answer = validate(core, &code, order, shopper);
+            if let Ok(Response::Validation(v)) = &answer {
+                if v.coupon_id != 0 {
+                    shared.views.count(v.coupon_id);
+                }
+            }
+            answer
         }
         Request::OrderValidate(r) => {
             let shopper = shopper(shared, &r.order);
@@ -322,6 +328,9 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
             };
             let stack = &shared.config.writer.stack;
             let decided = order_ops::decide_codes(&reads, stack, &codes, &order, shopper);
+            for code in decided.codes.iter().filter(|c| c.coupon_id != 0) {
+                shared.views.count(code.coupon_id);
+            }
             Ok(Response::OrderValidation(OrderValidation {
                 codes: decided.codes,
                 totals: decided.totals,
@@ -368,6 +377,9 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
             limit,
         } => tokio::task::block_in_place(|| list_campaign_codes(core, id, after_coupon_id, limit)),
         Request::FraudModel => Ok(Response::FraudModel(core.state.model().to_wire())),
+        Request::AnalyticsCoupon(r) => super::analytics::coupon(core, r),
+        Request::AnalyticsCampaign { id } => super::analytics::campaign(core, id),
+        Request::AnalyticsOverview => super::analytics::overview(core),
         // A scan of the range's redemption rows, like a page but longer.
         Request::FraudReport { from, to } => {
             tokio::task::block_in_place(|| fraud_report(core, from, to))

@@ -2,6 +2,7 @@
 //! sweepers, shutdown.
 
 mod admission;
+mod analytics;
 pub mod auth;
 pub mod config;
 mod connection;
@@ -12,6 +13,7 @@ pub mod guessing;
 mod reply_budget;
 pub mod tls;
 pub mod tokens;
+mod views;
 
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
@@ -49,6 +51,8 @@ pub struct Shared {
     pub long_reads: Arc<Semaphore>,
     /// Unknown codes tried, per client.
     pub guesses: guessing::GuessLimiter,
+    /// Validations answered, per coupon, until the next flush (analytics).
+    pub views: views::Views,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +135,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
         guesses: guessing::GuessLimiter::new(config.guess_limits),
+        views: views::Views::default(),
         config,
     });
     tracing::info!(
@@ -144,6 +149,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
     let tasks = TaskTracker::new();
     tasks.spawn(sweep_holds(shared.clone(), shutdown.clone()));
     tasks.spawn(sweep_windows(shared.clone(), shutdown.clone()));
+    tasks.spawn(flush_views(shared.clone(), shutdown.clone()));
     tasks.spawn(credentials::reload_on_sighup(
         shared.config.credentials.clone(),
         shared.credentials.clone(),
@@ -268,6 +274,27 @@ async fn sweep_windows(shared: Arc<Shared>, shutdown: CancellationToken) {
         shared, shutdown, interval, &FAILED, "window", over_cap, next,
     )
     .await;
+}
+
+/// Makes the views this node counted durable, once a `views::FLUSH_INTERVAL`,
+/// while it leads; a follower's are dropped (`views`).
+async fn flush_views(shared: Arc<Shared>, shutdown: CancellationToken) {
+    static FAILED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(views::FLUSH_INTERVAL) => {}
+        }
+        let counted = shared.views.take();
+        if counted.is_empty() || !shared.node.is_leader() {
+            continue;
+        }
+        if let Err(e) = shared.node.submit(Mutation::CountViews(counted)).await {
+            if let Some(s) = FAILED.admit() {
+                tracing::warn!(error = %e, "views not counted{s}");
+            }
+        }
+    }
 }
 
 /// Submits `mutation()` every `interval` while this node leads (the others

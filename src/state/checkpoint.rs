@@ -16,6 +16,7 @@
 use bytes::BytesMut;
 use couponsd_client::wire::{DecodeError, Reader, Writer};
 
+use super::analytics::{self, Counted};
 use super::effect::{
     read_code_rate, read_key, read_model, read_period_count, read_seen_kind, write_code_rate,
     write_key, write_model, write_period_count,
@@ -26,6 +27,7 @@ use super::parts::Part;
 use super::{Hold, SeenSet, State};
 use crate::domain::campaign::CampaignCounters;
 use crate::domain::coupon::Counters;
+use crate::rules::analytics::{CouponAnalytics, GroupAnalytics};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::rules::fraud::score::Model;
 use crate::rules::period::{PeriodCount, PeriodKind};
@@ -56,6 +58,12 @@ const KIND_MODEL: u8 = 11;
 const KIND_ORDER_SETS: u8 = 12;
 /// Counts of uses per period (`rules::period`); kind 13 is other state's.
 const KIND_PERIOD_USES: u8 = 14;
+/// Analytics (`state::analytics`): each entry a sub-kind (`ANALYTICS_*`),
+/// the position of the last effect it counted, then its body.
+const KIND_ANALYTICS: u8 = 15;
+const ANALYTICS_COUPON: u8 = 1;
+const ANALYTICS_CAMPAIGN: u8 = 2;
+const ANALYTICS_STORE: u8 = 3;
 
 pub struct Snapshot {
     pub start_lsn: u64,
@@ -71,6 +79,9 @@ pub struct Snapshot {
     code_rates: Vec<Part<u64, CodeRate>>,
     period_uses: Vec<Part<(u64, Key, PeriodKind), PeriodCount>>,
     model: std::sync::Arc<Model>,
+    coupon_analytics: Vec<Part<u64, Counted<CouponAnalytics>>>,
+    campaign_analytics: Vec<Part<u64, Counted<GroupAnalytics>>>,
+    store_analytics: Counted<GroupAnalytics>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +105,12 @@ impl State {
             code_rates: self.code_rates.snapshot(),
             period_uses: self.period_uses.snapshot(),
             model: self.model(),
+            coupon_analytics: self.coupon_analytics.snapshot(),
+            campaign_analytics: self.campaign_analytics.snapshot(),
+            store_analytics: *self
+                .store_analytics
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
         }
     }
 
@@ -245,6 +262,37 @@ impl State {
                     entries.push((read_key(r)?, OrderSet::read(r)?));
                 }
                 self.order_sets.insert_many(entries);
+            }
+            KIND_ANALYTICS => {
+                for _ in 0..count {
+                    let sub_kind = r.u8("analytics_kind")?;
+                    let at = analytics::read_position(r)?;
+                    match sub_kind {
+                        ANALYTICS_COUPON => {
+                            let id = r.u64("coupon_id")?;
+                            let entry = (at, analytics::read_coupon(r)?);
+                            self.coupon_analytics.insert(id, entry);
+                        }
+                        ANALYTICS_CAMPAIGN => {
+                            let id = r.u64("campaign_id")?;
+                            let entry = (at, analytics::read_group(r)?);
+                            self.campaign_analytics.insert(id, entry);
+                        }
+                        ANALYTICS_STORE => {
+                            let entry = (at, analytics::read_group(r)?);
+                            *self
+                                .store_analytics
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner()) = entry;
+                        }
+                        other => {
+                            return Err(DecodeError::UnknownValue {
+                                field: "analytics_kind",
+                                value: u64::from(other),
+                            })
+                        }
+                    }
+                }
             }
             KIND_MODEL => {
                 for _ in 0..count {
@@ -463,6 +511,40 @@ impl Snapshot {
                 }
             }
         }
+        sink(std::mem::take(&mut out));
+        {
+            let mut c = Chunker::new(KIND_ANALYTICS, &mut out);
+            for part in &self.coupon_analytics {
+                for (id, (at, a)) in part.iter() {
+                    c.entry(|w| {
+                        w.u8(ANALYTICS_COUPON);
+                        analytics::write_position(w, *at);
+                        w.u64(*id);
+                        analytics::write_coupon(w, a);
+                    });
+                }
+            }
+            for part in &self.campaign_analytics {
+                for (id, (at, g)) in part.iter() {
+                    c.entry(|w| {
+                        w.u8(ANALYTICS_CAMPAIGN);
+                        analytics::write_position(w, *at);
+                        w.u64(*id);
+                        analytics::write_group(w, g);
+                    });
+                }
+            }
+            // Absent until something was counted, so a store from before
+            // analytics checkpoints as it did.
+            let (at, store) = &self.store_analytics;
+            if *store != GroupAnalytics::default() {
+                c.entry(|w| {
+                    w.u8(ANALYTICS_STORE);
+                    analytics::write_position(w, *at);
+                    analytics::write_group(w, store);
+                });
+            }
+        }
         if *self.model != Model::default() {
             Chunker::new(KIND_MODEL, &mut out).entry(|w| write_model(w, &self.model));
         }
@@ -473,7 +555,7 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::super::digest::Digest;
-    use super::super::Effect;
+    use super::super::{Effect, LogRecord};
     use super::*;
     use crate::rules::fraud::score::{Signal, Signals};
 
@@ -481,6 +563,72 @@ mod tests {
         let mut d = Digest::default();
         state.add_to_digest(&mut d);
         (d.value(), d.entries())
+    }
+
+    /// Analytics count each effect once however often its record is
+    /// applied, go through a checkpoint with their positions (so a replay
+    /// after it counts nothing twice), and count in the digest.
+    #[test]
+    fn analytics_count_once_and_survive_a_checkpoint() {
+        use crate::rules::analytics::Usage;
+        let state = State::new(Some([1; 16]), 0);
+        let capture = |coupon_id, product: &str| {
+            Effect::Usage(Usage {
+                coupon_id,
+                campaign_id: Some(4),
+                at: 1_700_000_000_000,
+                redemptions: 1,
+                revenue: 9_000,
+                discount: 1_000,
+                products: vec![(product.into(), 10_000)],
+                ..Usage::default()
+            })
+        };
+        let record = |lsn, effects| LogRecord {
+            term: 1,
+            lsn,
+            timestamp: 1_700_000_000_000,
+            effects,
+        };
+        let first = record(
+            1,
+            vec![
+                capture(1, "a"),
+                capture(2, "b"),
+                Effect::Views(vec![(1, 5)]),
+            ],
+        );
+        let second = record(2, vec![capture(1, "b")]);
+        state.apply_record(&first);
+        state.apply_record(&first);
+        let mut chunks = Vec::new();
+        state.snapshot().encode(|c| chunks.extend(c));
+        state.apply_record(&second);
+        let restored = State::new(Some([1; 16]), 0);
+        for chunk in &chunks {
+            restored.restore_chunk(chunk).expect("chunk loads");
+        }
+        // Replay from before the checkpoint, as after a crash.
+        restored.apply_record(&first);
+        restored.apply_record(&second);
+        assert_eq!(digest(&restored), digest(&state));
+        let coupon = restored.coupon_analytics(1).expect("counted");
+        assert_eq!((coupon.totals.redemptions, coupon.totals.views), (2, 5));
+        assert_eq!(coupon.products.products.len(), 2);
+        let campaign = restored.campaign_analytics(4);
+        assert_eq!(
+            (campaign.totals.redemptions, campaign.coupons_redeemed),
+            (3, 2)
+        );
+        assert_eq!(campaign.totals.revenue, 27_000);
+        // Views reach a campaign through the coupon's definition (none
+        // here); the store counts them all.
+        assert_eq!(campaign.totals.views, 0);
+        let store = restored.store_analytics();
+        assert_eq!((store.totals.redemptions, store.totals.views), (3, 5));
+        let before = digest(&state);
+        state.apply_record(&record(3, vec![Effect::Views(vec![(2, 1)])]));
+        assert_ne!(digest(&state), before);
     }
 
     /// Seen sets and code rates go through a checkpoint whole, and a state

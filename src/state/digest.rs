@@ -8,6 +8,7 @@ use couponsd_client::wire::Writer;
 use siphasher::sip128::{Hasher128, SipHasher13};
 use std::hash::Hasher;
 
+use super::analytics;
 use super::effect::{write_code_rate, write_key, write_model, write_period_count};
 use super::State;
 
@@ -154,6 +155,32 @@ impl State {
         let model = self.model();
         if *model != crate::rules::fraud::score::Model::default() {
             d.add(19, |w| write_model(w, &model));
+        }
+        // Analytics, with the position each counted to (kinds 31 to 33:
+        // the numbers around them are other state's).
+        self.coupon_analytics.for_each(|id, (at, a)| {
+            d.add(31, |w| {
+                w.u64(*id);
+                analytics::write_position(w, *at);
+                analytics::write_coupon(w, a);
+            })
+        });
+        self.campaign_analytics.for_each(|id, (at, g)| {
+            d.add(32, |w| {
+                w.u64(*id);
+                analytics::write_position(w, *at);
+                analytics::write_group(w, g);
+            })
+        });
+        let (at, store) = *self
+            .store_analytics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if store != crate::rules::analytics::GroupAnalytics::default() {
+            d.add(33, |w| {
+                analytics::write_position(w, at);
+                analytics::write_group(w, &store);
+            });
         }
         self.holds.for_each(|rid, hold| {
             d.add(6, |w| {

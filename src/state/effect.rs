@@ -16,10 +16,12 @@
 use bytes::BytesMut;
 use couponsd_client::wire::{DecodeError, Reader, Redemption, Reversal, Writer};
 
+use super::analytics;
 use super::keys::Key;
 use super::order_set::OrderSet;
 use crate::domain::campaign::{CampaignCounters, CampaignDef};
 use crate::domain::coupon::{Counters, CouponDef, SpecLayout};
+use crate::rules::analytics::Usage;
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::rules::fraud::score::{Model, SIGNALS};
 use crate::rules::period::{PeriodCount, PeriodKind};
@@ -71,6 +73,10 @@ const CODES_ASSIGNED: u8 = 27;
 const PERIOD_USES: u8 = 29;
 /// A hold was confirmed (`Effect::HoldConfirmed`): applies nothing.
 const HOLD_CONFIRMED: u8 = 33;
+/// A capture or a reversal, for analytics (`Effect::Usage`).
+const USAGE: u8 = 31;
+/// Validations a node answered, per coupon (`Effect::Views`).
+const VIEWS: u8 = 32;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -155,6 +161,12 @@ pub enum Effect {
         coupon_id: u64,
         rate: CodeRate,
     },
+    /// A capture or a reversal as analytics count it. A change, not an
+    /// absolute value: `state::analytics` counts each position once.
+    Usage(Usage),
+    /// Validations answered since the last such effect: (coupon id, count).
+    /// A change, counted once per position like `Usage`.
+    Views(Vec<(u64, u64)>),
     /// The fraud model every node scores with, whole: its weights (in
     /// `score::SIGNALS` order), bias and outcome count after an outcome was
     /// learned (FRAUD_OUTCOME).
@@ -443,6 +455,18 @@ impl Effect {
                 w.u64(*coupon_id);
                 write_code_rate(w, rate);
             }
+            Effect::Usage(usage) => {
+                w.u8(USAGE);
+                analytics::write_usage(w, usage);
+            }
+            Effect::Views(views) => {
+                w.u8(VIEWS);
+                w.u32(views.len() as u32);
+                for (coupon_id, count) in views {
+                    w.u64(*coupon_id);
+                    w.u64(*count);
+                }
+            }
             Effect::Model(model) => {
                 w.u8(MODEL);
                 write_model(w, model);
@@ -624,6 +648,15 @@ impl Effect {
                 coupon_id: r.u64("coupon_id")?,
                 rate: read_code_rate(r)?,
             },
+            USAGE => Effect::Usage(analytics::read_usage(r)?),
+            VIEWS => {
+                let count = r.u32("view_count")? as usize;
+                let mut views = Vec::with_capacity(count.min(r.remaining() / 16));
+                for _ in 0..count {
+                    views.push((r.u64("coupon_id")?, r.u64("views")?));
+                }
+                Effect::Views(views)
+            }
             MODEL => Effect::Model(read_model(r)?),
             ORDER_CODES => Effect::OrderCodes {
                 order: read_key(r)?,
@@ -721,6 +754,18 @@ mod tests {
                         baseline_milli: 4_125,
                     },
                 },
+                Effect::Usage(Usage {
+                    coupon_id: 7,
+                    campaign_id: Some(3),
+                    at: 1_700_000_000_000,
+                    utc_offset_s: -18_000,
+                    redemptions: 1,
+                    reversed: 0,
+                    revenue: 9_000,
+                    discount: -1_000,
+                    products: vec![("shoe".into(), 10_000), ("sock".into(), 0)],
+                }),
+                Effect::Views(vec![(7, 12), (8, 1)]),
                 Effect::Redemption(Redemption {
                     id: 9,
                     coupon_id: 7,

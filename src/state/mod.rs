@@ -7,6 +7,7 @@
 //! a commit. It is rebuilt at start from the latest checkpoint plus the log
 //! after it (see `checkpoint.rs`). Redemption records themselves stay on disk.
 
+pub mod analytics;
 pub mod checkpoint;
 pub mod clock;
 pub mod digest;
@@ -25,9 +26,11 @@ use couponsd_client::wire::{Order, Redemption, RedemptionStatus, Reversal};
 
 use crate::domain::campaign::{CampaignCounters, CampaignDef, GeneratedCode, SharedCampaign};
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
+use crate::rules::analytics::{CouponAnalytics, GroupAnalytics, Usage};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::rules::fraud::score::Model;
 use crate::rules::period::{PeriodCount, PeriodKind};
+use analytics::{Counted, Position};
 pub use effect::{Effect, LogRecord};
 use keys::{Key, KeyHasher};
 use order_set::OrderSet;
@@ -117,6 +120,16 @@ pub struct State {
     /// one until the first outcome is learned (`Effect::Model`). One value,
     /// replaced whole.
     model: RwLock<Arc<Model>>,
+    /// Coupon id -> its analytics (`rules::analytics`), with the position
+    /// of the last effect counted (`analytics`). Bounded by the coupons
+    /// redeemed or validated; each holds at most `DAYS_KEPT` + `HOURS_KEPT`
+    /// buckets and `PRODUCTS_TRACKED_MAX` products. Kept after a delete,
+    /// as the coupon's redemptions are.
+    coupon_analytics: Parts<u64, Counted<CouponAnalytics>>,
+    /// Campaign id -> its analytics, likewise.
+    campaign_analytics: Parts<u64, Counted<GroupAnalytics>>,
+    /// The whole store's analytics.
+    store_analytics: Mutex<Counted<GroupAnalytics>>,
     next_campaign_id: AtomicU64,
     next_reversal_id: AtomicU64,
     next_coupon_id: AtomicU64,
@@ -166,6 +179,9 @@ impl State {
             personal_by_customer: RwLock::default(),
             reversals: Parts::new(PARTS / 16),
             model: RwLock::default(),
+            coupon_analytics: Parts::new(PARTS / 16),
+            campaign_analytics: Parts::new(PARTS / 16),
+            store_analytics: Mutex::default(),
             next_campaign_id: AtomicU64::new(1),
             next_reversal_id: AtomicU64::new(1),
             next_coupon_id: AtomicU64::new(1),
@@ -344,6 +360,27 @@ impl State {
         self.customers.get(&(coupon_id, customer)).unwrap_or(0)
     }
 
+    /// A coupon's analytics (None: never validated nor redeemed).
+    pub fn coupon_analytics(&self, coupon_id: u64) -> Option<CouponAnalytics> {
+        self.coupon_analytics
+            .with(&coupon_id, |a| a.map(|(_, a)| a.clone()))
+    }
+
+    /// A campaign's analytics (zero: none yet).
+    pub fn campaign_analytics(&self, campaign_id: u64) -> GroupAnalytics {
+        self.campaign_analytics
+            .get(&campaign_id)
+            .map_or_else(GroupAnalytics::default, |(_, a)| a)
+    }
+
+    /// The whole store's analytics.
+    pub fn store_analytics(&self) -> GroupAnalytics {
+        self.store_analytics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+    }
+
     /// The fraud model, as the last outcome applied left it.
     pub fn model(&self) -> Arc<Model> {
         read(&self.model).clone()
@@ -452,6 +489,10 @@ impl State {
             .collect()
     }
 
+    pub fn campaign_count(&self) -> usize {
+        read(&self.campaigns).len()
+    }
+
     /// Coupons, campaigns' generated codes included.
     pub fn coupon_count(&self) -> usize {
         read(&self.defs).len() + read(&self.generated).len()
@@ -483,15 +524,24 @@ impl State {
 
     /// Applies one durable record.
     pub fn apply_record(&self, record: &LogRecord) {
-        for effect in &record.effects {
-            self.apply(effect);
+        for (index, effect) in record.effects.iter().enumerate() {
+            let at = (record.lsn, u32::try_from(index).unwrap_or(u32::MAX));
+            self.apply_at(effect, Some(at));
         }
         self.clock.advance_to(record.timestamp);
         self.applied_lsn.fetch_max(record.lsn, Ordering::AcqRel);
     }
 
-    /// Applies one effect. Idempotent: effects carry absolute values.
+    /// Applies one effect outside a record (tests): analytics effects are
+    /// then counted whatever was counted before.
     pub fn apply(&self, effect: &Effect) {
+        self.apply_at(effect, None);
+    }
+
+    /// Applies one effect at its position in the log. Idempotent: effects
+    /// carry absolute values, but for the analytics changes, which count
+    /// only past what each entry counted (`analytics`).
+    fn apply_at(&self, effect: &Effect, at: Option<Position>) {
         match effect {
             Effect::CouponPut(def) => self.put_def(def.clone()),
             Effect::CouponDeleted {
@@ -552,6 +602,8 @@ impl State {
                 }
             }
             Effect::Redemption(r) => self.put_redemption(r),
+            Effect::Usage(usage) => self.count_usage(usage, at),
+            Effect::Views(views) => self.count_views(views, at),
             Effect::Model(model) => *write(&self.model) = Arc::new(model.clone()),
             // The event stream's marker: the redemption's change is its own effect.
             Effect::HoldConfirmed { .. } => {}
@@ -612,6 +664,63 @@ impl State {
                 let _ = self.keys.set(KeyHasher::new(*secret));
             }
         }
+    }
+
+    /// Counts a capture or reversal into its coupon's, its campaign's and the
+    /// store's analytics, each only if it has not counted `at` yet (None:
+    /// counted in any case).
+    fn count_usage(&self, usage: &Usage, at: Option<Position>) {
+        let mut first_redemption = false;
+        self.coupon_analytics.update(usage.coupon_id, |entry| {
+            let before = entry.1.totals.redemptions;
+            if analytics::count(entry, at, |a| a.add(usage)) {
+                first_redemption = before == 0 && entry.1.totals.redemptions > 0;
+            }
+        });
+        let group = |entry: &mut Counted<GroupAnalytics>| {
+            analytics::count(entry, at, |g| g.add(usage, first_redemption));
+        };
+        if let Some(campaign_id) = usage.campaign_id {
+            self.campaign_analytics.update(campaign_id, group);
+        }
+        group(
+            &mut self
+                .store_analytics
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+    }
+
+    /// Counts validations into each coupon's, its campaign's and the store's
+    /// views, each entry once per position as `count_usage` counts.
+    fn count_views(&self, views: &[(u64, u64)], at: Option<Position>) {
+        let mut campaigns: HashMap<u64, u64> = HashMap::new();
+        let mut total = 0u64;
+        for &(coupon_id, count) in views {
+            self.coupon_analytics.update(coupon_id, |entry| {
+                analytics::count(entry, at, |a| a.totals.add_views(count));
+            });
+            // A coupon's campaign never changes: the definition applied now
+            // names the one it had when validated.
+            let campaign_id = self
+                .coupon(coupon_id)
+                .and_then(|(def, _)| def.spec.campaign_id);
+            if let Some(campaign_id) = campaign_id {
+                let sum = campaigns.entry(campaign_id).or_default();
+                *sum = sum.saturating_add(count);
+            }
+            total = total.saturating_add(count);
+        }
+        for (campaign_id, count) in campaigns {
+            self.campaign_analytics.update(campaign_id, |entry| {
+                analytics::count(entry, at, |g| g.totals.add_views(count));
+            });
+        }
+        let mut store = self
+            .store_analytics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        analytics::count(&mut store, at, |g| g.totals.add_views(total));
     }
 
     /// Records a reversal (also used when loading their table). Idempotent.

@@ -158,7 +158,9 @@ impl Cursor {
             | Effect::OrderSet { .. }
             | Effect::PeriodUses { .. }
             | Effect::HoldConfirmed { .. }
-            | Effect::KeySecret(_) => {}
+            | Effect::KeySecret(_)
+            | Effect::Usage(_)
+            | Effect::Views(_) => {}
         }
     }
 }

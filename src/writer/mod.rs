@@ -43,6 +43,7 @@ mod recovery;
 mod retention;
 mod rows;
 pub mod sweep;
+mod usage;
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -155,6 +156,9 @@ pub enum Mutation {
     ExpireWindows {
         first_part: usize,
     },
+    /// Validations this node answered since its last flush: (coupon id,
+    /// count), for analytics (`server::views`).
+    CountViews(Vec<(u64, u64)>),
     // Boxed: a campaign spec (with its template) would make every queued
     // mutation, most of them redeems, several times bigger.
     CreateCampaign {

@@ -18,7 +18,8 @@ use super::batch::Batch;
 use super::judge::{judge, Judged};
 use super::plan::{Draft, Plan};
 use super::{
-    campaign_ops, fraud_ops, observe, order_set_ops, period_uses, Mutation, Shopper, WriterConfig,
+    campaign_ops, fraud_ops, observe, order_set_ops, period_uses, usage, Mutation, Shopper,
+    WriterConfig,
 };
 use crate::domain::campaign::FinalStatus;
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
@@ -68,6 +69,7 @@ pub fn decide(batch: &Batch, mutation: &Mutation, config: &WriterConfig) -> Deci
         } => reverse(d, redemption, reason, *refund_amount, refund_id),
         Mutation::ExpireHolds => expire_holds(d),
         Mutation::ExpireWindows { first_part } => super::sweep::expire_windows(d, *first_part),
+        Mutation::CountViews(views) => usage::count_views(d, views),
         Mutation::CreateCampaign { spec, created_by } => campaign_ops::create(d, spec, created_by),
         Mutation::UpdateCampaign {
             id,
@@ -553,6 +555,9 @@ pub(super) fn take_use(d: &mut Draft, judged: &Judged, accepted: Accepted) -> Re
     record_velocity(d, def, &judged.windows);
     observe::record_observations(d, coupon_id, order);
     adjust_campaign(d, coupon_id, redemption.discount_amount, 1);
+    if hold_expires_at.is_none() {
+        usage::record_capture(d, &redemption, rules::analytics::products_of(&order.items));
+    }
     redemption
 }
 
@@ -757,6 +762,7 @@ pub(super) fn capture(d: &mut Draft, mut hold: Redemption, transaction_id: &str)
         hold.transaction_id = transaction_id.into();
     }
     adjust_coupon(d, hold.coupon_id, 1, -1);
+    usage::record_capture(d, &hold, Vec::new());
     d.record(Effect::Redemption(hold.clone()));
     d.record(Effect::HoldConfirmed {
         redemption_id: hold.id,
@@ -935,6 +941,7 @@ pub(super) fn reverse_one(
     } else {
         adjust_campaign(d, redemption.coupon_id, -discount_returned, 0);
     }
+    usage::record_reversal(d, &reversal, redemption.coupon_id, ends);
     d.record(Effect::Reversal(reversal));
     if ends {
         d.record(Effect::Redemption(redemption.clone()));

@@ -410,6 +410,8 @@ impl<'b, 'a> Draft<'b, 'a> {
             Effect::KeySecret(_) => {}
             // A marker for the event stream: nothing to see.
             Effect::HoldConfirmed { .. } => {}
+            // Analytics: read by no decision, only by ANALYTICS_* once applied.
+            Effect::Usage(_) | Effect::Views(_) => {}
         }
         self.effects.push(effect);
     }

@@ -71,7 +71,9 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
             | Effect::PeriodUses { .. }
             // A marker for the event stream; the redemption's row comes from its own effect.
             | Effect::HoldConfirmed { .. }
-            | Effect::CampaignCounters { .. } => {}
+            | Effect::CampaignCounters { .. }
+            | Effect::Usage(_)
+            | Effect::Views(_) => {}
         }
     }
     changes.append_log(record.lsn, encoded);

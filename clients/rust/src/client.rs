@@ -655,6 +655,33 @@ impl Client {
         }
     }
 
+    /// A coupon's analytics, by id or code.
+    pub async fn analytics_coupon(
+        &self,
+        coupon: CouponRef,
+    ) -> Result<CouponAnalytics, ClientError> {
+        match self.call(&Request::AnalyticsCoupon(coupon)).await? {
+            Response::CouponAnalytics(a) => Ok(*a),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// A campaign's analytics.
+    pub async fn analytics_campaign(&self, id: u64) -> Result<CampaignAnalytics, ClientError> {
+        match self.call(&Request::AnalyticsCampaign { id }).await? {
+            Response::CampaignAnalytics(a) => Ok(*a),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The whole store's analytics.
+    pub async fn analytics_overview(&self) -> Result<AnalyticsOverview, ClientError> {
+        match self.call(&Request::AnalyticsOverview).await? {
+            Response::AnalyticsOverview(a) => Ok(*a),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// The node's LSN and a digest of everything it stores.
     pub async fn digest(&self) -> Result<DigestReply, ClientError> {
         match self.call(&Request::Digest).await? {

@@ -2,6 +2,7 @@
 
 use bytes::BytesMut;
 
+use super::analytics::{AnalyticsOverview, CampaignAnalytics, CouponAnalytics};
 use super::campaign::{AssignedCode, Campaign, CampaignCode, CampaignSpec, CampaignStatus};
 use super::cluster::ClusterStatus;
 use super::error_code::ErrorCode;
@@ -81,6 +82,9 @@ opcodes! {
     QUALIFY = 0x005E => "QUALIFY",
     CAMPAIGN_ASSIGN = 0x005F => "CAMPAIGN_ASSIGN",
     EVENTS_SUBSCRIBE = 0x0078 => "EVENTS_SUBSCRIBE",
+    ANALYTICS_COUPON = 0x0070 => "ANALYTICS_COUPON",
+    ANALYTICS_CAMPAIGN = 0x0071 => "ANALYTICS_CAMPAIGN",
+    ANALYTICS_OVERVIEW = 0x0072 => "ANALYTICS_OVERVIEW",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,6 +271,14 @@ pub enum Request {
         from: i64,
         to: i64,
     },
+    /// A coupon's analytics.
+    AnalyticsCoupon(CouponRef),
+    /// A campaign's analytics.
+    AnalyticsCampaign {
+        id: u64,
+    },
+    /// The whole store's analytics.
+    AnalyticsOverview,
     /// Several codes on one order, judged together (a read).
     OrderValidate(OrderValidateRequest),
     /// Several codes on one order, redeemed as one decision.
@@ -345,6 +357,9 @@ pub enum Response {
     /// CAMPAIGN_ASSIGN: each customer's code, in the order asked.
     AssignedCodes(Vec<AssignedCode>),
     Events(EventBatch),
+    CouponAnalytics(Box<CouponAnalytics>),
+    CampaignAnalytics(Box<CampaignAnalytics>),
+    AnalyticsOverview(Box<AnalyticsOverview>),
 }
 
 /// The body of every reply whose status is not OK.
@@ -408,6 +423,9 @@ impl Request {
             Request::Qualify(_) => opcode::QUALIFY,
             Request::AssignCodes { .. } => opcode::CAMPAIGN_ASSIGN,
             Request::EventsSubscribe(_) => opcode::EVENTS_SUBSCRIBE,
+            Request::AnalyticsCoupon(_) => opcode::ANALYTICS_COUPON,
+            Request::AnalyticsCampaign { .. } => opcode::ANALYTICS_CAMPAIGN,
+            Request::AnalyticsOverview => opcode::ANALYTICS_OVERVIEW,
         }
     }
 
@@ -434,6 +452,9 @@ impl Request {
             | Request::ListCampaignCodes { .. }
             | Request::FraudModel
             | Request::FraudReport { .. }
+            | Request::AnalyticsCoupon(_)
+            | Request::AnalyticsCampaign { .. }
+            | Request::AnalyticsOverview
             // A repeated label is answered as a replay, changing nothing.
             | Request::FraudOutcome { .. }
             | Request::OrderValidate(_)
@@ -481,7 +502,8 @@ impl Request {
             | Request::ServerInfo
             | Request::Digest
             | Request::ClusterStatus
-            | Request::FraudModel => {}
+            | Request::FraudModel
+            | Request::AnalyticsOverview => {}
             Request::FraudOutcome {
                 redemption_id,
                 label,
@@ -493,6 +515,8 @@ impl Request {
                 w.i64(*from);
                 w.i64(*to);
             }
+            Request::AnalyticsCoupon(r) => r.write(w),
+            Request::AnalyticsCampaign { id } => w.u64(*id),
             Request::Raft { body, .. } => w.bytes(body),
             Request::ClusterAdd {
                 node_id,
@@ -646,6 +670,9 @@ impl Request {
                 from: r.i64("from")?,
                 to: r.i64("to")?,
             },
+            opcode::ANALYTICS_COUPON => Request::AnalyticsCoupon(CouponRef::read(r)?),
+            opcode::ANALYTICS_CAMPAIGN => Request::AnalyticsCampaign { id: r.u64("id")? },
+            opcode::ANALYTICS_OVERVIEW => Request::AnalyticsOverview,
             opcode::RAFT_APPEND
             | opcode::RAFT_VOTE
             | opcode::RAFT_SNAPSHOT_BEGIN
@@ -843,6 +870,9 @@ impl Response {
             Response::Qualification(q) => q.write(w),
             Response::AssignedCodes(codes) => w.list(codes, |w, c| c.write(w)),
             Response::Events(b) => b.write(w),
+            Response::CouponAnalytics(a) => a.write(w),
+            Response::CampaignAnalytics(a) => a.write(w),
+            Response::AnalyticsOverview(a) => a.write(w),
         }
     }
 
@@ -947,6 +977,15 @@ impl Response {
                 Response::AssignedCodes(r.list("codes", AssignedCode::read)?)
             }
             opcode::EVENTS_SUBSCRIBE => Response::Events(EventBatch::read(r)?),
+            opcode::ANALYTICS_COUPON => {
+                Response::CouponAnalytics(Box::new(CouponAnalytics::read(r)?))
+            }
+            opcode::ANALYTICS_CAMPAIGN => {
+                Response::CampaignAnalytics(Box::new(CampaignAnalytics::read(r)?))
+            }
+            opcode::ANALYTICS_OVERVIEW => {
+                Response::AnalyticsOverview(Box::new(AnalyticsOverview::read(r)?))
+            }
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)

@@ -1,6 +1,7 @@
 //! The couponsd wire protocol, version 1, as protocol.md specifies it. Shared
 //! by the client and the server; knows bytes, never business rules.
 
+pub mod analytics;
 pub mod campaign;
 pub mod cluster;
 pub mod error_code;
@@ -13,6 +14,7 @@ pub mod primitives;
 pub mod qualify;
 pub mod types;
 
+pub use analytics::*;
 pub use campaign::*;
 pub use cluster::*;
 pub use error_code::ErrorCode;
