@@ -354,3 +354,75 @@ async fn a_campaign_counts_its_codes_and_its_return() {
     assert_eq!(overview["coupons_redeemed"], 3);
     assert_eq!(overview["metrics"]["total_redemptions"], 4);
 }
+
+/// Every node applies the same Usage effects: a follower answers the
+/// leader's figures and the nodes' digests (which cover analytics) agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_answers_the_leader_s_figures() {
+    let mut cluster = common::Cluster::start(3, &[]).await;
+    let leader = cluster.leader(Duration::from_secs(20)).await;
+    let client = cluster.nodes[leader].client().await;
+    client
+        .create_coupon(CouponSpec {
+            time_zone: ZONE.into(),
+            ..percent_coupon("SHOES10", 1000, None, None)
+        })
+        .await
+        .expect("coupon");
+    for i in 1..=3 {
+        client
+            .redeem(order_with_lines(&format!("o{i}"), i))
+            .await
+            .expect("redeem");
+    }
+    let of = |order_id: &str| RedemptionRef::Order {
+        code: "SHOES10".into(),
+        order_id: order_id.into(),
+    };
+    client
+        .refund(of("o1"), 1_000, "r-1", "a sock back")
+        .await
+        .expect("partial refund");
+    client
+        .reverse(of("o3"), "cancelled")
+        .await
+        .expect("reverse");
+    let on_leader = client
+        .analytics_coupon(CouponRef::Code("SHOES10".into()))
+        .await
+        .expect("analytics");
+    assert_eq!(on_leader.metrics.total_redemptions, 3);
+    assert_eq!(on_leader.metrics.total_reversed, 1);
+    let expected = client.digest().await.expect("digest");
+    for (i, node) in cluster.nodes.iter().enumerate() {
+        if i == leader {
+            continue;
+        }
+        node.wait_for_lsn(expected.lsn, Duration::from_secs(20))
+            .await;
+        let follower = node
+            .client_with(couponsd_client::ClientOptions {
+                follow_leader: false,
+                ..node.options.clone()
+            })
+            .await;
+        let got = follower
+            .analytics_coupon(CouponRef::Code("SHOES10".into()))
+            .await
+            .expect("analytics on a follower");
+        assert_eq!(
+            CouponAnalytics {
+                last_updated: 0,
+                ..got
+            },
+            CouponAnalytics {
+                last_updated: 0,
+                ..on_leader.clone()
+            },
+            "node {}",
+            i + 1
+        );
+        let digest = follower.digest().await.expect("digest");
+        assert_eq!((digest.lsn, digest.digest), (expected.lsn, expected.digest));
+    }
+}
