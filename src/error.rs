@@ -101,6 +101,9 @@ pub enum Refusal {
     /// which, and when its period ends (`rules::period`).
     #[error("{0}")]
     PeriodLimit(crate::rules::period::Reached),
+    /// The order's customer is the referral code's referrer (`rules::assignment`).
+    #[error("a referrer cannot use their own referral code")]
+    SelfReferral,
 }
 
 impl Refusal {
@@ -315,6 +318,7 @@ impl Refusal {
             Refusal::FraudSuspected => ErrorCode::FraudSuspected,
             Refusal::NotAssigned => ErrorCode::NotAssigned,
             Refusal::PeriodLimit(_) => ErrorCode::PeriodLimit,
+            Refusal::SelfReferral => ErrorCode::SelfReferral,
         }
     }
 }

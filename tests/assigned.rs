@@ -9,17 +9,17 @@
 mod common;
 
 use std::collections::HashSet;
-use std::process::Command;
 use std::time::Duration;
 
-use common::{code_of, order, percent_coupon, redeem_request, reserve_request, Cluster, Server};
+use common::{
+    code_of, couponsd_cli, order, percent_coupon, redeem_request, reserve_request, Cluster, Server,
+};
 use couponsd_client::wire::{
     AssignedCode, CampaignSpec, CampaignStatus, CampaignType, CouponRef, CouponSpec, ErrorCode,
     OrderMode, OrderRedeemRequest, OrderValidateRequest, QualifyRequest, TargetAudience,
     Validation,
 };
 use couponsd_client::{Client, ClientOptions};
-use serde_json::Value;
 
 fn bound(code: &str, customer: &str, is_public: bool) -> CouponSpec {
     CouponSpec {
@@ -423,26 +423,11 @@ async fn assigned_codes_survive_kill_9_and_restart() {
     assert_eq!(client.get_campaign(id).await.unwrap().coupons_generated, 3);
 }
 
-fn couponsd(addr: &str, args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_couponsd"))
-        .args(["--addr", addr])
-        .args(args)
-        .output()
-        .expect("running couponsd");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
-    (
-        out.status.code().unwrap_or(-1),
-        json,
-        stdout + &String::from_utf8_lossy(&out.stderr),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaign_assign_from_the_command_line() {
     let server = Server::start().await;
     let addr = server.addr.as_str();
-    let (status, c, out) = couponsd(
+    let (status, c, out) = couponsd_cli(
         addr,
         &[
             "campaign",
@@ -465,14 +450,14 @@ async fn campaign_assign_from_the_command_line() {
     );
     let id = c["id"].as_u64().unwrap().to_string();
     // No --customer: the audience.
-    let (status, first, out) = couponsd(addr, &["campaign", "assign", "--id", &id, "--json"]);
+    let (status, first, out) = couponsd_cli(addr, &["campaign", "assign", "--id", &id, "--json"]);
     assert_eq!(status, 0, "{out}");
     let codes = first["codes"].as_array().unwrap();
     assert_eq!(codes.len(), 2, "{first}");
     assert_eq!(codes[0]["customer_id"], "ann");
     assert_eq!(codes[1]["customer_id"], "bob");
     assert_eq!(codes[1]["created"], true);
-    let (status, second, out) = couponsd(
+    let (status, second, out) = couponsd_cli(
         addr,
         &[
             "campaign",
@@ -493,7 +478,7 @@ async fn campaign_assign_from_the_command_line() {
     assert_eq!(again[1]["customer_id"], "cy");
     assert_eq!(again[1]["created"], true);
     // Text: one line per customer.
-    let (status, _, out) = couponsd(
+    let (status, _, out) = couponsd_cli(
         addr,
         &["campaign", "assign", "--id", &id, "--customer", "cy"],
     );
@@ -501,7 +486,7 @@ async fn campaign_assign_from_the_command_line() {
     assert!(out.starts_with("cy\t"), "{out}");
     assert!(out.contains("existing"), "{out}");
     // Not PERSONALIZED: refused, exit 1.
-    let (status, c, out) = couponsd(
+    let (status, c, out) = couponsd_cli(
         addr,
         &[
             "campaign",
@@ -515,7 +500,7 @@ async fn campaign_assign_from_the_command_line() {
     );
     assert_eq!(status, 0, "{out}");
     let bulk = c["id"].as_u64().unwrap().to_string();
-    let (status, _, out) = couponsd(
+    let (status, _, out) = couponsd_cli(
         addr,
         &["campaign", "assign", "--id", &bulk, "--customer", "x"],
     );

@@ -72,6 +72,7 @@ fn smallest_coupon(code: &str) -> CouponSpec {
             returns_use: true,
             below_minimum: RefundBelowMinimum::Prorate,
         },
+        referrer_customer_id: String::new(),
     }
 }
 
@@ -129,6 +130,7 @@ fn smallest_campaign(name: &str) -> CampaignSpec {
         coupon_limit: None,
         starts_at: None,
         ends_at: None,
+        reward_campaign_id: None,
     }
 }
 

@@ -5,16 +5,14 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
-use common::{code_of, percent_coupon, redeem_request, Cluster, Server};
+use common::{code_of, couponsd_cli, percent_coupon, redeem_request, Cluster, Server};
 use couponsd_client::wire::{
     CouponSpec, ErrorCode, FraudLabel, Order, RedeemRequest, RedemptionRef, RedemptionStatus,
     SecuritySettings,
 };
 use couponsd_client::{Client, ClientOptions};
-use serde_json::Value;
 
 /// Neither flags nor blocks: every attempt is accepted, whatever it scores.
 fn unjudged(code: &str) -> CouponSpec {
@@ -180,17 +178,6 @@ async fn every_node_learns_the_same_model() {
     }
 }
 
-fn couponsd(addr: &str, args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_couponsd"))
-        .args(["--addr", addr])
-        .args(args)
-        .output()
-        .expect("running couponsd");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stdout)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_counts_the_attempts_made() {
     let server = Server::start().await;
@@ -293,7 +280,7 @@ async fn the_report_counts_the_attempts_made() {
     );
 
     // The command line: the seed's report shape.
-    let (status, json, out) = couponsd(
+    let (status, json, out) = couponsd_cli(
         &server.addr,
         &[
             "fraud",
@@ -315,7 +302,7 @@ async fn the_report_counts_the_attempts_made() {
         .find(|r| r.status == RedemptionStatus::Rejected)
         .expect("a blocked attempt");
     let id = rejected.id.to_string();
-    let (status, json, out) = couponsd(
+    let (status, json, out) = couponsd_cli(
         &server.addr,
         &[
             "fraud",
@@ -329,7 +316,7 @@ async fn the_report_counts_the_attempts_made() {
     );
     assert_eq!(status, 0, "{out}");
     assert_eq!(json["outcomes"], 1);
-    let (status, json, out) = couponsd(&server.addr, &["fraud", "model", "--json"]);
+    let (status, json, out) = couponsd_cli(&server.addr, &["fraud", "model", "--json"]);
     assert_eq!(status, 0, "{out}");
     assert_eq!(json["outcomes"], 1);
     assert!(json["weights"]["no_device_fingerprint"].is_string());

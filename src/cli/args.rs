@@ -786,8 +786,9 @@ pub enum CampaignCommand {
         #[arg(long)]
         no_wait: bool,
     },
-    /// Give each customer a code of a PERSONALIZED campaign bound to them;
-    /// a customer who has one gets the same code again.
+    /// Give each customer a code of a PERSONALIZED or TRIGGERED campaign
+    /// bound to them, or a REFERRAL campaign's code naming them its
+    /// referrer; a customer who has one gets the same code again.
     Assign {
         #[command(flatten)]
         id: CampaignId,
@@ -850,11 +851,22 @@ pub struct CampaignFields {
     /// Distribution: MANUAL, EMAIL, SMS, APP, WEBSITE or PARTNER.
     #[arg(long)]
     pub distribution: Option<String>,
+    /// true: a TRIGGERED campaign issues one of its codes to each customer
+    /// on their first captured redemption while it runs (false: only
+    /// `campaign assign` issues them).
+    #[arg(long)]
+    pub auto_distribute: Option<bool>,
+    /// A REFERRAL campaign's reward: the id of a PERSONALIZED or TRIGGERED
+    /// campaign whose new code the referrer is issued each time an order
+    /// using their referral code is captured (0: no reward).
+    #[arg(long = "reward-campaign")]
+    pub reward_campaign: Option<u64>,
     /// Target audience segments, comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub audience_segments: Option<Vec<String>>,
     /// Target audience customer ids, comma-separated (`campaign assign`
-    /// without --customer gives each a code of a PERSONALIZED campaign).
+    /// without --customer gives each a code of a PERSONALIZED, TRIGGERED
+    /// or REFERRAL campaign).
     #[arg(long, value_delimiter = ',')]
     pub audience_customers: Option<Vec<String>>,
 }

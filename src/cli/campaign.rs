@@ -338,6 +338,12 @@ fn apply_campaign(mut spec: CampaignSpec, f: &CampaignFields) -> Result<Campaign
         spec.distribution.method = DistributionMethod::from_name(d)
             .ok_or_else(|| Failure::Usage(format!("--distribution {d}: unknown method")))?;
     }
+    if let Some(auto) = f.auto_distribute {
+        spec.distribution.auto_distribute = auto;
+    }
+    if let Some(reward) = f.reward_campaign {
+        spec.reward_campaign_id = (reward != 0).then_some(reward);
+    }
     if let Some(s) = &f.audience_segments {
         spec.audience.segments = s.clone();
     }
@@ -472,6 +478,7 @@ fn campaign_json(c: &Campaign) -> Value {
         "budget_limit": s.budget_limit.map(|b| json::amount(b, cur)),
         "budget_used": json::amount(c.budget_used, cur),
         "coupon_limit": s.coupon_limit,
+        "reward_campaign_id": s.reward_campaign_id,
         "total_coupons_generated": c.coupons_generated,
         "generation_target": c.generation_target,
         "redemptions": c.redemptions,

@@ -48,6 +48,15 @@ pub fn discount_value(discount_type: Option<DiscountType>, value: i64, currency:
     }
 }
 
+/// A string that may be empty: null when it is.
+fn optional(s: &str) -> Value {
+    if s.is_empty() {
+        Value::Null
+    } else {
+        Value::from(s)
+    }
+}
+
 fn criteria(list: &[ProductCriteria], currency: &str) -> Value {
     list.iter()
         .map(|c| rule_flags::criterion_json(c, currency))
@@ -148,11 +157,8 @@ pub fn coupon_spec(s: &CouponSpec) -> Value {
             "priority": s.stacking.priority,
         },
         "auto_apply": s.auto_apply,
-        "assigned_customer_id": if s.assigned_customer_id.is_empty() {
-            Value::Null
-        } else {
-            Value::from(s.assigned_customer_id.as_str())
-        },
+        "assigned_customer_id": optional(&s.assigned_customer_id),
+        "referrer_customer_id": optional(&s.referrer_customer_id),
         "period_limits": {
             "customer_uses_per_day": s.period_limits.customer_per_day,
             "customer_uses_per_week": s.period_limits.customer_per_week,

@@ -9,7 +9,9 @@
 
 use std::sync::Arc;
 
-use couponsd_client::wire::{Campaign, CampaignSpec, CampaignStatus, DecodeError, Reader, Writer};
+use couponsd_client::wire::{
+    Campaign, CampaignSpec, CampaignStatus, CampaignType, DecodeError, Reader, Writer,
+};
 
 use super::coupon::{write_spec_tail, CouponDef, SpecLayout};
 use super::limits::{DESCRIPTION, NAME};
@@ -33,9 +35,12 @@ pub struct CampaignDef {
 pub type SharedCampaign = Arc<CampaignDef>;
 
 /// One generated code: its campaign, the code, when it was generated
-/// (where its `validity_days` count from), and the customer it is bound to
-/// (CAMPAIGN_ASSIGN; empty: anyone). Its coupon's `assigned_customer_id`
-/// is this, so the code row is the one place the binding is kept.
+/// (where its `validity_days` count from), and its customer (CAMPAIGN_ASSIGN,
+/// or issued by a trigger or a referral reward; empty: none). A code of a
+/// REFERRAL campaign names its referrer (its coupon's
+/// `referrer_customer_id`); any other is bound to its customer (its
+/// coupon's `assigned_customer_id`). The code row is the one place either
+/// is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedCode {
     pub campaign_id: u64,
@@ -65,10 +70,12 @@ impl CampaignDef {
         w.i64(self.updated_at);
         w.str(&self.created_by);
         write_spec_tail(&self.spec.template, w);
+        self.spec.write_campaign_tail(w);
     }
 
     /// `layout` as for a coupon definition (`SpecLayout`; never `Original`:
-    /// campaigns came after the discount-rule fields).
+    /// campaigns came after the discount-rule fields), then the campaign's
+    /// own tail in `Campaign` (and in a row, `CurrentAtEnd`, if it has one).
     pub fn read(r: &mut Reader, layout: SpecLayout) -> Result<CampaignDef, DecodeError> {
         let mut def = CampaignDef {
             id: r.u64("id")?,
@@ -81,6 +88,14 @@ impl CampaignDef {
             created_by: r.str("created_by")?,
         };
         layout.read_tail(&mut def.spec.template, r)?;
+        let has_tail = match layout {
+            SpecLayout::Campaign => true,
+            SpecLayout::CurrentAtEnd => r.remaining() > 0,
+            _ => false,
+        };
+        if has_tail {
+            def.spec.read_campaign_tail(r)?;
+        }
         Ok(def)
     }
 
@@ -98,6 +113,15 @@ impl CampaignDef {
             updated_at: self.updated_at,
             created_by: self.created_by.clone(),
         }
+    }
+
+    /// Whether a captured redemption may issue one of its codes to the
+    /// customer (`writer::triggers`): a TRIGGERED campaign with
+    /// `auto_distribute` that may still run.
+    pub fn issues_on_capture(&self) -> bool {
+        self.spec.campaign_type == CampaignType::Triggered
+            && self.spec.distribution.auto_distribute
+            && !self.status.is_final()
     }
 
     /// Whether its coupons may be redeemed at `now`.
@@ -120,7 +144,12 @@ impl CampaignDef {
         spec.code = generated.code.to_string();
         spec.campaign_id = Some(self.id);
         if !generated.customer_id.is_empty() {
-            spec.assigned_customer_id = generated.customer_id.to_string();
+            // A referral code is shared by its customer, not bound to them.
+            if self.spec.campaign_type == CampaignType::Referral {
+                spec.referrer_customer_id = generated.customer_id.to_string();
+            } else {
+                spec.assigned_customer_id = generated.customer_id.to_string();
+            }
         }
         if self.spec.validity_days > 0 {
             let valid_until = issued_at.saturating_add(i64::from(self.spec.validity_days) * DAY_MS);
@@ -224,6 +253,15 @@ pub fn validate(mut spec: CampaignSpec) -> Result<CampaignSpec> {
                 "a budget needs the template's currency",
             ));
         }
+    }
+    if spec.reward_campaign_id.is_some() && spec.campaign_type != CampaignType::Referral {
+        return Err(Error::invalid(
+            "reward_campaign_id",
+            format!(
+                "only a REFERRAL campaign rewards referrers; this one is {}",
+                spec.campaign_type.name()
+            ),
+        ));
     }
     if let (Some(start), Some(end)) = (spec.starts_at, spec.ends_at) {
         if end <= start {

@@ -36,8 +36,13 @@ pub enum SpecLayout {
     Current,
     /// A stored row, which ends with its definition: 31 to 33 if anything
     /// follows the definition's last field, then 34 to 45 if anything still
-    /// follows.
+    /// follows (and, for a campaign, its tail if anything still follows).
     CurrentAtEnd,
+    /// A campaign's: `Current`, then the campaign's own appended fields
+    /// (`CampaignSpec::write_campaign_tail`). Field 46 of a template is
+    /// never stored: only a REFERRAL campaign's codes have it, from their
+    /// code rows.
+    Campaign,
 }
 
 impl SpecLayout {
@@ -47,7 +52,7 @@ impl SpecLayout {
         match self {
             SpecLayout::Original | SpecLayout::Rules => {}
             SpecLayout::Fraud => spec.read_fraud(r)?,
-            SpecLayout::Current => {
+            SpecLayout::Current | SpecLayout::Campaign => {
                 spec.read_fraud(r)?;
                 spec.read_order_settings(r)?;
             }

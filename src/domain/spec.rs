@@ -111,6 +111,13 @@ pub fn validate(mut spec: CouponSpec) -> Result<CouponSpec> {
         .map_err(|e| Error::invalid("security.ip_restrictions", e))?;
     fraud(&spec)?;
     order_settings(&spec)?;
+    // Field 46 comes from a REFERRAL campaign's code row, never from a request.
+    if !spec.referrer_customer_id.is_empty() {
+        return Err(Error::invalid(
+            "referrer_customer_id",
+            "set by the server only: CAMPAIGN_ASSIGN of a REFERRAL campaign gives each referrer a code",
+        ));
+    }
     Ok(spec)
 }
 

@@ -40,10 +40,11 @@ const COUPON_PUT_RULES_SPEC: u8 = 6;
 const COUPON_PUT_FRAUD_SPEC: u8 = 17;
 const COUPON_PUT: u8 = 23;
 /// CampaignPut's tags, likewise: 7 before the template's fraud settings, 18
-/// before its order settings.
+/// before its order settings, 24 before `reward_campaign_id`.
 const CAMPAIGN_PUT_RULES_SPEC: u8 = 7;
 const CAMPAIGN_PUT_FRAUD_SPEC: u8 = 18;
-const CAMPAIGN_PUT: u8 = 24;
+const CAMPAIGN_PUT_ORDER_SPEC: u8 = 24;
+const CAMPAIGN_PUT: u8 = 41;
 /// Redemption's tags: 5 before the fraud fields (17 to 21) were appended.
 const REDEMPTION_ORIGINAL: u8 = 5;
 const REDEMPTION: u8 = 19;
@@ -574,8 +575,11 @@ impl Effect {
             CAMPAIGN_PUT_FRAUD_SPEC => {
                 Effect::CampaignPut(Box::new(CampaignDef::read(r, SpecLayout::Fraud)?))
             }
-            CAMPAIGN_PUT => {
+            CAMPAIGN_PUT_ORDER_SPEC => {
                 Effect::CampaignPut(Box::new(CampaignDef::read(r, SpecLayout::Current)?))
+            }
+            CAMPAIGN_PUT => {
+                Effect::CampaignPut(Box::new(CampaignDef::read(r, SpecLayout::Campaign)?))
             }
             8 => Effect::CampaignCounters {
                 campaign_id: r.u64("campaign_id")?,

@@ -98,21 +98,26 @@ pub struct State {
     /// (expires_at, redemption id) of every pending hold, for the sweeper.
     expiry: Mutex<BTreeSet<(i64, u64)>>,
     campaigns: RwLock<HashMap<u64, SharedCampaign>>,
+    /// The ids of the campaigns a capture may issue codes of
+    /// (`CampaignDef::issues_on_capture`), derived from `campaigns`: at most
+    /// `writer::triggers::MAX_TRIGGERED_CAMPAIGNS`.
+    triggered: RwLock<std::collections::BTreeSet<u64>>,
     campaign_counters: Parts<u64, CampaignCounters>,
     /// Generated codes: coupon id -> (campaign id, code). Their coupon
     /// definition is the campaign's template (see `CampaignDef::coupon`).
     generated: RwLock<HashMap<u64, GeneratedCode>>,
     /// Each campaign's generated coupon ids, ascending (export pages).
     campaign_codes: Parts<u64, Vec<u64>>,
-    /// (campaign id, customer key) -> the coupon id of the customer's code
-    /// of that PERSONALIZED campaign (CAMPAIGN_ASSIGN). Derived from the
+    /// (campaign id, customer key) -> the coupon id of the customer's (first)
+    /// code of that PERSONALIZED, TRIGGERED or REFERRAL campaign
+    /// (CAMPAIGN_ASSIGN, a trigger, a referral reward). Derived from the
     /// bound generated codes (their rows, loaded at start, and their
     /// effects), never stored on its own, so it cannot disagree with them;
     /// bounded by them (a campaign's `coupon_limit` and code space).
     personal: RwLock<HashMap<(u64, Key), u64>>,
-    /// The same codes by customer: coupon ids, oldest first (QUALIFY lists
-    /// a customer's own codes). One per PERSONALIZED campaign that assigned
-    /// the customer a code; never shrinks, as bound codes are never removed.
+    /// Every code issued to a customer: coupon ids, oldest first (QUALIFY
+    /// lists a customer's own codes); never shrinks, as issued codes are
+    /// never removed.
     personal_by_customer: RwLock<HashMap<Key, Vec<u64>>>,
     /// Each redemption's reversals (full and partial refunds), oldest first.
     reversals: Parts<u64, Vec<Reversal>>,
@@ -172,6 +177,7 @@ impl State {
             holds: Parts::new(PARTS / 16),
             expiry: Mutex::default(),
             campaigns: RwLock::default(),
+            triggered: RwLock::default(),
             campaign_counters: Parts::new(PARTS / 16),
             generated: RwLock::default(),
             campaign_codes: Parts::new(PARTS / 16),
@@ -297,6 +303,15 @@ impl State {
     }
 
     /// Every campaign (the generator looks for unfinished work).
+    /// The campaigns a capture may issue codes of, by id.
+    pub fn triggered_campaigns(&self) -> Vec<SharedCampaign> {
+        let campaigns = read(&self.campaigns);
+        read(&self.triggered)
+            .iter()
+            .filter_map(|id| campaigns.get(id).cloned())
+            .collect()
+    }
+
     pub fn all_campaigns(&self) -> Vec<SharedCampaign> {
         read(&self.campaigns).values().cloned().collect()
     }
@@ -633,6 +648,7 @@ impl State {
             Effect::Reversal(r) => self.put_reversal(r.clone()),
             Effect::CampaignDeleted { id } => {
                 write(&self.campaigns).remove(id);
+                write(&self.triggered).remove(id);
                 self.campaign_counters.remove(id);
             }
             Effect::CampaignCounters {
@@ -737,6 +753,13 @@ impl State {
     pub fn put_campaign(&self, def: CampaignDef) {
         self.next_campaign_id
             .fetch_max(def.id + 1, Ordering::AcqRel);
+        let mut triggered = write(&self.triggered);
+        if def.issues_on_capture() {
+            triggered.insert(def.id);
+        } else {
+            triggered.remove(&def.id);
+        }
+        drop(triggered);
         write(&self.campaigns).insert(def.id, Arc::new(def));
     }
 
@@ -758,8 +781,12 @@ impl State {
             code_ids.insert(code.to_string(), coupon_id);
             if !customer.is_empty() {
                 let key = self.key(customer);
-                // A replay installs the same code again: listed once.
-                if personal.insert((campaign_id, key), coupon_id).is_none() {
+                // The customer's first code of the campaign is the one
+                // CAMPAIGN_ASSIGN answers with; a referrer's later rewards
+                // are listed too. A replay installs the same code again:
+                // listed once.
+                personal.entry((campaign_id, key)).or_insert(coupon_id);
+                if !generated.contains_key(&coupon_id) {
                     by_customer.entry(key).or_default().push(coupon_id);
                 }
             }

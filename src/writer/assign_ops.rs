@@ -1,12 +1,15 @@
-//! CAMPAIGN_ASSIGN: a PERSONALIZED campaign's codes, one per customer, each
-//! bound to its customer (its coupon's `assigned_customer_id`). Idempotent
-//! per customer: one who already has a code of the campaign gets the same
-//! code back, whatever request, retry, restart or leader made it, because
-//! the decider finds it through the (campaign, customer) index the bound
-//! codes themselves make (`Draft::personal_code`). Every new code of one
-//! request is one log record, counted like CAMPAIGN_GENERATE's: the
-//! campaign's `generation_target` and `coupons_generated` both rise by the
-//! codes made, so the background generator has nothing more to do for them.
+//! CAMPAIGN_ASSIGN: a PERSONALIZED, TRIGGERED or REFERRAL campaign's codes,
+//! one per customer, each bound to its customer (its coupon's
+//! `assigned_customer_id`; a REFERRAL code instead names its customer as its
+//! referrer). Idempotent per customer: one who already has a code of the
+//! campaign gets the same code back, whatever request, retry, restart or
+//! leader made it, because the decider finds it through the (campaign,
+//! customer) index the issued codes themselves make (`Draft::personal_code`).
+//! Every new code of one request is one log record, counted like
+//! CAMPAIGN_GENERATE's: the campaign's `generation_target` and
+//! `coupons_generated` both rise by the codes made, so the background
+//! generator has nothing more to do for them. `issue` is also how a capture
+//! issues codes (`triggers`).
 
 use couponsd_client::wire::{AssignedCode, CampaignType, Response};
 
@@ -17,16 +20,17 @@ use crate::domain::campaign::CampaignDef;
 use crate::error::Error;
 use crate::state::Effect;
 
-/// Assigns a code of campaign `id` to each of `customer_ids` (validated,
+/// Assigns a code of campaign `id` to each of `customers` (validated,
 /// 0..=`MAX_ASSIGN_CUSTOMERS`; empty: the campaign's audience).
 pub fn assign(mut d: Draft, id: u64, customer_ids: &[String]) -> Decision {
     let current = match changeable(&d, id, 0) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    if current.spec.campaign_type != CampaignType::Personalized {
+    if !issues_to_customers(current.spec.campaign_type) {
         return Ok(Err(Error::InvalidState(format!(
-            "campaign {id} is {}: only a PERSONALIZED campaign's codes are assigned to customers",
+            "campaign {id} is {}: only a PERSONALIZED, TRIGGERED or REFERRAL campaign's codes \
+             are issued to customers",
             current.spec.campaign_type.name()
         ))));
     }
@@ -34,18 +38,52 @@ pub fn assign(mut d: Draft, id: u64, customer_ids: &[String]) -> Decision {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
-    // Each customer's code, if they have one; the rest get new ones.
+    match issue(&mut d, &current, &customers, Issue::OncePerCustomer) {
+        Ok(reply) => Ok(Ok(d.into_plan(Response::AssignedCodes(reply)))),
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+/// Whether a campaign of this type gives its codes to named customers.
+pub fn issues_to_customers(campaign_type: CampaignType) -> bool {
+    matches!(
+        campaign_type,
+        CampaignType::Personalized | CampaignType::Triggered | CampaignType::Referral
+    )
+}
+
+/// Which code a customer is issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issue {
+    /// Their code of the campaign if they have one, else a new one.
+    OncePerCustomer,
+    /// A new one in any case (a reward per referred capture).
+    New,
+}
+
+/// Issues a code of `campaign` to each of `customers` (distinct), as
+/// `issue` says, and records the new codes with the campaign's counts;
+/// refused (nothing recorded) if the new codes pass the campaign's
+/// `coupon_limit` or code space.
+pub(super) fn issue(
+    d: &mut Draft,
+    campaign: &CampaignDef,
+    customers: &[String],
+    issue: Issue,
+) -> Result<Vec<AssignedCode>, Error> {
+    let id = campaign.id;
+    // Each customer's code, if they have one and keep it; the rest get new ones.
     let held: Vec<Option<u64>> = customers
         .iter()
-        .map(|c| d.personal_code(id, d.key(c)))
+        .map(|c| match issue {
+            Issue::OncePerCustomer => d.personal_code(id, d.key(c)),
+            Issue::New => None,
+        })
         .collect();
     let fresh_count = held.iter().filter(|h| h.is_none()).count();
     let mut fresh = Vec::new();
     if fresh_count > 0 {
-        fresh = match new_codes(&d, &current, fresh_count as u64) {
-            Ok(codes) => codes,
-            Err(e) => return Ok(Err(e)),
-        };
+        fresh = new_codes(d, campaign, fresh_count as u64)?;
     }
     assert_eq!(
         fresh.len(),
@@ -59,9 +97,9 @@ pub fn assign(mut d: Draft, id: u64, customer_ids: &[String]) -> Decision {
     for (customer, held) in customers.iter().zip(held) {
         let entry = match held {
             Some(coupon_id) => {
-                let Some(generated) = d.generated_code(coupon_id) else {
-                    return Ok(Err(Error::NotFound("coupon")));
-                };
+                let generated = d
+                    .generated_code(coupon_id)
+                    .ok_or(Error::NotFound("coupon"))?;
                 AssignedCode {
                     customer_id: customer.clone(),
                     code: generated.code.to_string(),
@@ -93,10 +131,10 @@ pub fn assign(mut d: Draft, id: u64, customer_ids: &[String]) -> Decision {
             codes: made,
         });
         let def = CampaignDef {
-            revision: current.revision + 1,
-            generation_target: current.generation_target + count,
+            revision: campaign.revision + 1,
+            generation_target: campaign.generation_target + count,
             updated_at: d.now(),
-            ..current
+            ..campaign.clone()
         };
         d.record(Effect::CampaignPut(Box::new(def)));
         d.record(Effect::CampaignCounters {
@@ -104,7 +142,7 @@ pub fn assign(mut d: Draft, id: u64, customer_ids: &[String]) -> Decision {
             counters,
         });
     }
-    Ok(Ok(d.into_plan(Response::AssignedCodes(reply))))
+    Ok(reply)
 }
 
 /// The customers asked for, each once, in the order first given; an empty

@@ -1,10 +1,11 @@
 //! What each campaign mutation decides (as in `ops.rs`: read through a
 //! `Draft`, answer a `Plan` or a refusal).
 
-use couponsd_client::wire::{CampaignSpec, CampaignStatus, Response};
+use couponsd_client::wire::{CampaignSpec, CampaignStatus, CampaignType, Response};
 
 use super::ops::{check_revision, Decision};
 use super::plan::Draft;
+use super::triggers::MAX_TRIGGERED_CAMPAIGNS;
 use crate::domain::campaign::{can_move, CampaignDef, FinalStatus};
 use crate::error::{Error, Result};
 use crate::state::Effect;
@@ -18,9 +19,52 @@ fn campaign_reply(d: &Draft, def: &CampaignDef) -> Response {
 
 /// Records a campaign's new definition; answers with it.
 fn put(mut d: Draft, def: CampaignDef) -> Decision {
+    if let Err(e) = issuing_links(&d, &def) {
+        return Ok(Err(e));
+    }
     let reply = campaign_reply(&d, &def);
     d.record(Effect::CampaignPut(Box::new(def)));
     Ok(Ok(d.into_plan(reply)))
+}
+
+/// What a campaign issues on captures, checked against the others: at most
+/// `MAX_TRIGGERED_CAMPAIGNS` issue on every capture, and a referral's
+/// reward is an existing campaign whose codes are bound to their customer.
+fn issuing_links(d: &Draft, def: &CampaignDef) -> Result<()> {
+    if def.issues_on_capture() {
+        let others = d
+            .triggered_campaigns()
+            .iter()
+            .filter(|c| c.id != def.id)
+            .count();
+        if others >= MAX_TRIGGERED_CAMPAIGNS {
+            return Err(Error::invalid(
+                "auto_distribute",
+                format!(
+                    "{others} TRIGGERED campaigns with auto_distribute already issue codes on \
+                     captures, the most there may be; complete or cancel one first"
+                ),
+            ));
+        }
+    }
+    let Some(reward_id) = def.spec.reward_campaign_id else {
+        return Ok(());
+    };
+    let reward = d
+        .campaign(reward_id)
+        .filter(|r| r.id != def.id)
+        .ok_or_else(|| Error::invalid("reward_campaign_id", format!("no campaign {reward_id}")))?;
+    match reward.spec.campaign_type {
+        CampaignType::Personalized | CampaignType::Triggered => Ok(()),
+        other => Err(Error::invalid(
+            "reward_campaign_id",
+            format!(
+                "campaign {reward_id} is {}: a reward is a PERSONALIZED or TRIGGERED campaign's \
+                 code, bound to the referrer",
+                other.name()
+            ),
+        )),
+    }
 }
 
 pub fn create(d: Draft, spec: &CampaignSpec, created_by: &str) -> Decision {

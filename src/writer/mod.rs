@@ -43,6 +43,7 @@ mod recovery;
 mod retention;
 mod rows;
 pub mod sweep;
+mod triggers;
 mod usage;
 
 use std::collections::VecDeque;

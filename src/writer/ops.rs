@@ -18,8 +18,8 @@ use super::batch::Batch;
 use super::judge::{judge, Judged};
 use super::plan::{Draft, Plan};
 use super::{
-    campaign_ops, fraud_ops, observe, order_set_ops, period_uses, usage, Mutation, Shopper,
-    WriterConfig,
+    campaign_ops, fraud_ops, observe, order_set_ops, period_uses, triggers, usage, Mutation,
+    Shopper, WriterConfig,
 };
 use crate::domain::campaign::FinalStatus;
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
@@ -492,7 +492,7 @@ fn start(mut d: Draft, new: NewUse, hold_expires_at: Option<i64>) -> Decision {
     };
     let redemption = take_use(&mut d, &judged, accepted);
     let response = reply(&d, redemption.clone(), false);
-    d.record(Effect::Redemption(redemption));
+    record_use(&mut d, redemption);
     Ok(Ok(d.into_plan(response)))
 }
 
@@ -559,6 +559,16 @@ pub(super) fn take_use(d: &mut Draft, judged: &Judged, accepted: Accepted) -> Re
         usage::record_capture(d, &redemption, rules::analytics::products_of(&order.items));
     }
     redemption
+}
+
+/// Records an accepted use's redemption, then what it issues if it is
+/// captured (`triggers`).
+pub(super) fn record_use(d: &mut Draft, redemption: Redemption) {
+    let captured = redemption.status == RedemptionStatus::Processed;
+    d.record(Effect::Redemption(redemption.clone()));
+    if captured {
+        triggers::on_capture(d, &redemption);
+    }
 }
 
 /// A new attempt's record for the order, as a refusal would keep it
@@ -767,6 +777,7 @@ pub(super) fn capture(d: &mut Draft, mut hold: Redemption, transaction_id: &str)
     d.record(Effect::HoldConfirmed {
         redemption_id: hold.id,
     });
+    triggers::on_capture(d, &hold);
     hold
 }
 

@@ -22,8 +22,8 @@ use couponsd_client::wire::{
 
 use super::judge::{judge, Judged, Reads};
 use super::ops::{
-    allowed_ttl, attempt, by_order, find, hold_expires_at, record_rejected, same_order, take_use,
-    Accepted, Decision,
+    allowed_ttl, attempt, by_order, find, hold_expires_at, record_rejected, record_use, same_order,
+    take_use, Accepted, Decision,
 };
 use super::plan::Draft;
 use super::{Shopper, WriterConfig};
@@ -350,7 +350,7 @@ fn take_set(mut d: Draft, asked: Asked, shopper: Shopper, config: &WriterConfig)
             hold_expires_at: asked.hold_expires_at,
         };
         let redemption = take_use(&mut d, judged, accepted);
-        d.record(Effect::Redemption(redemption.clone()));
+        record_use(&mut d, redemption.clone());
         redemptions.push(redemption);
     }
     let codes: Vec<SetCode> = decided

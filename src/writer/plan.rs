@@ -153,6 +153,26 @@ impl<'b, 'a> Draft<'b, 'a> {
         }
     }
 
+    /// The campaigns a capture may issue codes of (`State::triggered_campaigns`),
+    /// with every uncommitted change, by id.
+    pub fn triggered_campaigns(&self) -> Vec<SharedCampaign> {
+        let mut all: std::collections::BTreeMap<u64, Option<SharedCampaign>> = self
+            .batch
+            .state
+            .triggered_campaigns()
+            .into_iter()
+            .map(|c| (c.id, Some(c)))
+            .collect();
+        // Oldest overlay first, so the newest change of each campaign stands.
+        for overlay in self.batch.overlays().chain([&self.overlay]) {
+            for (id, c) in &overlay.campaigns {
+                let issues = c.as_ref().filter(|c| c.issues_on_capture()).cloned();
+                all.insert(*id, issues);
+            }
+        }
+        all.into_values().flatten().collect()
+    }
+
     /// Whether a coupon's campaign (None: it has none) lets it redeem now.
     pub fn campaign_running(&self, campaign_id: Option<u64>) -> bool {
         let now = self.now();
@@ -376,7 +396,10 @@ impl<'b, 'a> Draft<'b, 'a> {
                 for (id, code, customer) in codes {
                     self.overlay.codes.insert(code.clone(), Some(*id));
                     let key = self.key(customer);
-                    self.overlay.personal.insert((*campaign_id, key), *id);
+                    // The first code stands, as `State::put_codes` keeps it.
+                    if self.personal_code(*campaign_id, key).is_none() {
+                        self.overlay.personal.insert((*campaign_id, key), *id);
+                    }
                     let generated = GeneratedCode {
                         campaign_id: *campaign_id,
                         code: code.as_str().into(),

@@ -395,6 +395,23 @@ impl Server {
     }
 }
 
+/// Runs the couponsd command line against `addr`: its exit status, its
+/// stdout as JSON (null if it is not), and its stdout and stderr as text.
+pub fn couponsd_cli(addr: &str, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_couponsd"))
+        .args(["--addr", addr])
+        .args(args)
+        .output()
+        .expect("running couponsd");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(serde_json::Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        json,
+        stdout + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
 /// A percentage coupon in USD with the given limits. Public, so that a
 /// refusal says why (a private code refused for its own state answers as an
 /// unknown code: see tests/guessing.rs).

@@ -126,6 +126,11 @@ pub struct CampaignSpec {
     pub coupon_limit: Option<u64>,
     pub starts_at: Option<i64>,
     pub ends_at: Option<i64>,
+    /// A REFERRAL campaign's reward: when a referred customer's order that
+    /// used one of its codes is captured, the code's referrer is issued a
+    /// code of this campaign (PERSONALIZED or TRIGGERED), bound to them.
+    /// None: no reward. Only REFERRAL campaigns have one.
+    pub reward_campaign_id: Option<u64>,
 }
 
 /// A campaign as stored: its spec, status and counters.
@@ -191,9 +196,11 @@ impl GenerationRules {
 }
 
 impl CampaignSpec {
-    /// The current layout: the template whole (CouponSpec fields 1 to 33).
+    /// The current layout: the template whole (CouponSpec fields 1 to 46),
+    /// then `reward_campaign_id`.
     pub fn write(&self, w: &mut Writer) {
         self.write_template_as(w, CouponSpec::write);
+        self.write_campaign_tail(w);
     }
 
     /// The template in CouponSpec's fields 1 to 30 (stored definitions keep
@@ -223,8 +230,20 @@ impl CampaignSpec {
         w.opt_i64(self.ends_at);
     }
 
+    /// The fields appended after the template's tail: `reward_campaign_id`.
+    pub fn write_campaign_tail(&self, w: &mut Writer) {
+        w.opt_u64(self.reward_campaign_id);
+    }
+
+    pub fn read_campaign_tail(&mut self, r: &mut Reader) -> Result<(), DecodeError> {
+        self.reward_campaign_id = r.opt_u64("reward_campaign_id")?;
+        Ok(())
+    }
+
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
-        CampaignSpec::read_template_as(r, CouponSpec::read)
+        let mut spec = CampaignSpec::read_template_as(r, CouponSpec::read)?;
+        spec.read_campaign_tail(r)?;
+        Ok(spec)
     }
 
     /// See `write_rules_layout`; the template's fields 31 to 33 are off.
@@ -259,6 +278,7 @@ impl CampaignSpec {
             coupon_limit: r.opt_u64("coupon_limit")?,
             starts_at: r.opt_i64("starts_at")?,
             ends_at: r.opt_i64("ends_at")?,
+            reward_campaign_id: None,
         })
     }
 }

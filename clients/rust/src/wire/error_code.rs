@@ -88,6 +88,8 @@ error_codes! {
     NotCombinable = 72 => "NOT_COMBINABLE", "The code does not combine, both ways, with a code applied before it (stacking classes).";
     TooManyCodes = 73 => "TOO_MANY_CODES", "The order already has the most codes the server's stacking policy (--stack-max-codes) applies.";
     NothingLeft = 74 => "NOTHING_LEFT", "The codes applied before it left nothing of the part of the order it applies to, or it gives nothing on it.";
+    // Referral campaigns.
+    SelfReferral = 86 => "SELF_REFERRAL", "The code is a REFERRAL campaign's code and the order's customer_id is its referrer (referrer_customer_id): a referrer cannot use their own referral code.";
     // Events (EVENTS_SUBSCRIBE).
     EventsTruncated = 85 => "EVENTS_TRUNCATED", "The cursor is older than the oldest event this node's log still holds (retention cut it, or a snapshot replaced the log); the message names the oldest available id.";
 }

@@ -1095,7 +1095,7 @@ mod tests {
             assigned_customer_id: "jane".into(),
             ..CouponSpec::default()
         };
-        // Fields 31 to 45 as a body that ends before them means them: off.
+        // Fields 31 to 46 as a body that ends before them means them: off.
         let older = CouponSpec {
             code: "OLD".into(),
             review_score: None,
@@ -1122,8 +1122,11 @@ mod tests {
             // An older client's body ends after field 30, or 24.
             let request = make(older.clone());
             let full = body(&request);
-            // An older client's body ends after field 33: 34 to 45 at their defaults.
-            let before_settings = &full[..full.len() - order_settings.len()];
+            // An older client's body ends after field 45: 46 empty (2 bytes).
+            let before_referrer = &full[..full.len() - 2];
+            assert_eq!(Request::decode(opcode, before_referrer).unwrap(), request);
+            // After field 33: 34 to 45 at their defaults.
+            let before_settings = &before_referrer[..before_referrer.len() - order_settings.len()];
             assert_eq!(Request::decode(opcode, before_settings).unwrap(), request);
             let before_fraud = &before_settings[..before_settings.len() - fraud.len()];
             assert_eq!(Request::decode(opcode, before_fraud).unwrap(), request);

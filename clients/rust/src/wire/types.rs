@@ -364,6 +364,12 @@ pub struct CouponSpec {
     pub assigned_customer_id: String,
     pub period_limits: PeriodLimits,
     pub reversal: ReversalPolicy,
+    // Field 46 was appended after `refund_below_minimum`.
+    /// A REFERRAL campaign's code: the customer who shares it (the referrer),
+    /// rewarded when a referred customer's order is captured, and never
+    /// allowed to use it (SELF_REFERRAL). Empty on every other coupon; set
+    /// by the server only (CAMPAIGN_ASSIGN of a REFERRAL campaign).
+    pub referrer_customer_id: String,
 }
 
 impl Default for CouponSpec {
@@ -407,6 +413,7 @@ impl Default for CouponSpec {
             assigned_customer_id: String::new(),
             period_limits: PeriodLimits::default(),
             reversal: ReversalPolicy::default(),
+            referrer_customer_id: String::new(),
         }
     }
 }
@@ -674,11 +681,12 @@ impl OrderIdentifiers {
 }
 
 impl CouponSpec {
-    /// Fields 1 to 45.
+    /// Fields 1 to 46.
     pub fn write(&self, w: &mut Writer) {
         self.write_rules_layout(w);
         self.write_fraud(w);
         self.write_order_settings(w);
+        w.str(&self.referrer_customer_id);
     }
 
     /// Fields 1 to 30. Stored definitions, where a spec is followed by other
@@ -742,11 +750,12 @@ impl CouponSpec {
         w.u8(self.reversal.below_minimum.as_u8());
     }
 
-    /// The current layout, fields 1 to 45.
+    /// The current layout, fields 1 to 46.
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
         let mut spec = CouponSpec::read_rules_layout(r)?;
         spec.read_fraud(r)?;
         spec.read_order_settings(r)?;
+        spec.referrer_customer_id = r.str("referrer_customer_id")?;
         Ok(spec)
     }
 
@@ -760,8 +769,9 @@ impl CouponSpec {
 
     /// A spec that ends its body (COUPON_CREATE, COUPON_UPDATE). A body from a
     /// client that predates fields 25 to 30 ends after field 24, and one that
-    /// predates 31 to 33 after field 30, and 34 to 45 after field 33; the missing fields then keep the
-    /// values that change nothing.
+    /// predates 31 to 33 after field 30, 34 to 45 after field 33, and 46
+    /// after field 45; the missing fields then keep the values that change
+    /// nothing.
     pub fn read_at_end(r: &mut Reader) -> Result<Self, DecodeError> {
         let mut spec = CouponSpec::read_original(r)?;
         if r.remaining() > 0 {
@@ -772,6 +782,9 @@ impl CouponSpec {
         }
         if r.remaining() > 0 {
             spec.read_order_settings(r)?;
+        }
+        if r.remaining() > 0 {
+            spec.referrer_customer_id = r.str("referrer_customer_id")?;
         }
         Ok(spec)
     }
