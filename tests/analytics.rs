@@ -426,3 +426,53 @@ async fn a_follower_answers_the_leader_s_figures() {
         assert_eq!((digest.lsn, digest.digest), (expected.lsn, expected.digest));
     }
 }
+
+/// `--analytics false`: redemptions, validations and reversals go on (and
+/// are events) but nothing is counted; ANALYTICS_COUPON answers zeros.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analytics_off_counts_nothing_and_changes_nothing_else() {
+    let server = Server::start_with(&["--analytics", "false"]).await;
+    let client = server.client().await;
+    client
+        .create_coupon(percent_coupon("QUIET10", 1000, None, None))
+        .await
+        .unwrap();
+    for i in 0..3 {
+        let v = client
+            .validate("QUIET10", common::order("ann", 10_000))
+            .await
+            .unwrap();
+        assert!(v.valid);
+        let taken = client
+            .redeem(redeem_request("QUIET10", &format!("q-{i}"), "ann", 10_000))
+            .await
+            .unwrap();
+        assert_eq!(taken.redemption.discount_amount, 1000);
+    }
+    // Two view flushes' worth of time: still nothing counted.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let a = client
+        .analytics_coupon(CouponRef::Code("QUIET10".into()))
+        .await
+        .unwrap();
+    assert_eq!(a.metrics.total_views, 0, "{a:?}");
+    assert_eq!(a.metrics.total_redemptions, 0, "{a:?}");
+    assert_eq!(a.metrics.total_revenue, 0, "{a:?}");
+    assert!(a.usage_timeline.is_empty() && a.top_products.is_empty());
+    let events = client
+        .events(couponsd_client::wire::EventsRequest {
+            from: 0,
+            types: couponsd_client::wire::EventType::Redeemed.bit(),
+            coupon_id: a.coupon_id,
+            campaign_id: 0,
+            max_batch: 100,
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.events.len(), 3, "events are not analytics");
+    let coupon = client
+        .get_coupon(CouponRef::Code("QUIET10".into()))
+        .await
+        .unwrap();
+    assert_eq!(coupon.current_usage, 3);
+}

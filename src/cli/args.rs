@@ -232,6 +232,13 @@ pub struct ServeArgs {
     #[arg(long, env = "COUPONSD_STACK_BASE", default_value = "remaining",
           value_parser = ["initial", "remaining"])]
     pub stack_base: String,
+    /// Keep analytics as redemptions happen (ANALYTICS_*): `false` saves
+    /// their log effects on every capture, reversal and view flush, and the
+    /// figures then stay as they were. Give every node the same value: the
+    /// leader's decides what is counted.
+    #[arg(long, env = "COUPONSD_ANALYTICS", default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub analytics: bool,
     /// Default TTL of a hold made by reserve.
     #[arg(long, env = "COUPONSD_HOLD_TTL_SECS", default_value_t = 900)]
     pub hold_ttl_secs: u32,

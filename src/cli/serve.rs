@@ -92,6 +92,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.quick_repair = args.quick_repair;
     config.writer.debug_commit_delay = Duration::from_millis(args.debug_commit_delay_ms);
     config.writer.log_retention_records = args.log_retention_records;
+    config.writer.analytics = args.analytics;
     let base = match args.stack_base.as_str() {
         "initial" => Base::Initial,
         _ => Base::Remaining,

@@ -135,7 +135,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
         guesses: guessing::GuessLimiter::new(config.guess_limits),
-        views: views::Views::default(),
+        views: views::Views::new(config.writer.analytics),
         config,
     });
     tracing::info!(

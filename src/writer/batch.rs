@@ -178,6 +178,8 @@ pub struct Batch<'a> {
     term: u64,
     pub(super) cursor: Cursor,
     pub now: i64,
+    /// Whether its decisions record analytics (`WriterConfig::analytics`).
+    pub analytics: bool,
 }
 
 /// A decided batch, ready to propose.
@@ -208,6 +210,7 @@ impl<'a> Batch<'a> {
             term,
             cursor,
             now,
+            analytics: true,
         }
     }
 

@@ -281,6 +281,10 @@ pub struct WriterConfig {
     /// How several codes on one order stack (`--stack-max-codes`,
     /// `--stack-base`).
     pub stack: StackPolicy,
+    /// Whether the leader's decisions keep analytics (`usage`: effect 31;
+    /// views, effect 32, are the server's): `--analytics false` turns them
+    /// off, and ANALYTICS_* then answer what was counted before.
+    pub analytics: bool,
 }
 
 impl Default for WriterConfig {
@@ -296,6 +300,7 @@ impl Default for WriterConfig {
             commit_timeout: Duration::from_secs(5),
             debug_commit_delay: Duration::ZERO,
             stack: StackPolicy::default(),
+            analytics: true,
         }
     }
 }
@@ -613,6 +618,7 @@ impl Decider {
         let now = core.state.clock.now(now_ms()).max(t.last_time_ms);
         let base_lsn = t.cursor.next_lsn - 1;
         let mut batch = Batch::new(&core.state, &t.earlier, &view, t.term, t.cursor, now);
+        batch.analytics = self.config.analytics;
         let mut results = Vec::with_capacity(jobs.len());
         let mut decided_jobs = Vec::with_capacity(jobs.len());
         let mut jobs = jobs.into_iter();

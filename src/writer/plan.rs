@@ -78,6 +78,11 @@ impl<'b, 'a> Draft<'b, 'a> {
         self.batch.now
     }
 
+    /// Whether decisions record analytics (`WriterConfig::analytics`).
+    pub fn analytics(&self) -> bool {
+        self.batch.analytics
+    }
+
     /// The newest answer: this draft's, then the batch's overlays.
     fn newest<T>(&self, f: impl Fn(&Overlay) -> Option<T>) -> Option<T> {
         f(&self.overlay).or_else(|| self.batch.newest(&f))

@@ -15,6 +15,9 @@ use crate::state::Effect;
 /// `products` are the order's lines by product (`analytics::products_of`),
 /// empty for a confirmed hold, whose lines are not kept.
 pub fn record_capture(d: &mut Draft, redemption: &Redemption, products: Vec<(String, i64)>) {
+    if !d.analytics() {
+        return;
+    }
     let usage = Usage {
         redemptions: 1,
         revenue: redemption.final_amount,
@@ -28,6 +31,9 @@ pub fn record_capture(d: &mut Draft, redemption: &Redemption, products: Vec<(Str
 /// A reversal: its refund off revenue, the discount it gave back off the
 /// discount, and one more `reversed` if it ended the redemption.
 pub fn record_reversal(d: &mut Draft, reversal: &Reversal, coupon_id: u64, ended: bool) {
+    if !d.analytics() {
+        return;
+    }
     let usage = Usage {
         reversed: u64::from(ended),
         revenue: -reversal.refund_amount,
