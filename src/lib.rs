@@ -20,11 +20,14 @@
 //! - [`cluster`]: the log replicated and committed by Raft (openraft): the
 //!   log store, the state machine, messages between nodes, membership.
 //! - [`server`]: TCP connections, HELLO and auth, pipelining, dispatch of reads
-//!   (answered from a snapshot) and mutations (sent to the writer).
+//!   (answered from a snapshot) and mutations (sent to the writer);
+//!   `server::http`, the operations listener (/healthz, /readyz, /metrics).
 //! - [`events`]: the event stream: every change as an event, derived from
 //!   the applied log records and read from a cursor (EVENTS_SUBSCRIBE).
 //! - [`error`]: typed errors and their one mapping to protocol codes.
 //! - [`log_limit`]: rate-limited log lines for failures that repeat.
+//! - [`metrics`]: counters and histograms of atomics the request path, the
+//!   writer and storage record into; `server::http` serves them.
 //! - [`cli`]: the `couponsd` command line: `serve`, admin and checkout verbs, `bench`.
 
 pub mod cli;
@@ -34,6 +37,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod log_limit;
+pub mod metrics;
 pub mod rules;
 pub mod server;
 pub mod state;

@@ -180,6 +180,17 @@ pub struct ServeArgs {
     pub plaintext_loopback: bool,
     #[arg(long, env = "COUPONSD_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
+    /// Serve /healthz, /readyz and /metrics (Prometheus) over HTTP on this
+    /// address, apart from --listen; no token, nothing secret shown. Off by
+    /// default: a second fixed port would collide when several nodes share
+    /// a host, and you choose which interface a scraper sees (loopback, an
+    /// internal network).
+    #[arg(long, env = "COUPONSD_HTTP_LISTEN", value_name = "ADDR")]
+    pub http_listen: Option<SocketAddr>,
+    /// /readyz: a follower more than this many log entries behind the
+    /// leader's commit is not ready.
+    #[arg(long, env = "COUPONSD_READY_LAG_ENTRIES", default_value_t = 1_000)]
+    pub ready_lag_entries: u64,
     /// Requests one connection may have in flight.
     #[arg(long, env = "COUPONSD_MAX_IN_FLIGHT", default_value_t = 256)]
     pub max_in_flight: usize,

@@ -8,7 +8,9 @@ use tokio_util::sync::CancellationToken;
 use super::args::ServeArgs;
 use crate::cluster::ClusterConfig;
 use crate::rules::stacking::{Base, StackPolicy};
-use crate::server::{self, credentials::CredentialFiles, tls::TlsFiles, ServerConfig};
+use crate::server::{
+    self, credentials::CredentialFiles, http::HttpConfig, tls::TlsFiles, ServerConfig,
+};
 
 pub async fn run(args: ServeArgs) -> ExitCode {
     init_logging(&args.log_format);
@@ -74,6 +76,10 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.client_cert_roles = args.client_cert_role.clone();
     config.plaintext_loopback = args.plaintext_loopback;
     config.max_connections = args.max_connections;
+    config.http = args.http_listen.map(|listen| HttpConfig {
+        ready_lag_entries_max: args.ready_lag_entries,
+        ..HttpConfig::new(listen)
+    });
     config.max_in_flight = args.max_in_flight;
     config.idle_timeout = Duration::from_secs(args.idle_timeout_secs.max(1));
     config.handshake_timeout = Duration::from_millis(args.handshake_timeout_ms.max(100));

@@ -231,6 +231,11 @@ impl Node {
         writer.submit(mutation).await
     }
 
+    /// Mutations waiting in the writer's queue (0 once stopping).
+    pub fn writer_queue_depth(&self) -> usize {
+        self.writer.load().as_ref().map_or(0, |w| w.queued())
+    }
+
     pub fn metrics(&self) -> Metrics {
         self.leadership.metrics.borrow().clone()
     }

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::credentials::CredentialFiles;
 use super::guessing::GuessLimits;
+use super::http::HttpConfig;
 use super::tls::CertRole;
 use crate::cluster::ClusterConfig;
 use crate::writer::WriterConfig;
@@ -53,6 +54,8 @@ pub struct ServerConfig {
     pub writer: WriterConfig,
     /// This node's place in its cluster (one node alone by default).
     pub cluster: ClusterConfig,
+    /// The operations listener (`--http-listen`): off when None.
+    pub http: Option<HttpConfig>,
 }
 
 impl ServerConfig {
@@ -80,6 +83,7 @@ impl ServerConfig {
             quick_repair: false,
             writer: WriterConfig::default(),
             cluster: ClusterConfig::single(listen.to_string()),
+            http: None,
         }
     }
 }

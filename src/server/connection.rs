@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::BytesMut;
 use couponsd_client::frame_io::{FrameReader, ReadError};
@@ -306,12 +307,14 @@ async fn read_requests<R: AsyncRead + Unpin>(
             None
         };
         replies.budget.charge(reserved);
+        crate::metrics::request_started();
         let reply = ConnReply(Some(PendingReply {
             replies: replies.clone(),
             request_id: frame.request_id,
             opcode: frame.opcode,
             reserved,
             permit,
+            read_at: Instant::now(),
         }));
         match decode_and_dispatch(shared, &caller, &frame) {
             // Reads are answered here, in order; no task per request.
@@ -484,6 +487,8 @@ struct PendingReply {
     /// Charged to the budget when the request was read, for its reply.
     reserved: usize,
     permit: OwnedSemaphorePermit,
+    /// When its frame was read: the request's latency ends with its reply made.
+    read_at: Instant,
 }
 
 impl ConnReply {
@@ -493,6 +498,7 @@ impl ConnReply {
         result: Result<Response, Error>,
     ) -> Option<(mpsc::Sender<Outgoing>, Outgoing)> {
         let pending = self.0.take()?;
+        crate::metrics::request_answered(pending.opcode, &result, pending.read_at.elapsed());
         let outgoing = pending.replies.encode(
             pending.request_id,
             pending.opcode,

@@ -10,6 +10,7 @@ pub mod credentials;
 mod dispatch;
 mod generator;
 pub mod guessing;
+pub mod http;
 mod reply_budget;
 pub mod tls;
 pub mod tokens;
@@ -106,6 +107,25 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         addr: config.listen.to_string(),
         source,
     })?;
+    // Before the node starts (loading a large store takes a while): a
+    // liveness probe gets its answer, and readiness says it is starting.
+    let started: http::Started = Arc::default();
+    let tasks = TaskTracker::new();
+    if let Some(http_config) = &config.http {
+        let http_listener = TcpListener::bind(http_config.listen)
+            .await
+            .map_err(|source| ServeError::Listen {
+                addr: http_config.listen.to_string(),
+                source,
+            })?;
+        tracing::info!(listen = %http_config.listen, "http: /healthz, /readyz, /metrics");
+        tasks.spawn(http::run(
+            http_listener,
+            http_config.clone(),
+            started.clone(),
+            shutdown.clone(),
+        ));
+    }
     if credentials.server.load().tokens.is_empty() {
         tracing::warn!(
             "no tokens configured: only loopback clients may connect, with full rights (protected mode); \
@@ -146,7 +166,8 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         "couponsd serving"
     );
 
-    let tasks = TaskTracker::new();
+    // Set once: `started` was empty until now.
+    let _ = started.set(shared.clone());
     tasks.spawn(sweep_holds(shared.clone(), shutdown.clone()));
     tasks.spawn(sweep_windows(shared.clone(), shutdown.clone()));
     tasks.spawn(flush_views(shared.clone(), shutdown.clone()));

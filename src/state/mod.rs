@@ -494,6 +494,11 @@ impl State {
         })
     }
 
+    /// Holds still PENDING (neither confirmed, released nor expired).
+    pub fn pending_hold_count(&self) -> usize {
+        self.expiry.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// Pending holds whose TTL ended at or before `now`, oldest first.
     pub fn due_holds(&self, now: i64, limit: usize) -> Vec<(i64, u64)> {
         let expiry = self.expiry.lock().unwrap_or_else(|e| e.into_inner());

@@ -129,6 +129,13 @@ impl DbFile {
     /// the failure goes to `health` and the file is reopened (with `redo`)
     /// before the error is returned; a durable write that works tells
     /// `health` the file is written again.
+    /// When the file last changed (unix ms), if the file system says.
+    pub(super) fn modified_ms(&self) -> Option<i64> {
+        let modified = std::fs::metadata(&self.path).ok()?.modified().ok()?;
+        let since_epoch = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+        i64::try_from(since_epoch.as_millis()).ok()
+    }
+
     pub(super) fn write<T>(
         &self,
         health: &Health,
@@ -149,9 +156,11 @@ impl DbFile {
                 }
             },
         };
+        let started = std::time::Instant::now();
         match f(&db) {
             Ok(value) => {
                 if durable {
+                    crate::metrics::durable_commit(self.name, started.elapsed());
                     health.written(self.name);
                 }
                 Ok(value)

@@ -102,6 +102,7 @@ impl Health {
         if !error.is_unavailable() {
             return;
         }
+        crate::metrics::storage_error();
         let mut failures = self.lock();
         let failure = failures.entry(file).or_insert_with(|| Failure {
             file,

@@ -349,6 +349,12 @@ impl Store {
         checkpoints::latest(&*self.checkpoints.get()?)
     }
 
+    /// When the checkpoint file last changed (unix ms): a checkpoint's own
+    /// time is not stored, and only storing one changes the file.
+    pub fn checkpoint_file_modified_ms(&self) -> Option<i64> {
+        self.checkpoints.modified_ms()
+    }
+
     /// Calls `f` with every chunk of the latest complete checkpoint.
     pub fn checkpoint_chunks(
         &self,

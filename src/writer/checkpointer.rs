@@ -33,11 +33,12 @@ const RETRY_DELAY_MAX: Duration = Duration::from_secs(300);
 
 impl Checkpointer {
     pub fn start(store: Arc<Store>, min_records: u64) -> std::io::Result<Checkpointer> {
-        let last_start_lsn = store
-            .checkpoint_info()
-            .ok()
-            .flatten()
-            .map_or(0, |i| i.start_lsn);
+        let latest = store.checkpoint_info().ok().flatten();
+        if let Some(info) = &latest {
+            let stored_ms = store.checkpoint_file_modified_ms().unwrap_or(0);
+            crate::metrics::checkpoint_stored(info.start_lsn, stored_ms);
+        }
+        let last_start_lsn = latest.map_or(0, |i| i.start_lsn);
         let (snapshots, incoming) = sync_channel::<Snapshot>(1);
         let (done, finished) = sync_channel(1);
         let thread = std::thread::Builder::new()
@@ -145,6 +146,7 @@ fn write(store: &Store, snapshot: &Snapshot) -> storage::Result<CheckpointInfo> 
     // this checkpoint covers durable before it may replace the log under them.
     store.flush()?;
     let info = writer.finish(snapshot.start_lsn)?;
+    crate::metrics::checkpoint_stored(info.start_lsn, crate::domain::now_ms());
     tracing::info!(
         start_lsn = info.start_lsn,
         chunks = info.chunks,

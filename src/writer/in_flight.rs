@@ -26,10 +26,17 @@ struct Waiting {
     results: Vec<Result<Response>>,
 }
 
+/// A proposal not yet resolved: its requests (None once answered
+/// NOT_COMMITTED) and when it was registered (for its commit latency).
+struct Pending {
+    waiting: Option<Waiting>,
+    at: Instant,
+}
+
 #[derive(Default)]
 struct Flight {
-    /// Unresolved proposals by (term, seq); None once answered NOT_COMMITTED.
-    proposals: HashMap<(u64, u64), Option<Waiting>>,
+    /// Unresolved proposals by (term, seq).
+    proposals: HashMap<(u64, u64), Pending>,
     /// (term, seq) of the last proposal applied here.
     applied: (u64, u64),
     /// A proposal was void or dropped: the ones decided on top of it are
@@ -58,9 +65,15 @@ impl InFlight {
 
     /// Registers a proposal about to be proposed, with its requests.
     pub(super) fn register(&self, key: (u64, u64), jobs: Vec<Job>, results: Vec<Result<Response>>) {
-        self.lock()
-            .proposals
-            .insert(key, Some(Waiting { jobs, results }));
+        let mut flight = self.lock();
+        flight.proposals.insert(
+            key,
+            Pending {
+                waiting: Some(Waiting { jobs, results }),
+                at: Instant::now(),
+            },
+        );
+        crate::metrics::set_proposals_in_flight(flight.proposals.len());
     }
 
     /// Resolves a proposal (see the module comment); a second resolution
@@ -68,15 +81,19 @@ impl InFlight {
     pub fn resolve(&self, key: (u64, u64), fate: Fate) {
         let waiting = {
             let mut flight = self.lock();
-            let Some(waiting) = flight.proposals.remove(&key) else {
+            let Some(proposed) = flight.proposals.remove(&key) else {
                 return;
             };
+            crate::metrics::set_proposals_in_flight(flight.proposals.len());
             match fate {
-                Fate::Applied => flight.applied = flight.applied.max(key),
+                Fate::Applied => {
+                    flight.applied = flight.applied.max(key);
+                    crate::metrics::batch_committed(proposed.at.elapsed());
+                }
                 Fate::Void | Fate::Dropped(_) => flight.broken = true,
             }
             self.changed.notify_all();
-            waiting
+            proposed.waiting
         };
         let Some(Waiting { jobs, results }) = waiting else {
             return;
@@ -97,7 +114,11 @@ impl InFlight {
     /// Answers a proposal's requests NOT_COMMITTED, if it is unresolved: the
     /// outcome is unknown until it is.
     fn time_out(&self, key: (u64, u64)) {
-        let waiting = self.lock().proposals.get_mut(&key).and_then(Option::take);
+        let waiting = self
+            .lock()
+            .proposals
+            .get_mut(&key)
+            .and_then(|p| p.waiting.take());
         if let Some(w) = waiting {
             fail_all(w.jobs, || Error::NotCommitted);
         }

@@ -372,6 +372,11 @@ impl Writer {
         })
     }
 
+    /// Mutations queued for the decider and not yet taken.
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     /// Queues a mutation and waits until it is applied (or refused).
     pub async fn submit(&self, mutation: Mutation) -> Result<Response> {
         let (reply, done) = oneshot::channel();
@@ -709,6 +714,7 @@ impl Decider {
                 return Err(());
             }
         };
+        crate::metrics::batch_proposed(requests);
         t.seq += 1;
         t.prev_seq = t.seq;
         t.cursor = decided.cursor;

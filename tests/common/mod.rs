@@ -5,6 +5,7 @@
 pub mod certs;
 pub mod history;
 pub mod netns;
+pub mod tmpfs;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
