@@ -24,12 +24,15 @@
 //!   `server::http`, the operations listener (/healthz, /readyz, /metrics).
 //! - [`events`]: the event stream: every change as an event, derived from
 //!   the applied log records and read from a cursor (EVENTS_SUBSCRIBE).
+//! - [`backup`]: online backup of a node's store at one LSN (the Raft
+//!   snapshot's parts, in a checksummed file) and offline restore.
 //! - [`error`]: typed errors and their one mapping to protocol codes.
 //! - [`log_limit`]: rate-limited log lines for failures that repeat.
 //! - [`metrics`]: counters and histograms of atomics the request path, the
 //!   writer and storage record into; `server::http` serves them.
 //! - [`cli`]: the `couponsd` command line: `serve`, admin and checkout verbs, `bench`.
 
+pub mod backup;
 pub mod cli;
 pub mod cluster;
 pub mod codegen;

@@ -17,15 +17,16 @@ use couponsd::cluster::types::{
 use couponsd::state::{Effect, LogRecord};
 use couponsd::writer::{Chain, Proposal};
 use couponsd_client::wire::{
-    event_id, frame, opcode, AdminStatus, AnalyticsTotals, Campaign, CampaignSpec, CampaignStatus,
-    CampaignType, ClusterMember, ClusterStatus, CodeCheck, CouponAnalytics, CouponRef, CouponSpec,
-    CouponStatus, CouponType, CriteriaOperator, CriteriaType, DiscountType, DistributionMethod,
-    ErrorBody, ErrorCode, Event, EventBatch, EventType, EventsRequest, Frame, FrameError,
-    FraudLabel, GenerationRules, Hello, HelloReply, NodeRole, Order, OrderMode, OrderRedeemRequest,
-    OrderReserveRequest, OrderTotals, OrderValidateRequest, ProductUsage, Qualification,
-    QualifiedCoupon, QualifyRequest, Reader, RedeemRequest, Redemption, RedemptionRef,
-    RedemptionReply, RedemptionStatus, Request, RequestError, Response, Reversal, ServerInfo,
-    UsagePoint, Validation, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    event_id, frame, opcode, AdminStatus, AnalyticsTotals, BackupEnd, BackupHeader, Campaign,
+    CampaignSpec, CampaignStatus, CampaignType, ClusterMember, ClusterStatus, CodeCheck,
+    CouponAnalytics, CouponRef, CouponSpec, CouponStatus, CouponType, CriteriaOperator,
+    CriteriaType, DigestReply, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Event,
+    EventBatch, EventType, EventsRequest, Frame, FrameError, FraudLabel, GenerationRules, Hello,
+    HelloReply, NodeRole, Order, OrderMode, OrderRedeemRequest, OrderReserveRequest, OrderTotals,
+    OrderValidateRequest, ProductUsage, Qualification, QualifiedCoupon, QualifyRequest, Reader,
+    RedeemRequest, Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request,
+    RequestError, Response, Reversal, ServerInfo, UsagePoint, Validation, BACKUP_DIGEST, MAGIC,
+    MAX_FRAME_LENGTH, PROTOCOL_VERSION,
 };
 use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
 use openraft::{CommittedLeaderId, EntryPayload};
@@ -78,6 +79,9 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("qualification_reply", qualification_reply),
     ("events_subscribe_request", events_subscribe_request),
     ("events_reply", events_reply),
+    ("backup_begin_request", backup_begin_request),
+    ("backup_begun_reply", backup_begun_reply),
+    ("backup_end_reply", backup_end_reply),
     ("confirm_request", confirm_request),
     ("fraud_outcome_request", fraud_outcome_request),
     ("analytics_coupon_request", analytics_coupon_request),
@@ -397,6 +401,46 @@ fn events_subscribe_request() -> Example {
             coupon_id: 1,
             campaign_id: 0,
             max_batch: 10,
+        }),
+    }
+}
+
+fn backup_begin_request() -> Example {
+    Example::Request {
+        id: 40,
+        request: Request::BackupBegin {
+            flags: BACKUP_DIGEST,
+        },
+    }
+}
+
+fn backup_begun_reply() -> Example {
+    Example::Reply {
+        id: 40,
+        op: opcode::BACKUP_BEGIN,
+        response: Response::BackupBegun(BackupHeader {
+            cluster_id: 0x7fff_d0d0_381b_315b,
+            node_id: 1,
+            lsn: 5,
+            term: 1,
+            created_ms: T,
+        }),
+    }
+}
+
+fn backup_end_reply() -> Example {
+    Example::Reply {
+        id: 46,
+        op: opcode::BACKUP_END,
+        response: Response::BackupEnd(BackupEnd {
+            parts: 5,
+            checkpoint_lsn: 0,
+            lsn: 5,
+            digest: Some(DigestReply {
+                lsn: 5,
+                digest: 0x0519_ddc3_3a0d_0fae_72a0_3c9f_2e11_093a,
+                entries: 19,
+            }),
         }),
     }
 }

@@ -115,10 +115,43 @@ pub enum Command {
     Analytics(AnalyticsCommand),
     /// Load generator: many connections redeeming or validating as fast as they can.
     Bench(BenchArgs),
+    /// Back up a running node's store, consistent at the LSN it has
+    /// applied when the backup begins, into FILE (written as FILE.tmp,
+    /// fsynced, renamed); prints the LSN and the node's digest at it.
+    Backup(BackupArgs),
+    /// Restore a backup file into a data directory, offline: the file is
+    /// checked whole first. Exit 0 restored; 3 truncated; 4 damaged
+    /// (checksum mismatch); 5 not a backup this version reads; 6 the
+    /// directory is not empty (see --force); 1 other failures; 2 usage.
+    Restore(RestoreArgs),
     /// Check a stopped server's store offline: every row's checksum, every
     /// record, chunk and entry, and that its three files belong together.
     /// Exit 0: clean; 1: problems found; 2: could not check.
     Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Skip the digest at the backup's LSN (the node rebuilds its state at
+    /// that LSN once more in memory to compute it).
+    #[arg(long)]
+    pub no_digest: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore.
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: PathBuf,
+    /// The data directory to build (created if missing; must be empty).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Replace the store files of a stopped server in DIR (other files stay).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -325,9 +325,11 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
         Command::Fraud(c) => super::fraud::run(&client, c).await,
         Command::Analytics(c) => super::analytics::run(&client, c).await,
         Command::Cluster(c) => super::cluster::run(&client, args, c).await,
-        Command::Serve(_) | Command::Bench(_) | Command::Verify(_) => {
-            Err(Failure::Usage("not a client verb".into()))
-        }
+        Command::Serve(_)
+        | Command::Bench(_)
+        | Command::Verify(_)
+        | Command::Backup(_)
+        | Command::Restore(_) => Err(Failure::Usage("not a client verb".into())),
     }
 }
 

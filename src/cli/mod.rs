@@ -3,6 +3,7 @@
 
 mod analytics;
 mod args;
+mod backup;
 mod bench;
 mod campaign;
 mod cluster;
@@ -41,6 +42,8 @@ pub fn run(cli: Cli) -> ExitCode {
             args::Command::Serve(a) => serve::run(a).await,
             args::Command::Bench(a) => bench::run(a, cli.client).await,
             args::Command::Verify(a) => verify::run(&a, cli.client.json),
+            args::Command::Backup(a) => backup::backup(&a, &cli.client).await,
+            args::Command::Restore(a) => backup::restore(&a, cli.client.json),
             other => commands::run(other, cli.client).await,
         }
     })

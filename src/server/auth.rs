@@ -92,7 +92,12 @@ impl Role {
             // Generated codes are bearer secrets: exporting them is an admin's job.
             | opcode::CAMPAIGN_CODES
             // A scan of the whole store: an operator's tool, not a client's.
-            | opcode::DIGEST => Role::Admin,
+            | opcode::DIGEST
+            // A copy of everything the node stores, secrets and all.
+            | opcode::BACKUP_BEGIN
+            | opcode::BACKUP_PART
+            | opcode::BACKUP_END
+            | opcode::BACKUP_ABORT => Role::Admin,
             _ => return None,
         })
     }

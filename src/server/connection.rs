@@ -258,6 +258,8 @@ async fn read_requests<R: AsyncRead + Unpin>(
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
     // A snapshot another node streams over this connection.
     let mut snapshot = None;
+    // A backup this connection takes.
+    let mut backup = None;
     loop {
         // Unwritten replies past this connection's share (or the server's)
         // stop its reading, as requests in flight do: TCP pushes back.
@@ -345,6 +347,11 @@ async fn read_requests<R: AsyncRead + Unpin>(
                 let result = rpc::snapshot_message(&shared.node, &mut snapshot, opcode, &body)
                     .await
                     .map(Response::Raft);
+                reply.send_now(result).await;
+            }
+            // In order, on this connection: parts follow one another.
+            Dispatched::Backup(request) => {
+                let result = super::backup::message(shared, &mut backup, request).await;
                 reply.send_now(result).await;
             }
             Dispatched::Membership(request) => {

@@ -64,6 +64,8 @@ pub enum Dispatched {
     },
     /// CLUSTER_ADD or CLUSTER_REMOVE.
     Membership(Request),
+    /// BACKUP_BEGIN, _PART, _END or _ABORT: this connection's backup.
+    Backup(Request),
 }
 
 impl From<Result<Response>> for Dispatched {
@@ -88,6 +90,10 @@ pub fn dispatch(shared: &Shared, caller: &Caller, request: Request) -> Dispatche
         r @ (Request::ClusterAdd { .. } | Request::ClusterRemove { .. }) => {
             return Dispatched::Membership(r)
         }
+        r @ (Request::BackupBegin { .. }
+        | Request::BackupPart { .. }
+        | Request::BackupEnd
+        | Request::BackupAbort) => return Dispatched::Backup(r),
         other => other,
     };
     let shopper = match &request {
@@ -484,20 +490,9 @@ fn digest(core: &Core) -> Result<Response> {
             std::thread::sleep(std::time::Duration::from_millis(5));
             continue;
         }
-        let mut d = crate::state::digest::Digest::default();
-        core.state.add_to_digest(&mut d);
-        view.for_each_row(|tag, key, row| {
-            d.add(tag, |w| {
-                w.u64(key);
-                w.bytes(row);
-            })
-        })?;
+        let digest = crate::writer::digest_of(&core.state, &view, before)?;
         if core.state.applied_lsn() == before {
-            return Ok(Response::Digest(couponsd_client::wire::DigestReply {
-                lsn: before,
-                digest: d.value(),
-                entries: d.entries(),
-            }));
+            return Ok(Response::Digest(digest));
         }
     }
     Err(Error::Busy(

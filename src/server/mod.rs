@@ -4,6 +4,7 @@
 mod admission;
 mod analytics;
 pub mod auth;
+mod backup;
 pub mod config;
 mod connection;
 pub mod credentials;
@@ -54,6 +55,8 @@ pub struct Shared {
     pub guesses: guessing::GuessLimiter,
     /// Validations answered, per coupon, until the next flush (analytics).
     pub views: views::Views,
+    /// Held by the one backup this node streams at a time (`backup`).
+    pub backup_slot: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +159,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         )),
         guesses: guessing::GuessLimiter::new(config.guess_limits),
         views: views::Views::new(config.writer.analytics),
+        backup_slot: Arc::new(tokio::sync::Mutex::new(())),
         config,
     });
     tracing::info!(

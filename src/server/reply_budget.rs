@@ -27,7 +27,7 @@ const TOTAL_RECHECK: Duration = Duration::from_millis(10);
 /// What a request is charged until its reply is made: a page for the
 /// opcodes that answer with one, a small reply otherwise.
 pub fn reserve_bytes(op: u16) -> usize {
-    if reads_long(op) {
+    if reads_long(op) || op == couponsd_client::wire::opcode::BACKUP_PART {
         PAGE_BYTES
     } else {
         SMALL_REPLY_RESERVE_BYTES

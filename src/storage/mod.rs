@@ -63,7 +63,7 @@ pub use checkpoints::{CheckpointInfo, CheckpointWriter};
 use db_file::DbFile;
 pub use health::Health;
 pub use read::{ReadView, RowTable};
-pub use snapshot::{SnapshotSource, StagedSnapshot, Staging};
+pub use snapshot::{remove_store, SnapshotSource, StagedSnapshot, Staging};
 pub use write::{keys as write_keys, Changes};
 
 #[derive(Debug, thiserror::Error)]

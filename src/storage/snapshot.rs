@@ -76,6 +76,16 @@ impl SnapshotSource {
         self.checkpoint.map_or(0, |c| c.start_lsn)
     }
 
+    /// The checkpoint it carries, if any.
+    pub fn checkpoint_info(&self) -> Option<CheckpointInfo> {
+        self.checkpoint
+    }
+
+    /// The main file as of the snapshot's LSN (rows, meta, the log).
+    pub fn view(&self) -> &ReadView {
+        &self.view
+    }
+
     pub fn meta(&self) -> Result<Vec<(String, u64)>> {
         self.view.meta_entries()
     }
@@ -257,6 +267,21 @@ pub struct StagedSnapshot {
 }
 
 impl StagedSnapshot {
+    /// Makes the staged store the start of a new history (a restored
+    /// backup): the Raft position it was copied at (its `cluster` table:
+    /// the last entry applied and the membership) goes, so its first start
+    /// makes it a cluster of one at index 0, as a store from before clusters
+    /// is (`cluster::migrate`). Done before `install`, so the data
+    /// directory never holds the copy with a position no Raft log backs.
+    pub fn forget_raft_position(&self) -> Result<()> {
+        let db = redb::Database::create(self.dir.join(DATA_FILE))?;
+        let txn = db.begin_write()?;
+        txn.delete_table(tables::CLUSTER)?;
+        txn.open_table(tables::CLUSTER)?;
+        txn.commit()?;
+        Ok(())
+    }
+
     /// Moves the staged files over the live ones in `data_dir`. The live store
     /// must not be written meanwhile (readers of the old files are harmless:
     /// they keep the old files open). Open the store again afterwards. May
@@ -298,5 +323,38 @@ fn finish_install(data_dir: &Path, staged: &Path) -> Result<()> {
     }
     std::fs::File::open(data_dir)?.sync_all()?;
     std::fs::remove_dir_all(staged)?;
+    Ok(())
+}
+
+/// Removes a stopped store's files from `data_dir` (the three files and an
+/// unfinished staging store; nothing else), so a restore can take their
+/// place. Refused if a running server has any of them open.
+pub fn remove_store(data_dir: &Path) -> Result<()> {
+    for file in binding::StoreFile::ALL {
+        let path = data_dir.join(file.name());
+        if !path.exists() {
+            continue;
+        }
+        // A file damaged or not closed cleanly goes all the same; only one
+        // a running server holds is refused.
+        if let Err(redb::DatabaseError::DatabaseAlreadyOpen) =
+            redb::Builder::new().open_read_only(&path)
+        {
+            return Err(StorageError::Database(format!(
+                "{} is open in a running server: stop it first",
+                path.display()
+            )));
+        }
+    }
+    for file in binding::StoreFile::ALL {
+        let path = data_dir.join(file.name());
+        if path.exists() {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    let staging = data_dir.join(STAGING_DIR);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
     Ok(())
 }

@@ -6,8 +6,11 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use couponsd_client::wire::DigestReply;
+
+use crate::state::digest::Digest;
 use crate::state::State;
-use crate::storage::Store;
+use crate::storage::{ReadView, StorageError, Store};
 
 pub struct Core {
     pub store: Arc<Store>,
@@ -28,4 +31,22 @@ impl CoreCell {
     pub fn replace(&self, core: Core) {
         self.0.store(Arc::new(core));
     }
+}
+
+/// DIGEST of a state and the rows of the store it was rebuilt from or
+/// applied to; the caller makes sure both are as of `lsn`.
+pub fn digest_of(state: &State, view: &ReadView, lsn: u64) -> Result<DigestReply, StorageError> {
+    let mut d = Digest::default();
+    state.add_to_digest(&mut d);
+    view.for_each_row(|tag, key, row| {
+        d.add(tag, |w| {
+            w.u64(key);
+            w.bytes(row);
+        })
+    })?;
+    Ok(DigestReply {
+        lsn,
+        digest: d.value(),
+        entries: d.entries(),
+    })
 }

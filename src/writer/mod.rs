@@ -60,10 +60,10 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use apply::{Applier, Applying};
 pub use campaign_ops::MAX_CODES_PER_MUTATION;
-pub use core::{Core, CoreCell};
+pub use core::{digest_of, Core, CoreCell};
 pub use in_flight::{Fate, InFlight};
 pub use proposal::{Chain, Proposal};
-pub use recovery::{recover, Recovered};
+pub use recovery::{recover, recover_snapshot, Recovered};
 
 use crate::domain::now_ms;
 use crate::error::{Error, Result};

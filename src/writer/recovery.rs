@@ -1,10 +1,18 @@
 //! Rebuilding the state at start: coupon definitions from their table, the
-//! latest checkpoint, then every log record after the checkpoint's LSN.
+//! latest checkpoint, then every log record after the checkpoint's LSN. A
+//! backup's digest is computed from a state rebuilt the same way from the
+//! snapshot it streams (`recover_snapshot`).
 
 use std::time::Instant;
 
 use crate::state::{LogRecord, State};
-use crate::storage::{write_keys, StorageError, Store};
+use crate::storage::{write_keys, CheckpointInfo, ReadView, SnapshotSource, StorageError, Store};
+
+/// Hands every chunk of a checkpoint to the callback, in order.
+type ChunkReader<'a> = &'a dyn Fn(
+    &CheckpointInfo,
+    &mut dyn FnMut(&[u8]) -> Result<(), StorageError>,
+) -> Result<(), StorageError>;
 
 /// What recovery found and how long each step took, for the log.
 #[derive(Debug, Clone, Copy)]
@@ -18,21 +26,40 @@ pub struct Recovered {
 }
 
 pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
-    let started = Instant::now();
     let view = store.read()?;
+    let checkpoint = store.checkpoint_info()?;
+    recover_from(&view, checkpoint, &|info, f| {
+        store.checkpoint_chunks(info, f)
+    })
+}
+
+/// The state as of a snapshot's LSN, rebuilt from the snapshot's own
+/// transactions as `recover` rebuilds a store's (a second copy of the
+/// state in memory, for as long as the caller keeps it).
+pub fn recover_snapshot(source: &SnapshotSource) -> Result<(State, Recovered), StorageError> {
+    recover_from(source.view(), source.checkpoint_info(), &|_, f| {
+        source.for_each_chunk(f)
+    })
+}
+
+fn recover_from(
+    view: &ReadView,
+    checkpoint: Option<CheckpointInfo>,
+    chunks: ChunkReader,
+) -> Result<(State, Recovered), StorageError> {
+    let started = Instant::now();
     let clock_ms = i64::try_from(view.meta(write_keys::CLOCK_MS)?).unwrap_or(0);
-    let state = State::new(secret(&view)?, clock_ms);
+    let state = State::new(secret(view)?, clock_ms);
     view.for_each_coupon(|def| state.put_def(def))?;
     view.for_each_campaign(|def| state.put_campaign(def))?;
-    load_codes(&view, &state)?;
+    load_codes(view, &state)?;
     view.for_each_reversal(|r| state.put_reversal(r))?;
     let definitions_ms = started.elapsed().as_millis() as u64;
 
     let started = Instant::now();
-    let checkpoint = store.checkpoint_info()?;
     let checkpoint_lsn = checkpoint.map_or(0, |c| c.start_lsn);
     if let Some(info) = checkpoint {
-        restore_checkpoint(store, &info, &state)?;
+        restore_checkpoint(chunks, &info, &state)?;
         state.finish_restore();
     }
     state.set_applied_lsn(checkpoint_lsn);
@@ -91,7 +118,7 @@ pub fn recover(store: &Store) -> Result<(State, Recovered), StorageError> {
 
 /// Loads the generated codes, a run of one campaign's chunk at a time (and
 /// with them the customers' codes of PERSONALIZED campaigns).
-fn load_codes(view: &crate::storage::ReadView, state: &State) -> Result<(), StorageError> {
+fn load_codes(view: &ReadView, state: &State) -> Result<(), StorageError> {
     type Run = Vec<(u64, Box<str>, Box<str>)>;
     let mut run: Run = Vec::new();
     let mut run_of = (0, 0);
@@ -119,8 +146,8 @@ fn load_codes(view: &crate::storage::ReadView, state: &State) -> Result<(), Stor
 /// Loads the checkpoint's chunks into the state, decoding on every core while
 /// this thread reads them from the file.
 fn restore_checkpoint(
-    store: &Store,
-    info: &crate::storage::CheckpointInfo,
+    chunks_of: ChunkReader,
+    info: &CheckpointInfo,
     state: &State,
 ) -> Result<(), StorageError> {
     let workers = std::thread::available_parallelism()
@@ -144,7 +171,7 @@ fn restore_checkpoint(
                 }
             });
         }
-        let read = store.checkpoint_chunks(info, |raw| {
+        let read = chunks_of(info, &mut |raw| {
             chunks
                 .send(raw.to_vec())
                 .map_err(|_| StorageError::Corrupt {
@@ -169,7 +196,7 @@ fn restore_checkpoint(
 
 /// The store's key secret, if it has one yet (the first leader chooses it:
 /// see `state::Effect::KeySecret`).
-fn secret(view: &crate::storage::ReadView) -> Result<Option<[u8; 16]>, StorageError> {
+fn secret(view: &ReadView) -> Result<Option<[u8; 16]>, StorageError> {
     let (low, high) = (
         view.meta(write_keys::SECRET_LOW)?,
         view.meta(write_keys::SECRET_HIGH)?,

@@ -690,6 +690,43 @@ impl Client {
         }
     }
 
+    /// Starts a backup of this node's store on this connection (one at a
+    /// time per node: another connection's gets BUSY); `digest` asks the
+    /// node for its DIGEST at the backup's LSN, answered by `backup_end`.
+    pub async fn backup_begin(&self, digest: bool) -> Result<BackupHeader, ClientError> {
+        let flags = if digest { BACKUP_DIGEST } else { 0 };
+        match self.call(&Request::BackupBegin { flags }).await? {
+            Response::BackupBegun(h) => Ok(h),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Part `seq` of this connection's backup, as the node laid it out;
+    /// None once every part was sent.
+    pub async fn backup_part(&self, seq: u32) -> Result<Option<Vec<u8>>, ClientError> {
+        match self.call(&Request::BackupPart { seq }).await? {
+            Response::BackupPart(part) => Ok(part),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The end of this connection's backup, once `backup_part` said no
+    /// part is left: the count of parts, the positions and the digest.
+    pub async fn backup_end(&self) -> Result<BackupEnd, ClientError> {
+        match self.call(&Request::BackupEnd).await? {
+            Response::BackupEnd(end) => Ok(end),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Ends this connection's backup early (closing the connection does too).
+    pub async fn backup_abort(&self) -> Result<(), ClientError> {
+        match self.call(&Request::BackupAbort).await? {
+            Response::BackupAborted => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// This node's view of the cluster: its role, term, log positions and
     /// the members (with each one's progress, as the leader sees it). Asked of
     /// the node this client is connected to, never forwarded.

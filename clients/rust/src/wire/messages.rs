@@ -3,6 +3,7 @@
 use bytes::BytesMut;
 
 use super::analytics::{AnalyticsOverview, CampaignAnalytics, CouponAnalytics};
+use super::backup::{BackupEnd, BackupHeader};
 use super::campaign::{AssignedCode, Campaign, CampaignCode, CampaignSpec, CampaignStatus};
 use super::cluster::ClusterStatus;
 use super::error_code::ErrorCode;
@@ -85,6 +86,10 @@ opcodes! {
     ANALYTICS_COUPON = 0x0070 => "ANALYTICS_COUPON",
     ANALYTICS_CAMPAIGN = 0x0071 => "ANALYTICS_CAMPAIGN",
     ANALYTICS_OVERVIEW = 0x0072 => "ANALYTICS_OVERVIEW",
+    BACKUP_BEGIN = 0x0090 => "BACKUP_BEGIN",
+    BACKUP_PART = 0x0091 => "BACKUP_PART",
+    BACKUP_END = 0x0092 => "BACKUP_END",
+    BACKUP_ABORT = 0x0093 => "BACKUP_ABORT",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,6 +315,19 @@ pub enum Request {
     },
     /// The events from a cursor (a read of this node's applied log).
     EventsSubscribe(EventsRequest),
+    /// Starts a backup of this node's store on this connection, at the LSN
+    /// it has applied now. `flags`: `BACKUP_DIGEST` asks for the digest.
+    BackupBegin {
+        flags: u8,
+    },
+    /// The backup's next part; `seq` is the part the client expects (0, 1, ...).
+    BackupPart {
+        seq: u32,
+    },
+    /// Once BACKUP_PART said no part is left: the end, and the digest.
+    BackupEnd,
+    /// Ends this connection's backup early.
+    BackupAbort,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -360,6 +378,12 @@ pub enum Response {
     CouponAnalytics(Box<CouponAnalytics>),
     CampaignAnalytics(Box<CampaignAnalytics>),
     AnalyticsOverview(Box<AnalyticsOverview>),
+    BackupBegun(BackupHeader),
+    /// BACKUP_PART: the part (a RAFT_SNAPSHOT_PART body, opaque here), or
+    /// None when every part was sent.
+    BackupPart(Option<Vec<u8>>),
+    BackupEnd(BackupEnd),
+    BackupAborted,
 }
 
 /// The body of every reply whose status is not OK.
@@ -426,6 +450,10 @@ impl Request {
             Request::AnalyticsCoupon(_) => opcode::ANALYTICS_COUPON,
             Request::AnalyticsCampaign { .. } => opcode::ANALYTICS_CAMPAIGN,
             Request::AnalyticsOverview => opcode::ANALYTICS_OVERVIEW,
+            Request::BackupBegin { .. } => opcode::BACKUP_BEGIN,
+            Request::BackupPart { .. } => opcode::BACKUP_PART,
+            Request::BackupEnd => opcode::BACKUP_END,
+            Request::BackupAbort => opcode::BACKUP_ABORT,
         }
     }
 
@@ -484,6 +512,12 @@ impl Request {
             | Request::ClusterAdd { .. }
             | Request::ClusterRemove { .. }
             | Request::Raft { .. } => false,
+            // A backup is a stream on one connection: each part is asked
+            // for once, and a new BACKUP_BEGIN elsewhere is another backup.
+            Request::BackupBegin { .. }
+            | Request::BackupPart { .. }
+            | Request::BackupEnd
+            | Request::BackupAbort => false,
             Request::GenerateCodes {
                 expected_revision, ..
             } => *expected_revision != 0,
@@ -503,7 +537,11 @@ impl Request {
             | Request::Digest
             | Request::ClusterStatus
             | Request::FraudModel
-            | Request::AnalyticsOverview => {}
+            | Request::AnalyticsOverview
+            | Request::BackupEnd
+            | Request::BackupAbort => {}
+            Request::BackupBegin { flags } => w.u8(*flags),
+            Request::BackupPart { seq } => w.u32(*seq),
             Request::FraudOutcome {
                 redemption_id,
                 label,
@@ -673,6 +711,12 @@ impl Request {
             opcode::ANALYTICS_COUPON => Request::AnalyticsCoupon(CouponRef::read(r)?),
             opcode::ANALYTICS_CAMPAIGN => Request::AnalyticsCampaign { id: r.u64("id")? },
             opcode::ANALYTICS_OVERVIEW => Request::AnalyticsOverview,
+            opcode::BACKUP_BEGIN => Request::BackupBegin {
+                flags: r.u8("flags")?,
+            },
+            opcode::BACKUP_PART => Request::BackupPart { seq: r.u32("seq")? },
+            opcode::BACKUP_END => Request::BackupEnd,
+            opcode::BACKUP_ABORT => Request::BackupAbort,
             opcode::RAFT_APPEND
             | opcode::RAFT_VOTE
             | opcode::RAFT_SNAPSHOT_BEGIN
@@ -873,6 +917,16 @@ impl Response {
             Response::CouponAnalytics(a) => a.write(w),
             Response::CampaignAnalytics(a) => a.write(w),
             Response::AnalyticsOverview(a) => a.write(w),
+            Response::BackupBegun(h) => h.write(w),
+            Response::BackupPart(part) => match part {
+                Some(part) => {
+                    w.bool(true);
+                    w.bytes(part);
+                }
+                None => w.bool(false),
+            },
+            Response::BackupEnd(end) => end.write(w),
+            Response::BackupAborted => {}
         }
     }
 
@@ -986,6 +1040,14 @@ impl Response {
             opcode::ANALYTICS_OVERVIEW => {
                 Response::AnalyticsOverview(Box::new(AnalyticsOverview::read(r)?))
             }
+            opcode::BACKUP_BEGIN => Response::BackupBegun(BackupHeader::read(r)?),
+            opcode::BACKUP_PART => Response::BackupPart(if r.bool("more")? {
+                Some(r.bytes(r.remaining(), "part")?.to_vec())
+            } else {
+                None
+            }),
+            opcode::BACKUP_END => Response::BackupEnd(BackupEnd::read(r)?),
+            opcode::BACKUP_ABORT => Response::BackupAborted,
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(resp)

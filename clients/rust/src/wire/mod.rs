@@ -2,6 +2,7 @@
 //! by the client and the server; knows bytes, never business rules.
 
 pub mod analytics;
+pub mod backup;
 pub mod campaign;
 pub mod cluster;
 pub mod error_code;
@@ -15,6 +16,7 @@ pub mod qualify;
 pub mod types;
 
 pub use analytics::*;
+pub use backup::*;
 pub use campaign::*;
 pub use cluster::*;
 pub use error_code::ErrorCode;
