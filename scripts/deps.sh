@@ -13,6 +13,7 @@ need() {
 need /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 faketime # tests/clock.rs: a wall clock that jumps
 need ip iproute2                                                  # tests/partition.rs: network namespaces
 need tar tar                                                      # tests/upgrade.rs: the fixture
+need systemd-analyze systemd                                      # tests/deploy.rs: verifies deploy/couponsd.service
 
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 sudo=""
