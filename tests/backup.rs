@@ -388,3 +388,69 @@ async fn a_client_gone_mid_backup_does_not_hold_the_node() {
     let (lsn, _) = backup(&server.addr, &dir.path().join("after.bak"));
     assert_eq!(lsn, header.lsn);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restored_node_seeds_a_new_cluster_that_others_join() {
+    let source = Server::start().await;
+    let client = source.client().await;
+    client
+        .create_coupon(percent_coupon("SEED", 1000, None, None))
+        .await
+        .unwrap();
+    for i in 0..20 {
+        client
+            .redeem(redeem_request(
+                "SEED",
+                &format!("o{i}"),
+                &format!("c{i}"),
+                5_000,
+            ))
+            .await
+            .unwrap();
+    }
+    let source_cluster = client.cluster_status().await.unwrap().cluster_id;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("seed.bak");
+    let (lsn, digest) = backup(&source.addr, &file);
+    let restored_dir = dir.path().join("node1");
+    let (code, _, all) = restore(&file, &restored_dir, &[]);
+    assert_eq!(code, 0, "{all}");
+
+    // Started alone, the restored node is a new cluster of one at the
+    // backup's state, under a new cluster id: messages of the old
+    // cluster's nodes name the old id and are refused (WRONG_CLUSTER).
+    let first = start_on(&restored_dir).await;
+    let status = first.client().await.cluster_status().await.unwrap();
+    assert_ne!(status.cluster_id, source_cluster);
+    assert_eq!(status.lsn, lsn);
+
+    // A second node joins it empty and takes a snapshot of it.
+    let mut second = Server::prepare();
+    second.launch(&["--node-id", "2", "--join"]).await;
+    first
+        .client_with(couponsd_client::ClientOptions {
+            request_timeout: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .await
+        .cluster_add(2, &second.addr, true)
+        .await
+        .expect("adding a node to the restored one");
+    second.wait_for_lsn(lsn, Duration::from_secs(60)).await;
+    let on_second = second.client().await.digest().await.unwrap();
+    assert_eq!(
+        (on_second.lsn, format!("{:032x}", on_second.digest)),
+        (lsn, digest)
+    );
+    // The idempotency index (keyed with the source's secret) came along.
+    let redeemed_again = first
+        .client()
+        .await
+        .redeem(redeem_request("SEED", "o3", "c3", 5_000))
+        .await
+        .unwrap();
+    assert!(
+        redeemed_again.replayed,
+        "the order from before the backup replays"
+    );
+}

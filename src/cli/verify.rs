@@ -54,7 +54,8 @@ pub fn run(args: &VerifyArgs, as_json: bool) -> ExitCode {
 
 fn store_id_text(report: &Report) -> String {
     if report.store_id == 0 {
-        "not bound yet (from before store ids: its next start binds it)".into()
+        "not bound yet (from before store ids, or restored from a backup: its next start binds it)"
+            .into()
     } else {
         format!("{:016x}", report.store_id)
     }

@@ -445,7 +445,8 @@ async fn lead_alone(node: &Node) {
 }
 
 /// Makes a store from before clusters (a lone node, or a leader or follower
-/// of the replication that came before Raft) the state of a cluster of one:
+/// of the replication that came before Raft), or one `couponsd restore`
+/// made (which has no Raft position either), the state of a cluster of one:
 /// as of a snapshot at index 0, so that every node added later takes a
 /// snapshot of it. Its cluster id carries over.
 async fn migrate(
@@ -487,8 +488,8 @@ async fn migrate(
     log.set_purged(genesis()).await.map_err(raft_error)?;
     tracing::warn!(
         cluster_id = format!("{cluster_id:016x}"),
-        "migrated a data directory from before clusters: this node is now a cluster of one; \
-         add the others with `couponsd cluster add`"
+        "migrated a data directory from before clusters (or restored from a backup): this node \
+         is now a cluster of one; add the others with `couponsd cluster add`"
     );
     Ok(())
 }
