@@ -26,6 +26,7 @@
 //!   the applied log records and read from a cursor (EVENTS_SUBSCRIBE).
 //! - [`backup`]: online backup of a node's store at one LSN (the Raft
 //!   snapshot's parts, in a checksummed file) and offline restore.
+//! - [`outbound`]: requests this server makes to others (HTTP POST).
 //! - [`error`]: typed errors and their one mapping to protocol codes.
 //! - [`log_limit`]: rate-limited log lines for failures that repeat.
 //! - [`metrics`]: counters and histograms of atomics the request path, the
@@ -41,6 +42,7 @@ pub mod error;
 pub mod events;
 pub mod log_limit;
 pub mod metrics;
+pub mod outbound;
 pub mod rules;
 pub mod server;
 pub mod state;
