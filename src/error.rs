@@ -187,6 +187,11 @@ pub enum Error {
     /// An event cursor older than the oldest event this node's log holds.
     #[error("events before {oldest_id} are no longer in this node's log; the oldest available event id is {oldest_id}")]
     EventsTruncated { oldest_id: u64 },
+    #[error(
+        "a cluster holds at most {} webhook endpoints; remove one first",
+        couponsd_client::wire::WEBHOOKS_MAX
+    )]
+    TooManyWebhooks,
 }
 
 impl Error {
@@ -233,6 +238,7 @@ impl Error {
             Error::CorruptData(_) => ErrorCode::CorruptData,
             Error::WrongCluster(_) => ErrorCode::WrongCluster,
             Error::EventsTruncated { .. } => ErrorCode::EventsTruncated,
+            Error::TooManyWebhooks => ErrorCode::TooManyWebhooks,
         }
     }
 
@@ -276,6 +282,7 @@ impl Error {
             Error::EventsTruncated { oldest_id } => Error::EventsTruncated {
                 oldest_id: *oldest_id,
             },
+            Error::TooManyWebhooks => Error::TooManyWebhooks,
         }
     }
 

@@ -82,6 +82,8 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("backup_begin_request", backup_begin_request),
     ("backup_begun_reply", backup_begun_reply),
     ("backup_end_reply", backup_end_reply),
+    ("webhook_add_request", webhook_add_request),
+    ("webhook_add_reply", webhook_add_reply),
     ("confirm_request", confirm_request),
     ("fraud_outcome_request", fraud_outcome_request),
     ("analytics_coupon_request", analytics_coupon_request),
@@ -467,6 +469,28 @@ fn events_reply() -> Example {
                 count: 0,
             }],
             next: event_id(4, 0),
+        }),
+    }
+}
+
+fn webhook_add_request() -> Example {
+    Example::Request {
+        id: 32,
+        request: Request::WebhookAdd(couponsd_client::wire::WebhookAdd {
+            url: "https://shop.example/hooks".into(),
+            types: EventType::Redeemed.bit(),
+            description: "orders".into(),
+        }),
+    }
+}
+
+fn webhook_add_reply() -> Example {
+    Example::Reply {
+        id: 32,
+        op: opcode::WEBHOOK_ADD,
+        response: Response::WebhookAdded(couponsd_client::wire::WebhookAdded {
+            id: 5,
+            secret: format!("whsec_{}", "00".repeat(32)),
         }),
     }
 }

@@ -113,6 +113,9 @@ pub enum Command {
     /// Analytics of a coupon, a campaign or the whole store.
     #[command(subcommand)]
     Analytics(AnalyticsCommand),
+    /// Webhooks: endpoints every matching event is POSTed to, signed.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Load generator: many connections redeeming or validating as fast as they can.
     Bench(BenchArgs),
     /// Back up a running node's store, consistent at the LSN it has
@@ -350,6 +353,39 @@ pub struct ServeArgs {
         default_value_t = 1_000_000
     )]
     pub log_retention_records: u64,
+    /// A webhook delivery succeeds on a 2xx answered within this.
+    #[arg(long, env = "COUPONSD_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+    /// The wait before retrying a failed webhook delivery; it doubles with
+    /// each consecutive failure up to --webhook-backoff-max-ms, each wait
+    /// drawn between half and all of it (tests and operators shrink it).
+    #[arg(
+        long,
+        env = "COUPONSD_WEBHOOK_BACKOFF_INITIAL_MS",
+        default_value_t = 1_000
+    )]
+    pub webhook_backoff_initial_ms: u64,
+    /// The longest wait between two webhook delivery attempts.
+    #[arg(
+        long,
+        env = "COUPONSD_WEBHOOK_BACKOFF_MAX_MS",
+        default_value_t = 600_000
+    )]
+    pub webhook_backoff_max_ms: u64,
+    /// Consecutive failed deliveries after which a webhook endpoint is
+    /// disabled (440 at the default backoff: about three days).
+    #[arg(long, env = "COUPONSD_WEBHOOK_FAILURES_MAX", default_value_t = 440,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub webhook_failures_max: u32,
+    /// Log records the log keeps for an enabled webhook endpoint that has
+    /// not had them yet; an endpoint further behind is disabled ("fell
+    /// behind the retained log") and the log cut.
+    #[arg(
+        long,
+        env = "COUPONSD_WEBHOOK_LAG_RECORDS_MAX",
+        default_value_t = 5_000_000
+    )]
+    pub webhook_lag_records_max: u64,
     /// Test hook: delay every commit by this long.
     #[arg(long, default_value_t = 0, hide = true)]
     pub debug_commit_delay_ms: u64,
@@ -734,6 +770,43 @@ pub enum RedemptionCommand {
         after: u64,
         #[arg(long, default_value_t = 100)]
         limit: u16,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Add an endpoint; prints its id and its signing secret (shown only
+    /// this once). It gets the events after it was added.
+    Add {
+        /// Where to POST: an http:// or https:// URL, at most 2,048 bytes.
+        #[arg(long)]
+        url: String,
+        /// Event types to send (repeat or separate by commas), e.g.
+        /// redemption.redeemed,coupon.created; omitted: every type.
+        #[arg(long = "events", value_name = "TYPES")]
+        events: Vec<String>,
+        /// What it is for (at most 256 bytes).
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Every endpoint: URL, types, enabled or why not, position, failures,
+    /// last error, backlog (never the secret).
+    List,
+    /// Remove an endpoint: deliveries to it stop.
+    Remove {
+        /// The endpoint's id.
+        id: u64,
+    },
+    /// Enable a disabled endpoint again: delivery resumes from its position,
+    /// failures count from 0.
+    Enable {
+        /// The endpoint's id.
+        id: u64,
+    },
+    /// The leader's last 100 delivery attempts to an endpoint, oldest first.
+    Deliveries {
+        /// The endpoint's id.
+        id: u64,
     },
 }
 

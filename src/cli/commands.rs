@@ -324,6 +324,7 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
         Command::Campaign(c) => super::campaign::run(&client, c).await,
         Command::Fraud(c) => super::fraud::run(&client, c).await,
         Command::Analytics(c) => super::analytics::run(&client, c).await,
+        Command::Webhook(c) => super::webhook::run(&client, c).await,
         Command::Cluster(c) => super::cluster::run(&client, args, c).await,
         Command::Serve(_)
         | Command::Bench(_)

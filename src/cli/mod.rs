@@ -18,6 +18,7 @@ mod qualify;
 mod rule_flags;
 mod serve;
 mod verify;
+mod webhook;
 
 pub use args::Cli;
 

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use super::args::ServeArgs;
 use crate::cluster::ClusterConfig;
 use crate::rules::stacking::{Base, StackPolicy};
+use crate::server::webhooks::WebhookConfig;
 use crate::server::{
     self, credentials::CredentialFiles, http::HttpConfig, tls::TlsFiles, ServerConfig,
 };
@@ -99,6 +100,18 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.writer.debug_commit_delay = Duration::from_millis(args.debug_commit_delay_ms);
     config.writer.log_retention_records = args.log_retention_records;
     config.writer.analytics = args.analytics;
+    config.writer.webhook_lag_records_max = args.webhook_lag_records_max;
+    config.webhooks = WebhookConfig {
+        timeout: Duration::from_millis(args.webhook_timeout_ms.max(1)),
+        backoff_initial: Duration::from_millis(args.webhook_backoff_initial_ms.max(1)),
+        backoff_max: Duration::from_millis(
+            args.webhook_backoff_max_ms
+                .max(args.webhook_backoff_initial_ms)
+                .max(1),
+        ),
+        failures_max: args.webhook_failures_max,
+        lag_records_max: args.webhook_lag_records_max,
+    };
     let base = match args.stack_base.as_str() {
         "initial" => Base::Initial,
         _ => Base::Remaining,

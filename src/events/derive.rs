@@ -133,7 +133,11 @@ pub fn events_of(record: &LogRecord) -> Vec<Event> {
             | Effect::PeriodUses { .. }
             // Analytics: what the redemption's own events already say.
             | Effect::Usage(_)
-            | Effect::Views(_) => continue,
+            | Effect::Views(_)
+            // Webhooks' own state: how events are delivered, not a change.
+            | Effect::WebhookPut(_)
+            | Effect::WebhookRemoved { .. }
+            | Effect::WebhookProgress { .. } => continue,
         };
         push(record, &mut events, event);
     }

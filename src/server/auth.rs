@@ -97,7 +97,13 @@ impl Role {
             | opcode::BACKUP_BEGIN
             | opcode::BACKUP_PART
             | opcode::BACKUP_END
-            | opcode::BACKUP_ABORT => Role::Admin,
+            | opcode::BACKUP_ABORT
+            // Where every change is sent, and how it is signed.
+            | opcode::WEBHOOK_ADD
+            | opcode::WEBHOOK_LIST
+            | opcode::WEBHOOK_REMOVE
+            | opcode::WEBHOOK_ENABLE
+            | opcode::WEBHOOK_DELIVERIES => Role::Admin,
             _ => return None,
         })
     }

@@ -6,6 +6,7 @@ use super::credentials::CredentialFiles;
 use super::guessing::GuessLimits;
 use super::http::HttpConfig;
 use super::tls::CertRole;
+use super::webhooks::WebhookConfig;
 use crate::cluster::ClusterConfig;
 use crate::writer::WriterConfig;
 
@@ -52,6 +53,8 @@ pub struct ServerConfig {
     /// See `Store::quick_repair`.
     pub quick_repair: bool,
     pub writer: WriterConfig,
+    /// How webhooks are delivered (`server::webhooks`).
+    pub webhooks: WebhookConfig,
     /// This node's place in its cluster (one node alone by default).
     pub cluster: ClusterConfig,
     /// The operations listener (`--http-listen`): off when None.
@@ -82,6 +85,7 @@ impl ServerConfig {
             shutdown_grace: Duration::from_secs(30),
             quick_repair: false,
             writer: WriterConfig::default(),
+            webhooks: WebhookConfig::default(),
             cluster: ClusterConfig::single(listen.to_string()),
             http: None,
         }

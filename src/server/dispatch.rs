@@ -129,6 +129,8 @@ fn confirmed(read: &Request) -> bool {
             | Request::Digest
             // This node's own applied log: ids are the same on every node.
             | Request::EventsSubscribe(_)
+            // The leader's memory, not replicated state.
+            | Request::WebhookDeliveries { .. }
     )
 }
 
@@ -290,6 +292,17 @@ fn to_mutation(
             redemption_id,
             label,
         },
+        Request::WebhookAdd(add) => {
+            crate::writer::webhook_ops::validate(&add)?;
+            // Chosen here, on the leader, and carried in the record, so
+            // every node holds the same secret.
+            Mutation::AddWebhook {
+                add: Box::new(add),
+                secret: super::webhooks::signature::new_secret(),
+            }
+        }
+        Request::WebhookRemove { id } => Mutation::RemoveWebhook { id },
+        Request::WebhookEnable { id } => Mutation::EnableWebhook { id },
         read => return Ok(Err(read)),
     }))
 }
@@ -394,6 +407,8 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
         Request::EventsSubscribe(r) => tokio::task::block_in_place(|| {
             crate::events::read::read(core, &r).map(Response::Events)
         }),
+        Request::WebhookList => super::webhooks::list(core),
+        Request::WebhookDeliveries { id } => super::webhooks::deliveries(shared, id),
         other => Err(Error::invalid(
             "opcode",
             format!(

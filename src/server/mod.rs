@@ -16,6 +16,7 @@ mod reply_budget;
 pub mod tls;
 pub mod tokens;
 mod views;
+pub mod webhooks;
 
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
@@ -57,6 +58,8 @@ pub struct Shared {
     pub views: views::Views,
     /// Held by the one backup this node streams at a time (`backup`).
     pub backup_slot: Arc<tokio::sync::Mutex<()>>,
+    /// The leader's last delivery attempts per webhook endpoint.
+    pub webhook_attempts: webhooks::Attempts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +163,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         guesses: guessing::GuessLimiter::new(config.guess_limits),
         views: views::Views::new(config.writer.analytics),
         backup_slot: Arc::new(tokio::sync::Mutex::new(())),
+        webhook_attempts: webhooks::Attempts::default(),
         config,
     });
     tracing::info!(
@@ -181,6 +185,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
         shutdown.clone(),
     ));
     tasks.spawn(generator::run(shared.clone(), shutdown.clone()));
+    tasks.spawn(webhooks::run(shared.clone(), shutdown.clone()));
     accept_loop(&listener, &shared, &shutdown, &tasks).await;
 
     tracing::info!("shutting down: finishing in-flight requests");

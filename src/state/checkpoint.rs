@@ -24,6 +24,7 @@ use super::effect::{
 use super::keys::Key;
 use super::order_set::OrderSet;
 use super::parts::Part;
+use super::webhooks::Endpoint;
 use super::{Hold, SeenSet, State};
 use crate::domain::campaign::CampaignCounters;
 use crate::domain::coupon::Counters;
@@ -64,6 +65,8 @@ const KIND_ANALYTICS: u8 = 15;
 const ANALYTICS_COUPON: u8 = 1;
 const ANALYTICS_CAMPAIGN: u8 = 2;
 const ANALYTICS_STORE: u8 = 3;
+/// Webhook endpoints (`state::webhooks`), each whole.
+const KIND_WEBHOOKS: u8 = 16;
 
 pub struct Snapshot {
     pub start_lsn: u64,
@@ -82,6 +85,7 @@ pub struct Snapshot {
     coupon_analytics: Vec<Part<u64, Counted<CouponAnalytics>>>,
     campaign_analytics: Vec<Part<u64, Counted<GroupAnalytics>>>,
     store_analytics: Counted<GroupAnalytics>,
+    webhooks: Vec<Endpoint>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +115,7 @@ impl State {
                 .store_analytics
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()),
+            webhooks: self.webhooks(),
         }
     }
 
@@ -292,6 +297,11 @@ impl State {
                             })
                         }
                     }
+                }
+            }
+            KIND_WEBHOOKS => {
+                for _ in 0..count {
+                    self.put_webhook(&Endpoint::read(r)?);
                 }
             }
             KIND_MODEL => {
@@ -548,6 +558,12 @@ impl Snapshot {
         if *self.model != Model::default() {
             Chunker::new(KIND_MODEL, &mut out).entry(|w| write_model(w, &self.model));
         }
+        {
+            let mut c = Chunker::new(KIND_WEBHOOKS, &mut out);
+            for endpoint in &self.webhooks {
+                c.entry(|w| endpoint.write(w));
+            }
+        }
         sink(out);
     }
 }
@@ -752,6 +768,51 @@ mod tests {
             restored.restore_chunk(chunk).unwrap();
         }
         assert_eq!(*restored.model(), model);
+        assert_eq!(digest(&restored), digest(&state));
+    }
+
+    /// Webhook endpoints go through a checkpoint whole (secret and
+    /// progress), count in DIGEST, and progress of a removed one is nothing.
+    #[test]
+    fn webhooks_survive_a_checkpoint_and_count_in_the_digest() {
+        use super::super::webhooks::Progress;
+        let state = State::new(Some([1; 16]), 0);
+        let empty = digest(&state);
+        let endpoint = |id| Endpoint {
+            id,
+            url: format!("http://127.0.0.1:9/{id}"),
+            secret: format!("whsec_{}", "0f".repeat(32)),
+            enabled: true,
+            ..Endpoint::default()
+        };
+        state.apply(&Effect::WebhookPut(Box::new(endpoint(3))));
+        state.apply(&Effect::WebhookPut(Box::new(endpoint(5))));
+        let added = digest(&state);
+        assert_ne!(added, empty, "endpoints are in DIGEST");
+        let progress = Progress {
+            position: 40 << 16,
+            failures: 2,
+            last_error: "HTTP 503".into(),
+        };
+        state.apply(&Effect::WebhookProgress {
+            id: 5,
+            progress: progress.clone(),
+        });
+        assert_ne!(digest(&state), added, "progress is in DIGEST");
+        state.apply(&Effect::WebhookRemoved { id: 3 });
+        state.apply(&Effect::WebhookProgress {
+            id: 3,
+            progress: progress.clone(),
+        });
+        assert_eq!(state.webhooks().len(), 1, "progress does not bring it back");
+        let mut chunks = Vec::new();
+        state.snapshot().encode(|c| chunks.extend(c));
+        let restored = State::new(Some([1; 16]), 0);
+        for chunk in &chunks {
+            restored.restore_chunk(chunk).expect("chunk loads");
+        }
+        assert_eq!(restored.webhooks(), state.webhooks());
+        assert_eq!(restored.webhook(5).map(|e| e.progress), Some(progress));
         assert_eq!(digest(&restored), digest(&state));
     }
 }

@@ -182,6 +182,11 @@ impl State {
                 analytics::write_group(w, &store);
             });
         }
+        // Webhook endpoints whole, secret and progress included (kind 40;
+        // 41 to 44 are kept for them).
+        for endpoint in super::read(&self.webhooks).values() {
+            d.add(40, |w| endpoint.write(w));
+        }
         self.holds.for_each(|rid, hold| {
             d.add(6, |w| {
                 w.u64(*rid);

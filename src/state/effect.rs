@@ -19,6 +19,7 @@ use couponsd_client::wire::{DecodeError, Reader, Redemption, Reversal, Writer};
 use super::analytics;
 use super::keys::Key;
 use super::order_set::OrderSet;
+use super::webhooks::{Endpoint, Progress};
 use crate::domain::campaign::{CampaignCounters, CampaignDef};
 use crate::domain::coupon::{Counters, CouponDef, SpecLayout};
 use crate::rules::analytics::Usage;
@@ -78,6 +79,12 @@ const HOLD_CONFIRMED: u8 = 33;
 const USAGE: u8 = 31;
 /// Validations a node answered, per coupon (`Effect::Views`).
 const VIEWS: u8 = 32;
+/// A webhook endpoint, whole (`Effect::WebhookPut`).
+const WEBHOOK_PUT: u8 = 34;
+/// A webhook endpoint removed (`Effect::WebhookRemoved`).
+const WEBHOOK_REMOVED: u8 = 35;
+/// A webhook endpoint's delivery progress (`Effect::WebhookProgress`).
+const WEBHOOK_PROGRESS: u8 = 36;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -204,6 +211,18 @@ pub enum Effect {
     /// alone, tell a confirmation from a redemption made captured at once.
     HoldConfirmed {
         redemption_id: u64,
+    },
+    /// A webhook endpoint added, enabled or disabled, whole
+    /// (`state::webhooks`).
+    WebhookPut(Box<Endpoint>),
+    WebhookRemoved {
+        id: u64,
+    },
+    /// How far delivery to an endpoint got, whole: the leader's delivery
+    /// task records it, at most every `server::webhooks` batch.
+    WebhookProgress {
+        id: u64,
+        progress: Progress,
     },
 }
 
@@ -497,6 +516,19 @@ impl Effect {
                 w.u8(HOLD_CONFIRMED);
                 w.u64(*redemption_id);
             }
+            Effect::WebhookPut(endpoint) => {
+                w.u8(WEBHOOK_PUT);
+                endpoint.write(w);
+            }
+            Effect::WebhookRemoved { id } => {
+                w.u8(WEBHOOK_REMOVED);
+                w.u64(*id);
+            }
+            Effect::WebhookProgress { id, progress } => {
+                w.u8(WEBHOOK_PROGRESS);
+                w.u64(*id);
+                progress.write(w);
+            }
             Effect::CodesGenerated {
                 campaign_id,
                 issued_at,
@@ -684,6 +716,14 @@ impl Effect {
             HOLD_CONFIRMED => Effect::HoldConfirmed {
                 redemption_id: r.u64("redemption_id")?,
             },
+            WEBHOOK_PUT => Effect::WebhookPut(Box::new(Endpoint::read(r)?)),
+            WEBHOOK_REMOVED => Effect::WebhookRemoved {
+                id: r.u64("webhook_id")?,
+            },
+            WEBHOOK_PROGRESS => Effect::WebhookProgress {
+                id: r.u64("webhook_id")?,
+                progress: Progress::read(r)?,
+            },
             v => {
                 return Err(DecodeError::UnknownValue {
                     field: "effect",
@@ -841,6 +881,30 @@ mod tests {
                     },
                 },
                 Effect::HoldConfirmed { redemption_id: 9 },
+                Effect::WebhookPut(Box::new(Endpoint {
+                    id: 12,
+                    url: "https://example.com/hook".into(),
+                    types: 0b110,
+                    description: "orders".into(),
+                    secret: format!("whsec_{}", "ab".repeat(32)),
+                    created_at: 1_700_000_000_000,
+                    enabled: false,
+                    disabled_reason: "20 consecutive failures".into(),
+                    progress: Progress {
+                        position: 7 << 16,
+                        failures: 20,
+                        last_error: "HTTP 500".into(),
+                    },
+                })),
+                Effect::WebhookRemoved { id: 12 },
+                Effect::WebhookProgress {
+                    id: 12,
+                    progress: Progress {
+                        position: (9 << 16) | 2,
+                        failures: 0,
+                        last_error: String::new(),
+                    },
+                },
                 Effect::Model(Model {
                     weights: [1, -2, 3, i64::MIN, i64::MAX, 0, 7, 8, 9, 10],
                     bias: -3_000_000,

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod order_set;
 pub mod parts;
 pub mod targets;
+pub mod webhooks;
 
 use std::collections::BTreeSet;
 use std::collections::HashMap;
@@ -135,6 +136,8 @@ pub struct State {
     campaign_analytics: Parts<u64, Counted<GroupAnalytics>>,
     /// The whole store's analytics.
     store_analytics: Mutex<Counted<GroupAnalytics>>,
+    /// Webhook endpoints by id (`webhooks`): at most `WEBHOOKS_MAX`.
+    webhooks: RwLock<webhooks::Endpoints>,
     next_campaign_id: AtomicU64,
     next_reversal_id: AtomicU64,
     next_coupon_id: AtomicU64,
@@ -188,6 +191,7 @@ impl State {
             coupon_analytics: Parts::new(PARTS / 16),
             campaign_analytics: Parts::new(PARTS / 16),
             store_analytics: Mutex::default(),
+            webhooks: RwLock::default(),
             next_campaign_id: AtomicU64::new(1),
             next_reversal_id: AtomicU64::new(1),
             next_coupon_id: AtomicU64::new(1),
@@ -627,6 +631,9 @@ impl State {
             Effect::Model(model) => *write(&self.model) = Arc::new(model.clone()),
             // The event stream's marker: the redemption's change is its own effect.
             Effect::HoldConfirmed { .. } => {}
+            Effect::WebhookPut(endpoint) => self.put_webhook(endpoint),
+            Effect::WebhookRemoved { id } => self.remove_webhook(*id),
+            Effect::WebhookProgress { id, progress } => self.webhook_progress(*id, progress),
             Effect::OrderCodes { order, fingerprint } => {
                 self.orders
                     .insert((ORDER_SET_COUPON_ID, *order), *fingerprint);

@@ -74,7 +74,11 @@ impl Applier {
     ) -> Result<Applier, StorageError> {
         let core = cell.load();
         let checkpointer = Checkpointer::start(core.store.clone(), config.checkpoint_min_records)?;
-        let retention = Retention::new(config.log_retention_records, checkpointer.last_lsn());
+        let retention = Retention::new(
+            config.log_retention_records,
+            config.webhook_lag_records_max,
+            checkpointer.last_lsn(),
+        );
         let chain = stored_chain(&core.store)?;
         debug_assert_eq!(chain.last_lsn, core.state.applied_lsn());
         core.state.set_last_batch(chain.last_batch);
@@ -183,7 +187,11 @@ impl Applier {
         if let Some(lsn) = self.checkpoint_to_note {
             changes.note_checkpoint(lsn);
         }
-        let cut = self.retention.due(chain.last_lsn);
+        let webhooks_need = core
+            .state
+            .webhooks_oldest_position()
+            .map(couponsd_client::wire::event_lsn);
+        let cut = self.retention.due(chain.last_lsn, webhooks_need);
         if let Some(lsn) = cut {
             changes.truncate_log_through(lsn);
         }

@@ -20,6 +20,7 @@ use crate::rules::fraud::score::Model;
 use crate::rules::period::{PeriodCount, PeriodKind};
 use crate::state::keys::Key;
 use crate::state::order_set::OrderSet;
+use crate::state::webhooks::Endpoint;
 use crate::state::{Effect, LogRecord, SeenSet, State};
 use crate::storage::ReadView;
 
@@ -56,6 +57,8 @@ pub struct Overlay {
     pub(super) reversals: HashMap<u64, Vec<Reversal>>,
     /// The fraud model, whole, if it changed.
     pub(super) model: Option<Arc<Model>>,
+    /// Webhook endpoints, whole (None: removed).
+    pub(super) webhooks: HashMap<u64, Option<Endpoint>>,
 }
 
 impl Overlay {
@@ -80,6 +83,7 @@ impl Overlay {
             personal,
             reversals,
             model,
+            webhooks,
         } = newer;
         self.defs.extend(defs);
         self.codes.extend(codes);
@@ -97,6 +101,7 @@ impl Overlay {
         self.generated.extend(generated);
         self.personal.extend(personal);
         self.reversals.extend(reversals);
+        self.webhooks.extend(webhooks);
         if model.is_some() {
             self.model = model;
         }
@@ -160,7 +165,11 @@ impl Cursor {
             | Effect::HoldConfirmed { .. }
             | Effect::KeySecret(_)
             | Effect::Usage(_)
-            | Effect::Views(_) => {}
+            | Effect::Views(_)
+            // An endpoint's id is its record's LSN: no counter to move.
+            | Effect::WebhookPut(_)
+            | Effect::WebhookRemoved { .. }
+            | Effect::WebhookProgress { .. } => {}
         }
     }
 }

@@ -45,6 +45,7 @@ mod rows;
 pub mod sweep;
 mod triggers;
 mod usage;
+pub mod webhook_ops;
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -54,9 +55,11 @@ use std::time::{Duration, Instant};
 
 use couponsd_client::wire::{
     CampaignSpec, CampaignStatus, CouponSpec, FraudLabel, OrderRedeemRequest, OrderReserveRequest,
-    RedeemRequest, RedemptionRef, ReserveRequest, Response,
+    RedeemRequest, RedemptionRef, ReserveRequest, Response, WebhookAdd,
 };
 use tokio::sync::{mpsc, oneshot};
+
+use crate::state::webhooks::Progress;
 
 pub use apply::{Applier, Applying};
 pub use campaign_ops::MAX_CODES_PER_MUTATION;
@@ -202,6 +205,27 @@ pub enum Mutation {
         redemption_id: u64,
         label: FraudLabel,
     },
+    /// Add a webhook endpoint with the secret the dispatcher chose.
+    AddWebhook {
+        add: Box<WebhookAdd>,
+        secret: String,
+    },
+    RemoveWebhook {
+        id: u64,
+    },
+    EnableWebhook {
+        id: u64,
+    },
+    /// The delivery task gives up on an endpoint (`server::webhooks`).
+    DisableWebhook {
+        id: u64,
+        reason: String,
+    },
+    /// The delivery task's progress with an endpoint.
+    WebhookProgress {
+        id: u64,
+        progress: Progress,
+    },
 }
 
 /// Where the answer to a mutation goes once its batch is applied (or refused).
@@ -269,6 +293,10 @@ pub struct WriterConfig {
     /// Records kept in the state machine's log behind the last LSN (beyond
     /// what restart needs).
     pub log_retention_records: u64,
+    /// Records the log keeps for an enabled webhook endpoint that has not
+    /// had them yet, at most this many behind the last LSN (past it the
+    /// endpoint is disabled: `server::webhooks`).
+    pub webhook_lag_records_max: u64,
     /// How long a request waits for a leader to be elected before NOT_LEADER.
     pub leader_wait: Duration,
     /// How long a proposal may wait to be committed before its requests are
@@ -296,6 +324,7 @@ impl Default for WriterConfig {
             max_hold_ttl_ms: 24 * 60 * 60 * 1000,
             checkpoint_min_records: 200_000,
             log_retention_records: 1_000_000,
+            webhook_lag_records_max: 5_000_000,
             leader_wait: Duration::from_secs(3),
             commit_timeout: Duration::from_secs(5),
             debug_commit_delay: Duration::ZERO,

@@ -18,8 +18,8 @@ use super::batch::Batch;
 use super::judge::{judge, Judged};
 use super::plan::{Draft, Plan};
 use super::{
-    campaign_ops, fraud_ops, observe, order_set_ops, period_uses, triggers, usage, Mutation,
-    Shopper, WriterConfig,
+    campaign_ops, fraud_ops, observe, order_set_ops, period_uses, triggers, usage, webhook_ops,
+    Mutation, Shopper, WriterConfig,
 };
 use crate::domain::campaign::FinalStatus;
 use crate::domain::coupon::{Counters, CouponDef, SharedDef};
@@ -94,6 +94,11 @@ pub fn decide(batch: &Batch, mutation: &Mutation, config: &WriterConfig) -> Deci
             redemption_id,
             label,
         } => fraud_ops::outcome(d, *redemption_id, *label),
+        Mutation::AddWebhook { add, secret } => webhook_ops::add(d, add, secret),
+        Mutation::RemoveWebhook { id } => webhook_ops::remove(d, *id),
+        Mutation::EnableWebhook { id } => webhook_ops::enable(d, *id),
+        Mutation::DisableWebhook { id, reason } => webhook_ops::disable(d, *id, reason),
+        Mutation::WebhookProgress { id, progress } => webhook_ops::progress(d, *id, progress),
     }
 }
 

@@ -19,6 +19,7 @@ use crate::domain::coupon::{Counters, SharedDef};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::state::keys::Key;
 use crate::state::order_set::OrderSet;
+use crate::state::webhooks::Endpoint;
 use crate::state::{Effect, SeenSet};
 use crate::storage;
 
@@ -295,6 +296,34 @@ impl<'b, 'a> Draft<'b, 'a> {
         self.cursor.next_reversal_id
     }
 
+    /// The LSN this plan's record will have (an endpoint's id).
+    pub fn lsn(&self) -> u64 {
+        self.cursor.next_lsn
+    }
+
+    /// A webhook endpoint, with every uncommitted change.
+    pub fn webhook(&self, id: u64) -> Option<Endpoint> {
+        match self.newest(|o| o.webhooks.get(&id).cloned()) {
+            Some(found) => found,
+            None => self.batch.state.webhook(id),
+        }
+    }
+
+    /// How many webhook endpoints there are, with every uncommitted change.
+    pub fn webhook_count(&self) -> usize {
+        let mut all: std::collections::HashMap<u64, bool> = self
+            .batch
+            .state
+            .webhooks()
+            .into_iter()
+            .map(|e| (e.id, true))
+            .collect();
+        for overlay in self.batch.overlays().chain([&self.overlay]) {
+            all.extend(overlay.webhooks.iter().map(|(id, e)| (*id, e.is_some())));
+        }
+        all.values().filter(|present| **present).count()
+    }
+
     /// Adds an effect to the plan, and shows it to this draft's later reads
     /// as `State::apply` will show it to everyone once applied.
     pub fn record(&mut self, effect: Effect) {
@@ -440,6 +469,19 @@ impl<'b, 'a> Draft<'b, 'a> {
             Effect::HoldConfirmed { .. } => {}
             // Analytics: read by no decision, only by ANALYTICS_* once applied.
             Effect::Usage(_) | Effect::Views(_) => {}
+            Effect::WebhookPut(endpoint) => {
+                let endpoint = (**endpoint).clone();
+                self.overlay.webhooks.insert(endpoint.id, Some(endpoint));
+            }
+            Effect::WebhookRemoved { id } => {
+                self.overlay.webhooks.insert(*id, None);
+            }
+            Effect::WebhookProgress { id, progress } => {
+                if let Some(mut endpoint) = self.webhook(*id) {
+                    endpoint.progress = progress.clone();
+                    self.overlay.webhooks.insert(*id, Some(endpoint));
+                }
+            }
         }
         self.effects.push(effect);
     }

@@ -73,7 +73,10 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
             | Effect::HoldConfirmed { .. }
             | Effect::CampaignCounters { .. }
             | Effect::Usage(_)
-            | Effect::Views(_) => {}
+            | Effect::Views(_)
+            | Effect::WebhookPut(_)
+            | Effect::WebhookRemoved { .. }
+            | Effect::WebhookProgress { .. } => {}
         }
     }
     changes.append_log(record.lsn, encoded);

@@ -481,6 +481,48 @@ impl Client {
         }
     }
 
+    /// Adds a webhook endpoint (WEBHOOK_ADD): its id and its signing
+    /// secret, which is never sent again.
+    pub async fn webhook_add(&self, add: WebhookAdd) -> Result<WebhookAdded, ClientError> {
+        match self.call(&Request::WebhookAdd(add)).await? {
+            Response::WebhookAdded(a) => Ok(a),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Every webhook endpoint (WEBHOOK_LIST), without secrets.
+    pub async fn webhook_list(&self) -> Result<Vec<Webhook>, ClientError> {
+        match self.call(&Request::WebhookList).await? {
+            Response::Webhooks(list) => Ok(list),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Removes a webhook endpoint (WEBHOOK_REMOVE): deliveries stop.
+    pub async fn webhook_remove(&self, id: u64) -> Result<(), ClientError> {
+        match self.call(&Request::WebhookRemove { id }).await? {
+            Response::Deleted => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Enables a disabled webhook endpoint again (WEBHOOK_ENABLE).
+    pub async fn webhook_enable(&self, id: u64) -> Result<Webhook, ClientError> {
+        match self.call(&Request::WebhookEnable { id }).await? {
+            Response::Webhook(w) => Ok(*w),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The leader's last delivery attempts to an endpoint, oldest first
+    /// (WEBHOOK_DELIVERIES).
+    pub async fn webhook_deliveries(&self, id: u64) -> Result<Vec<DeliveryAttempt>, ClientError> {
+        match self.call(&Request::WebhookDeliveries { id }).await? {
+            Response::Deliveries(list) => Ok(list),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// Redeems several codes on one order as one decision (ORDER_REDEEM).
     pub async fn order_redeem(
         &self,

@@ -91,6 +91,7 @@ error_codes! {
     // Referral campaigns.
     SelfReferral = 86 => "SELF_REFERRAL", "The code is a REFERRAL campaign's code and the order's customer_id is its referrer (referrer_customer_id): a referrer cannot use their own referral code.";
     // Events (EVENTS_SUBSCRIBE).
+    TooManyWebhooks = 80 => "TOO_MANY_WEBHOOKS", "The cluster already holds the most webhook endpoints (16); nothing was added.";
     EventsTruncated = 85 => "EVENTS_TRUNCATED", "The cursor is older than the oldest event this node's log still holds (retention cut it, or a snapshot replaced the log); the message names the oldest available id.";
 }
 

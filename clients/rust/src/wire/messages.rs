@@ -16,6 +16,7 @@ use super::order::{
 use super::primitives::{DecodeError, Reader, Writer};
 use super::qualify::{Qualification, QualifyRequest};
 use super::types::*;
+use super::webhooks::{DeliveryAttempt, Webhook, WebhookAdd, WebhookAdded};
 
 /// The magic at the start of HELLO: "CPND".
 pub const MAGIC: [u8; 4] = *b"CPND";
@@ -90,6 +91,11 @@ opcodes! {
     BACKUP_PART = 0x0091 => "BACKUP_PART",
     BACKUP_END = 0x0092 => "BACKUP_END",
     BACKUP_ABORT = 0x0093 => "BACKUP_ABORT",
+    WEBHOOK_ENABLE = 0x0079 => "WEBHOOK_ENABLE",
+    WEBHOOK_ADD = 0x007A => "WEBHOOK_ADD",
+    WEBHOOK_LIST = 0x007B => "WEBHOOK_LIST",
+    WEBHOOK_REMOVE = 0x007C => "WEBHOOK_REMOVE",
+    WEBHOOK_DELIVERIES = 0x007D => "WEBHOOK_DELIVERIES",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,6 +334,21 @@ pub enum Request {
     BackupEnd,
     /// Ends this connection's backup early.
     BackupAbort,
+    /// Adds a webhook endpoint; the reply carries its secret, once.
+    WebhookAdd(WebhookAdd),
+    /// Every webhook endpoint (never a secret).
+    WebhookList,
+    WebhookRemove {
+        id: u64,
+    },
+    /// Enables a disabled endpoint again (failures start from 0).
+    WebhookEnable {
+        id: u64,
+    },
+    /// The leader's last delivery attempts to an endpoint, oldest first.
+    WebhookDeliveries {
+        id: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -384,6 +405,11 @@ pub enum Response {
     BackupPart(Option<Vec<u8>>),
     BackupEnd(BackupEnd),
     BackupAborted,
+    WebhookAdded(WebhookAdded),
+    Webhooks(Vec<Webhook>),
+    /// WEBHOOK_ENABLE: the endpoint after it.
+    Webhook(Box<Webhook>),
+    Deliveries(Vec<DeliveryAttempt>),
 }
 
 /// The body of every reply whose status is not OK.
@@ -454,6 +480,11 @@ impl Request {
             Request::BackupPart { .. } => opcode::BACKUP_PART,
             Request::BackupEnd => opcode::BACKUP_END,
             Request::BackupAbort => opcode::BACKUP_ABORT,
+            Request::WebhookAdd(_) => opcode::WEBHOOK_ADD,
+            Request::WebhookList => opcode::WEBHOOK_LIST,
+            Request::WebhookRemove { .. } => opcode::WEBHOOK_REMOVE,
+            Request::WebhookEnable { .. } => opcode::WEBHOOK_ENABLE,
+            Request::WebhookDeliveries { .. } => opcode::WEBHOOK_DELIVERIES,
         }
     }
 
@@ -483,6 +514,10 @@ impl Request {
             | Request::AnalyticsCoupon(_)
             | Request::AnalyticsCampaign { .. }
             | Request::AnalyticsOverview
+            | Request::WebhookList
+            | Request::WebhookDeliveries { .. }
+            // Enabling an enabled endpoint changes nothing.
+            | Request::WebhookEnable { .. }
             // A repeated label is answered as a replay, changing nothing.
             | Request::FraudOutcome { .. }
             | Request::OrderValidate(_)
@@ -511,6 +546,9 @@ impl Request {
             | Request::DeleteCampaign { .. }
             | Request::ClusterAdd { .. }
             | Request::ClusterRemove { .. }
+            // A repeat adds a second endpoint, or is NOT_FOUND.
+            | Request::WebhookAdd(_)
+            | Request::WebhookRemove { .. }
             | Request::Raft { .. } => false,
             // A backup is a stream on one connection: each part is asked
             // for once, and a new BACKUP_BEGIN elsewhere is another backup.
@@ -542,6 +580,11 @@ impl Request {
             | Request::BackupAbort => {}
             Request::BackupBegin { flags } => w.u8(*flags),
             Request::BackupPart { seq } => w.u32(*seq),
+            | Request::WebhookList => {}
+            Request::WebhookAdd(add) => add.write(w),
+            Request::WebhookRemove { id }
+            | Request::WebhookEnable { id }
+            | Request::WebhookDeliveries { id } => w.u64(*id),
             Request::FraudOutcome {
                 redemption_id,
                 label,
@@ -833,6 +876,11 @@ impl Request {
             },
             opcode::QUALIFY => Request::Qualify(QualifyRequest::read(r)?),
             opcode::EVENTS_SUBSCRIBE => Request::EventsSubscribe(EventsRequest::read(r)?),
+            opcode::WEBHOOK_ADD => Request::WebhookAdd(WebhookAdd::read(r)?),
+            opcode::WEBHOOK_LIST => Request::WebhookList,
+            opcode::WEBHOOK_REMOVE => Request::WebhookRemove { id: r.u64("id")? },
+            opcode::WEBHOOK_ENABLE => Request::WebhookEnable { id: r.u64("id")? },
+            opcode::WEBHOOK_DELIVERIES => Request::WebhookDeliveries { id: r.u64("id")? },
             other => return Err(RequestError::UnknownOpcode(other)),
         };
         Ok(req)
@@ -927,6 +975,10 @@ impl Response {
             },
             Response::BackupEnd(end) => end.write(w),
             Response::BackupAborted => {}
+            Response::WebhookAdded(a) => a.write(w),
+            Response::Webhooks(list) => w.list(list, |w, h| h.write(w)),
+            Response::Webhook(h) => h.write(w),
+            Response::Deliveries(list) => w.list(list, |w, a| a.write(w)),
         }
     }
 
@@ -968,7 +1020,15 @@ impl Response {
             opcode::COUPON_CREATE | opcode::COUPON_GET | opcode::COUPON_UPDATE => {
                 Response::Coupon(Box::new(Coupon::read(r)?))
             }
-            opcode::COUPON_DELETE | opcode::CAMPAIGN_DELETE => Response::Deleted,
+            opcode::COUPON_DELETE | opcode::CAMPAIGN_DELETE | opcode::WEBHOOK_REMOVE => {
+                Response::Deleted
+            }
+            opcode::WEBHOOK_ADD => Response::WebhookAdded(WebhookAdded::read(r)?),
+            opcode::WEBHOOK_LIST => Response::Webhooks(r.list("webhooks", Webhook::read)?),
+            opcode::WEBHOOK_ENABLE => Response::Webhook(Box::new(Webhook::read(r)?)),
+            opcode::WEBHOOK_DELIVERIES => {
+                Response::Deliveries(r.list("attempts", DeliveryAttempt::read)?)
+            }
             opcode::COUPON_LIST => Response::CouponPage {
                 coupons: r.list("coupons", Coupon::read)?,
                 next_after: r.u64("next_after")?,

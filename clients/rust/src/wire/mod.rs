@@ -14,6 +14,7 @@ pub mod order;
 pub mod primitives;
 pub mod qualify;
 pub mod types;
+pub mod webhooks;
 
 pub use analytics::*;
 pub use backup::*;
@@ -28,3 +29,4 @@ pub use order::*;
 pub use primitives::{DecodeError, Reader, Writer};
 pub use qualify::*;
 pub use types::*;
+pub use webhooks::*;
