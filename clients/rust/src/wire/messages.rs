@@ -577,10 +577,10 @@ impl Request {
             | Request::FraudModel
             | Request::AnalyticsOverview
             | Request::BackupEnd
-            | Request::BackupAbort => {}
+            | Request::BackupAbort
+            | Request::WebhookList => {}
             Request::BackupBegin { flags } => w.u8(*flags),
             Request::BackupPart { seq } => w.u32(*seq),
-            | Request::WebhookList => {}
             Request::WebhookAdd(add) => add.write(w),
             Request::WebhookRemove { id }
             | Request::WebhookEnable { id }
