@@ -1,15 +1,19 @@
 //! A backup on one connection (BACKUP_BEGIN, BACKUP_PART, BACKUP_END,
 //! BACKUP_ABORT; protocol.md). BACKUP_BEGIN takes the node's backup slot
 //! (one backup at a time per node: another gets BUSY) and starts
-//! `backup::stream::produce` on a blocking thread, which holds the slot and
-//! reads ahead at most `PARTS_AHEAD` parts; each BACKUP_PART takes the next.
-//! A connection that closes drops its session and with it the channel, so
-//! the producer stops at its next part and frees the slot.
+//! `backup::stream::produce` on a blocking thread, which reads ahead at most
+//! `PARTS_AHEAD` parts; each BACKUP_PART takes the next. The session and the
+//! producer both hold the slot: it is free once the session ended (END,
+//! ABORT, or its connection closed, which also stops the producer at its
+//! next part) and the producer stopped, not when the producer has merely
+//! read everything ahead of a slow client.
 
 use std::sync::atomic::Ordering;
 
 use couponsd_client::wire::{BackupEnd, Request, Response, BACKUP_DIGEST};
-use tokio::sync::mpsc;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, OwnedMutexGuard};
 
 use super::Shared;
 use crate::backup::stream::{self, Produced};
@@ -26,6 +30,8 @@ pub struct BackupSession {
     parts: mpsc::Receiver<Produced>,
     /// Known once the producer sent every part.
     end: Option<BackupEnd>,
+    /// The node's backup slot, shared with the producer.
+    _slot: Arc<OwnedMutexGuard<()>>,
 }
 
 fn no_session() -> Error {
@@ -46,11 +52,13 @@ pub async fn message(
                         .into(),
                 ));
             }
-            let slot = shared
-                .backup_slot
-                .clone()
-                .try_lock_owned()
-                .map_err(|_| Error::Busy("another backup of this node is under way"))?;
+            let slot = Arc::new(
+                shared
+                    .backup_slot
+                    .clone()
+                    .try_lock_owned()
+                    .map_err(|_| Error::Busy("another backup of this node is under way"))?,
+            );
             let node = &shared.node;
             let core = node.cell.load();
             let cluster_id = node.cluster_id.load(Ordering::Acquire);
@@ -58,12 +66,16 @@ pub async fn message(
                 tokio::task::block_in_place(|| stream::open(&core, cluster_id, node.id, now_ms()))?;
             let (parts, incoming) = mpsc::channel(PARTS_AHEAD);
             let digest = flags & BACKUP_DIGEST != 0;
-            tokio::task::spawn_blocking(move || stream::produce(source, digest, parts, slot));
+            let producer_slot = Arc::clone(&slot);
+            tokio::task::spawn_blocking(move || {
+                stream::produce(source, digest, parts, producer_slot)
+            });
             tracing::info!(lsn = header.lsn, term = header.term, digest, "backup begun");
             *session = Some(BackupSession {
                 next_seq: 0,
                 parts: incoming,
                 end: None,
+                _slot: slot,
             });
             Ok(Response::BackupBegun(header))
         }
