@@ -15,7 +15,25 @@ need ip iproute2                                                  # tests/partit
 need tar tar                                                      # tests/upgrade.rs: the fixture
 need systemd-analyze systemd                                      # tests/deploy.rs: verifies deploy/couponsd.service
 
-if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+# tests/distribution.rs: a real SMTP server on loopback (Python's aiosmtpd,
+# from PyPI) in a venv of the project's own, .venv-test/ (gitignored).
+venv="$(dirname "$0")/../.venv-test"
+if ! "$venv/bin/python" -c "import aiosmtpd" >/dev/null 2>&1; then
+  need python3 python3
+  if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then missing+=(python3-venv); fi
+fi
+
+install_aiosmtpd() {
+  if "$venv/bin/python" -c "import aiosmtpd" >/dev/null 2>&1; then return 0; fi
+  echo "installing aiosmtpd into .venv-test (tests/distribution.rs)" >&2
+  python3 -m venv "$venv" >/dev/null
+  "$venv/bin/pip" install --quiet "aiosmtpd>=1.4,<2"
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_aiosmtpd
+  exit 0
+fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
 echo "installing ${missing[*]} (Debian packages the tests need)" >&2
@@ -23,3 +41,4 @@ if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
   $sudo apt-get update >/dev/null
   $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
 fi
+install_aiosmtpd

@@ -192,6 +192,9 @@ pub enum Error {
         couponsd_client::wire::WEBHOOKS_MAX
     )]
     TooManyWebhooks,
+    /// The distribution outbox is at its bound (`state::outbox::ENTRIES_MAX`).
+    #[error("the outbox holds {held} entries and may hold {max}; {asked} more were asked for")]
+    OutboxFull { held: u64, asked: u64, max: u64 },
 }
 
 impl Error {
@@ -239,6 +242,7 @@ impl Error {
             Error::WrongCluster(_) => ErrorCode::WrongCluster,
             Error::EventsTruncated { .. } => ErrorCode::EventsTruncated,
             Error::TooManyWebhooks => ErrorCode::TooManyWebhooks,
+            Error::OutboxFull { .. } => ErrorCode::OutboxFull,
         }
     }
 
@@ -283,6 +287,11 @@ impl Error {
                 oldest_id: *oldest_id,
             },
             Error::TooManyWebhooks => Error::TooManyWebhooks,
+            Error::OutboxFull { held, asked, max } => Error::OutboxFull {
+                held: *held,
+                asked: *asked,
+                max: *max,
+            },
         }
     }
 

@@ -37,6 +37,7 @@ pub mod backup;
 pub mod cli;
 pub mod cluster;
 pub mod codegen;
+pub mod distribution;
 pub mod domain;
 pub mod error;
 pub mod events;

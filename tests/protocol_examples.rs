@@ -17,16 +17,7 @@ use couponsd::cluster::types::{
 use couponsd::state::{Effect, LogRecord};
 use couponsd::writer::{Chain, Proposal};
 use couponsd_client::wire::{
-    event_id, frame, opcode, AdminStatus, AnalyticsTotals, BackupEnd, BackupHeader, Campaign,
-    CampaignSpec, CampaignStatus, CampaignType, ClusterMember, ClusterStatus, CodeCheck,
-    CouponAnalytics, CouponRef, CouponSpec, CouponStatus, CouponType, CriteriaOperator,
-    CriteriaType, DigestReply, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Event,
-    EventBatch, EventType, EventsRequest, Frame, FrameError, FraudLabel, GenerationRules, Hello,
-    HelloReply, NodeRole, Order, OrderMode, OrderRedeemRequest, OrderReserveRequest, OrderTotals,
-    OrderValidateRequest, ProductUsage, Qualification, QualifiedCoupon, QualifyRequest, Reader,
-    RedeemRequest, Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request,
-    RequestError, Response, Reversal, ServerInfo, UsagePoint, Validation, BACKUP_DIGEST, MAGIC,
-    MAX_FRAME_LENGTH, PROTOCOL_VERSION,
+    event_id, frame, opcode, AdminStatus, AnalyticsTotals, BACKUP_DIGEST, BackupEnd, BackupHeader, Campaign, CampaignSpec, CampaignStatus, CampaignType, ClusterMember, ClusterStatus, CodeCheck, CouponAnalytics, CouponRef, CouponSpec, CouponStatus, CouponType, CriteriaOperator, CriteriaType, DeliveryStatus, DigestReply, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Event, EventBatch, EventType, EventsRequest, Frame, FrameError, FraudLabel, GenerationRules, Hello, HelloReply, MAGIC, MAX_FRAME_LENGTH, NodeRole, Order, OrderMode, OrderRedeemRequest, OrderReserveRequest, OrderTotals, OrderValidateRequest, PROTOCOL_VERSION, ProductUsage, Qualification, QualifiedCoupon, QualifyRequest, Reader, Recipient, RedeemRequest, Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request, RequestError, Response, Reversal, ServerInfo, UsagePoint, Validation,
 };
 use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
 use openraft::{CommittedLeaderId, EntryPayload};
@@ -106,6 +97,7 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("campaign_generate_request", campaign_generate_request),
     ("campaign_set_status_request", campaign_set_status_request),
     ("campaign_assign_request", campaign_assign_request),
+    ("campaign_distribute_request", campaign_distribute_request),
     ("reverse_refund_request", reverse_refund_request),
     ("reversal_list_reply", reversal_list_reply),
     ("error_reply_budget_exhausted", error_reply_budget_exhausted),
@@ -959,6 +951,21 @@ fn campaign_assign_request() -> Example {
     }
 }
 
+fn campaign_distribute_request() -> Example {
+    Example::Request {
+        id: 18,
+        request: Request::CampaignDistribute {
+            campaign_id: 2,
+            recipients: vec![Recipient {
+                customer_id: "ann".into(),
+                email: "ann@example.com".into(),
+                phone: String::new(),
+                locale: "en".into(),
+            }],
+        },
+    }
+}
+
 fn campaign_set_status_request() -> Example {
     Example::Request {
         id: 10,
@@ -1272,7 +1279,8 @@ fn tables_list_every_number() {
         CampaignStatus,
         CodeCheck,
         OrderMode,
-        EventType
+        EventType,
+        DeliveryStatus
     );
 }
 

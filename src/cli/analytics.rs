@@ -21,14 +21,18 @@ pub async fn run(client: &Client, command: AnalyticsCommand) -> Result<Output, F
             metrics["coupons_generated"] = a.coupons_generated.into();
             metrics["coupons_distributed"] = a.coupons_distributed.into();
             metrics["coupons_redeemed"] = a.coupons_redeemed.into();
+            metrics["coupons_bounced"] = a.coupons_bounced.into();
+            metrics["coupons_failed"] = a.coupons_failed.into();
             metrics["redemption_rate"] = fraction(i128::from(a.redemption_rate_ppm), 1_000_000);
             metrics["last_updated"] = json::time(a.last_updated);
             let text = format!(
-                "campaign {}\n{}\ncodes generated {}  distributed {}  redeemed {}  redemption rate {}",
+                "campaign {}\n{}\ncodes generated {}  distributed {} (bounced {}, failed {})  redeemed {}  redemption rate {}",
                 a.campaign_id,
                 totals_text(&a.metrics, &a.currency),
                 a.coupons_generated,
                 a.coupons_distributed,
+                a.coupons_bounced,
+                a.coupons_failed,
                 a.coupons_redeemed,
                 metrics["redemption_rate"].as_str().unwrap_or_default(),
             );

@@ -269,6 +269,38 @@ pub struct ServeArgs {
     /// the shipped list; give every node of a cluster the same file.
     #[arg(long, env = "COUPONSD_DISPOSABLE_DOMAINS")]
     pub disposable_domains: Option<std::path::PathBuf>,
+    /// SMTP server the sender mails EMAIL campaigns' codes through; without
+    /// it, EMAIL codes stay QUEUED.
+    #[arg(long, env = "COUPONSD_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "COUPONSD_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// none, starttls (required) or tls (SMTPS).
+    #[arg(long, env = "COUPONSD_SMTP_TLS", default_value = "starttls")]
+    pub smtp_tls: String,
+    #[arg(long, env = "COUPONSD_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// File whose first line is the SMTP password (read at start).
+    #[arg(long, env = "COUPONSD_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+    /// CA certificates (PEM) trusted for the SMTP server besides the system's.
+    #[arg(long, env = "COUPONSD_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
+    /// The From address of distributed codes' emails.
+    #[arg(long, env = "COUPONSD_MAIL_FROM", default_value = "couponsd@localhost")]
+    pub mail_from: String,
+    /// A directory with subject.txt, body.txt and body.html replacing the
+    /// built-in email (placeholders {{code}}, {{discount}}, {{expiry}},
+    /// {{customer_id}}, {{campaign}}, {{locale}}).
+    #[arg(long, env = "COUPONSD_EMAIL_TEMPLATE_DIR")]
+    pub email_template_dir: Option<PathBuf>,
+    /// Attempts per message before it is FAILED, 1 to 10.
+    #[arg(long, env = "COUPONSD_DISTRIBUTION_ATTEMPTS", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub distribution_attempts: u32,
+    /// Wait before a message's second attempt, doubled before each next one.
+    #[arg(long, env = "COUPONSD_DISTRIBUTION_BACKOFF_MS", default_value_t = 500)]
+    pub distribution_backoff_ms: u64,
     /// Most codes one order (ORDER_VALIDATE, ORDER_REDEEM) may carry and
     /// apply, 1 to 100.
     #[arg(long, env = "COUPONSD_STACK_MAX_CODES", default_value_t = 10,
@@ -921,6 +953,19 @@ pub enum CampaignCommand {
         #[arg(long = "customer")]
         customers: Vec<String>,
     },
+    /// Queue a code for each recipient of FILE (CSV with a header, or JSON
+    /// lines; columns customer_id, email, phone, locale) in the campaign's
+    /// outbox, 1,000 a request; the server sends them by the campaign's
+    /// distribution method. A recipient already queued keeps their code.
+    Distribute {
+        #[arg(long, visible_alias = "id")]
+        campaign: u64,
+        #[arg(long)]
+        recipients: std::path::PathBuf,
+    },
+    /// The campaign's distribution outbox: status or export.
+    #[command(subcommand)]
+    Distribution(DistributionCommand),
     /// Write the campaign's codes to stdout, page by page.
     Export {
         #[arg(long, visible_alias = "id")]
@@ -928,6 +973,22 @@ pub enum CampaignCommand {
         /// csv or jsonl.
         #[arg(long, default_value = "csv")]
         format: String,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DistributionCommand {
+    /// Counts by status (QUEUED, SENT, FAILED, BOUNCED, REDEEMED) and progress.
+    Status {
+        #[arg(long, visible_alias = "id")]
+        campaign: u64,
+    },
+    /// Every recipient's code and status as CSV (customer_id,code,status).
+    Export {
+        #[arg(long, visible_alias = "id")]
+        campaign: u64,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
 }
 

@@ -102,6 +102,11 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
             no_wait,
         } => generate(client, campaign, count, &rules, no_wait).await,
         CampaignCommand::Export { campaign, format } => export(client, campaign, &format).await,
+        CampaignCommand::Distribute {
+            campaign,
+            recipients,
+        } => super::distribution::distribute(client, campaign, &recipients).await,
+        CampaignCommand::Distribution(command) => super::distribution::run(client, command).await,
         CampaignCommand::Assign { id, customers } => {
             let codes = client.assign_codes(id.id, customers).await?;
             Ok(assigned_output(&codes))

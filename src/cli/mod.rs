@@ -8,6 +8,7 @@ mod bench;
 mod campaign;
 mod cluster;
 mod commands;
+mod distribution;
 mod events;
 mod fraud;
 mod fraud_flags;

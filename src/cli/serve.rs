@@ -7,6 +7,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::args::ServeArgs;
 use crate::cluster::ClusterConfig;
+use crate::distribution::email::{SmtpConfig, SmtpTls};
+use crate::distribution::DistributionConfig;
 use crate::rules::stacking::{Base, StackPolicy};
 use crate::server::webhooks::WebhookConfig;
 use crate::server::{
@@ -59,7 +61,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut config = ServerConfig::new(args.listen, args.data);
+    let mut config = ServerConfig::new(args.listen, args.data.clone());
     config.cluster = cluster;
     config.credentials = CredentialFiles {
         token_file: args.token_file.clone(),
@@ -124,6 +126,14 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         }
     };
 
+    config.distribution = match distribution_config(&args) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("couponsd: {e}");
+            return ExitCode::from(2);
+        }
+    };
+
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     match server::run(config, shutdown).await {
@@ -134,6 +144,27 @@ pub async fn run(args: ServeArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The sender's channels and retries, from --smtp-* and the rest.
+fn distribution_config(args: &ServeArgs) -> Result<DistributionConfig, String> {
+    let tls = SmtpTls::from_name(&args.smtp_tls)
+        .ok_or_else(|| format!("--smtp-tls {}: none, starttls or tls", args.smtp_tls))?;
+    let smtp = args.smtp_host.as_ref().map(|host| SmtpConfig {
+        host: host.clone(),
+        port: args.smtp_port,
+        tls,
+        username: args.smtp_username.clone(),
+        password_file: args.smtp_password_file.clone(),
+        ca_file: args.smtp_ca_file.clone(),
+        mail_from: args.mail_from.clone(),
+        template_dir: args.email_template_dir.clone(),
+    });
+    Ok(DistributionConfig {
+        smtp,
+        attempts_max: args.distribution_attempts,
+        retry_backoff: Duration::from_millis(args.distribution_backoff_ms),
+    })
 }
 
 /// The node's place in its cluster, from --node-id, --peers, --join and the rest.

@@ -5,6 +5,7 @@ pub mod campaign;
 pub mod code;
 pub mod coupon;
 pub mod criteria;
+pub mod distribution;
 pub mod order;
 pub mod spec;
 

@@ -2,7 +2,9 @@
 //! record alone decides them (`read.rs` fills in what a record does not
 //! carry, such as a partial reversal's coupon).
 
-use couponsd_client::wire::{event_id, Event, EventType, Redemption, RedemptionStatus};
+use couponsd_client::wire::{
+    event_id, DeliveryStatus, Event, EventType, Redemption, RedemptionStatus,
+};
 
 use crate::state::{Effect, LogRecord};
 
@@ -112,6 +114,36 @@ pub fn events_of(record: &LogRecord) -> Vec<Event> {
                             code: code.clone(),
                             campaign_id: *campaign_id,
                             customer_id: customer_id.clone(),
+                            ..Event::default()
+                        },
+                    );
+                }
+                continue;
+            }
+            // One event per entry sent, failed or bounced: each names its
+            // code and customer; the status says FAILED or BOUNCED.
+            Effect::Outbox {
+                campaign_id,
+                entries,
+            } => {
+                for entry in entries {
+                    let event_type = match entry.status {
+                        DeliveryStatus::Sent => EventType::CodeDistributed,
+                        DeliveryStatus::Failed | DeliveryStatus::Bounced => {
+                            EventType::DeliveryFailed
+                        }
+                        DeliveryStatus::Queued | DeliveryStatus::Redeemed => continue,
+                    };
+                    push(
+                        record,
+                        &mut events,
+                        Event {
+                            event_type: Some(event_type),
+                            coupon_id: entry.coupon_id,
+                            code: entry.code.clone(),
+                            campaign_id: *campaign_id,
+                            customer_id: entry.recipient.customer_id.clone(),
+                            status: entry.status.name().into(),
                             ..Event::default()
                         },
                     );
@@ -326,6 +358,34 @@ mod tests {
                     codes: vec![(10, "A".into()), (11, "B".into())],
                 }],
                 vec![CodesGenerated],
+            ),
+            // Queued entries are no event; sent, failed and bounced ones are.
+            (
+                vec![Effect::Outbox {
+                    campaign_id: 4,
+                    entries: [
+                        DeliveryStatus::Queued,
+                        DeliveryStatus::Sent,
+                        DeliveryStatus::Failed,
+                        DeliveryStatus::Bounced,
+                    ]
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, status)| crate::state::outbox::OutboxEntry {
+                        seq: i as u64 + 1,
+                        recipient: couponsd_client::wire::Recipient {
+                            customer_id: format!("c{i}"),
+                            ..Default::default()
+                        },
+                        coupon_id: 10 + i as u64,
+                        code: format!("C{i}"),
+                        status,
+                        reason: String::new(),
+                        updated_at: 1,
+                    })
+                    .collect(),
+                }],
+                vec![CodeDistributed, DeliveryFailed, DeliveryFailed],
             ),
             // An order of two codes: one record, two events.
             (

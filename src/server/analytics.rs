@@ -77,15 +77,18 @@ pub fn campaign(core: &Core, id: u64) -> Result<Response> {
     let campaign = state.campaign(id).ok_or(Error::NotFound("campaign"))?;
     let kept = state.campaign_analytics(id);
     let generated = state.campaign_counters(id).coupons_generated;
+    let [_, sent, failed, bounced] = state.outbox_counts(id);
     Ok(Response::CampaignAnalytics(Box::new(CampaignAnalytics {
         campaign_id: id,
         currency: campaign.spec.template.currency.clone(),
         metrics: totals(&kept.totals),
         coupons_generated: generated,
-        coupons_distributed: 0,
+        coupons_distributed: sent + bounced,
         coupons_redeemed: kept.coupons_redeemed,
         redemption_rate_ppm: analytics::ratio_ppm(kept.coupons_redeemed, generated),
         last_updated: state.clock.now(now_ms()),
+        coupons_bounced: bounced,
+        coupons_failed: failed,
     })))
 }
 

@@ -87,6 +87,11 @@ impl Role {
             | opcode::CAMPAIGN_DELETE
             // Makes codes, and answers with them (bearer secrets).
             | opcode::CAMPAIGN_ASSIGN
+            // Makes codes and sends them; lists them (bearer secrets) with
+            // customers' addresses; marks deliveries.
+            | opcode::CAMPAIGN_DISTRIBUTE
+            | opcode::DISTRIBUTION_STATUS
+            | opcode::DISTRIBUTION_REPORT
             // Teaches the model every node scores with.
             | opcode::FRAUD_OUTCOME
             // Generated codes are bearer secrets: exporting them is an admin's job.

@@ -55,6 +55,8 @@ pub struct ServerConfig {
     pub writer: WriterConfig,
     /// How webhooks are delivered (`server::webhooks`).
     pub webhooks: WebhookConfig,
+    /// How the distribution sender sends (`server::sender`).
+    pub distribution: crate::distribution::DistributionConfig,
     /// This node's place in its cluster (one node alone by default).
     pub cluster: ClusterConfig,
     /// The operations listener (`--http-listen`): off when None.
@@ -86,6 +88,7 @@ impl ServerConfig {
             quick_repair: false,
             writer: WriterConfig::default(),
             webhooks: WebhookConfig::default(),
+            distribution: crate::distribution::DistributionConfig::default(),
             cluster: ClusterConfig::single(listen.to_string()),
             http: None,
         }

@@ -285,6 +285,30 @@ fn to_mutation(
                 customer_ids,
             }
         }
+        Request::CampaignDistribute {
+            campaign_id,
+            recipients,
+        } => {
+            domain::distribution::recipients(&recipients)?;
+            Mutation::Distribute {
+                campaign_id,
+                recipients,
+            }
+        }
+        Request::DistributionReport {
+            campaign_id,
+            customer_id,
+            status,
+            reason,
+        } => {
+            domain::campaign::customer_id("customer_id", &customer_id)?;
+            domain::distribution::report(status, &reason)?;
+            Mutation::DistributionReport {
+                campaign_id,
+                customer_id,
+                reason,
+            }
+        }
         Request::FraudOutcome {
             redemption_id,
             label,
@@ -399,6 +423,14 @@ pub fn answer(shared: &Shared, request: Request) -> Result<Response> {
         Request::AnalyticsCoupon(r) => super::analytics::coupon(core, r),
         Request::AnalyticsCampaign { id } => super::analytics::campaign(core, id),
         Request::AnalyticsOverview => super::analytics::overview(core),
+        // Counts over the campaign's whole outbox: a long read.
+        Request::DistributionStatus {
+            campaign_id,
+            after_seq,
+            limit,
+        } => tokio::task::block_in_place(|| {
+            super::distribution::status(core, campaign_id, after_seq, limit)
+        }),
         // A scan of the range's redemption rows, like a page but longer.
         Request::FraudReport { from, to } => {
             tokio::task::block_in_place(|| fraud_report(core, from, to))

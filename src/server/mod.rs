@@ -9,10 +9,12 @@ pub mod config;
 mod connection;
 pub mod credentials;
 mod dispatch;
+mod distribution;
 mod generator;
 pub mod guessing;
 pub mod http;
 mod reply_budget;
+mod sender;
 pub mod tls;
 pub mod tokens;
 mod views;
@@ -80,6 +82,8 @@ pub enum ServeError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Distribution(#[from] crate::distribution::email::SetupError),
 }
 
 /// Runs the server until `shutdown` is cancelled, then stops accepting, lets
@@ -87,6 +91,11 @@ pub enum ServeError {
 /// that everything acknowledged is applied, and returns.
 pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<(), ServeError> {
     let credentials = config.credentials.load()?;
+    // Read once at start (password, template files): a mistake stops the start.
+    let mailer = match &config.distribution.smtp {
+        Some(smtp) => Some(Arc::new(crate::distribution::email::Mailer::new(smtp)?)),
+        None => None,
+    };
     let certificates_authenticate = credentials.tls.is_some()
         && config
             .credentials
@@ -186,6 +195,7 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
     ));
     tasks.spawn(generator::run(shared.clone(), shutdown.clone()));
     tasks.spawn(webhooks::run(shared.clone(), shutdown.clone()));
+    tasks.spawn(sender::run(shared.clone(), mailer, shutdown.clone()));
     accept_loop(&listener, &shared, &shutdown, &tasks).await;
 
     tracing::info!("shutting down: finishing in-flight requests");

@@ -23,6 +23,7 @@ use super::effect::{
 };
 use super::keys::Key;
 use super::order_set::OrderSet;
+use super::outbox::OutboxEntry;
 use super::parts::Part;
 use super::webhooks::Endpoint;
 use super::{Hold, SeenSet, State};
@@ -67,6 +68,9 @@ const ANALYTICS_CAMPAIGN: u8 = 2;
 const ANALYTICS_STORE: u8 = 3;
 /// Webhook endpoints (`state::webhooks`), each whole.
 const KIND_WEBHOOKS: u8 = 16;
+/// The distribution outbox (`state::outbox`): campaign id, customer key,
+/// entry.
+const KIND_OUTBOX: u8 = 17;
 
 pub struct Snapshot {
     pub start_lsn: u64,
@@ -86,6 +90,7 @@ pub struct Snapshot {
     campaign_analytics: Vec<Part<u64, Counted<GroupAnalytics>>>,
     store_analytics: Counted<GroupAnalytics>,
     webhooks: Vec<Endpoint>,
+    outbox: Vec<Part<(u64, Key), OutboxEntry>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +121,7 @@ impl State {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()),
             webhooks: self.webhooks(),
+            outbox: self.outbox.snapshot(),
         }
     }
 
@@ -260,6 +266,15 @@ impl State {
                     entries.push(((coupon_id, who, kind), period_count));
                 }
                 self.period_uses.insert_many(entries);
+            }
+            KIND_OUTBOX => {
+                for _ in 0..count {
+                    let campaign_id = r.u64("campaign_id")?;
+                    // The key is derived again from the customer id, as
+                    // applying the effect derives it.
+                    let _customer = read_key(r)?;
+                    self.put_outbox_entry(campaign_id, OutboxEntry::read(r)?);
+                }
             }
             KIND_ORDER_SETS => {
                 let mut entries = Vec::with_capacity(capacity);
@@ -504,6 +519,19 @@ impl Snapshot {
                     c.entry(|w| {
                         write_key(w, *order);
                         set.write(w);
+                    });
+                }
+            }
+        }
+        sink(std::mem::take(&mut out));
+        {
+            let mut c = Chunker::new(KIND_OUTBOX, &mut out);
+            for part in &self.outbox {
+                for ((campaign_id, customer), entry) in part.iter() {
+                    c.entry(|w| {
+                        w.u64(*campaign_id);
+                        write_key(w, *customer);
+                        entry.write(w);
                     });
                 }
             }

@@ -187,6 +187,14 @@ impl State {
         for endpoint in super::read(&self.webhooks).values() {
             d.add(40, |w| endpoint.write(w));
         }
+        // The distribution outbox (kind 45; 46 to 49 are kept for it).
+        self.outbox.for_each(|(campaign_id, customer), entry| {
+            d.add(45, |w| {
+                w.u64(*campaign_id);
+                write_key(w, *customer);
+                entry.write(w);
+            })
+        });
         self.holds.for_each(|rid, hold| {
             d.add(6, |w| {
                 w.u64(*rid);

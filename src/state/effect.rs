@@ -20,6 +20,7 @@ use super::analytics;
 use super::keys::Key;
 use super::order_set::OrderSet;
 use super::webhooks::{Endpoint, Progress};
+use super::outbox::OutboxEntry;
 use crate::domain::campaign::{CampaignCounters, CampaignDef};
 use crate::domain::coupon::{Counters, CouponDef, SpecLayout};
 use crate::rules::analytics::Usage;
@@ -85,6 +86,9 @@ const WEBHOOK_PUT: u8 = 34;
 const WEBHOOK_REMOVED: u8 = 35;
 /// A webhook endpoint's delivery progress (`Effect::WebhookProgress`).
 const WEBHOOK_PROGRESS: u8 = 36;
+/// Distribution outbox entries, whole (`Effect::Outbox`). Tags 38 to 40
+/// are kept for the outbox's next layouts.
+const OUTBOX: u8 = 37;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -138,6 +142,13 @@ pub enum Effect {
         campaign_id: u64,
         issued_at: i64,
         codes: Vec<(u64, String, String)>,
+    },
+    /// Entries of a campaign's distribution outbox, each whole (the
+    /// customer's entry is now exactly this): queued by CAMPAIGN_DISTRIBUTE,
+    /// then SENT or FAILED by the sender, BOUNCED by DISTRIBUTION_REPORT.
+    Outbox {
+        campaign_id: u64,
+        entries: Vec<OutboxEntry>,
     },
     /// A refund of part or all of a redemption's order, kept as its own record.
     Reversal(Reversal),
@@ -543,6 +554,17 @@ impl Effect {
                     w.str(code);
                 }
             }
+            Effect::Outbox {
+                campaign_id,
+                entries,
+            } => {
+                w.u8(OUTBOX);
+                w.u64(*campaign_id);
+                w.u32(entries.len() as u32);
+                for entry in entries {
+                    entry.write(w);
+                }
+            }
             Effect::CodesAssigned {
                 campaign_id,
                 issued_at,
@@ -647,6 +669,19 @@ impl Effect {
                     campaign_id,
                     issued_at,
                     codes,
+                }
+            }
+            OUTBOX => {
+                let campaign_id = r.u64("campaign_id")?;
+                let count = r.u32("entry_count")? as usize;
+                // Never trust a count for allocation: an entry is at least 40 bytes.
+                let mut entries = Vec::with_capacity(count.min(r.remaining() / 40));
+                for _ in 0..count {
+                    entries.push(OutboxEntry::read(r)?);
+                }
+                Effect::Outbox {
+                    campaign_id,
+                    entries,
                 }
             }
             10 => Effect::Reversal(Reversal::read(r)?),
@@ -949,6 +984,23 @@ mod tests {
                     campaign_id: 3,
                     issued_at: 8,
                     codes: vec![(12, "SPR-JKLM".into(), "jane".into())],
+                },
+                Effect::Outbox {
+                    campaign_id: 3,
+                    entries: vec![OutboxEntry {
+                        seq: 1,
+                        recipient: couponsd_client::wire::Recipient {
+                            customer_id: "jane".into(),
+                            email: "jane@example.com".into(),
+                            phone: "+4915112345678".into(),
+                            locale: "de".into(),
+                        },
+                        coupon_id: 12,
+                        code: "SPR-JKLM".into(),
+                        status: couponsd_client::wire::DeliveryStatus::Failed,
+                        reason: "smtp 550".into(),
+                        updated_at: 9,
+                    }],
                 },
                 Effect::CampaignDeleted { id: 3 },
                 Effect::KeySecret([7; 16]),

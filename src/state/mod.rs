@@ -14,6 +14,7 @@ pub mod digest;
 pub mod effect;
 pub mod keys;
 pub mod order_set;
+pub mod outbox;
 pub mod parts;
 pub mod targets;
 pub mod webhooks;
@@ -35,6 +36,7 @@ use analytics::{Counted, Position};
 pub use effect::{Effect, LogRecord};
 use keys::{Key, KeyHasher};
 use order_set::OrderSet;
+use outbox::{CampaignOutbox, OutboxEntry};
 use parts::Parts;
 
 /// Parts per map: enough that copying one on write (during a checkpoint) and
@@ -138,6 +140,13 @@ pub struct State {
     store_analytics: Mutex<Counted<GroupAnalytics>>,
     /// Webhook endpoints by id (`webhooks`): at most `WEBHOOKS_MAX`.
     webhooks: RwLock<webhooks::Endpoints>,
+    /// (campaign id, customer key) -> the customer's distribution outbox
+    /// entry (`outbox`). Bounded by `outbox::ENTRIES_MAX` (CAMPAIGN_DISTRIBUTE
+    /// refuses past it); entries are kept, as the codes they name are.
+    outbox: Parts<(u64, Key), OutboxEntry>,
+    /// Each campaign's entries in outbox order and its QUEUED ones, derived
+    /// from `outbox` wherever an entry is put.
+    outbox_order: RwLock<HashMap<u64, CampaignOutbox>>,
     next_campaign_id: AtomicU64,
     next_reversal_id: AtomicU64,
     next_coupon_id: AtomicU64,
@@ -192,6 +201,8 @@ impl State {
             campaign_analytics: Parts::new(PARTS / 16),
             store_analytics: Mutex::default(),
             webhooks: RwLock::default(),
+            outbox: Parts::new(PARTS / 16),
+            outbox_order: RwLock::default(),
             next_campaign_id: AtomicU64::new(1),
             next_reversal_id: AtomicU64::new(1),
             next_coupon_id: AtomicU64::new(1),
@@ -341,6 +352,104 @@ impl State {
         let generated = read(&self.generated);
         ids.into_iter()
             .filter_map(|id| generated.get(&id).map(|g| (id, g.code.to_string())))
+            .collect()
+    }
+
+    /// Puts a distribution outbox entry whole (apply, checkpoint restore).
+    pub(crate) fn put_outbox_entry(&self, campaign_id: u64, entry: OutboxEntry) {
+        let customer = self.key(&entry.recipient.customer_id);
+        // One lock over both, so readers never see counts and entries apart.
+        let mut order = write(&self.outbox_order);
+        let old = self.outbox.get(&(campaign_id, customer)).map(|e| e.status);
+        order
+            .entry(campaign_id)
+            .or_default()
+            .put(customer, old, &entry);
+        self.outbox.insert((campaign_id, customer), entry);
+    }
+
+    /// The campaign's outbox entries by stored status (QUEUED, SENT,
+    /// FAILED, BOUNCED; a redeemed code's entry is under its stored one).
+    pub fn outbox_counts(&self, campaign_id: u64) -> [u64; 4] {
+        use couponsd_client::wire::DeliveryStatus::*;
+        read(&self.outbox_order)
+            .get(&campaign_id)
+            .map_or([0; 4], |o| {
+                [
+                    o.count(Queued),
+                    o.count(Sent),
+                    o.count(Failed),
+                    o.count(Bounced),
+                ]
+            })
+    }
+
+    /// The customer's (by key) entry of the campaign's outbox.
+    pub fn outbox_entry(&self, campaign_id: u64, customer: Key) -> Option<OutboxEntry> {
+        self.outbox.get(&(campaign_id, customer))
+    }
+
+    /// The seq the campaign's next outbox entry takes.
+    pub fn outbox_next_seq(&self, campaign_id: u64) -> u64 {
+        read(&self.outbox_order)
+            .get(&campaign_id)
+            .map_or(1, CampaignOutbox::next_seq)
+    }
+
+    /// Entries in the outbox, over every campaign.
+    pub fn outbox_len(&self) -> u64 {
+        self.outbox.len() as u64
+    }
+
+    /// Campaigns with QUEUED entries (the sender's work).
+    pub fn outbox_campaigns_queued(&self) -> Vec<u64> {
+        let order = read(&self.outbox_order);
+        let mut ids: Vec<u64> = order
+            .iter()
+            .filter(|(_, o)| !o.queued.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The campaign's first `limit` QUEUED entries, in outbox order.
+    pub fn outbox_queued(&self, campaign_id: u64, limit: usize) -> Vec<OutboxEntry> {
+        let keys: Vec<Key> = read(&self.outbox_order)
+            .get(&campaign_id)
+            .map(|o| {
+                o.queued
+                    .iter()
+                    .take(limit)
+                    .filter_map(|seq| o.order.get(seq).copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        keys.into_iter()
+            .filter_map(|k| self.outbox_entry(campaign_id, k))
+            .collect()
+    }
+
+    /// The campaign's entries with seq > `after`, at most `limit`, in order
+    /// (None for `limit`: all of them).
+    pub fn outbox_page(
+        &self,
+        campaign_id: u64,
+        after: u64,
+        limit: Option<usize>,
+    ) -> Vec<OutboxEntry> {
+        let keys: Vec<Key> = read(&self.outbox_order)
+            .get(&campaign_id)
+            .map(|o| {
+                o.order
+                    .range(after.saturating_add(1)..)
+                    .take(limit.unwrap_or(usize::MAX))
+                    .map(|(_, k)| *k)
+                    .collect()
+            })
+            .unwrap_or_default();
+        keys.into_iter()
+            .filter_map(|k| self.outbox_entry(campaign_id, k))
             .collect()
     }
 
@@ -687,6 +796,14 @@ impl State {
                     .iter()
                     .map(|(id, code, customer)| (*id, code.as_str(), customer.as_str())),
             ),
+            Effect::Outbox {
+                campaign_id,
+                entries,
+            } => {
+                for entry in entries {
+                    self.put_outbox_entry(*campaign_id, entry.clone());
+                }
+            }
             Effect::KeySecret(secret) => {
                 // Chosen once; a replay sets the same secret again.
                 let _ = self.keys.set(KeyHasher::new(*secret));

@@ -123,26 +123,59 @@ pub(super) fn issue(
     }
     if !made.is_empty() {
         let count = made.len() as u64;
-        let mut counters = d.campaign_counters(id);
-        counters.coupons_generated += count;
         d.record(Effect::CodesAssigned {
             campaign_id: id,
             issued_at: d.now(),
             codes: made,
         });
-        let def = CampaignDef {
-            revision: campaign.revision + 1,
-            generation_target: campaign.generation_target + count,
-            updated_at: d.now(),
-            ..campaign.clone()
-        };
-        d.record(Effect::CampaignPut(Box::new(def)));
-        d.record(Effect::CampaignCounters {
-            campaign_id: id,
-            counters,
-        });
+        count_issued(d, campaign, count);
     }
     Ok(reply)
+}
+
+/// `count` new codes of `campaign`, bound to no one, recorded in `d` as the
+/// generator's are (CAMPAIGN_DISTRIBUTE of a campaign that does not issue
+/// codes to customers): (coupon id, code), in coupon id order.
+pub(super) fn issue_unbound(
+    d: &mut Draft,
+    campaign: &CampaignDef,
+    count: u64,
+) -> Result<Vec<(u64, String)>, Error> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let first_id = d.next_coupon_id();
+    let codes: Vec<(u64, String)> = new_codes(d, campaign, count)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, code)| (first_id + i as u64, code))
+        .collect();
+    d.record(Effect::CodesGenerated {
+        campaign_id: campaign.id,
+        issued_at: d.now(),
+        codes: codes.clone(),
+    });
+    count_issued(d, campaign, count);
+    Ok(codes)
+}
+
+/// Counts `count` codes just made for `campaign` like generated ones: its
+/// `generation_target` and `coupons_generated` both rise, so the background
+/// generator has nothing more to do for them.
+fn count_issued(d: &mut Draft, campaign: &CampaignDef, count: u64) {
+    let mut counters = d.campaign_counters(campaign.id);
+    counters.coupons_generated += count;
+    let def = CampaignDef {
+        revision: campaign.revision + 1,
+        generation_target: campaign.generation_target + count,
+        updated_at: d.now(),
+        ..campaign.clone()
+    };
+    d.record(Effect::CampaignPut(Box::new(def)));
+    d.record(Effect::CampaignCounters {
+        campaign_id: campaign.id,
+        counters,
+    });
 }
 
 /// The customers asked for, each once, in the order first given; an empty

@@ -21,6 +21,7 @@ use crate::rules::period::{PeriodCount, PeriodKind};
 use crate::state::keys::Key;
 use crate::state::order_set::OrderSet;
 use crate::state::webhooks::Endpoint;
+use crate::state::outbox::OutboxEntry;
 use crate::state::{Effect, LogRecord, SeenSet, State};
 use crate::storage::ReadView;
 
@@ -59,6 +60,10 @@ pub struct Overlay {
     pub(super) model: Option<Arc<Model>>,
     /// Webhook endpoints, whole (None: removed).
     pub(super) webhooks: HashMap<u64, Option<Endpoint>>,
+    /// Distribution outbox entries, whole, by (campaign, customer key).
+    pub(super) outbox: HashMap<(u64, Key), OutboxEntry>,
+    /// Entries new to the outbox (for its bound).
+    pub(super) outbox_added: u64,
 }
 
 impl Overlay {
@@ -84,6 +89,8 @@ impl Overlay {
             reversals,
             model,
             webhooks,
+            outbox,
+            outbox_added,
         } = newer;
         self.defs.extend(defs);
         self.codes.extend(codes);
@@ -102,6 +109,8 @@ impl Overlay {
         self.personal.extend(personal);
         self.reversals.extend(reversals);
         self.webhooks.extend(webhooks);
+        self.outbox.extend(outbox);
+        self.outbox_added += outbox_added;
         if model.is_some() {
             self.model = model;
         }
@@ -170,6 +179,7 @@ impl Cursor {
             | Effect::WebhookPut(_)
             | Effect::WebhookRemoved { .. }
             | Effect::WebhookProgress { .. } => {}
+            | Effect::Outbox { .. } => {}
         }
     }
 }

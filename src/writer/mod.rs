@@ -28,6 +28,7 @@ mod checkpointer;
 mod core;
 #[cfg(test)]
 mod decide_tests;
+pub mod distribute_ops;
 mod fraud_ops;
 mod in_flight;
 pub mod judge;
@@ -199,6 +200,23 @@ pub enum Mutation {
     AssignCodes {
         campaign_id: u64,
         customer_ids: Vec<String>,
+    },
+    /// Queue a code of the campaign for each recipient in its outbox
+    /// (`distribute_ops::distribute`).
+    Distribute {
+        campaign_id: u64,
+        recipients: Vec<couponsd_client::wire::Recipient>,
+    },
+    /// What the sender learned of QUEUED entries (`distribute_ops::outcomes`).
+    DistributionOutcomes {
+        campaign_id: u64,
+        outcomes: Vec<distribute_ops::Outcome>,
+    },
+    /// A SENT entry reported BOUNCED (`distribute_ops::report`).
+    DistributionReport {
+        campaign_id: u64,
+        customer_id: String,
+        reason: String,
     },
     /// Label a redemption fraud or legitimate; the model learns from it.
     FraudOutcome {

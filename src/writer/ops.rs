@@ -90,6 +90,19 @@ pub fn decide(batch: &Batch, mutation: &Mutation, config: &WriterConfig) -> Deci
             campaign_id,
             customer_ids,
         } => super::assign_ops::assign(d, *campaign_id, customer_ids),
+        Mutation::Distribute {
+            campaign_id,
+            recipients,
+        } => super::distribute_ops::distribute(d, *campaign_id, recipients),
+        Mutation::DistributionOutcomes {
+            campaign_id,
+            outcomes,
+        } => super::distribute_ops::outcomes(d, *campaign_id, outcomes),
+        Mutation::DistributionReport {
+            campaign_id,
+            customer_id,
+            reason,
+        } => super::distribute_ops::report(d, *campaign_id, customer_id, reason),
         Mutation::FraudOutcome {
             redemption_id,
             label,

@@ -20,6 +20,7 @@ use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::state::keys::Key;
 use crate::state::order_set::OrderSet;
 use crate::state::webhooks::Endpoint;
+use crate::state::outbox::OutboxEntry;
 use crate::state::{Effect, SeenSet};
 use crate::storage;
 
@@ -119,6 +120,37 @@ impl<'b, 'a> Draft<'b, 'a> {
     pub fn personal_code(&self, campaign_id: u64, customer: Key) -> Option<u64> {
         self.newest(|o| o.personal.get(&(campaign_id, customer)).copied())
             .or_else(|| self.batch.state.personal_code(campaign_id, customer))
+    }
+
+    /// The customer's (by key) entry of the campaign's distribution outbox.
+    pub fn outbox_entry(&self, campaign_id: u64, customer: Key) -> Option<OutboxEntry> {
+        self.newest(|o| o.outbox.get(&(campaign_id, customer)).cloned())
+            .or_else(|| self.batch.state.outbox_entry(campaign_id, customer))
+    }
+
+    /// The seq the campaign's next outbox entry takes: past the committed
+    /// ones and those of batches not applied yet.
+    pub fn outbox_next_seq(&self, campaign_id: u64) -> u64 {
+        let committed = self.batch.state.outbox_next_seq(campaign_id);
+        self.batch
+            .overlays()
+            .chain(std::iter::once(&self.overlay))
+            .flat_map(|o| o.outbox.iter())
+            .filter(|((c, _), _)| *c == campaign_id)
+            .map(|(_, e)| e.seq + 1)
+            .fold(committed, u64::max)
+    }
+
+    /// Entries in the outbox over every campaign, with those of batches not
+    /// applied yet.
+    pub fn outbox_len(&self) -> u64 {
+        let pending: u64 = self
+            .batch
+            .overlays()
+            .chain(std::iter::once(&self.overlay))
+            .map(|o| o.outbox_added)
+            .sum();
+        self.batch.state.outbox_len() + pending
     }
 
     /// See `State::campaign_mac_key`.
@@ -480,6 +512,18 @@ impl<'b, 'a> Draft<'b, 'a> {
                 if let Some(mut endpoint) = self.webhook(*id) {
                     endpoint.progress = progress.clone();
                     self.overlay.webhooks.insert(*id, Some(endpoint));
+                }
+            }
+            Effect::Outbox {
+                campaign_id,
+                entries,
+            } => {
+                for entry in entries {
+                    let key = (*campaign_id, self.key(&entry.recipient.customer_id));
+                    if self.outbox_entry(key.0, key.1).is_none() {
+                        self.overlay.outbox_added += 1;
+                    }
+                    self.overlay.outbox.insert(key, entry.clone());
                 }
             }
         }

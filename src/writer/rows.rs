@@ -50,6 +50,8 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
                     changes.set_meta(write_keys::NEXT_COUPON_ID, last + 1);
                 }
             }
+            // In-memory state, rebuilt from checkpoints and the log.
+            Effect::Outbox { .. } => {}
             Effect::KeySecret(secret) => {
                 let half = |i: usize| {
                     let mut b = [0u8; 8];

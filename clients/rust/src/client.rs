@@ -892,6 +892,61 @@ impl Client {
         }
     }
 
+    /// CAMPAIGN_DISTRIBUTE: queues a code for each recipient (at most
+    /// `MAX_DISTRIBUTE_RECIPIENTS`); each recipient's entry, in order.
+    pub async fn distribute(
+        &self,
+        campaign_id: u64,
+        recipients: Vec<Recipient>,
+    ) -> Result<Vec<DistributionEntry>, ClientError> {
+        let request = Request::CampaignDistribute {
+            campaign_id,
+            recipients,
+        };
+        match self.call(&request).await? {
+            Response::Distribution(entries) => Ok(entries),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// DISTRIBUTION_STATUS: the campaign's outbox counts and the entries
+    /// after `after_seq` (at most `limit`; 0: the most a page holds).
+    pub async fn distribution_status(
+        &self,
+        campaign_id: u64,
+        after_seq: u64,
+        limit: u16,
+    ) -> Result<DistributionStatus, ClientError> {
+        let request = Request::DistributionStatus {
+            campaign_id,
+            after_seq,
+            limit,
+        };
+        match self.call(&request).await? {
+            Response::DistributionStatus(status) => Ok(*status),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// DISTRIBUTION_REPORT: a sent code reported BOUNCED, with why.
+    pub async fn report_bounce(
+        &self,
+        campaign_id: u64,
+        customer_id: &str,
+        reason: &str,
+    ) -> Result<DistributionEntry, ClientError> {
+        let request = Request::DistributionReport {
+            campaign_id,
+            customer_id: customer_id.to_string(),
+            status: DeliveryStatus::Bounced,
+            reason: reason.to_string(),
+        };
+        match self.call(&request).await? {
+            Response::Distribution(mut entries) if entries.len() == 1 => Ok(entries.remove(0)),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// One page of campaigns after `after_id`; the second value is the next cursor (0 at the end).
     pub async fn list_campaigns(
         &self,

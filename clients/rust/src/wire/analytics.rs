@@ -155,13 +155,19 @@ pub struct CampaignAnalytics {
     pub currency: String,
     pub metrics: AnalyticsTotals,
     pub coupons_generated: u64,
-    /// 0: codes are not distributed by couponsd yet.
+    /// Codes of its distribution outbox sent (or marked distributed),
+    /// bounced ones included.
     pub coupons_distributed: u64,
     /// Codes redeemed at least once.
     pub coupons_redeemed: u64,
     /// Codes redeemed per million generated.
     pub redemption_rate_ppm: u64,
     pub last_updated: i64,
+    /// Outbox entries reported BOUNCED (appended; absent from older
+    /// servers' replies: read as 0).
+    pub coupons_bounced: u64,
+    /// Outbox entries FAILED (no address, or the sender gave up).
+    pub coupons_failed: u64,
 }
 
 impl CampaignAnalytics {
@@ -174,6 +180,8 @@ impl CampaignAnalytics {
         w.u64(self.coupons_redeemed);
         w.u64(self.redemption_rate_ppm);
         w.i64(self.last_updated);
+        w.u64(self.coupons_bounced);
+        w.u64(self.coupons_failed);
     }
 
     pub fn read(r: &mut Reader) -> Result<Self, DecodeError> {
@@ -186,6 +194,16 @@ impl CampaignAnalytics {
             coupons_redeemed: r.u64("coupons_redeemed")?,
             redemption_rate_ppm: r.u64("redemption_rate_ppm")?,
             last_updated: r.i64("last_updated")?,
+            coupons_bounced: if r.remaining() > 0 {
+                r.u64("coupons_bounced")?
+            } else {
+                0
+            },
+            coupons_failed: if r.remaining() > 0 {
+                r.u64("coupons_failed")?
+            } else {
+                0
+            },
         })
     }
 }

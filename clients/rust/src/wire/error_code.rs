@@ -88,6 +88,8 @@ error_codes! {
     NotCombinable = 72 => "NOT_COMBINABLE", "The code does not combine, both ways, with a code applied before it (stacking classes).";
     TooManyCodes = 73 => "TOO_MANY_CODES", "The order already has the most codes the server's stacking policy (--stack-max-codes) applies.";
     NothingLeft = 74 => "NOTHING_LEFT", "The codes applied before it left nothing of the part of the order it applies to, or it gives nothing on it.";
+    // Distribution (CAMPAIGN_DISTRIBUTE).
+    OutboxFull = 82 => "OUTBOX_FULL", "The outbox holds the most entries it may (1,000,000 over every campaign, sent ones included), or would with this request's new ones; nothing of the request was queued.";
     // Referral campaigns.
     SelfReferral = 86 => "SELF_REFERRAL", "The code is a REFERRAL campaign's code and the order's customer_id is its referrer (referrer_customer_id): a referrer cannot use their own referral code.";
     // Events (EVENTS_SUBSCRIBE).

@@ -39,6 +39,8 @@ wire_enum!(
         CampaignChanged = 11 => "campaign.changed",
         CodesGenerated = 12 => "campaign.codes_generated",
         CodeAssigned = 13 => "campaign.code_assigned",
+        CodeDistributed = 14 => "code.distributed",
+        DeliveryFailed = 15 => "code.delivery_failed",
     }
 );
 

@@ -6,6 +6,7 @@ use super::analytics::{AnalyticsOverview, CampaignAnalytics, CouponAnalytics};
 use super::backup::{BackupEnd, BackupHeader};
 use super::campaign::{AssignedCode, Campaign, CampaignCode, CampaignSpec, CampaignStatus};
 use super::cluster::ClusterStatus;
+use super::distribution::{DeliveryStatus, DistributionEntry, DistributionStatus, Recipient};
 use super::error_code::ErrorCode;
 use super::events::{EventBatch, EventsRequest};
 use super::frame;
@@ -96,6 +97,9 @@ opcodes! {
     WEBHOOK_LIST = 0x007B => "WEBHOOK_LIST",
     WEBHOOK_REMOVE = 0x007C => "WEBHOOK_REMOVE",
     WEBHOOK_DELIVERIES = 0x007D => "WEBHOOK_DELIVERIES",
+    CAMPAIGN_DISTRIBUTE = 0x0080 => "CAMPAIGN_DISTRIBUTE",
+    DISTRIBUTION_STATUS = 0x0081 => "DISTRIBUTION_STATUS",
+    DISTRIBUTION_REPORT = 0x0082 => "DISTRIBUTION_REPORT",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,6 +353,26 @@ pub enum Request {
     WebhookDeliveries {
         id: u64,
     },
+    /// Queues a code of the campaign for each recipient (one per customer,
+    /// the same again on a retry) in the campaign's outbox.
+    CampaignDistribute {
+        campaign_id: u64,
+        recipients: Vec<Recipient>,
+    },
+    /// A campaign's outbox: counts by status and a page of entries after
+    /// `after_seq`, at most `limit` (1..=MAX_DISTRIBUTION_PAGE).
+    DistributionStatus {
+        campaign_id: u64,
+        after_seq: u64,
+        limit: u16,
+    },
+    /// What became of a sent code (BOUNCED), reported back.
+    DistributionReport {
+        campaign_id: u64,
+        customer_id: String,
+        status: DeliveryStatus,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -410,6 +434,10 @@ pub enum Response {
     /// WEBHOOK_ENABLE: the endpoint after it.
     Webhook(Box<Webhook>),
     Deliveries(Vec<DeliveryAttempt>),
+    /// CAMPAIGN_DISTRIBUTE: each recipient's entry, in the order given;
+    /// DISTRIBUTION_REPORT: the one entry reported on.
+    Distribution(Vec<DistributionEntry>),
+    DistributionStatus(Box<DistributionStatus>),
 }
 
 /// The body of every reply whose status is not OK.
@@ -485,6 +513,9 @@ impl Request {
             Request::WebhookRemove { .. } => opcode::WEBHOOK_REMOVE,
             Request::WebhookEnable { .. } => opcode::WEBHOOK_ENABLE,
             Request::WebhookDeliveries { .. } => opcode::WEBHOOK_DELIVERIES,
+            Request::CampaignDistribute { .. } => opcode::CAMPAIGN_DISTRIBUTE,
+            Request::DistributionStatus { .. } => opcode::DISTRIBUTION_STATUS,
+            Request::DistributionReport { .. } => opcode::DISTRIBUTION_REPORT,
         }
     }
 
@@ -518,6 +549,12 @@ impl Request {
             | Request::WebhookDeliveries { .. }
             // Enabling an enabled endpoint changes nothing.
             | Request::WebhookEnable { .. }
+            | Request::DistributionStatus { .. }
+            // A recipient already queued keeps their entry: nothing is
+            // queued or sent twice.
+            | Request::CampaignDistribute { .. }
+            // A second report of the same status changes nothing.
+            | Request::DistributionReport { .. }
             // A repeated label is answered as a replay, changing nothing.
             | Request::FraudOutcome { .. }
             | Request::OrderValidate(_)
@@ -649,6 +686,33 @@ impl Request {
             Request::AssignCodes { id, customer_ids } => {
                 w.u64(*id);
                 w.strs(customer_ids);
+            }
+            Request::CampaignDistribute {
+                campaign_id,
+                recipients,
+            } => {
+                w.u64(*campaign_id);
+                w.list(recipients, |w, r| r.write(w));
+            }
+            Request::DistributionStatus {
+                campaign_id,
+                after_seq,
+                limit,
+            } => {
+                w.u64(*campaign_id);
+                w.u64(*after_seq);
+                w.u16(*limit);
+            }
+            Request::DistributionReport {
+                campaign_id,
+                customer_id,
+                status,
+                reason,
+            } => {
+                w.u64(*campaign_id);
+                w.str(customer_id);
+                w.u8(status.as_u8());
+                w.str(reason);
             }
             Request::CreateCoupon(spec) => spec.write(w),
             Request::GetCoupon(r) => r.write(w),
@@ -806,6 +870,21 @@ impl Request {
             opcode::CAMPAIGN_ASSIGN => Request::AssignCodes {
                 id: r.u64("id")?,
                 customer_ids: r.strs("customer_ids")?,
+            },
+            opcode::CAMPAIGN_DISTRIBUTE => Request::CampaignDistribute {
+                campaign_id: r.u64("campaign_id")?,
+                recipients: r.list("recipients", Recipient::read)?,
+            },
+            opcode::DISTRIBUTION_STATUS => Request::DistributionStatus {
+                campaign_id: r.u64("campaign_id")?,
+                after_seq: r.u64("after_seq")?,
+                limit: r.u16("limit")?,
+            },
+            opcode::DISTRIBUTION_REPORT => Request::DistributionReport {
+                campaign_id: r.u64("campaign_id")?,
+                customer_id: r.str("customer_id")?,
+                status: DeliveryStatus::read(r, "status")?,
+                reason: r.str("reason")?,
             },
             opcode::COUPON_CREATE => Request::CreateCoupon(CouponSpec::read_at_end(r)?),
             opcode::COUPON_GET => Request::GetCoupon(CouponRef::read(r)?),
@@ -979,6 +1058,8 @@ impl Response {
             Response::Webhooks(list) => w.list(list, |w, h| h.write(w)),
             Response::Webhook(h) => h.write(w),
             Response::Deliveries(list) => w.list(list, |w, a| a.write(w)),
+            Response::Distribution(entries) => w.list(entries, |w, e| e.write(w)),
+            Response::DistributionStatus(s) => s.write(w),
         }
     }
 
@@ -1091,6 +1172,12 @@ impl Response {
                 Response::AssignedCodes(r.list("codes", AssignedCode::read)?)
             }
             opcode::EVENTS_SUBSCRIBE => Response::Events(EventBatch::read(r)?),
+            opcode::CAMPAIGN_DISTRIBUTE | opcode::DISTRIBUTION_REPORT => {
+                Response::Distribution(r.list("entries", DistributionEntry::read)?)
+            }
+            opcode::DISTRIBUTION_STATUS => {
+                Response::DistributionStatus(Box::new(DistributionStatus::read(r)?))
+            }
             opcode::ANALYTICS_COUPON => {
                 Response::CouponAnalytics(Box::new(CouponAnalytics::read(r)?))
             }
