@@ -22,6 +22,9 @@
 //! - [`server`]: TCP connections, HELLO and auth, pipelining, dispatch of reads
 //!   (answered from a snapshot) and mutations (sent to the writer);
 //!   `server::http`, the operations listener (/healthz, /readyz, /metrics).
+//! - [`distribution`]: sending campaigns' codes from the outbox: the SMTP
+//!   channel, the email template, the rate's token bucket (the sender loop
+//!   is `server::sender`, on the leader).
 //! - [`events`]: the event stream: every change as an event, derived from
 //!   the applied log records and read from a cursor (EVENTS_SUBSCRIBE).
 //! - [`backup`]: online backup of a node's store at one LSN (the Raft

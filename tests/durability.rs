@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use common::{order, percent_coupon, redeem_request, reserve_request, Server};
 use couponsd_client::wire::{
-    CouponRef, CouponSpec, ErrorCode, FraudLabel, OrderMode, OrderRedemption, OrderReserveRequest,
-    PeriodLimits, RedemptionRef, RedemptionStatus, SecuritySettings,
+    CampaignSpec, CampaignStatus, CouponRef, CouponSpec, DistributionMethod, DistributionStrategy,
+    ErrorCode, FraudLabel, OrderMode, OrderRedemption, OrderReserveRequest, PeriodLimits,
+    Recipient, RedemptionRef, RedemptionStatus, SecuritySettings,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,6 +139,42 @@ async fn restart_from_checkpoints_and_truncated_log_restores_everything() {
         .await
         .unwrap();
     assert_eq!(held.redemptions.len(), 2);
+    // A distribution outbox before the load (an APP campaign: its entries
+    // are marked SENT at once), so the checkpoints carry it (kind 17) and
+    // the truncated log does not.
+    let app = client
+        .create_campaign(CampaignSpec {
+            name: "App codes".into(),
+            template: percent_coupon("", 1000, None, None),
+            distribution: DistributionStrategy {
+                method: DistributionMethod::App,
+                distribution_rate: 0,
+                ..DistributionStrategy::default()
+            },
+            ..CampaignSpec::default()
+        })
+        .await
+        .unwrap();
+    client
+        .set_campaign_status(app.id, CampaignStatus::Active)
+        .await
+        .unwrap();
+    let recipients = (0..3)
+        .map(|i| Recipient {
+            customer_id: format!("app-{i}"),
+            ..Recipient::default()
+        })
+        .collect();
+    client.distribute(app.id, recipients).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.distribution_status(app.id, 0, 0).await.unwrap().sent < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the APP entries were not marked sent"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let outbox_before = client.distribution_status(app.id, 0, 0).await.unwrap();
     let mut tasks = Vec::new();
     for c in 0..8 {
         let client = client.clone();
@@ -195,6 +232,13 @@ async fn restart_from_checkpoints_and_truncated_log_restores_everything() {
     let digest_after = server.client().await.digest().await.unwrap();
     assert_eq!(digest_after, digest_before);
     assert_eq!(server.client().await.fraud_model().await.unwrap(), model);
+    let outbox_after = server
+        .client()
+        .await
+        .distribution_status(app.id, 0, 0)
+        .await
+        .unwrap();
+    assert_eq!(outbox_after, outbox_before);
     assert!(digest_before.entries > 400);
     let log = server.log();
     let recovered = log

@@ -1046,6 +1046,12 @@ pub struct CampaignFields {
     /// using their referral code is captured (0: no reward).
     #[arg(long = "reward-campaign")]
     pub reward_campaign: Option<u64>,
+    /// Codes the distribution sender sends at once, 1 to 1000.
+    #[arg(long = "distribution-batch-size", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub distribution_batch_size: Option<u32>,
+    /// Codes the distribution sender sends per hour at most (0: no limit).
+    #[arg(long = "distribution-rate")]
+    pub distribution_rate: Option<u32>,
     /// Target audience segments, comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub audience_segments: Option<Vec<String>>,

@@ -349,6 +349,12 @@ fn apply_campaign(mut spec: CampaignSpec, f: &CampaignFields) -> Result<Campaign
     if let Some(reward) = f.reward_campaign {
         spec.reward_campaign_id = (reward != 0).then_some(reward);
     }
+    if let Some(b) = f.distribution_batch_size {
+        spec.distribution.batch_size = b;
+    }
+    if let Some(r) = f.distribution_rate {
+        spec.distribution.distribution_rate = r;
+    }
     if let Some(s) = &f.audience_segments {
         spec.audience.segments = s.clone();
     }

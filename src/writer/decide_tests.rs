@@ -612,6 +612,80 @@ fn assigned_codes_are_found_in_batches_proposed_but_not_applied() {
     assert!(outcome.records.is_empty(), "nothing new: no record");
 }
 
+fn distribute(campaign_id: u64, customers: &[&str]) -> Mutation {
+    Mutation::Distribute {
+        campaign_id,
+        recipients: customers
+            .iter()
+            .map(|c| couponsd_client::wire::Recipient {
+                customer_id: c.to_string(),
+                email: format!("{c}@example.com"),
+                ..Default::default()
+            })
+            .collect(),
+    }
+}
+
+fn distributed(answer: &Result<Response>) -> Vec<couponsd_client::wire::DistributionEntry> {
+    match answer {
+        Ok(Response::Distribution(entries)) => entries.clone(),
+        other => panic!("expected distribution entries, got {other:?}"),
+    }
+}
+
+/// A recipient queued by a batch proposed but not applied keeps that entry
+/// and code in a later request and a later batch: nothing is queued twice,
+/// and seqs follow on across batches. A PERSONALIZED recipient's code is
+/// the one CAMPAIGN_ASSIGN gave them.
+#[test]
+fn outbox_entries_are_found_in_batches_proposed_but_not_applied() {
+    use couponsd_client::wire::{CampaignSpec, CampaignType, DeliveryStatus};
+    let node = Node::new();
+    let cursor = Cursor::from_state(&node.state);
+    let campaign = Mutation::CreateCampaign {
+        spec: Box::new(CampaignSpec {
+            name: "For you".into(),
+            campaign_type: CampaignType::Personalized,
+            ..CampaignSpec::default()
+        }),
+        created_by: "test".into(),
+    };
+    let first = [
+        campaign,
+        assign(1, &["ann"]),
+        distribute(1, &["ann", "bob"]),
+        distribute(1, &["bob"]),
+    ];
+    let (outcome, overlay, cursor) = decide(&node, &VecDeque::new(), cursor, T0, &first);
+    let ann_code = assigned(&outcome.answers[1])[0].code.clone();
+    let queued = distributed(&outcome.answers[2]);
+    assert_eq!(queued[0].code, ann_code, "ann's bound code");
+    assert!(queued
+        .iter()
+        .all(|e| e.created && e.status == DeliveryStatus::Queued));
+    assert_eq!((queued[0].seq, queued[1].seq), (1, 2));
+    let again = distributed(&outcome.answers[3]);
+    assert_eq!(
+        (again[0].code.as_str(), again[0].created),
+        (queued[1].code.as_str(), false)
+    );
+    let earlier = VecDeque::from([(1, overlay)]);
+    let (outcome, _, _) = decide(
+        &node,
+        &earlier,
+        cursor,
+        T0 + 1,
+        &[distribute(1, &["bob", "cy"])],
+    );
+    let later = distributed(&outcome.answers[0]);
+    assert_eq!(
+        (later[0].code.as_str(), later[0].created),
+        (queued[1].code.as_str(), false)
+    );
+    assert!(later[1].created);
+    assert_eq!(later[1].seq, 3, "seqs follow the unapplied batch's");
+}
+
 fn create_per_period(code: &str, customer_per_day: u32, per_day: u32) -> Mutation {
     let Mutation::CreateCoupon { spec, created_by } = create(code, 1_000) else {
         unreachable!("create makes a coupon")
