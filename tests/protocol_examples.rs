@@ -17,7 +17,16 @@ use couponsd::cluster::types::{
 use couponsd::state::{Effect, LogRecord};
 use couponsd::writer::{Chain, Proposal};
 use couponsd_client::wire::{
-    event_id, frame, opcode, AdminStatus, AnalyticsTotals, BACKUP_DIGEST, BackupEnd, BackupHeader, Campaign, CampaignSpec, CampaignStatus, CampaignType, ClusterMember, ClusterStatus, CodeCheck, CouponAnalytics, CouponRef, CouponSpec, CouponStatus, CouponType, CriteriaOperator, CriteriaType, DeliveryStatus, DigestReply, DiscountType, DistributionMethod, ErrorBody, ErrorCode, Event, EventBatch, EventType, EventsRequest, Frame, FrameError, FraudLabel, GenerationRules, Hello, HelloReply, MAGIC, MAX_FRAME_LENGTH, NodeRole, Order, OrderMode, OrderRedeemRequest, OrderReserveRequest, OrderTotals, OrderValidateRequest, PROTOCOL_VERSION, ProductUsage, Qualification, QualifiedCoupon, QualifyRequest, Reader, Recipient, RedeemRequest, Redemption, RedemptionRef, RedemptionReply, RedemptionStatus, Request, RequestError, Response, Reversal, ServerInfo, UsagePoint, Validation,
+    event_id, frame, opcode, AdminStatus, AnalyticsTotals, BackupEnd, BackupHeader, Campaign,
+    CampaignSpec, CampaignStatus, CampaignType, ClusterMember, ClusterStatus, CodeCheck,
+    CouponAnalytics, CouponRef, CouponSpec, CouponStatus, CouponType, CriteriaOperator,
+    CriteriaType, DeliveryStatus, DigestReply, DiscountType, DistributionMethod, ErrorBody,
+    ErrorCode, Event, EventBatch, EventType, EventsRequest, Frame, FrameError, FraudLabel,
+    GenerationRules, Hello, HelloReply, NodeRole, Order, OrderMode, OrderRedeemRequest,
+    OrderReserveRequest, OrderTotals, OrderValidateRequest, ProductUsage, Qualification,
+    QualifiedCoupon, QualifyRequest, Reader, Recipient, RedeemRequest, Redemption, RedemptionRef,
+    RedemptionReply, RedemptionStatus, Request, RequestError, Response, Reversal, ServerInfo,
+    UsagePoint, Validation, BACKUP_DIGEST, MAGIC, MAX_FRAME_LENGTH, PROTOCOL_VERSION,
 };
 use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
 use openraft::{CommittedLeaderId, EntryPayload};

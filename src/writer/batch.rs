@@ -20,8 +20,8 @@ use crate::rules::fraud::score::Model;
 use crate::rules::period::{PeriodCount, PeriodKind};
 use crate::state::keys::Key;
 use crate::state::order_set::OrderSet;
-use crate::state::webhooks::Endpoint;
 use crate::state::outbox::OutboxEntry;
+use crate::state::webhooks::Endpoint;
 use crate::state::{Effect, LogRecord, SeenSet, State};
 use crate::storage::ReadView;
 

@@ -19,8 +19,8 @@ use crate::domain::coupon::{Counters, SharedDef};
 use crate::rules::fraud::detectors::{CodeRate, SeenKind};
 use crate::state::keys::Key;
 use crate::state::order_set::OrderSet;
-use crate::state::webhooks::Endpoint;
 use crate::state::outbox::OutboxEntry;
+use crate::state::webhooks::Endpoint;
 use crate::state::{Effect, SeenSet};
 use crate::storage;
 
