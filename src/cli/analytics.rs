@@ -4,7 +4,9 @@
 //! conversion rate of 156,000 ppm is "0.156", an ROI of 80,000 basis points
 //! "8").
 
-use couponsd_client::wire::{AnalyticsTotals, CouponRef, UsagePoint};
+use couponsd_client::wire::{
+    AnalyticsOverview, AnalyticsTotals, CampaignAnalytics, CouponAnalytics, CouponRef, UsagePoint,
+};
 use couponsd_client::Client;
 use serde_json::{json, Value};
 
@@ -16,52 +18,58 @@ pub async fn run(client: &Client, command: AnalyticsCommand) -> Result<Output, F
     match command {
         AnalyticsCommand::Coupon(selector) => coupon(client, selector).await,
         AnalyticsCommand::Campaign { id } => {
-            let a = client.analytics_campaign(id).await?;
-            let mut metrics = totals(&a.metrics, &a.currency);
-            metrics["coupons_generated"] = a.coupons_generated.into();
-            metrics["coupons_distributed"] = a.coupons_distributed.into();
-            metrics["coupons_redeemed"] = a.coupons_redeemed.into();
-            metrics["coupons_bounced"] = a.coupons_bounced.into();
-            metrics["coupons_failed"] = a.coupons_failed.into();
-            metrics["redemption_rate"] = fraction(i128::from(a.redemption_rate_ppm), 1_000_000);
-            metrics["last_updated"] = json::time(a.last_updated);
-            let text = format!(
-                "campaign {}\n{}\ncodes generated {}  distributed {} (bounced {}, failed {})  redeemed {}  redemption rate {}",
-                a.campaign_id,
-                totals_text(&a.metrics, &a.currency),
-                a.coupons_generated,
-                a.coupons_distributed,
-                a.coupons_bounced,
-                a.coupons_failed,
-                a.coupons_redeemed,
-                metrics["redemption_rate"].as_str().unwrap_or_default(),
-            );
-            Ok(Output {
-                json: json!({ "campaign_id": a.campaign_id, "metrics": metrics }),
-                text,
-            })
+            Ok(campaign_output(&client.analytics_campaign(id).await?))
         }
-        AnalyticsCommand::Overview => {
-            let a = client.analytics_overview().await?;
-            let mut metrics = totals(&a.metrics, "");
-            metrics["last_updated"] = json::time(a.last_updated);
-            let text = format!(
-                "coupons {}  campaigns {}  coupons redeemed {}\n{}",
-                a.coupons,
-                a.campaigns,
-                a.coupons_redeemed,
-                totals_text(&a.metrics, ""),
-            );
-            Ok(Output {
-                json: json!({
-                    "coupons": a.coupons,
-                    "campaigns": a.campaigns,
-                    "coupons_redeemed": a.coupons_redeemed,
-                    "metrics": metrics,
-                }),
-                text,
-            })
-        }
+        AnalyticsCommand::Overview => Ok(overview_output(&client.analytics_overview().await?)),
+    }
+}
+
+/// A campaign's analytics as `--json` and text show them.
+pub(crate) fn campaign_output(a: &CampaignAnalytics) -> Output {
+    let mut metrics = totals(&a.metrics, &a.currency);
+    metrics["coupons_generated"] = a.coupons_generated.into();
+    metrics["coupons_distributed"] = a.coupons_distributed.into();
+    metrics["coupons_redeemed"] = a.coupons_redeemed.into();
+    metrics["coupons_bounced"] = a.coupons_bounced.into();
+    metrics["coupons_failed"] = a.coupons_failed.into();
+    metrics["redemption_rate"] = fraction(i128::from(a.redemption_rate_ppm), 1_000_000);
+    metrics["last_updated"] = json::time(a.last_updated);
+    let text = format!(
+        "campaign {}\n{}\ncodes generated {}  distributed {} (bounced {}, failed {})  redeemed {}  redemption rate {}",
+        a.campaign_id,
+        totals_text(&a.metrics, &a.currency),
+        a.coupons_generated,
+        a.coupons_distributed,
+        a.coupons_bounced,
+        a.coupons_failed,
+        a.coupons_redeemed,
+        metrics["redemption_rate"].as_str().unwrap_or_default(),
+    );
+    Output {
+        json: json!({ "campaign_id": a.campaign_id, "metrics": metrics }),
+        text,
+    }
+}
+
+/// The store's analytics as `--json` and text show them.
+pub(crate) fn overview_output(a: &AnalyticsOverview) -> Output {
+    let mut metrics = totals(&a.metrics, "");
+    metrics["last_updated"] = json::time(a.last_updated);
+    let text = format!(
+        "coupons {}  campaigns {}  coupons redeemed {}\n{}",
+        a.coupons,
+        a.campaigns,
+        a.coupons_redeemed,
+        totals_text(&a.metrics, ""),
+    );
+    Output {
+        json: json!({
+            "coupons": a.coupons,
+            "campaigns": a.campaigns,
+            "coupons_redeemed": a.coupons_redeemed,
+            "metrics": metrics,
+        }),
+        text,
     }
 }
 
@@ -71,7 +79,11 @@ async fn coupon(client: &Client, selector: CouponSelector) -> Result<Output, Fai
         (None, Some(code)) => CouponRef::Code(code),
         (None, None) => return Err(Failure::Usage("give --id or --code".into())),
     };
-    let a = client.analytics_coupon(r).await?;
+    Ok(coupon_output(&client.analytics_coupon(r).await?))
+}
+
+/// A coupon's analytics as `--json` and text show them.
+pub(crate) fn coupon_output(a: &CouponAnalytics) -> Output {
     let currency = a.currency.as_str();
     let mut metrics = totals(&a.metrics, currency);
     metrics["fraud_attempts"] = a.fraud_attempts.into();
@@ -130,7 +142,7 @@ async fn coupon(client: &Client, selector: CouponSelector) -> Result<Output, Fai
             money(p.revenue, currency)
         ));
     }
-    Ok(Output {
+    Output {
         json: json!({
             "coupon_id": a.coupon_id,
             "code": a.code,
@@ -140,7 +152,7 @@ async fn coupon(client: &Client, selector: CouponSelector) -> Result<Output, Fai
             "top_products": products,
         }),
         text,
-    })
+    }
 }
 
 /// The figures every reply has, under the seed's names.

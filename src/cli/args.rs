@@ -223,6 +223,10 @@ pub struct ServeArgs {
     /// internal network).
     #[arg(long, env = "COUPONSD_HTTP_LISTEN", value_name = "ADDR")]
     pub http_listen: Option<SocketAddr>,
+    /// Serve the admin console at /console/ on --http-listen: log in with an
+    /// admin token (README: Admin console). Off by default.
+    #[arg(long, requires = "http_listen")]
+    pub console: bool,
     /// /readyz: a follower more than this many log entries behind the
     /// leader's commit is not ready.
     #[arg(long, env = "COUPONSD_READY_LAG_ENTRIES", default_value_t = 1_000)]

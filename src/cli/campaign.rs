@@ -451,7 +451,7 @@ fn template_json(s: &CampaignSpec) -> Value {
     template
 }
 
-fn campaign_json(c: &Campaign) -> Value {
+pub(crate) fn campaign_json(c: &Campaign) -> Value {
     let s = &c.spec;
     let cur = s.template.currency.as_str();
     let r = &s.rules;

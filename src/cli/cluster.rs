@@ -60,6 +60,33 @@ fn changed(s: &ClusterStatus, what: String) -> Output {
     }
 }
 
+/// One node's own view (the console's cluster page): its place in the
+/// cluster and each member as it sees them.
+pub(crate) fn node_status_json(s: &ClusterStatus) -> Value {
+    let members: Vec<Value> = s
+        .members
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "node_id": m.node_id, "addr": m.addr, "voter": m.voter,
+                "matched_index": m.matched_index, "lag_entries": m.lag_entries,
+                "last_contact_ms": ms(m.last_contact_ms),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "cluster_id": format!("{:016x}", s.cluster_id),
+        "node_id": s.node_id, "role": s.role.name(), "term": s.term,
+        "leader_id": if s.leader_id == 0 { Value::Null } else { s.leader_id.into() },
+        "leader_addr": s.leader_addr,
+        "last_log_index": s.last_log_index, "committed_index": s.committed_index,
+        "applied_index": s.applied_index, "lsn": s.lsn,
+        "snapshot_index": s.snapshot_index, "purged_index": s.purged_index,
+        "leader_contact_ms": ms(s.leader_contact_ms),
+        "members": members,
+    })
+}
+
 fn member_json(m: &couponsd_client::wire::ClusterMember) -> Value {
     serde_json::json!({ "node_id": m.node_id, "addr": m.addr, "voter": m.voter })
 }

@@ -394,7 +394,7 @@ async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Outpu
 
 /// A new coupon (or campaign template) needs one of the discount flags: the
 /// default discount, 0% off, is refused by the server in less helpful terms.
-pub(super) fn require_discount(f: &CouponFields) -> Result<(), Failure> {
+pub(crate) fn require_discount(f: &CouponFields) -> Result<(), Failure> {
     if f.percent.is_none()
         && f.amount.is_none()
         && !f.free_shipping
@@ -417,7 +417,7 @@ async fn resolve(client: &Client, selector: &CouponSelector) -> Result<Coupon, F
     Ok(client.get_coupon(r).await?)
 }
 
-pub(super) fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<CouponSpec, Failure> {
+pub(crate) fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<CouponSpec, Failure> {
     if let Some(c) = &f.currency {
         spec.currency = c.trim().to_ascii_uppercase();
     }

@@ -76,7 +76,7 @@ fn model(m: &FraudModel) -> Output {
     }
 }
 
-fn report(r: &FraudReport) -> Output {
+pub(crate) fn report(r: &FraudReport) -> Output {
     let savings: serde_json::Map<String, Value> = r
         .savings
         .iter()

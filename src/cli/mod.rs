@@ -1,18 +1,18 @@
 //! The `couponsd` command line. `serve` runs the daemon; every other verb is a
 //! client of a running daemon (through `couponsd-client`), for operators and scripts.
 
-mod analytics;
-mod args;
+pub(crate) mod analytics;
+pub(crate) mod args;
 mod backup;
 mod bench;
-mod campaign;
-mod cluster;
-mod commands;
+pub(crate) mod campaign;
+pub(crate) mod cluster;
+pub(crate) mod commands;
 mod distribution;
 mod events;
-mod fraud;
+pub(crate) mod fraud;
 mod fraud_flags;
-mod json;
+pub(crate) mod json;
 mod order_codes;
 mod order_flags;
 mod qualify;

@@ -81,6 +81,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     config.max_connections = args.max_connections;
     config.http = args.http_listen.map(|listen| HttpConfig {
         ready_lag_entries_max: args.ready_lag_entries,
+        console: args.console,
         ..HttpConfig::new(listen)
     });
     config.max_in_flight = args.max_in_flight;

@@ -13,6 +13,7 @@ mod distribution;
 mod generator;
 pub mod guessing;
 pub mod http;
+mod in_process;
 mod reply_budget;
 mod sender;
 pub mod tls;
@@ -133,7 +134,11 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
                 addr: http_config.listen.to_string(),
                 source,
             })?;
-        tracing::info!(listen = %http_config.listen, "http: /healthz, /readyz, /metrics");
+        tracing::info!(
+            listen = %http_config.listen,
+            console = http_config.console,
+            "http: /healthz, /readyz, /metrics (and /console/ when console is true)"
+        );
         tasks.spawn(http::run(
             http_listener,
             http_config.clone(),

@@ -2,6 +2,8 @@
 //! balancers and scrapers, apart from the protocol port. `/healthz` (the
 //! process runs), `/readyz` (it can take writes: `readiness`), `/metrics`
 //! (Prometheus text: `metrics_page`); `routes` maps a request to its answer.
+//! With `--console`, `/console/` is the admin console (`console`), behind
+//! an admin login.
 //!
 //! Off unless asked for: a second fixed port would collide when several
 //! nodes share a host, and the operator chooses which interface a scraper
@@ -16,6 +18,7 @@
 //! else with the protocol path: it reads what the server already keeps
 //! (atomics, the node's status) and a page is made on a blocking thread.
 
+pub mod console;
 mod metrics_page;
 mod readiness;
 mod routes;
@@ -25,8 +28,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::Request;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -49,6 +54,8 @@ pub struct HttpConfig {
     /// A follower more log entries than this behind the leader's commit is
     /// not ready (see `readiness`).
     pub ready_lag_entries_max: u64,
+    /// The admin console at `/console/` (`console`): off unless asked for.
+    pub console: bool,
 }
 
 impl HttpConfig {
@@ -61,6 +68,7 @@ impl HttpConfig {
             header_timeout: Duration::from_secs(5),
             connection_timeout: Duration::from_secs(30),
             ready_lag_entries_max: 1_000,
+            console: false,
         }
     }
 }
@@ -78,6 +86,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) {
     let slots = Arc::new(Semaphore::new(config.connections_max));
+    let sessions = Arc::new(console::Sessions::default());
     let mut connections = JoinSet::new();
     let mut backoff = Duration::from_millis(5);
     loop {
@@ -86,10 +95,10 @@ pub async fn run(
             a = listener.accept() => a,
         };
         while connections.try_join_next().is_some() {}
-        let socket = match accepted {
-            Ok((socket, _peer)) => {
+        let (socket, peer) = match accepted {
+            Ok((socket, peer)) => {
                 backoff = Duration::from_millis(5);
-                socket
+                (socket, peer)
             }
             Err(e) => {
                 tracing::warn!(error = %e, "http accept failed");
@@ -102,12 +111,19 @@ pub async fn run(
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             continue;
         };
-        let (started, config) = (started.clone(), config.clone());
+        let (started, config, sessions) = (started.clone(), config.clone(), sessions.clone());
         connections.spawn(async move {
-            let service = service_fn(move |request| {
-                let started = started.clone();
-                let lag_max = config.ready_lag_entries_max;
-                async move { Ok::<_, Infallible>(routes::answer(&request, &started, lag_max).await) }
+            let service = service_fn(move |request: Request<Incoming>| {
+                let (started, sessions) = (started.clone(), sessions.clone());
+                let (lag_max, console_on) = (config.ready_lag_entries_max, config.console);
+                async move {
+                    let response = if console_on && console::owns(request.uri().path()) {
+                        console::answer(request, peer, &started, &sessions).await
+                    } else {
+                        routes::answer(&request, &started, lag_max).await
+                    };
+                    Ok::<_, Infallible>(response)
+                }
             });
             let connection = http1::Builder::new()
                 .timer(TokioTimer::new())
