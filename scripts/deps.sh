@@ -14,6 +14,9 @@ need /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 faketime # tests/clock.
 need ip iproute2                                                  # tests/partition.rs: network namespaces
 need tar tar                                                      # tests/upgrade.rs: the fixture
 need systemd-analyze systemd                                      # tests/deploy.rs: verifies deploy/couponsd.service
+need chromium chromium                                            # tests/console.rs: the console in headless Chromium
+need node nodejs                                                  # tests/console.rs: runs tests/console/e2e.mjs
+need npm npm                                                      # tests/console.rs: playwright-core from package-lock.json
 
 # tests/distribution.rs: a real SMTP server on loopback (Python's aiosmtpd,
 # from PyPI) in a venv of the project's own, .venv-test/ (gitignored).
@@ -30,8 +33,18 @@ install_aiosmtpd() {
   "$venv/bin/pip" install --quiet "aiosmtpd>=1.4,<2"
 }
 
+# playwright-core (pinned by tests/console/package-lock.json), once Node is there.
+install_console_packages() {
+  local dir
+  dir="$(dirname "$0")/../tests/console"
+  if [ ! -d "$dir/node_modules/playwright-core" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund >/dev/null)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   install_aiosmtpd
+  install_console_packages
   exit 0
 fi
 sudo=""
@@ -42,3 +55,4 @@ if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
   $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
 fi
 install_aiosmtpd
+install_console_packages

@@ -407,3 +407,68 @@ async fn without_console_flag_there_is_no_console_and_without_tokens_loopback_lo
         200
     );
 }
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// `tests/console/e2e.mjs` in headless Chromium against the real binary:
+/// log in, create a coupon from the form, redeem it 3 times with the CLI,
+/// see 3 on the chart, suspend it and see the CLI's VALIDATE refuse it.
+/// Screenshots go to `$CONSOLE_SCREENSHOTS` (or a temp dir).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_in_chromium() {
+    assert!(
+        std::path::Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: run scripts/test.sh, which installs Debian's chromium"
+    );
+    let package = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console");
+    if !package.join("node_modules/playwright-core").exists() {
+        let installed = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&package)
+            .status()
+            .expect("running npm ci (scripts/deps.sh installs Node.js)");
+        assert!(installed.success(), "npm ci in tests/console");
+    }
+    let secrets = Secrets::new();
+    let (server, http_addr) = console_server(&secrets).await;
+    let temp = tempfile::tempdir().expect("a screenshots dir");
+    let shots =
+        std::env::var("CONSOLE_SCREENSHOTS").unwrap_or_else(|_| temp.path().display().to_string());
+    let mut command = std::process::Command::new("node");
+    command
+        .arg(package.join("e2e.mjs"))
+        .arg(format!("http://{http_addr}"))
+        .arg(ADMIN_TOKEN)
+        .env("COUPONSD_BIN", env!("CARGO_BIN_EXE_couponsd"))
+        .env("COUPONSD_ADDR", &server.addr)
+        .env("COUPONSD_REDEEM_TOKEN", REDEEM_TOKEN)
+        .env("SCREENSHOTS", &shots)
+        .current_dir(&package);
+    let run = tokio::task::spawn_blocking(move || command.output());
+    let output = tokio::time::timeout(Duration::from_secs(300), run)
+        .await
+        .expect("the browser test ended within 5 minutes")
+        .expect("joining")
+        .expect("running node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "e2e.mjs failed:\n{stdout}\n{stderr}"
+    );
+    for step in [
+        "wrong token refused",
+        "created E2E-TEN",
+        "redeemed 3 times with the CLI",
+        "chart shows 3 redemptions",
+        "suspended; VALIDATE says INACTIVE",
+        "E2E OK",
+    ] {
+        assert!(stdout.contains(step), "missing {step:?} in:\n{stdout}");
+    }
+    for shot in ["login.png", "coupons.png", "chart.png"] {
+        let path = std::path::Path::new(&shots).join(shot);
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 1_000, "{} was not taken", path.display());
+    }
+}
