@@ -56,16 +56,17 @@ async fn run_counted(shared: &Arc<Shared>, caller: &Caller, request: Request) ->
             shared.node.confirm_read().await?;
             dispatch::answer(shared, read)
         }
-        // Raft traffic and membership changes come only from the nodes and
-        // the CLI, never from inside the process.
-        Dispatched::Raft { .. } | Dispatched::Snapshot { .. } | Dispatched::Membership(_) => {
-            Err(Error::invalid(
-                "opcode",
-                format!(
-                    "{} is not run in-process",
-                    opcode::name(op).unwrap_or("this opcode")
-                ),
-            ))
-        }
+        // Raft traffic, membership changes and backups come only from the
+        // nodes and the CLI, never from inside the process.
+        Dispatched::Raft { .. }
+        | Dispatched::Snapshot { .. }
+        | Dispatched::Membership(_)
+        | Dispatched::Backup(_) => Err(Error::invalid(
+            "opcode",
+            format!(
+                "{} is not run in-process",
+                opcode::name(op).unwrap_or("this opcode")
+            ),
+        )),
     }
 }
