@@ -298,6 +298,19 @@ pub struct ServeArgs {
     /// {{customer_id}}, {{campaign}}, {{locale}}).
     #[arg(long, env = "COUPONSD_EMAIL_TEMPLATE_DIR")]
     pub email_template_dir: Option<PathBuf>,
+    /// The SMS gateway SMS campaigns' codes are POSTed to (http:// or
+    /// https://); without it, SMS codes stay QUEUED.
+    #[arg(long, env = "COUPONSD_SMS_GATEWAY_URL")]
+    pub sms_gateway_url: Option<String>,
+    /// A header sent with every SMS gateway request, `Name: value` (an API
+    /// key, say; the environment keeps it out of the process list).
+    #[arg(long, env = "COUPONSD_SMS_GATEWAY_AUTH_HEADER", hide_env_values = true)]
+    pub sms_gateway_auth_header: Option<String>,
+    /// The JSON body of an SMS gateway request, with {{phone}} (E.164) and
+    /// {{text}} (the message) put in as JSON string contents.
+    #[arg(long, env = "COUPONSD_SMS_BODY_TEMPLATE",
+          default_value = crate::distribution::sms::DEFAULT_BODY_TEMPLATE)]
+    pub sms_body_template: String,
     /// Attempts per message before it is FAILED, 1 to 10.
     #[arg(long, env = "COUPONSD_DISTRIBUTION_ATTEMPTS", default_value_t = 3,
           value_parser = clap::value_parser!(u32).range(1..=10))]

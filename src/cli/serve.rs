@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use super::args::ServeArgs;
 use crate::cluster::ClusterConfig;
 use crate::distribution::email::{SmtpConfig, SmtpTls};
+use crate::distribution::sms::SmsConfig;
 use crate::distribution::DistributionConfig;
 use crate::rules::stacking::{Base, StackPolicy};
 use crate::server::webhooks::WebhookConfig;
@@ -161,8 +162,20 @@ fn distribution_config(args: &ServeArgs) -> Result<DistributionConfig, String> {
         mail_from: args.mail_from.clone(),
         template_dir: args.email_template_dir.clone(),
     });
+    let sms = args
+        .sms_gateway_url
+        .as_deref()
+        .map(|url| {
+            SmsConfig::new(
+                url,
+                args.sms_gateway_auth_header.as_deref(),
+                &args.sms_body_template,
+            )
+        })
+        .transpose()?;
     Ok(DistributionConfig {
         smtp,
+        sms,
         attempts_max: args.distribution_attempts,
         retry_backoff: Duration::from_millis(args.distribution_backoff_ms),
     })

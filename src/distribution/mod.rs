@@ -1,12 +1,13 @@
 //! Sending a campaign's codes to its recipients (CAMPAIGN_DISTRIBUTE's
 //! outbox, `state::outbox`). `email.rs` is the SMTP channel and its
-//! Message-ID, `template.rs` the email's words (discount text from minor
+//! Message-ID, `sms.rs` the SMS channel (a JSON POST to a gateway), `template.rs` the email's words (discount text from minor
 //! units, expiry), `rate.rs` the token bucket of a campaign's
 //! `distribution_rate` and `batch_size`. The loop that takes QUEUED entries
 //! and records what became of them is `server::sender`, on the leader.
 
 pub mod email;
 pub mod rate;
+pub mod sms;
 pub mod template;
 
 use std::time::Duration;
@@ -16,6 +17,8 @@ use std::time::Duration;
 pub struct DistributionConfig {
     /// None: EMAIL entries stay QUEUED (and a warning says why).
     pub smtp: Option<email::SmtpConfig>,
+    /// None: SMS entries stay QUEUED (and a warning says why).
+    pub sms: Option<sms::SmsConfig>,
     /// Attempts per message before it is FAILED (a permanent refusal fails
     /// at once).
     pub attempts_max: u32,
@@ -27,6 +30,7 @@ impl Default for DistributionConfig {
     fn default() -> Self {
         DistributionConfig {
             smtp: None,
+            sms: None,
             attempts_max: 3,
             retry_backoff: Duration::from_millis(500),
         }

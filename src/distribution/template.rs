@@ -88,6 +88,14 @@ impl EmailTemplate {
     }
 }
 
+/// An SMS's text: one line, the campaign, the code, what it gives and until when.
+pub const SMS_TEXT: &str = "{{campaign}}: your code {{code}}. {{discount}}. {{expiry}}";
+
+/// `SMS_TEXT` for one code.
+pub fn sms_text(values: &Values) -> String {
+    fill(SMS_TEXT, values, |s| s.replace(['\r', '\n'], " "))
+}
+
 /// The template with each known `{{name}}` replaced by its value, through
 /// `escape`; unknown names stay as they are.
 fn fill(template: &str, values: &Values, escape: impl Fn(&str) -> String) -> String {

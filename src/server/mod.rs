@@ -200,7 +200,16 @@ pub async fn run(config: ServerConfig, shutdown: CancellationToken) -> Result<()
     ));
     tasks.spawn(generator::run(shared.clone(), shutdown.clone()));
     tasks.spawn(webhooks::run(shared.clone(), shutdown.clone()));
-    tasks.spawn(sender::run(shared.clone(), mailer, shutdown.clone()));
+    let channels = sender::Channels {
+        mailer,
+        sms: shared
+            .config
+            .distribution
+            .sms
+            .clone()
+            .map(|c| Arc::new(crate::distribution::sms::SmsGateway::new(c))),
+    };
+    tasks.spawn(sender::run(shared.clone(), channels, shutdown.clone()));
     accept_loop(&listener, &shared, &shutdown, &tasks).await;
 
     tracing::info!("shutting down: finishing in-flight requests");

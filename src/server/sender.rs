@@ -14,8 +14,9 @@
 //! campaign sends (ACTIVE, or SCHEDULED and started, and not ended): a
 //! paused or cancelled one stops after the batch in flight.
 //!
-//! EMAIL goes over SMTP (`--smtp-host`; without it, EMAIL entries wait).
-//! SMS waits too: no gateway is built yet. APP, WEBSITE, PARTNER and
+//! EMAIL goes over SMTP (`--smtp-host`; without it, EMAIL entries wait),
+//! SMS to the HTTP gateway (`--sms-gateway-url`; likewise). APP, WEBSITE,
+//! PARTNER and
 //! MANUAL entries are marked SENT at once: the event stream
 //! (`code.distributed`) and `couponsd campaign distribution export` hand
 //! them on.
@@ -29,8 +30,9 @@ use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
-use crate::distribution::email::{Mailer, Outgoing};
+use crate::distribution::email::{Mailer, Outgoing, SendError};
 use crate::distribution::rate::TokenBucket;
+use crate::distribution::sms::SmsGateway;
 use crate::distribution::template::{self, Values};
 use crate::domain::campaign::CampaignDef;
 use crate::log_limit::{LogLimit, DEFAULT_INTERVAL};
@@ -47,7 +49,13 @@ const SEND_CONCURRENCY: usize = 4;
 /// says (one outcome record stays far below the record bound).
 const BATCH_MAX: u64 = 1000;
 
-pub async fn run(shared: Arc<Shared>, mailer: Option<Arc<Mailer>>, shutdown: CancellationToken) {
+/// The channels the sender has: each is None when its flags are not set.
+pub struct Channels {
+    pub mailer: Option<Arc<Mailer>>,
+    pub sms: Option<Arc<SmsGateway>>,
+}
+
+pub async fn run(shared: Arc<Shared>, channels: Channels, shutdown: CancellationToken) {
     let started = Instant::now();
     let now_ms = move || started.elapsed().as_millis() as u64;
     let mut buckets: HashMap<u64, TokenBucket> = HashMap::new();
@@ -80,8 +88,7 @@ pub async fn run(shared: Arc<Shared>, mailer: Option<Arc<Mailer>>, shutdown: Can
                 let Some(entries) = take(bucket, wanted, now_ms()) else {
                     continue;
                 };
-                let outcomes =
-                    send_batch(&shared, mailer.as_deref(), &def, entries, &shutdown).await;
+                let outcomes = send_batch(&shared, &channels, &def, entries, &shutdown).await;
                 if outcomes.is_empty() {
                     continue;
                 }
@@ -132,76 +139,92 @@ fn take(
     Some(wanted)
 }
 
+/// One way out for a message.
+#[derive(Clone, Copy)]
+enum Channel<'a> {
+    Email(&'a Mailer),
+    Sms(&'a SmsGateway),
+}
+
+impl Channel<'_> {
+    async fn send(
+        &self,
+        campaign_id: u64,
+        entry: &OutboxEntry,
+        values: &Values,
+    ) -> Result<(), SendError> {
+        match self {
+            Channel::Email(mailer) => {
+                let outgoing = Outgoing {
+                    campaign_id,
+                    to: &entry.recipient.email,
+                    values: values.clone(),
+                };
+                mailer.send(&outgoing).await
+            }
+            Channel::Sms(gateway) => gateway.send(&entry.recipient.phone, values).await,
+        }
+    }
+}
+
 /// Sends each entry of one batch by the campaign's method; the outcome of
 /// each one tried. Stops early (the rest stay QUEUED) on shutdown or when
 /// this node no longer leads.
 async fn send_batch(
     shared: &Shared,
-    mailer: Option<&Mailer>,
+    channels: &Channels,
     def: &CampaignDef,
     entries: Vec<OutboxEntry>,
     shutdown: &CancellationToken,
 ) -> Vec<Outcome> {
-    let method = def.spec.distribution.method;
-    match method {
-        DistributionMethod::Email => {
-            let Some(mailer) = mailer else {
-                static NO_SMTP: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
-                if let Some(s) = NO_SMTP.admit() {
-                    tracing::warn!(
-                        campaign = def.id,
-                        "EMAIL codes are queued but no --smtp-host is set; they wait{s}"
-                    );
-                }
-                return Vec::new();
-            };
-            let state = shared.node.cell.load().state.clone();
-            let config = &shared.config.distribution;
-            futures_util::stream::iter(entries)
-                .take_while(|_| {
-                    let go_on = !shutdown.is_cancelled() && shared.node.is_leader();
-                    async move { go_on }
-                })
-                .map(|entry| {
-                    let values = values(&state, def, &entry);
-                    async move {
-                        let outgoing = Outgoing {
-                            campaign_id: def.id,
-                            to: &entry.recipient.email,
-                            values,
-                        };
-                        let result = send_with_retries(mailer, &outgoing, config, shutdown).await;
-                        outcome(&entry, result)
-                    }
-                })
-                .buffered(SEND_CONCURRENCY)
-                .filter_map(|o| async move { o })
-                .collect()
-                .await
-        }
-        DistributionMethod::Sms => {
-            static NO_GATEWAY: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
-            if let Some(s) = NO_GATEWAY.admit() {
-                tracing::warn!(
-                    campaign = def.id,
-                    "SMS codes are queued but this build has no SMS gateway; they wait{s}"
-                );
-            }
-            Vec::new()
-        }
+    let channel = match def.spec.distribution.method {
+        DistributionMethod::Email => channels.mailer.as_deref().map(Channel::Email),
+        DistributionMethod::Sms => channels.sms.as_deref().map(Channel::Sms),
         // Handed on by the event stream and the export: marked distributed.
         DistributionMethod::App
         | DistributionMethod::Website
         | DistributionMethod::Partner
-        | DistributionMethod::Manual => entries
-            .iter()
-            .map(|e| Outcome {
-                customer_id: e.recipient.customer_id.clone(),
-                status: DeliveryStatus::Sent,
-                reason: String::new(),
-            })
-            .collect(),
-    }
+        | DistributionMethod::Manual => {
+            return entries
+                .iter()
+                .map(|e| Outcome {
+                    customer_id: e.recipient.customer_id.clone(),
+                    status: DeliveryStatus::Sent,
+                    reason: String::new(),
+                })
+                .collect()
+        }
+    };
+    let Some(channel) = channel else {
+        static NO_CHANNEL: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
+        if let Some(s) = NO_CHANNEL.admit() {
+            tracing::warn!(
+                campaign = def.id,
+                method = def.spec.distribution.method.name(),
+                "codes are queued but no --smtp-host (EMAIL) or --sms-gateway-url (SMS) is set; they wait{s}"
+            );
+        }
+        return Vec::new();
+    };
+    let state = shared.node.cell.load().state.clone();
+    let config = &shared.config.distribution;
+    futures_util::stream::iter(entries)
+        .take_while(|_| {
+            let go_on = !shutdown.is_cancelled() && shared.node.is_leader();
+            async move { go_on }
+        })
+        .map(|entry| {
+            let values = values(&state, def, &entry);
+            async move {
+                let result =
+                    send_with_retries(channel, def.id, &entry, &values, config, shutdown).await;
+                outcome(&entry, result)
+            }
+        })
+        .buffered(SEND_CONCURRENCY)
+        .filter_map(|o| async move { o })
+        .collect()
+        .await
 }
 
 /// What the template says of one entry's code.
@@ -237,15 +260,17 @@ fn outcome(entry: &OutboxEntry, result: Option<Result<(), String>>) -> Option<Ou
 /// Up to `attempts_max` attempts, the backoff doubling between them; a
 /// permanent refusal ends them at once. None: shutdown came first.
 async fn send_with_retries(
-    mailer: &Mailer,
-    outgoing: &Outgoing<'_>,
+    channel: Channel<'_>,
+    campaign_id: u64,
+    entry: &OutboxEntry,
+    values: &Values,
     config: &crate::distribution::DistributionConfig,
     shutdown: &CancellationToken,
 ) -> Option<Result<(), String>> {
     let attempts_max = config.attempts_max.max(1);
     let mut backoff = config.retry_backoff;
     for attempt in 1..=attempts_max {
-        match mailer.send(outgoing).await {
+        match channel.send(campaign_id, entry, values).await {
             Ok(()) => return Some(Ok(())),
             Err(e) if e.permanent || attempt == attempts_max => {
                 return Some(Err(format!("after {attempt} attempt(s): {}", e.reason)));
