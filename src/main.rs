@@ -1,7 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// mimalloc: the writer and the connections allocate many small, short-lived
 /// buffers; glibc's malloc spent about 40% of the writer's time in
 /// malloc_consolidate and free under load (measured with perf).
@@ -9,5 +7,5 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    couponsd::cli::run(couponsd::cli::Cli::parse())
+    couponsd::cli::run(couponsd::cli::parse())
 }

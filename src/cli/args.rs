@@ -127,10 +127,24 @@ pub enum Command {
     /// (checksum mismatch); 5 not a backup this version reads; 6 the
     /// directory is not empty (see --force); 1 other failures; 2 usage.
     Restore(RestoreArgs),
+    /// Config files of `serve --config`.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Check a stopped server's store offline: every row's checksum, every
     /// record, chunk and entry, and that its three files belong together.
     /// Exit 0: clean; 1: problems found; 2: could not check.
     Verify(VerifyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check a config file without starting a server: every key known,
+    /// every value of its flag's type, the settings consistent. Exit 0:
+    /// good; 2: each problem printed, naming its key.
+    Check {
+        /// The TOML file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +180,11 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// A TOML file of these settings, one key per flag spelled as the flag
+    /// without `--` (`hold-ttl-secs = 900`). A flag, then its environment
+    /// variable, override the file; the file overrides the built-in default.
+    #[arg(long, env = "COUPONSD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Address to listen on. Anything but loopback needs --token-file (or
     /// client certificates with roles: --tls-ca and --client-cert-role).
     #[arg(long, env = "COUPONSD_LISTEN", default_value = "127.0.0.1:7878")]
@@ -214,6 +233,7 @@ pub struct ServeArgs {
     /// plaintext (remote ones never may).
     #[arg(long, env = "COUPONSD_PLAINTEXT_LOOPBACK", default_value_t = true, action = clap::ArgAction::Set)]
     pub plaintext_loopback: bool,
+    /// Client connections open at once; more are refused (BUSY) until one closes.
     #[arg(long, env = "COUPONSD_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
     /// Serve /healthz, /readyz and /metrics (Prometheus) over HTTP on this
@@ -348,8 +368,8 @@ pub struct ServeArgs {
     /// Most mutations committed in one transaction.
     #[arg(long, env = "COUPONSD_MAX_BATCH", default_value_t = 4096)]
     pub max_batch: usize,
-    /// Checkpoint the in-memory state after this many log records (or an
-    /// eighth of the state's entries, if more); bounds replay at restart.
+    /// Checkpoint the in-memory state after this many log records (or 1/32
+    /// of the state's entries, if more); bounds replay at restart.
     #[arg(long, env = "COUPONSD_CHECKPOINT_RECORDS", default_value_t = 200_000)]
     pub checkpoint_records: u64,
     /// Save redb's allocator state with every commit, so that a restart after
@@ -439,7 +459,8 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 0, hide = true)]
     pub debug_commit_delay_ms: u64,
     /// Log format: text or json.
-    #[arg(long, env = "COUPONSD_LOG_FORMAT", default_value = "text")]
+    #[arg(long, env = "COUPONSD_LOG_FORMAT", default_value = "text",
+          value_parser = ["text", "json"])]
     pub log_format: String,
 }
 
@@ -463,6 +484,7 @@ pub enum CouponCommand {
         /// Start after this coupon id (the cursor a previous page printed).
         #[arg(long, default_value_t = 0)]
         after: u64,
+        /// The most listed in one page.
         #[arg(long, default_value_t = 100)]
         limit: u16,
     },
@@ -483,6 +505,7 @@ pub enum CouponCommand {
 #[derive(Debug, Clone, Args)]
 #[group(required = true, multiple = false)]
 pub struct CouponSelector {
+    /// Select by coupon id.
     #[arg(long)]
     pub id: Option<u64>,
     /// Select by code.
@@ -492,8 +515,11 @@ pub struct CouponSelector {
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct CouponFields {
+    /// The coupon's display name (on campaign create and update: its
+    /// codes' template's).
     #[arg(long)]
     pub name: Option<String>,
+    /// The coupon's description (on campaign: its codes' template's).
     #[arg(long)]
     pub description: Option<String>,
     /// Percentage off, e.g. 20 or 12.5.
@@ -678,8 +704,10 @@ pub struct CartArgs {
     /// Order amount, e.g. 150.00.
     #[arg(long)]
     pub amount: String,
+    /// ISO 4217 currency of every amount of the order, e.g. USD.
     #[arg(long)]
     pub currency: String,
+    /// Sales channel, e.g. web or app (for coupons limited to channels).
     #[arg(long, default_value = "")]
     pub channel: String,
     /// Shipping part of --amount, e.g. 4.99.
@@ -702,6 +730,7 @@ pub struct CartArgs {
     /// The shopper's device fingerprint.
     #[arg(long, default_value = "")]
     pub device: String,
+    /// The shopper's browser user agent (a fraud signal).
     #[arg(long, default_value = "")]
     pub user_agent: String,
     /// The shop verified --email.
@@ -762,8 +791,8 @@ pub struct QualifyArgs {
 pub struct ReserveArgs {
     #[command(flatten)]
     pub order: OrderArgs,
-    /// Hold TTL; 0 uses the server's default.
-    #[arg(long, default_value_t = 0)]
+    /// Hold TTL; 0 uses the server's default (its --hold-ttl-secs).
+    #[arg(long, default_value_t = 0, visible_alias = "hold-ttl-secs")]
     pub ttl_secs: u32,
 }
 
@@ -794,6 +823,7 @@ pub struct ConfirmArgs {
 pub struct ReverseArgs {
     #[command(flatten)]
     pub redemption: RedemptionArgs,
+    /// Why it is reversed (kept on the reversal).
     #[arg(long, default_value = "")]
     pub reason: String,
     /// A partial refund of this much of the order, e.g. 25.00 (default: all
@@ -815,8 +845,10 @@ pub enum RedemptionCommand {
     List {
         #[command(flatten)]
         coupon: CouponSelector,
+        /// Start after this redemption id (the cursor a previous page printed).
         #[arg(long, default_value_t = 0)]
         after: u64,
+        /// The most listed in one page.
         #[arg(long, default_value_t = 100)]
         limit: u16,
     },
@@ -865,6 +897,7 @@ pub enum AnalyticsCommand {
     Coupon(CouponSelector),
     /// A campaign's totals, codes generated and redeemed, redemption rate and ROI.
     Campaign {
+        /// Campaign id.
         #[arg(long)]
         id: u64,
     },
@@ -877,10 +910,11 @@ pub enum FraudCommand {
     /// Tell the model what a redemption turned out to be (a chargeback:
     /// fraud); every node learns the same step. A redemption is labelled once.
     Outcome {
+        /// Redemption id.
         #[arg(long)]
         redemption: u64,
         /// fraud or legit.
-        #[arg(long)]
+        #[arg(long, value_parser = ["fraud", "legit"], ignore_case = true)]
         label: String,
     },
     /// The model's weights, bias and outcomes learned.
@@ -914,8 +948,10 @@ pub enum CampaignCommand {
     Get(CampaignId),
     /// List campaigns, oldest first.
     List {
+        /// Start after this id (the cursor a previous page printed).
         #[arg(long, default_value_t = 0)]
         after: u64,
+        /// The most listed in one page.
         #[arg(long, default_value_t = 100)]
         limit: u16,
     },
@@ -948,8 +984,10 @@ pub enum CampaignCommand {
     Delete(CampaignId),
     /// Generate codes (in the background on the server); waits and shows progress.
     Generate {
-        #[arg(long, visible_alias = "id")]
+        /// Campaign id.
+        #[arg(long = "id", visible_alias = "campaign")]
         campaign: u64,
+        /// Codes to generate.
         #[arg(long)]
         count: u64,
         /// Set generation rules first (only before any code was generated).
@@ -985,10 +1023,11 @@ pub enum CampaignCommand {
     Distribution(DistributionCommand),
     /// Write the campaign's codes to stdout, page by page.
     Export {
-        #[arg(long, visible_alias = "id")]
+        /// Campaign id.
+        #[arg(long = "id", visible_alias = "campaign")]
         campaign: u64,
         /// csv or jsonl.
-        #[arg(long, default_value = "csv")]
+        #[arg(long, default_value = "csv", value_parser = ["csv", "jsonl"])]
         format: String,
     },
 }
@@ -1029,6 +1068,7 @@ pub struct CampaignFields {
     /// Campaign name (create: required).
     #[arg(long = "campaign-name")]
     pub campaign_name: Option<String>,
+    /// Campaign description.
     #[arg(long = "campaign-description")]
     pub campaign_description: Option<String>,
     /// BULK, TRIGGERED, PERSONALIZED or REFERRAL.
@@ -1084,8 +1124,10 @@ pub struct RuleFields {
     /// Random characters per code (default 8).
     #[arg(long)]
     pub length: Option<u8>,
+    /// Characters every generated code starts with, e.g. SUMMER-.
     #[arg(long)]
     pub prefix: Option<String>,
+    /// Characters every generated code ends with.
     #[arg(long)]
     pub suffix: Option<String>,
     /// Character classes, comma-separated: letters, digits, special (default letters,digits).
@@ -1121,6 +1163,7 @@ pub enum ClusterCommand {
     },
     /// Remove a node from the cluster.
     Remove {
+        /// The node's --node-id.
         #[arg(long)]
         node_id: u64,
     },
@@ -1130,7 +1173,8 @@ pub enum ClusterCommand {
 pub struct BenchArgs {
     /// redeem, validate, mixed (9 validates to 1 redeem) or qualify (a
     /// cart of three lines over coupons made for it: see benches/qualify.sh).
-    #[arg(long, default_value = "redeem")]
+    #[arg(long, default_value = "redeem",
+          value_parser = ["redeem", "validate", "mixed", "qualify"])]
     pub op: String,
     /// Use this existing coupon instead of creating bench coupons.
     #[arg(long)]
@@ -1148,6 +1192,7 @@ pub struct BenchArgs {
     /// Number of distinct customers.
     #[arg(long, default_value_t = 10_000)]
     pub customers: u32,
+    /// Connections opened to the server.
     #[arg(long, default_value_t = 64)]
     pub connections: u32,
     /// Requests in flight per connection.
@@ -1163,7 +1208,7 @@ pub struct BenchArgs {
     /// no score thresholds) or `on` (every security setting and an
     /// identifier limit, with limits no bench run reaches; each order then
     /// carries a verified email, a device, an IP and a card of its customer).
-    #[arg(long, default_value = "off")]
+    #[arg(long, default_value = "off", value_parser = ["off", "on"])]
     pub security: String,
     /// Codes per order: above 1, each request is an ORDER_REDEEM (or
     /// ORDER_VALIDATE) of that many distinct bench coupons, all or nothing.

@@ -138,6 +138,7 @@ pub fn client_options(args: &ClientArgs) -> Result<ClientOptions, ClientError> {
 }
 
 async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure> {
+    precheck(&command)?;
     let client = connect(args).await?;
     match command {
         Command::Coupon(c) => coupon_command(&client, *c).await,
@@ -330,7 +331,8 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
         | Command::Bench(_)
         | Command::Verify(_)
         | Command::Backup(_)
-        | Command::Restore(_) => Err(Failure::Usage("not a client verb".into())),
+        | Command::Restore(_)
+        | Command::Config(_) => Err(Failure::Usage("not a client verb".into())),
     }
 }
 
@@ -600,6 +602,29 @@ pub(super) fn rfc3339(flag: &str, text: &str) -> Result<i64, Failure> {
                 "{flag} {text:?}: expected RFC 3339 such as 2026-01-01T00:00:00Z ({e})"
             ))
         })
+}
+
+/// What can be judged without the server, judged before connecting: a
+/// usage error then exits 2 whether or not a server answers.
+fn precheck(command: &Command) -> Result<(), Failure> {
+    let needs_order = |o: &OrderArgs, verb: &str| {
+        if o.order.trim().is_empty() {
+            Err(Failure::Usage(format!(
+                "{verb} needs --order ID: the order id is what makes a retry harmless"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    match command {
+        Command::Validate(o) => order(&o.cart).map(drop),
+        Command::Redeem(o) => needs_order(o, "redeem").and_then(|()| order(&o.cart).map(drop)),
+        Command::Reserve(r) => {
+            needs_order(&r.order, "reserve").and_then(|()| order(&r.order.cart).map(drop))
+        }
+        Command::Qualify(q) => order(&q.cart).map(drop),
+        _ => Ok(()),
+    }
 }
 
 fn order(o: &CartArgs) -> Result<Order, Failure> {

@@ -18,26 +18,8 @@ use crate::server::{
 
 pub async fn run(args: ServeArgs) -> ExitCode {
     init_logging(&args.log_format);
-    if args.max_connections == 0
-        || args.max_in_flight == 0
-        || args.max_batch == 0
-        || args.max_unauthenticated_per_address == 0
-    {
-        eprintln!(
-            "couponsd: --max-connections, --max-in-flight, --max-batch and \
-             --max-unauthenticated-per-address must be at least 1"
-        );
-        return ExitCode::from(2);
-    }
-    // A connection must be able to hold one full reply.
-    let frame_max = couponsd_client::wire::MAX_FRAME_LENGTH as usize;
-    if args.max_unread_reply_bytes < frame_max
-        || args.max_unread_reply_bytes_total < args.max_unread_reply_bytes
-    {
-        eprintln!(
-            "couponsd: --max-unread-reply-bytes must be at least {frame_max} (one frame), \
-             and --max-unread-reply-bytes-total at least that"
-        );
+    if let Err(e) = check(&args) {
+        eprintln!("couponsd: {e}");
         return ExitCode::from(2);
     }
     if let Some(path) = &args.disposable_domains {
@@ -179,6 +161,31 @@ fn distribution_config(args: &ServeArgs) -> Result<DistributionConfig, String> {
         attempts_max: args.distribution_attempts,
         retry_backoff: Duration::from_millis(args.distribution_backoff_ms),
     })
+}
+
+/// The settings' bounds and consistency, checked before anything starts
+/// (and by `config check`).
+pub fn check(args: &ServeArgs) -> Result<(), String> {
+    if args.max_connections == 0
+        || args.max_in_flight == 0
+        || args.max_batch == 0
+        || args.max_unauthenticated_per_address == 0
+    {
+        return Err("--max-connections, --max-in-flight, --max-batch and \
+             --max-unauthenticated-per-address must be at least 1"
+            .into());
+    }
+    // A connection must be able to hold one full reply.
+    let frame_max = couponsd_client::wire::MAX_FRAME_LENGTH as usize;
+    if args.max_unread_reply_bytes < frame_max
+        || args.max_unread_reply_bytes_total < args.max_unread_reply_bytes
+    {
+        return Err(format!(
+            "--max-unread-reply-bytes must be at least {frame_max} (one frame), \
+             and --max-unread-reply-bytes-total at least that"
+        ));
+    }
+    cluster_config(args).map(|_| ())
 }
 
 /// The node's place in its cluster, from --node-id, --peers, --join and the rest.
