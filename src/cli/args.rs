@@ -297,11 +297,13 @@ pub struct ServeArgs {
     /// it, EMAIL codes stay QUEUED.
     #[arg(long, env = "COUPONSD_SMTP_HOST")]
     pub smtp_host: Option<String>,
+    /// The SMTP server's port (587: submission with STARTTLS; 465: SMTPS).
     #[arg(long, env = "COUPONSD_SMTP_PORT", default_value_t = 587)]
     pub smtp_port: u16,
     /// none, starttls (required) or tls (SMTPS).
     #[arg(long, env = "COUPONSD_SMTP_TLS", default_value = "starttls")]
     pub smtp_tls: String,
+    /// The SMTP login (with --smtp-password-file); none: no login.
     #[arg(long, env = "COUPONSD_SMTP_USERNAME")]
     pub smtp_username: Option<String>,
     /// File whose first line is the SMTP password (read at start).
@@ -1013,8 +1015,11 @@ pub enum CampaignCommand {
     /// outbox, 1,000 a request; the server sends them by the campaign's
     /// distribution method. A recipient already queued keeps their code.
     Distribute {
-        #[arg(long, visible_alias = "id")]
+        /// Campaign id.
+        #[arg(long = "id", visible_alias = "campaign")]
         campaign: u64,
+        /// The recipients: CSV with a header, or JSON lines; fields
+        /// customer_id, email, phone, locale.
         #[arg(long)]
         recipients: std::path::PathBuf,
     },
@@ -1036,13 +1041,16 @@ pub enum CampaignCommand {
 pub enum DistributionCommand {
     /// Counts by status (QUEUED, SENT, FAILED, BOUNCED, REDEEMED) and progress.
     Status {
-        #[arg(long, visible_alias = "id")]
+        /// Campaign id.
+        #[arg(long = "id", visible_alias = "campaign")]
         campaign: u64,
     },
     /// Every recipient's code and status as CSV (customer_id,code,status).
     Export {
-        #[arg(long, visible_alias = "id")]
+        /// Campaign id.
+        #[arg(long = "id", visible_alias = "campaign")]
         campaign: u64,
+        /// The CSV file to write.
         #[arg(long)]
         out: std::path::PathBuf,
     },
