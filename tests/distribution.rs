@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{percent_coupon, redeem_request, Server};
+use common::{couponsd_cli, percent_coupon, redeem_request, Server};
 use couponsd_client::wire::{
     CampaignSpec, CampaignStatus, CampaignType, CouponRef, DeliveryStatus, DistributionEntry,
     DistributionMethod, DistributionStrategy, ErrorCode, EventType, EventsRequest, Recipient,
@@ -172,21 +172,6 @@ async fn wait_sent(client: &Client, id: u64, within: Duration) {
     }
 }
 
-fn couponsd(addr: &str, args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_couponsd"))
-        .args(["--addr", addr])
-        .args(args)
-        .output()
-        .expect("running couponsd");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
-    (
-        out.status.code().unwrap_or(-1),
-        json,
-        stdout + &String::from_utf8_lossy(&out.stderr),
-    )
-}
-
 fn email_of(i: usize) -> String {
     format!("customer{i}@example.com")
 }
@@ -225,7 +210,7 @@ async fn each_recipient_gets_one_email_once_and_is_tracked() {
         &csv_arg,
         "--json",
     ];
-    let (status, json, output) = couponsd(&server.addr, &args);
+    let (status, json, output) = couponsd_cli(&server.addr, &args);
     assert_eq!(status, 0, "{output}");
     assert_eq!(json["recipients"], 21, "{output}");
     assert_eq!(json["queued"], 21, "{output}");
@@ -278,7 +263,7 @@ async fn each_recipient_gets_one_email_once_and_is_tracked() {
     assert_eq!(analytics.coupons_bounced, 0);
 
     // The same file again: nothing queued, nothing sent again, same codes.
-    let (status, json, output) = couponsd(&server.addr, &args);
+    let (status, json, output) = couponsd_cli(&server.addr, &args);
     assert_eq!(status, 0, "{output}");
     assert_eq!(json["queued"], 0, "{output}");
     assert_eq!(json["already_queued"], 21, "{output}");
@@ -323,7 +308,7 @@ async fn each_recipient_gets_one_email_once_and_is_tracked() {
     assert_eq!(analytics.coupons_bounced, 1);
 
     // The command line's status and export.
-    let (status, json, output) = couponsd(
+    let (status, json, output) = couponsd_cli(
         &server.addr,
         &[
             "campaign",
@@ -340,7 +325,7 @@ async fn each_recipient_gets_one_email_once_and_is_tracked() {
     assert_eq!(json["redeemed"], 1, "{output}");
     let export = dir.path().join("export.csv");
     let export_arg = export.display().to_string();
-    let (status, _, output) = couponsd(
+    let (status, _, output) = couponsd_cli(
         &server.addr,
         &[
             "campaign",
@@ -385,7 +370,7 @@ async fn each_recipient_gets_one_email_once_and_is_tracked() {
     assert_eq!(count(EventType::DeliveryFailed), 2);
 
     // Usage errors exit 2; a bad address is INVALID_ARGUMENT naming it.
-    let (status, _, _) = couponsd(
+    let (status, _, _) = couponsd_cli(
         &server.addr,
         &[
             "campaign",
@@ -479,7 +464,7 @@ async fn kill_9_while_distributing_ten_thousand_sends_each_recorded_message_once
     }
     std::fs::write(&csv, &text).unwrap();
     let started = Instant::now();
-    let (status, json, output) = couponsd(
+    let (status, json, output) = couponsd_cli(
         &server.addr,
         &[
             "campaign",
