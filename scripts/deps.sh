@@ -17,6 +17,9 @@ need systemd-analyze systemd                                      # tests/deploy
 need chromium chromium                                            # tests/console.rs: the console in headless Chromium
 need node nodejs                                                  # tests/console.rs: runs tests/console/e2e.mjs
 need npm npm                                                      # tests/console.rs: playwright-core from package-lock.json
+need go golang-go                                                 # clients/go: standard library only
+need javac openjdk-17-jdk-headless                                # clients/java: built with the JDK alone
+need /usr/share/java/junit-platform-console-standalone.jar junit5 # clients/java: JUnit 5 from Debian
 
 # tests/distribution.rs: a real SMTP server on loopback (Python's aiosmtpd,
 # from PyPI) in a venv of the project's own, .venv-test/ (gitignored).
