@@ -3,11 +3,13 @@
 
 use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use couponsd_client::money;
 use couponsd_client::wire::{
-    AdminStatus, Coupon, CouponRef, CouponSpec, CouponType, DiscountType, ErrorCode, Order,
-    ProductCriteria, RedeemRequest, RedemptionRef, RedemptionReply, ReserveRequest, Validation,
+    AdminStatus, Coupon, CouponRef, CouponSpec, CouponType, DiscountType, ErrorCode, NodeRole,
+    Order, ProductCriteria, RedeemRequest, RedemptionRef, RedemptionReply, ReserveRequest,
+    Validation,
 };
 use couponsd_client::{Client, ClientError, ClientOptions, TlsOptions};
 use serde_json::Value;
@@ -113,6 +115,9 @@ pub async fn connect_to(addr: &str, args: &ClientArgs) -> Result<Client, ClientE
     Client::connect_with(addr, client_options(args)?).await
 }
 
+/// How long a command follows a cluster through a leader change.
+const CLI_FAILOVER_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The token and TLS of the command line.
 pub fn client_options(args: &ClientArgs) -> Result<ClientOptions, ClientError> {
     let tls = match (&args.ca, args.tls) {
@@ -133,13 +138,23 @@ pub fn client_options(args: &ClientArgs) -> Result<ClientOptions, ClientError> {
         token: args.token.clone(),
         tls,
         client_name: concat!("couponsd-cli/", env!("CARGO_PKG_VERSION")).into(),
+        // Through an election (a second or two) a command waits for the new
+        // leader instead of failing on the old one; requests it cannot know
+        // the outcome of are still not repeated.
+        failover_timeout: CLI_FAILOVER_TIMEOUT,
         ..ClientOptions::default()
     })
 }
 
 async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure> {
     precheck(&command)?;
-    let client = connect(args).await?;
+    let client = connect(args).await.map_err(|e| match e {
+        ClientError::Io(cause) => Failure::Usage(format!(
+            "cannot reach the server at {}: {cause}",
+            args.addr
+        )),
+        other => Failure::from(other),
+    })?;
     match command {
         Command::Coupon(c) => coupon_command(&client, *c).await,
         Command::Validate(o) if o.code.len() > 1 => {
@@ -294,9 +309,21 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
                     i.storage_error
                 ),
                 None if !i.storage_error.is_empty() => {
-                    format!("writes ok; storage degraded: {}", i.storage_error)
+                    format!("storage ok; degraded: {}", i.storage_error)
                 }
-                None => "writes ok".to_string(),
+                None => "storage ok".to_string(),
+            };
+            // What the role means for a write sent here: "ok" above is about
+            // this node's disk, not about whether the cluster takes writes.
+            let role = match i.role {
+                NodeRole::Leader => "takes writes",
+                NodeRole::Follower | NodeRole::Learner => {
+                    "answers writes with NOT_LEADER and the leader (clients follow it)"
+                }
+                NodeRole::Candidate => {
+                    "knows no leader: writes are refused until an election succeeds"
+                }
+                NodeRole::Stopped => "stopped: takes no requests",
             };
             Ok(Output {
                 json: serde_json::json!({
@@ -308,7 +335,7 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
                     "storage_error": if i.storage_error.is_empty() { Value::Null } else { i.storage_error.clone().into() },
                 }),
                 text: format!(
-                    "couponsd {} {} term {} lsn {}: {} coupons, {} redemptions, {} connections, up {} s\n{writes}",
+                    "couponsd {} {} term {} lsn {}: {} coupons, {} redemptions, {} connections, up {} s\n{role}; {writes}",
                     i.server_version, i.role, i.term, i.lsn, i.coupons, i.redemptions, i.connections,
                     i.uptime_ms / 1000
                 ),
