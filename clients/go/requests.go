@@ -1,0 +1,357 @@
+package couponsd
+
+// Request is one request body. Every *Request type of this package
+// implements it; Client.Do sends any of them.
+type Request interface {
+	// Opcode is the request's opcode (protocol.md section 9).
+	Opcode() uint16
+	// Idempotent reports whether sending it twice has the effect of sending it
+	// once, so that it may be repeated when the outcome of the first is
+	// unknown (a lost connection, a timeout): reads, and the redemption
+	// operations, which are idempotent per (code, order id).
+	Idempotent() bool
+}
+
+// Magic opens every HELLO; ProtocolVersion is the version this package speaks.
+var Magic = [4]byte{'C', 'P', 'N', 'D'}
+
+// ProtocolVersion is the protocol version this package speaks.
+const ProtocolVersion uint16 = 1
+
+type read struct{}
+
+func (read) Idempotent() bool { return true }
+
+type change struct{}
+
+func (change) Idempotent() bool { return false }
+
+// HelloRequest opens a connection; Client sends it itself.
+type HelloRequest struct {
+	change
+	Magic      [4]byte `json:"magic"`
+	Version    uint16  `json:"version"`
+	Token      string  `json:"token"`
+	ClientName string  `json:"client_name"`
+}
+
+type PingRequest struct{ read }
+type ServerInfoRequest struct{ read }
+type DigestRequest struct{ read }
+type ClusterStatusRequest struct{ read }
+type FraudModelRequest struct{ read }
+type AnalyticsOverviewRequest struct{ read }
+type WebhookListRequest struct{ read }
+
+// CouponCreateRequest creates a coupon; its body is the spec.
+type CouponCreateRequest struct {
+	change
+	CouponSpec
+}
+
+type CouponGetRequest struct {
+	read
+	CouponRef
+}
+
+// CouponUpdateRequest replaces a coupon's spec; ExpectedRevision 0 updates
+// whatever the revision is.
+type CouponUpdateRequest struct {
+	change
+	ID               uint64     `json:"id"`
+	ExpectedRevision uint64     `json:"expected_revision"`
+	Spec             CouponSpec `json:"spec"`
+}
+
+type CouponDeleteRequest struct {
+	change
+	ID uint64 `json:"id"`
+}
+
+// CouponListRequest asks for a page of coupons after AfterID (0: the first).
+type CouponListRequest struct {
+	read
+	AfterID uint64 `json:"after_id"`
+	Limit   uint16 `json:"limit"`
+}
+
+type ValidateRequest struct {
+	read
+	Code  string `json:"code"`
+	Order Order  `json:"order"`
+}
+
+// RedeemRequest takes one use of a coupon for an order, at once.
+type RedeemRequest struct {
+	read                 // idempotent per (code, order id)
+	Code          string `json:"code"`
+	OrderID       string `json:"order_id"`
+	TransactionID string `json:"transaction_id"`
+	Order         Order  `json:"order"`
+}
+
+// ReserveRequest holds one use for TTLMS ms (0: the server's default).
+type ReserveRequest struct {
+	read           // idempotent per (code, order id)
+	Code    string `json:"code"`
+	OrderID string `json:"order_id"`
+	TTLMS   uint32 `json:"ttl_ms"`
+	Order   Order  `json:"order"`
+}
+
+type ConfirmRequest struct {
+	read // idempotent: a repeat is answered as a replay
+	RedemptionRef
+}
+
+type ReleaseRequest struct {
+	read // idempotent: a repeat is answered as a replay
+	RedemptionRef
+}
+
+// ReverseRequest refunds all (RefundAmount nil) or part of a redemption.
+// With a RefundID a repeat is answered with the first reversal, so only
+// then is it safe to retry.
+type ReverseRequest struct {
+	Redemption   RedemptionRef `json:"redemption"`
+	Reason       string        `json:"reason"`
+	RefundAmount *int64        `json:"refund_amount"`
+	RefundID     string        `json:"refund_id"`
+}
+
+func (r ReverseRequest) Idempotent() bool { return r.RefundID != "" }
+
+type RedemptionGetRequest struct {
+	read
+	RedemptionRef
+}
+
+type RedemptionListRequest struct {
+	read
+	CouponID uint64 `json:"coupon_id"`
+	AfterID  uint64 `json:"after_id"`
+	Limit    uint16 `json:"limit"`
+}
+
+type ReversalListRequest struct {
+	read
+	RedemptionRef
+}
+
+type ClusterAddRequest struct {
+	change
+	NodeID uint64 `json:"node_id"`
+	Addr   string `json:"addr"`
+	Voter  bool   `json:"voter"`
+}
+
+type ClusterRemoveRequest struct {
+	change
+	NodeID uint64 `json:"node_id"`
+}
+
+// RaftRequest is a node-to-node message, its body passed through unread.
+type RaftRequest struct {
+	change
+	Op   uint16
+	Body []byte
+}
+
+func (r RaftRequest) marshalWire(w *writer) { w.raw(r.Body) }
+
+type CampaignCreateRequest struct {
+	change
+	CampaignSpec
+}
+
+type CampaignGetRequest struct {
+	read
+	ID uint64 `json:"id"`
+}
+
+type CampaignUpdateRequest struct {
+	change
+	ID               uint64       `json:"id"`
+	ExpectedRevision uint64       `json:"expected_revision"`
+	Spec             CampaignSpec `json:"spec"`
+}
+
+type CampaignListRequest struct {
+	read
+	AfterID uint64 `json:"after_id"`
+	Limit   uint16 `json:"limit"`
+}
+
+type CampaignSetStatusRequest struct {
+	change
+	ID     uint64         `json:"id"`
+	Status CampaignStatus `json:"status"`
+}
+
+// CampaignGenerateRequest asks for Count more codes. With ExpectedRevision
+// (not 0) a repeat is refused CONFLICT, so only then is it safe to retry.
+type CampaignGenerateRequest struct {
+	ID               uint64 `json:"id"`
+	Count            uint64 `json:"count"`
+	ExpectedRevision uint64 `json:"expected_revision"`
+}
+
+func (r CampaignGenerateRequest) Idempotent() bool { return r.ExpectedRevision != 0 }
+
+type CampaignCodesRequest struct {
+	read
+	ID            uint64 `json:"id"`
+	AfterCouponID uint64 `json:"after_coupon_id"`
+	Limit         uint16 `json:"limit"`
+}
+
+type CampaignDeleteRequest struct {
+	change
+	ID uint64 `json:"id"`
+}
+
+type OrderValidateRequest struct {
+	read
+	Codes []string  `json:"codes"`
+	Mode  OrderMode `json:"mode"`
+	Order Order     `json:"order"`
+}
+
+type OrderRedeemRequest struct {
+	read                    // idempotent per order id
+	Codes         []string  `json:"codes"`
+	Mode          OrderMode `json:"mode"`
+	OrderID       string    `json:"order_id"`
+	TransactionID string    `json:"transaction_id"`
+	Order         Order     `json:"order"`
+}
+
+type OrderReserveRequest struct {
+	read              // idempotent per order id
+	Codes   []string  `json:"codes"`
+	Mode    OrderMode `json:"mode"`
+	OrderID string    `json:"order_id"`
+	TTLMS   uint32    `json:"ttl_ms"`
+	Order   Order     `json:"order"`
+}
+
+type OrderConfirmRequest struct {
+	read
+	OrderID       string `json:"order_id"`
+	TransactionID string `json:"transaction_id"`
+}
+
+type OrderReleaseRequest struct {
+	read
+	OrderID string `json:"order_id"`
+}
+
+// OrderReverseRequest is not idempotent: a repeat is ALREADY_REVERSED.
+type OrderReverseRequest struct {
+	change
+	OrderID string `json:"order_id"`
+	Reason  string `json:"reason"`
+}
+
+type QualifyRequest struct {
+	read
+	Limit uint16 `json:"limit"`
+	Order Order  `json:"order"`
+}
+
+type CampaignAssignRequest struct {
+	read                 // a customer who has a code gets it again
+	ID          uint64   `json:"id"`
+	CustomerIDs []string `json:"customer_ids"`
+}
+
+type FraudOutcomeRequest struct {
+	read                    // a repeated label is a replay
+	RedemptionID uint64     `json:"redemption_id"`
+	Label        FraudLabel `json:"label"`
+}
+
+type FraudReportRequest struct {
+	read
+	From int64 `json:"from"`
+	To   int64 `json:"to"`
+}
+
+type AnalyticsCouponRequest struct {
+	read
+	CouponRef
+}
+
+type AnalyticsCampaignRequest struct {
+	read
+	ID uint64 `json:"id"`
+}
+
+type EventsSubscribeRequest struct {
+	read
+	From       uint64 `json:"from"`
+	Types      uint64 `json:"types"`
+	CouponID   uint64 `json:"coupon_id"`
+	CampaignID uint64 `json:"campaign_id"`
+	MaxBatch   uint32 `json:"max_batch"`
+}
+
+type WebhookEnableRequest struct {
+	read        // enabling an enabled endpoint changes nothing
+	ID   uint64 `json:"id"`
+}
+
+type WebhookAddRequest struct {
+	change
+	URL         string `json:"url"`
+	Types       uint64 `json:"types"`
+	Description string `json:"description"`
+}
+
+type WebhookRemoveRequest struct {
+	change
+	ID uint64 `json:"id"`
+}
+
+type WebhookDeliveriesRequest struct {
+	read
+	ID uint64 `json:"id"`
+}
+
+type CampaignDistributeRequest struct {
+	read                   // a recipient already queued keeps their entry
+	CampaignID uint64      `json:"campaign_id"`
+	Recipients []Recipient `json:"recipients"`
+}
+
+type DistributionStatusRequest struct {
+	read
+	CampaignID uint64 `json:"campaign_id"`
+	AfterSeq   uint64 `json:"after_seq"`
+	Limit      uint16 `json:"limit"`
+}
+
+type DistributionReportRequest struct {
+	read                      // a second report of the same status changes nothing
+	CampaignID uint64         `json:"campaign_id"`
+	CustomerID string         `json:"customer_id"`
+	Status     DeliveryStatus `json:"status"`
+	Reason     string         `json:"reason"`
+}
+
+// The backup is a stream on one connection: none of its steps is retried.
+type BackupBeginRequest struct {
+	change
+	Flags uint8 `json:"flags"`
+}
+
+type BackupPartRequest struct {
+	change
+	Seq uint32 `json:"seq"`
+}
+
+type BackupEndRequest struct{ change }
+type BackupAbortRequest struct{ change }
+
+// BackupDigest is BackupBeginRequest.Flags' bit asking for the digest.
+const BackupDigest uint8 = 1
