@@ -43,7 +43,7 @@ func (b *BackupSession) Begin(ctx context.Context, withDigest bool) (*BackupHead
 	return backupCall[BackupHeader](ctx, b, BackupBeginRequest{Flags: flags})
 }
 
-// Part returns part seq (0, 1, ...); its More is false once every part was sent.
+// Part returns part seq (0, 1, ...); its Value is nil once every part was sent.
 func (b *BackupSession) Part(ctx context.Context, seq uint32) (*BackupPart, error) {
 	return backupCall[BackupPart](ctx, b, BackupPartRequest{Seq: seq})
 }

@@ -98,7 +98,7 @@ func handshake(ctx context.Context, nc net.Conn, addr string, cfg connConfig) (*
 	if deadline, ok := ctx.Deadline(); ok {
 		_ = nc.SetDeadline(deadline)
 	}
-	hello := HelloRequest{Magic: Magic, Version: ProtocolVersion, Token: cfg.token, ClientName: cfg.clientName}
+	hello := HelloRequest{Version: ProtocolVersion, Token: cfg.token, ClientName: cfg.clientName}
 	if _, err := nc.Write(AppendFrame(nil, 1, OpHello, 0, EncodeRequest(nil, hello))); err != nil {
 		return nil, &dialError{addr, err}
 	}

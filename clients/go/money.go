@@ -5,13 +5,26 @@ import (
 	"strings"
 )
 
-// MoneyError says why a decimal amount could not be converted.
+// MoneyErrorKind says why a decimal amount could not be converted.
+type MoneyErrorKind string
+
+// The reasons ParseMoney refuses an amount.
+const (
+	MoneyNotDecimal      MoneyErrorKind = "NOT_DECIMAL"
+	MoneyTooPrecise      MoneyErrorKind = "TOO_PRECISE"
+	MoneyOverflow        MoneyErrorKind = "OVERFLOW"
+	MoneyUnknownCurrency MoneyErrorKind = "UNKNOWN_CURRENCY"
+)
+
+// MoneyError is an amount ParseMoney refuses, and why.
 type MoneyError struct {
-	Amount, Currency, Reason string
+	Amount, Currency string
+	Kind             MoneyErrorKind
+	Detail           string
 }
 
 func (e *MoneyError) Error() string {
-	return fmt.Sprintf("couponsd: amount %q %s: %s", e.Amount, e.Currency, e.Reason)
+	return fmt.Sprintf("couponsd: amount %q %s: %s", e.Amount, e.Currency, e.Detail)
 }
 
 // CurrencyDecimals is the number of minor-unit decimals of an ISO 4217
@@ -29,7 +42,7 @@ func CurrencyDecimals(currency string) (uint8, bool) {
 func ParseMoney(amount, currency string) (int64, error) {
 	places, ok := CurrencyDecimals(currency)
 	if !ok {
-		return 0, &MoneyError{amount, currency, "unknown currency"}
+		return 0, &MoneyError{amount, currency, MoneyUnknownCurrency, "unknown currency"}
 	}
 	text := strings.TrimSpace(amount)
 	negative := strings.HasPrefix(text, "-")
@@ -38,10 +51,10 @@ func ParseMoney(amount, currency string) (int64, error) {
 	}
 	whole, frac, hasDot := strings.Cut(text, ".")
 	if whole == "" || !allDigits(whole) || !allDigits(frac) || (hasDot && frac == "") {
-		return 0, &MoneyError{amount, currency, "not a decimal amount such as 150.00"}
+		return 0, &MoneyError{amount, currency, MoneyNotDecimal, "not a decimal amount such as 150.00"}
 	}
 	if len(frac) > int(places) {
-		return 0, &MoneyError{amount, currency, fmt.Sprintf("more decimals than the currency's %d", places)}
+		return 0, &MoneyError{amount, currency, MoneyTooPrecise, fmt.Sprintf("more decimals than the currency's %d", places)}
 	}
 	// Accumulate as a negative number so that the int64 minimum fits too.
 	var v int64
@@ -50,13 +63,13 @@ func ParseMoney(amount, currency string) (int64, error) {
 	for i := 0; i < len(digits); i++ {
 		d := int64(digits[i] - '0')
 		if v < min/10 || v*10 < min+d {
-			return 0, &MoneyError{amount, currency, "too large"}
+			return 0, &MoneyError{amount, currency, MoneyOverflow, "too large"}
 		}
 		v = v*10 - d
 	}
 	if !negative {
 		if v == min {
-			return 0, &MoneyError{amount, currency, "too large"}
+			return 0, &MoneyError{amount, currency, MoneyOverflow, "too large"}
 		}
 		v = -v
 	}

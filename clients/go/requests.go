@@ -29,10 +29,17 @@ func (change) Idempotent() bool { return false }
 // HelloRequest opens a connection; Client sends it itself.
 type HelloRequest struct {
 	change
-	Magic      [4]byte `json:"magic"`
-	Version    uint16  `json:"version"`
-	Token      string  `json:"token"`
-	ClientName string  `json:"client_name"`
+	Version    uint16 `json:"version"`
+	Token      string `json:"token"`
+	ClientName string `json:"client_name"`
+}
+
+// marshalWire puts the magic first: it is constant, so not a field.
+func (h HelloRequest) marshalWire(w *writer) {
+	w.raw(Magic[:])
+	w.u16(h.Version)
+	w.str(h.Token)
+	w.str(h.ClientName)
 }
 
 type PingRequest struct{ read }

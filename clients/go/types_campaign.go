@@ -8,22 +8,16 @@ type CampaignSpec struct {
 	Description  string       `json:"description"`
 	CampaignType CampaignType `json:"campaign_type"`
 	// Template: every generated code is a coupon like this (code unused).
-	Template            CouponSpec         `json:"template"`
-	ValidityDays        uint32             `json:"validity_days"`
-	Rules               GenerationRules    `json:"rules"`
-	DistributionMethod  DistributionMethod `json:"distribution_method"`
-	BatchSize           uint32             `json:"batch_size"`
-	DistributionRate    uint32             `json:"distribution_rate"`
-	AutoDistribute      bool               `json:"auto_distribute"`
-	Segments            []string           `json:"segments"`
-	CustomerIDs         []string           `json:"customer_ids"`
-	IncludeNewCustomers bool               `json:"include_new_customers"`
-	ExcludeRecentUsers  bool               `json:"exclude_recent_users"`
-	BudgetLimit         *int64             `json:"budget_limit"` // minor units
-	CouponLimit         *uint64            `json:"coupon_limit"`
-	StartsAt            *int64             `json:"starts_at"`
-	EndsAt              *int64             `json:"ends_at"`
-	RewardCampaignID    *uint64            `json:"reward_campaign_id"`
+	Template         CouponSpec           `json:"template"`
+	ValidityDays     uint32               `json:"validity_days"`
+	Rules            GenerationRules      `json:"rules"`
+	Distribution     DistributionStrategy `json:"distribution"`
+	Audience         TargetAudience       `json:"audience"`
+	BudgetLimit      *int64               `json:"budget_limit"` // minor units
+	CouponLimit      *uint64              `json:"coupon_limit"`
+	StartsAt         *int64               `json:"starts_at"`
+	EndsAt           *int64               `json:"ends_at"`
+	RewardCampaignID *uint64              `json:"reward_campaign_id"`
 }
 
 // NewCampaignSpec is a BULK campaign with the usual generation rules and the
@@ -31,14 +25,30 @@ type CampaignSpec struct {
 func NewCampaignSpec(name string, template CouponSpec) CampaignSpec {
 	template.Code = ""
 	return CampaignSpec{
-		Name:               name,
-		CampaignType:       CampaignTypeBulk,
-		Template:           template,
-		Rules:              DefaultGenerationRules(),
-		DistributionMethod: DistributionMethodManual,
-		BatchSize:          1000,
-		DistributionRate:   100,
+		Name:         name,
+		CampaignType: CampaignTypeBulk,
+		Template:     template,
+		Rules:        DefaultGenerationRules(),
+		Distribution: DistributionStrategy{Method: DistributionMethodManual, BatchSize: 1000, DistributionRate: 100},
 	}
+}
+
+// DistributionStrategy is how a campaign's codes are handed out (stored;
+// AutoDistribute drives TRIGGERED campaigns).
+type DistributionStrategy struct {
+	Method           DistributionMethod `json:"method"`
+	BatchSize        uint32             `json:"batch_size"`
+	DistributionRate uint32             `json:"distribution_rate"`
+	AutoDistribute   bool               `json:"auto_distribute"`
+}
+
+// TargetAudience is who a campaign is for (stored, not enforced; CustomerIDs
+// is CAMPAIGN_ASSIGN's default list).
+type TargetAudience struct {
+	Segments            []string `json:"segments"`
+	CustomerIDs         []string `json:"customer_ids"`
+	IncludeNewCustomers bool     `json:"include_new_customers"`
+	ExcludeRecentUsers  bool     `json:"exclude_recent_users"`
 }
 
 // GenerationRules say how a campaign's codes are generated.

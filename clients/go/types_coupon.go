@@ -36,26 +36,17 @@ type CouponSpec struct {
 	BuyQuantity           uint32             `json:"buy_quantity"`
 	GetQuantity           uint32             `json:"get_quantity"`
 	// ActiveDays: bit 0 Monday .. bit 6 Sunday; 0 every day.
-	ActiveDays        uint8             `json:"active_days"`
-	ActiveStartMinute uint16            `json:"active_start_minute"`
-	ActiveEndMinute   uint16            `json:"active_end_minute"`
-	IdentifierLimits  []IdentifierLimit `json:"identifier_limits"`
-	ReviewScore       *uint32           `json:"review_score"` // ppm
-	BlockScore        *uint32           `json:"block_score"`  // ppm
-	// StackClass 0 means: from the discount type.
-	StackClass StackClass `json:"stack_class" wire:"zero"`
-	// CombinesWith: bits 1 ORDER, 2 PRODUCT, 4 SHIPPING.
-	CombinesWith         uint8              `json:"combines_with"`
-	Exclusive            bool               `json:"exclusive"`
-	StackPriority        int32              `json:"stack_priority"`
-	AutoApply            bool               `json:"auto_apply"`
-	AssignedCustomerID   string             `json:"assigned_customer_id"`
-	CustomerUsesPerDay   *uint32            `json:"customer_uses_per_day"`
-	CustomerUsesPerWeek  *uint32            `json:"customer_uses_per_week"`
-	CustomerUsesPerMonth *uint32            `json:"customer_uses_per_month"`
-	UsesPerDay           *uint32            `json:"uses_per_day"`
-	ReversalReturnsUse   bool               `json:"reversal_returns_use"`
-	RefundBelowMinimum   RefundBelowMinimum `json:"refund_below_minimum"`
+	ActiveDays         uint8             `json:"active_days"`
+	ActiveStartMinute  uint16            `json:"active_start_minute"`
+	ActiveEndMinute    uint16            `json:"active_end_minute"`
+	IdentifierLimits   []IdentifierLimit `json:"identifier_limits"`
+	ReviewScore        *uint32           `json:"review_score"` // ppm
+	BlockScore         *uint32           `json:"block_score"`  // ppm
+	Stacking           StackSettings     `json:"stacking"`
+	AutoApply          bool              `json:"auto_apply"`
+	AssignedCustomerID string            `json:"assigned_customer_id"`
+	PeriodLimits       PeriodLimits      `json:"period_limits"`
+	Reversal           ReversalPolicy    `json:"reversal"`
 	// ReferrerCustomerID is set by the server only; send "".
 	ReferrerCustomerID string `json:"referrer_customer_id"`
 }
@@ -71,13 +62,39 @@ func NewCouponSpec(code string, discountType DiscountType, discountValue int64) 
 		Status:             AdminStatusActive,
 		DistributionMethod: DistributionMethodManual,
 		Security:           DefaultSecuritySettings(),
-		CombinesWith:       CombinesWithAll,
-		ReversalReturnsUse: true,
-		RefundBelowMinimum: RefundBelowMinimumProrate,
+		Stacking:           StackSettings{CombinesWith: CombinesWithAll},
+		Reversal:           ReversalPolicy{ReturnsUse: true, BelowMinimum: RefundBelowMinimumProrate},
 	}
 }
 
-// CombinesWith bits of CouponSpec.CombinesWith.
+// StackSettings say how a coupon stacks with the other codes of one order
+// (CouponSpec fields 34 to 37).
+type StackSettings struct {
+	// Class 0 means: from the discount type.
+	Class StackClass `json:"class" wire:"zero"`
+	// CombinesWith: CombinesWith* bits of the classes it combines with.
+	CombinesWith uint8 `json:"combines_with"`
+	Exclusive    bool  `json:"exclusive"`
+	Priority     int32 `json:"priority"`
+}
+
+// PeriodLimits are uses per period in the coupon's time zone (CouponSpec
+// fields 40 to 43); nil: no limit.
+type PeriodLimits struct {
+	CustomerPerDay   *uint32 `json:"customer_per_day"`
+	CustomerPerWeek  *uint32 `json:"customer_per_week"`
+	CustomerPerMonth *uint32 `json:"customer_per_month"`
+	PerDay           *uint32 `json:"per_day"`
+}
+
+// ReversalPolicy says what reversing a redemption of the coupon does
+// (CouponSpec fields 44 and 45).
+type ReversalPolicy struct {
+	ReturnsUse   bool               `json:"returns_use"`
+	BelowMinimum RefundBelowMinimum `json:"below_minimum"`
+}
+
+// CombinesWith bits of StackSettings.CombinesWith.
 const (
 	CombinesWithOrder    uint8 = 1
 	CombinesWithProduct  uint8 = 2

@@ -145,7 +145,7 @@ type SecurityCheck struct {
 
 // SecurityAssessment is a request's fraud score and the checks behind it.
 type SecurityAssessment struct {
-	FraudScore uint32 `json:"fraud_score"` // ppm
+	FraudScorePPM uint32 `json:"fraud_score_ppm"`
 	// RiskLevel 0: not assessed.
 	RiskLevel RiskLevel       `json:"risk_level" wire:"zero"`
 	Flagged   bool            `json:"flagged"`

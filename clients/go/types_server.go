@@ -32,10 +32,13 @@ type Pong struct {
 // Digest answers DIGEST: two nodes with the same LSN and digest hold the
 // same state.
 type Digest struct {
-	LSN     uint64   `json:"lsn"`
-	Digest  [16]byte `json:"digest"`
-	Entries uint64   `json:"entries"`
+	LSN     uint64    `json:"lsn"`
+	Digest  Digest128 `json:"digest"`
+	Entries uint64    `json:"entries"`
 }
+
+// Digest128 is a 128-bit digest, big-endian (JSON: its decimal value).
+type Digest128 [16]byte
 
 // ClusterStatus is one node's view of its cluster.
 type ClusterStatus struct {
@@ -74,64 +77,46 @@ type BackupHeader struct {
 	CreatedMS int64  `json:"created_ms"`
 }
 
-// BackupPart answers BACKUP_PART: More false when every part was sent;
-// otherwise the part (a RAFT_SNAPSHOT_PART body).
+// BackupPart answers BACKUP_PART: the part's bytes (a RAFT_SNAPSHOT_PART
+// body, opaque here), or nil once every part was sent.
 type BackupPart struct {
-	More bool         `json:"more"`
-	Seq  uint32       `json:"seq"`
-	Kind SnapshotPart `json:"kind"`
-	CRC  uint32       `json:"crc"`
-	Data []byte       `json:"data"`
+	Value []byte `json:"value"`
 }
 
 func (b BackupPart) marshalWire(w *writer) {
-	w.bool(b.More)
-	if b.More {
-		w.u32(b.Seq)
-		w.u8(uint8(b.Kind))
-		w.u32(b.CRC)
-		w.blob(b.Data)
-	}
+	w.bool(b.Value != nil)
+	w.raw(b.Value)
 }
 
 func (b *BackupPart) unmarshalWire(r *reader) error {
-	*b = BackupPart{}
 	more, err := r.bool("more")
-	if err != nil || !more {
+	if err != nil {
 		return err
 	}
-	type part struct {
-		Seq  uint32       `json:"seq"`
-		Kind SnapshotPart `json:"kind"`
-		CRC  uint32       `json:"crc"`
-		Data []byte       `json:"data"`
+	b.Value = nil
+	if more {
+		b.Value = append([]byte{}, r.buf[r.pos:]...)
+		r.pos = len(r.buf)
 	}
-	var p part
-	if err := decodeValue(r, reflectValueOf(&p), fieldPlan{name: "part"}); err != nil {
-		return err
-	}
-	*b = BackupPart{More: true, Seq: p.Seq, Kind: p.Kind, CRC: p.CRC, Data: p.Data}
 	return nil
 }
 
-// BackupEnd answers BACKUP_END; the digest fields are set when Digested.
+// BackupEnd answers BACKUP_END; Digest is set when BACKUP_BEGIN asked for it.
 type BackupEnd struct {
-	Parts         uint32   `json:"parts"`
-	CheckpointLSN uint64   `json:"checkpoint_lsn"`
-	LSN           uint64   `json:"lsn"`
-	Digested      bool     `json:"digested"`
-	Digest        [16]byte `json:"digest"`
-	Entries       uint64   `json:"entries"`
+	Parts         uint32  `json:"parts"`
+	CheckpointLSN uint64  `json:"checkpoint_lsn"`
+	LSN           uint64  `json:"lsn"`
+	Digest        *Digest `json:"digest"`
 }
 
 func (b BackupEnd) marshalWire(w *writer) {
 	w.u32(b.Parts)
 	w.u64(b.CheckpointLSN)
 	w.u64(b.LSN)
-	w.bool(b.Digested)
-	if b.Digested {
-		w.raw(b.Digest[:])
-		w.u64(b.Entries)
+	w.bool(b.Digest != nil)
+	if b.Digest != nil {
+		w.raw(b.Digest.Digest[:])
+		w.u64(b.Digest.Entries)
 	}
 }
 
@@ -146,14 +131,19 @@ func (b *BackupEnd) unmarshalWire(r *reader) (err error) {
 	if b.LSN, err = r.u64("lsn"); err != nil {
 		return err
 	}
-	if b.Digested, err = r.bool("digested"); err != nil || !b.Digested {
+	digested, err := r.bool("digested")
+	if err != nil || !digested {
 		return err
 	}
-	d, err := r.take(16, "digest")
+	d := &Digest{LSN: b.LSN}
+	raw, err := r.take(16, "digest")
 	if err != nil {
 		return err
 	}
-	copy(b.Digest[:], d)
-	b.Entries, err = r.u64("entries")
-	return err
+	copy(d.Digest[:], raw)
+	if d.Entries, err = r.u64("entries"); err != nil {
+		return err
+	}
+	b.Digest = d
+	return nil
 }
