@@ -2,6 +2,7 @@ package couponsd
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"testing"
 	"time"
@@ -54,4 +55,13 @@ func wantCode(t *testing.T, err error, code ErrorCode) *Error {
 		t.Fatalf("want server error %s, got %s (%s)", code, se.Code, se.Message)
 	}
 	return se
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
