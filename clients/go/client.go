@@ -195,6 +195,9 @@ func (c *Client) Do(ctx context.Context, req Request) (any, error) {
 				pause = 500 * time.Millisecond
 			}
 			c.setTarget(c.nextNode(addr))
+		case next == "" && hops == 1 && errors.Is(err, ErrClosed):
+			// The connection was gone (the server closes idle ones): one
+			// fresh try on the same node, for what is safe to repeat.
 		default:
 			return nil, err
 		}

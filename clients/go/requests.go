@@ -42,12 +42,25 @@ func (h HelloRequest) marshalWire(w *writer) {
 	w.str(h.ClientName)
 }
 
+// PingRequest is the body of PING.
 type PingRequest struct{ read }
+
+// ServerInfoRequest is the body of SERVER_INFO.
 type ServerInfoRequest struct{ read }
+
+// DigestRequest is the body of DIGEST.
 type DigestRequest struct{ read }
+
+// ClusterStatusRequest is the body of CLUSTER_STATUS.
 type ClusterStatusRequest struct{ read }
+
+// FraudModelRequest is the body of FRAUD_MODEL.
 type FraudModelRequest struct{ read }
+
+// AnalyticsOverviewRequest is the body of ANALYTICS_OVERVIEW.
 type AnalyticsOverviewRequest struct{ read }
+
+// WebhookListRequest is the body of WEBHOOK_LIST.
 type WebhookListRequest struct{ read }
 
 // CouponCreateRequest creates a coupon; its body is the spec.
@@ -56,6 +69,7 @@ type CouponCreateRequest struct {
 	CouponSpec
 }
 
+// CouponGetRequest is the body of COUPON_GET.
 type CouponGetRequest struct {
 	read
 	CouponRef
@@ -70,6 +84,7 @@ type CouponUpdateRequest struct {
 	Spec             CouponSpec `json:"spec"`
 }
 
+// CouponDeleteRequest is the body of COUPON_DELETE.
 type CouponDeleteRequest struct {
 	change
 	ID uint64 `json:"id"`
@@ -82,6 +97,7 @@ type CouponListRequest struct {
 	Limit   uint16 `json:"limit"`
 }
 
+// ValidateRequest is the body of VALIDATE.
 type ValidateRequest struct {
 	read
 	Code  string `json:"code"`
@@ -106,11 +122,13 @@ type ReserveRequest struct {
 	Order   Order  `json:"order"`
 }
 
+// ConfirmRequest is the body of CONFIRM.
 type ConfirmRequest struct {
 	read // idempotent: a repeat is answered as a replay
 	RedemptionRef
 }
 
+// ReleaseRequest is the body of RELEASE.
 type ReleaseRequest struct {
 	read // idempotent: a repeat is answered as a replay
 	RedemptionRef
@@ -128,11 +146,13 @@ type ReverseRequest struct {
 
 func (r ReverseRequest) Idempotent() bool { return r.RefundID != "" }
 
+// RedemptionGetRequest is the body of REDEMPTION_GET.
 type RedemptionGetRequest struct {
 	read
 	RedemptionRef
 }
 
+// RedemptionListRequest is the body of REDEMPTION_LIST.
 type RedemptionListRequest struct {
 	read
 	CouponID uint64 `json:"coupon_id"`
@@ -140,11 +160,13 @@ type RedemptionListRequest struct {
 	Limit    uint16 `json:"limit"`
 }
 
+// ReversalListRequest is the body of REVERSAL_LIST.
 type ReversalListRequest struct {
 	read
 	RedemptionRef
 }
 
+// ClusterAddRequest is the body of CLUSTER_ADD.
 type ClusterAddRequest struct {
 	change
 	NodeID uint64 `json:"node_id"`
@@ -152,6 +174,7 @@ type ClusterAddRequest struct {
 	Voter  bool   `json:"voter"`
 }
 
+// ClusterRemoveRequest is the body of CLUSTER_REMOVE.
 type ClusterRemoveRequest struct {
 	change
 	NodeID uint64 `json:"node_id"`
@@ -166,16 +189,19 @@ type RaftRequest struct {
 
 func (r RaftRequest) marshalWire(w *writer) { w.raw(r.Body) }
 
+// CampaignCreateRequest is the body of CAMPAIGN_CREATE.
 type CampaignCreateRequest struct {
 	change
 	CampaignSpec
 }
 
+// CampaignGetRequest is the body of CAMPAIGN_GET.
 type CampaignGetRequest struct {
 	read
 	ID uint64 `json:"id"`
 }
 
+// CampaignUpdateRequest is the body of CAMPAIGN_UPDATE.
 type CampaignUpdateRequest struct {
 	change
 	ID               uint64       `json:"id"`
@@ -183,12 +209,14 @@ type CampaignUpdateRequest struct {
 	Spec             CampaignSpec `json:"spec"`
 }
 
+// CampaignListRequest is the body of CAMPAIGN_LIST.
 type CampaignListRequest struct {
 	read
 	AfterID uint64 `json:"after_id"`
 	Limit   uint16 `json:"limit"`
 }
 
+// CampaignSetStatusRequest is the body of CAMPAIGN_SET_STATUS.
 type CampaignSetStatusRequest struct {
 	change
 	ID     uint64         `json:"id"`
@@ -205,6 +233,7 @@ type CampaignGenerateRequest struct {
 
 func (r CampaignGenerateRequest) Idempotent() bool { return r.ExpectedRevision != 0 }
 
+// CampaignCodesRequest is the body of CAMPAIGN_CODES.
 type CampaignCodesRequest struct {
 	read
 	ID            uint64 `json:"id"`
@@ -212,11 +241,13 @@ type CampaignCodesRequest struct {
 	Limit         uint16 `json:"limit"`
 }
 
+// CampaignDeleteRequest is the body of CAMPAIGN_DELETE.
 type CampaignDeleteRequest struct {
 	change
 	ID uint64 `json:"id"`
 }
 
+// OrderValidateRequest is the body of ORDER_VALIDATE.
 type OrderValidateRequest struct {
 	read
 	Codes []string  `json:"codes"`
@@ -224,6 +255,7 @@ type OrderValidateRequest struct {
 	Order Order     `json:"order"`
 }
 
+// OrderRedeemRequest is the body of ORDER_REDEEM.
 type OrderRedeemRequest struct {
 	read                    // idempotent per order id
 	Codes         []string  `json:"codes"`
@@ -233,6 +265,7 @@ type OrderRedeemRequest struct {
 	Order         Order     `json:"order"`
 }
 
+// OrderReserveRequest is the body of ORDER_RESERVE.
 type OrderReserveRequest struct {
 	read              // idempotent per order id
 	Codes   []string  `json:"codes"`
@@ -242,12 +275,14 @@ type OrderReserveRequest struct {
 	Order   Order     `json:"order"`
 }
 
+// OrderConfirmRequest is the body of ORDER_CONFIRM.
 type OrderConfirmRequest struct {
 	read
 	OrderID       string `json:"order_id"`
 	TransactionID string `json:"transaction_id"`
 }
 
+// OrderReleaseRequest is the body of ORDER_RELEASE.
 type OrderReleaseRequest struct {
 	read
 	OrderID string `json:"order_id"`
@@ -260,40 +295,47 @@ type OrderReverseRequest struct {
 	Reason  string `json:"reason"`
 }
 
+// QualifyRequest is the body of QUALIFY.
 type QualifyRequest struct {
 	read
 	Limit uint16 `json:"limit"`
 	Order Order  `json:"order"`
 }
 
+// CampaignAssignRequest is the body of CAMPAIGN_ASSIGN.
 type CampaignAssignRequest struct {
 	read                 // a customer who has a code gets it again
 	ID          uint64   `json:"id"`
 	CustomerIDs []string `json:"customer_ids"`
 }
 
+// FraudOutcomeRequest is the body of FRAUD_OUTCOME.
 type FraudOutcomeRequest struct {
 	read                    // a repeated label is a replay
 	RedemptionID uint64     `json:"redemption_id"`
 	Label        FraudLabel `json:"label"`
 }
 
+// FraudReportRequest is the body of FRAUD_REPORT.
 type FraudReportRequest struct {
 	read
 	From int64 `json:"from"`
 	To   int64 `json:"to"`
 }
 
+// AnalyticsCouponRequest is the body of ANALYTICS_COUPON.
 type AnalyticsCouponRequest struct {
 	read
 	CouponRef
 }
 
+// AnalyticsCampaignRequest is the body of ANALYTICS_CAMPAIGN.
 type AnalyticsCampaignRequest struct {
 	read
 	ID uint64 `json:"id"`
 }
 
+// EventsSubscribeRequest is the body of EVENTS_SUBSCRIBE.
 type EventsSubscribeRequest struct {
 	read
 	From       uint64 `json:"from"`
@@ -303,11 +345,13 @@ type EventsSubscribeRequest struct {
 	MaxBatch   uint32 `json:"max_batch"`
 }
 
+// WebhookEnableRequest is the body of WEBHOOK_ENABLE.
 type WebhookEnableRequest struct {
 	read        // enabling an enabled endpoint changes nothing
 	ID   uint64 `json:"id"`
 }
 
+// WebhookAddRequest is the body of WEBHOOK_ADD.
 type WebhookAddRequest struct {
 	change
 	URL         string `json:"url"`
@@ -315,22 +359,26 @@ type WebhookAddRequest struct {
 	Description string `json:"description"`
 }
 
+// WebhookRemoveRequest is the body of WEBHOOK_REMOVE.
 type WebhookRemoveRequest struct {
 	change
 	ID uint64 `json:"id"`
 }
 
+// WebhookDeliveriesRequest is the body of WEBHOOK_DELIVERIES.
 type WebhookDeliveriesRequest struct {
 	read
 	ID uint64 `json:"id"`
 }
 
+// CampaignDistributeRequest is the body of CAMPAIGN_DISTRIBUTE.
 type CampaignDistributeRequest struct {
 	read                   // a recipient already queued keeps their entry
 	CampaignID uint64      `json:"campaign_id"`
 	Recipients []Recipient `json:"recipients"`
 }
 
+// DistributionStatusRequest is the body of DISTRIBUTION_STATUS.
 type DistributionStatusRequest struct {
 	read
 	CampaignID uint64 `json:"campaign_id"`
@@ -338,6 +386,7 @@ type DistributionStatusRequest struct {
 	Limit      uint16 `json:"limit"`
 }
 
+// DistributionReportRequest is the body of DISTRIBUTION_REPORT.
 type DistributionReportRequest struct {
 	read                      // a second report of the same status changes nothing
 	CampaignID uint64         `json:"campaign_id"`
@@ -352,12 +401,16 @@ type BackupBeginRequest struct {
 	Flags uint8 `json:"flags"`
 }
 
+// BackupPartRequest is the body of BACKUP_PART.
 type BackupPartRequest struct {
 	change
 	Seq uint32 `json:"seq"`
 }
 
+// BackupEndRequest is the body of BACKUP_END.
 type BackupEndRequest struct{ change }
+
+// BackupAbortRequest is the body of BACKUP_ABORT.
 type BackupAbortRequest struct{ change }
 
 // BackupDigest is BackupBeginRequest.Flags' bit asking for the digest.

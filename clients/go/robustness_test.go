@@ -8,6 +8,7 @@ import (
 	"net"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -251,5 +252,28 @@ func decodeSafely(t *testing.T, op uint16, body []byte) {
 	v, err := DecodeReply(op, body)
 	if err == nil && reflect.ValueOf(v).IsNil() {
 		t.Fatalf("opcode %d: nil value without error", op)
+	}
+}
+
+// A connection the server closed while idle is dialed again, and an
+// idempotent call on it is tried once more on the fresh one.
+func TestReconnectAfterIdleClose(t *testing.T) {
+	var closeNext atomic.Bool
+	addr := fakeServer(t, 8, func(w net.Conn, f Frame) {
+		if closeNext.CompareAndSwap(true, false) {
+			w.Close() // instead of answering
+			return
+		}
+		w.Write(pongFrame(f.RequestID))
+	})
+	c := fakeClient(t, addr, Options{PoolSize: 1})
+	closeNext.Store(true)
+	if _, err := c.Ping(ctxT(t)); err != nil {
+		t.Fatalf("ping after the server closed the connection: %v", err)
+	}
+	// A change is not repeated: its outcome is unknown.
+	closeNext.Store(true)
+	if err := c.DeleteCoupon(ctxT(t), 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a change after a lost connection: %v", err)
 	}
 }

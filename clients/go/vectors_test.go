@@ -35,15 +35,15 @@ type vectorFile struct {
 		FrameHex  string `json:"frame_hex"`
 	} `json:"frames"`
 	Messages []struct {
-		Name         string `json:"name"`
-		Opcode       string `json:"opcode"`
-		Direction    string `json:"direction"`
-		Case         string `json:"case"`
-		Status       string `json:"status"`
-		NodeToNode   bool   `json:"node_to_node"`
-		BodyHex      string `json:"body_hex"`
+		Name         string  `json:"name"`
+		Opcode       string  `json:"opcode"`
+		Direction    string  `json:"direction"`
+		Case         string  `json:"case"`
+		Status       string  `json:"status"`
+		NodeToNode   bool    `json:"node_to_node"`
+		BodyHex      string  `json:"body_hex"`
 		CanonicalHex *string `json:"canonical_hex"` // nil: absent
-		Value        any    `json:"value"`
+		Value        any     `json:"value"`
 	} `json:"messages"`
 }
 
