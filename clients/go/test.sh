@@ -14,6 +14,8 @@ if ! command -v go >/dev/null; then
 fi
 go version >&2
 test -x "$COUPONSD_BIN" || { echo "clients/go: no couponsd binary at $COUPONSD_BIN" >&2; exit 1; }
+unformatted="$(gofmt -l .)"
+if [[ -n "$unformatted" ]]; then echo "clients/go: gofmt needed: $unformatted" >&2; exit 1; fi
 go vet ./...
 go build ./...
 # Tests run one at a time; each starts (and kills) its own servers. The full
