@@ -279,5 +279,3 @@ func decodeValue(r *reader, v reflect.Value, f fieldPlan) error {
 }
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
-
-func reflectValueOf(ptr any) reflect.Value { return reflect.ValueOf(ptr).Elem() }
