@@ -21,7 +21,8 @@ type Options struct {
 	TLS *tls.Config
 	// ClientName is sent in HELLO for the server's logs.
 	ClientName string
-	// PoolSize is the number of connections kept to the node in use (2).
+	// PoolSize is the number of connections kept to each node used (2; at
+	// most MaxPoolSize).
 	PoolSize int
 	// MaxInFlight bounds the requests in flight on each connection (never
 	// above the server's max_in_flight; 0: the server's).
@@ -39,6 +40,9 @@ type Options struct {
 	// NoLeaderFollowing makes NOT_LEADER an ordinary error.
 	NoLeaderFollowing bool
 }
+
+// MaxPoolSize bounds Options.PoolSize: the server's default connection limit.
+const MaxPoolSize = 1024
 
 // Client talks to a couponsd node or cluster. It is safe for concurrent use;
 // Close it when done.
@@ -61,6 +65,9 @@ func Dial(ctx context.Context, addrs []string, opts Options) (*Client, error) {
 	}
 	if opts.PoolSize <= 0 {
 		opts.PoolSize = 2
+	}
+	if opts.PoolSize > MaxPoolSize {
+		opts.PoolSize = MaxPoolSize
 	}
 	if opts.DialTimeout <= 0 {
 		opts.DialTimeout = 5 * time.Second
