@@ -101,7 +101,7 @@ def test_appended_fields_of_older_servers_take_defaults() -> None:
         decode(ServerInfo, full[:-1])  # cut inside the appended fields: an error, not a guess
     validation = Validation(valid=True, code="X")
     body = encode(Validation, validation)
-    assert decode(Validation, body[: len(body) - 4 - 1 - 1 - 2]).security_assessment.fraud_score == 0
+    assert decode(Validation, body[: len(body) - 4 - 1 - 1 - 2]).security_assessment.fraud_score_ppm == 0
 
 
 def test_lenient_enums_decode_unknown_values_as_unset() -> None:

@@ -17,10 +17,10 @@ import pytest
 from couponsd import money
 from couponsd.enums import ENUMS
 from couponsd.errorbody import ErrorBody
-from couponsd.errors import ERROR_CODES
+from couponsd.errors import ERROR_CODES, server_error
 from couponsd.frame import decode_frame, encode_frame
-from couponsd.messages import REQUESTS, Opcode, Request
-from couponsd.schema import decode, from_json, to_json
+from couponsd.messages import MAGIC, REQUESTS, HelloRequest, Opcode, Request
+from couponsd.schema import decode, encode, from_json, to_json
 
 VECTORS_PATH = Path(__file__).resolve().parents[2] / "vectors" / "vectors.json"
 
@@ -38,22 +38,19 @@ def _opcode(vectors: dict[str, Any], name: str) -> int:
 
 
 def request_from_json(cls: type[Request], value: dict[str, Any]) -> Request:
-    """A request from its vector value: its body's fields. A body that is one
-    struct or choice (COUPON_CREATE's CouponSpec, COUPON_GET's CouponRef) may
-    be written as that struct itself, and a struct that ends a body after
-    named fields (COUPON_UPDATE's spec) may be written flat among them."""
+    """A request from its vector value: its body's fields, or, for a body that
+    is one struct or choice (COUPON_CREATE's CouponSpec, COUPON_GET's
+    CouponRef), that struct itself. HELLO's magic is not in the value."""
     fields = dataclasses.fields(cls)
-    names = {f.name.rstrip("_") for f in fields}
-    if set(value) <= names and all(f.name.rstrip("_") in value for f in fields):
-        return from_json(cls, value)
-    if len(fields) == 1:
+    if cls is HelloRequest:
+        value = {"magic": MAGIC.hex(), **value}
+    if len(fields) == 1 and fields[0].name not in value:
         return cls(from_json(fields[0].metadata["wire"], value))
-    last = fields[-1]
-    head = {f.name.rstrip("_"): value[f.name.rstrip("_")] for f in fields[:-1]}
-    rest = {k: v for k, v in value.items() if k not in head}
-    kwargs = {f.name: from_json(f.metadata["wire"], head[f.name.rstrip("_")]) for f in fields[:-1]}
-    kwargs[last.name] = from_json(last.metadata["wire"], rest)
-    return cls(**kwargs)
+    return from_json(cls, value)
+
+
+def status_code(name: str) -> int:
+    return 0 if name == "OK" else ERROR_CODES[name]
 
 
 def reply_to_json(cls: type[Request], decoded: Any) -> Any:
@@ -87,23 +84,37 @@ def test_money_both_ways(vectors: dict[str, Any]) -> None:
         assert money.parse(entry["decimal"], entry["currency"]) == minor, entry
 
 
+def test_money_errors(vectors: dict[str, Any]) -> None:
+    entries = vectors["money_errors"]
+    assert entries, "no money error vectors"
+    for entry in entries:
+        with pytest.raises(money.MoneyError) as refused:
+            money.parse(entry["decimal"], entry["currency"])
+        assert refused.value.reason == entry["error"], entry
+
+
 def test_frames_both_ways(vectors: dict[str, Any]) -> None:
     entries = vectors["frames"]
     assert entries, "no frame vectors"
     for entry in entries:
-        opcode = _opcode(vectors, entry["opcode"]) if not entry["opcode"].isdigit() else int(entry["opcode"])
+        opcode = _opcode(vectors, entry["opcode"])
+        status = status_code(entry["status"])
         body = bytes.fromhex(entry["body_hex"])
         frame = bytes.fromhex(entry["frame_hex"])
-        assert encode_frame(int(entry["request_id"]), opcode, int(entry["status"]), body) == frame, entry["name"]
+        assert encode_frame(int(entry["request_id"]), opcode, status, body) == frame, entry["name"]
         decoded = decode_frame(frame)
         assert (decoded.request_id, decoded.opcode, decoded.status, decoded.body) == (
-            int(entry["request_id"]), opcode, int(entry["status"]), body), entry["name"]
+            int(entry["request_id"]), opcode, status, body), entry["name"]
 
 
 def test_every_message(vectors: dict[str, Any]) -> None:
     checked: Counter[str] = Counter()
     unhandled = set()
+    entries_checked = 0
+    covered: set[tuple[str, str]] = set()
     for entry in vectors["messages"]:
+        entries_checked += 1
+        covered.add((entry["opcode"], entry["direction"]))
         name = entry["name"]
         if entry.get("node_to_node"):
             checked["node_to_node (skipped)"] += 1
@@ -125,14 +136,24 @@ def test_every_message(vectors: dict[str, Any]) -> None:
                 decoded = decode(cls.REPLY, bytes.fromhex(hex_body)) if cls.REPLY is not None else None
                 assert reply_to_json(cls, decoded) == entry["value"], name
                 checked["reply"] += 1
+            # Encoding the decoded reply gives the canonical bytes back.
+            canonical = entry.get("canonical_hex", entry["body_hex"])
+            assert (encode(cls.REPLY, decoded).hex() if cls.REPLY is not None else "") == canonical, name
         elif direction == "error":
             for hex_body in [entry["body_hex"], entry.get("canonical_hex")]:
                 if hex_body is None:
                     continue
-                assert to_json(ErrorBody, ErrorBody.decode(bytes.fromhex(hex_body))) == entry["value"], name
+                body = ErrorBody.decode(bytes.fromhex(hex_body))
+                assert to_json(ErrorBody, body) == entry["value"], name
+                error = server_error(status_code(entry["status"]), body.message, body.leader)
+                assert error.name == entry["status"] and error.message == body.message, name
                 checked["error"] += 1
         else:
             pytest.fail(f"{name}: unknown direction {direction!r}")
     assert not unhandled, f"opcodes in the vectors this client does not handle: {sorted(unhandled)}"
+    assert entries_checked == len(vectors["messages"])
+    for cls in REQUESTS.values():
+        name = Opcode(cls.OPCODE).name
+        assert (name, "request") in covered and (name, "reply") in covered, f"no vectors for {name}"
     assert checked["request"] > 0 and checked["reply"] > 0, checked
     print(f"vectors checked: {dict(checked)}")

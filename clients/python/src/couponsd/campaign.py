@@ -27,6 +27,26 @@ class GenerationRules:
 
 
 @dataclass
+class DistributionStrategy:
+    """How a campaign's codes are handed out (not enforced by the server)."""
+
+    method: DistributionMethod = wire(("enum", DistributionMethod), DistributionMethod.MANUAL)
+    batch_size: int = wire("u32", 1000)
+    distribution_rate: int = wire("u32", 100)
+    auto_distribute: bool = wire("bool")
+
+
+@dataclass
+class TargetAudience:
+    """A campaign's audience; ``customer_ids`` feeds CAMPAIGN_ASSIGN."""
+
+    segments: list[str] = wire(("list", "str"))
+    customer_ids: list[str] = wire(("list", "str"))
+    include_new_customers: bool = wire("bool")
+    exclude_recent_users: bool = wire("bool")
+
+
+@dataclass
 class CampaignSpec:
     """What an admin sets on a campaign; ``template`` is every code's coupon spec."""
 
@@ -36,14 +56,8 @@ class CampaignSpec:
     template: CouponSpec = wire(CouponSpec)
     validity_days: int = wire("u32")
     rules: GenerationRules = wire(GenerationRules)
-    distribution_method: DistributionMethod = wire(("enum", DistributionMethod), DistributionMethod.MANUAL)
-    batch_size: int = wire("u32", 1000)
-    distribution_rate: int = wire("u32", 100)
-    auto_distribute: bool = wire("bool")
-    segments: list[str] = wire(("list", "str"))
-    customer_ids: list[str] = wire(("list", "str"))
-    include_new_customers: bool = wire("bool")
-    exclude_recent_users: bool = wire("bool")
+    distribution: DistributionStrategy = wire(DistributionStrategy)
+    audience: TargetAudience = wire(TargetAudience)
     budget_limit: int | None = wire(("opt", "i64"))
     coupon_limit: int | None = wire(("opt", "u64"))
     starts_at: int | None = wire(("opt", "i64"))

@@ -44,6 +44,37 @@ class IdentifierLimit:
 
 
 @dataclass
+class StackSettings:
+    """CouponSpec fields 34 to 37: which codes of one order it combines with."""
+
+    #: None: the class follows from the discount type.
+    class_: StackClass | None = wire(("enum0", StackClass))
+    #: Bits: 1 ORDER, 2 PRODUCT, 4 SHIPPING (7: every class).
+    combines_with: int = wire("u8", 7)
+    exclusive: bool = wire("bool")
+    #: Higher applies first within an order.
+    priority: int = wire("i32")
+
+
+@dataclass
+class PeriodLimits:
+    """CouponSpec fields 40 to 43: most active uses per local day, week, month."""
+
+    customer_per_day: int | None = wire(("opt", "u32"))
+    customer_per_week: int | None = wire(("opt", "u32"))
+    customer_per_month: int | None = wire(("opt", "u32"))
+    per_day: int | None = wire(("opt", "u32"))
+
+
+@dataclass
+class ReversalPolicy:
+    """CouponSpec fields 44 and 45: what a reversal gives back."""
+
+    returns_use: bool = wire("bool", True)
+    below_minimum: RefundBelowMinimum = wire(("enum", RefundBelowMinimum), RefundBelowMinimum.PRORATE)
+
+
+@dataclass
 class CouponSpec:
     """Everything an admin sets (COUPON_CREATE, COUPON_UPDATE). Amounts are minor units."""
 
@@ -81,19 +112,11 @@ class CouponSpec:
     identifier_limits: list[IdentifierLimit] = wire(("list", IdentifierLimit))
     review_score: int | None = wire(("opt", "u32"))
     block_score: int | None = wire(("opt", "u32"))
-    #: None: the class follows from the discount type.
-    stack_class: StackClass | None = wire(("enum0", StackClass))
-    combines_with: int = wire("u8", 7)
-    exclusive: bool = wire("bool")
-    stack_priority: int = wire("i32")
+    stacking: StackSettings = wire(StackSettings)
     auto_apply: bool = wire("bool")
     assigned_customer_id: str = wire("str")
-    customer_uses_per_day: int | None = wire(("opt", "u32"))
-    customer_uses_per_week: int | None = wire(("opt", "u32"))
-    customer_uses_per_month: int | None = wire(("opt", "u32"))
-    uses_per_day: int | None = wire(("opt", "u32"))
-    reversal_returns_use: bool = wire("bool", True)
-    refund_below_minimum: RefundBelowMinimum = wire(("enum", RefundBelowMinimum), RefundBelowMinimum.PRORATE)
+    period_limits: PeriodLimits = wire(PeriodLimits)
+    reversal: ReversalPolicy = wire(ReversalPolicy)
     referrer_customer_id: str = wire("str")
 
 

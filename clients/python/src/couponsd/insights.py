@@ -10,7 +10,9 @@ from .schema import wire
 
 @dataclass
 class FraudWeight:
-    """One check's weight in the fraud model (ppm of a logit)."""
+    """One check's weight in the fraud model (ppm of a logit); a pair in JSON."""
+
+    JSON_PAIR = True
 
     name: str = wire("str")
     weight: int = wire("i64")
@@ -21,13 +23,15 @@ class FraudModel:
     """The fraud score's model (FRAUD_MODEL, FRAUD_OUTCOME)."""
 
     outcomes: int = wire("u64")
-    bias: int = wire("i64")
+    bias_ppm: int = wire("i64")
     weights: list[FraudWeight] = wire(("list", FraudWeight))
 
 
 @dataclass
 class CurrencyAmount:
-    """An amount in minor units of a currency."""
+    """An amount in minor units of a currency; a pair in JSON."""
+
+    JSON_PAIR = True
 
     currency: str = wire("str")
     amount: int = wire("i64")
@@ -51,7 +55,7 @@ class HighRiskCoupon:
     code: str = wire("str")
     attempts: int = wire("u64")
     blocked: int = wire("u64")
-    risk_score: int = wire("u32")
+    risk_score_ppm: int = wire("u32")
 
 
 @dataclass
@@ -63,7 +67,7 @@ class FraudReport:
     attempts: int = wire("u64")
     blocked: int = wire("u64")
     flagged: int = wire("u64")
-    fraud_rate: int = wire("u32")
+    fraud_rate_ppm: int = wire("u32")
     savings: list[CurrencyAmount] = wire(("list", CurrencyAmount))
     patterns: list[FraudPattern] = wire(("list", FraudPattern))
     high_risk_coupons: list[HighRiskCoupon] = wire(("list", HighRiskCoupon))

@@ -28,7 +28,12 @@ _I64_MAX = (1 << 63) - 1
 
 
 class MoneyError(CouponsdError, ValueError):
-    """An amount or currency that cannot be converted exactly."""
+    """An amount or currency that cannot be converted exactly. ``reason`` is one of
+    ``NOT_DECIMAL``, ``TOO_PRECISE``, ``OVERFLOW``, ``UNKNOWN_CURRENCY``."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def decimals(currency: str) -> int:
@@ -36,7 +41,7 @@ def decimals(currency: str) -> int:
     try:
         return CURRENCY_DECIMALS[currency.strip().upper()]
     except KeyError:
-        raise MoneyError(f"unknown currency {currency!r}: expected an ISO 4217 code such as USD") from None
+        raise MoneyError("UNKNOWN_CURRENCY", f"unknown currency {currency!r}: expected an ISO 4217 code such as USD") from None
 
 
 def parse(amount: str, currency: str) -> int:
@@ -50,12 +55,12 @@ def parse(amount: str, currency: str) -> int:
     digits = text[1:] if negative else text
     whole, point, frac = digits.partition(".")
     if (not whole or not _is_digits(whole) or (point and not frac) or (frac and not _is_digits(frac))):
-        raise MoneyError(f"{amount!r} is not a decimal amount such as 150.00")
+        raise MoneyError("NOT_DECIMAL", f"{amount!r} is not a decimal amount such as 150.00")
     if len(frac) > places:
-        raise MoneyError(f"{amount!r} has more decimals than {currency} allows ({places})")
+        raise MoneyError("TOO_PRECISE", f"{amount!r} has more decimals than {currency} allows ({places})")
     value = int(whole + frac.ljust(places, "0"))
     if value > _I64_MAX + (1 if negative else 0):
-        raise MoneyError(f"{amount!r} is too large")
+        raise MoneyError("OVERFLOW", f"{amount!r} is too large")
     return -value if negative else value
 
 

@@ -56,7 +56,7 @@ class SecurityCheck:
 class SecurityAssessment:
     """The fraud score of a request (ppm) and its checks."""
 
-    fraud_score: int = wire("u32")
+    fraud_score_ppm: int = wire("u32")
     risk_level: RiskLevel | None = wire(("enum0", RiskLevel))
     flagged: bool = wire("bool")
     checks: list[SecurityCheck] = wire(("list", SecurityCheck))

@@ -7,7 +7,8 @@ from typing import Any
 
 from .enums import DeliveryStatus
 from .primitives import Reader, Writer
-from .schema import wire
+from .schema import to_json, wire
+from .server import DigestReply
 
 
 @dataclass
@@ -98,13 +99,12 @@ class BackupHeader:
 
 @dataclass
 class BackupEnd:
-    """BACKUP_END's answer; ``digest`` and ``entries`` are set when asked for."""
+    """BACKUP_END's answer; ``digest`` is set when BACKUP_BEGIN asked for it."""
 
     parts: int = 0
     checkpoint_lsn: int = 0
     lsn: int = 0
-    digest: int | None = None
-    entries: int | None = None
+    digest: DigestReply | None = None
 
     def wire_write(self, w: Writer) -> None:
         w.u32(self.parts)
@@ -112,27 +112,25 @@ class BackupEnd:
         w.u64(self.lsn)
         w.bool(self.digest is not None)
         if self.digest is not None:
-            w.u128(self.digest)
-            w.u64(self.entries or 0)
+            w.u128(self.digest.digest)
+            w.u64(self.digest.entries)
 
     @staticmethod
     def wire_read(r: Reader) -> "BackupEnd":
         end = BackupEnd(r.u32("parts"), r.u64("checkpoint_lsn"), r.u64("lsn"))
         if r.bool("digested"):
-            end.digest = r.u128("digest")
-            end.entries = r.u64("entries")
+            end.digest = DigestReply(lsn=end.lsn, digest=r.u128("digest"), entries=r.u64("entries"))
         return end
 
     def to_json(self) -> dict[str, Any]:
         return {"parts": str(self.parts), "checkpoint_lsn": str(self.checkpoint_lsn), "lsn": str(self.lsn),
-                "digested": self.digest is not None,
-                "digest": None if self.digest is None else str(self.digest),
-                "entries": None if self.entries is None else str(self.entries)}
+                "digest": None if self.digest is None else to_json(DigestReply, self.digest)}
 
 
 @dataclass
 class BackupPart:
-    """BACKUP_PART's answer: the next part's bytes (opaque), or None when every part was sent."""
+    """BACKUP_PART's answer: the next part's bytes (a RAFT_SNAPSHOT_PART body,
+    opaque here), or None when every part was sent."""
 
     part: bytes | None = None
 

@@ -234,6 +234,8 @@ def to_json(kind: Any, value: Any) -> Any:
         return kind.json_of(value)
     if hasattr(kind, "to_json"):
         return value.to_json()
+    if getattr(kind, "JSON_PAIR", False):
+        return [to_json(f.metadata["wire"], getattr(value, f.name)) for f in dataclasses.fields(kind)]
     return {f.name.rstrip("_"): to_json(f.metadata["wire"], getattr(value, f.name))
             for f in dataclasses.fields(kind)}
 
@@ -256,6 +258,8 @@ def from_json(kind: Any, data: Any) -> Any:
     if hasattr(kind, "from_json"):
         return kind.from_json(data)
     fields = dataclasses.fields(kind)
+    if getattr(kind, "JSON_PAIR", False):
+        return kind(*[from_json(f.metadata["wire"], v) for f, v in zip(fields, data, strict=True)])
     unknown = set(data) - {f.name.rstrip("_") for f in fields}
     if unknown:
         raise KeyError(f"{kind.__name__} has no fields {sorted(unknown)}")
