@@ -144,3 +144,22 @@ def test_a_write_is_not_retried_after_an_unknown_outcome_but_a_read_is() -> None
                     await client.create_coupon(CouponSpec(code="ONCE", discount_value=1))
                 assert seen[Opcode.COUPON_CREATE] == 1
     run(scenario())
+
+
+def test_busy_before_hello_is_retried_within_the_connect_timeout(server: Server) -> None:
+    """The server answers BUSY past 32 connections awaiting HELLO from one
+    address; opening 48 at once still succeeds."""
+    async def scenario() -> None:
+        host, port = server.addr.split(":")
+        options = ClientOptions()
+        attempts = await asyncio.gather(*(Connection._open(server.addr, host, int(port), options)
+                                          for _ in range(48)), return_exceptions=True)
+        assert any(isinstance(a, errors.BusyError) for a in attempts), "the server never said BUSY"
+        for a in attempts:
+            if isinstance(a, Connection):
+                await a.close()
+        connections = await asyncio.gather(*(Connection.open(server.addr) for _ in range(48)))
+        assert all(not c.closed for c in connections)
+        for c in connections:
+            await c.close()
+    run(scenario())

@@ -15,8 +15,8 @@ from typing import Any, Sequence
 from .campaign import AssignedCode, Campaign, CampaignCode, CampaignSpec
 from .coupon import Coupon, CouponSpec
 from .enums import CampaignStatus, DeliveryStatus, FraudLabel, OrderMode
-from .errors import (ConnectionFailed, Disconnected, NoQuorumError, NotLeaderError, RequestTimeout,
-                     ServerError, ShuttingDownError, StorageUnavailableError, TlsError)
+from .errors import (ConnectionFailed, InvalidStateError, Disconnected, NoQuorumError, NotLeaderError, RequestTimeout,
+                     ShuttingDownError, StorageUnavailableError, TlsError)
 from .insights import AnalyticsOverview, CampaignAnalytics, CouponAnalytics, EventBatch, FraudModel, FraudReport
 from .messages import *  # noqa: F403 - every request class
 from .messages import Request
@@ -427,7 +427,7 @@ class Client:
 
     def _backup_connection(self) -> Connection:
         if self._backup is None:
-            raise ServerError("no backup begun on this client", code=24)
+            raise InvalidStateError("no backup begun on this client")
         return self._backup
 
     async def _drop_backup(self) -> None:

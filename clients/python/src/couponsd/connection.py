@@ -8,7 +8,7 @@ import ssl
 from typing import Any
 
 from .errorbody import ErrorBody
-from .errors import (ConnectionFailed, CouponsdError, DecodeError, Disconnected, ProtocolError,
+from .errors import (BusyError, ConnectionFailed, CouponsdError, DecodeError, Disconnected, ProtocolError,
                      RequestTimeout, RequestTooLarge, TlsError, server_error)
 from .frame import MAX_FRAME_LENGTH, Frame, encode_frame, frame_length, parse_frame
 from .messages import MAGIC, PROTOCOL_VERSION, HelloRequest, Opcode, Request
@@ -55,6 +55,8 @@ class Connection:
         limit = max(1, min(options.max_in_flight, hello.max_in_flight or 1))
         self._slots = asyncio.Semaphore(limit)
         self._closed: CouponsdError | None = None
+        # Replies are bounded by the protocol's maximum whatever HELLO claims.
+        self._max_reply_length = min(hello.max_frame_length, MAX_FRAME_LENGTH) or MAX_FRAME_LENGTH
         self._read_task = asyncio.get_running_loop().create_task(self._read_loop())
 
     @classmethod
@@ -63,9 +65,23 @@ class Connection:
         options = options or ClientOptions()
         host, port = split_addr(addr)
         try:
-            return await asyncio.wait_for(cls._open(addr, host, port, options), options.connect_timeout_s)
+            return await asyncio.wait_for(cls._open_when_not_busy(addr, host, port, options),
+                                          options.connect_timeout_s)
         except asyncio.TimeoutError:
             raise ConnectionFailed(f"{addr}: no connection and HELLO within {options.connect_timeout_s} s") from None
+
+    @classmethod
+    async def _open_when_not_busy(cls, addr: str, host: str, port: int, options: ClientOptions) -> "Connection":
+        # BUSY before HELLO (too many connections awaiting HELLO from this
+        # address, or in all) means "retry after a short wait": the connect
+        # timeout bounds the retries.
+        pause_s = 0.01
+        while True:
+            try:
+                return await cls._open(addr, host, port, options)
+            except BusyError:
+                await asyncio.sleep(pause_s)
+                pause_s = min(pause_s * 2, 0.2)
 
     @classmethod
     async def _open(cls, addr: str, host: str, port: int, options: ClientOptions) -> "Connection":
@@ -135,7 +151,7 @@ class Connection:
     async def _read_loop(self) -> None:
         try:
             while True:
-                frame = await _read_frame(self._reader, self.hello.max_frame_length)
+                frame = await _read_frame(self._reader, self._max_reply_length)
                 if frame.request_id == 0 and frame.opcode == 0:
                     # An error that belongs to no request: the server closes next.
                     body = ErrorBody.decode(frame.body)
