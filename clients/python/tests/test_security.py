@@ -9,7 +9,7 @@ from typing import Callable
 
 import pytest
 
-from couponsd import Client, ClientOptions, SyncClient, errors
+from couponsd import Client, SyncClient, errors
 from helpers import order, percent_coupon, run, unique_code
 from servers import Server
 

@@ -38,7 +38,7 @@ _OUTCOME_UNKNOWN = (Disconnected, RequestTimeout)
 
 def _coupon_ref(coupon: int | str | AnyCouponRef) -> AnyCouponRef:
     if isinstance(coupon, CouponRef):
-        return coupon  # type: ignore[return-value]
+        return coupon
     if isinstance(coupon, int):
         return CouponRef.by_id(coupon)
     return CouponRef.by_code(coupon)
@@ -46,7 +46,7 @@ def _coupon_ref(coupon: int | str | AnyCouponRef) -> AnyCouponRef:
 
 def _redemption_ref(redemption: int | AnyRedemptionRef) -> AnyRedemptionRef:
     if isinstance(redemption, RedemptionRef):
-        return redemption  # type: ignore[return-value]
+        return redemption
     return RedemptionRef.by_id(redemption)
 
 

@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 from .campaign import AssignedCode, Campaign, CampaignPage, CampaignSpec, CodePage
 from .coupon import Coupon, CouponPage, CouponSpec
 from .enums import CampaignStatus, DeliveryStatus, FraudLabel, OrderMode
-from .errors import DecodeError
 from .insights import AnalyticsOverview, CampaignAnalytics, CouponAnalytics, EventBatch, FraudModel, FraudReport
 from .order import Order, OrderValidation, Qualification, Validation
 from .outreach import (BackupEnd, BackupHeader, BackupPart, DeliveryAttempt, DistributionEntry,
@@ -183,7 +182,7 @@ class CouponGetRequest(Request):
     OPCODE: ClassVar[int] = Opcode.COUPON_GET
     REPLY: ClassVar[Any] = Coupon
     IDEMPOTENT: ClassVar[bool] = True
-    coupon: AnyCouponRef = wire(CouponRef, None)  # type: ignore[assignment]
+    coupon: AnyCouponRef = wire(CouponRef, None)
 
 
 @dataclass
@@ -263,7 +262,7 @@ class ConfirmRequest(Request):
     OPCODE: ClassVar[int] = Opcode.CONFIRM
     REPLY: ClassVar[Any] = RedemptionReply
     IDEMPOTENT: ClassVar[bool] = True
-    redemption: AnyRedemptionRef = wire(RedemptionRef, None)  # type: ignore[assignment]
+    redemption: AnyRedemptionRef = wire(RedemptionRef, None)
 
 
 @dataclass
@@ -273,7 +272,7 @@ class ReleaseRequest(Request):
     OPCODE: ClassVar[int] = Opcode.RELEASE
     REPLY: ClassVar[Any] = RedemptionReply
     IDEMPOTENT: ClassVar[bool] = True
-    redemption: AnyRedemptionRef = wire(RedemptionRef, None)  # type: ignore[assignment]
+    redemption: AnyRedemptionRef = wire(RedemptionRef, None)
 
 
 @dataclass
@@ -301,7 +300,7 @@ class RedemptionGetRequest(Request):
     OPCODE: ClassVar[int] = Opcode.REDEMPTION_GET
     REPLY: ClassVar[Any] = RedemptionReply
     IDEMPOTENT: ClassVar[bool] = True
-    redemption: AnyRedemptionRef = wire(RedemptionRef, None)  # type: ignore[assignment]
+    redemption: AnyRedemptionRef = wire(RedemptionRef, None)
 
 
 @dataclass
@@ -323,7 +322,7 @@ class ReversalListRequest(Request):
     OPCODE: ClassVar[int] = Opcode.REVERSAL_LIST
     REPLY: ClassVar[Any] = ("list", Reversal)
     IDEMPOTENT: ClassVar[bool] = True
-    redemption: AnyRedemptionRef = wire(RedemptionRef, None)  # type: ignore[assignment]
+    redemption: AnyRedemptionRef = wire(RedemptionRef, None)
 
 
 @dataclass
@@ -417,7 +416,7 @@ class CampaignSetStatusRequest(Request):
     REPLY: ClassVar[Any] = Campaign
     IDEMPOTENT: ClassVar[bool] = False
     id: int = wire("u64")
-    status: CampaignStatus = wire(("enum", CampaignStatus), None)  # type: ignore[assignment]
+    status: CampaignStatus = wire(("enum", CampaignStatus), None)
 
 
 @dataclass
@@ -559,7 +558,7 @@ class FraudOutcomeRequest(Request):
     REPLY: ClassVar[Any] = FraudModel
     IDEMPOTENT: ClassVar[bool] = True
     redemption_id: int = wire("u64")
-    label: FraudLabel = wire(("enum", FraudLabel), None)  # type: ignore[assignment]
+    label: FraudLabel = wire(("enum", FraudLabel), None)
 
 
 @dataclass
@@ -589,7 +588,7 @@ class AnalyticsCouponRequest(Request):
     OPCODE: ClassVar[int] = Opcode.ANALYTICS_COUPON
     REPLY: ClassVar[Any] = CouponAnalytics
     IDEMPOTENT: ClassVar[bool] = True
-    coupon: AnyCouponRef = wire(CouponRef, None)  # type: ignore[assignment]
+    coupon: AnyCouponRef = wire(CouponRef, None)
 
 
 @dataclass
@@ -708,7 +707,7 @@ class DistributionReportRequest(Request):
     IDEMPOTENT: ClassVar[bool] = True
     campaign_id: int = wire("u64")
     customer_id: str = wire("str")
-    status: DeliveryStatus = wire(("enum", DeliveryStatus), None)  # type: ignore[assignment]
+    status: DeliveryStatus = wire(("enum", DeliveryStatus), None)
     reason: str = wire("str")
 
 

@@ -7,6 +7,7 @@ body raises a ``DecodeError`` that says where.
 
 from __future__ import annotations
 
+import builtins
 import struct
 
 from .errors import DecodeError
@@ -76,7 +77,7 @@ class Writer:
         self.buf += _U32.pack(len(v))
         self.buf += v
 
-    def str(self, v: str) -> None:
+    def str(self, v: builtins.str) -> None:
         """A u16 byte length then UTF-8. Longer strings are refused, not cut."""
         data = v.encode("utf-8")
         if len(data) > 0xFFFF:
@@ -103,7 +104,7 @@ class Reader:
         self.buf = buf
         self.pos = 0
 
-    def take(self, n: int, field: str) -> bytes:
+    def take(self, n: int, field: builtins.str) -> bytes:
         end = self.pos + n
         if end > len(self.buf):
             raise DecodeError(f"body ends inside field `{field}`")
@@ -114,46 +115,46 @@ class Reader:
     def remaining(self) -> int:
         return len(self.buf) - self.pos
 
-    def u8(self, field: str) -> int:
+    def u8(self, field: builtins.str) -> int:
         if self.pos >= len(self.buf):
             raise DecodeError(f"body ends inside field `{field}`")
         v = self.buf[self.pos]
         self.pos += 1
         return v
 
-    def u16(self, field: str) -> int:
+    def u16(self, field: builtins.str) -> int:
         return _U16.unpack(self.take(2, field))[0]
 
-    def u32(self, field: str) -> int:
+    def u32(self, field: builtins.str) -> int:
         return _U32.unpack(self.take(4, field))[0]
 
-    def u64(self, field: str) -> int:
+    def u64(self, field: builtins.str) -> int:
         return _U64.unpack(self.take(8, field))[0]
 
-    def u128(self, field: str) -> int:
+    def u128(self, field: builtins.str) -> int:
         return int.from_bytes(self.take(16, field), "big")
 
-    def i32(self, field: str) -> int:
+    def i32(self, field: builtins.str) -> int:
         return _I32.unpack(self.take(4, field))[0]
 
-    def i64(self, field: str) -> int:
+    def i64(self, field: builtins.str) -> int:
         return _I64.unpack(self.take(8, field))[0]
 
-    def bool(self, field: str) -> bool:
+    def bool(self, field: builtins.str) -> bool:
         v = self.u8(field)
         if v > 1:
             raise DecodeError(f"field `{field}` has unknown value {v}")
         return v == 1
 
-    def blob(self, field: str) -> bytes:
+    def blob(self, field: builtins.str) -> bytes:
         return self.take(self.u32(field), field)
 
-    def str(self, field: str) -> str:
+    def str(self, field: builtins.str) -> builtins.str:
         raw = self.take(self.u16(field), field)
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
             raise DecodeError(f"field `{field}` is not valid UTF-8") from None
 
-    def count(self, field: str) -> int:
+    def count(self, field: builtins.str) -> int:
         return self.u16(field)

@@ -59,7 +59,8 @@ def _kind_writer(kind: Any, name: str) -> Callable[[Writer, Any], None]:
     if isinstance(kind, str):
         method = getattr(Writer, kind)
         if kind in _INTS:
-            def write_int(w: Writer, v: Any, _m=method, _k=kind) -> None:
+            def write_int(w: Writer, v: Any, _m: Callable[[Writer, int], None] = method,
+                          _k: str = kind) -> None:
                 check_range(_k, v, name)
                 _m(w, v)
             return write_int
