@@ -4,9 +4,10 @@
 # that `cargo test` leaves). Installs pytest (pinned, hashed) into .venv once.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# A relative COUPONSD_BIN is relative to where this script was started.
+case "${COUPONSD_BIN:=$here/../../target/debug/couponsd}" in /*) ;; *) COUPONSD_BIN="$PWD/$COUPONSD_BIN" ;; esac
+export COUPONSD_BIN
 cd "$here"
-export COUPONSD_BIN="${COUPONSD_BIN:-$here/../../target/debug/couponsd}"
-case "$COUPONSD_BIN" in /*) ;; *) COUPONSD_BIN="$PWD/$COUPONSD_BIN" ;; esac
 python="${PYTHON:-python3}"
 if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "clients/python needs Python 3.11 or later" >&2
