@@ -163,3 +163,27 @@ def test_busy_before_hello_is_retried_within_the_connect_timeout(server: Server)
         for c in connections:
             await c.close()
     run(scenario())
+
+
+def test_server_side_framing_and_handshake_errors_are_typed(server: Server) -> None:
+    from couponsd.connection import _read_frame, decode_reply, split_addr
+    from couponsd.frame import MAX_FRAME_LENGTH
+    from couponsd.messages import HelloRequest
+
+    async def scenario() -> None:
+        # A frame over the maximum: FRAME_TOO_LARGE with request id 0, then close.
+        connection = await Connection.open(server.addr)
+        connection._writer.write(struct.pack(">I", MAX_FRAME_LENGTH + 1))
+        with pytest.raises(errors.FrameTooLargeError):
+            await connection.call(_ping())
+        assert connection.closed
+        await connection.close()
+        # A HELLO for another protocol version: UNSUPPORTED_VERSION.
+        host, port = split_addr(server.addr)
+        reader, writer = await asyncio.open_connection(host, port)
+        hello = HelloRequest(version=2, client_name="future")
+        writer.write(encode_frame(1, Opcode.HELLO, 0, hello.encode_body()))
+        with pytest.raises(errors.UnsupportedVersionError):
+            decode_reply(hello, await _read_frame(reader, MAX_FRAME_LENGTH))
+        writer.close()
+    run(scenario())
