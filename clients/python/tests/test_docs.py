@@ -34,3 +34,11 @@ def test_api_reference_is_current() -> None:
                             text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert result.stdout == (HERE / "API.rst").read_text(), "API.rst is stale: python3 tools/api_rst.py > API.rst"
+
+
+def test_sync_client_stub_is_current() -> None:
+    result = subprocess.run([sys.executable, str(HERE / "tools" / "sync_stub.py")], capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    stub = HERE / "src" / "couponsd" / "sync_client.pyi"
+    assert result.stdout == stub.read_text(), "sync_client.pyi is stale: python3 tools/sync_stub.py > it"
