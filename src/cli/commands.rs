@@ -341,10 +341,11 @@ async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Outpu
         CouponCommand::Create {
             code,
             campaign_id,
+            text,
             fields,
         } => {
             require_discount(&fields)?;
-            let spec = apply_fields(
+            let mut spec = apply_fields(
                 CouponSpec {
                     code,
                     campaign_id,
@@ -352,7 +353,10 @@ async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Outpu
                 },
                 &fields,
             )?;
-            Ok(coupon_output(&client.create_coupon(spec).await?))
+            apply_text(&mut spec, &text.name, &text.description);
+            let coupon = client.create_coupon(spec).await?;
+            warn_if_ended(&coupon.spec);
+            Ok(coupon_output(&coupon))
         }
         CouponCommand::Get(selector) => Ok(coupon_output(&resolve(client, &selector).await?)),
         CouponCommand::List { after, limit } => {
@@ -369,19 +373,21 @@ async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Outpu
         CouponCommand::Update {
             selector,
             new_code,
+            text,
             fields,
         } => {
             // Read, change the given fields, write back only if nobody changed it meanwhile.
             let current = resolve(client, &selector).await?;
             let mut spec = apply_fields(current.spec.clone(), &fields)?;
+            apply_text(&mut spec, &text.name, &text.description);
             if let Some(code) = new_code {
                 spec.code = code;
             }
-            Ok(coupon_output(
-                &client
-                    .update_coupon(current.id, current.revision, spec)
-                    .await?,
-            ))
+            let coupon = client
+                .update_coupon(current.id, current.revision, spec)
+                .await?;
+            warn_if_ended(&coupon.spec);
+            Ok(coupon_output(&coupon))
         }
         CouponCommand::Delete(selector) => {
             let current = resolve(client, &selector).await?;
@@ -417,6 +423,35 @@ async fn resolve(client: &Client, selector: &CouponSelector) -> Result<Coupon, F
         (None, None) => return Err(Failure::Usage("give --id or --code".into())),
     };
     Ok(client.get_coupon(r).await?)
+}
+
+/// Says on stderr when a coupon just written can never be redeemed because
+/// its end date is already past (the server stores it: a back-dated coupon
+/// is legal, but rarely what was meant).
+pub(crate) fn warn_if_ended(spec: &CouponSpec) {
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    if let Some(ends_at) = spec.ends_at.filter(|&end| end <= now_ms) {
+        let when = jiff::Timestamp::from_millisecond(ends_at)
+            .map_or_else(|_| format!("{ends_at} ms"), |t| t.to_string());
+        eprintln!(
+            "warning: {} ended at {when} (its --ends-at is in the past): it is EXPIRED and no order can redeem it",
+            spec.code
+        );
+    }
+}
+
+/// A display name and description given on the command line, over `spec`'s.
+pub(crate) fn apply_text(
+    spec: &mut CouponSpec,
+    name: &Option<String>,
+    description: &Option<String>,
+) {
+    if let Some(n) = name {
+        spec.name = n.clone();
+    }
+    if let Some(d) = description {
+        spec.description = d.clone();
+    }
 }
 
 pub(crate) fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<CouponSpec, Failure> {
@@ -464,12 +499,6 @@ pub(crate) fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<Cou
     }
     if let Some(m) = &f.min_order {
         spec.min_order_amount = Some(money::parse(m, &need_currency("--min-order")?)?);
-    }
-    if let Some(n) = &f.name {
-        spec.name = n.clone();
-    }
-    if let Some(d) = &f.description {
-        spec.description = d.clone();
     }
     if f.usage_limit.is_some() {
         spec.usage_limit = f.usage_limit;
