@@ -1,0 +1,288 @@
+package dev.couponsd.client;
+
+import dev.couponsd.client.wire.Codec;
+import dev.couponsd.client.wire.DecodeException;
+import dev.couponsd.client.wire.ErrorBody;
+import dev.couponsd.client.wire.Frame;
+import dev.couponsd.client.wire.HelloReply;
+import dev.couponsd.client.wire.HelloRequest;
+import dev.couponsd.client.wire.Request;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One pipelined connection to one node: any number of threads send on it;
+ * replies are matched to requests by request id, so many are in flight at once
+ * (at most the smaller of the option's and the server's max_in_flight). A
+ * reader thread owns the input side.
+ */
+final class Connection implements AutoCloseable {
+    private static final byte[] MAGIC = "CPND".getBytes(StandardCharsets.US_ASCII);
+
+    private final String addr;
+    private final Socket socket;
+    private final OutputStream out;
+    private final DataInputStream in;
+    private final HelloReply hello;
+    private final long maxFrameLength;
+    private final long requestTimeoutMs;
+    private final Semaphore inFlight;
+    private final Map<Integer, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
+    private final AtomicInteger nextId = new AtomicInteger(1);
+    /** Writers queued on the output; the last one out flushes (coalesces small writes). */
+    private final AtomicInteger writers = new AtomicInteger();
+    private volatile CouponsException failure;
+
+    private Connection(String addr, Socket socket, HelloReply hello, long requestTimeoutMs, int maxInFlight)
+            throws IOException {
+        this.addr = addr;
+        this.socket = socket;
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
+        this.hello = hello;
+        this.maxFrameLength = Math.min(hello.maxFrameLength(), Frame.MAX_FRAME_LENGTH);
+        this.requestTimeoutMs = requestTimeoutMs;
+        this.inFlight = new Semaphore((int) Math.max(1, Math.min(maxInFlight, hello.maxInFlight())));
+    }
+
+    /** Connects, does TLS if asked, and completes the HELLO handshake. */
+    static Connection open(String addr, ClientOptions options) {
+        HostPort hp = HostPort.parse(addr);
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress(hp.host(), hp.port()), (int) options.connectTimeoutMs);
+            socket.setSoTimeout((int) options.connectTimeoutMs);
+            if (options.tls != null) {
+                socket = startTls(socket, hp, options.tls);
+            }
+            HelloReply hello = handshake(socket, options);
+            socket.setSoTimeout(0);
+            Connection c = new Connection(addr, socket, hello, options.requestTimeoutMs, options.maxInFlight);
+            Thread reader = new Thread(c::readLoop, "couponsd-reader-" + addr);
+            reader.setDaemon(true);
+            reader.start();
+            return c;
+        } catch (CouponsException e) {
+            closeQuietly(socket);
+            throw e;
+        } catch (SSLException e) {
+            closeQuietly(socket);
+            throw new TlsException(e.getMessage(), e);
+        } catch (IOException e) {
+            closeQuietly(socket);
+            throw new ConnectionException("cannot connect to " + addr + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Socket startTls(Socket plain, HostPort hp, TlsOptions tls) throws IOException {
+        String name = tls.serverName() != null ? tls.serverName() : hp.host();
+        SSLSocket ssl = (SSLSocket) tls.context().getSocketFactory()
+                .createSocket(plain, name, hp.port(), true);
+        SSLParameters params = ssl.getSSLParameters();
+        // Check the certificate names the server (DNS name or IP address).
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        if (!HostPort.isIpLiteral(name)) {
+            params.setServerNames(java.util.List.of(new SNIHostName(name)));
+        }
+        ssl.setSSLParameters(params);
+        ssl.startHandshake();
+        return ssl;
+    }
+
+    private static HelloReply handshake(Socket socket, ClientOptions options) throws IOException {
+        OutputStream o = socket.getOutputStream();
+        o.write(Frame.encodeRequest(0x7fffffff, new HelloRequest(MAGIC, 1, options.token, options.clientName)));
+        o.flush();
+        DataInputStream i = new DataInputStream(socket.getInputStream());
+        Frame frame;
+        try {
+            frame = readFrame(i, Frame.MAX_FRAME_LENGTH);
+        } catch (SocketTimeoutException e) {
+            throw new RequestTimeoutException("no HELLO reply within " + options.connectTimeoutMs + " ms");
+        }
+        if (frame.status() != 0) {
+            throw ServerException.of(frame.status(), ErrorBody.decode(frame.body()));
+        }
+        try {
+            return Codec.decode(HelloReply.class, frame.body());
+        } catch (DecodeException e) {
+            throw new ProtocolException("HELLO reply: " + e.getMessage());
+        }
+    }
+
+    /** Reads one frame; never allocates from a length it has not checked. */
+    private static Frame readFrame(DataInputStream i, long maxLength) throws IOException {
+        long length = i.readInt() & 0xffffffffL;
+        if (length > maxLength) {
+            throw new ProtocolException("frame length " + length + " is over the maximum " + maxLength);
+        }
+        if (length < 12) {
+            throw new ProtocolException("frame length " + length + " is shorter than the 12-byte header");
+        }
+        byte[] rest = new byte[(int) length];
+        i.readFully(rest);
+        try {
+            return Frame.parse(rest);
+        } catch (DecodeException e) {
+            throw new ProtocolException(e.getMessage());
+        }
+    }
+
+    private void readLoop() {
+        CouponsException why;
+        try {
+            while (true) {
+                Frame frame = readFrame(in, maxFrameLength);
+                if (frame.requestId() == 0 && frame.status() != 0) {
+                    // A connection-level error (BUSY, FRAME_TOO_LARGE, a timeout):
+                    // the server closes after it; every waiting request gets it, typed.
+                    why = ServerException.of(frame.status(), ErrorBody.decode(frame.body()));
+                    break;
+                }
+                CompletableFuture<Frame> waiter = pending.remove(frame.requestId());
+                if (waiter != null) {
+                    waiter.complete(frame);
+                }
+            }
+        } catch (CouponsException e) {
+            why = e;
+        } catch (EOFException e) {
+            why = new ConnectionException("connection to " + addr + " closed");
+        } catch (IOException e) {
+            why = new ConnectionException("connection to " + addr + " failed: " + e.getMessage(), e);
+        }
+        fail(why);
+    }
+
+    private void fail(CouponsException why) {
+        if (failure == null) {
+            failure = why;
+        }
+        closeQuietly(socket);
+        for (Integer id : pending.keySet()) {
+            CompletableFuture<Frame> f = pending.remove(id);
+            if (f != null) {
+                f.completeExceptionally(failure);
+            }
+        }
+    }
+
+    boolean isOpen() {
+        return failure == null;
+    }
+
+    String addr() {
+        return addr;
+    }
+
+    HelloReply hello() {
+        return hello;
+    }
+
+    /** Requests that may still be sent before this connection is at its in-flight limit. */
+    int freeSlots() {
+        return inFlight.availablePermits();
+    }
+
+    /**
+     * Sends a request and returns its reply frame, whatever its status. Waits
+     * (up to the request timeout) for an in-flight slot. The future fails with
+     * {@link RequestTimeoutException} after the request timeout; cancelling it
+     * forgets the request (a late reply is dropped).
+     */
+    CompletableFuture<Frame> send(Request<?> request) {
+        CouponsException dead = failure;
+        if (dead != null) {
+            return CompletableFuture.failedFuture(dead);
+        }
+        try {
+            if (!inFlight.tryAcquire(requestTimeoutMs, TimeUnit.MILLISECONDS)) {
+                return CompletableFuture.failedFuture(
+                        new RequestTimeoutException("no free in-flight slot on " + addr + " within " + requestTimeoutMs + " ms"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(new ConnectionException("interrupted", e));
+        }
+        int id = nextId.getAndIncrement();
+        if (id == 0) {
+            id = nextId.getAndIncrement(); // 0 is the server's "no request" id.
+        }
+        byte[] bytes = Frame.encodeRequest(id, request);
+        if (bytes.length - 4 > maxFrameLength) {
+            inFlight.release();
+            return CompletableFuture.failedFuture(new FrameTooLargeException(bytes.length - 4, maxFrameLength));
+        }
+        CompletableFuture<Frame> reply = new CompletableFuture<>();
+        final int key = id;
+        pending.put(key, reply);
+        reply.whenComplete((f, e) -> {
+            pending.remove(key);
+            inFlight.release();
+        });
+        reply.orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS);
+        if (failure != null) {
+            // The reader failed between the check above and the put: nobody else will.
+            reply.completeExceptionally(failure);
+            return reply;
+        }
+        writers.incrementAndGet();
+        try {
+            synchronized (out) {
+                out.write(bytes);
+            }
+            if (writers.decrementAndGet() == 0) {
+                synchronized (out) {
+                    out.flush();
+                }
+            }
+        } catch (IOException e) {
+            fail(new ConnectionException("connection to " + addr + " failed: " + e.getMessage(), e));
+        }
+        return reply;
+    }
+
+    /** Maps the JDK's timeout to the client's type. */
+    static Throwable translate(Throwable e) {
+        if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof TimeoutException) {
+            return new RequestTimeoutException("no reply within the request timeout");
+        }
+        return e;
+    }
+
+    @Override
+    public void close() {
+        fail(new ConnectionException("connection to " + addr + " closed by the client"));
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // Nothing to do.
+        }
+    }
+}
