@@ -16,7 +16,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,8 +35,6 @@ import javax.net.ssl.SSLSocket;
  * reader thread owns the input side.
  */
 final class Connection implements AutoCloseable {
-    private static final byte[] MAGIC = "CPND".getBytes(StandardCharsets.US_ASCII);
-
     private final String addr;
     private final Socket socket;
     private final OutputStream out;
@@ -111,7 +108,7 @@ final class Connection implements AutoCloseable {
 
     private static HelloReply handshake(Socket socket, ClientOptions options) throws IOException {
         OutputStream o = socket.getOutputStream();
-        o.write(Frame.encodeRequest(0x7fffffff, new HelloRequest(MAGIC, 1, options.token, options.clientName)));
+        o.write(Frame.encodeRequest(0x7fffffff, new HelloRequest(1, options.token, options.clientName)));
         o.flush();
         DataInputStream i = new DataInputStream(socket.getInputStream());
         Frame frame;

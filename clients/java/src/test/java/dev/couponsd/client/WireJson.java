@@ -32,6 +32,11 @@ final class WireJson {
         return b.toString();
     }
 
+    static String jsonName(RecordComponent c) {
+        Wire.Name name = c.getAnnotation(Wire.Name.class);
+        return name != null ? name.value() : snake(c.getName());
+    }
+
     // ---- record -> JSON ------------------------------------------------------
 
     static Object toJson(Object value) {
@@ -47,6 +52,9 @@ final class WireJson {
             m.put(tag.name(), inner);
             return m;
         }
+        if (t.isAnnotationPresent(Wire.Tuple.class)) {
+            return new ArrayList<>(recordToJson(value).values());
+        }
         if (t.isRecord()) {
             return recordToJson(value);
         }
@@ -56,7 +64,7 @@ final class WireJson {
     private static Map<String, Object> recordToJson(Object value) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (RecordComponent c : value.getClass().getRecordComponents()) {
-            m.put(snake(c.getName()), field(c, get(c, value)));
+            m.put(jsonName(c), field(c, get(c, value)));
         }
         return m;
     }
@@ -124,11 +132,19 @@ final class WireJson {
             }
             throw new IllegalArgumentException("unknown variant " + e.getKey() + " of " + t);
         }
-        Map<String, Object> m = (Map<String, Object>) json;
         RecordComponent[] comps = t.getRecordComponents();
+        if (t.isAnnotationPresent(Wire.Tuple.class)) {
+            List<Object> items = (List<Object>) json;
+            Object[] args = new Object[comps.length];
+            for (int i = 0; i < comps.length; i++) {
+                args[i] = fieldFromJson(comps[i], items.get(i));
+            }
+            return construct(t, args);
+        }
+        Map<String, Object> m = (Map<String, Object>) json;
         Object[] args = new Object[comps.length];
         for (int i = 0; i < comps.length; i++) {
-            String key = snake(comps[i].getName());
+            String key = jsonName(comps[i]);
             if (!m.containsKey(key)) {
                 throw new IllegalArgumentException(t.getSimpleName() + ": JSON has no `" + key + "` in " + m.keySet());
             }

@@ -1,7 +1,5 @@
 package dev.couponsd.client.wire;
 
-import java.util.List;
-
 /** Everything an admin sets on a campaign (protocol.md section 6, fields 1 to 19, in order). */
 public record CampaignSpec(
         String name,
@@ -10,14 +8,8 @@ public record CampaignSpec(
         CouponSpec template,
         @Wire.U32 long validityDays,
         GenerationRules rules,
-        DistributionMethod distributionMethod,
-        @Wire.U32 long batchSize,
-        @Wire.U32 long distributionRate,
-        boolean autoDistribute,
-        List<String> segments,
-        List<String> customerIds,
-        boolean includeNewCustomers,
-        boolean excludeRecentUsers,
+        DistributionStrategy distribution,
+        TargetAudience audience,
         @Wire.I64 Long budgetLimit,
         Long couponLimit,
         @Wire.I64 Long startsAt,
@@ -37,14 +29,8 @@ public record CampaignSpec(
         b.template = template;
         b.validityDays = validityDays;
         b.rules = rules;
-        b.distributionMethod = distributionMethod;
-        b.batchSize = batchSize;
-        b.distributionRate = distributionRate;
-        b.autoDistribute = autoDistribute;
-        b.segments = segments;
-        b.customerIds = customerIds;
-        b.includeNewCustomers = includeNewCustomers;
-        b.excludeRecentUsers = excludeRecentUsers;
+        b.distribution = distribution;
+        b.audience = audience;
         b.budgetLimit = budgetLimit;
         b.couponLimit = couponLimit;
         b.startsAt = startsAt;
@@ -61,14 +47,8 @@ public record CampaignSpec(
         private CouponSpec template = CouponSpec.builder().build();
         private long validityDays = 0;
         private GenerationRules rules = GenerationRules.builder().build();
-        private DistributionMethod distributionMethod = DistributionMethod.MANUAL;
-        private long batchSize = 1000;
-        private long distributionRate = 100;
-        private boolean autoDistribute = false;
-        private List<String> segments = List.of();
-        private List<String> customerIds = List.of();
-        private boolean includeNewCustomers = false;
-        private boolean excludeRecentUsers = false;
+        private DistributionStrategy distribution = DistributionStrategy.builder().build();
+        private TargetAudience audience = TargetAudience.builder().build();
         private Long budgetLimit = null;
         private Long couponLimit = null;
         private Long startsAt = null;
@@ -107,43 +87,13 @@ public record CampaignSpec(
             return this;
         }
 
-        public Builder distributionMethod(DistributionMethod distributionMethod) {
-            this.distributionMethod = distributionMethod;
+        public Builder distribution(DistributionStrategy distribution) {
+            this.distribution = distribution;
             return this;
         }
 
-        public Builder batchSize(long batchSize) {
-            this.batchSize = batchSize;
-            return this;
-        }
-
-        public Builder distributionRate(long distributionRate) {
-            this.distributionRate = distributionRate;
-            return this;
-        }
-
-        public Builder autoDistribute(boolean autoDistribute) {
-            this.autoDistribute = autoDistribute;
-            return this;
-        }
-
-        public Builder segments(List<String> segments) {
-            this.segments = segments;
-            return this;
-        }
-
-        public Builder customerIds(List<String> customerIds) {
-            this.customerIds = customerIds;
-            return this;
-        }
-
-        public Builder includeNewCustomers(boolean includeNewCustomers) {
-            this.includeNewCustomers = includeNewCustomers;
-            return this;
-        }
-
-        public Builder excludeRecentUsers(boolean excludeRecentUsers) {
-            this.excludeRecentUsers = excludeRecentUsers;
+        public Builder audience(TargetAudience audience) {
+            this.audience = audience;
             return this;
         }
 
@@ -173,7 +123,7 @@ public record CampaignSpec(
         }
 
         public CampaignSpec build() {
-            return new CampaignSpec(name, description, campaignType, template, validityDays, rules, distributionMethod, batchSize, distributionRate, autoDistribute, segments, customerIds, includeNewCustomers, excludeRecentUsers, budgetLimit, couponLimit, startsAt, endsAt, rewardCampaignId);
+            return new CampaignSpec(name, description, campaignType, template, validityDays, rules, distribution, audience, budgetLimit, couponLimit, startsAt, endsAt, rewardCampaignId);
         }
     }
 }

@@ -65,12 +65,18 @@ public final class Codec {
         final boolean[] appended;
         final MethodHandle[] getters;
         final MethodHandle constructor;
+        final byte[] prefix;
 
         RecordCodec(Class<?> type) {
             if (!type.isRecord()) {
                 throw new IllegalArgumentException(type + " is not a record");
             }
             this.type = type;
+            Wire.Prefix p = type.getAnnotation(Wire.Prefix.class);
+            prefix = new byte[p == null ? 0 : p.value().length];
+            for (int i = 0; i < prefix.length; i++) {
+                prefix[i] = (byte) p.value()[i];
+            }
             RecordComponent[] comps = type.getRecordComponents();
             names = new String[comps.length];
             fields = new Field[comps.length];
@@ -98,6 +104,7 @@ public final class Codec {
 
         @Override
         public void write(WireWriter w, Object value) {
+            w.bytes(prefix);
             try {
                 for (int i = 0; i < fields.length; i++) {
                     fields[i].write(w, getters[i].invokeExact(value));
@@ -111,6 +118,9 @@ public final class Codec {
 
         @Override
         public Object read(WireReader r) throws DecodeException {
+            if (prefix.length > 0 && !java.util.Arrays.equals(prefix, r.bytes(prefix.length, "magic"))) {
+                throw new DecodeException(type.getSimpleName() + ": wrong magic");
+            }
             Object[] args = new Object[fields.length];
             for (int i = 0; i < fields.length; i++) {
                 args[i] = appended[i] && r.remaining() == 0 ? fields[i].absent() : fields[i].read(r);
@@ -126,9 +136,18 @@ public final class Codec {
             }
         }
 
+        /** An appended struct an older peer did not send: every field at its own absent value. */
         @Override
         public Object absent() {
-            throw new IllegalStateException("a record cannot be appended: " + type);
+            Object[] args = new Object[fields.length];
+            for (int i = 0; i < fields.length; i++) {
+                args[i] = fields[i].absent();
+            }
+            try {
+                return constructor.invokeExact(args);
+            } catch (Throwable e) {
+                throw new IllegalStateException("no absent value for " + type, e);
+            }
         }
     }
 

@@ -37,18 +37,11 @@ public record CouponSpec(
         List<IdentifierLimit> identifierLimits,
         @Wire.U32 Long reviewScore,
         @Wire.U32 Long blockScore,
-        @Wire.ZeroIsNone StackClass stackClass,
-        @Wire.U8 int combinesWith,
-        boolean exclusive,
-        @Wire.I32 int stackPriority,
+        StackSettings stacking,
         boolean autoApply,
         String assignedCustomerId,
-        @Wire.U32 Long customerUsesPerDay,
-        @Wire.U32 Long customerUsesPerWeek,
-        @Wire.U32 Long customerUsesPerMonth,
-        @Wire.U32 Long usesPerDay,
-        boolean reversalReturnsUse,
-        RefundBelowMinimum refundBelowMinimum,
+        PeriodLimits periodLimits,
+        ReversalPolicy reversal,
         String referrerCustomerId) {
     /** A builder whose unset fields hold the values that change nothing (protocol.md's defaults). */
     public static Builder builder() {
@@ -91,18 +84,11 @@ public record CouponSpec(
         b.identifierLimits = identifierLimits;
         b.reviewScore = reviewScore;
         b.blockScore = blockScore;
-        b.stackClass = stackClass;
-        b.combinesWith = combinesWith;
-        b.exclusive = exclusive;
-        b.stackPriority = stackPriority;
+        b.stacking = stacking;
         b.autoApply = autoApply;
         b.assignedCustomerId = assignedCustomerId;
-        b.customerUsesPerDay = customerUsesPerDay;
-        b.customerUsesPerWeek = customerUsesPerWeek;
-        b.customerUsesPerMonth = customerUsesPerMonth;
-        b.usesPerDay = usesPerDay;
-        b.reversalReturnsUse = reversalReturnsUse;
-        b.refundBelowMinimum = refundBelowMinimum;
+        b.periodLimits = periodLimits;
+        b.reversal = reversal;
         b.referrerCustomerId = referrerCustomerId;
         return b;
     }
@@ -142,18 +128,11 @@ public record CouponSpec(
         private List<IdentifierLimit> identifierLimits = List.of();
         private Long reviewScore = null;
         private Long blockScore = null;
-        private StackClass stackClass = null;
-        private int combinesWith = 7;
-        private boolean exclusive = false;
-        private int stackPriority = 0;
+        private StackSettings stacking = StackSettings.builder().build();
         private boolean autoApply = false;
         private String assignedCustomerId = "";
-        private Long customerUsesPerDay = null;
-        private Long customerUsesPerWeek = null;
-        private Long customerUsesPerMonth = null;
-        private Long usesPerDay = null;
-        private boolean reversalReturnsUse = true;
-        private RefundBelowMinimum refundBelowMinimum = RefundBelowMinimum.PRORATE;
+        private PeriodLimits periodLimits = PeriodLimits.builder().build();
+        private ReversalPolicy reversal = ReversalPolicy.builder().build();
         private String referrerCustomerId = "";
 
         private Builder() {}
@@ -323,23 +302,8 @@ public record CouponSpec(
             return this;
         }
 
-        public Builder stackClass(StackClass stackClass) {
-            this.stackClass = stackClass;
-            return this;
-        }
-
-        public Builder combinesWith(int combinesWith) {
-            this.combinesWith = combinesWith;
-            return this;
-        }
-
-        public Builder exclusive(boolean exclusive) {
-            this.exclusive = exclusive;
-            return this;
-        }
-
-        public Builder stackPriority(int stackPriority) {
-            this.stackPriority = stackPriority;
+        public Builder stacking(StackSettings stacking) {
+            this.stacking = stacking;
             return this;
         }
 
@@ -353,33 +317,13 @@ public record CouponSpec(
             return this;
         }
 
-        public Builder customerUsesPerDay(Long customerUsesPerDay) {
-            this.customerUsesPerDay = customerUsesPerDay;
+        public Builder periodLimits(PeriodLimits periodLimits) {
+            this.periodLimits = periodLimits;
             return this;
         }
 
-        public Builder customerUsesPerWeek(Long customerUsesPerWeek) {
-            this.customerUsesPerWeek = customerUsesPerWeek;
-            return this;
-        }
-
-        public Builder customerUsesPerMonth(Long customerUsesPerMonth) {
-            this.customerUsesPerMonth = customerUsesPerMonth;
-            return this;
-        }
-
-        public Builder usesPerDay(Long usesPerDay) {
-            this.usesPerDay = usesPerDay;
-            return this;
-        }
-
-        public Builder reversalReturnsUse(boolean reversalReturnsUse) {
-            this.reversalReturnsUse = reversalReturnsUse;
-            return this;
-        }
-
-        public Builder refundBelowMinimum(RefundBelowMinimum refundBelowMinimum) {
-            this.refundBelowMinimum = refundBelowMinimum;
+        public Builder reversal(ReversalPolicy reversal) {
+            this.reversal = reversal;
             return this;
         }
 
@@ -389,7 +333,7 @@ public record CouponSpec(
         }
 
         public CouponSpec build() {
-            return new CouponSpec(code, name, description, couponType, discountType, discountValue, currency, maxDiscountAmount, minOrderAmount, startsAt, endsAt, timeZone, usageLimit, usageLimitPerCustomer, status, campaignId, distributionMethod, isPublic, applicableProducts, excludedProducts, customerSegments, channelRestrictions, allowedEmailDomains, security, applyPerLine, buyQuantity, getQuantity, activeDays, activeStartMinute, activeEndMinute, identifierLimits, reviewScore, blockScore, stackClass, combinesWith, exclusive, stackPriority, autoApply, assignedCustomerId, customerUsesPerDay, customerUsesPerWeek, customerUsesPerMonth, usesPerDay, reversalReturnsUse, refundBelowMinimum, referrerCustomerId);
+            return new CouponSpec(code, name, description, couponType, discountType, discountValue, currency, maxDiscountAmount, minOrderAmount, startsAt, endsAt, timeZone, usageLimit, usageLimitPerCustomer, status, campaignId, distributionMethod, isPublic, applicableProducts, excludedProducts, customerSegments, channelRestrictions, allowedEmailDomains, security, applyPerLine, buyQuantity, getQuantity, activeDays, activeStartMinute, activeEndMinute, identifierLimits, reviewScore, blockScore, stacking, autoApply, assignedCustomerId, periodLimits, reversal, referrerCustomerId);
         }
     }
 }

@@ -5,5 +5,5 @@ import java.util.List;
 /** The fraud score's model. */
 public record FraudModel(
         long outcomes,
-        @Wire.I64 long bias,
+        @Wire.I64 long biasPpm,
         List<FraudWeight> weights) {}

@@ -9,7 +9,7 @@ public record FraudReport(
         long attempts,
         long blocked,
         long flagged,
-        @Wire.U32 long fraudRate,
+        @Wire.U32 long fraudRatePpm,
         List<FraudSaving> savings,
         List<FraudPattern> patterns,
         List<HighRiskCoupon> highRiskCoupons) {}

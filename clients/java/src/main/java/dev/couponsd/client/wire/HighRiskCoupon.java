@@ -6,4 +6,4 @@ public record HighRiskCoupon(
         String code,
         long attempts,
         long blocked,
-        @Wire.U32 long riskScore) {}
+        @Wire.U32 long riskScorePpm) {}

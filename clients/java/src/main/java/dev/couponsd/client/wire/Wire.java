@@ -61,6 +61,18 @@ public final class Wire {
     @Retention(RetentionPolicy.RUNTIME) @Target(ElementType.RECORD_COMPONENT)
     public @interface Appended {}
 
+    /** The name JSON gives a component when Java cannot (a keyword such as {@code class}). */
+    @Retention(RetentionPolicy.RUNTIME) @Target(ElementType.RECORD_COMPONENT)
+    public @interface Name { String value(); }
+
+    /** Constant bytes before a record's fields (HELLO's magic); checked when read. */
+    @Retention(RetentionPolicy.RUNTIME) @Target(ElementType.TYPE)
+    public @interface Prefix { int[] value(); }
+
+    /** A pair protocol.md writes as "(name str, weight i64)": JSON gives it as an array. */
+    @Retention(RetentionPolicy.RUNTIME) @Target(ElementType.TYPE)
+    public @interface Tuple {}
+
     /** The tag byte and JSON name of one variant of a choice (CouponRef, RedemptionRef). */
     @Retention(RetentionPolicy.RUNTIME) @Target(ElementType.TYPE)
     public @interface Tag { int value(); String name(); }
