@@ -182,6 +182,10 @@ final class Connection implements AutoCloseable {
                 f.completeExceptionally(failure);
             }
         }
+        for (Outgoing o; (o = waiting.poll()) != null; ) {
+            queued.decrementAndGet();
+            o.reply().completeExceptionally(failure);
+        }
     }
 
     boolean isOpen() {
@@ -196,53 +200,93 @@ final class Connection implements AutoCloseable {
         return hello;
     }
 
-    /** Requests that may still be sent before this connection is at its in-flight limit. */
+    /** Requests that may still be sent before this connection is at its in-flight limit (negative: queued). */
     int freeSlots() {
-        return inFlight.availablePermits();
+        return inFlight.availablePermits() - queued.get();
     }
 
     /**
-     * Sends a request and returns its reply frame, whatever its status. Waits
-     * (up to the request timeout) for an in-flight slot. The future fails with
-     * {@link RequestTimeoutException} after the request timeout; cancelling it
-     * forgets the request (a late reply is dropped).
+     * Sends a request and returns its reply frame, whatever its status. Never
+     * blocks: when every in-flight slot is taken the request waits in a bounded
+     * queue and goes out as soon as a reply frees a slot (so a callback on the
+     * reader thread may send again). The future fails with
+     * {@link RequestTimeoutException} after the request timeout, counted from
+     * now; cancelling it forgets the request (a late reply is dropped).
      */
     CompletableFuture<Frame> send(Request<?> request) {
         CouponsException dead = failure;
         if (dead != null) {
             return CompletableFuture.failedFuture(dead);
         }
-        try {
-            if (!inFlight.tryAcquire(requestTimeoutMs, TimeUnit.MILLISECONDS)) {
-                return CompletableFuture.failedFuture(
-                        new RequestTimeoutException("no free in-flight slot on " + addr + " within " + requestTimeoutMs + " ms"));
+        byte[] body = Frame.encodeRequest(0, request);
+        if (body.length - 4 > maxFrameLength) {
+            return CompletableFuture.failedFuture(new FrameTooLargeException(body.length - 4, maxFrameLength));
+        }
+        CompletableFuture<Frame> reply = new CompletableFuture<>();
+        reply.orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS);
+        Outgoing out = new Outgoing(body, reply);
+        if (inFlight.tryAcquire()) {
+            transmit(out);
+        } else if (queued.incrementAndGet() > MAX_QUEUED) {
+            queued.decrementAndGet();
+            reply.completeExceptionally(new ConnectionException(
+                    "more than " + MAX_QUEUED + " requests waiting for an in-flight slot on " + addr));
+        } else {
+            waiting.add(out);
+            drain(); // a slot may have been freed between tryAcquire and add
+        }
+        return reply;
+    }
+
+    /** A request that has its bytes but no request id yet. */
+    private record Outgoing(byte[] frame, CompletableFuture<Frame> reply) {}
+
+    /** Most requests waiting for an in-flight slot on one connection. */
+    static final int MAX_QUEUED = 65_536;
+    private final java.util.concurrent.ConcurrentLinkedQueue<Outgoing> waiting =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+
+    /** Sends queued requests while slots are free. */
+    private void drain() {
+        while (!waiting.isEmpty() && inFlight.tryAcquire()) {
+            Outgoing next = waiting.poll();
+            if (next == null) {
+                inFlight.release();
+                return;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(new ConnectionException("interrupted", e));
+            queued.decrementAndGet();
+            transmit(next);
+        }
+    }
+
+    /** Holds a slot: gives the request its id, registers it and writes it. */
+    private void transmit(Outgoing o) {
+        CompletableFuture<Frame> reply = o.reply();
+        if (reply.isDone()) {
+            // Cancelled or timed out while queued.
+            inFlight.release();
+            drain();
+            return;
         }
         int id = nextId.getAndIncrement();
         if (id == 0) {
             id = nextId.getAndIncrement(); // 0 is the server's "no request" id.
         }
-        byte[] bytes = Frame.encodeRequest(id, request);
-        if (bytes.length - 4 > maxFrameLength) {
-            inFlight.release();
-            return CompletableFuture.failedFuture(new FrameTooLargeException(bytes.length - 4, maxFrameLength));
-        }
-        CompletableFuture<Frame> reply = new CompletableFuture<>();
         final int key = id;
         pending.put(key, reply);
         reply.whenComplete((f, e) -> {
             pending.remove(key);
             inFlight.release();
+            drain();
         });
-        reply.orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS);
         if (failure != null) {
-            // The reader failed between the check above and the put: nobody else will.
+            // The reader failed after the check in send(): nobody else will complete it.
             reply.completeExceptionally(failure);
-            return reply;
+            return;
         }
+        byte[] bytes = o.frame();
+        Frame.setRequestId(bytes, key);
         writers.incrementAndGet();
         try {
             synchronized (out) {
@@ -256,7 +300,6 @@ final class Connection implements AutoCloseable {
         } catch (IOException e) {
             fail(new ConnectionException("connection to " + addr + " failed: " + e.getMessage(), e));
         }
-        return reply;
     }
 
     /** Maps the JDK's timeout to the client's type. */

@@ -23,6 +23,21 @@ public record Frame(int requestId, int opcode, int status, byte[] body) {
         return finish(w);
     }
 
+    /** Sets the request id of an encoded frame and updates its checksum. */
+    public static void setRequestId(byte[] frame, int requestId) {
+        frame[8] = (byte) (requestId >>> 24);
+        frame[9] = (byte) (requestId >>> 16);
+        frame[10] = (byte) (requestId >>> 8);
+        frame[11] = (byte) requestId;
+        CRC32 crc = new CRC32();
+        crc.update(frame, 8, frame.length - 8);
+        long v = crc.getValue();
+        frame[4] = (byte) (v >>> 24);
+        frame[5] = (byte) (v >>> 16);
+        frame[6] = (byte) (v >>> 8);
+        frame[7] = (byte) v;
+    }
+
     /** Encodes any frame (tests and tools). */
     public static byte[] encode(int requestId, int opcode, int status, byte[] body) {
         WireWriter w = new WireWriter(HEADER_LENGTH + body.length);
