@@ -118,6 +118,9 @@ public final class CouponsClient implements AutoCloseable {
                 ce.addSuppressed(new Exception("called from here"));
                 throw ce;
             }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
             throw new CouponsException(String.valueOf(cause), cause);
         }
     }
@@ -137,6 +140,10 @@ public final class CouponsClient implements AutoCloseable {
             reachedServer = false; // nothing was sent: safe to try elsewhere, whatever the request
         } catch (CouponsException e) {
             sent = CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            // A request that cannot be encoded (a null field): the caller's mistake, never retried.
+            result.completeExceptionally(e);
+            return;
         }
         CompletableFuture<Frame> inFlight = sent;
         result.whenComplete((v, e) -> {

@@ -205,6 +205,21 @@ class ConnectionBehaviourTest {
     }
 
     @Test
+    void aNullFieldIsTheCallersErrorAndTheConnectionGoesOn() throws Exception {
+        try (FakeServer fake = new FakeServer(1 << 20, 256, c -> {
+            while (true) {
+                Frame f = c.read();
+                c.reply(f, 0, pong(3));
+            }
+        }); CouponsClient client = CouponsClient.connect(fake.addr(), quick())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> client.validate(null, dev.couponsd.client.wire.Order.builder().build()));
+            assertTrue(e.getMessage().contains("ValidateRequest.code"), e.getMessage());
+            assertEquals(3, client.ping());
+        }
+    }
+
+    @Test
     void theErrorBodyIsDecodedLeniently() {
         assertEquals(new ErrorBody("", ""), ErrorBody.decode(new byte[] {0}));
         assertEquals(new ErrorBody("hi", ""), ErrorBody.decode(new byte[] {0, 2, 'h', 'i', 0}));

@@ -55,6 +55,15 @@ class LeaderChangeTest {
                 String code = "LEADER" + System.nanoTime() % 100000;
                 client.createCoupon(CouponSpec.builder().code(code).discountValue(1000).isPublic(true).build());
                 assertEquals(addrs.get(leader), client.currentNode());
+                // A follower asked directly answers NOT_LEADER, naming the leader.
+                try (CouponsClient direct = CouponsClient.connect(fromFollower.get(0),
+                        ClientOptions.builder().followLeader(false).poolSize(1).build())) {
+                    ServerException e = org.junit.jupiter.api.Assertions.assertThrows(ServerException.class,
+                            () -> direct.redeem(new RedeemRequest(code, "direct", "",
+                                    Order.builder().customerId("d").amount(10000).currency("USD").build())));
+                    org.junit.jupiter.api.Assertions.assertInstanceOf(ServerException.NotLeader.class, e);
+                    assertEquals(addrs.get(leader), e.leader());
+                }
 
                 Set<String> acked = ConcurrentHashMap.newKeySet();
                 List<Throwable> failures = new ArrayList<>();

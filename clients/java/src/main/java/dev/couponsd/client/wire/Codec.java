@@ -105,10 +105,14 @@ public final class Codec {
         @Override
         public void write(WireWriter w, Object value) {
             w.bytes(prefix);
+            int i = 0;
             try {
-                for (int i = 0; i < fields.length; i++) {
+                for (; i < fields.length; i++) {
                     fields[i].write(w, getters[i].invokeExact(value));
                 }
+            } catch (NullPointerException e) {
+                throw new IllegalArgumentException(type.getSimpleName() + "." + names[i]
+                        + " is null (use \"\", an empty list or a builder's default)", e);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable e) {
