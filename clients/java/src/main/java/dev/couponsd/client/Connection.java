@@ -121,7 +121,11 @@ final class Connection implements AutoCloseable {
             throw ServerException.of(frame.status(), ErrorBody.decode(frame.body()));
         }
         try {
-            return Codec.decode(HelloReply.class, frame.body());
+            HelloReply hello = Codec.decode(HelloReply.class, frame.body());
+            if (hello.version() != 1) {
+                throw new ProtocolException("the server speaks protocol version " + hello.version() + ", not 1");
+            }
+            return hello;
         } catch (DecodeException e) {
             throw new ProtocolException("HELLO reply: " + e.getMessage());
         }

@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -64,7 +63,7 @@ class ConformanceTest {
     }
 
     @Test
-    void seedExample(TestInfo info) {
+    void seedExample() {
         String code = unique("SEED");
         Coupon c = client.createCoupon(CouponSpec.builder().code(code).isPublic(true).name("20% off")
                 .discountType(DiscountType.PERCENTAGE).discountValue(2000)
@@ -154,7 +153,7 @@ class ConformanceTest {
     void aHoldWithATtlExpires() throws InterruptedException {
         String code = unique("HOLD");
         client.createCoupon(CouponSpec.builder().code(code).isPublic(true).discountValue(1000).usageLimit(1L).build());
-        RedemptionReply held = client.reserve(new ReserveRequest(code, "hold-1", 300, order("h", 10000)));
+        RedemptionReply held = client.reserve(new ReserveRequest(code, "hold-1", 1500, order("h", 10000)));
         assertEquals(RedemptionStatus.PENDING, held.redemption().status());
         assertNotNull(held.redemption().holdExpiresAt());
         // The hold counts against the limit while it lasts.

@@ -10,7 +10,7 @@ public record CampaignGenerateRequest(
         return Opcode.CAMPAIGN_GENERATE;
     }
 
-    /** Safe to repeat only when expectedRevision not = 0. */
+    /** Safe to repeat only with an expected revision: a repeat is then refused with CONFLICT. */
     @Override
     public boolean idempotent() {
         return expectedRevision != 0;

@@ -1,6 +1,10 @@
 package dev.couponsd.client.wire;
 
-/** The REVERSE request; its OK reply is a {@link RedemptionReply}. */
+/**
+ * The REVERSE request; its OK reply is a {@link RedemptionReply}. A null
+ * {@code refundAmount} reverses whatever is left (giving the use back); a
+ * partial refund names its {@code refundId}.
+ */
 public record ReverseRequest(
         RedemptionRef redemption,
         String reason,
@@ -11,7 +15,7 @@ public record ReverseRequest(
         return Opcode.REVERSE;
     }
 
-    /** Safe to repeat only when not refundId.isEmpty(). */
+    /** Safe to repeat only with a refund id: a repeat with the same id answers the first reversal. */
     @Override
     public boolean idempotent() {
         return !refundId.isEmpty();
