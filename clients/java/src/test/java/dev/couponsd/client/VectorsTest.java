@@ -197,6 +197,50 @@ class VectorsTest {
         assertTrue(requests > 0 && replies > 0 && errors > 0, "every kind of vector is present");
     }
 
+    /**
+     * Bad input from the network: every cut of every reply vector, and random
+     * bytes for every reply type, decode or fail with a DecodeException, never
+     * anything else (no crash, no huge allocation).
+     */
+    @Test
+    void truncatedAndRandomRepliesFailCleanly() {
+        int cuts = 0;
+        for (Object o : list(root.get("messages"))) {
+            Map<String, Object> m = map(o);
+            if (!"reply".equals(m.get("direction")) || Boolean.TRUE.equals(m.get("node_to_node"))) {
+                continue;
+            }
+            Opcode op = Opcode.valueOf((String) m.get("opcode"));
+            byte[] body = HEX.parseHex((String) m.get("body_hex"));
+            int step = Math.max(1, body.length / 64);
+            for (int cut = 0; cut < body.length; cut += step) {
+                byte[] part = java.util.Arrays.copyOf(body, cut);
+                try {
+                    Codec.decode(op.replyType, part);
+                } catch (DecodeException expected) {
+                    // A typed failure is the point.
+                }
+                cuts++;
+            }
+        }
+        java.util.Random random = new java.util.Random(7);
+        int randoms = 0;
+        for (Opcode op : Opcode.values()) {
+            for (int i = 0; i < 300; i++) {
+                byte[] body = new byte[random.nextInt(64)];
+                random.nextBytes(body);
+                try {
+                    Codec.decode(op.replyType, body);
+                } catch (DecodeException expected) {
+                    // A typed failure is the point.
+                }
+                randoms++;
+            }
+        }
+        System.out.println("vectors: " + cuts + " truncated and " + randoms + " random reply bodies decoded or refused");
+        assertTrue(cuts > 1000);
+    }
+
     private static void checkRequest(Opcode op, Map<String, Object> m) {
         Object value = m.get("value");
         Class<? extends Record> type = op.requestType;
