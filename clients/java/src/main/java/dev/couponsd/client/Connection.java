@@ -1,11 +1,8 @@
 package dev.couponsd.client;
 
-import dev.couponsd.client.wire.Codec;
-import dev.couponsd.client.wire.DecodeException;
 import dev.couponsd.client.wire.ErrorBody;
 import dev.couponsd.client.wire.Frame;
 import dev.couponsd.client.wire.HelloReply;
-import dev.couponsd.client.wire.HelloRequest;
 import dev.couponsd.client.wire.Request;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -13,9 +10,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,10 +18,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 
 /**
  * One pipelined connection to one node: any number of threads send on it;
@@ -61,99 +52,20 @@ final class Connection implements AutoCloseable {
         this.inFlight = new Semaphore((int) Math.max(1, Math.min(maxInFlight, hello.maxInFlight())));
     }
 
-    /** Connects, does TLS if asked, and completes the HELLO handshake. */
-    static Connection open(String addr, ClientOptions options) {
-        HostPort hp = HostPort.parse(addr);
-        Socket socket = new Socket();
-        try {
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(hp.host(), hp.port()), (int) options.connectTimeoutMs);
-            socket.setSoTimeout((int) options.connectTimeoutMs);
-            if (options.tls != null) {
-                socket = startTls(socket, hp, options.tls);
-            }
-            HelloReply hello = handshake(socket, options);
-            socket.setSoTimeout(0);
-            Connection c = new Connection(addr, socket, hello, options.requestTimeoutMs, options.maxInFlight);
-            Thread reader = new Thread(c::readLoop, "couponsd-reader-" + addr);
-            reader.setDaemon(true);
-            reader.start();
-            return c;
-        } catch (CouponsException e) {
-            closeQuietly(socket);
-            throw e;
-        } catch (SSLException e) {
-            closeQuietly(socket);
-            throw new TlsException(e.getMessage(), e);
-        } catch (IOException e) {
-            closeQuietly(socket);
-            throw new ConnectionException("cannot connect to " + addr + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static Socket startTls(Socket plain, HostPort hp, TlsOptions tls) throws IOException {
-        String name = tls.serverName() != null ? tls.serverName() : hp.host();
-        SSLSocket ssl = (SSLSocket) tls.context().getSocketFactory()
-                .createSocket(plain, name, hp.port(), true);
-        SSLParameters params = ssl.getSSLParameters();
-        // Check the certificate names the server (DNS name or IP address).
-        params.setEndpointIdentificationAlgorithm("HTTPS");
-        if (!HostPort.isIpLiteral(name)) {
-            params.setServerNames(java.util.List.of(new SNIHostName(name)));
-        }
-        ssl.setSSLParameters(params);
-        ssl.startHandshake();
-        return ssl;
-    }
-
-    private static HelloReply handshake(Socket socket, ClientOptions options) throws IOException {
-        OutputStream o = socket.getOutputStream();
-        o.write(Frame.encodeRequest(0x7fffffff, new HelloRequest(1, options.token, options.clientName)));
-        o.flush();
-        DataInputStream i = new DataInputStream(socket.getInputStream());
-        Frame frame;
-        try {
-            frame = readFrame(i, Frame.MAX_FRAME_LENGTH);
-        } catch (SocketTimeoutException e) {
-            throw new RequestTimeoutException("no HELLO reply within " + options.connectTimeoutMs + " ms");
-        }
-        if (frame.status() != 0) {
-            throw ServerException.of(frame.status(), ErrorBody.decode(frame.body()));
-        }
-        try {
-            HelloReply hello = Codec.decode(HelloReply.class, frame.body());
-            if (hello.version() != 1) {
-                throw new ProtocolException("the server speaks protocol version " + hello.version() + ", not 1");
-            }
-            return hello;
-        } catch (DecodeException e) {
-            throw new ProtocolException("HELLO reply: " + e.getMessage());
-        }
-    }
-
-    /** Reads one frame; never allocates from a length it has not checked. */
-    private static Frame readFrame(DataInputStream i, long maxLength) throws IOException {
-        long length = i.readInt() & 0xffffffffL;
-        if (length > maxLength) {
-            throw new ProtocolException("frame length " + length + " is over the maximum " + maxLength);
-        }
-        if (length < 12) {
-            throw new ProtocolException("frame length " + length + " is shorter than the 12-byte header");
-        }
-        byte[] rest = new byte[(int) length];
-        i.readFully(rest);
-        try {
-            return Frame.parse(rest);
-        } catch (DecodeException e) {
-            throw new ProtocolException(e.getMessage());
-        }
+    /** Takes over a socket that completed its HELLO and starts its reader thread. */
+    static Connection start(String addr, Socket socket, HelloReply hello, ClientOptions options) throws IOException {
+        Connection c = new Connection(addr, socket, hello, options.requestTimeoutMs, options.maxInFlight);
+        Thread reader = new Thread(c::readLoop, "couponsd-reader-" + addr);
+        reader.setDaemon(true);
+        reader.start();
+        return c;
     }
 
     private void readLoop() {
         CouponsException why;
         try {
             while (true) {
-                Frame frame = readFrame(in, maxFrameLength);
+                Frame frame = FrameInput.read(in, maxFrameLength);
                 if (frame.requestId() == 0 && frame.status() != 0) {
                     // A connection-level error (BUSY, FRAME_TOO_LARGE, a timeout):
                     // the server closes after it; every waiting request gets it, typed.
@@ -322,7 +234,7 @@ final class Connection implements AutoCloseable {
         fail(new ConnectionException("connection to " + addr + " closed by the client"));
     }
 
-    private static void closeQuietly(Socket s) {
+    static void closeQuietly(Socket s) {
         try {
             s.close();
         } catch (IOException ignored) {

@@ -52,7 +52,7 @@ final class Pool implements AutoCloseable {
             }
             c = slots[i];
             if (c == null || !c.isOpen()) {
-                c = Connection.open(addr, options);
+                c = Dialer.open(addr, options);
                 slots[i] = c;
             }
             return c;
