@@ -67,6 +67,9 @@ final class ServerProcess implements AutoCloseable {
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         process = pb.start();
+        Process started = process;
+        // A test JVM that dies (a timeout, ^C) takes its servers with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
         waitUntilUp();
     }
 
