@@ -42,7 +42,7 @@ public final class ClientOptions {
         private int maxInFlight = 256;
         private int poolSize = 2;
         private boolean followLeader = true;
-        private long failoverTimeoutMs = 0;
+        private long failoverTimeoutMs = -1;
 
         private Builder() {}
 
@@ -102,7 +102,8 @@ public final class ClientOptions {
         /**
          * How long a call keeps looking for a leader when its node fails or none
          * is known; 0: a call fails as soon as its node fails. Only requests that
-         * are safe to repeat are retried after an unknown outcome.
+         * are safe to repeat are retried after an unknown outcome. Unset: 10 s for
+         * a client of several nodes, 0 for a client of one.
          */
         public Builder failoverTimeoutMs(long ms) {
             this.failoverTimeoutMs = ms;

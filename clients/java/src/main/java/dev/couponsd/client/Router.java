@@ -26,12 +26,16 @@ final class Router implements AutoCloseable {
     private final ClientOptions options;
     private final Map<String, Pool> pools = new ConcurrentHashMap<>();
     private volatile String route;
+    private final long failoverTimeoutMs;
     private volatile boolean closed;
 
     Router(List<String> nodes, ClientOptions options) {
         this.nodes = List.copyOf(nodes);
         this.options = options;
         this.route = nodes.get(0);
+        // Unset: 10 s with several nodes to go to, as the Rust client; none with one.
+        this.failoverTimeoutMs = options.failoverTimeoutMs >= 0 ? options.failoverTimeoutMs
+                : nodes.size() > 1 ? 10_000 : 0;
     }
 
     String current() {
@@ -51,7 +55,7 @@ final class Router implements AutoCloseable {
 
     <R extends Record> CompletableFuture<R> send(Request<R> request) {
         CompletableFuture<R> result = new CompletableFuture<>();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.failoverTimeoutMs);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(failoverTimeoutMs);
         attempt(request, result, deadline, 0, 20);
         return result;
     }
@@ -133,13 +137,12 @@ final class Router implements AutoCloseable {
                         return se.leader();
                     }
                     return ""; // nothing was applied
+                case SHUTTING_DOWN:
                 case NO_QUORUM:
                 case STORAGE_UNAVAILABLE:
-                    return ""; // nothing was applied
-                case NOT_COMMITTED:
-                case SHUTTING_DOWN:
-                    return request.idempotent() ? "" : null; // outcome unknown
+                    return ""; // nothing was applied (protocol.md, "Finding the leader")
                 default:
+                    // NOT_COMMITTED among them: the caller's to decide, never retried.
                     return null;
             }
         }

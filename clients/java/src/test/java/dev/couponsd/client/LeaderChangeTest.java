@@ -69,18 +69,34 @@ class LeaderChangeTest {
                 List<Throwable> failures = new ArrayList<>();
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicInteger next = new AtomicInteger();
+                AtomicInteger notCommitted = new AtomicInteger();
                 List<Thread> workers = new ArrayList<>();
                 for (int w = 0; w < 4; w++) {
                     Thread t = new Thread(() -> {
                         while (!stop.get()) {
                             String orderId = "lc-" + next.incrementAndGet();
-                            try {
-                                client.redeem(new RedeemRequest(code, orderId, "",
-                                        Order.builder().customerId("c-" + orderId).amount(10000).currency("USD").build()));
-                                acked.add(orderId);
-                            } catch (CouponsException e) {
-                                synchronized (failures) {
-                                    failures.add(e);
+                            RedeemRequest redeem = new RedeemRequest(code, orderId, "",
+                                    Order.builder().customerId("c-" + orderId).amount(10000).currency("USD").build());
+                            // NOT_COMMITTED comes back to the caller (its outcome is unknown); a
+                            // payment service repeats the same order, which REDEEM makes safe.
+                            for (int attempt = 1; ; attempt++) {
+                                try {
+                                    client.redeem(redeem);
+                                    acked.add(orderId);
+                                    break;
+                                } catch (ServerException.NotCommitted e) {
+                                    notCommitted.incrementAndGet();
+                                    if (attempt == 5) {
+                                        synchronized (failures) {
+                                            failures.add(e);
+                                        }
+                                        break;
+                                    }
+                                } catch (CouponsException e) {
+                                    synchronized (failures) {
+                                        failures.add(e);
+                                    }
+                                    break;
                                 }
                             }
                         }
@@ -106,8 +122,8 @@ class LeaderChangeTest {
                             client.getRedemption(RedemptionRef.order(code, orderId)).redemption().status(), orderId);
                 }
                 assertEquals(acked.size(), client.getCoupon(CouponRef.code(code)).currentUsage());
-                System.out.printf("leader change: %d redemptions acknowledged, %d after the kill%n",
-                        acked.size(), acked.size() - atKill);
+                System.out.printf("leader change: %d redemptions acknowledged, %d after the kill, %d NOT_COMMITTED repeated%n",
+                        acked.size(), acked.size() - atKill, notCommitted.get());
             }
         } finally {
             for (ServerProcess n : nodes) {
