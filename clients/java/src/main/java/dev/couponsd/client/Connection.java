@@ -36,8 +36,15 @@ final class Connection implements AutoCloseable {
     private final Semaphore inFlight;
     private final Map<Integer, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger(1);
-    /** Writers queued on the output; the last one out flushes (coalesces small writes). */
-    private final AtomicInteger writers = new AtomicInteger();
+    /**
+     * Frames waiting for the writer thread, which writes whatever is queued in
+     * one go and flushes. Callers never touch the socket: a full send buffer
+     * (the server not reading) blocks the writer only, never the reader thread
+     * or a caller's callback. At most max-in-flight frames wait here.
+     */
+    private final java.util.concurrent.LinkedBlockingQueue<byte[]> outgoing =
+            new java.util.concurrent.LinkedBlockingQueue<>();
+    private static final byte[] STOP = new byte[0];
     private volatile CouponsException failure;
 
     private Connection(String addr, Socket socket, HelloReply hello, long requestTimeoutMs, int maxInFlight)
@@ -58,6 +65,9 @@ final class Connection implements AutoCloseable {
         Thread reader = new Thread(c::readLoop, "couponsd-reader-" + addr);
         reader.setDaemon(true);
         reader.start();
+        Thread writer = new Thread(c::writeLoop, "couponsd-writer-" + addr);
+        writer.setDaemon(true);
+        writer.start();
         return c;
     }
 
@@ -91,6 +101,7 @@ final class Connection implements AutoCloseable {
         if (failure == null) {
             failure = why;
         }
+        outgoing.add(STOP);
         closeQuietly(socket);
         for (Integer id : pending.keySet()) {
             CompletableFuture<Frame> f = pending.remove(id);
@@ -203,21 +214,30 @@ final class Connection implements AutoCloseable {
         }
         byte[] bytes = o.frame();
         Frame.setRequestId(bytes, key);
-        writers.incrementAndGet();
+        outgoing.add(bytes);
+    }
+
+    private void writeLoop() {
+        java.util.ArrayList<byte[]> batch = new java.util.ArrayList<>();
         try {
-            synchronized (out) {
-                out.write(bytes);
-            }
-            if (writers.decrementAndGet() == 0) {
-                synchronized (out) {
-                    out.flush();
+            while (true) {
+                batch.add(outgoing.take());
+                outgoing.drainTo(batch, 1024);
+                for (byte[] frame : batch) {
+                    if (frame == STOP) {
+                        return;
+                    }
+                    out.write(frame);
                 }
+                out.flush();
+                batch.clear();
             }
         } catch (IOException e) {
             fail(new ConnectionException("connection to " + addr + " failed: " + e.getMessage(), e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
-
     /** Maps the JDK's timeout to the client's type. */
     static Throwable translate(Throwable e) {
         if (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
