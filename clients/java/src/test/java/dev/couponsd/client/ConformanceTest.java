@@ -265,20 +265,29 @@ class ConformanceTest {
 
     @Test
     void everyReadOpcodeAnswers() {
+        String listed = unique("LIST");
+        client.createCoupon(CouponSpec.builder().code(listed).isPublic(true).discountValue(1000).build());
         ServerInfo info = client.serverInfo();
         assertEquals(NodeRole.LEADER, info.role());
+        assertTrue(info.coupons() >= 1);
         assertEquals(1, client.serverHello().version());
         assertTrue(client.serverHello().maxInFlight() > 0);
-        assertNotNull(client.digest().digest());
+        assertTrue(client.digest().entries() > 0);
         ClusterStatus status = client.clusterStatus();
         assertEquals(NodeRole.LEADER, status.role());
-        assertTrue(client.listCoupons(0, 10).coupons().size() > 0 || client.listCoupons(0, 10).nextAfter() == 0);
-        assertNotNull(client.fraudModel());
-        assertNotNull(client.fraudReport(0, System.currentTimeMillis()));
-        assertNotNull(client.analyticsOverview());
-        assertNotNull(client.events(new EventsSubscribeRequest(0, 0, 0, 0, 10)));
-        assertNotNull(client.listCampaigns(0, 10));
-        assertNotNull(client.listWebhooks());
+        assertEquals(1, status.members().size());
+        CouponPage page = client.listCoupons(0, 1000);
+        assertTrue(page.coupons().stream().anyMatch(c -> c.spec().code().equals(listed)));
+        assertEquals(0, client.fraudModel().outcomes());
+        long now = System.currentTimeMillis();
+        FraudReport report = client.fraudReport(0, now);
+        assertEquals(0, report.from());
+        assertEquals(now, report.to());
+        assertTrue(client.analyticsOverview().coupons() >= 1);
+        EventBatch events = client.events(new EventsSubscribeRequest(0, EventType.COUPON_CREATED.bit(), 0, 0, 10));
+        assertFalse(events.events().isEmpty());
+        assertTrue(events.events().stream().allMatch(e -> e.eventType() == EventType.COUPON_CREATED));
+        assertTrue(client.listWebhooks().isEmpty());
         String code = unique("MULTI");
         client.createCoupon(CouponSpec.builder().code(code).isPublic(true).discountValue(1000).isPublic(true).build());
         OrderRedemption or = client.orderRedeem(new OrderRedeemRequest(List.of(code), OrderMode.ALL_OR_NOTHING,
