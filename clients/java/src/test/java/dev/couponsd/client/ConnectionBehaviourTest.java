@@ -205,6 +205,34 @@ class ConnectionBehaviourTest {
     }
 
     @Test
+    void neverMoreInFlightThanTheServerAllows() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger extraBytesAtLimit = new java.util.concurrent.atomic.AtomicInteger(-1);
+        try (FakeServer fake = new FakeServer(1 << 20, 2, c -> {
+            Frame a = c.read();
+            Frame b = c.read();
+            Thread.sleep(300);
+            // Two are in flight, the server's max_in_flight: nothing more may come yet.
+            extraBytesAtLimit.set(c.in.available());
+            c.reply(a, 0, pong(1));
+            c.reply(b, 0, pong(1));
+            while (true) {
+                c.reply(c.read(), 0, pong(1));
+            }
+        }); CouponsClient client = CouponsClient.connect(fake.addr(),
+                ClientOptions.builder().poolSize(1).maxInFlight(100).build())) {
+            assertEquals(2, client.serverHello().maxInFlight());
+            List<CompletableFuture<Pong>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                calls.add(client.callAsync(new PingRequest()));
+            }
+            for (CompletableFuture<Pong> f : calls) {
+                assertEquals(1, f.join().serverTimeMs());
+            }
+            assertEquals(0, extraBytesAtLimit.get(), "a third request was sent while two were in flight");
+        }
+    }
+
+    @Test
     void aNullFieldIsTheCallersErrorAndTheConnectionGoesOn() throws Exception {
         try (FakeServer fake = new FakeServer(1 << 20, 256, c -> {
             while (true) {
