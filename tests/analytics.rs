@@ -141,9 +141,26 @@ async fn analytics_equal_the_records_and_survive_kill_9() {
             .expect("redeem");
         captured_at.push(reply.redemption.created_at);
     }
-    let mut hold = reserve_request("SHOES10", "held", "hana", 20_000, 60_000);
-    hold.order.ip_address = "198.51.100.7".into();
-    client.reserve(hold).await.expect("reserve");
+    // Holds keep their order's lines until captured: the confirmed one's
+    // count in the top products, the released one's never do.
+    let held = |order_id: &str, product: &str| {
+        let mut hold = reserve_request("SHOES10", order_id, "hana", 20_000, 60_000);
+        hold.order.ip_address = "198.51.100.7".into();
+        hold.order.items = vec![line(product, 20_000, 1)];
+        hold
+    };
+    client.reserve(held("held", "boot")).await.expect("reserve");
+    client
+        .reserve(held("let-go", "glove"))
+        .await
+        .expect("reserve");
+    client
+        .release(RedemptionRef::Order {
+            code: "SHOES10".into(),
+            order_id: "let-go".into(),
+        })
+        .await
+        .expect("release");
     let confirmed = client
         .confirm(RedemptionRef::Order {
             code: "SHOES10".into(),
@@ -238,7 +255,8 @@ async fn analytics_equal_the_records_and_survive_kill_9() {
         5
     );
 
-    // Top products from the four orders' lines (the hold's are not kept).
+    // Top products from the four orders' lines and the confirmed hold's
+    // (kept from its RESERVE: CONFIRM carries no order); not the released one's.
     let products: Vec<(&str, u64, i64)> = a
         .top_products
         .iter()
@@ -246,7 +264,11 @@ async fn analytics_equal_the_records_and_survive_kill_9() {
         .collect();
     assert_eq!(
         products,
-        vec![("shoe", 4, 4 * 5_000), ("sock", 4, (1 + 2 + 3 + 4) * 1_000)]
+        vec![
+            ("shoe", 4, 4 * 5_000),
+            ("sock", 4, (1 + 2 + 3 + 4) * 1_000),
+            ("boot", 1, 20_000)
+        ]
     );
 
     // The command line names the seed's fields.
@@ -282,6 +304,35 @@ async fn analytics_equal_the_records_and_survive_kill_9() {
     assert_eq!(overview_after.metrics, overview.metrics);
     assert_eq!(overview.metrics.total_redemptions, 5);
     assert_eq!(overview.coupons_redeemed, 1);
+
+    // A hold's lines survive kill -9 (the log and the checkpoint carry them):
+    // placed before, confirmed after, counted.
+    client
+        .reserve(held("across", "scarf"))
+        .await
+        .expect("reserve");
+    drop(client);
+    server.kill9();
+    server.restart().await;
+    let client = server.client().await;
+    client
+        .confirm(RedemptionRef::Order {
+            code: "SHOES10".into(),
+            order_id: "across".into(),
+        })
+        .await
+        .expect("confirm after the restart");
+    let a = client
+        .analytics_coupon(CouponRef::Id(coupon.id))
+        .await
+        .expect("analytics");
+    assert!(
+        a.top_products
+            .iter()
+            .any(|p| (p.product_id.as_str(), p.redemptions, p.revenue) == ("scarf", 1, 20_000)),
+        "{:?}",
+        a.top_products
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -166,6 +166,7 @@ pub fn events_of(record: &LogRecord) -> Vec<Event> {
             // Analytics: what the redemption's own events already say.
             | Effect::Usage(_)
             | Effect::Views(_)
+            | Effect::HoldProducts { .. }
             // Webhooks' own state: how events are delivered, not a change.
             | Effect::WebhookPut(_)
             | Effect::WebhookRemoved { .. }

@@ -47,11 +47,26 @@ pub fn write_usage(w: &mut Writer, u: &Usage) {
     w.u64(u.reversed);
     w.i64(u.revenue);
     w.i64(u.discount);
-    w.u32(u.products.len() as u32);
-    for (product_id, revenue) in &u.products {
+    write_products(w, &u.products);
+}
+
+/// An order's revenue by product (`analytics::products_of`).
+pub fn write_products(w: &mut Writer, products: &[(String, i64)]) {
+    w.u32(products.len() as u32);
+    for (product_id, revenue) in products {
         w.str(product_id);
         w.i64(*revenue);
     }
+}
+
+pub fn read_products(r: &mut Reader) -> Result<Vec<(String, i64)>, DecodeError> {
+    let count = r.u32("product_count")? as usize;
+    // Each product is at least 12 bytes: never reserve more than the input.
+    let mut products = Vec::with_capacity(count.min(r.remaining() / 12));
+    for _ in 0..count {
+        products.push((r.str("product_id")?, r.i64("revenue")?));
+    }
+    Ok(products)
 }
 
 pub fn read_usage(r: &mut Reader) -> Result<Usage, DecodeError> {
@@ -66,14 +81,7 @@ pub fn read_usage(r: &mut Reader) -> Result<Usage, DecodeError> {
         discount: r.i64("discount")?,
         products: Vec::new(),
     };
-    let count = r.u32("product_count")? as usize;
-    // Each product is at least 12 bytes: never reserve more than the input.
-    usage.products.reserve(count.min(r.remaining() / 12));
-    for _ in 0..count {
-        usage
-            .products
-            .push((r.str("product_id")?, r.i64("revenue")?));
-    }
+    usage.products = read_products(r)?;
     Ok(usage)
 }
 

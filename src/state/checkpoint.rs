@@ -71,6 +71,9 @@ const KIND_WEBHOOKS: u8 = 16;
 /// The distribution outbox (`state::outbox`): campaign id, customer key,
 /// entry.
 const KIND_OUTBOX: u8 = 17;
+/// Pending holds' order lines by product (`Effect::HoldProducts`):
+/// redemption id, products.
+const KIND_HOLD_PRODUCTS: u8 = 18;
 
 pub struct Snapshot {
     pub start_lsn: u64,
@@ -80,6 +83,7 @@ pub struct Snapshot {
     order_sets: Vec<Part<Key, OrderSet>>,
     lists: Vec<Part<u64, Vec<u64>>>,
     holds: Vec<Part<u64, Hold>>,
+    hold_products: Vec<Part<u64, Vec<(String, i64)>>>,
     campaign_counters: Vec<Part<u64, CampaignCounters>>,
     velocity: Vec<Part<(u64, Key), Vec<i64>>>,
     seen: Vec<Part<(SeenKind, Key), SeenSet>>,
@@ -108,6 +112,7 @@ impl State {
             order_sets: self.order_sets.snapshot(),
             lists: self.lists.snapshot(),
             holds: self.holds.snapshot(),
+            hold_products: self.hold_products.snapshot(),
             campaign_counters: self.campaign_counters.snapshot(),
             velocity: self.velocity.snapshot(),
             seen: self.seen.snapshot(),
@@ -266,6 +271,13 @@ impl State {
                     entries.push(((coupon_id, who, kind), period_count));
                 }
                 self.period_uses.insert_many(entries);
+            }
+            KIND_HOLD_PRODUCTS => {
+                for _ in 0..count {
+                    let redemption_id = r.u64("redemption_id")?;
+                    let products = analytics::read_products(r)?;
+                    self.hold_products.insert(redemption_id, products);
+                }
             }
             KIND_OUTBOX => {
                 for _ in 0..count {
@@ -457,6 +469,17 @@ impl Snapshot {
             }
         }
         {
+            let mut c = Chunker::new(KIND_HOLD_PRODUCTS, &mut out);
+            for part in &self.hold_products {
+                for (rid, products) in part.iter() {
+                    c.entry(|w| {
+                        w.u64(*rid);
+                        analytics::write_products(w, products);
+                    });
+                }
+            }
+        }
+        {
             let mut c = Chunker::new(KIND_CAMPAIGN_COUNTERS, &mut out);
             for part in &self.campaign_counters {
                 for (id, counters) in part.iter() {
@@ -607,6 +630,70 @@ mod tests {
         let mut d = Digest::default();
         state.add_to_digest(&mut d);
         (d.value(), d.entries())
+    }
+
+    /// A pending hold's lines go through a checkpoint and into the digest,
+    /// and go when the hold is captured.
+    #[test]
+    fn hold_products_survive_a_checkpoint_until_the_hold_ends() {
+        use couponsd_client::wire::{
+            OrderIdentifiers, Redemption, RedemptionStatus, SecurityAssessment,
+        };
+        let state = State::new(Some([1; 16]), 0);
+        let hold = |status, hold_expires_at| Redemption {
+            id: 7,
+            coupon_id: 1,
+            code: "BOOTS".into(),
+            customer_id: "c".into(),
+            order_id: "o".into(),
+            transaction_id: String::new(),
+            status,
+            original_amount: 20_150,
+            discount_amount: 2_015,
+            final_amount: 18_135,
+            currency: "USD".into(),
+            channel: String::new(),
+            created_at: 3,
+            updated_at: 3,
+            hold_expires_at,
+            reverse_reason: String::new(),
+            security: SecurityAssessment::default(),
+            fraud_outcome: None,
+            identifiers: OrderIdentifiers::default(),
+            counted: 0,
+        };
+        let record = |lsn, effects| LogRecord {
+            term: 1,
+            lsn,
+            timestamp: 1_700_000_000_000,
+            effects,
+        };
+        let lines = vec![("boot".to_string(), 20_000), ("lace".to_string(), 150)];
+        let before = digest(&state);
+        state.apply_record(&record(
+            1,
+            vec![
+                Effect::HoldProducts {
+                    redemption_id: 7,
+                    products: lines.clone(),
+                },
+                Effect::Redemption(hold(RedemptionStatus::Pending, Some(1_700_000_060_000))),
+            ],
+        ));
+        assert_ne!(digest(&state), before, "the digest counts them");
+        let mut chunks = Vec::new();
+        state.snapshot().encode(|c| chunks.extend(c));
+        let restored = State::new(Some([1; 16]), 0);
+        for chunk in &chunks {
+            restored.restore_chunk(chunk).expect("chunk loads");
+        }
+        assert_eq!(restored.hold_products(7), Some(lines));
+        assert_eq!(digest(&restored), digest(&state));
+        restored.apply_record(&record(
+            2,
+            vec![Effect::Redemption(hold(RedemptionStatus::Processed, None))],
+        ));
+        assert_eq!(restored.hold_products(7), None, "captured: dropped");
     }
 
     /// Analytics count each effect once however often its record is

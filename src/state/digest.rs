@@ -202,5 +202,12 @@ impl State {
                 w.i64(hold.expires_at);
             })
         });
+        // Pending holds' order lines (kind 50).
+        self.hold_products.for_each(|rid, products| {
+            d.add(50, |w| {
+                w.u64(*rid);
+                analytics::write_products(w, products);
+            })
+        });
     }
 }

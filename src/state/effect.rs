@@ -89,6 +89,8 @@ const WEBHOOK_PROGRESS: u8 = 36;
 /// Distribution outbox entries, whole (`Effect::Outbox`). Tags 38 to 40
 /// are kept for the outbox's next layouts.
 const OUTBOX: u8 = 37;
+/// A pending hold's order lines by product (`Effect::HoldProducts`).
+const HOLD_PRODUCTS: u8 = 42;
 
 // A coupon definition is the largest effect, but puts are rare; boxing it
 // would only move the lint to Redemption, one effect per redemption, where an
@@ -149,6 +151,13 @@ pub enum Effect {
     Outbox {
         campaign_id: u64,
         entries: Vec<OutboxEntry>,
+    },
+    /// A pending hold's order lines by product (`analytics::products_of`),
+    /// whole: what its capture counts in the top products, since CONFIRM
+    /// does not carry the order. Dropped when the hold stops being pending.
+    HoldProducts {
+        redemption_id: u64,
+        products: Vec<(String, i64)>,
     },
     /// A refund of part or all of a redemption's order, kept as its own record.
     Reversal(Reversal),
@@ -554,6 +563,14 @@ impl Effect {
                     w.str(code);
                 }
             }
+            Effect::HoldProducts {
+                redemption_id,
+                products,
+            } => {
+                w.u8(HOLD_PRODUCTS);
+                w.u64(*redemption_id);
+                analytics::write_products(w, products);
+            }
             Effect::Outbox {
                 campaign_id,
                 entries,
@@ -671,6 +688,10 @@ impl Effect {
                     codes,
                 }
             }
+            HOLD_PRODUCTS => Effect::HoldProducts {
+                redemption_id: r.u64("redemption_id")?,
+                products: analytics::read_products(r)?,
+            },
             OUTBOX => {
                 let campaign_id = r.u64("campaign_id")?;
                 let count = r.u32("entry_count")? as usize;
@@ -984,6 +1005,10 @@ mod tests {
                     campaign_id: 3,
                     issued_at: 8,
                     codes: vec![(12, "SPR-JKLM".into(), "jane".into())],
+                },
+                Effect::HoldProducts {
+                    redemption_id: 12,
+                    products: vec![("shoe".into(), 9_000), ("sock".into(), -1)],
                 },
                 Effect::Outbox {
                     campaign_id: 3,

@@ -98,6 +98,11 @@ pub struct State {
     order_sets: Parts<Key, OrderSet>,
     lists: Parts<u64, Vec<u64>>,
     holds: Parts<u64, Hold>,
+    /// A pending hold's order lines by product (`Effect::HoldProducts`),
+    /// for the top products when it is captured. Bounded by the pending
+    /// holds (an entry goes when its hold stops being pending) and by the
+    /// lines of an order (`domain::limits::LINE_ITEMS`).
+    hold_products: Parts<u64, Vec<(String, i64)>>,
     /// (expires_at, redemption id) of every pending hold, for the sweeper.
     expiry: Mutex<BTreeSet<(i64, u64)>>,
     campaigns: RwLock<HashMap<u64, SharedCampaign>>,
@@ -187,6 +192,7 @@ impl State {
             order_sets: Parts::new(PARTS / 16),
             lists: Parts::new(PARTS),
             holds: Parts::new(PARTS / 16),
+            hold_products: Parts::new(PARTS / 16),
             expiry: Mutex::default(),
             campaigns: RwLock::default(),
             triggered: RwLock::default(),
@@ -607,6 +613,11 @@ impl State {
         })
     }
 
+    /// A pending hold's order lines by product, if its order had any.
+    pub fn hold_products(&self, redemption_id: u64) -> Option<Vec<(String, i64)>> {
+        self.hold_products.get(&redemption_id)
+    }
+
     /// Holds still PENDING (neither confirmed, released nor expired).
     pub fn pending_hold_count(&self) -> usize {
         self.expiry.lock().unwrap_or_else(|e| e.into_inner()).len()
@@ -804,6 +815,14 @@ impl State {
                     self.put_outbox_entry(*campaign_id, entry.clone());
                 }
             }
+            Effect::HoldProducts {
+                redemption_id,
+                products,
+            } => {
+                // Recorded in the hold's own record (just before its
+                // redemption); dropped when the hold stops being pending.
+                self.hold_products.insert(*redemption_id, products.clone());
+            }
             Effect::KeySecret(secret) => {
                 // Chosen once; a replay sets the same secret again.
                 let _ = self.keys.set(KeyHasher::new(*secret));
@@ -985,6 +1004,7 @@ impl State {
                 if let Some(old) = self.holds.get(&r.id) {
                     expiry.remove(&(old.expires_at, r.id));
                     self.holds.remove(&r.id);
+                    self.hold_products.remove(&r.id);
                 }
             }
         }

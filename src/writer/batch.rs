@@ -64,6 +64,8 @@ pub struct Overlay {
     pub(super) outbox: HashMap<(u64, Key), OutboxEntry>,
     /// Entries new to the outbox (for its bound).
     pub(super) outbox_added: u64,
+    /// Pending holds' order lines by product, whole.
+    pub(super) hold_products: HashMap<u64, Vec<(String, i64)>>,
 }
 
 impl Overlay {
@@ -91,6 +93,7 @@ impl Overlay {
             webhooks,
             outbox,
             outbox_added,
+            hold_products,
         } = newer;
         self.defs.extend(defs);
         self.codes.extend(codes);
@@ -111,6 +114,7 @@ impl Overlay {
         self.webhooks.extend(webhooks);
         self.outbox.extend(outbox);
         self.outbox_added += outbox_added;
+        self.hold_products.extend(hold_products);
         if model.is_some() {
             self.model = model;
         }
@@ -179,7 +183,7 @@ impl Cursor {
             | Effect::WebhookPut(_)
             | Effect::WebhookRemoved { .. }
             | Effect::WebhookProgress { .. } => {}
-            | Effect::Outbox { .. } => {}
+            | Effect::Outbox { .. } | Effect::HoldProducts { .. } => {}
         }
     }
 }

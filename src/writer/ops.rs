@@ -573,8 +573,11 @@ pub(super) fn take_use(d: &mut Draft, judged: &Judged, accepted: Accepted) -> Re
     record_velocity(d, def, &judged.windows);
     observe::record_observations(d, coupon_id, order);
     adjust_campaign(d, coupon_id, redemption.discount_amount, 1);
+    let products = rules::analytics::products_of(&order.items);
     if hold_expires_at.is_none() {
-        usage::record_capture(d, &redemption, rules::analytics::products_of(&order.items));
+        usage::record_capture(d, &redemption, products);
+    } else {
+        usage::record_hold_products(d, redemption.id, products);
     }
     redemption
 }
@@ -790,7 +793,8 @@ pub(super) fn capture(d: &mut Draft, mut hold: Redemption, transaction_id: &str)
         hold.transaction_id = transaction_id.into();
     }
     adjust_coupon(d, hold.coupon_id, 1, -1);
-    usage::record_capture(d, &hold, Vec::new());
+    let products = d.hold_products(hold.id);
+    usage::record_capture(d, &hold, products);
     d.record(Effect::Redemption(hold.clone()));
     d.record(Effect::HoldConfirmed {
         redemption_id: hold.id,

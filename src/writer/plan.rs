@@ -122,6 +122,14 @@ impl<'b, 'a> Draft<'b, 'a> {
             .or_else(|| self.batch.state.personal_code(campaign_id, customer))
     }
 
+    /// A pending hold's order lines by product (`Effect::HoldProducts`):
+    /// empty if its order had none (or analytics were off when it was placed).
+    pub fn hold_products(&self, redemption_id: u64) -> Vec<(String, i64)> {
+        self.newest(|o| o.hold_products.get(&redemption_id).cloned())
+            .or_else(|| self.batch.state.hold_products(redemption_id))
+            .unwrap_or_default()
+    }
+
     /// The customer's (by key) entry of the campaign's distribution outbox.
     pub fn outbox_entry(&self, campaign_id: u64, customer: Key) -> Option<OutboxEntry> {
         self.newest(|o| o.outbox.get(&(campaign_id, customer)).cloned())
@@ -525,6 +533,14 @@ impl<'b, 'a> Draft<'b, 'a> {
                     }
                     self.overlay.outbox.insert(key, entry.clone());
                 }
+            }
+            Effect::HoldProducts {
+                redemption_id,
+                products,
+            } => {
+                self.overlay
+                    .hold_products
+                    .insert(*redemption_id, products.clone());
             }
         }
         self.effects.push(effect);

@@ -76,6 +76,7 @@ pub fn for_record(record: &LogRecord, encoded: bytes::Bytes, changes: &mut Chang
             | Effect::CampaignCounters { .. }
             | Effect::Usage(_)
             | Effect::Views(_)
+            | Effect::HoldProducts { .. }
             | Effect::WebhookPut(_)
             | Effect::WebhookRemoved { .. }
             | Effect::WebhookProgress { .. } => {}

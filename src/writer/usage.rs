@@ -12,8 +12,8 @@ use crate::rules::schedule;
 use crate::state::Effect;
 
 /// A use captured (REDEEM, a code of ORDER_REDEEM, a hold confirmed):
-/// `products` are the order's lines by product (`analytics::products_of`),
-/// empty for a confirmed hold, whose lines are not kept.
+/// `products` are the order's lines by product (`analytics::products_of`);
+/// a confirmed hold's are those `record_hold_products` kept when it was placed.
 pub fn record_capture(d: &mut Draft, redemption: &Redemption, products: Vec<(String, i64)>) {
     if !d.analytics() {
         return;
@@ -26,6 +26,18 @@ pub fn record_capture(d: &mut Draft, redemption: &Redemption, products: Vec<(Str
         ..base(d, redemption.coupon_id)
     };
     d.record(Effect::Usage(usage));
+}
+
+/// A hold placed: its order's lines by product, kept until the hold is
+/// captured (counted then) or released or expired (dropped).
+pub fn record_hold_products(d: &mut Draft, redemption_id: u64, products: Vec<(String, i64)>) {
+    if !d.analytics() || products.is_empty() {
+        return;
+    }
+    d.record(Effect::HoldProducts {
+        redemption_id,
+        products,
+    });
 }
 
 /// A reversal: its refund off revenue, the discount it gave back off the
