@@ -1,0 +1,317 @@
+/**
+ * One pipelined connection to one server: HELLO, then many requests in
+ * flight at once, replies matched by request id. Bounded: at most
+ * min(options, server's max_in_flight) requests in flight; frames no larger
+ * than the server's max_frame_length either way.
+ *
+ * @packageDocumentation
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import {
+  AbortedError,
+  ConnectionError,
+  DisconnectedError,
+  ProtocolError,
+  RequestTooLargeError,
+  serverError,
+  TimeoutError,
+  TlsError,
+  type CouponsdError,
+} from './errors.js';
+import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_LENGTH, type Frame } from './wire/frame.js';
+import { MAGIC, Opcode, PROTOCOL_VERSION, REPLIES, REQUESTS } from './wire/messages.js';
+import { decodeBody, encodeBody } from './wire/schema.js';
+import { Reader } from './wire/primitives.js';
+import type { HelloReply } from './wire/structs.js';
+
+/** TLS settings (node:tls): the CA to trust, an optional client certificate. */
+export interface TlsOptions {
+  /** PEM of the CA (or self-signed certificate) that signed the server's certificate. Default: the system's. */
+  ca?: string | Buffer;
+  /** PEM client certificate and key, for a server that maps certificates to roles. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** The name to verify the server's certificate against. Default: the host of the address. */
+  servername?: string;
+}
+
+/** What one connection needs. */
+export interface ConnectionOptions {
+  /** Token sent in HELLO; empty for a server without tokens (or when a client certificate gives the role). */
+  token: string;
+  /** TLS; absent: plaintext (which a server with a certificate accepts only from loopback). */
+  tls?: TlsOptions;
+  clientName: string;
+  /** TCP connect, TLS handshake and HELLO together. */
+  connectTimeoutMs: number;
+  /** Most requests this connection has in flight (never above the server's max_in_flight). */
+  maxInFlight: number;
+}
+
+interface Pending {
+  resolve(frame: Frame): void;
+  reject(error: Error): void;
+}
+
+/** Splits "host:port" (or "[v6]:port"). */
+export function parseAddr(addr: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(addr.trim());
+  if (!m) throw new ConnectionError(`not an address host:port: ${JSON.stringify(addr)}`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** A connection after its HELLO was accepted. */
+export class Connection {
+  private readonly pending = new Map<number, Pending>();
+  private readonly waiting: Array<() => void> = [];
+  private inFlightCount = 0;
+  private nextId = 2;
+  private closedError: CouponsdError | null = null;
+  private corked = false;
+  readonly maxInFlight: number;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly decoder: FrameDecoder,
+    /** The server's HELLO reply. */
+    readonly hello: HelloReply,
+    readonly addr: string,
+    maxInFlight: number,
+  ) {
+    this.maxInFlight = Math.max(1, Math.min(maxInFlight, hello.max_in_flight));
+    decoder.setMaxLength(Math.min(hello.max_frame_length, MAX_FRAME_LENGTH));
+    socket.on('data', (data: Buffer) => this.onData(data));
+    socket.on('error', (e) => this.fail(new DisconnectedError(`connection failed: ${e.message}`)));
+    socket.on('close', () => this.fail(new DisconnectedError()));
+  }
+
+  /** Connects, sends HELLO, waits for its reply. Throws ServerError (e.g. UNAUTHENTICATED), ConnectionError, TimeoutError. */
+  static open(addr: string, options: ConnectionOptions, signal?: AbortSignal): Promise<Connection> {
+    const { host, port } = parseAddr(addr);
+    return new Promise<Connection>((resolve, reject) => {
+      let settled = false;
+      const decoder = new FrameDecoder(MAX_FRAME_LENGTH);
+      const socket: net.Socket = options.tls
+        ? tls.connect({
+            host,
+            port,
+            ca: options.tls.ca,
+            cert: options.tls.cert,
+            key: options.tls.key,
+            servername: options.tls.servername ?? (net.isIP(host) ? undefined : host),
+          })
+        : net.connect({ host, port });
+      socket.setNoDelay(true);
+      const finish = (error: Error | null, conn?: Connection) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        socket.removeListener('data', onData);
+        socket.removeListener('error', onError);
+        socket.removeListener('close', onClose);
+        if (error) {
+          socket.destroy();
+          reject(error);
+        } else resolve(conn!);
+      };
+      const timer = setTimeout(() => finish(new TimeoutError(`connecting to ${addr} timed out after ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
+      const onAbort = () => finish(new AbortedError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) return finish(new AbortedError());
+      const onError = (e: Error & { code?: string }) => {
+        const tlsFailure = options.tls && (e.code?.startsWith('ERR_TLS') || e.code?.startsWith('ERR_SSL') || /certificate|SSL|TLS|self.signed/i.test(e.message));
+        finish(tlsFailure ? new TlsError(`TLS with ${addr}: ${e.message}`) : new ConnectionError(`connecting to ${addr}: ${e.message}`));
+      };
+      const onClose = () => finish(new DisconnectedError(`${addr} closed the connection during the handshake`));
+      const onData = (data: Buffer) => {
+        let frames: Frame[];
+        try {
+          frames = decoder.push(data);
+        } catch (e) {
+          return finish(new ProtocolError(`HELLO reply from ${addr}: ${(e as Error).message}`));
+        }
+        const frame = frames[0];
+        if (!frame) return;
+        if (frame.status !== 0) {
+          const body = readErrorBody(frame.body);
+          return finish(serverError(frame.status, body.message, body.leader));
+        }
+        if (frame.opcode !== Opcode.HELLO) return finish(new ProtocolError(`HELLO answered with opcode ${frame.opcode}`));
+        let hello: HelloReply;
+        try {
+          hello = decodeBody(REPLIES.HELLO, frame.body) as HelloReply;
+        } catch (e) {
+          return finish(new ProtocolError(`HELLO reply from ${addr}: ${(e as Error).message}`));
+        }
+        if (frames.length > 1) return finish(new ProtocolError(`${addr} sent frames before answering HELLO`));
+        finish(null, new Connection(socket, decoder, hello, addr, options.maxInFlight));
+      };
+      socket.on('data', onData);
+      socket.on('error', onError);
+      socket.on('close', onClose);
+      const body = encodeBody(REQUESTS.HELLO, { magic: MAGIC, version: PROTOCOL_VERSION, token: options.token, client_name: options.clientName });
+      socket.write(encodeFrame(1, Opcode.HELLO, 0, body));
+    });
+  }
+
+  /** Requests in flight now (sent or about to be, reply not yet in). */
+  get inFlight(): number {
+    return this.inFlightCount + this.waiting.length;
+  }
+
+  /** Whether the connection is gone (a call fails at once). */
+  get closed(): boolean {
+    return this.closedError !== null;
+  }
+
+  /**
+   * Sends one request body and waits for its reply frame. Waits first for a
+   * free in-flight slot. Rejects with the typed ServerError of a non-OK
+   * status, TimeoutError, AbortedError, DisconnectedError or ProtocolError.
+   */
+  async call(opcode: number, body: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Frame> {
+    if (this.closedError) throw this.closedError;
+    const max = this.hello.max_frame_length;
+    if (12 + body.length > max) throw new RequestTooLargeError(16 + body.length, max);
+    if (signal?.aborted) throw new AbortedError();
+    // A freed slot is handed to the first waiter, so the count never passes the bound.
+    if (this.inFlightCount >= this.maxInFlight || this.waiting.length > 0) await this.slot(signal);
+    else this.inFlightCount++;
+    const id = this.allocateId();
+    try {
+      return await new Promise<Frame>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.pending.delete(id);
+          cleanup();
+          reject(new TimeoutError(`no reply from ${this.addr} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const onAbort = () => {
+          this.pending.delete(id);
+          cleanup();
+          reject(new AbortedError());
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.pending.set(id, {
+          resolve: (f) => {
+            cleanup();
+            resolve(f);
+          },
+          reject: (e) => {
+            cleanup();
+            reject(e);
+          },
+        });
+        this.write(encodeFrame(id, opcode, 0, body));
+      });
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlightCount--;
+    }
+  }
+
+  /** Closes the connection; calls in flight fail with DisconnectedError. */
+  close(): void {
+    this.fail(new DisconnectedError('connection closed by the client'));
+    this.socket.destroy();
+  }
+
+  private slot(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      // Called with a slot handed over (already counted).
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        if (this.closedError) {
+          this.inFlightCount--;
+          reject(this.closedError);
+        } else resolve();
+      };
+      const onAbort = () => {
+        const at = this.waiting.indexOf(wake);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(new AbortedError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(wake);
+    });
+  }
+
+  /** A wrapping request id, never 0 and never one still in flight. */
+  private allocateId(): number {
+    for (;;) {
+      const id = this.nextId;
+      this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+      if (!this.pending.has(id)) return id;
+    }
+  }
+
+  /** Writes within one tick go out together (one syscall, fewer packets). */
+  private write(frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
+  }
+
+  private onData(data: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(data);
+    } catch (e) {
+      const error = new ProtocolError(`${this.addr}: ${(e as FrameError).message}`);
+      this.fail(error);
+      this.socket.destroy();
+      return;
+    }
+    for (const frame of frames) {
+      if (frame.request_id === 0 && frame.opcode === 0) {
+        // An error that belongs to no request: the server closes after it.
+        const body = readErrorBody(frame.body);
+        this.fail(serverError(frame.status, body.message, body.leader));
+        this.socket.destroy();
+        return;
+      }
+      const waiter = this.pending.get(frame.request_id);
+      // Unknown ids are replies to calls that timed out or were aborted.
+      if (!waiter) continue;
+      this.pending.delete(frame.request_id);
+      waiter.resolve(frame);
+    }
+  }
+
+  private fail(error: CouponsdError): void {
+    if (this.closedError) return;
+    this.closedError = error;
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+    for (const wake of this.waiting.splice(0)) {
+      this.inFlightCount++;
+      wake();
+    }
+  }
+}
+
+/** ErrorBody, decoded leniently: a missing or truncated field reads as empty. */
+export function readErrorBody(body: Uint8Array): { message: string; leader: string } {
+  const r = new Reader(body);
+  let message = '';
+  let leader = '';
+  try {
+    message = r.str('message');
+    leader = r.str('leader');
+  } catch {
+    // Lenient by the spec.
+  }
+  return { message, leader };
+}

@@ -1,0 +1,69 @@
+/**
+ * A small pool of pipelined connections to one address. A call goes to the
+ * least busy open connection; a new one is opened (up to `size`) only when
+ * every open one is busy. Closed connections leave the pool.
+ *
+ * @packageDocumentation
+ */
+import { Connection, type ConnectionOptions } from './connection.js';
+import { ConnectionError } from './errors.js';
+
+export class Pool {
+  private readonly connections: Connection[] = [];
+  private opening: Promise<Connection> | null = null;
+  private closed = false;
+
+  constructor(
+    readonly addr: string,
+    private readonly options: ConnectionOptions,
+    /** Most connections this pool opens (at least 1). */
+    readonly size: number,
+  ) {}
+
+  /** Open connections now. */
+  get openCount(): number {
+    return this.connections.filter((c) => !c.closed).length;
+  }
+
+  /** A connection to send on: opened on first use; ConnectionError (and friends) when none can be made. */
+  async acquire(signal?: AbortSignal): Promise<Connection> {
+    if (this.closed) throw new ConnectionError('client closed');
+    this.prune();
+    let best: Connection | undefined;
+    for (const c of this.connections) if (!best || c.inFlight < best.inFlight) best = c;
+    if (best && (best.inFlight === 0 || this.connections.length >= Math.max(1, this.size))) return best;
+    if (this.opening) return best ?? this.opening;
+    this.opening = Connection.open(this.addr, this.options, signal);
+    try {
+      const conn = await this.opening;
+      if (this.closed) {
+        conn.close();
+        throw new ConnectionError('client closed');
+      }
+      this.connections.push(conn);
+      return conn;
+    } catch (e) {
+      if (best && !best.closed) return best;
+      throw e;
+    } finally {
+      this.opening = null;
+    }
+  }
+
+  /** Opens connections until the pool holds `count` (for warm-up and benchmarks). */
+  async fill(count = this.size): Promise<void> {
+    while (this.connections.length < Math.min(count, this.size)) {
+      this.connections.push(await Connection.open(this.addr, this.options));
+    }
+  }
+
+  /** Closes every connection; later acquires fail. */
+  close(): void {
+    this.closed = true;
+    for (const c of this.connections.splice(0)) c.close();
+  }
+
+  private prune(): void {
+    for (let i = this.connections.length - 1; i >= 0; i--) if (this.connections[i]!.closed) this.connections.splice(i, 1);
+  }
+}
