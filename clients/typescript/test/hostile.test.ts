@@ -1,0 +1,167 @@
+// A fake server that misbehaves: every bad input gives a typed error, never
+// a crash or a hang; timeouts and cancellation end calls.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import {
+  AbortedError,
+  Client,
+  DisconnectedError,
+  encodeBody,
+  encodeFrame,
+  FrameDecoder,
+  Opcode,
+  ProtocolError,
+  REPLIES,
+  ServerError,
+  TimeoutError,
+  type Frame,
+} from '../src/index.js';
+
+type Behaviour = (frame: Frame, socket: net.Socket) => void;
+
+const helloReply = (maxInFlight = 4) =>
+  encodeBody(REPLIES.HELLO, { version: 1, server_version: 'fake', role: 'LEADER', max_frame_length: 1 << 20, max_in_flight: maxInFlight });
+
+/** A server that answers HELLO properly, then hands every frame to `behave`. */
+async function fakeServer(behave: Behaviour, maxInFlight = 4): Promise<{ addr: string; close(): void; seen: Frame[] }> {
+  const seen: Frame[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    const decoder = new FrameDecoder();
+    socket.on('error', () => {});
+    socket.on('data', (data) => {
+      for (const frame of decoder.push(data)) {
+        if (frame.opcode === Opcode.HELLO) socket.write(encodeFrame(frame.request_id, Opcode.HELLO, 0, helloReply(maxInFlight)));
+        else {
+          seen.push(frame);
+          behave(frame, socket);
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    addr: `127.0.0.1:${port}`,
+    seen,
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+const pongBody = () => encodeBody(REPLIES.PING, { server_time_ms: 42n });
+
+test('a reply with a bad checksum fails the calls with ProtocolError', async () => {
+  const fake = await fakeServer((f, s) => {
+    const frame = encodeFrame(f.request_id, f.opcode, 0, pongBody());
+    frame[frame.length - 1]! ^= 0xff;
+    s.write(frame);
+  });
+  const client = await Client.connect(fake.addr, { requestTimeoutMs: 2000 });
+  await assert.rejects(client.ping(), ProtocolError);
+  client.close();
+  fake.close();
+});
+
+test('a frame length over the maximum fails with ProtocolError without waiting for its bytes', async () => {
+  const fake = await fakeServer((_f, s) => s.write(Buffer.from([0x7f, 0xff, 0xff, 0xff])));
+  const client = await Client.connect(fake.addr, { requestTimeoutMs: 2000 });
+  await assert.rejects(client.ping(), /over the maximum/);
+  client.close();
+  fake.close();
+});
+
+test('a truncated OK body is a ProtocolError; the connection goes on', async () => {
+  let n = 0;
+  const fake = await fakeServer((f, s) => {
+    const body = n++ === 0 ? pongBody().subarray(0, 3) : pongBody();
+    s.write(encodeFrame(f.request_id, f.opcode, 0, body));
+  });
+  const client = await Client.connect(fake.addr);
+  await assert.rejects(client.ping(), (e) => e instanceof ProtocolError && /server_time_ms/.test(e.message));
+  assert.equal(await client.ping(), 42n);
+  client.close();
+  fake.close();
+});
+
+test('trailing bytes after a reply are ignored', async () => {
+  const fake = await fakeServer((f, s) => s.write(encodeFrame(f.request_id, f.opcode, 0, Buffer.concat([pongBody(), Buffer.from('future')]))));
+  const client = await Client.connect(fake.addr);
+  assert.equal(await client.ping(), 42n);
+  client.close();
+  fake.close();
+});
+
+test('an unknown status is a generic ServerError with the message', async () => {
+  const fake = await fakeServer((f, s) => {
+    const body = Buffer.concat([Buffer.from([0, 5]), Buffer.from('later'), Buffer.from([0, 0])]);
+    s.write(encodeFrame(f.request_id, f.opcode, 999, body));
+  });
+  const client = await Client.connect(fake.addr);
+  await assert.rejects(client.ping(), (e) => e instanceof ServerError && e.code === 999 && e.codeName === 'UNKNOWN_999' && e.serverMessage === 'later');
+  client.close();
+  fake.close();
+});
+
+test('a server that never answers: TimeoutError; an AbortSignal: AbortedError', async () => {
+  const fake = await fakeServer(() => {});
+  const client = await Client.connect(fake.addr, { requestTimeoutMs: 150 });
+  const started = Date.now();
+  await assert.rejects(client.serverInfo(), TimeoutError);
+  assert.ok(Date.now() - started < 5000);
+  const controller = new AbortController();
+  const call = client.serverInfo({ signal: controller.signal, timeoutMs: 60000 });
+  setTimeout(() => controller.abort(), 50);
+  await assert.rejects(call, AbortedError);
+  await assert.rejects(client.serverInfo({ signal: AbortSignal.abort() }), AbortedError);
+  client.close();
+  fake.close();
+});
+
+test('a server that closes mid-call: DisconnectedError', async () => {
+  const fake = await fakeServer((_f, s) => s.destroy());
+  const client = await Client.connect(fake.addr);
+  // CREATE is not idempotent: never retried, so the loss shows.
+  await assert.rejects(client.createCoupon({ code: 'X', discount_type: 'PERCENTAGE', discount_value: 1n }), DisconnectedError);
+  client.close();
+  fake.close();
+});
+
+test('pipelining: requests in flight together never pass the server max_in_flight, replies matched out of order', async () => {
+  const held: Frame[] = [];
+  let peak = 0;
+  let fakeRef: { seen: Frame[] } | undefined;
+  const fake = await fakeServer((f, s) => {
+    held.push(f);
+    peak = Math.max(peak, held.length);
+    if (held.length === 3) {
+      // Answer in reverse order, each with its own time.
+      for (const h of held.splice(0).reverse()) s.write(encodeFrame(h.request_id, h.opcode, 0, encodeBody(REPLIES.PING, { server_time_ms: BigInt(h.request_id) })));
+    }
+  }, 3);
+  fakeRef = fake;
+  const client = await Client.connect(fake.addr, { poolSize: 1 });
+  const replies = await Promise.all(Array.from({ length: 9 }, () => client.ping()));
+  assert.equal(peak, 3);
+  assert.equal(new Set(replies).size, 9);
+  // Each reply is its own request's (ids were echoed as times).
+  const ids = fakeRef.seen.map((f) => BigInt(f.request_id)).sort();
+  assert.deepEqual([...replies].sort(), ids);
+  client.close();
+  fake.close();
+});
+
+test('a request-less error (id 0, opcode 0) fails the connection with its typed code', async () => {
+  const fake = await fakeServer((_f, s) => {
+    const body = Buffer.concat([Buffer.from([0, 4]), Buffer.from('busy'), Buffer.from([0, 0])]);
+    s.write(encodeFrame(0, 0, 7, body));
+  });
+  const client = await Client.connect(fake.addr);
+  await assert.rejects(client.createCoupon({ code: 'X', discount_type: 'FIXED', discount_value: 1n }), (e) => e instanceof ServerError && e.codeName === 'BUSY');
+  client.close();
+  fake.close();
+});
