@@ -6,6 +6,7 @@ use super::primitives::{DecodeError, Reader, Writer};
 
 /// The figures a coupon, a campaign and the store all have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AnalyticsTotals {
     pub total_views: u64,
     pub total_redemptions: u64,
@@ -54,6 +55,7 @@ impl AnalyticsTotals {
 
 /// Redemptions and revenue of one local day or hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct UsagePoint {
     /// Local days (or hours) since 1970-01-01 00:00 in the coupon's zone.
     pub slot: i64,
@@ -80,6 +82,7 @@ impl UsagePoint {
 /// One product's redemptions and revenue: an upper bound, exact while
 /// `overcount` is 0.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ProductUsage {
     pub product_id: String,
     pub redemptions: u64,
@@ -89,6 +92,7 @@ pub struct ProductUsage {
 
 /// ANALYTICS_COUPON's reply.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CouponAnalytics {
     pub coupon_id: u64,
     pub code: String,
@@ -150,6 +154,7 @@ impl CouponAnalytics {
 
 /// ANALYTICS_CAMPAIGN's reply.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CampaignAnalytics {
     pub campaign_id: u64,
     pub currency: String,
@@ -211,6 +216,7 @@ impl CampaignAnalytics {
 /// ANALYTICS_OVERVIEW's reply: the whole store. Money is summed in minor
 /// units whatever the currency.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AnalyticsOverview {
     pub metrics: AnalyticsTotals,
     pub coupons: u64,

@@ -14,6 +14,7 @@ pub const BACKUP_DIGEST: u8 = 1;
 /// What BACKUP_BEGIN answers: which store, and the position the backup is
 /// consistent at. A backup file's header carries the same fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BackupHeader {
     /// The cluster the node belongs to (0: none yet, a node waiting to join).
     pub cluster_id: u64,
@@ -54,6 +55,7 @@ impl BackupHeader {
 /// the positions (as RAFT_SNAPSHOT_END's body), and the digest at `lsn` if
 /// BACKUP_BEGIN asked for it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BackupEnd {
     pub parts: u32,
     /// The checkpoint in the CHECKPOINT parts is as of this LSN (0: none).

@@ -44,6 +44,7 @@ wire_enum!(
 
 /// How codes are generated (the seed's GenerationRules).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct GenerationRules {
     /// Random characters per code, between prefix and suffix.
     pub code_length: u8,
@@ -77,6 +78,7 @@ impl Default for GenerationRules {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DistributionStrategy {
     pub method: DistributionMethod,
     pub batch_size: u32,
@@ -97,6 +99,7 @@ impl Default for DistributionStrategy {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TargetAudience {
     pub segments: Vec<String>,
     pub customer_ids: Vec<String>,
@@ -106,6 +109,7 @@ pub struct TargetAudience {
 
 /// Everything an admin sets on a campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CampaignSpec {
     pub name: String,
     pub description: String,
@@ -135,6 +139,7 @@ pub struct CampaignSpec {
 
 /// A campaign as stored: its spec, status and counters.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Campaign {
     pub id: u64,
     pub revision: u64,
@@ -317,6 +322,7 @@ impl Campaign {
 
 /// One generated code, as CAMPAIGN_EXPORT lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CampaignCode {
     pub coupon_id: u64,
     pub code: String,
@@ -346,6 +352,7 @@ pub const MAX_ASSIGN_CUSTOMERS: usize = 1000;
 
 /// One customer's code from CAMPAIGN_ASSIGN.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AssignedCode {
     pub customer_id: String,
     pub code: String,

@@ -11,6 +11,7 @@ use super::types::NodeRole;
 
 /// One member of the cluster, as the node answering sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ClusterMember {
     pub node_id: u64,
     /// The address clients and peers use for it.
@@ -29,6 +30,7 @@ pub struct ClusterMember {
 
 /// One node's view of the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ClusterStatus {
     pub node_id: u64,
     /// Names the cluster; 0 while a joining node has not heard from it yet.

@@ -30,6 +30,7 @@ wire_enum!(
 
 /// One recipient of CAMPAIGN_DISTRIBUTE: empty strings for what is not known.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Recipient {
     pub customer_id: String,
     pub email: String,
@@ -58,6 +59,7 @@ impl Recipient {
 
 /// One recipient's entry of a campaign's outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DistributionEntry {
     /// Its place in the campaign's outbox (from 1, in the order queued).
     pub seq: u64,
@@ -103,6 +105,7 @@ impl DistributionEntry {
 /// DISTRIBUTION_STATUS's reply: the campaign's counts by status, then a page
 /// of its entries in outbox order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DistributionStatus {
     pub campaign_id: u64,
     /// Every entry of the campaign's outbox.

@@ -5,7 +5,8 @@ macro_rules! error_codes {
     ($($variant:ident = $value:literal => $text:literal, $doc:literal;)+) => {
         /// A reply's status. `Ok` is 0; everything else is a typed refusal or failure.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum ErrorCode { $(#[doc = $doc] $variant = $value),+ }
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        pub enum ErrorCode { $(#[doc = $doc] #[cfg_attr(feature = "serde", serde(rename = $text))] $variant = $value),+ }
 
         impl ErrorCode {
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];

@@ -53,6 +53,7 @@ impl EventType {
 
 /// One change. Fields that do not apply to its type are 0 or empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Event {
     pub id: u64,
     pub event_type: Option<EventType>,
@@ -114,6 +115,7 @@ impl Event {
 
 /// EVENTS_SUBSCRIBE's body.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EventsRequest {
     /// The first event id wanted (0: the oldest retained).
     pub from: u64,
@@ -148,6 +150,7 @@ impl EventsRequest {
 
 /// EVENTS_SUBSCRIBE's reply: the events in id order and where to go on.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EventBatch {
     pub events: Vec<Event>,
     /// The `from` of the next request: past every event returned and every

@@ -6,6 +6,7 @@ use super::primitives::{DecodeError, Reader, Writer};
 /// The fraud model every node scores with: a weight per signal and a bias,
 /// in parts per million of a logit, and how many outcomes it learned from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FraudModel {
     pub outcomes: u64,
     pub bias_ppm: i64,
@@ -34,6 +35,7 @@ impl FraudModel {
 
 /// One suspicious pattern (a signal of the score) over a report's range.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FraudPattern {
     pub name: String,
     /// Attempts on which the pattern's check fired.
@@ -63,6 +65,7 @@ impl FraudPattern {
 
 /// A coupon among the most blocked over a report's range.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct HighRiskCoupon {
     pub coupon_id: u64,
     pub code: String,
@@ -94,6 +97,7 @@ impl HighRiskCoupon {
 
 /// The fraud report over the redemptions created in [from, to).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FraudReport {
     pub from: i64,
     pub to: i64,

@@ -24,6 +24,11 @@ pub const MAGIC: [u8; 4] = *b"CPND";
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u16 = 1;
 
+#[cfg(feature = "serde")]
+fn magic() -> [u8; 4] {
+    MAGIC
+}
+
 macro_rules! opcodes {
     ($($name:ident = $value:literal => $text:literal,)+) => {
         /// Opcode numbers. A reply carries the opcode of its request.
@@ -103,7 +108,9 @@ opcodes! {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Hello {
+    #[cfg_attr(feature = "serde", serde(skip, default = "magic"))]
     pub magic: [u8; 4],
     pub version: u16,
     pub token: String,
@@ -111,6 +118,7 @@ pub struct Hello {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct HelloReply {
     pub version: u16,
     pub server_version: String,
@@ -120,6 +128,7 @@ pub struct HelloReply {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ServerInfo {
     pub server_version: String,
     pub role: NodeRole,
@@ -144,14 +153,17 @@ pub struct ServerInfo {
 /// A digest of everything a node stores, at an LSN: two nodes with the same
 /// LSN and digest hold the same state.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DigestReply {
     pub lsn: u64,
+    #[cfg_attr(feature = "serde", serde(with = "super::serde_text::u128_decimal"))]
     pub digest: u128,
     /// Entries and rows the digest covers.
     pub entries: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RedeemRequest {
     pub code: String,
     pub order_id: String,
@@ -160,6 +172,7 @@ pub struct RedeemRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ReserveRequest {
     pub code: String,
     pub order_id: String,
@@ -169,6 +182,7 @@ pub struct ReserveRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Request {
     Hello(Hello),
     Ping,
@@ -220,6 +234,7 @@ pub enum Request {
     /// its body is passed through as it is (see `cluster`).
     Raft {
         opcode: u16,
+        #[cfg_attr(feature = "serde", serde(with = "super::serde_text::hex"))]
         body: Vec<u8>,
     },
     ClusterStatus,
@@ -376,6 +391,7 @@ pub enum Request {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Response {
     Hello(HelloReply),
     Pong {
@@ -398,7 +414,7 @@ pub enum Response {
     },
     Digest(DigestReply),
     /// The reply to a Raft message, its body as it is.
-    Raft(Vec<u8>),
+    Raft(#[cfg_attr(feature = "serde", serde(with = "super::serde_text::hex"))] Vec<u8>),
     /// CLUSTER_STATUS, and CLUSTER_ADD and CLUSTER_REMOVE once done.
     Cluster(Box<ClusterStatus>),
     Campaign(Box<Campaign>),
@@ -426,7 +442,10 @@ pub enum Response {
     BackupBegun(BackupHeader),
     /// BACKUP_PART: the part (a RAFT_SNAPSHOT_PART body, opaque here), or
     /// None when every part was sent.
-    BackupPart(Option<Vec<u8>>),
+    BackupPart(
+        #[cfg_attr(feature = "serde", serde(with = "super::serde_text::hex_option"))]
+        Option<Vec<u8>>,
+    ),
     BackupEnd(BackupEnd),
     BackupAborted,
     WebhookAdded(WebhookAdded),
@@ -442,6 +461,7 @@ pub enum Response {
 
 /// The body of every reply whose status is not OK.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ErrorBody {
     pub message: String,
     /// Set with NOT_LEADER: the leader's address.

@@ -14,6 +14,8 @@ pub mod messages;
 pub mod order;
 pub mod primitives;
 pub mod qualify;
+#[cfg(feature = "serde")]
+mod serde_text;
 pub mod types;
 pub mod webhooks;
 

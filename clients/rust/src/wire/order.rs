@@ -17,6 +17,7 @@ wire_enum!(
 
 /// ORDER_VALIDATE's body.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OrderValidateRequest {
     pub codes: Vec<String>,
     pub mode: OrderMode,
@@ -25,6 +26,7 @@ pub struct OrderValidateRequest {
 
 /// ORDER_REDEEM's body.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OrderRedeemRequest {
     pub codes: Vec<String>,
     pub mode: OrderMode,
@@ -36,6 +38,7 @@ pub struct OrderRedeemRequest {
 /// ORDER_RESERVE's body: ORDER_REDEEM's with a hold's TTL in place of the
 /// transaction id (given at ORDER_CONFIRM).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OrderReserveRequest {
     pub codes: Vec<String>,
     pub mode: OrderMode,
@@ -47,6 +50,7 @@ pub struct OrderReserveRequest {
 
 /// One code's outcome on the order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OrderCode {
     /// Normalized (trimmed, upper case).
     pub code: String,
@@ -61,6 +65,7 @@ pub struct OrderCode {
 
 /// The order's amounts after the applied codes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OrderTotals {
     pub original_amount: i64,
     pub discount_amount: i64,
@@ -70,6 +75,7 @@ pub struct OrderTotals {
 
 /// ORDER_VALIDATE's reply.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OrderValidation {
     /// In the order of application.
     pub codes: Vec<OrderCode>,
@@ -79,6 +85,7 @@ pub struct OrderValidation {
 /// The reply of ORDER_REDEEM, ORDER_RESERVE, ORDER_CONFIRM, ORDER_RELEASE
 /// and ORDER_REVERSE.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OrderRedemption {
     pub codes: Vec<OrderCode>,
     /// One per applied code, in the same order.

@@ -222,9 +222,7 @@ impl<'a> Reader<'a> {
 #[macro_export]
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $value:literal => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant = $value),+ }
+        $crate::__wire_enum_decl!($(#[$meta])* $name { $($variant = $value => $text),+ });
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -251,5 +249,29 @@ macro_rules! wire_enum {
                 f.write_str(self.name())
             }
         }
+    };
+}
+
+/// The enum itself, deriving serde's traits (by protocol name) when the
+/// `serde` feature is on: the golden vectors (clients/vectors) print values so.
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_enum_decl {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $value:literal => $text:literal),+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant = $value),+ }
+    };
+}
+
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wire_enum_decl {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $value:literal => $text:literal),+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant = $value),+ }
     };
 }

@@ -7,6 +7,7 @@ use super::types::Order;
 /// QUALIFY's body. The order comes last, so that fields appended to it
 /// later end the body as they end VALIDATE's.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct QualifyRequest {
     /// The most coupons listed, 1 to 100.
     pub limit: u16,
@@ -15,6 +16,7 @@ pub struct QualifyRequest {
 
 /// One coupon that applies to the cart on its own.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct QualifiedCoupon {
     pub code: String,
     pub coupon_id: u64,
@@ -28,6 +30,7 @@ pub struct QualifiedCoupon {
 
 /// QUALIFY's reply.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Qualification {
     /// At most `limit`, by discount descending, then code.
     pub coupons: Vec<QualifiedCoupon>,

@@ -138,6 +138,7 @@ wire_enum!(
 );
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ProductCriteria {
     pub criteria_type: Option<CriteriaType>,
     pub operator: Option<CriteriaOperator>,
@@ -145,6 +146,7 @@ pub struct ProductCriteria {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SecuritySettings {
     pub ip_restrictions: Vec<String>,
     pub device_fingerprinting: bool,
@@ -171,6 +173,7 @@ impl Default for SecuritySettings {
 /// A limit on the uses, or the discount, one identifier of the orders (a
 /// mailbox, a device, an IP address, a payment card) may take of a coupon.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct IdentifierLimit {
     pub identifier: Identifier,
     /// Active (held or captured) uses per identifier; None: no limit.
@@ -182,6 +185,7 @@ pub struct IdentifierLimit {
 /// One detector's finding on a request: its strength (ppm of full) and
 /// what it added to the fraud score's logit (ppm of a logit).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SecurityCheck {
     pub name: String,
     pub passed: bool,
@@ -192,6 +196,7 @@ pub struct SecurityCheck {
 /// The fraud score of a request (ppm, 0 to 1,000,000), its risk level, whether
 /// it was flagged for review, and the checks behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SecurityAssessment {
     pub fraud_score_ppm: u32,
     /// None: not assessed (a redemption from before scoring).
@@ -245,6 +250,7 @@ impl StackClass {
 /// How a coupon stacks with the other codes of one order (CouponSpec fields
 /// 34 to 37).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StackSettings {
     /// None: from the discount type (protocol.md, Stacking).
     pub class: Option<StackClass>,
@@ -270,6 +276,7 @@ impl Default for StackSettings {
 /// Uses per period, in the coupon's time zone at the request's batch time
 /// (CouponSpec fields 40 to 43). None: no limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PeriodLimits {
     /// Uses by one customer per local day.
     pub customer_per_day: Option<u32>,
@@ -284,6 +291,7 @@ pub struct PeriodLimits {
 /// What reversing a redemption of the coupon does (CouponSpec fields 44
 /// and 45).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ReversalPolicy {
     /// Whether a full reversal gives the use back (false: a refunded code
     /// stays used).
@@ -302,6 +310,7 @@ impl Default for ReversalPolicy {
 
 /// Everything an admin sets on a coupon (create and update carry it whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CouponSpec {
     pub code: String,
     pub name: String,
@@ -420,6 +429,7 @@ impl Default for CouponSpec {
 
 /// A stored coupon: the spec plus what the server keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Coupon {
     pub id: u64,
     /// Increases on every change; `update` may require a given revision.
@@ -440,6 +450,7 @@ pub struct Coupon {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LineItem {
     pub product_id: String,
     pub sku: String,
@@ -452,6 +463,7 @@ pub struct LineItem {
 
 /// The order a coupon is validated or redeemed against.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Order {
     /// Empty for a guest; coupons with a per-customer limit then refuse.
     pub customer_id: String,
@@ -475,6 +487,7 @@ pub struct Order {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum CouponRef {
     Id(u64),
     Code(String),
@@ -483,12 +496,14 @@ pub enum CouponRef {
 /// A redemption is named by its id, or by the (coupon code, order id) pair that
 /// makes every operation idempotent.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum RedemptionRef {
     Id(u64),
     Order { code: String, order_id: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Redemption {
     pub id: u64,
     pub coupon_id: u64,
@@ -525,6 +540,7 @@ pub struct Redemption {
 
 /// The identifiers of the order a redemption was made for, as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OrderIdentifiers {
     pub customer_email: String,
     pub ip_address: String,
@@ -534,6 +550,7 @@ pub struct OrderIdentifiers {
 
 /// The reply to every operation on one redemption.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RedemptionReply {
     pub redemption: Redemption,
     /// Uses left on the coupon after this operation; None when unlimited.
@@ -543,6 +560,7 @@ pub struct RedemptionReply {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Validation {
     pub valid: bool,
     /// `ErrorCode` number of the refusal, 0 when valid.
@@ -1171,6 +1189,7 @@ impl Validation {
 
 /// One reversal of a redemption: a refund of part or all of the order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Reversal {
     pub id: u64,
     pub redemption_id: u64,

@@ -14,6 +14,7 @@ pub const WEBHOOK_DESCRIPTION_BYTES_MAX: usize = 256;
 
 /// WEBHOOK_ADD's body.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct WebhookAdd {
     /// `http://` or `https://`, at most 2,048 bytes.
     pub url: String,
@@ -39,6 +40,7 @@ impl WebhookAdd {
 
 /// WEBHOOK_ADD's reply: the only time the secret is sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct WebhookAdded {
     pub id: u64,
     /// `whsec_` and 64 hex digits: the HMAC-SHA256 key of the signatures.
@@ -60,6 +62,7 @@ impl WebhookAdded {
 
 /// An endpoint as WEBHOOK_LIST shows it (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Webhook {
     pub id: u64,
     pub url: String,
@@ -115,6 +118,7 @@ impl Webhook {
 
 /// One delivery attempt (WEBHOOK_DELIVERIES).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DeliveryAttempt {
     /// When it started (unix ms, the leader's clock).
     pub at: i64,
