@@ -11,12 +11,19 @@ const I64_MAX = (1n << 63n) - 1n;
 /** A money string or currency that cannot be converted exactly. */
 export class MoneyError extends Error {
   override name = 'MoneyError';
+  constructor(
+    message: string,
+    /** Why: NOT_DECIMAL, TOO_PRECISE, OVERFLOW or UNKNOWN_CURRENCY. */
+    readonly reason: 'NOT_DECIMAL' | 'TOO_PRECISE' | 'OVERFLOW' | 'UNKNOWN_CURRENCY',
+  ) {
+    super(message);
+  }
 }
 
 /** Decimals of an ISO 4217 currency (USD 2, JPY 0, KWD 3). Throws MoneyError for an unknown one. */
 export function decimals(currency: string): number {
   const d = CURRENCY_DECIMALS[currency];
-  if (d === undefined) throw new MoneyError(`unknown currency ${JSON.stringify(currency)}: expected an ISO 4217 code such as USD`);
+  if (d === undefined) throw new MoneyError(`unknown currency ${JSON.stringify(currency)}: expected an ISO 4217 code such as USD`, 'UNKNOWN_CURRENCY');
   return d;
 }
 
@@ -43,13 +50,13 @@ export function parseDecimal(amount: string, places: number, currency = ''): big
   const frac = dot < 0 ? '' : digits.slice(dot + 1);
   const allDigits = (s: string) => /^[0-9]*$/.test(s);
   if (whole === '' || !allDigits(whole) || !allDigits(frac) || digits.endsWith('.')) {
-    throw new MoneyError(`${JSON.stringify(amount)} is not a decimal amount such as 150.00`);
+    throw new MoneyError(`${JSON.stringify(amount)} is not a decimal amount such as 150.00`, 'NOT_DECIMAL');
   }
   if (frac.length > places) {
-    throw new MoneyError(`${JSON.stringify(amount)} has more decimals than ${currency || 'the currency'} allows (${places})`);
+    throw new MoneyError(`${JSON.stringify(amount)} has more decimals than ${currency || 'the currency'} allows (${places})`, 'TOO_PRECISE');
   }
   const value = BigInt(whole + frac.padEnd(places, '0'));
-  if (value > I64_MAX) throw new MoneyError(`${JSON.stringify(amount)} is too large`);
+  if (value > I64_MAX) throw new MoneyError(`${JSON.stringify(amount)} is too large`, 'OVERFLOW');
   return negative ? -value : value;
 }
 

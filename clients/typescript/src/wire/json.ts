@@ -42,6 +42,10 @@ export function toJson(type: FieldType, value: unknown): Json {
       return toJson(type.of, value);
     case 'rest':
       return Buffer.from(value as Uint8Array).toString('hex');
+    case 'tuple':
+      return type.items.map((t: FieldType, i: number) => toJson(t, (value as unknown[])[i]));
+    case 'custom':
+      return type.toJson(value) as Json;
   }
 }
 
@@ -90,5 +94,12 @@ export function fromJson(type: FieldType, json: Json): unknown {
       return fromJson(type.of, json);
     case 'rest':
       return new Uint8Array(Buffer.from(json as string, 'hex'));
+    case 'tuple': {
+      const items = json as Json[];
+      if (!Array.isArray(items) || items.length !== type.items.length) throw new TypeError(`expected a ${type.items.length}-item array`);
+      return type.items.map((t: FieldType, i: number) => fromJson(t, items[i]!));
+    }
+    case 'custom':
+      return type.fromJson(json);
   }
 }

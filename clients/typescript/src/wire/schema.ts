@@ -70,8 +70,27 @@ export interface FlaggedType<T extends FieldType = FieldType> {
   readonly of: T;
 }
 
+/** Fields in order that form one value, an array (FraudModel's (name, weight) pairs). */
+export interface TupleType<I extends readonly FieldType[] = readonly FieldType[]> {
+  readonly kind: 'tuple';
+  readonly items: I;
+}
+/** A layout the other kinds cannot say (BACKUP_END's conditional digest): its own functions. */
+export interface CustomType<V = unknown> {
+  readonly kind: 'custom';
+  readonly name: string;
+  encode(value: V, w: Writer): void;
+  decode(r: Reader): V;
+  toJson(value: V): unknown;
+  fromJson(json: unknown): V;
+  /** Phantom: the value's type. */
+  readonly __value?: V;
+}
+
 export type FieldType =
   | Scalar
+  | TupleType<any>
+  | CustomType<any>
   | OptType<any>
   | ListType<any>
   | EnumType<any, any>
@@ -114,7 +133,11 @@ export type Infer<T> = T extends Scalar
               ? { [K in keyof V]: { [P in K]: Infer<V[K]['type']> } }[keyof V]
               : T extends RestType
                 ? Uint8Array
-                : never;
+                : T extends TupleType<infer I>
+                  ? { -readonly [K in keyof I]: Infer<I[K]> }
+                  : T extends CustomType<infer V>
+                    ? V
+                    : never;
 
 /** A value a caller builds: every field may be left out and takes its default. */
 export type Input<T> = DeepPartial<Infer<T>>;
@@ -132,6 +155,7 @@ export const choice = <V extends Variants>(name: string, variants: V): ChoiceTyp
 export const appended = <T extends FieldType>(of: T, fallback: unknown): AppendedType<T> => ({ kind: 'appended', of, fallback });
 export const withDefault = <T extends FieldType>(of: T, value: unknown): DefaultedType<T> => ({ kind: 'default', of, value });
 export const rest: RestType = { kind: 'rest' };
+export const tuple = <const I extends readonly FieldType[]>(...items: I): TupleType<I> => ({ kind: 'tuple', items });
 export const flagged = <T extends FieldType>(of: T): FlaggedType<T> => ({ kind: 'flagged', of });
 
 /** A strict enum: 0 and unknown values are decode errors. */
@@ -219,6 +243,13 @@ export function encode(type: FieldType, value: unknown, w: Writer, field = ''): 
       return encode(type.of, value === undefined ? defaultOf(type, field) : value, w, field);
     case 'rest':
       return w.bytes(value as Uint8Array);
+    case 'tuple': {
+      const items = value as unknown[];
+      type.items.forEach((t: FieldType, i: number) => encode(t, items[i], w, `${field}[${i}]`));
+      return;
+    }
+    case 'custom':
+      return type.encode(value, w);
   }
 }
 
@@ -275,6 +306,10 @@ export function decode(type: FieldType, r: Reader, field = ''): unknown {
       return decode(type.of, r, field);
     case 'rest':
       return r.rest();
+    case 'tuple':
+      return type.items.map((t: FieldType, i: number) => decode(t, r, `${field}[${i}]`));
+    case 'custom':
+      return type.decode(r);
   }
 }
 
@@ -310,6 +345,8 @@ export function defaultOf(type: FieldType, field = ''): unknown {
     case 'appended': return type.fallback;
     case 'default': return type.value;
     case 'rest': return new Uint8Array(0);
+    case 'tuple': return type.items.map((t: FieldType, i: number) => defaultOf(t, `${field}[${i}]`));
+    case 'custom': throw new TypeError(`field \`${field}\` (${type.name}) has no default: give it`);
   }
 }
 

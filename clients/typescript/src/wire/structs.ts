@@ -5,7 +5,8 @@
  * @packageDocumentation
  */
 import * as E from './enums.js';
-import { appended, choice, list, nullable, opt, struct, withDefault, type Infer, type Input } from './schema.js';
+import { appended, choice, list, nullable, opt, struct, tuple, withDefault, type CustomType, type Infer, type Input } from './schema.js';
+import type { Reader, Writer } from './primitives.js';
 
 const strs = list('str');
 
@@ -34,6 +35,33 @@ export const IdentifierLimit = struct('IdentifierLimit', {
   max_discount_amount: opt('i64'),
 });
 export type IdentifierLimit = Infer<typeof IdentifierLimit>;
+
+/** CouponSpec fields 34 to 37: how the code stacks with others on one order. */
+export const StackSettings = struct('StackSettings', {
+  /** null: from the discount type. */
+  class: nullable(E.StackClass),
+  /** Bits: 1 ORDER, 2 PRODUCT, 4 SHIPPING. */
+  combines_with: withDefault('u8', E.COMBINES_WITH_ALL),
+  exclusive: 'bool',
+  priority: 'i32',
+});
+export type StackSettings = Infer<typeof StackSettings>;
+
+/** CouponSpec fields 40 to 43: uses per local period. */
+export const PeriodLimits = struct('PeriodLimits', {
+  customer_per_day: opt('u32'),
+  customer_per_week: opt('u32'),
+  customer_per_month: opt('u32'),
+  per_day: opt('u32'),
+});
+export type PeriodLimits = Infer<typeof PeriodLimits>;
+
+/** CouponSpec fields 44 and 45: what a reversal gives back. */
+export const ReversalPolicy = struct('ReversalPolicy', {
+  returns_use: withDefault('bool', true),
+  below_minimum: withDefault(E.RefundBelowMinimum, 'PRORATE'),
+});
+export type ReversalPolicy = Infer<typeof ReversalPolicy>;
 
 /**
  * Everything an admin sets on a coupon (COUPON_CREATE, COUPON_UPDATE).
@@ -74,18 +102,11 @@ export const CouponSpec = struct('CouponSpec', {
   identifier_limits: list(IdentifierLimit),
   review_score: opt('u32'),
   block_score: opt('u32'),
-  stack_class: nullable(E.StackClass),
-  combines_with: withDefault('u8', E.COMBINES_WITH_ALL),
-  exclusive: 'bool',
-  stack_priority: 'i32',
+  stacking: StackSettings,
   auto_apply: 'bool',
   assigned_customer_id: 'str',
-  customer_uses_per_day: opt('u32'),
-  customer_uses_per_week: opt('u32'),
-  customer_uses_per_month: opt('u32'),
-  uses_per_day: opt('u32'),
-  reversal_returns_use: withDefault('bool', true),
-  refund_below_minimum: withDefault(E.RefundBelowMinimum, 'PRORATE'),
+  period_limits: PeriodLimits,
+  reversal: ReversalPolicy,
   referrer_customer_id: 'str',
 });
 export type CouponSpec = Infer<typeof CouponSpec>;
@@ -143,14 +164,14 @@ export const CouponRef = choice('CouponRef', {
   Id: { tag: 1, type: 'u64' },
   Code: { tag: 2, type: 'str' },
 });
-export type CouponRef = Infer<typeof CouponRef>;
+export type CouponRef = { Id: bigint } | { Code: string };
 
 /** A redemption by id, or by the (code, order id) pair: `{ Order: { code, order_id } }`. */
 export const RedemptionRef = choice('RedemptionRef', {
   Id: { tag: 1, type: 'u64' },
   Order: { tag: 2, type: struct('RedemptionRefOrder', { code: 'str', order_id: 'str' }) },
 });
-export type RedemptionRef = Infer<typeof RedemptionRef>;
+export type RedemptionRef = { Id: bigint } | { Order: { code: string; order_id: string } };
 
 export const SecurityCheck = struct('SecurityCheck', {
   name: 'str',
@@ -161,7 +182,7 @@ export const SecurityCheck = struct('SecurityCheck', {
 export type SecurityCheck = Infer<typeof SecurityCheck>;
 
 export const SecurityAssessment = struct('SecurityAssessment', {
-  fraud_score: 'u32',
+  fraud_score_ppm: 'u32',
   risk_level: nullable(E.RiskLevel),
   flagged: 'bool',
   checks: list(SecurityCheck),
@@ -207,7 +228,7 @@ export const RedemptionReply = struct('RedemptionReply', {
 });
 export type RedemptionReply = Infer<typeof RedemptionReply>;
 
-const notAssessed: SecurityAssessment = { fraud_score: 0, risk_level: null, flagged: false, checks: [] };
+const notAssessed: SecurityAssessment = { fraud_score_ppm: 0, risk_level: null, flagged: false, checks: [] };
 
 export const Validation = struct('Validation', {
   valid: 'bool',
@@ -295,6 +316,24 @@ export const GenerationRules = struct('GenerationRules', {
 });
 export type GenerationRules = Infer<typeof GenerationRules>;
 
+/** CampaignSpec fields 7 to 10. */
+export const DistributionStrategy = struct('DistributionStrategy', {
+  method: withDefault(E.DistributionMethod, 'MANUAL'),
+  batch_size: withDefault('u32', 1000),
+  distribution_rate: withDefault('u32', 100),
+  auto_distribute: 'bool',
+});
+export type DistributionStrategy = Infer<typeof DistributionStrategy>;
+
+/** CampaignSpec fields 11 to 14: the target audience. */
+export const TargetAudience = struct('TargetAudience', {
+  segments: strs,
+  customer_ids: strs,
+  include_new_customers: 'bool',
+  exclude_recent_users: 'bool',
+});
+export type TargetAudience = Infer<typeof TargetAudience>;
+
 export const CampaignSpec = struct('CampaignSpec', {
   name: 'str',
   description: 'str',
@@ -302,14 +341,8 @@ export const CampaignSpec = struct('CampaignSpec', {
   template: CouponSpec,
   validity_days: 'u32',
   rules: GenerationRules,
-  distribution_method: withDefault(E.DistributionMethod, 'MANUAL'),
-  batch_size: withDefault('u32', 1000),
-  distribution_rate: withDefault('u32', 100),
-  auto_distribute: 'bool',
-  segments: strs,
-  customer_ids: strs,
-  include_new_customers: 'bool',
-  exclude_recent_users: 'bool',
+  distribution: DistributionStrategy,
+  audience: TargetAudience,
   budget_limit: opt('i64'),
   coupon_limit: opt('u64'),
   starts_at: opt('i64'),
@@ -352,23 +385,23 @@ export const Reversal = struct('Reversal', {
 });
 export type Reversal = Infer<typeof Reversal>;
 
-export const FraudWeight = struct('FraudWeight', { name: 'str', weight: 'i64' });
-export const FraudModel = struct('FraudModel', { outcomes: 'u64', bias: 'i64', weights: list(FraudWeight) });
+/** The fraud model: `weights` are (check name, weight ppm of a logit) pairs. */
+export const FraudModel = struct('FraudModel', { outcomes: 'u64', bias_ppm: 'i64', weights: list(tuple('str', 'i64')) });
 export type FraudModel = Infer<typeof FraudModel>;
 
 export const FraudPattern = struct('FraudPattern', { name: 'str', occurrences: 'u64', blocked: 'u64', description: 'str' });
 export const HighRiskCoupon = struct('HighRiskCoupon', {
-  coupon_id: 'u64', code: 'str', attempts: 'u64', blocked: 'u64', risk_score: 'u32',
+  coupon_id: 'u64', code: 'str', attempts: 'u64', blocked: 'u64', risk_score_ppm: 'u32',
 });
-export const FraudSaving = struct('FraudSaving', { currency: 'str', amount: 'i64' });
 export const FraudReport = struct('FraudReport', {
   from: 'i64',
   to: 'i64',
   attempts: 'u64',
   blocked: 'u64',
   flagged: 'u64',
-  fraud_rate: 'u32',
-  savings: list(FraudSaving),
+  fraud_rate_ppm: 'u32',
+  /** (currency, amount in minor units) pairs. */
+  savings: list(tuple('str', 'i64')),
   patterns: list(FraudPattern),
   high_risk_coupons: list(HighRiskCoupon),
 });
@@ -534,12 +567,53 @@ export const BackupHeader = struct('BackupHeader', {
 });
 export type BackupHeader = Infer<typeof BackupHeader>;
 
-/** BACKUP_END's digest part, present when the backup asked for it. */
-export const BackupDigest = struct('BackupDigest', { digest: 'u128', entries: 'u64' });
-export const BackupEnd = struct('BackupEnd', {
-  parts: 'u32', checkpoint_lsn: 'u64', lsn: 'u64', digest: { kind: 'flagged', of: BackupDigest } as const,
-});
-export type BackupEnd = Infer<typeof BackupEnd>;
+/** BACKUP_END's reply; `digest` (with the LSN it is at) when the backup asked for it. */
+export interface BackupEnd {
+  parts: number;
+  checkpoint_lsn: bigint;
+  lsn: bigint;
+  digest: { lsn: bigint; digest: bigint; entries: bigint } | null;
+}
+/** On the wire: parts, checkpoint_lsn, lsn, `digested` bool, then digest (16 bytes) and entries when true. */
+export const BackupEnd: CustomType<BackupEnd> = {
+  kind: 'custom',
+  name: 'BackupEnd',
+  encode(v: BackupEnd, w: Writer) {
+    w.u32(v.parts);
+    w.u64(v.checkpoint_lsn);
+    w.u64(v.lsn);
+    w.bool(v.digest !== null);
+    if (v.digest) {
+      w.u128(v.digest.digest);
+      w.u64(v.digest.entries);
+    }
+  },
+  decode(r: Reader): BackupEnd {
+    const parts = r.u32('parts');
+    const checkpoint_lsn = r.u64('checkpoint_lsn');
+    const lsn = r.u64('lsn');
+    const digest = r.bool('digested') ? { lsn, digest: r.u128('digest'), entries: r.u64('entries') } : null;
+    return { parts, checkpoint_lsn, lsn, digest };
+  },
+  toJson(v: BackupEnd) {
+    const d = v.digest;
+    return {
+      parts: String(v.parts),
+      checkpoint_lsn: String(v.checkpoint_lsn),
+      lsn: String(v.lsn),
+      digest: d ? { lsn: String(d.lsn), digest: String(d.digest), entries: String(d.entries) } : null,
+    };
+  },
+  fromJson(json: unknown): BackupEnd {
+    const j = json as Record<string, string> & { digest: Record<string, string> | null };
+    return {
+      parts: Number(j.parts),
+      checkpoint_lsn: BigInt(j.checkpoint_lsn),
+      lsn: BigInt(j.lsn),
+      digest: j.digest ? { lsn: BigInt(j.digest.lsn!), digest: BigInt(j.digest.digest!), entries: BigInt(j.digest.entries!) } : null,
+    };
+  },
+};
 
 /** The body of every reply whose status is not OK. */
 export interface ErrorBody {
