@@ -18,9 +18,9 @@ import {
   TimeoutError,
 } from './errors.js';
 import { readErrorBody } from './connection.js';
-import { Pool } from './pool.js';
+import { openConnection, Pool } from './pool.js';
 import type { EventType, CampaignStatus, DeliveryStatus, FraudLabel, OrderMode } from './wire/enums.js';
-import { isIdempotent, Opcode, REPLIES, REQUESTS, type OpcodeName, type ReplyOf, type Replies, type RequestInputs } from './wire/messages.js';
+import { isIdempotent, Opcode, REPLIES, REQUESTS, type CampaignPage, type CodePage, type CouponPage, type DigestReply, type OpcodeName, type RedemptionPage, type Replies } from './wire/messages.js';
 import { DecodeError } from './wire/primitives.js';
 import { decodeBody, encodeBody, type FieldType, type Input } from './wire/schema.js';
 import type * as S from './wire/structs.js';
@@ -290,7 +290,7 @@ export class Client {
     return this.request('SERVER_INFO', {}, opts);
   }
   /** DIGEST: a digest of everything the node stores (admin). */
-  digest(opts?: CallOptions): Promise<ReplyOf<'DIGEST'>> {
+  digest(opts?: CallOptions): Promise<DigestReply> {
     return this.request('DIGEST', {}, opts);
   }
 
@@ -313,7 +313,7 @@ export class Client {
     await this.request('COUPON_DELETE', { id }, opts);
   }
   /** COUPON_LIST: a page after `afterId` (0 for the first). */
-  listCoupons(afterId = 0n, limit = 100, opts?: CallOptions): Promise<ReplyOf<'COUPON_LIST'>> {
+  listCoupons(afterId = 0n, limit = 100, opts?: CallOptions): Promise<CouponPage> {
     return this.request('COUPON_LIST', { after_id: afterId, limit }, opts);
   }
 
@@ -364,7 +364,7 @@ export class Client {
     return this.request('REDEMPTION_GET', redemptionRef(redemption), opts);
   }
   /** REDEMPTION_LIST: a coupon's redemptions, a page after `afterId`. */
-  listRedemptions(couponId: bigint, afterId = 0n, limit = 100, opts?: CallOptions): Promise<ReplyOf<'REDEMPTION_LIST'>> {
+  listRedemptions(couponId: bigint, afterId = 0n, limit = 100, opts?: CallOptions): Promise<RedemptionPage> {
     return this.request('REDEMPTION_LIST', { coupon_id: couponId, after_id: afterId, limit }, opts);
   }
 
@@ -512,11 +512,11 @@ export class Client {
     return this.request('CAMPAIGN_ASSIGN', { id, customer_ids: customerIds }, opts);
   }
   /** CAMPAIGN_LIST: a page after `afterId`. */
-  listCampaigns(afterId = 0n, limit = 100, opts?: CallOptions): Promise<ReplyOf<'CAMPAIGN_LIST'>> {
+  listCampaigns(afterId = 0n, limit = 100, opts?: CallOptions): Promise<CampaignPage> {
     return this.request('CAMPAIGN_LIST', { after_id: afterId, limit }, opts);
   }
   /** CAMPAIGN_CODES: a page of generated codes (admin: codes are bearer secrets). */
-  listCampaignCodes(id: bigint, afterCouponId = 0n, limit = 100, opts?: CallOptions): Promise<ReplyOf<'CAMPAIGN_CODES'>> {
+  listCampaignCodes(id: bigint, afterCouponId = 0n, limit = 100, opts?: CallOptions): Promise<CodePage> {
     return this.request('CAMPAIGN_CODES', { id, after_coupon_id: afterCouponId, limit }, opts);
   }
   /** CAMPAIGN_DISTRIBUTE: queue a code per recipient in the campaign's outbox. */
@@ -537,7 +537,7 @@ export class Client {
   /** BACKUP_BEGIN on a connection of its own; `digest` asks for the digest at the end. */
   async backupBegin(digest: boolean, opts?: CallOptions): Promise<S.BackupHeader> {
     this.backupConnection?.close();
-    this.backupConnection = await Connection.open(this.target, this.options, opts?.signal);
+    this.backupConnection = await openConnection(this.target, this.options, opts?.signal);
     return this.onBackup('BACKUP_BEGIN', { flags: digest ? 1 : 0 }, opts);
   }
   /** BACKUP_PART `seq` (0, 1, ...): the part's bytes, or null when none is left. */

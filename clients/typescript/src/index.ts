@@ -16,7 +16,7 @@ export { decimals, formatMoney, isCurrency, MoneyError, parseDecimal, parseMoney
 export { CURRENCY_DECIMALS } from './currencies.js';
 export * from './wire/enums.js';
 export * from './wire/structs.js';
-export { Opcode, OPCODE_NAMES, REQUESTS, REPLIES, MAGIC, PROTOCOL_VERSION, isIdempotent, type OpcodeName, type RequestOf, type ReplyOf } from './wire/messages.js';
+export { Opcode, OPCODE_NAMES, REQUESTS, REPLIES, MAGIC, PROTOCOL_VERSION, isIdempotent, type OpcodeName, type CouponPage, type RedemptionPage, type CampaignPage, type CodePage, type DigestReply, type Requests, type Replies, type RequestInputs, type RequestOf, type ReplyOf } from './wire/messages.js';
 export { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_LENGTH, parseFrame, type Frame } from './wire/frame.js';
 export { crc32 } from './wire/crc32.js';
 export { DecodeError, Reader, Writer } from './wire/primitives.js';

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { Connection, type ConnectionOptions } from './connection.js';
-import { ConnectionError } from './errors.js';
+import { BusyError, ConnectionError } from './errors.js';
 
 export class Pool {
   private readonly connections: Connection[] = [];
@@ -33,7 +33,7 @@ export class Pool {
     for (const c of this.connections) if (!best || c.inFlight < best.inFlight) best = c;
     if (best && (best.inFlight === 0 || this.connections.length >= Math.max(1, this.size))) return best;
     if (this.opening) return best ?? this.opening;
-    this.opening = Connection.open(this.addr, this.options, signal);
+    this.opening = openConnection(this.addr, this.options, signal);
     try {
       const conn = await this.opening;
       if (this.closed) {
@@ -53,7 +53,7 @@ export class Pool {
   /** Opens connections until the pool holds `count` (for warm-up and benchmarks). */
   async fill(count = this.size): Promise<void> {
     while (this.connections.length < Math.min(count, this.size)) {
-      this.connections.push(await Connection.open(this.addr, this.options));
+      this.connections.push(await openConnection(this.addr, this.options));
     }
   }
 
@@ -65,5 +65,25 @@ export class Pool {
 
   private prune(): void {
     for (let i = this.connections.length - 1; i >= 0; i--) if (this.connections[i]!.closed) this.connections.splice(i, 1);
+  }
+}
+
+/**
+ * Connection.open, again after a short random wait while the server answers
+ * BUSY (too many connections from this address awaiting HELLO, or too many
+ * connections): protocol.md says to retry after a short wait. Gives up with
+ * the BUSY error once connectTimeoutMs has passed.
+ */
+export async function openConnection(addr: string, options: ConnectionOptions, signal?: AbortSignal): Promise<Connection> {
+  const deadline = Date.now() + options.connectTimeoutMs;
+  let pauseMs = 10;
+  for (;;) {
+    try {
+      return await Connection.open(addr, options, signal);
+    } catch (e) {
+      if (!(e instanceof BusyError) || Date.now() + pauseMs > deadline || signal?.aborted) throw e;
+      await new Promise((r) => setTimeout(r, pauseMs + Math.random() * pauseMs));
+      pauseMs = Math.min(pauseMs * 2, 200);
+    }
   }
 }

@@ -68,10 +68,18 @@ export async function startServer(extraArgs: string[] = [], opts: { port?: numbe
   });
   fs.closeSync(log);
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => proc.once('exit', () => {
+  let spawnError = '';
+  proc.once('error', (e) => {
+    spawnError = e.message;
     exited = true;
-    resolve();
-  }));
+  });
+  const exitPromise = new Promise<void>((resolve) => {
+    proc.once('exit', () => {
+      exited = true;
+      resolve();
+    });
+    proc.once('error', () => resolve());
+  });
   const logTail = (lines = 30) => {
     try {
       return fs.readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
@@ -83,7 +91,7 @@ export async function startServer(extraArgs: string[] = [], opts: { port?: numbe
   while (!(await canConnect(port))) {
     if (exited || Date.now() > deadline) {
       proc.kill('SIGKILL');
-      throw new Error(`couponsd did not start on port ${port} (${COUPONSD_BIN}); its log:\n${logTail()}`);
+      throw new Error(`couponsd did not start on port ${port} (${COUPONSD_BIN}) ${spawnError}; its log:\n${logTail()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -80,6 +80,21 @@ export const MAGIC = new Uint8Array([0x43, 0x50, 0x4e, 0x44]);
 export const PROTOCOL_VERSION = 1;
 
 const empty = struct('Empty', {});
+const CouponPage = struct('CouponPage', { coupons: list(S.Coupon), next_after: 'u64' });
+/** COUPON_LIST's reply: a page, and the cursor for the next (0: no more). */
+export interface CouponPage extends Infer<typeof CouponPage> {}
+const RedemptionPage = struct('RedemptionPage', { redemptions: list(S.Redemption), next_after: 'u64' });
+/** REDEMPTION_LIST's reply. */
+export interface RedemptionPage extends Infer<typeof RedemptionPage> {}
+const CampaignPage = struct('CampaignPage', { campaigns: list(S.Campaign), next_after: 'u64' });
+/** CAMPAIGN_LIST's reply. */
+export interface CampaignPage extends Infer<typeof CampaignPage> {}
+const CodePage = struct('CodePage', { codes: list(S.CampaignCode), next_after: 'u64' });
+/** CAMPAIGN_CODES's reply. */
+export interface CodePage extends Infer<typeof CodePage> {}
+const DigestReply = struct('DigestReply', { lsn: 'u64', digest: 'u128', entries: 'u64' });
+/** DIGEST's reply: two nodes at the same LSN with the same digest hold the same state. */
+export interface DigestReply extends Infer<typeof DigestReply> {}
 const byId = struct('ById', { id: 'u64' });
 const page = struct('Page', { after_id: 'u64', limit: 'u16' });
 
@@ -165,7 +180,7 @@ export const REPLIES = {
   COUPON_GET: S.Coupon,
   COUPON_UPDATE: S.Coupon,
   COUPON_DELETE: empty,
-  COUPON_LIST: struct('CouponPage', { coupons: list(S.Coupon), next_after: 'u64' }),
+  COUPON_LIST: CouponPage,
   VALIDATE: S.Validation,
   REDEEM: S.RedemptionReply,
   RESERVE: S.RedemptionReply,
@@ -173,9 +188,9 @@ export const REPLIES = {
   RELEASE: S.RedemptionReply,
   REVERSE: S.RedemptionReply,
   REDEMPTION_GET: S.RedemptionReply,
-  REDEMPTION_LIST: struct('RedemptionPage', { redemptions: list(S.Redemption), next_after: 'u64' }),
+  REDEMPTION_LIST: RedemptionPage,
   REVERSAL_LIST: list(S.Reversal),
-  DIGEST: struct('DigestReply', { lsn: 'u64', digest: 'u128', entries: 'u64' }),
+  DIGEST: DigestReply,
   RAFT_APPEND: rest,
   RAFT_VOTE: rest,
   RAFT_SNAPSHOT_BEGIN: rest,
@@ -187,10 +202,10 @@ export const REPLIES = {
   CAMPAIGN_CREATE: S.Campaign,
   CAMPAIGN_GET: S.Campaign,
   CAMPAIGN_UPDATE: S.Campaign,
-  CAMPAIGN_LIST: struct('CampaignPage', { campaigns: list(S.Campaign), next_after: 'u64' }),
+  CAMPAIGN_LIST: CampaignPage,
   CAMPAIGN_SET_STATUS: S.Campaign,
   CAMPAIGN_GENERATE: S.Campaign,
-  CAMPAIGN_CODES: struct('CodePage', { codes: list(S.CampaignCode), next_after: 'u64' }),
+  CAMPAIGN_CODES: CodePage,
   CAMPAIGN_DELETE: empty,
   ORDER_VALIDATE: S.OrderValidation,
   ORDER_REDEEM: S.OrderRedemption,

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import * as E from './enums.js';
-import { appended, choice, list, nullable, opt, struct, tuple, withDefault, type CustomType, type Infer, type Input } from './schema.js';
+import { appended, choice, list, nullable, opt, struct, tuple, withDefault, type CustomType, type DeepPartial, type Infer } from './schema.js';
 import type { Reader, Writer } from './primitives.js';
 
 const strs = list('str');
@@ -16,7 +16,7 @@ export const ProductCriteria = struct('ProductCriteria', {
   operator: nullable(E.CriteriaOperator, true),
   values: strs,
 });
-export type ProductCriteria = Infer<typeof ProductCriteria>;
+export interface ProductCriteria extends Infer<typeof ProductCriteria> {}
 
 /** Fraud checks a coupon turns on (defaults: the usual values of protocol.md). */
 export const SecuritySettings = struct('SecuritySettings', {
@@ -27,14 +27,14 @@ export const SecuritySettings = struct('SecuritySettings', {
   require_email_verification: 'bool',
   block_suspicious_patterns: withDefault('bool', true),
 });
-export type SecuritySettings = Infer<typeof SecuritySettings>;
+export interface SecuritySettings extends Infer<typeof SecuritySettings> {}
 
 export const IdentifierLimit = struct('IdentifierLimit', {
   identifier: E.Identifier,
   max_uses: opt('u32'),
   max_discount_amount: opt('i64'),
 });
-export type IdentifierLimit = Infer<typeof IdentifierLimit>;
+export interface IdentifierLimit extends Infer<typeof IdentifierLimit> {}
 
 /** CouponSpec fields 34 to 37: how the code stacks with others on one order. */
 export const StackSettings = struct('StackSettings', {
@@ -45,7 +45,7 @@ export const StackSettings = struct('StackSettings', {
   exclusive: 'bool',
   priority: 'i32',
 });
-export type StackSettings = Infer<typeof StackSettings>;
+export interface StackSettings extends Infer<typeof StackSettings> {}
 
 /** CouponSpec fields 40 to 43: uses per local period. */
 export const PeriodLimits = struct('PeriodLimits', {
@@ -54,14 +54,14 @@ export const PeriodLimits = struct('PeriodLimits', {
   customer_per_month: opt('u32'),
   per_day: opt('u32'),
 });
-export type PeriodLimits = Infer<typeof PeriodLimits>;
+export interface PeriodLimits extends Infer<typeof PeriodLimits> {}
 
 /** CouponSpec fields 44 and 45: what a reversal gives back. */
 export const ReversalPolicy = struct('ReversalPolicy', {
   returns_use: withDefault('bool', true),
   below_minimum: withDefault(E.RefundBelowMinimum, 'PRORATE'),
 });
-export type ReversalPolicy = Infer<typeof ReversalPolicy>;
+export interface ReversalPolicy extends Infer<typeof ReversalPolicy> {}
 
 /**
  * Everything an admin sets on a coupon (COUPON_CREATE, COUPON_UPDATE).
@@ -109,8 +109,12 @@ export const CouponSpec = struct('CouponSpec', {
   reversal: ReversalPolicy,
   referrer_customer_id: 'str',
 });
-export type CouponSpec = Infer<typeof CouponSpec>;
-export type CouponSpecInput = Input<typeof CouponSpec> & Pick<CouponSpec, 'code' | 'discount_type'>;
+export interface CouponSpec extends Infer<typeof CouponSpec> {}
+/** A CouponSpec to send: `code` and `discount_type` required, the rest defaulted. */
+export interface CouponSpecInput extends DeepPartial<CouponSpec> {
+  code: string;
+  discount_type: CouponSpec['discount_type'];
+}
 
 /** A stored coupon. */
 export const Coupon = struct('Coupon', {
@@ -126,7 +130,7 @@ export const Coupon = struct('Coupon', {
   fraud_attempts: 'u64',
   blocked_redemptions: 'u64',
 });
-export type Coupon = Infer<typeof Coupon>;
+export interface Coupon extends Infer<typeof Coupon> {}
 
 export const LineItem = struct('LineItem', {
   product_id: 'str',
@@ -137,7 +141,7 @@ export const LineItem = struct('LineItem', {
   unit_price: 'i64',
   quantity: 'u32',
 });
-export type LineItem = Infer<typeof LineItem>;
+export interface LineItem extends Infer<typeof LineItem> {}
 
 /** The order a coupon is validated or redeemed against. Money in minor units. */
 export const Order = struct('Order', {
@@ -156,8 +160,9 @@ export const Order = struct('Order', {
   payment_fingerprint: 'str',
   provider_risk_score: opt('u32'),
 });
-export type Order = Infer<typeof Order>;
-export type OrderInput = Input<typeof Order>;
+export interface Order extends Infer<typeof Order> {}
+/** An Order to send: fields left out are empty (the server requires currency). */
+export interface OrderInput extends DeepPartial<Order> {}
 
 /** A coupon by id or by code: `{ Id: 7n }` or `{ Code: 'SAVE20' }`. */
 export const CouponRef = choice('CouponRef', {
@@ -179,7 +184,7 @@ export const SecurityCheck = struct('SecurityCheck', {
   strength_ppm: 'u32',
   contribution_ppm: 'i64',
 });
-export type SecurityCheck = Infer<typeof SecurityCheck>;
+export interface SecurityCheck extends Infer<typeof SecurityCheck> {}
 
 export const SecurityAssessment = struct('SecurityAssessment', {
   fraud_score_ppm: 'u32',
@@ -187,7 +192,7 @@ export const SecurityAssessment = struct('SecurityAssessment', {
   flagged: 'bool',
   checks: list(SecurityCheck),
 });
-export type SecurityAssessment = Infer<typeof SecurityAssessment>;
+export interface SecurityAssessment extends Infer<typeof SecurityAssessment> {}
 
 export const OrderIdentifiers = struct('OrderIdentifiers', {
   customer_email: 'str',
@@ -195,7 +200,7 @@ export const OrderIdentifiers = struct('OrderIdentifiers', {
   device_fingerprint: 'str',
   payment_fingerprint: 'str',
 });
-export type OrderIdentifiers = Infer<typeof OrderIdentifiers>;
+export interface OrderIdentifiers extends Infer<typeof OrderIdentifiers> {}
 
 export const Redemption = struct('Redemption', {
   id: 'u64',
@@ -219,14 +224,14 @@ export const Redemption = struct('Redemption', {
   identifiers: OrderIdentifiers,
   counted: 'u8',
 });
-export type Redemption = Infer<typeof Redemption>;
+export interface Redemption extends Infer<typeof Redemption> {}
 
 export const RedemptionReply = struct('RedemptionReply', {
   redemption: Redemption,
   remaining_uses: opt('u64'),
   replayed: 'bool',
 });
-export type RedemptionReply = Infer<typeof RedemptionReply>;
+export interface RedemptionReply extends Infer<typeof RedemptionReply> {}
 
 const notAssessed: SecurityAssessment = { fraud_score_ppm: 0, risk_level: null, flagged: false, checks: [] };
 
@@ -249,7 +254,7 @@ export const Validation = struct('Validation', {
   expires_at: opt('i64'),
   security_assessment: appended(SecurityAssessment, notAssessed),
 });
-export type Validation = Infer<typeof Validation>;
+export interface Validation extends Infer<typeof Validation> {}
 
 export const HelloReply = struct('HelloReply', {
   version: 'u16',
@@ -258,7 +263,7 @@ export const HelloReply = struct('HelloReply', {
   max_frame_length: 'u32',
   max_in_flight: 'u32',
 });
-export type HelloReply = Infer<typeof HelloReply>;
+export interface HelloReply extends Infer<typeof HelloReply> {}
 
 export const ServerInfo = struct('ServerInfo', {
   server_version: 'str',
@@ -272,7 +277,7 @@ export const ServerInfo = struct('ServerInfo', {
   writes_failing_since_ms: appended('i64', 0n),
   storage_error: appended('str', ''),
 });
-export type ServerInfo = Infer<typeof ServerInfo>;
+export interface ServerInfo extends Infer<typeof ServerInfo> {}
 
 export const ClusterMember = struct('ClusterMember', {
   node_id: 'u64',
@@ -282,7 +287,7 @@ export const ClusterMember = struct('ClusterMember', {
   lag_entries: 'u64',
   last_contact_ms: 'u64',
 });
-export type ClusterMember = Infer<typeof ClusterMember>;
+export interface ClusterMember extends Infer<typeof ClusterMember> {}
 
 export const ClusterStatus = struct('ClusterStatus', {
   node_id: 'u64',
@@ -300,7 +305,7 @@ export const ClusterStatus = struct('ClusterStatus', {
   leader_contact_ms: 'u64',
   members: list(ClusterMember),
 });
-export type ClusterStatus = Infer<typeof ClusterStatus>;
+export interface ClusterStatus extends Infer<typeof ClusterStatus> {}
 
 /** How a campaign's codes are generated (defaults: protocol.md's usual values). */
 export const GenerationRules = struct('GenerationRules', {
@@ -314,7 +319,7 @@ export const GenerationRules = struct('GenerationRules', {
   check: withDefault(E.CodeCheck, 'NONE'),
   mac_length: 'u8',
 });
-export type GenerationRules = Infer<typeof GenerationRules>;
+export interface GenerationRules extends Infer<typeof GenerationRules> {}
 
 /** CampaignSpec fields 7 to 10. */
 export const DistributionStrategy = struct('DistributionStrategy', {
@@ -323,7 +328,7 @@ export const DistributionStrategy = struct('DistributionStrategy', {
   distribution_rate: withDefault('u32', 100),
   auto_distribute: 'bool',
 });
-export type DistributionStrategy = Infer<typeof DistributionStrategy>;
+export interface DistributionStrategy extends Infer<typeof DistributionStrategy> {}
 
 /** CampaignSpec fields 11 to 14: the target audience. */
 export const TargetAudience = struct('TargetAudience', {
@@ -332,7 +337,7 @@ export const TargetAudience = struct('TargetAudience', {
   include_new_customers: 'bool',
   exclude_recent_users: 'bool',
 });
-export type TargetAudience = Infer<typeof TargetAudience>;
+export interface TargetAudience extends Infer<typeof TargetAudience> {}
 
 export const CampaignSpec = struct('CampaignSpec', {
   name: 'str',
@@ -349,8 +354,12 @@ export const CampaignSpec = struct('CampaignSpec', {
   ends_at: opt('i64'),
   reward_campaign_id: opt('u64'),
 });
-export type CampaignSpec = Infer<typeof CampaignSpec>;
-export type CampaignSpecInput = Input<typeof CampaignSpec> & { name: string; template: CouponSpecInput };
+export interface CampaignSpec extends Infer<typeof CampaignSpec> {}
+/** A CampaignSpec to send: `name` and `template` required, the rest defaulted. */
+export interface CampaignSpecInput extends DeepPartial<CampaignSpec> {
+  name: string;
+  template: CouponSpecInput;
+}
 
 export const Campaign = struct('Campaign', {
   id: 'u64',
@@ -365,13 +374,13 @@ export const Campaign = struct('Campaign', {
   updated_at: 'i64',
   created_by: 'str',
 });
-export type Campaign = Infer<typeof Campaign>;
+export interface Campaign extends Infer<typeof Campaign> {}
 
 export const CampaignCode = struct('CampaignCode', { coupon_id: 'u64', code: 'str', uses: 'u64' });
-export type CampaignCode = Infer<typeof CampaignCode>;
+export interface CampaignCode extends Infer<typeof CampaignCode> {}
 
 export const AssignedCode = struct('AssignedCode', { customer_id: 'str', code: 'str', coupon_id: 'u64', created: 'bool' });
-export type AssignedCode = Infer<typeof AssignedCode>;
+export interface AssignedCode extends Infer<typeof AssignedCode> {}
 
 export const Reversal = struct('Reversal', {
   id: 'u64',
@@ -383,11 +392,11 @@ export const Reversal = struct('Reversal', {
   reason: 'str',
   created_at: 'i64',
 });
-export type Reversal = Infer<typeof Reversal>;
+export interface Reversal extends Infer<typeof Reversal> {}
 
 /** The fraud model: `weights` are (check name, weight ppm of a logit) pairs. */
 export const FraudModel = struct('FraudModel', { outcomes: 'u64', bias_ppm: 'i64', weights: list(tuple('str', 'i64')) });
-export type FraudModel = Infer<typeof FraudModel>;
+export interface FraudModel extends Infer<typeof FraudModel> {}
 
 export const FraudPattern = struct('FraudPattern', { name: 'str', occurrences: 'u64', blocked: 'u64', description: 'str' });
 export const HighRiskCoupon = struct('HighRiskCoupon', {
@@ -405,25 +414,25 @@ export const FraudReport = struct('FraudReport', {
   patterns: list(FraudPattern),
   high_risk_coupons: list(HighRiskCoupon),
 });
-export type FraudReport = Infer<typeof FraudReport>;
+export interface FraudReport extends Infer<typeof FraudReport> {}
 
 export const OrderCode = struct('OrderCode', {
   code: 'str', coupon_id: 'u64', applied: 'bool', reason: 'u16', message: 'str', discount_amount: 'i64',
 });
-export type OrderCode = Infer<typeof OrderCode>;
+export interface OrderCode extends Infer<typeof OrderCode> {}
 
 export const OrderTotals = struct('OrderTotals', {
   original_amount: 'i64', discount_amount: 'i64', final_amount: 'i64', currency: 'str',
 });
-export type OrderTotals = Infer<typeof OrderTotals>;
+export interface OrderTotals extends Infer<typeof OrderTotals> {}
 
 export const OrderValidation = struct('OrderValidation', { codes: list(OrderCode), totals: OrderTotals });
-export type OrderValidation = Infer<typeof OrderValidation>;
+export interface OrderValidation extends Infer<typeof OrderValidation> {}
 
 export const OrderRedemption = struct('OrderRedemption', {
   codes: list(OrderCode), redemptions: list(Redemption), totals: OrderTotals, replayed: 'bool',
 });
-export type OrderRedemption = Infer<typeof OrderRedemption>;
+export interface OrderRedemption extends Infer<typeof OrderRedemption> {}
 
 export const QualifiedCoupon = struct('QualifiedCoupon', {
   code: 'str', coupon_id: 'u64', discount_amount: 'i64', auto_apply: 'bool', assigned: 'bool',
@@ -435,7 +444,7 @@ export const Qualification = struct('Qualification', {
   truncated: 'bool',
   candidates_evaluated: 'u32',
 });
-export type Qualification = Infer<typeof Qualification>;
+export interface Qualification extends Infer<typeof Qualification> {}
 
 export const Event = struct('Event', {
   id: 'u64',
@@ -453,10 +462,10 @@ export const Event = struct('Event', {
   status: 'str',
   count: 'u64',
 });
-export type Event = Infer<typeof Event>;
+export interface Event extends Infer<typeof Event> {}
 
 export const EventBatch = struct('EventBatch', { events: list(Event), next: 'u64' });
-export type EventBatch = Infer<typeof EventBatch>;
+export interface EventBatch extends Infer<typeof EventBatch> {}
 
 export const Webhook = struct('Webhook', {
   id: 'u64',
@@ -471,18 +480,18 @@ export const Webhook = struct('Webhook', {
   last_error: 'str',
   backlog_records: 'u64',
 });
-export type Webhook = Infer<typeof Webhook>;
+export interface Webhook extends Infer<typeof Webhook> {}
 
 export const WebhookAdded = struct('WebhookAdded', { id: 'u64', secret: 'str' });
-export type WebhookAdded = Infer<typeof WebhookAdded>;
+export interface WebhookAdded extends Infer<typeof WebhookAdded> {}
 
 export const DeliveryAttempt = struct('DeliveryAttempt', {
   at: 'i64', event_id: 'u64', status: 'u16', error: 'str', latency_ms: 'u32',
 });
-export type DeliveryAttempt = Infer<typeof DeliveryAttempt>;
+export interface DeliveryAttempt extends Infer<typeof DeliveryAttempt> {}
 
 export const Recipient = struct('Recipient', { customer_id: 'str', email: 'str', phone: 'str', locale: 'str' });
-export type Recipient = Infer<typeof Recipient>;
+export interface Recipient extends Infer<typeof Recipient> {}
 
 export const DistributionEntry = struct('DistributionEntry', {
   seq: 'u64',
@@ -494,7 +503,7 @@ export const DistributionEntry = struct('DistributionEntry', {
   updated_at: 'i64',
   created: 'bool',
 });
-export type DistributionEntry = Infer<typeof DistributionEntry>;
+export interface DistributionEntry extends Infer<typeof DistributionEntry> {}
 
 export const DistributionStatus = struct('DistributionStatus', {
   campaign_id: 'u64',
@@ -507,7 +516,7 @@ export const DistributionStatus = struct('DistributionStatus', {
   entries: list(DistributionEntry),
   next_after: 'u64',
 });
-export type DistributionStatus = Infer<typeof DistributionStatus>;
+export interface DistributionStatus extends Infer<typeof DistributionStatus> {}
 
 export const AnalyticsTotals = struct('AnalyticsTotals', {
   total_views: 'u64',
@@ -520,7 +529,7 @@ export const AnalyticsTotals = struct('AnalyticsTotals', {
   roi_basis_points: opt('i64'),
   last_redemption_at: opt('i64'),
 });
-export type AnalyticsTotals = Infer<typeof AnalyticsTotals>;
+export interface AnalyticsTotals extends Infer<typeof AnalyticsTotals> {}
 
 export const UsagePoint = struct('UsagePoint', { slot: 'i64', redemptions: 'u64', revenue: 'i64' });
 export const ProductUsage = struct('ProductUsage', { product_id: 'str', redemptions: 'u64', revenue: 'i64', overcount: 'u64' });
@@ -537,7 +546,7 @@ export const CouponAnalytics = struct('CouponAnalytics', {
   hourly_timeline: list(UsagePoint),
   top_products: list(ProductUsage),
 });
-export type CouponAnalytics = Infer<typeof CouponAnalytics>;
+export interface CouponAnalytics extends Infer<typeof CouponAnalytics> {}
 
 export const CampaignAnalytics = struct('CampaignAnalytics', {
   campaign_id: 'u64',
@@ -551,7 +560,7 @@ export const CampaignAnalytics = struct('CampaignAnalytics', {
   coupons_bounced: appended('u64', 0n),
   coupons_failed: appended('u64', 0n),
 });
-export type CampaignAnalytics = Infer<typeof CampaignAnalytics>;
+export interface CampaignAnalytics extends Infer<typeof CampaignAnalytics> {}
 
 export const AnalyticsOverview = struct('AnalyticsOverview', {
   metrics: AnalyticsTotals,
@@ -560,12 +569,12 @@ export const AnalyticsOverview = struct('AnalyticsOverview', {
   coupons_redeemed: 'u64',
   last_updated: 'i64',
 });
-export type AnalyticsOverview = Infer<typeof AnalyticsOverview>;
+export interface AnalyticsOverview extends Infer<typeof AnalyticsOverview> {}
 
 export const BackupHeader = struct('BackupHeader', {
   cluster_id: 'u64', node_id: 'u64', lsn: 'u64', term: 'u64', created_ms: 'i64',
 });
-export type BackupHeader = Infer<typeof BackupHeader>;
+export interface BackupHeader extends Infer<typeof BackupHeader> {}
 
 /** BACKUP_END's reply; `digest` (with the LSN it is at) when the backup asked for it. */
 export interface BackupEnd {
