@@ -91,7 +91,10 @@ export async function startServer(extraArgs: string[] = [], opts: { port?: numbe
   while (!(await canConnect(port))) {
     if (exited || Date.now() > deadline) {
       proc.kill('SIGKILL');
-      throw new Error(`couponsd did not start on port ${port} (${COUPONSD_BIN}) ${spawnError}; its log:\n${logTail()}`);
+      const tail = logTail();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(logFile, { force: true });
+      throw new Error(`couponsd did not start on port ${port} (${COUPONSD_BIN}) ${spawnError}; its log:\n${tail}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
