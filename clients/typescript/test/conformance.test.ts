@@ -29,10 +29,31 @@ import {
   RequestTooLargeError,
   ServerError,
   UnknownOpcodeError,
+  ChannelNotAllowedError,
+  SegmentNotEligibleError,
+  EmailDomainNotAllowedError,
+  DeviceFingerprintRequiredError,
+  EmailNotVerifiedError,
+  NotAssignedError,
+  IpNotAllowedError,
+  NoEligibleItemsError,
+  VelocityLimitError,
+  FrameTooLargeError as ServerFrameTooLarge,
+  UnsupportedVersionError,
+  encodeBody,
+  encodeFrame,
+  FrameDecoder,
+  REQUESTS,
+  MAGIC,
   type CouponSpecInput,
 } from '../src/index.js';
+import * as net from 'node:net';
 import { startServer, withLogs, type Server } from './server.js';
+import { serverError as serverErrorFn } from '../src/errors.js';
 
+const serverErrorOf = (status: number) => {
+  return serverErrorFn(status, '');
+};
 const usd = (text: string) => parseMoney(text, 'USD');
 const order = (customer: string, amount: string, currency = 'USD') => ({ customer_id: customer, amount: parseMoney(amount, currency), currency });
 /** A public coupon (a refusal then says why) without velocity checks (the race reuses identities). */
@@ -214,6 +235,33 @@ describe('conformance against couponsd', () => {
       await assert.rejects(client.getCoupon(999_999n), (e) => e instanceof ServerError && e.codeName === 'NOT_FOUND' && e.serverMessage.length > 0);
     }));
 
+  test('each refusal of a coupon rule comes back as its own class', () =>
+    withLogs([server], async () => {
+      type Case = [string, Partial<CouponSpecInput>, Record<string, unknown>, new (...args: never[]) => ServerError];
+      const cases: Case[] = [
+        ['CHANNEL', { channel_restrictions: ['web'] }, { channel: 'app' }, ChannelNotAllowedError],
+        ['SEGMENT', { customer_segments: ['vip'] }, { customer_segments: ['new'] }, SegmentNotEligibleError],
+        ['DOMAIN', { allowed_email_domains: ['example.com'] }, { customer_email: 'a@other.org' }, EmailDomainNotAllowedError],
+        ['DEVICE', { security: { velocity_checks: false, device_fingerprinting: true } }, {}, DeviceFingerprintRequiredError],
+        ['VERIFIED', { security: { velocity_checks: false, require_email_verification: true } }, { customer_email: 'a@example.com' }, EmailNotVerifiedError],
+        ['ASSIGNED', { assigned_customer_id: 'alice' }, { customer_id: 'bob' }, NotAssignedError],
+        ['IPDENY', { security: { velocity_checks: false, ip_restrictions: ['10.0.0.0/8'] } }, { ip_address: '192.0.2.1' }, IpNotAllowedError],
+        ['ITEMS', { applicable_products: [{ criteria_type: 'category', operator: 'in', values: ['shoes'] }] }, { items: [{ product_id: 'p', category: 'hats', unit_price: 1000n, quantity: 1 }] }, NoEligibleItemsError],
+      ];
+      for (const [code, spec, orderFields, expected] of cases) {
+        await client.createCoupon(coupon({ code: `RULE-${code}`, discount_type: 'FIXED', discount_value: 100n, currency: 'USD', ...spec }));
+        await assert.rejects(
+          client.redeem({ code: `RULE-${code}`, order_id: `rule-${code}`, order: { customer_id: 'carol', amount: usd('20.00'), currency: 'USD', ...orderFields } }),
+          (e) => e instanceof expected,
+          code,
+        );
+      }
+      // Velocity: the 11th use within the hour by one customer (the usual 10 an hour).
+      await client.createCoupon({ code: 'VELOCITY', discount_type: 'FIXED', discount_value: 1n, currency: 'USD', is_public: true });
+      for (let i = 0; i < 10; i++) await client.redeem({ code: 'VELOCITY', order_id: `v-${i}`, order: order('dave', '20.00') });
+      await assert.rejects(client.redeem({ code: 'VELOCITY', order_id: 'v-10', order: order('dave', '20.00') }), VelocityLimitError);
+    }));
+
   test('a request over the server max_frame_length is refused before sending', () =>
     withLogs([server], async () => {
       const segments = Array.from({ length: 60000 }, (_, i) => `segment-number-${i}`);
@@ -224,7 +272,7 @@ describe('conformance against couponsd', () => {
       assert.ok((await client.ping()) > 0n, 'the connection is still usable');
     }));
 
-  test('raw protocol errors: UNKNOWN_OPCODE and MALFORMED_FRAME leave the connection open', () =>
+  test('raw protocol errors: UNKNOWN_OPCODE and MALFORMED_FRAME leave the connection open; FRAME_TOO_LARGE closes it; UNSUPPORTED_VERSION', () =>
     withLogs([server], async () => {
       const { Connection } = await import('../src/connection.js');
       const conn = await Connection.open(server.addr, { token: '', clientName: 'raw', connectTimeoutMs: 5000, maxInFlight: 8 });
@@ -240,9 +288,30 @@ describe('conformance against couponsd', () => {
         assert.ok(serverError(malformed.status, '') instanceof MalformedFrameError);
         const pong = await conn.call(Opcode.PING, new Uint8Array(0), 5000);
         assert.equal(pong.status, 0);
+        // A length over the maximum: the server answers FRAME_TOO_LARGE with
+        // request id 0 and opcode 0, then closes; the call in flight gets it.
+        (conn as unknown as { socket: net.Socket }).socket.write(Buffer.from([0x00, 0x20, 0x00, 0x00]));
+        const pending = conn.call(Opcode.PING, new Uint8Array(0), 5000);
+        await assert.rejects(pending, ServerFrameTooLarge);
+        assert.equal(conn.closed, true);
       } finally {
         conn.close();
       }
+      // A HELLO asking for version 2: UNSUPPORTED_VERSION.
+      const reply = await new Promise<number>((resolve, reject) => {
+        const socket = net.connect({ host: '127.0.0.1', port: server.port });
+        const decoder = new FrameDecoder();
+        socket.on('error', reject);
+        socket.on('data', (d) => {
+          const [frame] = decoder.push(d);
+          if (frame) {
+            socket.destroy();
+            resolve(frame.status);
+          }
+        });
+        socket.write(encodeFrame(1, Opcode.HELLO, 0, encodeBody(REQUESTS.HELLO, { magic: MAGIC, version: 2, token: '', client_name: 'old' })));
+      });
+      assert.ok(serverErrorOf(reply) instanceof UnsupportedVersionError);
     }));
 
   test('the generic call() by opcode name', () =>
