@@ -38,6 +38,7 @@ import {
   IpNotAllowedError,
   NoEligibleItemsError,
   VelocityLimitError,
+  RateLimitedError,
   FrameTooLargeError as ServerFrameTooLarge,
   UnsupportedVersionError,
   encodeBody,
@@ -48,6 +49,9 @@ import {
   type CouponSpecInput,
 } from '../src/index.js';
 import * as net from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { startServer, withLogs, type Server } from './server.js';
 import { serverError as serverErrorFn } from '../src/errors.js';
 
@@ -314,6 +318,14 @@ describe('conformance against couponsd', () => {
       assert.ok(serverErrorOf(reply) instanceof UnsupportedVersionError);
     }));
 
+  test("the README's example runs and prints the seed discount", () =>
+    withLogs([server], async () => {
+      await client.createCoupon({ code: 'SUMMER20', discount_type: 'PERCENTAGE', discount_value: 2000n, currency: 'USD', max_discount_amount: usd('50.00') });
+      const example = fileURLToPath(new URL('../examples/readme.js', import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, [example, server.addr]);
+      assert.equal(stdout, 'discount 30.00\n');
+    }));
+
   test('the generic call() by opcode name', () =>
     withLogs([server], async () => {
       const info = await client.call('SERVER_INFO', {});
@@ -322,4 +334,20 @@ describe('conformance against couponsd', () => {
       const overview = await client.analyticsOverview();
       assert.ok(overview.metrics.total_redemptions > 0n);
     }));
+});
+
+test('guessing: past the per-connection limit of unknown codes, RATE_LIMITED', async () => {
+  const server = await startServer(['--guess-limit-connection', '3']);
+  const client = await Client.connect(server.addr);
+  try {
+    await withLogs([server], async () => {
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(client.redeem({ code: `GUESS-${i}`, order_id: `g-${i}`, order: order('mallory', '20.00') }), NotFoundError);
+      }
+      await assert.rejects(client.redeem({ code: 'GUESS-3', order_id: 'g-3', order: order('mallory', '20.00') }), RateLimitedError);
+    });
+  } finally {
+    client.close();
+    await server.stop();
+  }
 });
