@@ -167,6 +167,17 @@ export function nullable<N extends string>(e: EnumType<N, any>, lenient = false)
   return { ...e, none: true, lenient };
 }
 
+const fieldLists = new WeakMap<object, [string, FieldType][]>();
+/** A struct's fields as [name, type] pairs, computed once (the hot path walks them per message). */
+function fieldsOf(type: StructType<any>): [string, FieldType][] {
+  let list = fieldLists.get(type);
+  if (!list) {
+    list = Object.entries(type.fields as Fields);
+    fieldLists.set(type, list);
+  }
+  return list;
+}
+
 const byValue = new WeakMap<object, Map<number, string>>();
 function nameOf(e: EnumType, value: number): string | undefined {
   let m = byValue.get(e.values);
@@ -224,7 +235,7 @@ export function encode(type: FieldType, value: unknown, w: Writer, field = ''): 
     }
     case 'struct': {
       const obj = (value ?? {}) as Record<string, unknown>;
-      for (const [name, ft] of Object.entries(type.fields as Fields)) {
+      for (const [name, ft] of fieldsOf(type)) {
         const v = obj[name];
         encode(ft, v === undefined ? defaultOf(ft, name) : v, w, name);
       }
@@ -290,7 +301,7 @@ export function decode(type: FieldType, r: Reader, field = ''): unknown {
     }
     case 'struct': {
       const out: Record<string, unknown> = {};
-      for (const [name, ft] of Object.entries(type.fields as Fields)) out[name] = decode(ft, r, name);
+      for (const [name, ft] of fieldsOf(type)) out[name] = decode(ft, r, name);
       return out;
     }
     case 'choice': {
