@@ -22,7 +22,8 @@ import {
 import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_LENGTH, type Frame } from './wire/frame.js';
 import { MAGIC, Opcode, PROTOCOL_VERSION, REPLIES, REQUESTS } from './wire/messages.js';
 import { decodeBody, encodeBody } from './wire/schema.js';
-import { Reader } from './wire/primitives.js';
+import { Reader, Writer } from './wire/primitives.js';
+import { appendFrame } from './wire/frame.js';
 import type { HelloReply } from './wire/structs.js';
 
 /** TLS settings (node:tls): the CA to trust, an optional client certificate. */
@@ -68,7 +69,8 @@ export class Connection {
   private inFlightCount = 0;
   private nextId = 2;
   private closedError: CouponsdError | null = null;
-  private corked = false;
+  /** Frames written in this tick, sent together at its end (one buffer, one write). */
+  private batch: Writer | null = null;
   readonly maxInFlight: number;
 
   private constructor(
@@ -207,7 +209,7 @@ export class Connection {
             reject(e);
           },
         });
-        this.write(encodeFrame(id, opcode, 0, body));
+        this.writeFrame(id, opcode, body);
       });
     } finally {
       const next = this.waiting.shift();
@@ -251,17 +253,19 @@ export class Connection {
     }
   }
 
-  /** Writes within one tick go out together (one syscall, fewer packets). */
-  private write(frame: Buffer): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+  /** Appends a frame to this tick's batch; the batch goes out when the tick ends. */
+  private writeFrame(id: number, opcode: number, body: Uint8Array): void {
+    if (!this.batch) {
+      this.batch = new Writer(4096);
+      process.nextTick(() => this.flush());
     }
-    this.socket.write(frame);
+    appendFrame(this.batch, id, opcode, body);
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = null;
+    if (batch && !this.closedError) this.socket.write(batch.finish());
   }
 
   private onData(data: Buffer): void {

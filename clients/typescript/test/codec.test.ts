@@ -17,6 +17,7 @@ import {
   Writer,
 } from '../src/index.js';
 import { crc32Table } from '../src/wire/crc32.js';
+import { appendFrame } from '../src/wire/frame.js';
 
 test('CRC-32 check value, native and table alike', () => {
   const bytes = Buffer.from('123456789');
@@ -39,6 +40,13 @@ test('a frame splits off at every cut of the stream, and only when whole', () =>
   // Two frames in one chunk.
   const two = new FrameDecoder().push(Buffer.concat([frame, frame]));
   assert.equal(two.length, 2);
+});
+
+test('frames appended to a batch are byte for byte the frames encoded alone', () => {
+  const w = new Writer(8);
+  const bodies = [Buffer.alloc(0), Buffer.from('hello'), Buffer.alloc(5000, 7)];
+  bodies.forEach((b, i) => appendFrame(w, i + 1, 0x21, b));
+  assert.equal(w.finish().toString('hex'), Buffer.concat(bodies.map((b, i) => encodeFrame(i + 1, 0x21, 0, b))).toString('hex'));
 });
 
 test('bad lengths and checksums are FrameErrors before any allocation', () => {

@@ -14,6 +14,7 @@
  * @packageDocumentation
  */
 import { crc32 } from './crc32.js';
+import type { Writer } from './primitives.js';
 
 /** Header bytes counted by `length` (everything after the length field). */
 export const HEADER_AFTER_LENGTH = 12;
@@ -44,6 +45,19 @@ export function encodeFrame(requestId: number, opcode: number, status: number, b
   out.set(body, HEADER_BYTES);
   out.writeUInt32BE(crc32(out.subarray(8)), 4);
   return out;
+}
+
+/** Appends one whole request frame (status 0) to `w`: header, body, then its length and CRC filled in. */
+export function appendFrame(w: Writer, requestId: number, opcode: number, body: Uint8Array): void {
+  const start = w.length;
+  w.u32(HEADER_AFTER_LENGTH + body.length);
+  w.u32(0); // the checksum, filled in below
+  w.u32(requestId >>> 0);
+  w.u16(opcode);
+  w.u16(0);
+  w.bytes(body);
+  const frame = w.finish().subarray(start);
+  frame.writeUInt32BE(crc32(frame.subarray(8)), 4);
 }
 
 /**
