@@ -170,7 +170,7 @@ pub enum Error {
     PermissionDenied(String),
     #[error("internal error while handling the request")]
     Panicked,
-    #[error("this node is not the leader{}", if leader.is_empty() { String::new() } else { format!("; the leader is {leader}") })]
+    #[error("this node is not the leader{}", if leader.is_empty() { String::from(" and knows of none: an election is under way, or too few voters are reachable to hold one") } else { format!("; the leader is {leader}") })]
     NotLeader { leader: String },
     #[error("proposed, but not committed by a majority in time (the leader may have lost its majority): it may still be committed; retrying is safe, redemptions are idempotent per order")]
     NotCommitted,

@@ -1024,3 +1024,138 @@ async fn fraud_flags_from_the_command_line() {
     );
     assert_eq!(capped["identifier_limits"][0]["max_uses"], Value::Null);
 }
+
+fn coupon_count(addr: &str) -> usize {
+    let (status, page, out) = couponsd(addr, &["coupon", "list", "--limit", "1000", "--json"]);
+    assert_eq!(status, 0, "{out}");
+    page["coupons"].as_array().expect("coupons").len()
+}
+
+/// `bench` with its own random prefix leaves the store as it found it
+/// (the redemptions stay); `--keep-coupons` keeps them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_deletes_the_coupons_it_created_unless_asked_to_keep_them() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let before = coupon_count(addr);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "bench",
+            "--coupons",
+            "3",
+            "--connections",
+            "2",
+            "--requests",
+            "12",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let (status, report, out) = couponsd(addr, &args);
+        assert_eq!(status, 0, "{out}");
+        assert_eq!(report["ok"].as_u64(), Some(12), "{report}");
+        out
+    };
+    let out = run(&[]);
+    assert!(out.contains("deleted the 3 bench coupons"), "{out}");
+    assert_eq!(coupon_count(addr), before, "the bench coupons are gone");
+    run(&["--keep-coupons"]);
+    assert_eq!(coupon_count(addr), before + 3, "--keep-coupons keeps them");
+}
+
+/// A coupon written with its end already past is stored (a back-dated
+/// coupon is legal) with a warning that no order can redeem it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coupon_that_already_ended_is_created_with_a_warning() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let create = |code: &str, ends_at: &str| {
+        let (status, _, out) = couponsd(
+            addr,
+            &[
+                "coupon",
+                "create",
+                "--code",
+                code,
+                "--percent",
+                "10",
+                "--ends-at",
+                ends_at,
+            ],
+        );
+        assert_eq!(status, 0, "{out}");
+        out
+    };
+    let out = create("LATE", "2020-01-01T00:00:00Z");
+    assert!(
+        out.contains("warning: LATE ended at 2020-01-01T00:00:00Z") && out.contains("EXPIRED"),
+        "{out}"
+    );
+    let out = create("FRESH", "2099-01-01T00:00:00Z");
+    assert!(!out.contains("warning"), "{out}");
+    let (status, _, out) = couponsd(
+        addr,
+        &[
+            "coupon",
+            "update",
+            "--code",
+            "FRESH",
+            "--ends-at",
+            "2021-06-01T00:00:00Z",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert!(out.contains("warning: FRESH ended at"), "{out}");
+}
+
+/// On a campaign, `--name` and `--description` are the campaign's (as on
+/// every other verb they name the thing itself; `--campaign-name` stays an
+/// alias), and its codes' display text is `--template-name`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_name_is_name_and_the_codes_text_is_template_name() {
+    let server = Server::start().await;
+    let addr = server.addr.as_str();
+    let (status, c, out) = couponsd(
+        addr,
+        &[
+            "campaign",
+            "create",
+            "--name",
+            "Spring",
+            "--description",
+            "Spring push",
+            "--template-name",
+            "10% off",
+            "--template-description",
+            "Any order",
+            "--percent",
+            "10",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(c["name"], "Spring");
+    assert_eq!(c["description"], "Spring push");
+    assert_eq!(c["coupon_template"]["name"], "10% off", "{c}");
+    assert_eq!(c["coupon_template"]["description"], "Any order", "{c}");
+    let id = c["id"].to_string();
+    let (status, c, out) = couponsd(
+        addr,
+        &[
+            "campaign",
+            "update",
+            "--id",
+            &id,
+            "--campaign-name",
+            "Summer",
+            "--json",
+        ],
+    );
+    assert_eq!(status, 0, "{out}");
+    assert_eq!(
+        (c["name"].as_str(), c["coupon_template"]["name"].as_str()),
+        (Some("Summer"), Some("10% off"))
+    );
+    let (status, _, out) = couponsd(addr, &["campaign", "create", "--percent", "10"]);
+    assert_eq!(status, 2, "{out}");
+    assert!(out.contains("give the campaign a --name"), "{out}");
+}

@@ -144,4 +144,12 @@ fn usage_errors_exit_2_before_contacting_the_server() {
             "{args:?} tried the server: {said}"
         );
     }
+    // A well-formed command to a closed port names the address it tried.
+    let out = couponsd(&["--addr", addr.as_str(), "info"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains(&format!("cannot reach the server at {addr}")),
+        "{said}"
+    );
 }

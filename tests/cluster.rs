@@ -667,3 +667,51 @@ async fn a_learner_follows_and_serves_reads_but_never_leads() {
     assert_eq!(status.role, NodeRole::Learner, "{status:?}");
     assert_ne!(status.leader_id, 2);
 }
+
+/// The command line through a leader change and a lost quorum, as an
+/// operator meets them: a write sent to a follower right after the leader
+/// died waits for the new leader instead of failing on the dead one, and
+/// with no quorum left the refusal and `info` say that no leader exists
+/// (not that a disk failed, not "connection refused").
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_command_line_rides_an_election_and_names_a_lost_quorum() {
+    let mut cluster = Cluster::start(3, &[]).await;
+    let leader = cluster.leader(Duration::from_secs(20)).await;
+    let follower = (leader + 1) % 3;
+    let last = (leader + 2) % 3;
+    let create = |addr: &str, code: &str| {
+        common::couponsd_cli(addr, &["coupon", "create", "--code", code, "--percent", "10"])
+    };
+    let (status, _, out) = create(&cluster.nodes[follower].addr, "VIA-FOLLOWER");
+    assert_eq!(status, 0, "a follower's NOT_LEADER is followed: {out}");
+
+    cluster.nodes[leader].kill9();
+    let (status, _, out) = create(&cluster.nodes[follower].addr, "AFTER-FAILOVER");
+    assert_eq!(
+        status,
+        0,
+        "the write waits out the election: {out}\n{}",
+        cluster.logs()
+    );
+
+    let now_leading = cluster.leader(Duration::from_secs(20)).await;
+    cluster.nodes[now_leading].kill9();
+    let survivor = [follower, last]
+        .into_iter()
+        .find(|&i| i != now_leading)
+        .expect("one node is left");
+    let addr = cluster.nodes[survivor].addr.clone();
+    let (status, _, out) = create(&addr, "NO-QUORUM");
+    assert_eq!(status, 1, "{out}");
+    assert!(
+        out.contains("NOT_LEADER") && out.contains("knows of none"),
+        "the refusal names the missing leader: {out}"
+    );
+    let (status, _, out) = common::couponsd_cli(&addr, &["info"]);
+    assert_eq!(status, 0, "{out}");
+    assert!(
+        out.contains("knows no leader") || out.contains("answers writes with NOT_LEADER"),
+        "{out}"
+    );
+    assert!(out.contains("storage ok"), "{out}");
+}

@@ -477,6 +477,8 @@ pub enum CouponCommand {
         #[arg(long)]
         campaign_id: Option<u64>,
         #[command(flatten)]
+        text: CouponText,
+        #[command(flatten)]
         fields: CouponFields,
     },
     /// Show one coupon.
@@ -498,6 +500,8 @@ pub enum CouponCommand {
         #[arg(long)]
         new_code: Option<String>,
         #[command(flatten)]
+        text: CouponText,
+        #[command(flatten)]
         fields: CouponFields,
     },
     /// Delete a coupon (its redemptions are kept).
@@ -515,15 +519,31 @@ pub struct CouponSelector {
     pub code: Option<String>,
 }
 
+/// A coupon's display name and description (coupon create and update).
 #[derive(Debug, Clone, Default, Args)]
-pub struct CouponFields {
-    /// The coupon's display name (on campaign create and update: its
-    /// codes' template's).
+pub struct CouponText {
+    /// The coupon's display name.
     #[arg(long)]
     pub name: Option<String>,
-    /// The coupon's description (on campaign: its codes' template's).
+    /// The coupon's description.
     #[arg(long)]
     pub description: Option<String>,
+}
+
+/// The display name and description every code of a campaign carries (its
+/// template's); `--name` on a campaign names the campaign itself.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TemplateText {
+    /// The display name each of the campaign's codes carries.
+    #[arg(long = "template-name")]
+    pub name: Option<String>,
+    /// The description each of the campaign's codes carries.
+    #[arg(long = "template-description")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct CouponFields {
     /// Percentage off, e.g. 20 or 12.5.
     #[arg(long, conflicts_with_all = ["amount", "free_shipping", "buy", "product_amount"])]
     pub percent: Option<String>,
@@ -944,6 +964,8 @@ pub enum CampaignCommand {
         #[command(flatten)]
         template: CouponFields,
         #[command(flatten)]
+        template_text: TemplateText,
+        #[command(flatten)]
         code: TemplateCode,
     },
     /// Show one campaign with its counters and generation progress.
@@ -967,6 +989,8 @@ pub enum CampaignCommand {
         rules: RuleFields,
         #[command(flatten)]
         template: CouponFields,
+        #[command(flatten)]
+        template_text: TemplateText,
         #[command(flatten)]
         code: TemplateCode,
     },
@@ -1074,10 +1098,10 @@ pub struct TemplateCode {
 #[derive(Debug, Clone, Default, Args)]
 pub struct CampaignFields {
     /// Campaign name (create: required).
-    #[arg(long = "campaign-name")]
+    #[arg(long = "name", visible_alias = "campaign-name")]
     pub campaign_name: Option<String>,
     /// Campaign description.
-    #[arg(long = "campaign-description")]
+    #[arg(long = "description", visible_alias = "campaign-description")]
     pub campaign_description: Option<String>,
     /// BULK, TRIGGERED, PERSONALIZED or REFERRAL.
     #[arg(long = "campaign-type")]
@@ -1191,9 +1215,14 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1)]
     pub coupons: u32,
     /// Name the bench coupons PREFIX-0 .. PREFIX-(K-1) and reuse any that
-    /// exist (default: a fresh random prefix per run).
+    /// exist, and keep them for the next run (default: a fresh random
+    /// prefix per run, whose coupons are deleted when it ends).
     #[arg(long)]
     pub coupon_prefix: Option<String>,
+    /// Keep the coupons a run with a random prefix created (their
+    /// redemptions are kept either way).
+    #[arg(long)]
+    pub keep_coupons: bool,
     /// Stop after this many requests in total (default: run for --duration).
     #[arg(long)]
     pub requests: Option<u64>,

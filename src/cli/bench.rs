@@ -89,10 +89,13 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
         .coupon_prefix
         .clone()
         .unwrap_or_else(|| format!("BENCH{run_id:08X}"));
-    let codes = match &args.code {
-        Some(code) => vec![code.clone()],
+    let (codes, created_ids) = match &args.code {
+        Some(code) => (vec![code.clone()], Vec::new()),
         None => create_coupons(&clients, &prefix, args.coupons, security, op).await?,
     };
+    // Coupons under a random prefix can never be reused: they go when the
+    // run ends, unless asked to stay. Named ones are kept for the next run.
+    let delete_after = !args.keep_coupons && args.coupon_prefix.is_none();
     let codes = Arc::new(codes);
     let counters = Arc::new(Counters::default());
     // With --requests, the count decides when to stop (the duration is a safety net).
@@ -132,18 +135,55 @@ async fn bench(args: BenchArgs, client_args: &ClientArgs) -> Result<(), String> 
     let elapsed = started.elapsed().as_secs_f64();
     progress.abort();
     print_summary(&args, client_args, &counters, &latency, elapsed)
-        .map_err(|e| format!("writing the report: {e}"))
+        .map_err(|e| format!("writing the report: {e}"))?;
+    if delete_after && !created_ids.is_empty() {
+        delete_coupons(&clients, created_ids).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the coupons this run created (their redemptions stay), over every
+/// connection at once.
+async fn delete_coupons(clients: &[Client], ids: Vec<u64>) -> Result<(), String> {
+    let count = ids.len();
+    let mut tasks = Vec::new();
+    for (c, client) in clients.iter().enumerate() {
+        let mine: Vec<u64> = ids.iter().copied().skip(c).step_by(clients.len()).collect();
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut pending = futures_util::stream::iter(mine.into_iter().map(|id| {
+                let client = client.clone();
+                async move {
+                    match client.delete_coupon(id).await {
+                        Ok(()) => Ok(()),
+                        Err(e) if e.code() == Some(ErrorCode::NotFound) => Ok(()),
+                        Err(e) => Err(format!("deleting bench coupon {id}: {e}")),
+                    }
+                }
+            }))
+            .buffer_unordered(8);
+            while let Some(result) = pending.next().await {
+                result?;
+            }
+            Ok::<(), String>(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| e.to_string())??;
+    }
+    eprintln!("deleted the {count} bench coupons this run created (--keep-coupons keeps them)");
+    Ok(())
 }
 
 /// Creates PREFIX-0 .. PREFIX-(count-1), reusing any that exist, over every
-/// connection at once.
+/// connection at once: the codes, and the ids of those it created.
 async fn create_coupons(
     clients: &[Client],
     prefix: &str,
     count: u32,
     security: bool,
     op: Op,
-) -> Result<Vec<String>, String> {
+) -> Result<(Vec<String>, Vec<u64>), String> {
     let codes: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}")).collect();
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -166,14 +206,16 @@ async fn create_coupons(
                 create_one(&client, spec)
             }))
             .buffer_unordered(8);
+            let mut created = Vec::new();
             while let Some(result) = pending.next().await {
-                result?;
+                created.extend(result?);
             }
-            Ok::<(), String>(())
+            Ok::<Vec<u64>, String>(created)
         }));
     }
+    let mut created = Vec::new();
     for t in tasks {
-        t.await.map_err(|e| e.to_string())??;
+        created.extend(t.await.map_err(|e| e.to_string())??);
     }
     if count > 1000 {
         eprintln!(
@@ -181,14 +223,15 @@ async fn create_coupons(
             started.elapsed().as_secs_f64()
         );
     }
-    Ok(codes)
+    Ok((codes, created))
 }
 
-async fn create_one(client: &Client, spec: CouponSpec) -> Result<(), String> {
+/// Creates one bench coupon: its id, or None when it existed already.
+async fn create_one(client: &Client, spec: CouponSpec) -> Result<Option<u64>, String> {
     let code = spec.code.clone();
     match client.create_coupon(spec).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some(ErrorCode::AlreadyExists) => Ok(()),
+        Ok(coupon) => Ok(Some(coupon.id)),
+        Err(e) if e.code() == Some(ErrorCode::AlreadyExists) => Ok(None),
         Err(e) => Err(format!("creating bench coupon {code}: {e}")),
     }
 }

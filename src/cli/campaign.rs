@@ -13,9 +13,12 @@ use couponsd_client::wire::{
 use couponsd_client::{Client, ClientError};
 use serde_json::{json, Value};
 
-use super::args::{CampaignCommand, CampaignFields, CouponFields, RuleFields, TemplateCode};
+use super::args::{
+    CampaignCommand, CampaignFields, CouponFields, RuleFields, TemplateCode, TemplateText,
+};
 use super::commands::{
-    apply_fields, discount_text, require_discount, rfc3339, with_cursor, Failure, Output,
+    apply_fields, apply_text, discount_text, require_discount, rfc3339, with_cursor, Failure,
+    Output,
 };
 use super::json;
 use crate::domain::campaign::FinalStatus;
@@ -29,14 +32,21 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
             campaign,
             rules,
             template,
+            template_text,
             code,
         } => {
             refuse_code(&code)?;
             if campaign.campaign_name.is_none() {
-                return Err(Failure::Usage("give --campaign-name".into()));
+                return Err(Failure::Usage("give the campaign a --name".into()));
             }
             require_discount(&template)?;
-            let spec = apply_all(CampaignSpec::default(), &campaign, &rules, &template)?;
+            let spec = apply_all(
+                CampaignSpec::default(),
+                &campaign,
+                &rules,
+                &template,
+                &template_text,
+            )?;
             Ok(output(&client.create_campaign(spec).await?))
         }
         CampaignCommand::Get(id) => Ok(output(&client.get_campaign(id.id).await?)),
@@ -55,11 +65,18 @@ pub async fn run(client: &Client, command: CampaignCommand) -> Result<Output, Fa
             campaign,
             rules,
             template,
+            template_text,
             code,
         } => {
             refuse_code(&code)?;
             let current = client.get_campaign(id.id).await?;
-            let spec = apply_all(current.spec.clone(), &campaign, &rules, &template)?;
+            let spec = apply_all(
+                current.spec.clone(),
+                &campaign,
+                &rules,
+                &template,
+                &template_text,
+            )?;
             Ok(output(
                 &client
                     .update_campaign(current.id, current.revision, spec)
@@ -301,8 +318,14 @@ fn apply_all(
     campaign: &CampaignFields,
     rules: &RuleFields,
     template: &CouponFields,
+    template_text: &TemplateText,
 ) -> Result<CampaignSpec, Failure> {
     spec.template = apply_fields(spec.template, template)?;
+    apply_text(
+        &mut spec.template,
+        &template_text.name,
+        &template_text.description,
+    );
     spec.rules = apply_rules(spec.rules, rules)?;
     apply_campaign(spec, campaign)
 }

@@ -3,11 +3,13 @@
 
 use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use couponsd_client::money;
 use couponsd_client::wire::{
-    AdminStatus, Coupon, CouponRef, CouponSpec, CouponType, DiscountType, ErrorCode, Order,
-    ProductCriteria, RedeemRequest, RedemptionRef, RedemptionReply, ReserveRequest, Validation,
+    AdminStatus, Coupon, CouponRef, CouponSpec, CouponType, DiscountType, ErrorCode, NodeRole,
+    Order, ProductCriteria, RedeemRequest, RedemptionRef, RedemptionReply, ReserveRequest,
+    Validation,
 };
 use couponsd_client::{Client, ClientError, ClientOptions, TlsOptions};
 use serde_json::Value;
@@ -113,6 +115,9 @@ pub async fn connect_to(addr: &str, args: &ClientArgs) -> Result<Client, ClientE
     Client::connect_with(addr, client_options(args)?).await
 }
 
+/// How long a command follows a cluster through a leader change.
+const CLI_FAILOVER_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The token and TLS of the command line.
 pub fn client_options(args: &ClientArgs) -> Result<ClientOptions, ClientError> {
     let tls = match (&args.ca, args.tls) {
@@ -133,13 +138,23 @@ pub fn client_options(args: &ClientArgs) -> Result<ClientOptions, ClientError> {
         token: args.token.clone(),
         tls,
         client_name: concat!("couponsd-cli/", env!("CARGO_PKG_VERSION")).into(),
+        // Through an election (a second or two) a command waits for the new
+        // leader instead of failing on the old one; requests it cannot know
+        // the outcome of are still not repeated.
+        failover_timeout: CLI_FAILOVER_TIMEOUT,
         ..ClientOptions::default()
     })
 }
 
 async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure> {
     precheck(&command)?;
-    let client = connect(args).await?;
+    let client = connect(args).await.map_err(|e| match e {
+        ClientError::Io(cause) => Failure::Usage(format!(
+            "cannot reach the server at {}: {cause}",
+            args.addr
+        )),
+        other => Failure::from(other),
+    })?;
     match command {
         Command::Coupon(c) => coupon_command(&client, *c).await,
         Command::Validate(o) if o.code.len() > 1 => {
@@ -294,9 +309,21 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
                     i.storage_error
                 ),
                 None if !i.storage_error.is_empty() => {
-                    format!("writes ok; storage degraded: {}", i.storage_error)
+                    format!("storage ok; degraded: {}", i.storage_error)
                 }
-                None => "writes ok".to_string(),
+                None => "storage ok".to_string(),
+            };
+            // What the role means for a write sent here: "ok" above is about
+            // this node's disk, not about whether the cluster takes writes.
+            let role = match i.role {
+                NodeRole::Leader => "takes writes",
+                NodeRole::Follower | NodeRole::Learner => {
+                    "answers writes with NOT_LEADER and the leader (clients follow it)"
+                }
+                NodeRole::Candidate => {
+                    "knows no leader: writes are refused until an election succeeds"
+                }
+                NodeRole::Stopped => "stopped: takes no requests",
             };
             Ok(Output {
                 json: serde_json::json!({
@@ -308,7 +335,7 @@ async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure>
                     "storage_error": if i.storage_error.is_empty() { Value::Null } else { i.storage_error.clone().into() },
                 }),
                 text: format!(
-                    "couponsd {} {} term {} lsn {}: {} coupons, {} redemptions, {} connections, up {} s\n{writes}",
+                    "couponsd {} {} term {} lsn {}: {} coupons, {} redemptions, {} connections, up {} s\n{role}; {writes}",
                     i.server_version, i.role, i.term, i.lsn, i.coupons, i.redemptions, i.connections,
                     i.uptime_ms / 1000
                 ),
@@ -341,10 +368,11 @@ async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Outpu
         CouponCommand::Create {
             code,
             campaign_id,
+            text,
             fields,
         } => {
             require_discount(&fields)?;
-            let spec = apply_fields(
+            let mut spec = apply_fields(
                 CouponSpec {
                     code,
                     campaign_id,
@@ -352,7 +380,10 @@ async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Outpu
                 },
                 &fields,
             )?;
-            Ok(coupon_output(&client.create_coupon(spec).await?))
+            apply_text(&mut spec, &text.name, &text.description);
+            let coupon = client.create_coupon(spec).await?;
+            warn_if_ended(&coupon.spec);
+            Ok(coupon_output(&coupon))
         }
         CouponCommand::Get(selector) => Ok(coupon_output(&resolve(client, &selector).await?)),
         CouponCommand::List { after, limit } => {
@@ -369,19 +400,21 @@ async fn coupon_command(client: &Client, command: CouponCommand) -> Result<Outpu
         CouponCommand::Update {
             selector,
             new_code,
+            text,
             fields,
         } => {
             // Read, change the given fields, write back only if nobody changed it meanwhile.
             let current = resolve(client, &selector).await?;
             let mut spec = apply_fields(current.spec.clone(), &fields)?;
+            apply_text(&mut spec, &text.name, &text.description);
             if let Some(code) = new_code {
                 spec.code = code;
             }
-            Ok(coupon_output(
-                &client
-                    .update_coupon(current.id, current.revision, spec)
-                    .await?,
-            ))
+            let coupon = client
+                .update_coupon(current.id, current.revision, spec)
+                .await?;
+            warn_if_ended(&coupon.spec);
+            Ok(coupon_output(&coupon))
         }
         CouponCommand::Delete(selector) => {
             let current = resolve(client, &selector).await?;
@@ -417,6 +450,35 @@ async fn resolve(client: &Client, selector: &CouponSelector) -> Result<Coupon, F
         (None, None) => return Err(Failure::Usage("give --id or --code".into())),
     };
     Ok(client.get_coupon(r).await?)
+}
+
+/// Says on stderr when a coupon just written can never be redeemed because
+/// its end date is already past (the server stores it: a back-dated coupon
+/// is legal, but rarely what was meant).
+pub(crate) fn warn_if_ended(spec: &CouponSpec) {
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    if let Some(ends_at) = spec.ends_at.filter(|&end| end <= now_ms) {
+        let when = jiff::Timestamp::from_millisecond(ends_at)
+            .map_or_else(|_| format!("{ends_at} ms"), |t| t.to_string());
+        eprintln!(
+            "warning: {} ended at {when} (its --ends-at is in the past): it is EXPIRED and no order can redeem it",
+            spec.code
+        );
+    }
+}
+
+/// A display name and description given on the command line, over `spec`'s.
+pub(crate) fn apply_text(
+    spec: &mut CouponSpec,
+    name: &Option<String>,
+    description: &Option<String>,
+) {
+    if let Some(n) = name {
+        spec.name = n.clone();
+    }
+    if let Some(d) = description {
+        spec.description = d.clone();
+    }
 }
 
 pub(crate) fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<CouponSpec, Failure> {
@@ -464,12 +526,6 @@ pub(crate) fn apply_fields(mut spec: CouponSpec, f: &CouponFields) -> Result<Cou
     }
     if let Some(m) = &f.min_order {
         spec.min_order_amount = Some(money::parse(m, &need_currency("--min-order")?)?);
-    }
-    if let Some(n) = &f.name {
-        spec.name = n.clone();
-    }
-    if let Some(d) = &f.description {
-        spec.description = d.clone();
     }
     if f.usage_limit.is_some() {
         spec.usage_limit = f.usage_limit;

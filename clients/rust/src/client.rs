@@ -241,10 +241,24 @@ impl Client {
         let deadline = Instant::now() + options.failover_timeout;
         let mut pause = Duration::from_millis(20);
         let mut hops = 0;
+        // The node whose NOT_LEADER named the node tried now, for messages.
+        let mut named_by: Option<String> = None;
         loop {
             let (addr, result) = match self.target().await {
                 Ok((addr, client)) => (addr, client.call_here(request).await),
-                Err((addr, e)) => (addr, Err(e)),
+                Err((addr, e)) => {
+                    // Not even connected: nothing was sent, so any request may
+                    // be tried again; the error says which node did not answer.
+                    let error = unreachable(&addr, named_by.as_deref(), e);
+                    if Instant::now() < deadline && options.follow_leader {
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_millis(500));
+                        self.route_to_next(&addr).await;
+                        named_by = None;
+                        continue;
+                    }
+                    return Err(error);
+                }
             };
             let next = match &result {
                 Err(ClientError::Server {
@@ -276,7 +290,10 @@ impl Client {
             let failover = Instant::now() < deadline;
             match next {
                 // A named leader is worth a few direct hops even without failover.
-                Some(leader) if hops <= 3 || failover => self.route_to(&leader).await,
+                Some(leader) if hops <= 3 || failover => {
+                    self.route_to(&leader).await;
+                    named_by = Some(addr);
+                }
                 None if failover && options.follow_leader => {
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_millis(500));
@@ -1090,5 +1107,22 @@ async fn read_loop<R: AsyncRead + Unpin>(
             }
         }
         inner.in_flight.close();
+    }
+}
+
+/// The error of a node that could not be connected to, naming it (and the
+/// node that sent us there): "the leader is down" reads differently from
+/// "the address you gave is wrong".
+fn unreachable(addr: &str, named_by: Option<&str>, e: ClientError) -> ClientError {
+    let what = match named_by {
+        Some(by) => format!("the leader {addr} (as {by} names it; an election may be under way)"),
+        None => addr.to_string(),
+    };
+    match e {
+        ClientError::Io(cause) => ClientError::Io(format!("{what}: {cause}")),
+        ClientError::Tls(cause) => ClientError::Tls(format!("{what}: {cause}")),
+        ClientError::Timeout => ClientError::Io(format!("{what}: no answer in time")),
+        ClientError::Disconnected => ClientError::Io(format!("{what}: closed the connection")),
+        other => other,
     }
 }

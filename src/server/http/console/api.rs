@@ -34,7 +34,7 @@ use hyper::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::cli::args::CouponFields;
-use crate::cli::commands::{apply_fields, require_discount, Failure};
+use crate::cli::commands::{apply_fields, apply_text, require_discount, Failure};
 use crate::cli::{analytics, campaign, cluster, fraud, json as shapes};
 use crate::error::{Error, Result};
 use crate::server::auth::Caller;
@@ -75,7 +75,7 @@ pub async fn answer(shared: &Arc<Shared>, caller: &Caller, route: Route<'_>) -> 
             let fields = coupon_fields(route.body)?;
             require_discount(&fields).map_err(invalid)?;
             let code = text(route.body, "code")?.unwrap_or_default();
-            let spec = apply_fields(
+            let mut spec = apply_fields(
                 CouponSpec {
                     code,
                     is_public: flag(route.body, "is_public")?.unwrap_or(false),
@@ -84,6 +84,7 @@ pub async fn answer(shared: &Arc<Shared>, caller: &Caller, route: Route<'_>) -> 
                 &fields,
             )
             .map_err(invalid)?;
+            set_text(&mut spec, route.body)?;
             match run(Request::CreateCoupon(spec)).await? {
                 Response::Coupon(c) => Ok(shapes::coupon(&c)),
                 other => Err(unexpected(other)),
@@ -94,6 +95,7 @@ pub async fn answer(shared: &Arc<Shared>, caller: &Caller, route: Route<'_>) -> 
             let fields = coupon_fields(route.body)?;
             let current = get_coupon(shared, caller, id).await?;
             let mut spec = apply_fields(current.spec, &fields).map_err(invalid)?;
+            set_text(&mut spec, route.body)?;
             if let Some(public) = flag(route.body, "is_public")? {
                 spec.is_public = public;
             }
@@ -281,8 +283,6 @@ async fn update(
 /// `starts_at`, ...), converted by the same `apply_fields`.
 fn coupon_fields(body: &Value) -> Result<CouponFields> {
     Ok(CouponFields {
-        name: text(body, "name")?,
-        description: text(body, "description")?,
         percent: text(body, "percent")?,
         amount: text(body, "amount")?,
         currency: text(body, "currency")?,
@@ -300,6 +300,12 @@ fn coupon_fields(body: &Value) -> Result<CouponFields> {
             .transpose()?,
         ..CouponFields::default()
     })
+}
+
+/// The form's `name` and `description`, as the CLI's `--name` and `--description`.
+fn set_text(spec: &mut CouponSpec, body: &Value) -> Result<()> {
+    apply_text(spec, &text(body, "name")?, &text(body, "description")?);
+    Ok(())
 }
 
 /// A string field; absent, null or blank is None.

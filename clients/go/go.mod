@@ -1,0 +1,3 @@
+module couponsd/clients/go
+
+go 1.19
