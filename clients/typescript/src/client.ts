@@ -210,6 +210,8 @@ export class Client {
     const deadline = Date.now() + this.options.failoverTimeoutMs;
     let pauseMs = 20;
     let hops = 0;
+    // The node whose NOT_LEADER sent us to the node tried now, for messages.
+    let namedBy: string | null = null;
     for (;;) {
       if (this.closed) throw new ConnectionError('client closed');
       const addr = this.target;
@@ -238,13 +240,19 @@ export class Client {
       const failover = Date.now() < deadline;
       if (typeof next === 'string' && (hops <= 3 || failover)) {
         this.target = next;
+        namedBy = addr;
         continue;
       }
       if (next === null && failover && this.options.followLeader) {
         await sleep(pauseMs, opts.signal);
         pauseMs = Math.min(pauseMs * 2, 500);
         if (!(error instanceof ServerError && error.code === ErrorCode.BUSY)) this.target = this.nextNode(addr);
+        namedBy = null;
         continue;
+      }
+      // "The leader is down" reads differently from "the address you gave is wrong".
+      if (error instanceof ConnectionError && !sent && namedBy !== null) {
+        error.message = `the leader ${addr} (as ${namedBy} names it; an election may be under way): ${error.message}`;
       }
       throw error;
     }
