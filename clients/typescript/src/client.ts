@@ -218,7 +218,8 @@ export class Client {
       let error: unknown;
       let sent = false;
       try {
-        const conn = await this.pool(addr).acquire(opts.signal);
+        const pool = this.pool(addr);
+        const conn = pool.pick() ?? (await pool.acquire(opts.signal));
         sent = true;
         return await this.send(conn, op, encoded, opts);
       } catch (e) {
@@ -542,33 +543,28 @@ export class Client {
 
   // ---- Backup: a stream on one dedicated connection ----
 
-  /** BACKUP_BEGIN on a connection of its own; `digest` asks for the digest at the end. */
+  /**
+   * BACKUP_BEGIN on a connection of its own (kept for the next backup, so the
+   * server sees one backup end before the next begins); `digest` asks for
+   * the digest at the end.
+   */
   async backupBegin(digest: boolean, opts?: CallOptions): Promise<S.BackupHeader> {
-    this.backupConnection?.close();
-    this.backupConnection = await openConnection(this.target, this.options, opts?.signal);
+    if (!this.backupConnection || this.backupConnection.closed) {
+      this.backupConnection = await openConnection(this.target, this.options, opts?.signal);
+    }
     return this.onBackup('BACKUP_BEGIN', { flags: digest ? 1 : 0 }, opts);
   }
   /** BACKUP_PART `seq` (0, 1, ...): the part's bytes, or null when none is left. */
   backupPart(seq: number, opts?: CallOptions): Promise<Uint8Array | null> {
     return this.onBackup('BACKUP_PART', { seq }, opts);
   }
-  /** BACKUP_END, after BACKUP_PART said no part is left; closes the backup's connection. */
-  async backupEnd(opts?: CallOptions): Promise<S.BackupEnd> {
-    try {
-      return await this.onBackup('BACKUP_END', {}, opts);
-    } finally {
-      this.backupConnection?.close();
-      this.backupConnection = null;
-    }
+  /** BACKUP_END, after BACKUP_PART said no part is left. */
+  backupEnd(opts?: CallOptions): Promise<S.BackupEnd> {
+    return this.onBackup('BACKUP_END', {}, opts);
   }
-  /** BACKUP_ABORT the backup early; closes its connection. */
+  /** BACKUP_ABORT the backup early. */
   async backupAbort(opts?: CallOptions): Promise<void> {
-    try {
-      await this.onBackup('BACKUP_ABORT', {}, opts);
-    } finally {
-      this.backupConnection?.close();
-      this.backupConnection = null;
-    }
+    await this.onBackup('BACKUP_ABORT', {}, opts);
   }
   private onBackup<N extends 'BACKUP_BEGIN' | 'BACKUP_PART' | 'BACKUP_END' | 'BACKUP_ABORT'>(op: N, body: object, opts?: CallOptions): Promise<Replies[N]> {
     if (!this.backupConnection) return Promise.reject(new CouponsdError('no backup in progress: call backupBegin first'));

@@ -53,6 +53,11 @@ export interface ConnectionOptions {
 interface Pending {
   resolve(frame: Frame): void;
   reject(error: Error): void;
+  /** Date.now() after which the call fails with TimeoutError. */
+  deadline: number;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 /** Splits "host:port" (or "[v6]:port"). */
@@ -67,6 +72,8 @@ export class Connection {
   private readonly pending = new Map<number, Pending>();
   private readonly waiting: Array<() => void> = [];
   private inFlightCount = 0;
+  private sweep: NodeJS.Timeout | null = null;
+  private sweepEveryMs = 0;
   private nextId = 2;
   private closedError: CouponsdError | null = null;
   /** Frames written in this tick, sent together at its end (one buffer, one write). */
@@ -170,51 +177,86 @@ export class Connection {
 
   /**
    * Sends one request body and waits for its reply frame. Waits first for a
-   * free in-flight slot. Rejects with the typed ServerError of a non-OK
-   * status, TimeoutError, AbortedError, DisconnectedError or ProtocolError.
+   * free in-flight slot. Rejects with TimeoutError, AbortedError,
+   * DisconnectedError, ProtocolError, or the ServerError of a request-less
+   * error; a non-OK reply to the request itself is resolved as its frame.
    */
-  async call(opcode: number, body: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Frame> {
-    if (this.closedError) throw this.closedError;
+  call(opcode: number, body: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Frame> {
+    if (this.closedError) return Promise.reject(this.closedError);
     const max = this.hello.max_frame_length;
-    if (12 + body.length > max) throw new RequestTooLargeError(16 + body.length, max);
-    if (signal?.aborted) throw new AbortedError();
+    if (12 + body.length > max) return Promise.reject(new RequestTooLargeError(16 + body.length, max));
+    if (signal?.aborted) return Promise.reject(new AbortedError());
     // A freed slot is handed to the first waiter, so the count never passes the bound.
-    if (this.inFlightCount >= this.maxInFlight || this.waiting.length > 0) await this.slot(signal);
-    else this.inFlightCount++;
+    if (this.inFlightCount >= this.maxInFlight || this.waiting.length > 0) {
+      return this.slot(signal).then(() => this.start(opcode, body, timeoutMs, signal));
+    }
+    this.inFlightCount++;
+    return this.start(opcode, body, timeoutMs, signal);
+  }
+
+  /** Sends on a slot already counted. */
+  private start(opcode: number, body: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<Frame> {
+    // After a wait for a slot, the connection may have failed or the caller given up.
+    const refusal = this.closedError ?? (signal?.aborted ? new AbortedError() : null);
+    if (refusal) {
+      if (!this.closedError) this.freeSlot();
+      return Promise.reject(refusal);
+    }
     const id = this.allocateId();
-    try {
-      return await new Promise<Frame>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          this.pending.delete(id);
-          cleanup();
-          reject(new TimeoutError(`no reply from ${this.addr} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const onAbort = () => {
-          this.pending.delete(id);
-          cleanup();
+    return new Promise<Frame>((resolve, reject) => {
+      const p: Pending = { resolve, reject, deadline: Date.now() + timeoutMs, timeoutMs, signal, onAbort: undefined };
+      if (signal) {
+        p.onAbort = () => {
+          if (this.pending.get(id) !== p) return;
+          this.settle(id, p);
           reject(new AbortedError());
         };
-        const cleanup = () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.pending.set(id, {
-          resolve: (f) => {
-            cleanup();
-            resolve(f);
-          },
-          reject: (e) => {
-            cleanup();
-            reject(e);
-          },
-        });
-        this.writeFrame(id, opcode, body);
-      });
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.inFlightCount--;
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.pending.set(id, p);
+      this.armSweep(timeoutMs);
+      this.writeFrame(id, opcode, body);
+    });
+  }
+
+  /** Forgets a pending request and frees its slot. */
+  private settle(id: number, p: Pending): void {
+    this.pending.delete(id);
+    if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
+    this.freeSlot();
+  }
+
+  /** Hands a slot to the first waiter, or frees it. */
+  private freeSlot(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.inFlightCount--;
+  }
+
+  /**
+   * Timeouts by one sweep per connection rather than a timer per request:
+   * every quarter of the shortest timeout in use (10 ms to 250 ms).
+   */
+  private armSweep(timeoutMs: number): void {
+    const everyMs = Math.min(250, Math.max(10, Math.floor(timeoutMs / 4)));
+    if (this.sweep && this.sweepEveryMs <= everyMs) return;
+    if (this.sweep) clearInterval(this.sweep);
+    this.sweepEveryMs = everyMs;
+    this.sweep = setInterval(() => this.expire(), everyMs);
+    this.sweep.unref();
+  }
+
+  private expire(): void {
+    const now = Date.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.settle(id, p);
+        p.reject(new TimeoutError(`no reply from ${this.addr} within ${p.timeoutMs} ms`));
+      }
+    }
+    if (this.pending.size === 0 && this.sweep) {
+      clearInterval(this.sweep);
+      this.sweep = null;
     }
   }
 
@@ -229,10 +271,8 @@ export class Connection {
       // Called with a slot handed over (already counted).
       const wake = () => {
         signal?.removeEventListener('abort', onAbort);
-        if (this.closedError) {
-          this.inFlightCount--;
-          reject(this.closedError);
-        } else resolve();
+        if (this.closedError) reject(this.closedError);
+        else resolve();
       };
       const onAbort = () => {
         const at = this.waiting.indexOf(wake);
@@ -289,7 +329,7 @@ export class Connection {
       const waiter = this.pending.get(frame.request_id);
       // Unknown ids are replies to calls that timed out or were aborted.
       if (!waiter) continue;
-      this.pending.delete(frame.request_id);
+      this.settle(frame.request_id, waiter);
       waiter.resolve(frame);
     }
   }
@@ -297,12 +337,16 @@ export class Connection {
   private fail(error: CouponsdError): void {
     if (this.closedError) return;
     this.closedError = error;
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
-    for (const wake of this.waiting.splice(0)) {
-      this.inFlightCount++;
-      wake();
+    for (const p of this.pending.values()) {
+      if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
+      p.reject(error);
     }
+    this.pending.clear();
+    this.inFlightCount = 0;
+    if (this.sweep) clearInterval(this.sweep);
+    this.sweep = null;
+    // Each waiter sees the error and gives up.
+    for (const wake of this.waiting.splice(0)) wake();
   }
 }
 

@@ -25,6 +25,16 @@ export class Pool {
     return this.connections.filter((c) => !c.closed).length;
   }
 
+  /** An open connection to send on now, without waiting; null when a new one should be opened. */
+  pick(): Connection | null {
+    if (this.closed) return null;
+    this.prune();
+    let best: Connection | undefined;
+    for (const c of this.connections) if (!best || c.inFlight < best.inFlight) best = c;
+    if (best && (best.inFlight === 0 || this.connections.length >= Math.max(1, this.size))) return best;
+    return null;
+  }
+
   /** A connection to send on: opened on first use; ConnectionError (and friends) when none can be made. */
   async acquire(signal?: AbortSignal): Promise<Connection> {
     if (this.closed) throw new ConnectionError('client closed');
