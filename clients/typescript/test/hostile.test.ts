@@ -165,3 +165,24 @@ test('a request-less error (id 0, opcode 0) fails the connection with its typed 
   client.close();
   fake.close();
 });
+
+test('a call waiting for an in-flight slot can be aborted, and fails when the connection does', async () => {
+  let socketRef: net.Socket | undefined;
+  const fake = await fakeServer((_f, s) => {
+    socketRef = s;
+  }, 1);
+  const client = await Client.connect(fake.addr, { poolSize: 1, requestTimeoutMs: 60000 });
+  const first = client.serverInfo();
+  const controller = new AbortController();
+  const second = client.serverInfo({ signal: controller.signal });
+  const third = client.serverInfo();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(fake.seen.length, 1, 'only one request in flight at a time');
+  controller.abort();
+  await assert.rejects(second, AbortedError);
+  socketRef!.destroy();
+  await assert.rejects(first, DisconnectedError);
+  await assert.rejects(third, DisconnectedError);
+  client.close();
+  fake.close();
+});
