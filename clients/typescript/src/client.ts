@@ -19,7 +19,7 @@ import {
 } from './errors.js';
 import { readErrorBody } from './connection.js';
 import { openConnection, Pool } from './pool.js';
-import type { EventType, CampaignStatus, DeliveryStatus, FraudLabel, OrderMode } from './wire/enums.js';
+import type { CampaignStatus, DeliveryStatus, FraudLabel, OrderMode } from './wire/enums.js';
 import { isIdempotent, Opcode, REPLIES, REQUESTS, type CampaignPage, type CodePage, type CouponPage, type DigestReply, type OpcodeName, type RedemptionPage, type Replies } from './wire/messages.js';
 import { DecodeError } from './wire/primitives.js';
 import { decodeBody, encodeBody, type FieldType, type Input } from './wire/schema.js';
@@ -573,4 +573,3 @@ export class Client {
   }
 }
 
-export type { EventType };
