@@ -72,6 +72,11 @@ const REPLY_SCHEMAS = REPLIES as Record<OpcodeName, FieldType>;
  */
 export type RequestBody<N extends OpcodeName> = N extends OpcodeName ? object : never;
 
+/** Refusals after which nothing of the request was applied: any node may be tried. */
+const NOTHING_APPLIED: ReadonlySet<number> = new Set([ErrorCode.NOT_LEADER, ErrorCode.NO_QUORUM, ErrorCode.STORAGE_UNAVAILABLE, ErrorCode.BUSY]);
+/** Failures whose outcome is unknown (the change may still be committed). */
+const OUTCOME_UNKNOWN: ReadonlySet<number> = new Set([ErrorCode.NOT_COMMITTED, ErrorCode.SHUTTING_DOWN]);
+
 type Resolved = Required<Omit<ClientOptions, 'tls'>> & { tls?: TlsOptions };
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -228,11 +233,11 @@ export class Client {
       let next: string | null | undefined; // string: go there; null: any other node; undefined: give up
       if (error instanceof ServerError && error.code === ErrorCode.NOT_LEADER && this.options.followLeader && error.leader !== '' && error.leader !== addr) {
         next = error.leader;
-      } else if (
-        error instanceof ServerError &&
-        [ErrorCode.NOT_LEADER, ErrorCode.SHUTTING_DOWN, ErrorCode.NO_QUORUM, ErrorCode.STORAGE_UNAVAILABLE, ErrorCode.BUSY].includes(error.code as never)
-      ) {
+      } else if (error instanceof ServerError && NOTHING_APPLIED.has(error.code)) {
         next = null; // Nothing was applied: any node may be tried.
+      } else if (error instanceof ServerError && OUTCOME_UNKNOWN.has(error.code)) {
+        // Maybe applied (protocol.md section 9, Durability): only what is safe to repeat.
+        next = idempotent ? null : undefined;
       } else if ((error instanceof ConnectionError && !sent) || error instanceof DisconnectedError || error instanceof TimeoutError) {
         // Not sent: safe for all. Sent but no reply: only what is safe to repeat.
         next = !sent || idempotent ? null : undefined;

@@ -186,3 +186,61 @@ test('a call waiting for an in-flight slot can be aborted, and fails when the co
   client.close();
   fake.close();
 });
+
+const errorBody = (message: string, leader = '') => encodeBody({ kind: 'struct', name: 'ErrorBody', fields: { message: 'str', leader: 'str' } }, { message, leader });
+const redemptionBody = () =>
+  encodeBody(REPLIES.REDEEM, {
+    redemption: { id: 9n, coupon_id: 1n, code: 'X', status: 'PROCESSED', currency: 'USD', security: {}, identifiers: {} },
+    remaining_uses: null,
+    replayed: false,
+  });
+const redeemArgs = { code: 'X', order_id: 'o-1', order: { customer_id: 'c', amount: 100n, currency: 'USD' } };
+
+test('NOT_LEADER naming the leader is followed there, even with one address', async () => {
+  const leader = await fakeServer((f, s) => s.write(encodeFrame(f.request_id, f.opcode, 0, redemptionBody())));
+  const follower = await fakeServer((f, s) => s.write(encodeFrame(f.request_id, f.opcode, 10, errorBody('not the leader', leader.addr))));
+  const client = await Client.connect(follower.addr);
+  const reply = await client.redeem(redeemArgs);
+  assert.equal(reply.redemption.id, 9n);
+  assert.equal(client.currentNode, leader.addr);
+  assert.equal(follower.seen.length, 1);
+  assert.equal(leader.seen.length, 1);
+  client.close();
+  leader.close();
+  follower.close();
+});
+
+test('after a lost reply only idempotent requests are retried on another node', async () => {
+  const good = await fakeServer((f, s) => s.write(encodeFrame(f.request_id, f.opcode, 0, f.opcode === Opcode.REDEEM ? redemptionBody() : pongBody())));
+  const dropping = await fakeServer((_f, s) => s.destroy());
+  const client = await Client.connect([dropping.addr, good.addr], { failoverTimeoutMs: 5000 });
+  assert.equal(client.currentNode, dropping.addr);
+  // A create is not safe to repeat: its loss shows, and nothing is sent elsewhere.
+  await assert.rejects(client.createCoupon({ code: 'X', discount_type: 'FIXED', discount_value: 1n }), DisconnectedError);
+  assert.equal(good.seen.length, 0);
+  // A redeem is idempotent per order: retried on the other node.
+  const reply = await client.redeem(redeemArgs);
+  assert.equal(reply.redemption.id, 9n);
+  assert.equal(good.seen.length, 1);
+  client.close();
+  good.close();
+  dropping.close();
+});
+
+test('SHUTTING_DOWN and NOT_COMMITTED (outcome unknown): only idempotent requests are retried', async () => {
+  const good = await fakeServer((f, s) => s.write(encodeFrame(f.request_id, f.opcode, 0, redemptionBody())));
+  let status = 9; // SHUTTING_DOWN, then NOT_COMMITTED
+  const stopping = await fakeServer((f, s) => s.write(encodeFrame(f.request_id, f.opcode, status, errorBody('stopping'))));
+  for (const code of [9, 12]) {
+    status = code;
+    const client = await Client.connect([stopping.addr, good.addr], { failoverTimeoutMs: 5000 });
+    const before = good.seen.length;
+    await assert.rejects(client.createCoupon({ code: 'X', discount_type: 'FIXED', discount_value: 1n }), (e) => e instanceof ServerError && e.code === code);
+    assert.equal(good.seen.length, before, 'the create was not repeated');
+    assert.equal((await client.redeem(redeemArgs)).redemption.id, 9n);
+    assert.equal(good.seen.length, before + 1);
+    client.close();
+  }
+  good.close();
+  stopping.close();
+});
