@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 COUPONSD_BIN="${COUPONSD_BIN:-../../target/debug/couponsd}"
 # Absolute, so the tests find it whatever their working directory.
-COUPONSD_BIN="$(cd "$(dirname "$COUPONSD_BIN")" && pwd)/$(basename "$COUPONSD_BIN")"
+if [ -d "$(dirname "$COUPONSD_BIN")" ]; then
+  COUPONSD_BIN="$(cd "$(dirname "$COUPONSD_BIN")" && pwd)/$(basename "$COUPONSD_BIN")"
+fi
 export COUPONSD_BIN
 if [ ! -x "$COUPONSD_BIN" ]; then
   echo "couponsd binary not found at $COUPONSD_BIN (set COUPONSD_BIN)" >&2
