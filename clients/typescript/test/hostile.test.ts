@@ -15,6 +15,7 @@ import {
   REPLIES,
   ServerError,
   TimeoutError,
+  UnsupportedVersionError,
   type Frame,
 } from '../src/index.js';
 
@@ -243,4 +244,43 @@ test('SHUTTING_DOWN and NOT_COMMITTED (outcome unknown): only idempotent request
   }
   good.close();
   stopping.close();
+});
+
+test('a reply carrying another opcode is a ProtocolError', async () => {
+  const fake = await fakeServer((f, s) => s.write(encodeFrame(f.request_id, Opcode.SERVER_INFO, 0, pongBody())));
+  const client = await Client.connect(fake.addr);
+  await assert.rejects(client.ping(), (e) => e instanceof ProtocolError && /opcode/.test(e.message));
+  client.close();
+  fake.close();
+});
+
+/** A server whose handshake goes wrong in the way `answer` says. */
+async function badHandshake(answer: (socket: net.Socket, helloId: number) => void): Promise<{ addr: string; close(): void }> {
+  const server = net.createServer((socket) => {
+    const decoder = new FrameDecoder();
+    socket.on('error', () => {});
+    socket.on('data', (d) => {
+      for (const f of decoder.push(d)) answer(socket, f.request_id);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { addr: `127.0.0.1:${(server.address() as net.AddressInfo).port}`, close: () => server.close() };
+}
+
+test('handshake failures: typed refusal, close, garbage, silence', async () => {
+  const refused = await badHandshake((s, id) => s.end(encodeFrame(id, Opcode.HELLO, 3, errorBody('version 1 only'))));
+  await assert.rejects(Client.connect(refused.addr), (e) => e instanceof UnsupportedVersionError && e.serverMessage === 'version 1 only');
+  refused.close();
+  const closing = await badHandshake((s) => s.destroy());
+  await assert.rejects(Client.connect(closing.addr), DisconnectedError);
+  closing.close();
+  const garbage = await badHandshake((s) => s.write(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')));
+  await assert.rejects(Client.connect(garbage.addr), ProtocolError);
+  garbage.close();
+  const silent = await badHandshake(() => {});
+  await assert.rejects(Client.connect(silent.addr, { connectTimeoutMs: 200 }), TimeoutError);
+  silent.close();
+  const truncated = await badHandshake((s, id) => s.write(encodeFrame(id, Opcode.HELLO, 0, helloReply().subarray(0, 5))));
+  await assert.rejects(Client.connect(truncated.addr), ProtocolError);
+  truncated.close();
 });
