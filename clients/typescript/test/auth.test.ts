@@ -79,3 +79,44 @@ test('TLS: trusted self-signed certificate works; an untrusted one is a TlsError
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Runs openssl with `args` in `dir`. */
+const openssl = (dir: string, ...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+
+/** A leaf certificate for `name` signed by the CA in `dir` (ca.pem, ca.key), with `extensions`. */
+function issue(dir: string, name: string, extensions: string): void {
+  fs.writeFileSync(path.join(dir, `${name}.ext`), extensions);
+  openssl(dir, 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+  openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', '-extfile', `${name}.ext`);
+}
+
+test('mutual TLS: a client certificate the server maps to a role stands for a token', async () => {
+  const dir = tempDir('mtls');
+  openssl(dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=couponsd test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  issue(dir, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  issue(dir, 'checkout', 'subjectAltName=DNS:checkout\nextendedKeyUsage=clientAuth\n');
+  fs.writeFileSync(path.join(dir, 'tokens'), `admin:${ADMIN}\n`);
+  const file = (name: string) => path.join(dir, name);
+  const server = await startServer([
+    '--tls-cert', file('localhost.pem'), '--tls-key', file('localhost.key'), '--tls-ca', file('ca.pem'),
+    '--client-cert-role', 'redeem:checkout', '--token-file', file('tokens'),
+  ]);
+  try {
+    await withLogs([server], async () => {
+      const ca = fs.readFileSync(file('ca.pem'));
+      const admin = await Client.connect(server.addr, { token: ADMIN, tls: { ca } });
+      await admin.createCoupon({ code: 'CERT10', discount_type: 'PERCENTAGE', discount_value: 1000n, currency: 'USD', is_public: true });
+      const checkout = await Client.connect(server.addr, { tls: { ca, cert: fs.readFileSync(file('checkout.pem')), key: fs.readFileSync(file('checkout.key')) } });
+      const reply = await checkout.redeem({ code: 'CERT10', order_id: 'm-1', order: { customer_id: 'alice', amount: 10000n, currency: 'USD' } });
+      assert.equal(reply.redemption.discount_amount, 1000n);
+      await assert.rejects(checkout.createCoupon({ code: 'NOPE', discount_type: 'FIXED', discount_value: 1n, currency: 'USD' }), PermissionDeniedError);
+      // Without a certificate or a token: refused.
+      await assert.rejects(Client.connect(server.addr, { tls: { ca } }), UnauthenticatedError);
+      for (const c of [admin, checkout]) c.close();
+    });
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
