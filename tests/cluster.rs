@@ -680,7 +680,10 @@ async fn the_command_line_rides_an_election_and_names_a_lost_quorum() {
     let follower = (leader + 1) % 3;
     let last = (leader + 2) % 3;
     let create = |addr: &str, code: &str| {
-        common::couponsd_cli(addr, &["coupon", "create", "--code", code, "--percent", "10"])
+        common::couponsd_cli(
+            addr,
+            &["coupon", "create", "--code", code, "--percent", "10"],
+        )
     };
     let (status, _, out) = create(&cluster.nodes[follower].addr, "VIA-FOLLOWER");
     assert_eq!(status, 0, "a follower's NOT_LEADER is followed: {out}");

@@ -6,7 +6,9 @@
 //! line; each gets one code, once, whatever is distributed again, and one
 //! email with it; after kill -9 in the middle of 10,000 the restarted
 //! server sends the rest, and no message recorded SENT before the kill is
-//! received twice.
+//! received twice. In a cluster only the leader sends: when it is killed
+//! the new leader sends the rest, and again only the batch in flight may
+//! be sent twice.
 
 mod common;
 
@@ -16,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{couponsd_cli, percent_coupon, redeem_request, Server};
+use common::{couponsd_cli, percent_coupon, redeem_request, Cluster, Server};
 use couponsd_client::wire::{
     CampaignSpec, CampaignStatus, CampaignType, CouponRef, DeliveryStatus, DistributionEntry,
     DistributionMethod, DistributionStrategy, ErrorCode, EventType, EventsRequest, Recipient,
@@ -563,5 +565,97 @@ async fn kill_9_while_distributing_ten_thousand_sends_each_recorded_message_once
         received.len(),
         received.len() as f64 / (last - first).max(0.001),
         elapsed.as_secs_f64()
+    );
+}
+
+/// In a cluster the sender runs on the leader only; kill -9 of the leader
+/// in the middle of a distribution hands it to the new leader, which sends
+/// what is left: everyone gets their code, nothing recorded SENT before
+/// the kill is sent again, and at most the batch in flight is repeated
+/// (the followers sent nothing meanwhile).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_new_leader_sends_the_rest_after_the_leader_is_killed() {
+    const RECIPIENTS: usize = 1_000;
+    const BATCH: usize = 50;
+    let sink = SmtpSink::start();
+    let flags = sink.flags();
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let mut cluster = Cluster::start(3, &flags).await;
+    let leader = cluster.leader(Duration::from_secs(20)).await;
+    let addrs: Vec<String> = cluster.addrs().iter().map(|a| a.to_string()).collect();
+    let addrs: Vec<&str> = addrs.iter().map(String::as_str).collect();
+    let client = Client::connect_cluster(&addrs, Default::default())
+        .await
+        .unwrap();
+    let id = campaign(
+        &client,
+        CampaignType::Personalized,
+        DistributionMethod::Email,
+        BATCH as u32,
+        u32::MAX,
+    )
+    .await;
+    let recipients: Vec<Recipient> = (0..RECIPIENTS)
+        .map(|i| Recipient {
+            customer_id: format!("c{i}"),
+            email: email_of(i),
+            ..Recipient::default()
+        })
+        .collect();
+    for chunk in recipients.chunks(250) {
+        client.distribute(id, chunk.to_vec()).await.unwrap();
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while sink.received().len() < RECIPIENTS / 4 {
+        assert!(Instant::now() < deadline, "sending is too slow");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let recorded_sent: HashSet<String> = entries(&client, id)
+        .await
+        .into_values()
+        .filter(|e| e.status == DeliveryStatus::Sent)
+        .map(|e| e.recipient.customer_id)
+        .collect();
+    cluster.nodes[leader].kill9();
+    let received_at_kill = sink.received().len();
+    assert!(
+        received_at_kill < RECIPIENTS,
+        "the kill came after everything was sent; make the test slower"
+    );
+    let new_leader = cluster.leader(Duration::from_secs(30)).await;
+    assert_ne!(new_leader, leader);
+    wait_sent(&client, id, Duration::from_secs(300)).await;
+
+    let by_customer = entries(&client, id).await;
+    assert_eq!(by_customer.len(), RECIPIENTS);
+    assert!(by_customer
+        .values()
+        .all(|e| e.status == DeliveryStatus::Sent));
+    let received = sink.received();
+    let mut count_by_address: HashMap<String, usize> = HashMap::new();
+    for mail in &received {
+        *count_by_address
+            .entry(mail["to"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    for i in 0..RECIPIENTS {
+        let customer = format!("c{i}");
+        let got = count_by_address.get(&email_of(i)).copied().unwrap_or(0);
+        assert!(got >= 1, "{customer} got no email");
+        if recorded_sent.contains(&customer) {
+            assert_eq!(
+                got, 1,
+                "{customer} was recorded SENT before the kill yet got {got}"
+            );
+        }
+    }
+    let duplicates = received.len() - RECIPIENTS;
+    assert!(
+        duplicates <= BATCH,
+        "{duplicates} sent twice: more than the one batch in flight"
+    );
+    eprintln!(
+        "leader change while distributing: {RECIPIENTS} recipients, killed at {received_at_kill}, {duplicates} sent again"
     );
 }

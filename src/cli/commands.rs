@@ -149,10 +149,9 @@ pub fn client_options(args: &ClientArgs) -> Result<ClientOptions, ClientError> {
 async fn execute(command: Command, args: &ClientArgs) -> Result<Output, Failure> {
     precheck(&command)?;
     let client = connect(args).await.map_err(|e| match e {
-        ClientError::Io(cause) => Failure::Usage(format!(
-            "cannot reach the server at {}: {cause}",
-            args.addr
-        )),
+        ClientError::Io(cause) => {
+            Failure::Usage(format!("cannot reach the server at {}: {cause}", args.addr))
+        }
         other => Failure::from(other),
     })?;
     match command {

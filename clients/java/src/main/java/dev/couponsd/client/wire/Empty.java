@@ -1,0 +1,4 @@
+package dev.couponsd.client.wire;
+
+/** The empty OK reply body (deletes, BACKUP_ABORT). */
+public record Empty() {}

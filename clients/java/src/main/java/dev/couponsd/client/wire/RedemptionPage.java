@@ -1,0 +1,8 @@
+package dev.couponsd.client.wire;
+
+import java.util.List;
+
+/** A page of redemptions. */
+public record RedemptionPage(
+        List<Redemption> redemptions,
+        long nextAfter) {}
