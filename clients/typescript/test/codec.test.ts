@@ -148,3 +148,24 @@ test('money: exact both ways per currency, errors instead of rounding', () => {
   assert.throws(() => parseMoney('92233720368547758.08', 'USD'), /too large/);
   assert.throws(() => parseMoney('1.00', 'XYZ'), /unknown currency/);
 });
+
+test('random bytes as any reply body: a value or a DecodeError, never another exception', () => {
+  // A fixed linear congruential generator: the same bytes every run.
+  let seed = 12345;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16;
+  let decoded = 0;
+  let refused = 0;
+  for (const [op, schema] of Object.entries(REPLIES)) {
+    for (let i = 0; i < 200; i++) {
+      const body = Buffer.from(Array.from({ length: next() % 300 }, () => next() & 0xff));
+      try {
+        decodeBody(schema, body);
+        decoded++;
+      } catch (e) {
+        assert.ok(e instanceof DecodeError, `${op}: ${String(e)}`);
+        refused++;
+      }
+    }
+  }
+  assert.ok(refused > 0 && decoded > 0);
+});
