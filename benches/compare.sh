@@ -84,6 +84,10 @@ if [[ -n $ONLY ]]; then
     done
 fi
 want() { [[ -z $ONLY || ,$ONLY, == *,"$1",* ]]; }
+if [[ $INSTR_ONLY -eq 1 ]] && ! want couponsd && ! want redis; then
+    echo "--instructions-only counts couponsd and Redis: --only needs one of them" >&2
+    exit 2
+fi
 
 BENCHES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCHES")
@@ -140,6 +144,7 @@ REDIS_PID=""
 PG_DATA=""
 CLIENT_PID=""
 CG_PID=""
+PERF_PID=""
 
 stop_pid() { # pid: TERM, wait up to 20 s, then KILL
     local pid=$1 i
@@ -178,6 +183,7 @@ cleanup() {
     stop_pid "$COUPONSD_PID"
     stop_pid "$REDIS_PID"
     stop_pid "$CG_PID"
+    stop_pid "$PERF_PID"
     stop_postgres
     if [[ -n $WORK && -d $WORK ]]; then
         if [[ $KEEP -eq 1 ]]; then
@@ -763,7 +769,6 @@ detect_instr_method() { # sets INSTR_METHOD: perf, callgrind or none
 }
 
 CG_DUMPS=0
-PERF_PID=""
 PERF_OUT=""
 # counter_wrap: the command prefix that starts a server to be counted.
 counter_wrap() {
