@@ -381,7 +381,11 @@ build_couponsd() {
         (cd "$ROOT" && cargo build --release --quiet --bin couponsd) >&2 || die "cargo build failed"
     fi
     [[ -x $COUPONSD ]] || die "$COUPONSD is missing: build it (cargo build --release)"
-    VERSION[couponsd]="$("$COUPONSD" --version | awk '{print $2}') ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo '+changes'))"
+    # The last commit that changed the server's code (a commit to benches or
+    # docs does not change what is measured), and whether src/ has changes.
+    local rev
+    rev=$(git -C "$ROOT" log -1 --format=%h -- src Cargo.toml Cargo.lock 2>/dev/null || true)
+    VERSION[couponsd]="$("$COUPONSD" --version | awk '{print $2}') (${rev:-?}$(git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo '+changes'))"
 }
 
 # wait_couponsd ADDR PID LOG SECS: until it answers a ping.
