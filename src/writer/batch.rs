@@ -6,8 +6,14 @@
 //! one log record. Nothing reaches the shared state until the batch is
 //! committed by the cluster and applied (`apply.rs`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
+
+// The overlay's maps hash with hashbrown's default (foldhash), as the
+// state's `Parts` do: their keys are ids the server gave or `Key`s (keyed
+// SipHash outputs), which no client can aim at one bucket. Codes, which
+// clients choose, keep std's SipHash.
+use hashbrown::HashMap;
 
 use bytes::Bytes;
 use couponsd_client::wire::{Redemption, Response, Reversal};
@@ -31,7 +37,7 @@ use crate::storage::ReadView;
 #[derive(Default)]
 pub struct Overlay {
     pub(super) defs: HashMap<u64, Option<SharedDef>>,
-    pub(super) codes: HashMap<String, Option<u64>>,
+    pub(super) codes: std::collections::HashMap<String, Option<u64>>,
     pub(super) counters: HashMap<u64, Counters>,
     pub(super) customers: HashMap<(u64, Key), u64>,
     /// Velocity windows, whole (empty: removed).
