@@ -311,7 +311,9 @@ fn observe(
     let mut batch = Batch::new(&node.state, earlier, &view, 1, cursor, now);
     for order in orders {
         let mut d = super::plan::Draft::new(&batch);
-        super::observe::record_observations(&mut d, 1, order);
+        let ids = crate::rules::fraud::velocity::identities(order);
+        let observed = super::observe::observations(&ids, order, |id| d.key(id));
+        super::observe::record_observations(&mut d, 1, &observed);
         let plan = d.into_plan(Response::Deleted);
         batch.apply(plan).expect("an observation is accepted");
     }
@@ -387,12 +389,14 @@ fn observations_build_on_batches_proposed_but_not_applied() {
     for record in first.iter().chain(&second) {
         node.state.apply_record(record);
     }
+    let order = shopper("d", "fp");
+    let ids = crate::rules::fraud::velocity::identities(&order);
+    let observed = super::observe::observations(&ids, &order, |id| node.state.key(id));
     let inputs = gather_inputs(
         Default::default(),
         |kind, key| node.state.seen(kind, key),
         node.state.code_rate(1),
-        |id| node.state.key(id),
-        &shopper("d", "fp"),
+        &observed,
         T0 + 2_000,
     );
     assert_eq!((inputs.device_customers, inputs.ip_customers), (4, 4));

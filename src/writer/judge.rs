@@ -151,6 +151,9 @@ pub struct Judged {
     pub aliases: Vec<(u8, Key)>,
     /// The order's velocity windows, as they were.
     pub windows: Vec<velocity::Tracked<Key>>,
+    /// The seen sets the order touches (`observe::observations`), which an
+    /// accepted use records.
+    pub observed: Vec<observe::Observation<Key>>,
     /// The identifiers the coupon limits, with their keys and limits.
     pub limited: Vec<identifiers::Limited<Key>>,
     pub assessment: SecurityAssessment,
@@ -169,11 +172,15 @@ pub fn judge(reads: &impl Reads, def: SharedDef, order: &Order, shopper: Shopper
         |id| reads.key(id),
         |key| reads.customer_uses(coupon_id, key),
     );
+    // Built once per order: its velocity windows and its observations are
+    // keyed from the same strings.
+    let identities = velocity::identities(order);
     let windows = velocity::tracked(
-        order,
+        &identities,
         |id| reads.key(id),
         |key| reads.velocity(coupon_id, key),
     );
+    let observed = observe::observations(&identities, order, |id| reads.key(id));
     let campaign = spec.campaign_id.map(|id| reads.campaign(id));
     let campaign_of = CampaignOf::of(&campaign, |id| reads.campaign_counters(id));
     let now = reads.now();
@@ -183,8 +190,7 @@ pub fn judge(reads: &impl Reads, def: SharedDef, order: &Order, shopper: Shopper
         assess::order_inputs(spec, order, &recent, shopper.unknown_codes),
         |kind, key| reads.seen(kind, key),
         reads.code_rate(coupon_id),
-        |id| reads.key(id),
-        order,
+        &observed,
         now,
     );
     let assessment = assess::assess(&reads.model(), &detectors::signals(&inputs), spec);
@@ -217,6 +223,7 @@ pub fn judge(reads: &impl Reads, def: SharedDef, order: &Order, shopper: Shopper
         customer_uses,
         aliases,
         windows,
+        observed,
         limited,
         assessment,
         outcome,

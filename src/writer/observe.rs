@@ -12,14 +12,14 @@ use super::plan::Draft;
 use crate::rules::fraud::detectors::{
     self, distinct_with, leak_strength, CodeRate, SeenKind, SignalInputs,
 };
-use crate::rules::fraud::velocity::{identities, Identity};
+use crate::rules::fraud::velocity::Identity;
 use crate::state::keys::Key;
 use crate::state::SeenSet;
 
 /// One seen set an order touches: its kind, its key, and the member the
 /// order adds to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Observation<K> {
+pub struct Observation<K> {
     kind: SeenKind,
     key: K,
     member: K,
@@ -31,9 +31,13 @@ struct Observation<K> {
 /// mailbox are one key). The "customer" seen on a device or IP is the
 /// customer id, else (a guest) the normalized mailbox; an order with
 /// neither adds no customer. A mailbox's member is the address as spelled,
-/// trimmed and lower-cased.
-fn observations<K>(order: &Order, key_of: impl Fn(&str) -> K) -> Vec<Observation<K>> {
-    let ids = identities(order);
+/// trimmed and lower-cased. `ids` are the order's identities, built once
+/// per order (`judge::judge`) for its windows and its observations alike.
+pub fn observations<K>(
+    ids: &[(Identity, String)],
+    order: &Order,
+    key_of: impl Fn(&str) -> K,
+) -> Vec<Observation<K>> {
     let id_of = |which: Identity| ids.iter().find(|(i, _)| *i == which).map(|(_, s)| s);
     let customer = id_of(Identity::Customer).or(id_of(Identity::Email));
     let mut found = Vec::with_capacity(3);
@@ -65,9 +69,9 @@ fn observations<K>(order: &Order, key_of: impl Fn(&str) -> K) -> Vec<Observation
 /// Records what an accepted redemption or hold of `coupon_id` implies: the
 /// order's members in their seen sets (only the sets that change:
 /// `detectors::seen_after`), and one more use in the coupon's rate.
-pub fn record_observations(d: &mut Draft, coupon_id: u64, order: &Order) {
+pub fn record_observations(d: &mut Draft, coupon_id: u64, observed: &[Observation<Key>]) {
     let now = d.now();
-    for o in observations(order, |id| d.key(id)) {
+    for o in observed {
         let members = d.seen(o.kind, o.key);
         if let Some(members) = detectors::seen_after(&members, o.member, now, o.kind.max_members())
         {
@@ -87,21 +91,21 @@ pub fn record_observations(d: &mut Draft, coupon_id: u64, order: &Order) {
 /// customers on the order's device and IP address and spellings of its
 /// mailbox (each counting this order's own), and the coupon's leak strength.
 /// `seen` reads a set (the committed state for VALIDATE, the draft for
-/// REDEEM and RESERVE), `rate` is the coupon's rate read the same way, `key`
-/// keys an id: both paths call this one function, so they judge alike.
+/// REDEEM and RESERVE), `rate` is the coupon's rate read the same way,
+/// `observed` the order's `observations`: both paths call this one
+/// function, so they judge alike.
 pub fn gather_inputs(
     inputs: SignalInputs,
     seen: impl Fn(SeenKind, Key) -> SeenSet,
     rate: CodeRate,
-    key: impl Fn(&str) -> Key,
-    order: &Order,
+    observed: &[Observation<Key>],
     now: i64,
 ) -> SignalInputs {
     let mut inputs = SignalInputs {
         leak_ppm: leak_strength(rate, now),
         ..inputs
     };
-    for o in observations(order, key) {
+    for o in observed {
         let count = distinct_with(&seen(o.kind, o.key), o.member, now, o.kind.max_members());
         match o.kind {
             SeenKind::DeviceCustomers => inputs.device_customers = count,
@@ -115,6 +119,7 @@ pub fn gather_inputs(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::fraud::velocity::identities;
     use std::collections::HashMap;
 
     const NOW: i64 = 1_700_000_000_000;
@@ -131,7 +136,7 @@ mod tests {
 
     /// Keys as the strings themselves, to read what is observed.
     fn plain(order: &Order) -> Vec<(SeenKind, String, String)> {
-        observations(order, |s| s.to_string())
+        observations(&identities(order), order, |s| s.to_string())
             .into_iter()
             .map(|o| (o.kind, o.key, o.member))
             .collect()
@@ -175,12 +180,12 @@ mod tests {
         let mut keyed: HashMap<(SeenKind, Key), Vec<(Key, i64)>> = HashMap::new();
         for (i, customer) in ["a", "b", "c", "d", "e"].iter().enumerate() {
             let o = order(customer, &format!("x+{i}@gmail.com"), "fp", "192.0.2.1");
+            let observed = observations(&identities(&o), &o, key);
             let inputs = gather_inputs(
                 SignalInputs::default(),
                 |kind, k| keyed.get(&(kind, k)).cloned().unwrap_or_default(),
                 CodeRate::default(),
-                key,
-                &o,
+                &observed,
                 NOW + i as i64,
             );
             let n = i as u64 + 1;
@@ -188,7 +193,7 @@ mod tests {
             assert_eq!(inputs.ip_customers, n, "customer {customer}");
             assert_eq!(inputs.mailbox_spellings, n, "customer {customer}");
             // Recorded as record_observations does.
-            for ob in observations(&o, key) {
+            for ob in observed {
                 let set = keyed.entry((ob.kind, ob.key)).or_default();
                 if let Some(after) =
                     detectors::seen_after(set, ob.member, NOW + i as i64, ob.kind.max_members())
@@ -199,12 +204,12 @@ mod tests {
         }
         // Seen again the next day: the sets are gone from the window.
         let o = order("a", "x@gmail.com", "fp", "192.0.2.1");
+        let observed = observations(&identities(&o), &o, key);
         let later = gather_inputs(
             SignalInputs::default(),
             |kind, k| keyed.get(&(kind, k)).cloned().unwrap_or_default(),
             CodeRate::default(),
-            key,
-            &o,
+            &observed,
             NOW + detectors::SEEN_WINDOW_MS + 5,
         );
         assert_eq!(
@@ -226,7 +231,7 @@ mod tests {
             this_hour: 40,
             baseline_milli: 0,
         };
-        let inputs = gather_inputs(given, |_, _| vec![], burst, key, &o, NOW);
+        let inputs = gather_inputs(given, |_, _| vec![], burst, &observed, NOW);
         assert_eq!(
             inputs,
             SignalInputs {

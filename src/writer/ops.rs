@@ -571,7 +571,7 @@ pub(super) fn take_use(d: &mut Draft, judged: &Judged, accepted: Accepted) -> Re
     }
     redemption.counted |= period_uses::take(d, def, order);
     record_velocity(d, def, &judged.windows);
-    observe::record_observations(d, coupon_id, order);
+    observe::record_observations(d, coupon_id, &judged.observed);
     adjust_campaign(d, coupon_id, redemption.discount_amount, 1);
     let products = rules::analytics::products_of(&order.items);
     if hold_expires_at.is_none() {

@@ -140,18 +140,18 @@ pub struct Tracked<K> {
     pub window: Vec<i64>,
 }
 
-/// The order's identities with their windows: keyed by `key_of` and read by
+/// The order's identities (`identities`) with their windows: keyed by `key_of` and read by
 /// `window_of` (the committed state for VALIDATE, the decider's draft for
 /// REDEEM and RESERVE, so both decide from the same windows).
 pub fn tracked<K: Copy>(
-    order: &Order,
+    ids: &[(Identity, String)],
     key_of: impl Fn(&str) -> K,
     window_of: impl Fn(K) -> Vec<i64>,
 ) -> Vec<Tracked<K>> {
-    identities(order)
-        .into_iter()
+    ids.iter()
         .map(|(identity, id)| {
-            let key = key_of(&id);
+            let identity = *identity;
+            let key = key_of(id);
             Tracked {
                 identity,
                 key,
