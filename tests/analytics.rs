@@ -11,11 +11,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{all_redemptions, percent_coupon, redeem_request, reserve_request, Server};
+use couponsd::cluster::codec;
 use couponsd_client::wire::{
-    CampaignSpec, CampaignStatus, CouponAnalytics, CouponRef, CouponSpec, LineItem, Order,
-    RedeemRequest, Redemption, RedemptionRef, RedemptionStatus, SecuritySettings,
+    opcode, CampaignSpec, CampaignStatus, CouponAnalytics, CouponRef, CouponSpec, ErrorCode,
+    LineItem, Order, RedeemRequest, Redemption, RedemptionRef, RedemptionStatus, SecuritySettings,
 };
-use couponsd_client::Client;
+use couponsd_client::{Client, ClientError};
 use serde_json::Value;
 
 const ZONE: &str = "Pacific/Auckland";
@@ -475,6 +476,73 @@ async fn a_follower_answers_the_leader_s_figures() {
         );
         let digest = follower.digest().await.expect("digest");
         assert_eq!((digest.lsn, digest.digest), (expected.lsn, expected.digest));
+    }
+}
+
+/// A view answered by a follower is counted like one answered by the
+/// leader: the follower sends its counts on (VIEWS_FORWARD) and every node
+/// ends with the sum. A follower refuses another's VIEWS_FORWARD.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_answered_by_followers_are_counted() {
+    let mut cluster = common::Cluster::start(3, &[]).await;
+    let leader = cluster.leader(Duration::from_secs(20)).await;
+    let client = cluster.nodes[leader].client().await;
+    client
+        .create_coupon(percent_coupon("SHOES10", 1000, None, None))
+        .await
+        .expect("coupon");
+    let lsn = client.digest().await.expect("digest").lsn;
+    let mut views = 0;
+    for (i, node) in cluster.nodes.iter().enumerate() {
+        node.wait_for_lsn(lsn, Duration::from_secs(20)).await;
+        let here = node
+            .client_with(couponsd_client::ClientOptions {
+                follow_leader: false,
+                ..node.options.clone()
+            })
+            .await;
+        // Two on the leader, three on each follower.
+        let count = if i == leader { 2 } else { 3 };
+        for v in 0..count {
+            here.validate("SHOES10", common::order("ann", 10_000 + v))
+                .await
+                .expect("validate");
+        }
+        views += count as u64;
+        if i != leader {
+            let status = here.cluster_status().await.expect("status");
+            let coupon_id = here
+                .get_coupon(CouponRef::Code("SHOES10".into()))
+                .await
+                .expect("coupon")
+                .id;
+            let body =
+                codec::encode(|w| codec::write_views(w, status.cluster_id, &[(coupon_id, 100)]));
+            match here.raft(opcode::VIEWS_FORWARD, body).await {
+                Err(ClientError::Server {
+                    code: ErrorCode::NotLeader,
+                    ..
+                }) => {}
+                other => panic!("a follower took VIEWS_FORWARD: {other:?}"),
+            }
+        }
+    }
+    assert_eq!(views, 8);
+    for node in &cluster.nodes {
+        let here = node
+            .client_with(couponsd_client::ClientOptions {
+                follow_leader: false,
+                ..node.options.clone()
+            })
+            .await;
+        analytics_with_views(&here, "SHOES10", views).await;
+        // Counted once: nothing more comes in the next flushes.
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        let a = here
+            .analytics_coupon(CouponRef::Code("SHOES10".into()))
+            .await
+            .expect("analytics");
+        assert_eq!(a.metrics.total_views, views, "{}", node.addr);
     }
 }
 

@@ -627,6 +627,7 @@ async fn raft_messages_from_read_and_redeem_tokens_are_denied() {
         ),
         (opcode::RAFT_SNAPSHOT_PART, part_body(&meta_part(0))),
         (opcode::RAFT_SNAPSHOT_END, end_body(1)),
+        (opcode::VIEWS_FORWARD, views_body(cluster, &[(1, 1_000)])),
     ];
     for token in ["readsecret1", "redeemsecret1"] {
         let client = connect(&server, &peer_options(token)).await;
@@ -669,7 +670,91 @@ async fn raft_messages_from_read_and_redeem_tokens_are_denied() {
 }
 
 // ---------------------------------------------------------------------------
-// Case 4: snapshots.
+// Case 4: VIEWS_FORWARD, a follower's counted views.
+
+fn views_body(cluster: u64, views: &[(u64, u64)]) -> Vec<u8> {
+    codec::encode(|w| codec::write_views(w, cluster, views))
+}
+
+/// The views ANALYTICS_COUPON reports for KEEP10, once they reach `views`
+/// (the leader makes them durable about once a second).
+async fn wait_for_views(client: &Client, views: u64) {
+    let deadline = Instant::now() + ELECTION;
+    loop {
+        let got = client
+            .analytics_coupon(CouponRef::Code("KEEP10".into()))
+            .await
+            .expect("analytics")
+            .metrics
+            .total_views;
+        assert!(got <= views, "{got} views, more than the {views} sent");
+        if got == views {
+            return;
+        }
+        assert!(Instant::now() < deadline, "views stuck at {got} of {views}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A leader counts the views a follower sends as its own; a body that does
+/// not decode, of another cluster, or over the bound per message is
+/// refused, counting nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forwarded_views_are_counted_once_checked() {
+    let server = lone_node(&[], "").await;
+    let peer = connect(&server, &peer_options("")).await;
+    let coupon = peer
+        .get_coupon(CouponRef::Code("KEEP10".into()))
+        .await
+        .expect("coupon");
+    let cluster = observe(&server, &peer_options("")).await.status.cluster_id;
+    let good = views_body(cluster, &[(coupon.id, 7)]);
+    for len in [0, 4, 8, 9, good.len() - 1] {
+        assert_code(
+            peer.raft(opcode::VIEWS_FORWARD, good[..len].to_vec()).await,
+            ErrorCode::MalformedFrame,
+            &format!("VIEWS_FORWARD cut to {len} of {} bytes", good.len()),
+        );
+    }
+    assert_code(
+        peer.raft(opcode::VIEWS_FORWARD, views_body(OTHER, &[(coupon.id, 7)]))
+            .await,
+        ErrorCode::WrongCluster,
+        "VIEWS_FORWARD of another cluster",
+    );
+    // One more than a message may carry, laid out by hand (the encoder
+    // asserts the bound).
+    let over = codec::VIEWS_PER_MESSAGE + 1;
+    let mut body = cluster.to_be_bytes().to_vec();
+    body.extend((over as u16).to_be_bytes());
+    for _ in 0..over {
+        body.extend(coupon.id.to_be_bytes());
+        body.extend(1u64.to_be_bytes());
+    }
+    assert_code(
+        peer.raft(opcode::VIEWS_FORWARD, body).await,
+        ErrorCode::InvalidArgument,
+        "VIEWS_FORWARD over its bound",
+    );
+    assert_ok(
+        peer.raft(opcode::VIEWS_FORWARD, good).await,
+        "a good VIEWS_FORWARD",
+    );
+    // Views of a coupon that does not exist are dropped when applied.
+    assert_ok(
+        peer.raft(opcode::VIEWS_FORWARD, views_body(cluster, &[(u64::MAX, 3)]))
+            .await,
+        "views of no coupon",
+    );
+    wait_for_views(&peer, 7).await;
+    // Nothing more arrives later from the refused messages.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    wait_for_views(&peer, 7).await;
+    assert_no_panic(&server);
+}
+
+// ---------------------------------------------------------------------------
+// Case 5: snapshots.
 
 fn complete_marker(server: &Server) -> bool {
     server.data_dir().join("incoming").join("COMPLETE").exists()
@@ -1069,7 +1154,7 @@ async fn a_refused_complete_snapshot_is_not_installed_even_after_a_restart() {
 }
 
 // ---------------------------------------------------------------------------
-// Case 5: broken frames on peer connections.
+// Case 6: broken frames on peer connections.
 
 /// A connection that writes and reads raw frames.
 struct Raw {
@@ -1392,7 +1477,7 @@ async fn broken_frames_on_peer_connections_close_them_and_the_cluster_keeps_comm
 }
 
 // ---------------------------------------------------------------------------
-// Case 6: a fake peer with a huge term.
+// Case 7: a fake peer with a huge term.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_fake_peer_with_a_huge_term_does_not_break_the_cluster() {

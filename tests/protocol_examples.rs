@@ -90,6 +90,7 @@ const EXAMPLES: &[(&str, Make)] = &[
     ("coupon_analytics_reply", coupon_analytics_reply),
     ("error_reply_exhausted", error_reply_exhausted),
     ("frame_too_large", frame_too_large),
+    ("views_forward_request", views_forward_request),
     ("raft_vote_request", raft_vote_request),
     ("raft_vote_reply", raft_vote_reply),
     ("raft_append_request", raft_append_request),
@@ -636,6 +637,16 @@ fn raft_vote_request() -> Example {
         request: Request::Raft {
             opcode: opcode::RAFT_VOTE,
             body: codec::encode(|w| codec::write_vote_request(w, CLUSTER, &vote_request())),
+        },
+    }
+}
+
+fn views_forward_request() -> Example {
+    Example::Request {
+        id: 9,
+        request: Request::Raft {
+            opcode: opcode::VIEWS_FORWARD,
+            body: codec::encode(|w| codec::write_views(w, CLUSTER, &[(1, 5), (7, 2)])),
         },
     }
 }

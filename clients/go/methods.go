@@ -226,8 +226,8 @@ func (c *Client) ClusterRemove(ctx context.Context, nodeID uint64) (*ClusterStat
 	return call[ClusterStatus](ctx, c, ClusterRemoveRequest{NodeID: nodeID})
 }
 
-// Raft sends a node-to-node message (opcode 0x0040 to 0x0044) as it is and
-// returns the reply body unread. Clients have no use for it.
+// Raft sends a node-to-node message (opcode 0x0040 to 0x0044, or 0x0048)
+// as it is and returns the reply body unread. Clients have no use for it.
 func (c *Client) Raft(ctx context.Context, opcode uint16, body []byte) ([]byte, error) {
 	r, err := call[RaftReply](ctx, c, RaftRequest{Op: opcode, Body: body})
 	if err != nil {

@@ -28,6 +28,7 @@ const (
 	OpClusterStatus      uint16 = 0x0045
 	OpClusterAdd         uint16 = 0x0046
 	OpClusterRemove      uint16 = 0x0047
+	OpViewsForward       uint16 = 0x0048
 	OpCampaignCreate     uint16 = 0x0050
 	OpCampaignGet        uint16 = 0x0051
 	OpCampaignUpdate     uint16 = 0x0052
@@ -76,6 +77,7 @@ var OpcodeNames = map[uint16]string{
 	OpRaftAppend: "RAFT_APPEND", OpRaftVote: "RAFT_VOTE", OpRaftSnapshotBegin: "RAFT_SNAPSHOT_BEGIN",
 	OpRaftSnapshotPart: "RAFT_SNAPSHOT_PART", OpRaftSnapshotEnd: "RAFT_SNAPSHOT_END",
 	OpClusterStatus: "CLUSTER_STATUS", OpClusterAdd: "CLUSTER_ADD", OpClusterRemove: "CLUSTER_REMOVE",
+	OpViewsForward:   "VIEWS_FORWARD",
 	OpCampaignCreate: "CAMPAIGN_CREATE", OpCampaignGet: "CAMPAIGN_GET", OpCampaignUpdate: "CAMPAIGN_UPDATE",
 	OpCampaignList: "CAMPAIGN_LIST", OpCampaignSetStatus: "CAMPAIGN_SET_STATUS",
 	OpCampaignGenerate: "CAMPAIGN_GENERATE", OpCampaignCodes: "CAMPAIGN_CODES", OpCampaignDelete: "CAMPAIGN_DELETE",

@@ -82,6 +82,7 @@ var replyTypes = map[uint16]reflect.Type{
 	OpRaftSnapshotBegin:  reflect.TypeOf(RaftReply{}),
 	OpRaftSnapshotPart:   reflect.TypeOf(RaftReply{}),
 	OpRaftSnapshotEnd:    reflect.TypeOf(RaftReply{}),
+	OpViewsForward:       reflect.TypeOf(RaftReply{}),
 	OpClusterStatus:      reflect.TypeOf(ClusterStatus{}),
 	OpClusterAdd:         reflect.TypeOf(ClusterStatus{}),
 	OpClusterRemove:      reflect.TypeOf(ClusterStatus{}),

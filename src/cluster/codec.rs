@@ -317,6 +317,26 @@ pub fn read_vote_response(r: &mut Reader) -> Result<VoteResponse<NodeId>, Decode
     })
 }
 
+/// Coupons one VIEWS_FORWARD carries at most (16 bytes each: 64 KiB).
+pub const VIEWS_PER_MESSAGE: usize = 4096;
+
+/// VIEWS_FORWARD's body: u64 cluster id, then a list of (u64 coupon id, u64
+/// views): what a follower counted, for the leader to count.
+pub fn write_views(w: &mut Writer, cluster_id: u64, views: &[(u64, u64)]) {
+    assert!(views.len() <= VIEWS_PER_MESSAGE);
+    w.u64(cluster_id);
+    w.list(views, |w, (coupon_id, count)| {
+        w.u64(*coupon_id);
+        w.u64(*count);
+    });
+}
+
+pub fn read_views(r: &mut Reader) -> Result<(u64, Vec<(u64, u64)>), DecodeError> {
+    let cluster_id = r.u64("cluster_id")?;
+    let views = r.list("views", |r| Ok((r.u64("coupon_id")?, r.u64("views")?)))?;
+    Ok((cluster_id, views))
+}
+
 /// Runs `write` into a fresh buffer.
 pub fn encode(write: impl FnOnce(&mut Writer)) -> Vec<u8> {
     let mut buf = BytesMut::new();

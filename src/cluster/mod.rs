@@ -302,7 +302,7 @@ async fn start_opened(
     let raft = Raft::new(
         config.node_id,
         Arc::new(config.raft_config()?),
-        network,
+        network.clone(),
         log.clone(),
         state_machine,
     )
@@ -337,6 +337,7 @@ async fn start_opened(
         log,
         data_dir.to_path_buf(),
         config.election_timeout_max_ms,
+        network,
     ));
     lead_alone(&node).await;
     Ok(node)

@@ -1,7 +1,7 @@
 //! Raft's messages to the other nodes, over the protocol's own frames: a
 //! pipelined `couponsd_client::Client` per peer, authenticated with the peer
 //! token, carrying RAFT_APPEND, RAFT_VOTE and RAFT_SNAPSHOT_* (see `codec`
-//! and `snapshot` for their bodies).
+//! and `snapshot` for their bodies), and a follower's VIEWS_FORWARD.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -91,17 +91,23 @@ impl Network {
             }),
         }
     }
+
+    /// Messages to the node `target` at `addr`, over the connection openraft's
+    /// messages to it share.
+    pub fn peer(&self, target: NodeId, addr: String) -> Peer {
+        Peer {
+            target,
+            addr,
+            shared: self.shared.clone(),
+        }
+    }
 }
 
 impl RaftNetworkFactory<TypeConfig> for Network {
     type Network = Peer;
 
     async fn new_client(&mut self, target: NodeId, node: &Node) -> Peer {
-        Peer {
-            target,
-            addr: node.addr.clone(),
-            shared: self.shared.clone(),
-        }
+        self.peer(target, node.addr.clone())
     }
 }
 
@@ -151,7 +157,34 @@ impl Peer {
         self.shared.cluster_id.load(Ordering::Acquire)
     }
 
-    /// Sends one message and returns the reply's body.
+    /// Sends one message and returns the reply's body. A connection that
+    /// failed or timed out is dropped: it may be stuck (a partition; TCP
+    /// backing off its retransmissions), so the next message opens a fresh one.
+    pub async fn send(
+        &self,
+        op: u16,
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ClientError> {
+        let exchange = async {
+            let client = self.client().await?;
+            client.raft(op, body).await
+        };
+        let reply = tokio::time::timeout(timeout, exchange)
+            .await
+            .unwrap_or(Err(ClientError::Timeout));
+        match &reply {
+            Ok(_) => self.shared.contacts.replied(self.target),
+            // A refusal: the connection itself is fine.
+            Err(ClientError::Server { .. }) => {}
+            Err(_) => {
+                self.lock().remove(&self.target);
+            }
+        }
+        reply
+    }
+
+    /// `send`, for openraft.
     async fn call<E: std::error::Error>(
         &self,
         action: RPCTypes,
@@ -159,33 +192,15 @@ impl Peer {
         body: Vec<u8>,
         timeout: Duration,
     ) -> Result<Vec<u8>, RpcError<E>> {
-        let exchange = async {
-            let client = self.client().await?;
-            client.raft(op, body).await
-        };
-        let reply = match tokio::time::timeout(timeout, exchange).await {
-            Err(_) => {
-                // The connection may be stuck (a partition; TCP backing off
-                // its retransmissions): the next message opens a fresh one.
-                self.lock().remove(&self.target);
-                return Err(RPCError::Timeout(Timeout {
-                    action,
-                    id: self.shared.id,
-                    target: self.target,
-                    timeout,
-                }));
-            }
-            Ok(reply) => reply,
-        };
-        match reply {
-            Ok(body) => {
-                self.shared.contacts.replied(self.target);
-                Ok(body)
-            }
+        match self.send(op, body, timeout).await {
+            Ok(body) => Ok(body),
+            Err(ClientError::Timeout) => Err(RPCError::Timeout(Timeout {
+                action,
+                id: self.shared.id,
+                target: self.target,
+                timeout,
+            })),
             Err(e) => {
-                if !matches!(e, ClientError::Server { .. }) {
-                    self.lock().remove(&self.target);
-                }
                 tracing::debug!(target = self.target, addr = %self.addr, error = %e, "raft message failed");
                 Err(RPCError::Unreachable(Unreachable::new(&PeerError(
                     format!("node {} at {}: {e}", self.target, self.addr),

@@ -1,6 +1,7 @@
 //! This node in its cluster: the Raft handle, where it stands (for the
 //! decider and for NOT_LEADER answers), linearizable reads, membership
-//! changes and the status operators see.
+//! changes, the status operators see, and a follower's views sent on to
+//! the leader.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -8,12 +9,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use couponsd_client::wire::{ClusterMember, ClusterStatus, NodeRole};
+use couponsd_client::wire::{opcode, ClusterMember, ClusterStatus, NodeRole};
+use couponsd_client::ClientError;
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::{ChangeMembers, ServerState};
 use tokio::sync::watch;
 
+use super::codec;
 use super::log_store::LogStore;
+use super::network::Network;
 use super::read_gate::ReadGate;
 use super::types::{Metrics, Node as NodeInfo, NodeId, Outcome, Raft};
 use crate::error::{Error, Result};
@@ -21,6 +25,8 @@ use crate::writer::{CoreCell, Mutation, Proposal, Proposed, Proposer, ReplyTo, S
 
 /// How long CLUSTER_ADD waits for a new node to catch up.
 const CATCH_UP_WAIT: Duration = Duration::from_secs(600);
+/// How long the leader may take to take one VIEWS_FORWARD.
+const VIEWS_FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// When this node last heard from the others.
 #[derive(Default)]
@@ -171,6 +177,8 @@ pub struct Node {
     pub election_timeout_max_ms: u64,
     /// Held by the one snapshot being received (see `rpc`).
     pub snapshot_slot: Arc<tokio::sync::Mutex<()>>,
+    /// Connections to the other nodes, shared with openraft's messages.
+    network: Network,
     gate: ReadGate,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     dispatcher: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -189,6 +197,7 @@ impl Node {
         log: LogStore,
         data_dir: PathBuf,
         election_timeout_max_ms: u64,
+        network: Network,
     ) -> Node {
         Node {
             id,
@@ -202,6 +211,7 @@ impl Node {
             data_dir,
             election_timeout_max_ms,
             snapshot_slot: Arc::new(tokio::sync::Mutex::new(())),
+            network,
             gate: ReadGate::default(),
             writer_thread: Mutex::new(Some(writer.decider)),
             dispatcher: Mutex::new(Some(writer.dispatcher)),
@@ -229,6 +239,27 @@ impl Node {
     pub async fn submit(&self, mutation: Mutation) -> Result<couponsd_client::wire::Response> {
         let writer = self.writer.load_full().ok_or(Error::ShuttingDown)?;
         writer.submit(mutation).await
+    }
+
+    /// Sends views this node counted while following to the leader, which
+    /// counts them as its own (VIEWS_FORWARD; `server::views`).
+    pub async fn forward_views(
+        &self,
+        views: &[(u64, u64)],
+    ) -> std::result::Result<(), ClientError> {
+        let m = self.metrics();
+        let leader = m
+            .current_leader
+            .filter(|leader| *leader != self.id)
+            .ok_or_else(|| ClientError::Io("no leader is known".into()))?;
+        let peer = self.network.peer(leader, address_of(&m, Some(leader)));
+        let cluster_id = self.cluster_id.load(Ordering::Acquire);
+        for part in views.chunks(codec::VIEWS_PER_MESSAGE) {
+            let body = codec::encode(|w| codec::write_views(w, cluster_id, part));
+            peer.send(opcode::VIEWS_FORWARD, body, VIEWS_FORWARD_TIMEOUT)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Mutations waiting in the writer's queue (0 once stopping).

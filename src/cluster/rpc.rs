@@ -1,6 +1,6 @@
 //! Raft messages arriving from other nodes: RAFT_APPEND and RAFT_VOTE go to
 //! openraft; RAFT_SNAPSHOT_BEGIN, _PART and _END fill a staging store, part
-//! by part, and install it. Every message names its cluster: one from another
+//! by part, and install it; VIEWS_FORWARD brings a follower's views. Every message names its cluster: one from another
 //! cluster is refused with WRONG_CLUSTER, and a node that joins with no
 //! cluster yet takes the id of the first leader whose entries or snapshot it
 //! accepts. A message in this node's own name, or with a term no election
@@ -35,6 +35,12 @@ fn raft_error<E: std::error::Error>(e: RaftError<super::types::NodeId, E>) -> Er
     }
 }
 
+fn wrong_cluster(ours: u64, theirs: u64) -> Error {
+    Error::WrongCluster(format!(
+        "this node belongs to cluster {ours:016x}, the message to cluster {theirs:016x}"
+    ))
+}
+
 /// The highest term a message may carry. Terms grow by one an election, so
 /// no cluster comes near it; a peer sending more is refused, so that no
 /// election ever overflows.
@@ -67,9 +73,7 @@ fn check_sender(node: &Node, theirs: u64, vote: &Vote, adopt: bool) -> Result<Op
     if ours == 0 && theirs != 0 && adopt {
         return Ok(Some(theirs));
     }
-    Err(Error::WrongCluster(format!(
-        "this node belongs to cluster {ours:016x}, the message to cluster {theirs:016x}"
-    )))
+    Err(wrong_cluster(ours, theirs))
 }
 
 /// Records the cluster id a joining node took from its leader, durably.
@@ -120,6 +124,29 @@ pub async fn answer(node: &Node, op: u16, body: &[u8]) -> Result<Vec<u8>> {
             format!("0x{other:04x} is not a Raft request"),
         )),
     }
+}
+
+/// Reads VIEWS_FORWARD, a follower's counted views, on the leader, which
+/// counts them as its own (`server::views`); any other node refuses them
+/// with NOT_LEADER, as it would a write.
+pub fn forwarded_views(node: &Node, body: &[u8]) -> Result<Vec<(u64, u64)>> {
+    let (cluster, views) = codec::read_views(&mut Reader::new(body)).map_err(malformed)?;
+    let ours = node.cluster_id.load(Ordering::Acquire);
+    if cluster != ours || ours == 0 {
+        return Err(wrong_cluster(ours, cluster));
+    }
+    if views.len() > codec::VIEWS_PER_MESSAGE {
+        return Err(Error::invalid(
+            "views",
+            format!(
+                "{} coupons in one message; at most {}",
+                views.len(),
+                codec::VIEWS_PER_MESSAGE
+            ),
+        ));
+    }
+    node.check_leader()?;
+    Ok(views)
 }
 
 /// A snapshot being received on one connection (one at a time per node:

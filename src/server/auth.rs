@@ -78,6 +78,7 @@ impl Role {
             | opcode::RAFT_SNAPSHOT_BEGIN
             | opcode::RAFT_SNAPSHOT_PART
             | opcode::RAFT_SNAPSHOT_END
+            | opcode::VIEWS_FORWARD
             | opcode::CLUSTER_ADD
             | opcode::CLUSTER_REMOVE
             | opcode::CAMPAIGN_CREATE

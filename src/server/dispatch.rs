@@ -14,6 +14,7 @@ use couponsd_client::wire::{
 use super::auth::{Caller, Principal};
 use super::guessing::GuessKeys;
 use super::Shared;
+use crate::cluster::rpc;
 use crate::domain::{self, code, now_ms};
 use crate::error::{Error, Result};
 use crate::rules;
@@ -84,6 +85,12 @@ pub fn dispatch(shared: &Shared, caller: &Caller, request: Request) -> Dispatche
         Request::Raft { opcode, body } => {
             return match opcode {
                 opcode::RAFT_APPEND | opcode::RAFT_VOTE => Dispatched::Raft { opcode, body },
+                opcode::VIEWS_FORWARD => rpc::forwarded_views(&shared.node, &body)
+                    .map(|views| {
+                        shared.views.add(&views);
+                        Response::Raft(Vec::new())
+                    })
+                    .into(),
                 _ => Dispatched::Snapshot { opcode, body },
             }
         }

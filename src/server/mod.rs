@@ -331,7 +331,7 @@ async fn sweep_windows(shared: Arc<Shared>, shutdown: CancellationToken) {
 }
 
 /// Makes the views this node counted durable, once a `views::FLUSH_INTERVAL`,
-/// while it leads; a follower's are dropped (`views`).
+/// while it leads; a follower sends its own to the leader (`views`).
 async fn flush_views(shared: Arc<Shared>, shutdown: CancellationToken) {
     static FAILED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
     loop {
@@ -340,10 +340,24 @@ async fn flush_views(shared: Arc<Shared>, shutdown: CancellationToken) {
             _ = tokio::time::sleep(views::FLUSH_INTERVAL) => {}
         }
         let counted = shared.views.take();
-        if counted.is_empty() || !shared.node.is_leader() {
+        if counted.is_empty() {
             continue;
         }
-        if let Err(e) = shared.node.submit(Mutation::CountViews(counted)).await {
+        let counted = if shared.node.is_leader() {
+            shared
+                .node
+                .submit(Mutation::CountViews(counted))
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        } else {
+            shared
+                .node
+                .forward_views(&counted)
+                .await
+                .map_err(|e| format!("sending them to the leader: {e}"))
+        };
+        if let Err(e) = counted {
             if let Some(s) = FAILED.admit() {
                 tracing::warn!(error = %e, "views not counted{s}");
             }

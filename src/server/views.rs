@@ -1,13 +1,14 @@
 //! Views (validations) a node answered, per coupon, until they are made
 //! durable: analytics count views, but a validation is a read, so it cannot
-//! write. Every `FLUSH_INTERVAL` the leader submits what it counted as one
-//! `Mutation::CountViews` (one log record, `Effect::Views`), so a view is
-//! counted on every node once that record is applied, at most about a
-//! second after it was answered. Semantics (protocol.md, ANALYTICS_COUPON):
-//! a view is a VALIDATE, or one code of an ORDER_VALIDATE, whose code names
-//! a coupon, valid or not; views answered by a follower, or counted while a
-//! flush fails, are not counted (at most one interval's worth is lost when
-//! the leader stops).
+//! write. Every `FLUSH_INTERVAL` a follower sends what it counted to the
+//! leader (VIEWS_FORWARD), which adds it to its own count, and the leader
+//! submits what it counted as one `Mutation::CountViews` (one log record,
+//! `Effect::Views`); so a view is counted on every node once that record is
+//! applied, about one to two seconds after it was answered. Semantics
+//! (protocol.md, ANALYTICS_COUPON): a view is a VALIDATE, or one code of an
+//! ORDER_VALIDATE, whose code names a coupon, valid or not, on any node;
+//! views counted while a flush or a forward fails are not counted (at most
+//! one interval's worth of a node's when a leader stops or is unreachable).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -35,15 +36,22 @@ impl Views {
 
     /// One validation of `coupon_id`.
     pub fn count(&self, coupon_id: u64) {
+        self.add(&[(coupon_id, 1)]);
+    }
+
+    /// Views of coupons counted elsewhere: by a follower, on the leader.
+    pub fn add(&self, counted: &[(u64, u64)]) {
         if !self.enabled {
             return;
         }
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        if pending.len() >= COUPONS_PENDING_MAX && !pending.contains_key(&coupon_id) {
-            return;
+        for &(coupon_id, count) in counted {
+            if pending.len() >= COUPONS_PENDING_MAX && !pending.contains_key(&coupon_id) {
+                continue;
+            }
+            let views = pending.entry(coupon_id).or_default();
+            *views = views.saturating_add(count);
         }
-        let views = pending.entry(coupon_id).or_default();
-        *views = views.saturating_add(1);
     }
 
     /// Everything counted since the last take, by coupon id.
@@ -71,8 +79,9 @@ mod tests {
             views.count(id);
         }
         views.count(0);
+        views.add(&[(1, 5), (u64::MAX, 1)]);
         let taken = views.take();
         assert_eq!(taken.len(), COUPONS_PENDING_MAX);
-        assert_eq!(taken[0], (0, 2));
+        assert_eq!(&taken[..2], &[(0, 2), (1, 6)]);
     }
 }

@@ -72,11 +72,17 @@ fn base(d: &Draft, coupon_id: u64) -> Usage {
     }
 }
 
-/// Validations a node answered (`server::views`), recorded as they are:
-/// views change no decision, so there is nothing to check.
+/// Validations the nodes answered (`server::views`), recorded for the
+/// coupons that still exist (one may have been deleted since, or a peer
+/// may name one this node never had): views change no decision.
 pub fn count_views(mut d: Draft, views: &[(u64, u64)]) -> Decision {
+    let views: Vec<(u64, u64)> = views
+        .iter()
+        .copied()
+        .filter(|&(coupon_id, _)| d.def(coupon_id).is_some())
+        .collect();
     if !views.is_empty() {
-        d.record(Effect::Views(views.to_vec()));
+        d.record(Effect::Views(views));
     }
     Ok(Ok(d.into_plan(Response::Deleted)))
 }

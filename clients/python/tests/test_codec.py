@@ -65,7 +65,7 @@ def test_protocol_md_examples_decode_and_encode_back() -> None:
             continue
         cls = REQUESTS.get(frame.opcode)
         if cls is None:
-            continue  # the RAFT_* messages between nodes
+            continue  # the RAFT_* and VIEWS_FORWARD messages between nodes
         kind = cls if name.endswith("_request") else cls.REPLY
         if kind is None:
             assert frame.body == b"", name

@@ -487,8 +487,8 @@ export class Client {
   clusterRemove(nodeId: bigint, opts?: CallOptions): Promise<S.ClusterStatus> {
     return this.request('CLUSTER_REMOVE', { node_id: nodeId }, opts);
   }
-  /** A node-to-node RAFT_* message, its body passed through as it is. Clients have no use for it. */
-  raft(op: 'RAFT_APPEND' | 'RAFT_VOTE' | 'RAFT_SNAPSHOT_BEGIN' | 'RAFT_SNAPSHOT_PART' | 'RAFT_SNAPSHOT_END', body: Uint8Array, opts?: CallOptions): Promise<Uint8Array> {
+  /** A node-to-node message (RAFT_*, VIEWS_FORWARD), its body passed through as it is. Clients have no use for it. */
+  raft(op: 'RAFT_APPEND' | 'RAFT_VOTE' | 'RAFT_SNAPSHOT_BEGIN' | 'RAFT_SNAPSHOT_PART' | 'RAFT_SNAPSHOT_END' | 'VIEWS_FORWARD', body: Uint8Array, opts?: CallOptions): Promise<Uint8Array> {
     return this.request(op, body, opts);
   }
 

@@ -61,7 +61,7 @@ interface Vectors {
 const vectors: Vectors = JSON.parse(fs.readFileSync(VECTORS, 'utf8'));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const isStruct = (t: FieldType) => typeof t !== 'string' && (t.kind === 'struct' || t.kind === 'custom' || t.kind === 'choice');
-const RAFT = new Set(['RAFT_APPEND', 'RAFT_VOTE', 'RAFT_SNAPSHOT_BEGIN', 'RAFT_SNAPSHOT_PART', 'RAFT_SNAPSHOT_END']);
+const RAFT = new Set(['RAFT_APPEND', 'RAFT_VOTE', 'RAFT_SNAPSHOT_BEGIN', 'RAFT_SNAPSHOT_PART', 'RAFT_SNAPSHOT_END', 'VIEWS_FORWARD']);
 
 /** A request vector's value as this library's value (HELLO's magic is implied; RAFT bodies are opaque). */
 function requestValue(op: OpcodeName, value: Json): unknown {

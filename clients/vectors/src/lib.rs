@@ -8,7 +8,9 @@ mod values;
 
 use bytes::BytesMut;
 use couponsd_client::money;
-use couponsd_client::wire::{self, opcode, ErrorBody, ErrorCode, Request, Response, Writer};
+use couponsd_client::wire::{
+    self, opcode, ErrorBody, ErrorCode, Request, Response, Writer, NODE_TO_NODE,
+};
 use sampler::{sample, variant_count, Case};
 use serde_json::{json, Map, Value};
 
@@ -212,8 +214,8 @@ fn request_vectors(index: usize, case: Case) -> Vec<Value> {
     let request: Request = sample(case, Some(index)).expect("a sampled request");
     // The node-to-node messages carry their opcode inside: one vector each.
     let requests = match request {
-        Request::Raft { body, .. } if case == Case::Typical => (opcode::RAFT_APPEND
-            ..=opcode::RAFT_SNAPSHOT_END)
+        Request::Raft { body, .. } if case == Case::Typical => NODE_TO_NODE
+            .into_iter()
             .map(|op| Request::Raft {
                 opcode: op,
                 body: body.clone(),
@@ -355,7 +357,7 @@ fn vector(
 }
 
 fn is_node_to_node(op: u16) -> bool {
-    (opcode::RAFT_APPEND..=opcode::RAFT_SNAPSHOT_END).contains(&op)
+    NODE_TO_NODE.contains(&op)
 }
 
 fn case_name(case: Case) -> &'static str {

@@ -58,6 +58,7 @@ class Opcode(IntEnum):
     CLUSTER_STATUS = 0x0045
     CLUSTER_ADD = 0x0046
     CLUSTER_REMOVE = 0x0047
+    VIEWS_FORWARD = 0x0048
     CAMPAIGN_CREATE = 0x0050
     CAMPAIGN_GET = 0x0051
     CAMPAIGN_UPDATE = 0x0052
@@ -756,5 +757,5 @@ def _collect() -> dict[int, type[Request]]:
     return table
 
 
-#: Every request class by opcode (the RAFT_* node-to-node opcodes excepted).
+#: Every request class by opcode (the node-to-node RAFT_* and VIEWS_FORWARD excepted).
 REQUESTS: dict[int, type[Request]] = _collect()

@@ -70,6 +70,7 @@ opcodes! {
     CLUSTER_STATUS = 0x0045 => "CLUSTER_STATUS",
     CLUSTER_ADD = 0x0046 => "CLUSTER_ADD",
     CLUSTER_REMOVE = 0x0047 => "CLUSTER_REMOVE",
+    VIEWS_FORWARD = 0x0048 => "VIEWS_FORWARD",
     CAMPAIGN_CREATE = 0x0050 => "CAMPAIGN_CREATE",
     CAMPAIGN_GET = 0x0051 => "CAMPAIGN_GET",
     CAMPAIGN_UPDATE = 0x0052 => "CAMPAIGN_UPDATE",
@@ -106,6 +107,17 @@ opcodes! {
     DISTRIBUTION_STATUS = 0x0081 => "DISTRIBUTION_STATUS",
     DISTRIBUTION_REPORT = 0x0082 => "DISTRIBUTION_REPORT",
 }
+
+/// The messages only nodes send each other: their bodies pass through the
+/// codec as they are (`Request::Raft`, `Response::Raft`).
+pub const NODE_TO_NODE: [u16; 6] = [
+    opcode::RAFT_APPEND,
+    opcode::RAFT_VOTE,
+    opcode::RAFT_SNAPSHOT_BEGIN,
+    opcode::RAFT_SNAPSHOT_PART,
+    opcode::RAFT_SNAPSHOT_END,
+    opcode::VIEWS_FORWARD,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -230,8 +242,8 @@ pub enum Request {
     /// Every reversal (full or partial) of one redemption.
     ListReversals(RedemptionRef),
     Digest,
-    /// A node-to-node Raft message (RAFT_APPEND, RAFT_VOTE, RAFT_SNAPSHOT_*):
-    /// its body is passed through as it is (see `cluster`).
+    /// A node-to-node message (RAFT_APPEND, RAFT_VOTE, RAFT_SNAPSHOT_*,
+    /// VIEWS_FORWARD): its body is passed through as it is (see `cluster`).
     Raft {
         opcode: u16,
         #[cfg_attr(feature = "serde", serde(with = "super::serde_text::hex"))]
@@ -848,7 +860,8 @@ impl Request {
             | opcode::RAFT_VOTE
             | opcode::RAFT_SNAPSHOT_BEGIN
             | opcode::RAFT_SNAPSHOT_PART
-            | opcode::RAFT_SNAPSHOT_END => Request::Raft {
+            | opcode::RAFT_SNAPSHOT_END
+            | opcode::VIEWS_FORWARD => Request::Raft {
                 opcode: op,
                 body: body.to_vec(),
             },
@@ -1159,7 +1172,8 @@ impl Response {
             | opcode::RAFT_VOTE
             | opcode::RAFT_SNAPSHOT_BEGIN
             | opcode::RAFT_SNAPSHOT_PART
-            | opcode::RAFT_SNAPSHOT_END => Response::Raft(body.to_vec()),
+            | opcode::RAFT_SNAPSHOT_END
+            | opcode::VIEWS_FORWARD => Response::Raft(body.to_vec()),
             opcode::CLUSTER_STATUS | opcode::CLUSTER_ADD | opcode::CLUSTER_REMOVE => {
                 Response::Cluster(Box::new(ClusterStatus::read(r)?))
             }

@@ -36,6 +36,7 @@ export const Opcode = {
   CLUSTER_STATUS: 0x0045,
   CLUSTER_ADD: 0x0046,
   CLUSTER_REMOVE: 0x0047,
+  VIEWS_FORWARD: 0x0048,
   CAMPAIGN_CREATE: 0x0050,
   CAMPAIGN_GET: 0x0051,
   CAMPAIGN_UPDATE: 0x0052,
@@ -123,6 +124,7 @@ export const REQUESTS = {
   RAFT_SNAPSHOT_BEGIN: rest,
   RAFT_SNAPSHOT_PART: rest,
   RAFT_SNAPSHOT_END: rest,
+  VIEWS_FORWARD: rest,
   CLUSTER_STATUS: empty,
   CLUSTER_ADD: struct('ClusterAdd', { node_id: 'u64', addr: 'str', voter: 'bool' }),
   CLUSTER_REMOVE: struct('ClusterRemove', { node_id: 'u64' }),
@@ -196,6 +198,7 @@ export const REPLIES = {
   RAFT_SNAPSHOT_BEGIN: rest,
   RAFT_SNAPSHOT_PART: rest,
   RAFT_SNAPSHOT_END: rest,
+  VIEWS_FORWARD: rest,
   CLUSTER_STATUS: S.ClusterStatus,
   CLUSTER_ADD: S.ClusterStatus,
   CLUSTER_REMOVE: S.ClusterStatus,
@@ -280,6 +283,7 @@ export function isIdempotent(op: OpcodeName, body: unknown): boolean {
     case 'RAFT_SNAPSHOT_BEGIN':
     case 'RAFT_SNAPSHOT_PART':
     case 'RAFT_SNAPSHOT_END':
+    case 'VIEWS_FORWARD':
     case 'BACKUP_BEGIN':
     case 'BACKUP_PART':
     case 'BACKUP_END':

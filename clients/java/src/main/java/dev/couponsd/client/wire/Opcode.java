@@ -4,7 +4,8 @@ package dev.couponsd.client.wire;
  * Every opcode of protocol.md section 9: its number, its request and OK reply
  * types, and whether repeating it has the effect of sending it once (reads,
  * and the redemption steps, idempotent per order: protocol.md section 10).
- * RAFT_* are the nodes' messages to each other; a client does not send them.
+ * RAFT_* and VIEWS_FORWARD are the nodes' messages to each other; a client
+ * does not send them.
  */
 public enum Opcode {
     HELLO(0x0001, HelloRequest.class, HelloReply.class, true),
@@ -33,6 +34,7 @@ public enum Opcode {
     CLUSTER_STATUS(0x0045, ClusterStatusRequest.class, ClusterStatus.class, true),
     CLUSTER_ADD(0x0046, ClusterAddRequest.class, ClusterStatus.class, false),
     CLUSTER_REMOVE(0x0047, ClusterRemoveRequest.class, ClusterStatus.class, false),
+    VIEWS_FORWARD(0x0048, null, RaftReply.class, false),
     CAMPAIGN_CREATE(0x0050, CampaignCreateRequest.class, Campaign.class, false),
     CAMPAIGN_GET(0x0051, CampaignGetRequest.class, Campaign.class, true),
     CAMPAIGN_UPDATE(0x0052, CampaignUpdateRequest.class, Campaign.class, false),
@@ -96,7 +98,7 @@ public enum Opcode {
         return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
 
-    /** True for RAFT_*, which only nodes exchange. */
+    /** True for RAFT_* and VIEWS_FORWARD, which only nodes exchange. */
     public boolean nodeToNode() {
         return requestType == null;
     }
