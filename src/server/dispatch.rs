@@ -756,10 +756,14 @@ fn screen_guesses(shared: &Shared, caller: &Caller, request: &Request) -> Result
 
 /// The guessing key of an order's address: its block (`address_block`),
 /// or what was sent if it is not an address.
-fn shopper_ip(order: &Order) -> String {
+fn shopper_ip(order: &Order) -> std::borrow::Cow<'_, str> {
     let ip = order.ip_address.trim();
-    ip.parse()
-        .map_or_else(|_| ip.to_string(), super::guessing::address_block)
+    match ip.parse() {
+        // Its own block, and already canonical: the parser takes no other
+        // spelling of an IPv4 address. No allocation on a redemption's path.
+        Ok(std::net::IpAddr::V4(_)) | Err(_) => std::borrow::Cow::Borrowed(ip),
+        Ok(address) => std::borrow::Cow::Owned(super::guessing::address_block(address)),
+    }
 }
 
 /// What this node's guessing counts know of the order's shopper.

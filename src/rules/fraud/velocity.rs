@@ -81,13 +81,22 @@ pub fn email_key(email: &str) -> Option<String> {
         return None;
     }
     let mailbox = normalize_email(email).unwrap_or_else(|| email.to_ascii_lowercase());
-    Some(format!("email\0{mailbox}"))
+    Some(prefixed("email\0", &mailbox))
+}
+
+/// `kind` then `text`, without the formatting machinery (every redemption
+/// builds these).
+fn prefixed(kind: &str, text: &str) -> String {
+    let mut key = String::with_capacity(kind.len() + text.len());
+    key.push_str(kind);
+    key.push_str(text);
+    key
 }
 
 /// A device's key, as sent; None when empty.
 pub fn device_key(device: &str) -> Option<String> {
     let device = device.trim();
-    (!device.is_empty()).then(|| format!("device\0{device}"))
+    (!device.is_empty()).then(|| prefixed("device\0", device))
 }
 
 /// An IP address's key: one address however it is written
@@ -98,10 +107,12 @@ pub fn ip_key(ip: &str) -> Option<String> {
     if ip.is_empty() {
         return None;
     }
-    let ip = ip
-        .parse::<IpAddr>()
-        .map_or_else(|_| ip.to_string(), |a| a.to_canonical().to_string());
-    Some(format!("ip\0{ip}"))
+    Some(match ip.parse::<IpAddr>() {
+        // Already canonical: the parser takes no other spelling of an IPv4
+        // address (no leading zeros, no hex, four parts).
+        Ok(IpAddr::V4(_)) | Err(_) => prefixed("ip\0", ip),
+        Ok(a) => prefixed("ip\0", &a.to_canonical().to_string()),
+    })
 }
 
 /// The window's length: an attempt counts while it is younger than this.
