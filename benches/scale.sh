@@ -6,7 +6,7 @@
 #
 #   bash benches/scale.sh                       # full size: about 10 minutes here
 #   SCALE_COUPONS=20000 SCALE_REDEMPTIONS=200000 DURATION=3 bash benches/scale.sh
-#   SERVE_FLAGS="--quick-repair true" bash benches/scale.sh
+#   SERVE_FLAGS="--quick-repair false" bash benches/scale.sh
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -57,6 +57,10 @@ have=$("$bin" --addr "$addr" info --json | field redemptions)
 left=$(( redemptions > have ? redemptions - have : 0 ))
 [ "$left" -gt 0 ] && bench --op redeem --pipeline 16 --coupon-prefix BULK --coupons "$coupons" \
   --customers 1000000 --requests "$left" >/dev/null
+# The fill leaves gigabytes in the page cache for the kernel to write back;
+# measured during that writeback, the grown store's figures would be the bulk
+# load's, not the store's. So the dirty pages go to disk first.
+sync
 
 read -r big_hot big_hot_p99 big_spread big_spread_p99 < <(measure)
 big_rss=$(rss_mb)

@@ -374,11 +374,11 @@ pub struct ServeArgs {
     /// of the state's entries, if more); bounds replay at restart.
     #[arg(long, env = "COUPONSD_CHECKPOINT_RECORDS", default_value_t = 200_000)]
     pub checkpoint_records: u64,
-    /// Save redb's allocator state with every commit, so that a restart after
-    /// a crash does not verify the whole file first (seconds at gigabytes).
-    /// Costs a second fsync per commit: about a third of unpipelined redeem
-    /// throughput here.
-    #[arg(long, env = "COUPONSD_QUICK_REPAIR", default_value_t = false, action = clap::ArgAction::Set)]
+    /// Save redb's allocator state with every durable commit of the data
+    /// file (one a second), so that a restart after a crash does not check
+    /// the whole file first (seconds at gigabytes). Costs a second fsync a
+    /// second.
+    #[arg(long, env = "COUPONSD_QUICK_REPAIR", default_value_t = true, action = clap::ArgAction::Set)]
     pub quick_repair: bool,
     /// This node's id in its cluster (any number but 0, unique in the cluster).
     #[arg(long, env = "COUPONSD_NODE_ID", default_value_t = 1)]

@@ -85,7 +85,7 @@ impl ServerConfig {
             hold_sweep_interval: Duration::from_millis(500),
             window_sweep_interval: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(30),
-            quick_repair: false,
+            quick_repair: true,
             writer: WriterConfig::default(),
             webhooks: WebhookConfig::default(),
             distribution: crate::distribution::DistributionConfig::default(),

@@ -101,7 +101,10 @@ impl<'d> CheckpointWriter<'d> {
         let (id, previous) = file.write(health, true, &nothing_to_redo, |db| {
             let previous = latest(db)?;
             let id = previous.map_or(1, |p| p.id + 1);
-            let txn = db.begin_write()?;
+            let mut txn = db.begin_write()?;
+            // Rare (once a checkpoint): the allocator state saved with them
+            // spares a restart after a crash the check of the whole file.
+            txn.set_quick_repair(true);
             txn.open_table(CHUNKS)?
                 .retain_in((id, 0)..=(id, u32::MAX), |_, _| false)?;
             txn.commit()?;
@@ -161,7 +164,8 @@ pub(super) fn mark_latest(
     info: &CheckpointInfo,
     previous: Option<CheckpointInfo>,
 ) -> Result<()> {
-    let txn = db.begin_write()?;
+    let mut txn = db.begin_write()?;
+    txn.set_quick_repair(true);
     {
         let mut meta = txn.open_table(META)?;
         meta.insert(LATEST_ID, info.id)?;
