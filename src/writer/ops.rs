@@ -585,10 +585,12 @@ pub(super) fn take_use(d: &mut Draft, judged: &Judged, accepted: Accepted) -> Re
 /// Records an accepted use's redemption, then what it issues if it is
 /// captured (`triggers`).
 pub(super) fn record_use(d: &mut Draft, redemption: Redemption) {
-    let captured = redemption.status == RedemptionStatus::Processed;
-    d.record(Effect::Redemption(redemption.clone()));
-    if captured {
-        triggers::on_capture(d, &redemption);
+    let captured = (redemption.status == RedemptionStatus::Processed)
+        .then(|| (redemption.customer_id.clone(), redemption.coupon_id));
+    // Moved, not cloned: this is on every redemption's path.
+    d.record(Effect::Redemption(redemption));
+    if let Some((customer_id, coupon_id)) = captured {
+        triggers::on_capture(d, &customer_id, coupon_id);
     }
 }
 
@@ -799,7 +801,7 @@ pub(super) fn capture(d: &mut Draft, mut hold: Redemption, transaction_id: &str)
     d.record(Effect::HoldConfirmed {
         redemption_id: hold.id,
     });
-    triggers::on_capture(d, &hold);
+    triggers::on_capture(d, &hold.customer_id, hold.coupon_id);
     hold
 }
 

@@ -12,8 +12,6 @@
 //! A campaign that cannot issue (it is not running, or its `coupon_limit` or
 //! code space is used up) issues nothing; the capture itself stands.
 
-use couponsd_client::wire::{Redemption, RedemptionStatus};
-
 use super::assign_ops::{issue, Issue};
 use super::plan::Draft;
 use crate::log_limit::{LogLimit, DEFAULT_INTERVAL};
@@ -27,10 +25,9 @@ static NOT_ISSUED: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
 /// every one of them.
 pub const MAX_TRIGGERED_CAMPAIGNS: usize = 16;
 
-/// What the captured `redemption` (just recorded) issues.
-pub fn on_capture(d: &mut Draft, redemption: &Redemption) {
-    debug_assert_eq!(redemption.status, RedemptionStatus::Processed);
-    let customer = &redemption.customer_id;
+/// What a capture (its redemption just recorded) of `customer`'s order
+/// with coupon `coupon_id` issues.
+pub fn on_capture(d: &mut Draft, customer: &str, coupon_id: u64) {
     if customer.is_empty() {
         return;
     }
@@ -42,14 +39,14 @@ pub fn on_capture(d: &mut Draft, redemption: &Redemption) {
         let issued = issue(
             d,
             &campaign,
-            std::slice::from_ref(customer),
+            &[customer.to_string()],
             Issue::OncePerCustomer,
         );
         if let Err(e) = issued {
             not_issued(campaign.id, &e);
         }
     }
-    reward_referrer(d, redemption.coupon_id);
+    reward_referrer(d, coupon_id);
 }
 
 /// The reward of a referral code's referrer, if the code is one and its
