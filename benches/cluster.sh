@@ -5,7 +5,10 @@
 #   the leader's CPU per acknowledged redemption against the single node's;
 # - with BASELINE=<commit> (e.g. the last commit before Raft), the same single
 #   node figures for that commit's binary, built from this repository's own
-#   history into a temporary directory, as a ratio;
+#   history into a temporary directory, as a ratio; each binary is driven by
+#   its own `bench` (this tree's bench got no figure from c6d994d's server),
+#   so the two loads are that commit's and this tree's: an older bench's
+#   orders may carry less for the server to check;
 # - failover: FAILOVERS times, kill -9 the leader, time until the two others
 #   agree on a new one, restart the killed node as it was; p50 and max.
 # Every node runs on this machine, on loopback, in a temporary directory: the
@@ -42,22 +45,24 @@ ticks=$(getconf CLK_TCK)
 # cpu PID: user + system CPU seconds so far.
 cpu() { awk -v t="$ticks" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
 
-# bench ADDR PIPELINE: ops/s of a redeem load against ADDR.
+# bench ADDR PIPELINE [BIN]: ops/s of a redeem load against ADDR, from BIN's
+# load generator (this tree's by default).
 bench() {
-  "$bin" --addr "$1" bench --json --op redeem --connections 64 --pipeline "$2" \
+  "${3:-$bin}" --addr "$1" bench --json --op redeem --connections 64 --pipeline "$2" \
     --coupons 1000 --duration "$duration" 2>/dev/null | field "['ops_per_sec']"
 }
 
 # measure BIN ADDR PIDS...: "flat piped flat_cpu_per_op_us piped_cpu_per_op_us cpu_per_node"
-# where CPU is the first pid's (the leader's) per acknowledged redemption.
+# where CPU is the first pid's (the leader's) per acknowledged redemption, and
+# BIN's load generator makes the load.
 measure() {
-  local addr=$1; shift
+  local load_bin=$1 addr=$2; shift 2
   local line="" cpus=""
   for pipeline in 1 16; do
     local before=() after=()
     for p in "$@"; do before+=("$(cpu "$p")"); done
     local ops
-    ops=$(bench "$addr" "$pipeline")
+    ops=$(bench "$addr" "$pipeline" "$load_bin")
     for p in "$@"; do after+=("$(cpu "$p")"); done
     local leader_cpu
     leader_cpu=$(echo "${after[0]} - ${before[0]}" | bc -l)
@@ -81,8 +86,9 @@ single() {
   local pid=$!
   pids+=("$pid")
   until "$b" --addr "$addr" ping >/dev/null 2>&1; do sleep 0.05; done
-  # The load generator is always this tree's.
-  measure "$addr" "$pid"
+  # Each binary's own load generator: this tree's got no figure from an
+  # older server (c6d994d's).
+  measure "$b" "$addr" "$pid"
   kill -9 "$pid"
 }
 
@@ -98,7 +104,7 @@ if [ -n "$baseline" ]; then
   CARGO_TARGET_DIR="$work/baseline-target" cargo build --release --quiet \
     --manifest-path "$work/baseline-src/Cargo.toml" --bin couponsd
   read -r b_flat b_flat_cpu b_piped b_piped_cpu b_cpus1 b_cpus16 < <(single "$work/baseline-target/release/couponsd" baseline)
-  printf '| 1 node, %s | %.0f | %.2f | %.1f us | %.0f | %.2f | %.1f us | %s ; %s |\n' "$baseline" \
+  printf '| 1 node, %s, driven by its own load generator | %.0f | %.2f | %.1f us | %.0f | %.2f | %.1f us | %s ; %s |\n' "$baseline" \
     "$b_flat" "$(echo "$b_flat / $s_flat" | bc -l)" "$b_flat_cpu" \
     "$b_piped" "$(echo "$b_piped / $s_piped" | bc -l)" "$b_piped_cpu" "$b_cpus1" "$b_cpus16"
 fi
@@ -129,7 +135,7 @@ until [ -n "$leader" ]; do sleep 0.1; leader=$(leader_index "${addrs[0]}"); done
 others=()
 for i in 0 1 2; do [ "$i" != "$leader" ] && others+=("${node_pids[$i]}"); done
 if [ "$throughput" = 1 ]; then
-read -r c_flat c_flat_cpu c_piped c_piped_cpu c_cpus1 c_cpus16 < <(measure "${addrs[$leader]}" "${node_pids[$leader]}" "${others[@]}")
+read -r c_flat c_flat_cpu c_piped c_piped_cpu c_cpus1 c_cpus16 < <(measure "$bin" "${addrs[$leader]}" "${node_pids[$leader]}" "${others[@]}")
 printf '| 3 nodes | %.0f | %.2f | %.1f us (%.2fx) | %.0f | %.2f | %.1f us (%.2fx) | leader/followers: %s ; %s |\n' \
   "$c_flat" "$(echo "$c_flat / $s_flat" | bc -l)" "$c_flat_cpu" "$(echo "$c_flat_cpu / $s_flat_cpu" | bc -l)" \
   "$c_piped" "$(echo "$c_piped / $s_piped" | bc -l)" "$c_piped_cpu" "$(echo "$c_piped_cpu / $s_piped_cpu" | bc -l)" \
