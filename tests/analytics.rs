@@ -407,6 +407,15 @@ async fn a_campaign_counts_its_codes_and_its_return() {
     assert_eq!(overview["metrics"]["total_redemptions"], 4);
 }
 
+/// A client of `node` itself, which does not follow NOT_LEADER elsewhere.
+async fn this_node(node: &Server) -> Client {
+    node.client_with(couponsd_client::ClientOptions {
+        follow_leader: false,
+        ..node.options.clone()
+    })
+    .await
+}
+
 /// Every node applies the same Usage effects: a follower answers the
 /// leader's figures and the nodes' digests (which cover analytics) agree.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -452,12 +461,7 @@ async fn a_follower_answers_the_leader_s_figures() {
         }
         node.wait_for_lsn(expected.lsn, Duration::from_secs(20))
             .await;
-        let follower = node
-            .client_with(couponsd_client::ClientOptions {
-                follow_leader: false,
-                ..node.options.clone()
-            })
-            .await;
+        let follower = this_node(node).await;
         let got = follower
             .analytics_coupon(CouponRef::Code("SHOES10".into()))
             .await
@@ -495,12 +499,7 @@ async fn views_answered_by_followers_are_counted() {
     let mut views = 0;
     for (i, node) in cluster.nodes.iter().enumerate() {
         node.wait_for_lsn(lsn, Duration::from_secs(20)).await;
-        let here = node
-            .client_with(couponsd_client::ClientOptions {
-                follow_leader: false,
-                ..node.options.clone()
-            })
-            .await;
+        let here = this_node(node).await;
         // Two on the leader, three on each follower.
         let count = if i == leader { 2 } else { 3 };
         for v in 0..count {
@@ -529,12 +528,7 @@ async fn views_answered_by_followers_are_counted() {
     }
     assert_eq!(views, 8);
     for node in &cluster.nodes {
-        let here = node
-            .client_with(couponsd_client::ClientOptions {
-                follow_leader: false,
-                ..node.options.clone()
-            })
-            .await;
+        let here = this_node(node).await;
         analytics_with_views(&here, "SHOES10", views).await;
         // Counted once: nothing more comes in the next flushes.
         tokio::time::sleep(Duration::from_millis(2_500)).await;
