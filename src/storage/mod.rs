@@ -51,7 +51,7 @@ mod snapshot;
 mod tables;
 mod write;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable};
@@ -148,6 +148,8 @@ pub const DATA_FILE: &str = "couponsd.redb";
 pub const CHECKPOINT_FILE: &str = "checkpoint.redb";
 
 pub struct Store {
+    /// The data directory: the files below, and the checkpoints' chunk files.
+    dir: PathBuf,
     main: DbFile,
     checkpoints: DbFile,
     /// Each commit also saves redb's allocator state (and uses two-phase
@@ -194,8 +196,10 @@ impl Store {
             txn.commit()?;
             Ok(())
         })?;
+        checkpoints::sweep(dir, checkpoints::latest(&*checkpoints.get()?)?)?;
         let bound = main.store_id() != 0;
         Ok(Store {
+            dir: dir.to_path_buf(),
             main,
             checkpoints,
             quick_repair,
@@ -361,12 +365,13 @@ impl Store {
         info: &CheckpointInfo,
         f: impl FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
-        checkpoints::chunks(&*self.checkpoints.get()?, info, f)
+        let txn = self.checkpoints.get()?.begin_read()?;
+        checkpoints::chunks_in(&self.dir, &txn, info, f)
     }
 
     /// Starts writing a new checkpoint. Only the checkpointer thread calls this.
     pub fn checkpoint_writer(&self) -> Result<CheckpointWriter<'_>> {
-        CheckpointWriter::begin(&self.checkpoints, &self.health)
+        CheckpointWriter::begin(&self.dir, &self.checkpoints, &self.health)
     }
 }
 

@@ -136,7 +136,7 @@ pub fn scrub(dir: &Path, checkers: &Checkers) -> Result<Report, ScrubError> {
         facts.data = scrub_data(txn, checkers, &mut report);
     }
     if let Some(txn) = open(dir, StoreFile::Checkpoint, &mut report)? {
-        facts.checkpoint = scrub_checkpoint(&txn, checkers, &mut report);
+        facts.checkpoint = scrub_checkpoint(dir, &txn, checkers, &mut report);
     }
     if let Some(txn) = open(dir, StoreFile::Raft, &mut report)? {
         facts.raft = scrub_raft(&txn, checkers, &mut report);
@@ -272,6 +272,7 @@ fn scrub_data(txn: ReadTransaction, checkers: &Checkers, report: &mut Report) ->
 }
 
 fn scrub_checkpoint(
+    dir: &Path,
     txn: &ReadTransaction,
     checkers: &Checkers,
     report: &mut Report,
@@ -286,7 +287,7 @@ fn scrub_checkpoint(
     let latest = checkpoints::latest_in(txn);
     if let Ok(Some(info)) = &latest {
         let key = format!("checkpoint {}", info.id);
-        let walked = checkpoints::chunks_in(txn, info, |raw| {
+        let walked = checkpoints::chunks_in(dir, txn, info, |raw| {
             count.entries += 1;
             if let Err(problem) = (checkers.checkpoint_chunk)(raw) {
                 count.bad += 1;

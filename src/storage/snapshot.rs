@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use redb::{Durability, ReadTransaction, ReadableDatabase};
 
 use super::binding;
-use super::checkpoints::{self, CheckpointInfo};
+use super::checkpoints::{self, CheckpointInfo, ChunkFileWriter, ChunkSource};
 use super::read::{ReadView, RowTable};
 use super::records;
 use super::tables;
@@ -33,7 +33,7 @@ const STAGED_CHECKPOINT_ID: u64 = 1;
 
 pub struct SnapshotSource {
     checkpoint_txn: ReadTransaction,
-    checkpoint: Option<CheckpointInfo>,
+    checkpoint: Option<(CheckpointInfo, ChunkSource)>,
     view: ReadView,
     lsn: u64,
 }
@@ -44,10 +44,20 @@ impl Store {
     pub fn snapshot_source(&self) -> Result<SnapshotSource> {
         for _ in 0..10 {
             let checkpoint_txn = self.checkpoints.get()?.begin_read()?;
-            let checkpoint = checkpoints::latest_in(&checkpoint_txn)?;
+            let checkpoint = match checkpoints::latest_in(&checkpoint_txn)? {
+                Some(info) => match checkpoints::open_chunks(&self.dir, &info) {
+                    Ok(chunks) => Some((info, chunks)),
+                    // A newer checkpoint replaced it meanwhile: look again.
+                    Err(StorageError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                        continue
+                    }
+                    Err(e) => return Err(e),
+                },
+                None => None,
+            };
             let view = self.read()?;
             let lsn = view.meta(tables::LAST_LSN)?;
-            let from = checkpoint.map_or(0, |c| c.start_lsn);
+            let from = checkpoint.as_ref().map_or(0, |(c, _)| c.start_lsn);
             let first = view.first_lsn()?;
             // The log must hold every record after the checkpoint.
             if lsn <= from || (first != 0 && first <= from + 1) {
@@ -73,12 +83,12 @@ impl SnapshotSource {
 
     /// The LSN of the checkpoint it carries (0: none).
     pub fn checkpoint_lsn(&self) -> u64 {
-        self.checkpoint.map_or(0, |c| c.start_lsn)
+        self.checkpoint.as_ref().map_or(0, |(c, _)| c.start_lsn)
     }
 
     /// The checkpoint it carries, if any.
     pub fn checkpoint_info(&self) -> Option<CheckpointInfo> {
-        self.checkpoint
+        self.checkpoint.as_ref().map(|(c, _)| *c)
     }
 
     /// The main file as of the snapshot's LSN (rows, meta, the log).
@@ -109,7 +119,7 @@ impl SnapshotSource {
 
     pub fn for_each_chunk(&self, f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
         match &self.checkpoint {
-            Some(info) => checkpoints::chunks_in(&self.checkpoint_txn, info, f),
+            Some((info, chunks)) => checkpoints::read_chunks(chunks, &self.checkpoint_txn, info, f),
             None => Ok(()),
         }
     }
@@ -135,7 +145,8 @@ impl SnapshotSource {
 pub struct Staging {
     dir: PathBuf,
     store: Store,
-    checkpoint_chunks: u32,
+    /// The snapshot's checkpoint, once its first chunk arrived.
+    checkpoint: Option<ChunkFileWriter>,
     /// The receiving store's id: the staged files replace its own, so they
     /// take its id, not the sender's (see `binding`).
     store_id: u64,
@@ -155,7 +166,7 @@ impl Staging {
         Ok(Staging {
             dir,
             store,
-            checkpoint_chunks: 0,
+            checkpoint: None,
             store_id,
         })
     }
@@ -216,27 +227,25 @@ impl Staging {
 
     /// Stores the next chunk of the snapshot's checkpoint.
     pub fn put_checkpoint_chunk(&mut self, chunk: Vec<u8>) -> Result<()> {
-        checkpoints::put_chunks(
-            &*self.store.checkpoints.get()?,
-            STAGED_CHECKPOINT_ID,
-            self.checkpoint_chunks,
-            &[chunk],
-        )?;
-        self.checkpoint_chunks += 1;
-        Ok(())
+        let writer = match &mut self.checkpoint {
+            Some(writer) => writer,
+            None => self
+                .checkpoint
+                .insert(ChunkFileWriter::create(&self.dir, STAGED_CHECKPOINT_ID)?),
+        };
+        writer.add(&chunk)
     }
 
     /// Makes the staged store durable and complete: its last LSN is `lsn`, and
     /// its checkpoint (if the snapshot had one) is as of `checkpoint_lsn`.
-    pub fn finish(self, lsn: u64, checkpoint_lsn: u64) -> Result<StagedSnapshot> {
+    pub fn finish(mut self, lsn: u64, checkpoint_lsn: u64) -> Result<StagedSnapshot> {
         // A checkpoint may hold no chunks (a state with no entries yet); it
         // still says where the snapshot's log starts.
-        if checkpoint_lsn > 0 || self.checkpoint_chunks > 0 {
-            let info = CheckpointInfo {
-                id: STAGED_CHECKPOINT_ID,
-                start_lsn: checkpoint_lsn,
-                chunks: self.checkpoint_chunks,
-            };
+        if self.checkpoint.is_none() && checkpoint_lsn > 0 {
+            self.checkpoint = Some(ChunkFileWriter::create(&self.dir, STAGED_CHECKPOINT_ID)?);
+        }
+        if let Some(writer) = self.checkpoint.take() {
+            let info = writer.finish(checkpoint_lsn)?;
             checkpoints::mark_latest(&*self.store.checkpoints.get()?, &info, None)?;
         }
         if self.store_id != 0 {
@@ -315,6 +324,12 @@ pub(super) fn recover_staging(data_dir: &Path) -> Result<()> {
 }
 
 fn finish_install(data_dir: &Path, staged: &Path) -> Result<()> {
+    // The checkpoint's chunk file first: the staged `checkpoint.redb` names it.
+    for (_, from) in checkpoints::files_in(staged)? {
+        if let Some(name) = from.file_name() {
+            std::fs::rename(&from, data_dir.join(name))?;
+        }
+    }
     for file in [CHECKPOINT_FILE, DATA_FILE] {
         let from = staged.join(file);
         if from.exists() {
@@ -326,9 +341,10 @@ fn finish_install(data_dir: &Path, staged: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Removes a stopped store's files from `data_dir` (the three files and an
-/// unfinished staging store; nothing else), so a restore can take their
-/// place. Refused if a running server has any of them open.
+/// Removes a stopped store's files from `data_dir` (the three files, the
+/// checkpoints' chunk files and an unfinished staging store; nothing else),
+/// so a restore can take their place. Refused if a running server has any
+/// of them open.
 pub fn remove_store(data_dir: &Path) -> Result<()> {
     for file in binding::StoreFile::ALL {
         let path = data_dir.join(file.name());
@@ -351,6 +367,9 @@ pub fn remove_store(data_dir: &Path) -> Result<()> {
         if path.exists() {
             std::fs::remove_file(&path)?;
         }
+    }
+    for (_, path) in checkpoints::files_in(data_dir)? {
+        std::fs::remove_file(&path)?;
     }
     let staging = data_dir.join(STAGING_DIR);
     if staging.exists() {
