@@ -55,6 +55,14 @@ const _: () = assert!(HEADER_BYTES == 17 && FRAME_HEADER_BYTES == 8);
 const _: () = assert!(CHUNK_BYTES_MAX <= u32::MAX as usize);
 /// Writes reach the file in pieces of about this size.
 const WRITE_BUFFER_BYTES: usize = 1 << 20;
+/// A chunk file is written back (fdatasync) and dropped from the page cache
+/// every this many bytes. Left dirty until one fsync at the end, a checkpoint
+/// of gigabytes is written out all at once, and the Raft log's fsyncs (one
+/// per batch, on the same disk) wait behind it; in steps, the dirty bytes
+/// stay bounded. Dropped from the cache, it does not push out the data
+/// file's pages (a checkpoint is read again only at a restart or to send a
+/// snapshot).
+const WRITEBACK_BYTES: u64 = 32 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckpointInfo {
@@ -270,6 +278,9 @@ pub(super) struct ChunkFileWriter {
     out: Option<BufWriter<File>>,
     id: u64,
     chunks: u32,
+    /// Bytes handed to `out` so far, and how many of them are written back.
+    written_bytes: u64,
+    synced_bytes: u64,
 }
 
 impl ChunkFileWriter {
@@ -284,6 +295,8 @@ impl ChunkFileWriter {
             path,
             id,
             chunks: 0,
+            written_bytes: HEADER_BYTES as u64,
+            synced_bytes: 0,
         };
         writer.out()?.write_all(&header_bytes(id))?;
         Ok(writer)
@@ -307,12 +320,35 @@ impl ChunkFileWriter {
         out.write_all(&crc32fast::hash(chunk).to_be_bytes())?;
         out.write_all(chunk)?;
         self.chunks += 1;
+        self.written_bytes += (FRAME_HEADER_BYTES + chunk.len()) as u64;
+        if self.written_bytes - self.synced_bytes >= WRITEBACK_BYTES {
+            self.write_back()?;
+        }
+        Ok(())
+    }
+
+    /// Makes what is written so far durable and drops it from the page cache.
+    fn write_back(&mut self) -> Result<()> {
+        let (from, to) = (self.synced_bytes, self.written_bytes);
+        let out = self.out()?;
+        out.flush()?;
+        let file = out.get_ref();
+        file.sync_data()?;
+        // Advice only: a kernel that ignores it keeps the pages cached.
+        let _ = rustix::fs::fadvise(
+            file,
+            from,
+            std::num::NonZeroU64::new(to - from),
+            rustix::fs::Advice::DontNeed,
+        );
+        self.synced_bytes = to;
         Ok(())
     }
 
     /// Makes the file durable (its directory entry too): it may be named
     /// the latest from here on.
     pub(super) fn finish(mut self, start_lsn: u64) -> Result<CheckpointInfo> {
+        self.write_back()?;
         let out = self.out.take().expect("finished once: `finish` takes self");
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
@@ -474,6 +510,22 @@ mod tests {
         assert_eq!(raw[21..25], crc32fast::hash(b"one").to_be_bytes());
         assert_eq!(&raw[25..28], b"one");
         assert_eq!(raw.len(), HEADER_BYTES + 3 * FRAME_HEADER_BYTES + 8);
+    }
+
+    #[test]
+    fn a_file_written_back_in_steps_reads_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db(dir.path());
+        let chunks: Vec<Vec<u8>> = (0..10u8).map(|i| vec![i; CHUNK_BYTES_MAX]).collect();
+        let health = Health::default();
+        let mut writer = CheckpointWriter::begin(dir.path(), &db, &health).unwrap();
+        writer.add(&chunks).unwrap();
+        assert!(
+            writer.chunks.synced_bytes >= WRITEBACK_BYTES,
+            "written back on the way"
+        );
+        writer.finish(5).unwrap();
+        assert_eq!(read_all(dir.path(), &db).unwrap(), chunks);
     }
 
     #[test]
