@@ -1,8 +1,8 @@
 //! A hash map split into parts, each behind its own lock and held by `Arc`:
 //! - readers lock one part briefly, so they never wait for the writer's commit;
-//! - a checkpoint takes every part by reference in O(parts) (`snapshot`), and
-//!   the writer copies a part only when it changes one that a checkpoint still
-//!   holds (`Arc::make_mut`): copy-on-write at part granularity.
+//! - a checkpoint takes each part by reference while it encodes it (`parts`),
+//!   and the writer copies a part only when it changes one that a checkpoint
+//!   still holds (`Arc::make_mut`): copy-on-write at part granularity.
 
 use std::hash::{BuildHasher, Hash};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -100,12 +100,14 @@ impl<K: Hash + Eq + Clone, V: Clone> Parts<K, V> {
         }
     }
 
-    /// Every part, by reference: a consistent view of each part (not of all at once).
-    pub fn snapshot(&self) -> Vec<Part<K, V>> {
+    /// Every part by reference, each taken only when the iterator reaches
+    /// it: a consistent view of each part (not of all at once). Whoever
+    /// holds a part makes the writer copy it on its next change, so a
+    /// long walk (a checkpoint) lets go of each part before taking the next.
+    pub fn parts(&self) -> impl Iterator<Item = Part<K, V>> + '_ {
         self.parts
             .iter()
             .map(|p| p.read().unwrap_or_else(|e| e.into_inner()).clone())
-            .collect()
     }
 
     pub fn part_count(&self) -> usize {
@@ -133,7 +135,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Parts<K, V> {
 
     /// Every entry, one part at a time (for loading and digests, not hot paths).
     pub fn for_each(&self, mut f: impl FnMut(&K, &V)) {
-        for part in self.snapshot() {
+        for part in self.parts() {
             for (k, v) in part.iter() {
                 f(k, v);
             }
@@ -151,7 +153,7 @@ mod tests {
         for i in 0..100 {
             parts.insert(i, i);
         }
-        let snap = parts.snapshot();
+        let snap: Vec<_> = parts.parts().collect();
         parts.insert(1, 1000);
         parts.remove(&2);
         parts.update(3, |v| *v += 1);

@@ -69,7 +69,7 @@ impl Checkpointer {
 
     /// Starts a checkpoint when enough has been logged since the last one. Call
     /// between batches (the snapshot must not straddle one).
-    pub fn maybe_start(&mut self, state: &State) {
+    pub fn maybe_start(&mut self, state: &Arc<State>) {
         if self.in_progress || self.not_before.is_some_and(|t| Instant::now() < t) {
             return;
         }
