@@ -406,6 +406,14 @@ fn rewrite_legacy_rows(txn: &redb::WriteTransaction) -> Result<u64> {
     Ok(rewritten)
 }
 
+/// Most log records one commit drops. A checkpoint of a large state covers a
+/// million records or more, and dropping them reads every one back (redb
+/// reads each page it frees): in one commit that held up the applier for
+/// as long. A cut drops at most this many from the front of what it may;
+/// the writer asks for a cut every `CUT_STEP` records, fewer than this
+/// (asserted there), so what is left drains over the next cuts.
+pub const LOG_CUT_SLICE: usize = 4096;
+
 /// A write transaction of the main file: durable (with quick repair if
 /// asked) or not.
 fn begin(db: &Database, durable: bool, quick_repair: bool) -> Result<redb::WriteTransaction> {
@@ -423,7 +431,14 @@ fn write_changes(txn: &redb::WriteTransaction, changes: &Changes) -> Result<()> 
     let mut log = txn.open_table(tables::LOG)?;
     let mut meta = txn.open_table(tables::META)?;
     if let Some(lsn) = changes.truncate_log_through {
-        log.retain_in(..=lsn, |_, _| false)?;
+        // The first `LOG_CUT_SLICE` records at most; the rest go in later cuts.
+        let through = match log.range(..=lsn)?.take(LOG_CUT_SLICE).last() {
+            Some(entry) => Some(entry?.0.value()),
+            None => None,
+        };
+        if let Some(through) = through {
+            log.retain_in(..=through, |_, _| false)?;
+        }
     }
     for (lsn, record) in &changes.log {
         log.insert(lsn, record.as_ref())?;
@@ -479,4 +494,35 @@ fn write_changes(txn: &redb::WriteTransaction, changes: &Changes) -> Result<()> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_cut_drops_at_most_a_slice_per_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), false, Arc::default()).unwrap();
+        let records = 2 * LOG_CUT_SLICE as u64 + 100;
+        let mut changes = Changes::default();
+        for lsn in 1..=records {
+            changes.append_log(lsn, bytes::Bytes::from_static(b"record"));
+        }
+        store.commit(changes, false).unwrap();
+        let first = || store.read().unwrap().first_lsn().unwrap();
+        let cut_through = records - 10;
+        let mut firsts = Vec::new();
+        for _ in 0..4 {
+            let mut cut = Changes::default();
+            cut.truncate_log_through(cut_through);
+            store.commit(cut, false).unwrap();
+            firsts.push(first());
+        }
+        let slice = LOG_CUT_SLICE as u64;
+        assert_eq!(
+            firsts,
+            [slice + 1, 2 * slice + 1, cut_through + 1, cut_through + 1]
+        );
+    }
 }

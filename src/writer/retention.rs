@@ -17,6 +17,8 @@ pub struct Retention {
 /// Cutting is a range delete; doing it in steps of at least this many records
 /// keeps it off most commits.
 const CUT_STEP: u64 = 1024;
+// Each cut drops at most a slice: more than a step, or the backlog would grow.
+const _: () = assert!(CUT_STEP < crate::storage::LOG_CUT_SLICE as u64);
 
 impl Retention {
     pub fn new(retention: u64, webhook_lag_max: u64, checkpoint_lsn: u64) -> Retention {
