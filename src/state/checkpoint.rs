@@ -24,7 +24,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use couponsd_client::wire::{DecodeError, Reader, Writer};
 
-use super::analytics::{self, Counted};
+use super::analytics;
 use super::effect::{
     read_code_rate, read_key, read_model, read_period_count, read_seen_kind, write_code_rate,
     write_key, write_model, write_period_count,
@@ -85,7 +85,6 @@ pub struct Snapshot {
     /// encoding reaches each part (see the module comment).
     state: Arc<State>,
     model: Arc<Model>,
-    store_analytics: Counted<GroupAnalytics>,
     webhooks: Vec<Endpoint>,
 }
 
@@ -100,10 +99,6 @@ impl State {
             start_lsn: self.applied_lsn(),
             state: Arc::clone(self),
             model: self.model(),
-            store_analytics: *self
-                .store_analytics
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
             webhooks: self.webhooks(),
         }
     }
@@ -575,7 +570,15 @@ impl Snapshot {
             }
             // Absent until something was counted, so a store from before
             // analytics checkpoints as it did.
-            let (at, store) = &self.store_analytics;
+            // Read after every coupon's and campaign's entry: a usage the
+            // store counted must be one its coupon counted too, or a replay
+            // would count it for the store without knowing it was the
+            // coupon's first redemption (`coupons_redeemed`).
+            let (at, store) = &*self
+                .state
+                .store_analytics
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             if *store != GroupAnalytics::default() {
                 c.entry(|w| {
                     w.u8(ANALYTICS_STORE);
@@ -623,7 +626,8 @@ mod tests {
         };
         let records: Vec<LogRecord> = (1..=60u64)
             .map(|lsn| {
-                let coupon_id = lsn % 3 + 1;
+                // Coupon 4's first redemption comes after the snapshot.
+                let coupon_id = if lsn == 25 { 4 } else { lsn % 3 + 1 };
                 let customer = [lsn % 7, 9];
                 let redemption = Redemption {
                     id: lsn,
@@ -705,6 +709,11 @@ mod tests {
         assert_eq!(digest(&restored), digest(&state));
         let store = restored.store_analytics();
         assert_eq!(store.totals.redemptions, 60, "each redemption counted once");
+        assert_eq!(store.coupons_redeemed, 4);
+        assert_eq!(
+            store.coupons_redeemed,
+            state.store_analytics().coupons_redeemed
+        );
     }
 
     /// A pending hold's lines go through a checkpoint and into the digest,

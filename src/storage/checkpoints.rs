@@ -133,8 +133,15 @@ pub(super) fn sweep(dir: &Path, latest: Option<CheckpointInfo>) -> Result<()> {
     let keep = latest.filter(|i| i.in_file).map(|i| i.id);
     for (id, path) in files_in(dir)? {
         if Some(id) != keep {
-            std::fs::remove_file(&path)?;
-            tracing::info!(file = %path.display(), "removed a checkpoint file no checkpoint names");
+            // Left there, it only takes space: never a reason not to start.
+            match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    tracing::info!(file = %path.display(), "removed a checkpoint file no checkpoint names")
+                }
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %e, "cannot remove a checkpoint file no checkpoint names")
+                }
+            }
         }
     }
     Ok(())

@@ -409,9 +409,8 @@ fn rewrite_legacy_rows(txn: &redb::WriteTransaction) -> Result<u64> {
 /// Most log records one commit drops. A checkpoint of a large state covers a
 /// million records or more, and dropping them reads every one back (redb
 /// reads each page it frees): in one commit that held up the applier for
-/// as long. A cut drops at most this many from the front of what it may;
-/// the writer asks for a cut every `CUT_STEP` records, fewer than this
-/// (asserted there), so what is left drains over the next cuts.
+/// as long. A cut drops at most this many from the front of what it may,
+/// and the writer (`writer::retention`) asks again for what is left.
 pub const LOG_CUT_SLICE: usize = 4096;
 
 /// A write transaction of the main file: durable (with quick repair if

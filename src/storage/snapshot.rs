@@ -28,8 +28,12 @@ use super::{Result, StorageError, Store, CHECKPOINT_FILE, DATA_FILE};
 const STAGING_DIR: &str = "incoming";
 /// Present once the staged files are complete: the move may be (re)done.
 const COMPLETE_MARKER: &str = "COMPLETE";
-/// The id the staged checkpoint takes (the staging store starts empty).
-const STAGED_CHECKPOINT_ID: u64 = 1;
+/// How far above every checkpoint file in the data directory the staged
+/// checkpoint's id is. The live store's checkpointer may still be storing
+/// checkpoints (ids counting up from its latest) while a snapshot is received
+/// and installed, and unlinking the previous one's file: the installed
+/// checkpoint's file must never have an id it could reach.
+const STAGED_ID_GAP: u64 = 1 << 32;
 
 pub struct SnapshotSource {
     checkpoint_txn: ReadTransaction,
@@ -145,6 +149,8 @@ impl SnapshotSource {
 pub struct Staging {
     dir: PathBuf,
     store: Store,
+    /// The id the staged checkpoint takes (see `STAGED_ID_GAP`).
+    checkpoint_id: u64,
     /// The snapshot's checkpoint, once its first chunk arrived.
     checkpoint: Option<ChunkFileWriter>,
     /// The receiving store's id: the staged files replace its own, so they
@@ -163,9 +169,14 @@ impl Staging {
         // Its writes go straight to its files: a failure is the snapshot's,
         // answered to the leader, not this node's to report.
         let store = Store::open_files(&dir, false, Default::default())?;
+        let highest = checkpoints::files_in(data_dir)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .max();
         Ok(Staging {
             dir,
             store,
+            checkpoint_id: highest.unwrap_or(0).saturating_add(STAGED_ID_GAP),
             checkpoint: None,
             store_id,
         })
@@ -231,7 +242,7 @@ impl Staging {
             Some(writer) => writer,
             None => self
                 .checkpoint
-                .insert(ChunkFileWriter::create(&self.dir, STAGED_CHECKPOINT_ID)?),
+                .insert(ChunkFileWriter::create(&self.dir, self.checkpoint_id)?),
         };
         writer.add(&chunk)
     }
@@ -242,7 +253,7 @@ impl Staging {
         // A checkpoint may hold no chunks (a state with no entries yet); it
         // still says where the snapshot's log starts.
         if self.checkpoint.is_none() && checkpoint_lsn > 0 {
-            self.checkpoint = Some(ChunkFileWriter::create(&self.dir, STAGED_CHECKPOINT_ID)?);
+            self.checkpoint = Some(ChunkFileWriter::create(&self.dir, self.checkpoint_id)?);
         }
         if let Some(writer) = self.checkpoint.take() {
             let info = writer.finish(checkpoint_lsn)?;
@@ -376,4 +387,27 @@ pub fn remove_store(data_dir: &Path) -> Result<()> {
         std::fs::remove_dir_all(&staging)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The live store's checkpointer may go on storing (and unlinking)
+    /// checkpoints while a snapshot is received: the staged checkpoint's
+    /// file takes an id none of them can reach.
+    #[test]
+    fn a_staged_checkpoint_takes_an_id_far_above_the_live_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("checkpoint-5.chunks"), b"live").unwrap();
+        let mut staging = Staging::begin(dir.path(), 0).unwrap();
+        staging.put_checkpoint_chunk(b"chunk".to_vec()).unwrap();
+        let staged = staging.finish(10, 9).unwrap();
+        let ids: Vec<u64> = checkpoints::files_in(&staged.dir)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(ids, [5 + STAGED_ID_GAP]);
+    }
 }

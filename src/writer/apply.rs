@@ -78,6 +78,7 @@ impl Applier {
             config.log_retention_records,
             config.webhook_lag_records_max,
             checkpointer.last_lsn(),
+            core.store.read()?.first_lsn()?,
         );
         let chain = stored_chain(&core.store)?;
         debug_assert_eq!(chain.last_lsn, core.state.applied_lsn());
