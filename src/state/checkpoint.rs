@@ -605,13 +605,63 @@ mod tests {
     use super::super::digest::Digest;
     use super::super::{Effect, LogRecord};
     use super::*;
+    use crate::rules::analytics::Usage;
     use crate::rules::fraud::detectors::{CodeRate, SeenKind};
     use crate::rules::fraud::score::{Signal, Signals};
+    use couponsd_client::wire::{
+        OrderIdentifiers, Redemption, RedemptionStatus, SecurityAssessment,
+    };
 
     fn digest(state: &State) -> (u128, u64) {
         let mut d = Digest::default();
         state.add_to_digest(&mut d);
         (d.value(), d.entries())
+    }
+
+    /// Redemption `id` of `coupon_id`, for order `order` of customer `customer`.
+    fn redemption(
+        id: u64,
+        coupon_id: u64,
+        (customer, order): (&str, &str),
+        status: RedemptionStatus,
+        hold_expires_at: Option<i64>,
+    ) -> Redemption {
+        Redemption {
+            id,
+            coupon_id,
+            code: format!("C{coupon_id}"),
+            customer_id: customer.into(),
+            order_id: order.into(),
+            transaction_id: String::new(),
+            status,
+            original_amount: 10_000,
+            discount_amount: 1_000,
+            final_amount: 9_000,
+            currency: "USD".into(),
+            channel: String::new(),
+            created_at: 3,
+            updated_at: 3,
+            hold_expires_at,
+            reverse_reason: String::new(),
+            security: SecurityAssessment::default(),
+            fraud_outcome: None,
+            identifiers: OrderIdentifiers::default(),
+            counted: 0,
+        }
+    }
+
+    /// A captured use of `coupon_id` (campaign 4) for the analytics.
+    fn usage(coupon_id: u64, products: Vec<(String, i64)>) -> Effect {
+        Effect::Usage(Usage {
+            coupon_id,
+            campaign_id: Some(4),
+            at: 1_700_000_000_000,
+            redemptions: 1,
+            revenue: 9_000,
+            discount: 1_000,
+            products,
+            ..Usage::default()
+        })
     }
 
     /// A checkpoint reads each part only when it reaches it, so its parts
@@ -620,37 +670,18 @@ mod tests {
     /// state all the same.
     #[test]
     fn a_checkpoint_whose_parts_saw_later_records_replays_to_the_live_state() {
-        use crate::rules::analytics::Usage;
-        use couponsd_client::wire::{
-            OrderIdentifiers, Redemption, RedemptionStatus, SecurityAssessment,
-        };
         let records: Vec<LogRecord> = (1..=60u64)
             .map(|lsn| {
                 // Coupon 4's first redemption comes after the snapshot.
                 let coupon_id = if lsn == 25 { 4 } else { lsn % 3 + 1 };
                 let customer = [lsn % 7, 9];
-                let redemption = Redemption {
-                    id: lsn,
+                let redemption = redemption(
+                    lsn,
                     coupon_id,
-                    code: format!("C{coupon_id}"),
-                    customer_id: format!("cust-{}", lsn % 7),
-                    order_id: format!("order-{lsn}"),
-                    transaction_id: String::new(),
-                    status: RedemptionStatus::Processed,
-                    original_amount: 10_000,
-                    discount_amount: 1_000,
-                    final_amount: 9_000,
-                    currency: "USD".into(),
-                    channel: String::new(),
-                    created_at: 1_700_000_000_000 + lsn as i64,
-                    updated_at: 1_700_000_000_000 + lsn as i64,
-                    hold_expires_at: None,
-                    reverse_reason: String::new(),
-                    security: SecurityAssessment::default(),
-                    fraud_outcome: None,
-                    identifiers: OrderIdentifiers::default(),
-                    counted: 0,
-                };
+                    (&format!("cust-{}", lsn % 7), &format!("order-{lsn}")),
+                    RedemptionStatus::Processed,
+                    None,
+                );
                 let effects = vec![
                     Effect::Redemption(redemption),
                     Effect::Counters {
@@ -670,15 +701,7 @@ mod tests {
                         key: customer,
                         members: vec![([lsn, 1], lsn as i64)],
                     },
-                    Effect::Usage(Usage {
-                        coupon_id,
-                        campaign_id: Some(4),
-                        at: 1_700_000_000_000,
-                        redemptions: 1,
-                        revenue: 9_000,
-                        discount: 1_000,
-                        ..Usage::default()
-                    }),
+                    usage(coupon_id, vec![]),
                 ];
                 LogRecord {
                     term: 1,
@@ -720,32 +743,8 @@ mod tests {
     /// and go when the hold is captured.
     #[test]
     fn hold_products_survive_a_checkpoint_until_the_hold_ends() {
-        use couponsd_client::wire::{
-            OrderIdentifiers, Redemption, RedemptionStatus, SecurityAssessment,
-        };
         let state = std::sync::Arc::new(State::new(Some([1; 16]), 0));
-        let hold = |status, hold_expires_at| Redemption {
-            id: 7,
-            coupon_id: 1,
-            code: "BOOTS".into(),
-            customer_id: "c".into(),
-            order_id: "o".into(),
-            transaction_id: String::new(),
-            status,
-            original_amount: 20_150,
-            discount_amount: 2_015,
-            final_amount: 18_135,
-            currency: "USD".into(),
-            channel: String::new(),
-            created_at: 3,
-            updated_at: 3,
-            hold_expires_at,
-            reverse_reason: String::new(),
-            security: SecurityAssessment::default(),
-            fraud_outcome: None,
-            identifiers: OrderIdentifiers::default(),
-            counted: 0,
-        };
+        let hold = |status, hold_expires_at| redemption(7, 1, ("c", "o"), status, hold_expires_at);
         let record = |lsn, effects| LogRecord {
             term: 1,
             lsn,
@@ -785,20 +784,8 @@ mod tests {
     /// after it counts nothing twice), and count in the digest.
     #[test]
     fn analytics_count_once_and_survive_a_checkpoint() {
-        use crate::rules::analytics::Usage;
         let state = std::sync::Arc::new(State::new(Some([1; 16]), 0));
-        let capture = |coupon_id, product: &str| {
-            Effect::Usage(Usage {
-                coupon_id,
-                campaign_id: Some(4),
-                at: 1_700_000_000_000,
-                redemptions: 1,
-                revenue: 9_000,
-                discount: 1_000,
-                products: vec![(product.into(), 10_000)],
-                ..Usage::default()
-            })
-        };
+        let capture = |coupon_id, product: &str| usage(coupon_id, vec![(product.into(), 10_000)]);
         let record = |lsn, effects| LogRecord {
             term: 1,
             lsn,
