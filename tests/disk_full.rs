@@ -405,6 +405,8 @@ fn commits_without_fsync_survive_the_reopen_after_a_full_disk() {
             .commit(rows(first..=first + 99), false)
             .expect("a commit without fsync");
     }
+    // Written behind: a read commits them (without fsync) into the file.
+    assert!(stored(&store, 400));
 
     let ballast = tmpfs.path().join("ballast");
     let mut file = std::fs::File::create(&ballast).expect("ballast");
@@ -436,6 +438,40 @@ fn commits_without_fsync_survive_the_reopen_after_a_full_disk() {
     let store = Store::open(&dir, false, health).expect("opening it again");
     for id in 1..=4_400 {
         assert!(stored(&store, id), "redemption {id} not durable");
+    }
+    drop(store);
+    drop(tmpfs);
+}
+
+/// Commits without fsync are written behind (`Store::commit`): kept in
+/// memory and committed by the next read, the next durable commit or once
+/// enough gather. Rows acknowledged before the disk filled stay readable
+/// after: that commit, without fsync, stays in redb's own cache.
+#[test]
+fn rows_written_behind_stay_readable_once_the_disk_fills() {
+    use couponsd::storage::Store;
+
+    let tmpfs = Tmpfs::mount(32);
+    let dir = tmpfs.path().join("data");
+    let store = Store::open(&dir, false, Arc::default()).expect("opening the store");
+    store.commit(rows(1..=10), true).expect("a durable commit");
+    for first in (11..=2_011).step_by(100) {
+        store
+            .commit(rows(first..=first + 99), false)
+            .expect("a commit without fsync");
+    }
+
+    let ballast = tmpfs.path().join("ballast");
+    let mut file = std::fs::File::create(&ballast).expect("ballast");
+    let chunk = vec![0x5au8; 1 << 20];
+    while file.write(&chunk).is_ok_and(|n| n > 0) {}
+    drop(file);
+
+    for id in 1..=2_110 {
+        assert!(
+            stored(&store, id),
+            "redemption {id} unreadable on a full disk"
+        );
     }
     drop(store);
     drop(tmpfs);

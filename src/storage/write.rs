@@ -75,6 +75,11 @@ impl Changes {
         self.log.push((lsn, record));
     }
 
+    /// Whether these changes cut the log (see `truncate_log_through`).
+    pub(super) fn cuts_log(&self) -> bool {
+        self.truncate_log_through.is_some()
+    }
+
     pub fn set_meta(&mut self, key: &'static str, value: u64) {
         self.meta.push((key, value));
     }

@@ -6,9 +6,10 @@
 //! Raft log position; only then are the records applied to the in-memory
 //! state, which makes them visible to readers.
 //!
-//! These commits skip the fsync: the Raft log holds every entry durably
-//! before it is applied, so after a crash the state machine re-applies from
-//! its last durable commit. One commit a second is made durable, and every
+//! These commits skip the fsync, and most are written behind (the store
+//! commits them in groups, and before any read sees the file): the Raft log
+//! holds every entry durably before it is applied, so after a crash the
+//! state machine re-applies from its last durable commit. One commit a second is made durable, and every
 //! one before a checkpoint is stored or the Raft log may be purged (see
 //! `Applier::flush`), so that what is re-applied stays short and the log
 //! still holds it. Each durable commit also records how far `raft.redb` is
@@ -211,7 +212,7 @@ impl Applier {
         if let Some(lsn) = cut {
             self.retention.cut(lsn);
         }
-        // Stored: make it visible.
+        // Stored (written behind, for the next read): make it visible.
         for record in applied.iter().flat_map(|r| r.iter()) {
             core.state.apply_record(record);
         }

@@ -29,7 +29,7 @@ use crate::state::order_set::OrderSet;
 use crate::state::outbox::OutboxEntry;
 use crate::state::webhooks::Endpoint;
 use crate::state::{Effect, LogRecord, SeenSet, State};
-use crate::storage::ReadView;
+use crate::storage::{ReadView, Store};
 
 /// What one batch (or one plan) changed, as seen by what is decided after
 /// it: the decider's copy of the parts of the state that effects change.
@@ -197,7 +197,11 @@ impl Cursor {
 pub struct Batch<'a> {
     pub(super) state: &'a State,
     earlier: &'a VecDeque<(u64, Overlay)>,
-    pub(super) view: &'a ReadView,
+    /// The store, and a read view of it opened the first time a decision
+    /// needs a row: most batches (redeems) never do, and opening one commits
+    /// the rows written behind (`Store::read`).
+    store: &'a Store,
+    view: std::cell::OnceCell<ReadView>,
     overlay: Overlay,
     /// This batch's sealed records, encoded, and as they are.
     records: Vec<Bytes>,
@@ -223,7 +227,7 @@ impl<'a> Batch<'a> {
     pub fn new(
         state: &'a State,
         earlier: &'a VecDeque<(u64, Overlay)>,
-        view: &'a ReadView,
+        store: &'a Store,
         term: u64,
         cursor: Cursor,
         now: i64,
@@ -231,7 +235,8 @@ impl<'a> Batch<'a> {
         Batch {
             state,
             earlier,
-            view,
+            store,
+            view: std::cell::OnceCell::new(),
             overlay: Overlay::default(),
             records: Vec::new(),
             decided: Vec::new(),
@@ -284,6 +289,16 @@ impl<'a> Batch<'a> {
         self.records.push(encoded);
         self.decided.push(record);
         reply
+    }
+
+    /// The store as of the first call in this batch (it sees the rows of
+    /// every proposal applied before that, and the overlays hold the rest).
+    pub(super) fn view(&self) -> crate::storage::Result<&ReadView> {
+        if let Some(view) = self.view.get() {
+            return Ok(view);
+        }
+        let view = self.store.read()?;
+        Ok(self.view.get_or_init(|| view))
     }
 
     /// Bytes of the records so far (the proposal must fit a frame).

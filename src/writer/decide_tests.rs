@@ -53,8 +53,7 @@ fn decide(
     now: i64,
     mutations: &[Mutation],
 ) -> (Outcome, Overlay, Cursor) {
-    let view = node.store.read().expect("read view");
-    let mut batch = Batch::new(&node.state, earlier, &view, 1, cursor, now);
+    let mut batch = Batch::new(&node.state, earlier, &node.store, 1, cursor, now);
     let config = WriterConfig::default();
     let answers = mutations
         .iter()
@@ -307,8 +306,7 @@ fn observe(
     now: i64,
     orders: &[Order],
 ) -> (Vec<LogRecord>, Overlay, Cursor) {
-    let view = node.store.read().expect("read view");
-    let mut batch = Batch::new(&node.state, earlier, &view, 1, cursor, now);
+    let mut batch = Batch::new(&node.state, earlier, &node.store, 1, cursor, now);
     for order in orders {
         let mut d = super::plan::Draft::new(&batch);
         let ids = crate::rules::fraud::velocity::identities(order);

@@ -603,12 +603,11 @@ impl Decider {
             last_time_ms: i64::MIN,
         };
         if !core.state.has_key_secret() {
-            let view = core.store.read()?;
             let now = core.state.clock.now(now_ms());
             let mut batch = Batch::new(
                 &core.state,
                 &tenure.earlier,
-                &view,
+                &core.store,
                 term,
                 tenure.cursor,
                 now,
@@ -653,23 +652,12 @@ impl Decider {
         {
             t.earlier.pop_front();
         }
-        // Opened after dropping the applied overlays, so it sees their rows.
-        let view = match core.store.read() {
-            Ok(v) => v,
-            Err(e) => {
-                static UNREADABLE: LogLimit = LogLimit::new(DEFAULT_INTERVAL);
-                if let Some(s) = UNREADABLE.admit() {
-                    tracing::error!(error = %e, "cannot read the store; batch refused{s}");
-                }
-                let e = std::sync::Arc::new(Error::from(e));
-                fail_all(jobs, || e.again());
-                return Ok(Vec::new());
-            }
-        };
         // Never before the previous batch, whatever the wall clock does.
         let now = core.state.clock.now(now_ms()).max(t.last_time_ms);
         let base_lsn = t.cursor.next_lsn - 1;
-        let mut batch = Batch::new(&core.state, &t.earlier, &view, t.term, t.cursor, now);
+        // The store is read (if at all) after dropping the applied overlays, so
+        // it sees their rows.
+        let mut batch = Batch::new(&core.state, &t.earlier, &core.store, t.term, t.cursor, now);
         batch.analytics = self.config.analytics;
         let mut results = Vec::with_capacity(jobs.len());
         let mut decided_jobs = Vec::with_capacity(jobs.len());

@@ -309,7 +309,7 @@ impl<'b, 'a> Draft<'b, 'a> {
     pub fn redemption(&self, id: u64) -> storage::Result<Option<Redemption>> {
         match self.newest(|o| o.redemptions.get(&id).cloned()) {
             Some(r) => Ok(Some(r)),
-            None => self.batch.view.redemption(id),
+            None => self.batch.view()?.redemption(id),
         }
     }
 
