@@ -525,9 +525,13 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             .entries
             .last_key_value()
             .map(|(_, (e, _, _))| e.log_id);
+        let purged_index = purged.map(|p| p.index);
         let last = match cached_last {
             Some(id) => Some(id),
+            // Entries through the purged index may still be there, waiting
+            // to be dropped (`raft_log::PURGE_SLICE`): they are not the log.
             None => match self.shared.file.last_entry().map_err(read_error)? {
+                Some((index, _)) if Some(index) <= purged_index => purged,
                 Some((index, raw)) => Some(
                     decode_entry(&raw)
                         .map_err(|e| {
@@ -674,5 +678,40 @@ mod tests {
             .map(|(_, size, _)| *size)
             .sum();
         assert_eq!(recent.durable_bytes, sum);
+    }
+
+    /// A purge beyond the last entry (a snapshot installed past the log)
+    /// leaves entries below the purged index until later writes drop them:
+    /// the log is empty all the same, and ends at the purged log id.
+    #[tokio::test]
+    async fn entries_left_below_the_purged_index_are_not_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = RaftLogFile::open(dir.path(), Default::default()).unwrap();
+        let entries = crate::storage::raft_log::PURGE_SLICE as u64 * 2;
+        let appended = (1..=entries)
+            .map(|i| (i, codec::encode_entry(&entry(1, i))))
+            .collect();
+        let purged = entry(2, entries + 100).log_id;
+        file.write(&[LogWrite::Append(appended)], true).unwrap();
+        file.write(
+            &[LogWrite::PurgeThrough {
+                index: purged.index,
+                purged: codec::encode(|w| codec::write_opt_log_id(w, &Some(purged))),
+            }],
+            true,
+        )
+        .unwrap();
+        assert!(file.last_entry().unwrap().is_some(), "some are left");
+        drop(file);
+        let mut store = LogStore::open(
+            dir.path(),
+            std::time::Duration::ZERO,
+            Default::default(),
+            Default::default(),
+        )
+        .unwrap();
+        let state = store.get_log_state().await.unwrap();
+        assert_eq!(state.last_purged_log_id, Some(purged));
+        assert_eq!(state.last_log_id, Some(purged));
     }
 }

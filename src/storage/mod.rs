@@ -230,11 +230,11 @@ impl Store {
         &self.health
     }
 
-    /// A consistent snapshot for reads; never waits for the writer.
-    /// A read sees every commit made before it: changes written behind are
-    /// committed first (without fsync, in redb's cache). Only then may it
-    /// wait for the writer: for a commit in progress (a durable one is
-    /// made once a second).
+    /// A consistent snapshot for reads, with every commit made before it:
+    /// changes written behind are committed first (without fsync, into
+    /// redb's cache). With none waiting, it never waits for the writer;
+    /// with some, it may wait for a commit in progress (a durable one, with
+    /// its fsync, is made once a second).
     pub fn read(&self) -> Result<ReadView> {
         if self.behind_waiting.load(Ordering::Acquire) {
             let mut unflushed = self.unflushed.lock().unwrap_or_else(|e| e.into_inner());
