@@ -45,10 +45,30 @@ fn refused_start(data: &Path, flags: &[&str]) -> String {
     String::from_utf8_lossy(&output.stderr).to_string()
 }
 
+/// libfaketime (installed by `scripts/test.sh`): see `as_of_the_fixture`.
+const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/// Runs `node` with its wall clock starting an hour after the fixture was
+/// made (2026-12-06, about 13:45 UTC), and running on from there: the
+/// fixture's hold (a day's TTL) stays a hold whatever today's date.
+fn as_of_the_fixture(node: &mut Server) {
+    assert!(
+        Path::new(LIBFAKETIME).exists(),
+        "{LIBFAKETIME} is missing: run scripts/test.sh, which installs Debian's faketime"
+    );
+    node.env = vec![
+        ("LD_PRELOAD".into(), LIBFAKETIME.into()),
+        ("FAKETIME".into(), "@2026-12-06 14:45:00".into()),
+        ("TZ".into(), "UTC".into()),
+        ("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()),
+    ];
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_store_from_before_clusters_becomes_a_cluster_of_one_and_grows() {
     let mut node = Server::prepare();
     unpack("leader", &node.data_dir());
+    as_of_the_fixture(&mut node);
     node.launch(&[]).await;
     assert!(
         node.log()
