@@ -53,7 +53,7 @@ mod tables;
 mod write;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable};
@@ -161,11 +161,20 @@ pub struct Store {
     quick_repair: bool,
     /// Readable until the store is bound; corrupt from then on (see `records`).
     legacy_rows: LegacyRows,
-    /// What the main file has not made durable yet (see `Unflushed`).
+    /// The commits made without fsync since the last durable one, in order
+    /// (see `Unflushed`). Held by whoever writes the main file, for the
+    /// whole write: the fsync of a durable commit included.
     unflushed: Mutex<Unflushed>,
-    /// Whether `unflushed.behind` holds anything: a read that finds nothing
-    /// waiting takes no lock.
+    /// Commits written behind: not made yet (see `Unflushed`). A lock of
+    /// its own, so that the applier adds to it while a durable commit is
+    /// under way; taken after `unflushed` where both are.
+    behind: Mutex<Vec<Changes>>,
+    /// Whether `behind` holds anything, or a commit taking it is under way:
+    /// a read that finds it unset takes no lock. Changed under `behind`.
     behind_waiting: AtomicBool,
+    /// `unflushed.committed.len()`, for `commit` to check without waiting
+    /// for a commit under way.
+    unflushed_commits: AtomicUsize,
     /// Transactions of the main file committed by `commit` and `read`.
     commits: AtomicU64,
     health: Arc<Health>,
@@ -210,6 +219,8 @@ impl Store {
                 LegacyRows::Readable
             },
             unflushed: Mutex::new(Unflushed::default()),
+            behind: Mutex::new(Vec::new()),
+            unflushed_commits: AtomicUsize::new(0),
             behind_waiting: AtomicBool::new(false),
             commits: AtomicU64::new(0),
             health,
@@ -225,6 +236,11 @@ impl Store {
         Ok(binding::Present::in_dir(dir))
     }
 
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Where failures to write this store's files are reported.
     pub fn health(&self) -> &Arc<Health> {
         &self.health
@@ -237,10 +253,7 @@ impl Store {
     /// its fsync, is made once a second).
     pub fn read(&self) -> Result<ReadView> {
         if self.behind_waiting.load(Ordering::Acquire) {
-            let mut unflushed = self.unflushed.lock().unwrap_or_else(|e| e.into_inner());
-            if !unflushed.behind.is_empty() {
-                self.commit_unflushed(&mut unflushed, None, false)?;
-            }
+            self.commit_unflushed(&mut lock(&self.unflushed), None, false)?;
         }
         Ok(ReadView::new(
             self.main.get()?.begin_read()?,
@@ -316,30 +329,62 @@ impl Store {
     /// of `changes` is stored (the file is reopened as of the commits before
     /// them): call again with the same changes to retry.
     pub fn commit(&self, changes: Changes, durable: bool) -> Result<()> {
-        let mut unflushed = self.unflushed.lock().unwrap_or_else(|e| e.into_inner());
-        // One log cut per transaction (see `LOG_CUT_SLICE`), and at most
-        // `BEHIND_COMMITS_MAX` commits waiting.
-        let second_cut = changes.cuts_log() && unflushed.behind.iter().any(Changes::cuts_log);
-        let full = !durable && unflushed.behind.len() >= BEHIND_COMMITS_MAX;
-        if second_cut || full {
-            self.commit_unflushed(&mut unflushed, None, false)?;
-        }
         if durable {
+            let mut unflushed = lock(&self.unflushed);
+            if changes.cuts_log() && lock(&self.behind).iter().any(Changes::cuts_log) {
+                self.commit_unflushed(&mut unflushed, None, false)?;
+            }
             return self.commit_unflushed(&mut unflushed, Some(changes), true);
         }
-        unflushed.behind.push(changes);
+        let unflushed_commits = self.unflushed_commits.load(Ordering::Acquire);
+        if unflushed_commits >= UNFLUSHED_COMMITS_MAX {
+            // Durable commits keep failing (see `writer::flusher`): stop
+            // piling up what a reopen would have to write again.
+            return Err(StorageError::Unavailable(format!(
+                "{DATA_FILE} has {unflushed_commits} commits not made durable"
+            )));
+        }
+        {
+            let mut behind = lock(&self.behind);
+            // One log cut per transaction (see `LOG_CUT_SLICE`; two after
+            // a failed commit put back what it took).
+            let second_cut = changes.cuts_log() && behind.iter().any(Changes::cuts_log);
+            // While someone else writes the file (a durable commit and its
+            // fsync), more may wait, up to a bound.
+            let room = behind.len() < BEHIND_COMMITS_MAX
+                || (behind.len() < BEHIND_COMMITS_BUSY_MAX && self.unflushed.try_lock().is_err());
+            if room && !second_cut {
+                behind.push(changes);
+                self.behind_waiting.store(true, Ordering::Release);
+                return Ok(());
+            }
+        }
+        self.commit_unflushed(&mut lock(&self.unflushed), None, false)?;
+        let mut behind = lock(&self.behind);
+        behind.push(changes);
         self.behind_waiting.store(true, Ordering::Release);
         Ok(())
     }
 
     /// Commits what was written behind and then `last`, in one transaction.
+    /// After an error what waited still waits, first.
     fn commit_unflushed(
         &self,
         unflushed: &mut Unflushed,
         last: Option<Changes>,
         durable: bool,
     ) -> Result<()> {
-        let Unflushed { committed, behind } = &*unflushed;
+        // `behind_waiting` stays set until they are in the file: a read
+        // meanwhile waits for this commit rather than miss them.
+        let behind = std::mem::take(&mut *lock(&self.behind));
+        if behind.is_empty() && last.is_none() && !durable {
+            let waiting = lock(&self.behind);
+            if waiting.is_empty() {
+                self.behind_waiting.store(false, Ordering::Release);
+            }
+            return Ok(());
+        }
+        let committed = &unflushed.committed;
         let redo = |db: &Database| -> Result<()> {
             if !committed.is_empty() {
                 let txn = begin(db, false, self.quick_repair)?;
@@ -350,21 +395,31 @@ impl Store {
             }
             Ok(())
         };
-        self.main.write(&self.health, durable, &redo, |db| {
+        let written = self.main.write(&self.health, durable, &redo, |db| {
             let txn = begin(db, durable, self.quick_repair)?;
             for changes in behind.iter().chain(&last) {
                 write_changes(&txn, changes)?;
             }
             txn.commit()?;
             Ok(())
-        })?;
+        });
+        if let Err(e) = written {
+            let mut waiting = lock(&self.behind);
+            let newer = std::mem::replace(&mut *waiting, behind);
+            waiting.extend(newer);
+            return Err(e);
+        }
         self.commits.fetch_add(1, Ordering::Relaxed);
-        let behind = std::mem::take(&mut unflushed.behind);
-        self.behind_waiting.store(false, Ordering::Release);
         if durable {
             unflushed.committed.clear();
         } else {
             unflushed.committed.extend(behind.into_iter().chain(last));
+        }
+        self.unflushed_commits
+            .store(unflushed.committed.len(), Ordering::Release);
+        let waiting = lock(&self.behind);
+        if waiting.is_empty() {
+            self.behind_waiting.store(false, Ordering::Release);
         }
         Ok(())
     }
@@ -428,7 +483,7 @@ impl Store {
 /// `writer::apply`), and most are not even committed at once: each redb
 /// commit has a cost of its own (its pages, its header), which one per
 /// applied batch paid again and again for the same pages of the log and
-/// rows tables. They are kept here, `behind`, until `BEHIND_COMMITS_MAX`
+/// rows tables. They wait in `Store::behind` until `BEHIND_COMMITS_MAX`
 /// gather, a durable commit takes them, or a read needs them (`read` commits
 /// them first). Nothing reads the rows on the redeem path: the in-memory
 /// state answers it. A hot redeem costs 8% fewer instructions so. (A commit
@@ -443,8 +498,6 @@ struct Unflushed {
     /// so writing them again over a file that kept some of them gives the
     /// same result.)
     committed: Vec<Changes>,
-    /// Not committed yet.
-    behind: Vec<Changes>,
 }
 
 /// Most non-durable commits written behind before they are committed, as
@@ -452,6 +505,20 @@ struct Unflushed {
 /// them (about 30 applied batches; the applier makes a durable commit at
 /// least once a second anyway).
 const BEHIND_COMMITS_MAX: usize = 32;
+
+/// Most commits written behind while another thread writes the main file
+/// (`Store::flush`'s fsync, 60-110 ms of a busy second's rows here): the
+/// applier goes on rather than wait for it.
+const BEHIND_COMMITS_BUSY_MAX: usize = 1024;
+
+/// Most commits made without fsync since the last durable one before
+/// `Store::commit` refuses more (`StorageError::Unavailable`): many seconds
+/// of a busy node's batches, reached only when durable commits keep failing.
+const UNFLUSHED_COMMITS_MAX: usize = 16_384;
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Rewrites every row not yet in the current format (see `records`), a
 /// page at a time; returns how many.
@@ -619,6 +686,47 @@ mod tests {
         drop(store);
         let store = Store::open(dir.path(), false, Arc::default()).unwrap();
         assert_eq!(last_lsn(&store), 12 + max, "durable");
+    }
+
+    /// The flusher's durable commit holds `unflushed` through its fsync;
+    /// the applier's commits must not wait for it.
+    #[test]
+    fn commits_without_fsync_go_on_while_another_commit_is_under_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path(), false, Arc::default()).unwrap());
+        let under_way = lock(&store.unflushed);
+        let (done, finished) = std::sync::mpsc::channel();
+        let applier = {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for lsn in 1..=2 * BEHIND_COMMITS_MAX as u64 {
+                    append(&store, lsn);
+                }
+                done.send(()).unwrap();
+            })
+        };
+        let waited = finished.recv_timeout(std::time::Duration::from_secs(10));
+        drop(under_way);
+        applier.join().unwrap();
+        assert!(waited.is_ok(), "the commits waited for the one under way");
+        let last = store.read().unwrap().meta(write_keys::LAST_LSN).unwrap();
+        assert_eq!(last, 2 * BEHIND_COMMITS_MAX as u64, "and are all there");
+    }
+
+    #[test]
+    fn commits_are_refused_once_too_many_are_not_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), false, Arc::default()).unwrap();
+        store
+            .unflushed_commits
+            .store(UNFLUSHED_COMMITS_MAX, Ordering::Release);
+        let mut changes = Changes::default();
+        changes.append_log(1, bytes::Bytes::from_static(b"record"));
+        let refused = store.commit(changes, false).unwrap_err();
+        assert!(refused.is_unavailable(), "{refused:?}");
+        store.flush().unwrap();
+        append(&store, 1);
+        assert_eq!(store.read().unwrap().meta(write_keys::LAST_LSN).unwrap(), 1);
     }
 
     #[test]

@@ -9,19 +9,21 @@
 //! These commits skip the fsync, and most are written behind (the store
 //! commits them in groups, and before any read sees the file): the Raft log
 //! holds every entry durably before it is applied, so after a crash the
-//! state machine re-applies from its last durable commit. One commit a second is made durable, and every
-//! one before a checkpoint is stored or the Raft log may be purged (see
-//! `Applier::flush`), so that what is re-applied stays short and the log
-//! still holds it. Each durable commit also records how far `raft.redb` is
-//! durable, and tells the Raft log how far this file is (`DurableIndexes`),
-//! so that an older copy of either file is refused at start (`binding`).
+//! state machine re-applies from its last durable commit. Once a second
+//! the flusher thread makes everything committed so far durable, off this
+//! path (`flusher`), and so is everything before a checkpoint is stored or
+//! the Raft log may be purged (see `Applier::flush`), so that what is
+//! re-applied stays short and the log still holds it. The commit before
+//! each such flush records how far `raft.redb` is durable, and the flusher
+//! then tells the Raft log how far this file is (`DurableIndexes`), so that
+//! an older copy of either file is refused at start (`binding`).
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::checkpointer::Checkpointer;
 use super::core::CoreCell;
+use super::flusher::Flusher;
 use super::in_flight::{Fate, InFlight};
 use super::proposal::{Chain, Proposal};
 use super::retention::Retention;
@@ -53,6 +55,8 @@ pub struct Applier {
     in_flight: Arc<InFlight>,
     /// Shared with the Raft log's writer (see `binding`).
     durable: Arc<DurableIndexes>,
+    /// Makes the main file durable once a second, off this path.
+    flusher: Flusher,
     /// A finished checkpoint's LSN not yet recorded in a stored commit (one
     /// that failed with an I/O error is tried again: it must carry it too).
     checkpoint_to_note: Option<u64>,
@@ -86,6 +90,7 @@ impl Applier {
         core.state.set_last_batch(chain.last_batch);
         drop(core);
         Ok(Applier {
+            flusher: Flusher::start(cell.clone(), durable.clone())?,
             cell,
             checkpointer,
             retention,
@@ -203,11 +208,12 @@ impl Applier {
             // of them raft.redb holds durably now, it holds for good.
             changes.note_raft_durable(index.min(self.durable.raft()));
         }
-        core.store.commit(changes, durable)?;
+        core.store.commit(changes, false)?;
         self.checkpoint_to_note = None;
         if durable {
+            // Made durable by the flusher, which then tells the Raft log.
             self.durable_at = Instant::now();
-            self.durable.data.fetch_max(index, Ordering::AcqRel);
+            self.flusher.request(index);
         }
         if let Some(lsn) = cut {
             self.retention.cut(lsn);

@@ -29,6 +29,7 @@ mod core;
 #[cfg(test)]
 mod decide_tests;
 pub mod distribute_ops;
+mod flusher;
 mod fraud_ops;
 mod in_flight;
 pub mod judge;
