@@ -131,8 +131,9 @@ impl Applier {
         let core = self.cell.load();
         let mut changes = Changes::default();
         // Each applied proposal's records: the leader's own as it decided
-        // them, anyone else's decoded here.
-        let mut applied: Vec<Arc<Vec<LogRecord>>> = Vec::new();
+        // them (taken: a retry after an I/O error decodes them), anyone
+        // else's decoded here.
+        let mut applied: Vec<Vec<LogRecord>> = Vec::new();
         // (term, seq) of each proposal met, and whether it applied.
         let mut fates: Vec<((u64, u64), bool)> = Vec::new();
         let mut outcomes = Vec::with_capacity(entries.len());
@@ -152,9 +153,9 @@ impl Applier {
                 fates.push(((proposal.term, proposal.seq), false));
                 continue;
             }
-            let records = match &proposal.decided {
-                Some(decided) if decided.len() == proposal.records.len() => decided.clone(),
-                _ => Arc::new(decode(proposal, chain.last_lsn)?),
+            let records = match proposal.decided.as_ref().and_then(|d| d.take()) {
+                Some(decided) if decided.len() == proposal.records.len() => decided,
+                _ => decode(proposal, chain.last_lsn)?,
             };
             for (i, (record, raw)) in records.iter().zip(&proposal.records).enumerate() {
                 let lsn = chain.last_lsn + 1 + i as u64;

@@ -2,6 +2,7 @@
 //! the batch, and every request gets its answer.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use couponsd_client::wire::{
@@ -10,7 +11,10 @@ use couponsd_client::wire::{
 };
 
 use super::batch::{Batch, Cursor, Overlay};
-use super::{execute, Mutation, Shopper, WriterConfig};
+use super::proposal::Decided;
+use super::{
+    execute, Applier, Applying, Core, CoreCell, Mutation, Proposal, Shopper, WriterConfig,
+};
 use crate::error::{Error, Refusal, Result};
 use crate::state::{Effect, LogRecord, State};
 use crate::storage::Store;
@@ -808,4 +812,45 @@ fn period_counts_follow_batches_proposed_but_not_applied() {
         .state
         .period_uses(1, super::period_uses::EVERYONE, PeriodKind::Day);
     assert_eq!(everyone.map(|c| c.uses), Some(1));
+}
+
+#[test]
+fn the_leaders_decoded_records_are_let_go_once_applied() {
+    let node = Node::new();
+    let script = [create("A", 10), redeem("A", "o1", "c1")];
+    let outcome = decide_alone(&node, &script);
+    assert_eq!(outcome.decided.len(), 2);
+    let proposal = Proposal {
+        term: 1,
+        seq: 1,
+        prev_seq: 0,
+        base_lsn: node.state.applied_lsn(),
+        time_ms: T0,
+        records: outcome.records,
+        decided: Some(Decided::new(outcome.decided)),
+    };
+    // The Raft log keeps a copy of the entry in memory for followers.
+    let in_log = proposal.clone();
+    let Node { _dir, store, state } = node;
+    let cell = Arc::new(CoreCell::new(Core {
+        store: Arc::new(store),
+        state: Arc::new(state),
+    }));
+    let mut applier = Applier::new(
+        cell.clone(),
+        &WriterConfig::default(),
+        Arc::default(),
+        Arc::default(),
+    )
+    .expect("an applier");
+    let applied = applier
+        .apply(&[Applying::Proposal(&proposal)], 1, &[])
+        .expect("applied");
+    assert_eq!(applied, [true]);
+    assert_eq!(cell.load().state.applied_lsn(), 2, "both records applied");
+    let log_copy = in_log.decided.expect("the leader's proposal has them");
+    assert!(
+        log_copy.take().is_none(),
+        "the log's copy of the entry no longer holds the decoded records"
+    );
 }

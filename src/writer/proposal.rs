@@ -16,7 +16,7 @@
 //! A proposal applies only on top of the state it was decided on (see
 //! `Proposal::follows`); anything else makes it void on every replica alike.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use couponsd_client::wire::{DecodeError, Reader, Writer};
@@ -33,7 +33,27 @@ pub struct Proposal {
     pub records: Vec<Bytes>,
     /// The same records as the leader decided them, on the leader only (never
     /// encoded): its state machine applies them without decoding them again.
-    pub decided: Option<Arc<Vec<LogRecord>>>,
+    pub decided: Option<Arc<Decided>>,
+}
+
+/// The leader's decoded copy of a proposal's records, handed to its state
+/// machine once. Every clone of the entry shares it, the Raft log's copy in
+/// memory too (`cluster::log_store`, kept for followers up to a bound on its
+/// *encoded* size): taking it frees the decoded records as soon as they are
+/// applied, not when the entry leaves that copy. Decoded, a record takes
+/// several times its encoded size; kept, they held hundreds of MiB.
+pub struct Decided(Mutex<Option<Vec<LogRecord>>>);
+
+impl Decided {
+    pub fn new(records: Vec<LogRecord>) -> Arc<Decided> {
+        Arc::new(Decided(Mutex::new(Some(records))))
+    }
+
+    /// The records, the first time; None after (the applier then decodes
+    /// them from `Proposal::records`, as every other node does).
+    pub fn take(&self) -> Option<Vec<LogRecord>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
 }
 
 /// Equal when their bytes are: `decided` is a local copy of `records`.
