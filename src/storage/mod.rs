@@ -250,7 +250,7 @@ impl Store {
     /// changes written behind are committed first (without fsync, into
     /// redb's cache). With none waiting, it never waits for the writer;
     /// with some, it may wait for a commit in progress (a durable one, with
-    /// its fsync, is made once a second).
+    /// its fsync, is made every 250 ms).
     pub fn read(&self) -> Result<ReadView> {
         if self.behind_waiting.load(Ordering::Acquire) {
             self.commit_unflushed(&mut lock(&self.unflushed), None, false)?;
@@ -503,7 +503,7 @@ struct Unflushed {
 /// Most non-durable commits written behind before they are committed, as
 /// one: bounds the memory they hold and the work of the commit that takes
 /// them (about 30 applied batches; the applier makes a durable commit at
-/// least once a second anyway).
+/// least every 250 ms anyway).
 const BEHIND_COMMITS_MAX: usize = 32;
 
 /// Most commits written behind while another thread writes the main file

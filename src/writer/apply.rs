@@ -9,11 +9,12 @@
 //! These commits skip the fsync, and most are written behind (the store
 //! commits them in groups, and before any read sees the file): the Raft log
 //! holds every entry durably before it is applied, so after a crash the
-//! state machine re-applies from its last durable commit. Once a second
-//! the flusher thread makes everything committed so far durable, off this
-//! path (`flusher`), and so is everything before a checkpoint is stored or
-//! the Raft log may be purged (see `Applier::flush`), so that what is
-//! re-applied stays short and the log still holds it. The commit before
+//! state machine re-applies from its last durable commit. Every 250 ms
+//! (`DURABLE_INTERVAL`) the flusher thread makes everything committed so
+//! far durable, off this path (`flusher`), and so is everything before a
+//! checkpoint is stored or the Raft log may be purged (see
+//! `Applier::flush`), so that what is re-applied stays short and the log
+//! still holds it. The commit before
 //! each such flush records how far `raft.redb` is durable, and the flusher
 //! then tells the Raft log how far this file is (`DurableIndexes`), so that
 //! an older copy of either file is refused at start (`binding`).
@@ -33,8 +34,12 @@ use crate::state::LogRecord;
 use crate::storage::binding::DurableIndexes;
 use crate::storage::{write_keys, Changes, StorageError};
 
-/// How often an apply commit is made durable anyway.
-const DURABLE_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the applied commits are made durable anyway (by the flusher).
+/// Shorter flushes each carry fewer rows, so the data file's writeback holds
+/// the Raft log's fsync back less (same disk): every 250 ms instead of every
+/// second cut the pinned p99 by 9-28% in six runs of six, throughput the
+/// same within the machine's noise (2026-12-07).
+const DURABLE_INTERVAL: Duration = Duration::from_millis(250);
 
 /// One committed entry to apply.
 pub enum Applying<'a> {
@@ -55,7 +60,7 @@ pub struct Applier {
     in_flight: Arc<InFlight>,
     /// Shared with the Raft log's writer (see `binding`).
     durable: Arc<DurableIndexes>,
-    /// Makes the main file durable once a second, off this path.
+    /// Makes the main file durable every `DURABLE_INTERVAL`, off this path.
     flusher: Flusher,
     /// A finished checkpoint's LSN not yet recorded in a stored commit (one
     /// that failed with an I/O error is tried again: it must carry it too).
