@@ -362,7 +362,8 @@ async fn an_older_copy_of_the_raft_log_is_refused() {
     let old = std::fs::read(data.join("raft.redb")).unwrap();
     server.launch(&[]).await;
     // The data file records how far the Raft log is durable with its own
-    // durable commits, one a second at most.
+    // durable commits, one every 250 ms at most: more than a second apart
+    // here, each round's is one of them.
     for round in 0..3 {
         redeem_orders(&server, 10 + round..=10 + round).await;
         tokio::time::sleep(Duration::from_millis(1_100)).await;

@@ -375,9 +375,9 @@ pub struct ServeArgs {
     #[arg(long, env = "COUPONSD_CHECKPOINT_RECORDS", default_value_t = 200_000)]
     pub checkpoint_records: u64,
     /// Save redb's allocator state with every durable commit of the data
-    /// file (one a second), so that a restart after a crash does not check
-    /// the whole file first (seconds at gigabytes). Costs a second fsync a
-    /// second.
+    /// file (one every 250 ms), so that a restart after a crash does not
+    /// check the whole file first (seconds at gigabytes). Costs a second
+    /// fsync with each.
     #[arg(long, env = "COUPONSD_QUICK_REPAIR", default_value_t = true, action = clap::ArgAction::Set)]
     pub quick_repair: bool,
     /// This node's id in its cluster (any number but 0, unique in the cluster).

@@ -154,6 +154,8 @@ impl Applier {
                     ?chain,
                     "a proposal decided on another state is void (its leader was replaced)"
                 );
+                // Its decided records are of no use: let them go now.
+                drop(proposal.decided.as_ref().and_then(|d| d.take()));
                 outcomes.push(false);
                 fates.push(((proposal.term, proposal.seq), false));
                 continue;

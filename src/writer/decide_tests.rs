@@ -11,7 +11,7 @@ use couponsd_client::wire::{
 };
 
 use super::batch::{Batch, Cursor, Overlay};
-use super::proposal::Decided;
+use super::proposal::DecidedOnce;
 use super::{
     execute, Applier, Applying, Core, CoreCell, Mutation, Proposal, Shopper, WriterConfig,
 };
@@ -814,6 +814,23 @@ fn period_counts_follow_batches_proposed_but_not_applied() {
     assert_eq!(everyone.map(|c| c.uses), Some(1));
 }
 
+/// An applier on `node`'s store and state, and the cell it applies to.
+fn applier_on(node: Node) -> (tempfile::TempDir, Arc<CoreCell>, Applier) {
+    let Node { _dir, store, state } = node;
+    let cell = Arc::new(CoreCell::new(Core {
+        store: Arc::new(store),
+        state: Arc::new(state),
+    }));
+    let applier = Applier::new(
+        cell.clone(),
+        &WriterConfig::default(),
+        Arc::default(),
+        Arc::default(),
+    )
+    .expect("an applier");
+    (_dir, cell, applier)
+}
+
 #[test]
 fn the_leaders_decoded_records_are_let_go_once_applied() {
     let node = Node::new();
@@ -827,30 +844,33 @@ fn the_leaders_decoded_records_are_let_go_once_applied() {
         base_lsn: node.state.applied_lsn(),
         time_ms: T0,
         records: outcome.records,
-        decided: Some(Decided::new(outcome.decided)),
+        decided: Some(DecidedOnce::new(outcome.decided)),
     };
     // The Raft log keeps a copy of the entry in memory for followers.
     let in_log = proposal.clone();
-    let Node { _dir, store, state } = node;
-    let cell = Arc::new(CoreCell::new(Core {
-        store: Arc::new(store),
-        state: Arc::new(state),
-    }));
-    let mut applier = Applier::new(
-        cell.clone(),
-        &WriterConfig::default(),
-        Arc::default(),
-        Arc::default(),
-    )
-    .expect("an applier");
+    let (_dir, cell, mut applier) = applier_on(node);
     let applied = applier
         .apply(&[Applying::Proposal(&proposal)], 1, &[])
         .expect("applied");
     assert_eq!(applied, [true]);
     assert_eq!(cell.load().state.applied_lsn(), 2, "both records applied");
-    let log_copy = in_log.decided.expect("the leader's proposal has them");
+    let log_copy = in_log
+        .decided
+        .as_ref()
+        .expect("the leader's proposal has them");
     assert!(
         log_copy.take().is_none(),
         "the log's copy of the entry no longer holds the decoded records"
     );
+    // Applied again from that copy (a retry after an I/O error, here on a
+    // node of its own): decoded from the bytes, the same records apply.
+    let (_other_dir, other, mut other_applier) = applier_on(Node::new());
+    let applied = other_applier
+        .apply(&[Applying::Proposal(&in_log)], 1, &[])
+        .expect("applied from the bytes");
+    assert_eq!(applied, [true]);
+    assert_eq!(other.load().state.applied_lsn(), 2);
+    let counters = |cell: &CoreCell| cell.load().state.coupon_by_code("A").map(|(_, c)| c);
+    assert!(counters(&other).is_some());
+    assert_eq!(counters(&other), counters(&cell), "the same use counted");
 }

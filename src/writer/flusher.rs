@@ -1,4 +1,4 @@
-//! Makes the main file durable, every 250 ms (`apply::DURABLE_INTERVAL`),
+//! Makes the main file durable every 250 ms (`apply::DURABLE_INTERVAL`),
 //! off the apply path. The applier's commits skip the fsync (see `apply`);
 //! before, one of them a second was durable, and its fsync (60-110 ms of a busy second's rows
 //! here) held back every answer for as long: the pipelined p99. The applier

@@ -67,7 +67,7 @@ pub use apply::{Applier, Applying};
 pub use campaign_ops::MAX_CODES_PER_MUTATION;
 pub use core::{digest_of, Core, CoreCell};
 pub use in_flight::{Fate, InFlight};
-use proposal::Decided;
+use proposal::DecidedOnce;
 pub use proposal::{Chain, Proposal};
 pub use recovery::{recover, recover_snapshot, Recovered};
 
@@ -625,7 +625,7 @@ impl Decider {
                 base_lsn: tenure.cursor.next_lsn - 1,
                 time_ms: now,
                 records: decided.records,
-                decided: Some(Decided::new(decided.decided)),
+                decided: Some(DecidedOnce::new(decided.decided)),
             };
             let proposed = self.proposer.propose(proposal)?;
             if !self.runtime.block_on(proposed)? {
@@ -737,7 +737,7 @@ impl Decider {
             base_lsn,
             time_ms: now,
             records: decided.records,
-            decided: Some(Decided::new(decided.decided)),
+            decided: Some(DecidedOnce::new(decided.decided)),
         };
         debug_assert!(proposal.encoded_len() <= PROPOSAL_BYTES_MAX * 2);
         let key = (t.term, t.seq + 1);

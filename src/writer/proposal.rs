@@ -33,7 +33,7 @@ pub struct Proposal {
     pub records: Vec<Bytes>,
     /// The same records as the leader decided them, on the leader only (never
     /// encoded): its state machine applies them without decoding them again.
-    pub decided: Option<Arc<Decided>>,
+    pub decided: Option<Arc<DecidedOnce>>,
 }
 
 /// The leader's decoded copy of a proposal's records, handed to its state
@@ -42,11 +42,11 @@ pub struct Proposal {
 /// *encoded* size): taking it frees the decoded records as soon as they are
 /// applied, not when the entry leaves that copy. Decoded, a record takes
 /// several times its encoded size; kept, they held hundreds of MiB.
-pub struct Decided(Mutex<Option<Vec<LogRecord>>>);
+pub struct DecidedOnce(Mutex<Option<Vec<LogRecord>>>);
 
-impl Decided {
-    pub fn new(records: Vec<LogRecord>) -> Arc<Decided> {
-        Arc::new(Decided(Mutex::new(Some(records))))
+impl DecidedOnce {
+    pub fn new(records: Vec<LogRecord>) -> Arc<DecidedOnce> {
+        Arc::new(DecidedOnce(Mutex::new(Some(records))))
     }
 
     /// The records, the first time; None after (the applier then decodes
