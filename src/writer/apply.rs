@@ -14,10 +14,10 @@
 //! far durable, off this path (`flusher`), and so is everything before a
 //! checkpoint is stored or the Raft log may be purged (see
 //! `Applier::flush`), so that what is re-applied stays short and the log
-//! still holds it. The commit before
-//! each such flush records how far `raft.redb` is durable, and the flusher
-//! then tells the Raft log how far this file is (`DurableIndexes`), so that
-//! an older copy of either file is refused at start (`binding`).
+//! still holds it. The commit before each such flush records how far
+//! `raft.redb` is durable, and the flusher then tells the Raft log how far
+//! this file is (`DurableIndexes`), so that an older copy of either file is
+//! refused at start (`binding`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -816,7 +816,11 @@ fn period_counts_follow_batches_proposed_but_not_applied() {
 
 /// An applier on `node`'s store and state, and the cell it applies to.
 fn applier_on(node: Node) -> (tempfile::TempDir, Arc<CoreCell>, Applier) {
-    let Node { _dir, store, state } = node;
+    let Node {
+        _dir: dir,
+        store,
+        state,
+    } = node;
     let cell = Arc::new(CoreCell::new(Core {
         store: Arc::new(store),
         state: Arc::new(state),
@@ -828,7 +832,7 @@ fn applier_on(node: Node) -> (tempfile::TempDir, Arc<CoreCell>, Applier) {
         Arc::default(),
     )
     .expect("an applier");
-    (_dir, cell, applier)
+    (dir, cell, applier)
 }
 
 #[test]

@@ -1,10 +1,11 @@
 //! Makes the main file durable every 250 ms (`apply::DURABLE_INTERVAL`),
 //! off the apply path. The applier's commits skip the fsync (see `apply`);
-//! before, one of them a second was durable, and its fsync (60-110 ms of a busy second's rows
-//! here) held back every answer for as long: the pipelined p99. The applier
-//! now asks this thread instead (`Flusher::request`) and goes on: while the
-//! fsync runs, its commits wait behind (`Store::commit`). Once it is done,
-//! the Raft log is told how far the data file is durable (`DurableIndexes`).
+//! before, one of them a second was durable, and its fsync (60-110 ms of a
+//! busy second's rows here) held back every answer for as long: the
+//! pipelined p99. The applier now asks this thread instead
+//! (`Flusher::request`) and goes on: while the fsync runs, its commits wait
+//! behind (`Store::commit`). Once it is done, the Raft log is told how far
+//! the data file is durable (`DurableIndexes`).
 
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
