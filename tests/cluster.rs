@@ -1,8 +1,8 @@
 //! Clusters of real processes on loopback: failover after kill -9 with every
 //! acknowledged redemption kept, restarts that never make a second leader, a
-//! paused leader deposed, members added under load (from a snapshot), a node
-//! far behind catching up, and follower reads. Partitions are in
-//! `partition.rs` (network namespaces).
+//! paused leader deposed, reads that wait out slow followers, members added
+//! under load (from a snapshot), a node far behind catching up, and follower
+//! reads. Partitions are in `partition.rs` (network namespaces).
 
 mod common;
 
@@ -366,6 +366,51 @@ async fn new_leader_without(cluster: &mut Cluster, paused: usize) -> (usize, Dur
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// A read-index round's heartbeats get one heartbeat interval (100 ms) to be
+/// answered; followers slower than that (here paused for 250 ms, under an
+/// election timeout) delay a read on the leader but do not fail it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_read_waits_out_followers_slow_to_confirm_the_leader() {
+    let mut cluster = Cluster::start(3, &[]).await;
+    let leader = cluster.leader(ELECTION).await;
+    let admin = cluster_client(&cluster).await;
+    let code = create_coupons(&admin, "SLOW", 1, None).await.remove(0);
+    let on_leader = cluster.nodes[leader]
+        .client_with(ClientOptions {
+            follow_leader: false,
+            ..ClientOptions::default()
+        })
+        .await;
+    // Warm: the leader's connections to both followers are open.
+    on_leader
+        .get_coupon(CouponRef::Code(code.clone()))
+        .await
+        .expect("a read with every node up");
+
+    let followers: Vec<usize> = (0..3).filter(|&i| i != leader).collect();
+    for &f in &followers {
+        cluster.nodes[f].signal("STOP");
+    }
+    let read = {
+        let (client, code) = (on_leader.clone(), code.clone());
+        tokio::spawn(async move { client.get_coupon(CouponRef::Code(code)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    for &f in &followers {
+        cluster.nodes[f].signal("CONT");
+    }
+    let coupon = read
+        .await
+        .unwrap()
+        .expect("the read is answered once the followers confirm");
+    assert_eq!(coupon.spec.code, code);
+    assert_eq!(
+        cluster.leader(ELECTION).await,
+        leader,
+        "no election: the pause was shorter than an election timeout"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

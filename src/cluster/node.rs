@@ -212,7 +212,7 @@ impl Node {
             election_timeout_max_ms,
             snapshot_slot: Arc::new(tokio::sync::Mutex::new(())),
             network,
-            gate: ReadGate::default(),
+            gate: ReadGate::new(election_timeout_max_ms),
             writer_thread: Mutex::new(Some(writer.decider)),
             dispatcher: Mutex::new(Some(writer.dispatcher)),
         }

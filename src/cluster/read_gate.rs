@@ -4,8 +4,16 @@
 //! round serves every read waiting: a read waits for the first round that
 //! starts after it arrived, so with many reads in flight the cost is one
 //! round per round trip, not one per read.
+//!
+//! openraft gives each round's heartbeats one heartbeat interval to be
+//! answered. Under load a live follower can take longer (the heartbeat queues
+//! behind replication on the same connection), so a round that hears from no
+//! majority is run again, up to an election timeout after the first try: a
+//! read fails with `NO_QUORUM` only when the leader stayed cut off about as
+//! long as the others wait before electing someone else.
 
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use openraft::error::{CheckIsLeaderError, RaftError};
 use tokio::sync::watch;
@@ -35,21 +43,27 @@ enum RoundError {
     Stopped,
 }
 
+/// The pause between two tries of a round that heard from no majority (a
+/// dead peer refuses at once; this keeps the retries from spinning).
+const QUORUM_RETRY_PAUSE_MS: u64 = 20;
+
 pub struct ReadGate {
     rounds: Mutex<Rounds>,
     finished: watch::Sender<Finished>,
-}
-
-impl Default for ReadGate {
-    fn default() -> Self {
-        ReadGate {
-            rounds: Mutex::new(Rounds::default()),
-            finished: watch::channel((0, Ok(()))).0,
-        }
-    }
+    /// How long a round keeps trying to hear from a majority.
+    quorum_patience: Duration,
 }
 
 impl ReadGate {
+    /// `quorum_patience_ms`: the cluster's longest election timeout.
+    pub fn new(quorum_patience_ms: u64) -> ReadGate {
+        ReadGate {
+            rounds: Mutex::new(Rounds::default()),
+            finished: watch::channel((0, Ok(()))).0,
+            quorum_patience: Duration::from_millis(quorum_patience_ms),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Rounds> {
         self.rounds.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -98,12 +112,26 @@ impl ReadGate {
                 rounds.started += 1;
                 rounds.started
             };
-            let outcome = match raft.ensure_linearizable().await {
-                Ok(_) => Ok(()),
-                Err(e) => Err(round_error(e)),
-            };
+            let outcome = self.round(raft).await;
             // The previous round's value is not needed.
             let _previous = self.finished.send_replace((round, outcome));
+        }
+    }
+
+    /// One round: confirms the leadership, trying again while no majority
+    /// answers, for up to `quorum_patience`.
+    async fn round(&self, raft: &Raft) -> std::result::Result<(), RoundError> {
+        let started = Instant::now();
+        loop {
+            let error = match raft.ensure_linearizable().await {
+                Ok(_) => return Ok(()),
+                Err(e) => round_error(e),
+            };
+            let patient = started.elapsed() < self.quorum_patience;
+            if !matches!(error, RoundError::NoQuorum) || !patient {
+                return Err(error);
+            }
+            tokio::time::sleep(Duration::from_millis(QUORUM_RETRY_PAUSE_MS)).await;
         }
     }
 }
