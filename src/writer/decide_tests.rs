@@ -22,14 +22,14 @@ use crate::storage::Store;
 const T0: i64 = 1_700_000_000_000;
 
 /// A store and a state with nothing in them but the key secret.
-struct Node {
+pub(super) struct Node {
     _dir: tempfile::TempDir,
     store: Store,
     state: State,
 }
 
 impl Node {
-    fn new() -> Node {
+    pub(super) fn new() -> Node {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(dir.path(), false, Default::default()).expect("store");
         Node {
@@ -77,7 +77,7 @@ fn decide_alone(node: &Node, mutations: &[Mutation]) -> Outcome {
     decide(node, &VecDeque::new(), cursor, T0, mutations).0
 }
 
-fn create(code: &str, usage_limit: u64) -> Mutation {
+pub(super) fn create(code: &str, usage_limit: u64) -> Mutation {
     Mutation::CreateCoupon {
         spec: CouponSpec {
             code: code.into(),
@@ -815,7 +815,7 @@ fn period_counts_follow_batches_proposed_but_not_applied() {
 }
 
 /// An applier on `node`'s store and state, and the cell it applies to.
-fn applier_on(node: Node) -> (tempfile::TempDir, Arc<CoreCell>, Applier) {
+pub(super) fn applier_on(node: Node) -> (tempfile::TempDir, Arc<CoreCell>, Applier) {
     let Node {
         _dir: dir,
         store,

@@ -2,15 +2,17 @@
 //!
 //! Every mutation from every connection is queued here (bounded). On the
 //! leader, the decider thread takes everything queued (up to `max_batch`, or
-//! until the batch's records reach `PROPOSAL_BYTES_MAX`) and decides each
-//! mutation in turn against the applied state plus the batches proposed but
-//! not yet applied (their overlays). Deciding only reads: it yields a plan
-//! (`ops::decide`) or a refusal, and `execute` applies the plan to the batch,
-//! one log record per accepted mutation. The batch is one
-//! `Proposal`: one Raft entry, one log write and one replication round for
-//! the whole batch. Raft commits it on a majority and every node applies it
-//! (`apply`, in the consensus state machine); the applier answers each
-//! request the moment its batch is applied here (`in_flight`).
+//! until the batch's records reach `PROPOSAL_BYTES_MAX`; with two proposals
+//! in flight it waits for one to be applied, and what arrives meanwhile
+//! joins the batch) and decides each mutation in turn against the applied
+//! state plus the batches proposed but not yet applied (their overlays).
+//! Deciding only reads: it yields a plan (`ops::decide`) or a refusal, and
+//! `execute` applies the plan to the batch, one log record per accepted
+//! mutation. The batch is one `Proposal`: one Raft entry, one log write and
+//! one replication round for the whole batch. Raft commits it on a majority
+//! and every node applies it (`apply`, in the consensus state machine); the
+//! applier answers each request the moment its batch is applied here
+//! (`in_flight`).
 //!
 //! Serial decisions make each redemption an atomic compare-and-decrement;
 //! group commit makes it fast. A batch is decided only by the leader of the
@@ -28,6 +30,8 @@ mod checkpointer;
 mod core;
 #[cfg(test)]
 mod decide_tests;
+#[cfg(test)]
+mod decider_tests;
 pub mod distribute_ops;
 mod flusher;
 mod fraud_ops;
@@ -491,12 +495,7 @@ impl Decider {
                 },
             };
             let mut jobs = vec![first];
-            while jobs.len() < self.config.max_batch {
-                match carried.pop_front().map_or_else(|| rx.try_recv().ok(), Some) {
-                    Some(job) => jobs.push(job),
-                    None => break,
-                }
-            }
+            self.take_waiting(&mut jobs, &mut carried, &mut rx);
             let term = match self.leadership() {
                 Ok(term) => term,
                 Err(e) => {
@@ -537,12 +536,32 @@ impl Decider {
                 fail_all(jobs, || Error::NoQuorum);
                 continue;
             }
+            // What arrived while the proposals in flight committed joins
+            // this batch: one log write and one replication round for all
+            // of it, not a small batch now and the rest after.
+            self.take_waiting(&mut jobs, &mut carried, &mut rx);
             let leftover = self.decide_and_propose(t, jobs);
             if leftover.is_err() {
                 tenure = None;
             }
             if let Ok(rest) = leftover {
                 carried.extend(rest);
+            }
+        }
+    }
+
+    /// Adds the requests waiting (those carried over first, in order) to
+    /// `jobs`, up to `max_batch`.
+    fn take_waiting(
+        &self,
+        jobs: &mut Vec<Job>,
+        carried: &mut VecDeque<Job>,
+        rx: &mut mpsc::Receiver<Job>,
+    ) {
+        while jobs.len() < self.config.max_batch {
+            match carried.pop_front().map_or_else(|| rx.try_recv().ok(), Some) {
+                Some(job) => jobs.push(job),
+                None => break,
             }
         }
     }
