@@ -1,8 +1,9 @@
 //! Clusters of real processes on loopback: failover after kill -9 with every
 //! acknowledged redemption kept, restarts that never make a second leader, a
 //! paused leader deposed, reads that wait out slow followers, members added
-//! under load (from a snapshot), a node far behind catching up, and follower
-//! reads. Partitions are in `partition.rs` (network namespaces).
+//! under load (from a snapshot), the log's bound in bytes, a node far behind
+//! catching up, and follower reads. Partitions are in `partition.rs`
+//! (network namespaces).
 
 mod common;
 
@@ -498,6 +499,51 @@ async fn redeem_burst(
     for lane in lanes {
         lane.await.unwrap();
     }
+}
+
+/// The log is bounded in bytes as well as in entries: pipelined batches make
+/// entries of tens of KB, which pass a 1 MiB bound long before the entry
+/// bound (a snapshot every 10,000 entries, 20,000 kept) would let any go.
+/// The oldest go after a snapshot, and a restart after kill -9 still has
+/// every redemption.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_raft_log_is_kept_within_its_bound_in_bytes() {
+    const REDEEMS: usize = 20_000;
+    let mut server = Server::start_with(&["--raft-log-keep-mib", "1"]).await;
+    let client = server.client().await;
+    let code = create_coupons(&client, "BYTES", 1, None).await.remove(0);
+    redeem_burst(&client, &code, REDEEMS, 8, 16).await;
+    let status = server.status().await.expect("a status");
+    // Some 300 bytes a redemption: about 6 MB of entries.
+    assert!(
+        status.last_log_index < 5_000,
+        "batches of several redemptions: {} entries",
+        status.last_log_index
+    );
+    // 1 MiB is a sixth of the entries or less: at least three quarters go.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        let status = server.status().await.expect("a status");
+        let kept = status.last_log_index - status.purged_index;
+        if status.purged_index > 0 && kept <= status.last_log_index / 4 {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "not purged: {status:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        status.snapshot_index >= status.purged_index,
+        "only what a snapshot covers goes: {status:?}"
+    );
+
+    server.restart().await;
+    let coupon = server
+        .client()
+        .await
+        .get_coupon(CouponRef::Code(code))
+        .await
+        .expect("the coupon after the restart");
+    assert_eq!(coupon.current_usage, REDEEMS as u64);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

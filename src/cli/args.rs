@@ -416,6 +416,11 @@ pub struct ServeArgs {
     /// falls behind by less catches up from the log rather than a snapshot.
     #[arg(long, env = "COUPONSD_RAFT_LOG_KEEP_ENTRIES", default_value_t = 20_000)]
     pub raft_log_keep_entries: u64,
+    /// The most MiB of entries the Raft log keeps, whatever their count (an
+    /// entry is one batch: its size follows the load). After a crash,
+    /// opening the log reads every entry it holds.
+    #[arg(long, env = "COUPONSD_RAFT_LOG_KEEP_MIB", default_value_t = 256)]
+    pub raft_log_keep_mib: u64,
     /// Mutation records kept in the state machine's own log behind the
     /// newest (beyond what a restart needs).
     #[arg(

@@ -240,6 +240,7 @@ fn cluster_config(args: &ServeArgs) -> Result<ClusterConfig, String> {
         election_timeout_max_ms: args.election_timeout_ms * 2,
         snapshot_entries: args.snapshot_entries.max(1),
         log_keep_entries: args.raft_log_keep_entries,
+        log_keep_bytes: args.raft_log_keep_mib.saturating_mul(1 << 20),
     })
 }
 

@@ -37,6 +37,7 @@ use openraft::{ErrorSubject, ErrorVerb, LogState, RaftLogId, RaftLogReader};
 use tokio::sync::oneshot;
 
 use super::codec::{self, decode_entry, encode_entry};
+use super::log_bytes::LogBytes;
 use super::types::{storage_error, Entry, LogId, StorageError, TypeConfig, Vote};
 use crate::storage::binding::{self, DurableIndexes};
 use crate::storage::raft_log::{keys, LogWrite, RaftLogFile};
@@ -109,6 +110,8 @@ struct Shared {
     committed_dirty: AtomicBool,
     /// Shared with the state machine's applier (see `storage::binding`).
     durable: Arc<DurableIndexes>,
+    /// The entries' sizes, for the log's bound in bytes (`log_bytes`).
+    bytes: Arc<Mutex<LogBytes>>,
 }
 
 enum Op {
@@ -170,6 +173,7 @@ impl LogStore {
             committed: Mutex::new(committed),
             committed_dirty: AtomicBool::new(false),
             durable,
+            bytes: Arc::default(),
         });
         let (ops, incoming) = channel();
         let thread_shared = shared.clone();
@@ -178,6 +182,11 @@ impl LogStore {
             .name("couponsd-raft-log".into())
             .spawn(move || write_loop(&thread_shared, &dir, incoming, debug_write_delay))?;
         Ok(LogStore { shared, ops })
+    }
+
+    /// The entries' sizes (see `log_bytes`).
+    pub fn bytes(&self) -> Arc<Mutex<LogBytes>> {
+        self.shared.bytes.clone()
     }
 
     pub fn cluster_id(&self) -> Result<u64, crate::storage::StorageError> {
@@ -595,10 +604,12 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let mut ids = Vec::new();
         {
             let mut recent = lock(&self.shared.recent);
+            let mut sizes = lock(&self.shared.bytes);
             for entry in entries {
                 let id = *entry.get_log_id();
                 let bytes = encode_entry(&entry);
                 recent.insert(entry, bytes.len());
+                sizes.appended(id.index, bytes.len() as u64);
                 encoded.push((id.index, bytes));
                 ids.push(id);
             }
@@ -616,12 +627,14 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
         lock(&self.shared.recent).retain(|index| index < log_id.index);
+        lock(&self.shared.bytes).truncated_from(log_id.index);
         self.write(vec![LogWrite::TruncateFrom(log_id.index)], true)
             .await
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
         lock(&self.shared.recent).retain(|index| index > log_id.index);
+        lock(&self.shared.bytes).purged_through(log_id.index);
         let write = LogWrite::PurgeThrough {
             index: log_id.index,
             purged: codec::encode(|w| codec::write_opt_log_id(w, &Some(log_id))),

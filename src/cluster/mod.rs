@@ -6,7 +6,8 @@
 //! - `types`: the Raft type configuration (entries carry `writer::Proposal`s).
 //! - `codec`: the bytes of log ids, votes, memberships, entries and the
 //!   node-to-node messages.
-//! - `log_store`: openraft's log storage over `raft.redb`, with group commit.
+//! - `log_store`: openraft's log storage over `raft.redb`, with group commit;
+//!   `log_bytes`: its size in bytes, and the bound on it.
 //! - `state_machine`: openraft's state machine: `writer::Applier`, and
 //!   snapshots of the state machine's files.
 //! - `snapshot`: snapshots cut into checked parts and put back together.
@@ -23,6 +24,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod codec;
+pub mod log_bytes;
 pub mod log_store;
 pub mod network;
 pub mod node;
@@ -67,6 +69,8 @@ pub struct ClusterConfig {
     /// Entries kept behind the last snapshot: a node that lags by less
     /// resumes from the log instead of taking a snapshot.
     pub log_keep_entries: u64,
+    /// The most bytes of entries the log keeps (see `log_bytes`).
+    pub log_keep_bytes: u64,
 }
 
 impl ClusterConfig {
@@ -82,6 +86,7 @@ impl ClusterConfig {
             election_timeout_max_ms: 1000,
             snapshot_entries: 10_000,
             log_keep_entries: 20_000,
+            log_keep_bytes: 256 << 20,
         }
     }
 
@@ -308,6 +313,11 @@ async fn start_opened(
     )
     .await
     .map_err(|e| StartError::Raft(e.to_string()))?;
+    tokio::spawn(log_bytes::bound_loop(
+        raft.clone(),
+        log.bytes(),
+        config.log_keep_bytes,
+    ));
     if initialize {
         match raft.initialize(members.clone()).await {
             Ok(()) => {
