@@ -88,14 +88,28 @@ impl LogBytes {
 pub async fn bound_loop(raft: Raft, bytes: Arc<Mutex<LogBytes>>, max_bytes: u64) {
     let mut tick = tokio::time::interval(Duration::from_millis(CHECK_INTERVAL_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let metrics = raft.metrics();
     loop {
         tick.tick().await;
+        let (stopped, applied, snapshot) = {
+            let m = metrics.borrow();
+            (
+                m.running_state.is_err(),
+                m.last_applied.map(|id| id.index),
+                m.snapshot.map(|id| id.index),
+            )
+        };
+        if stopped {
+            return;
+        }
         let point = bytes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .purge_point(max_bytes);
-        let Some(through) = point else { continue };
-        let snapshot = raft.metrics().borrow().snapshot.map(|s| s.index);
+        // A snapshot covers what is applied, no further.
+        let Some(through) = point.zip(applied).map(|(p, a)| p.min(a)) else {
+            continue;
+        };
         if snapshot.is_none_or(|s| s < through) && raft.trigger().snapshot().await.is_err() {
             return;
         }

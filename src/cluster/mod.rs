@@ -313,11 +313,6 @@ async fn start_opened(
     )
     .await
     .map_err(|e| StartError::Raft(e.to_string()))?;
-    tokio::spawn(log_bytes::bound_loop(
-        raft.clone(),
-        log.bytes(),
-        config.log_keep_bytes,
-    ));
     if initialize {
         match raft.initialize(members.clone()).await {
             Ok(()) => {
@@ -336,6 +331,12 @@ async fn start_opened(
         leadership.clone(),
         in_flight,
     )?;
+    // Started once nothing can fail: it holds a handle of Raft until Raft stops.
+    tokio::spawn(log_bytes::bound_loop(
+        raft.clone(),
+        log.bytes(),
+        config.log_keep_bytes,
+    ));
     let node = Arc::new(Node::new(
         config.node_id,
         raft,

@@ -74,7 +74,9 @@ impl Proposer for HeldProposals {
 
 /// With the most proposals in flight, the decider takes the next request and
 /// waits for room; what arrives meanwhile joins that request's batch (one
-/// log write and one replication round for all of it), in order.
+/// log write and one replication round for all of it). (Should the decider
+/// be slow to take the first, all four arrive before it does and the test
+/// passes as well: it cannot fail wrongly.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_that_arrive_while_proposals_commit_join_the_next_batch() {
     let (_dir, cell, _applier) = applier_on(Node::new());
