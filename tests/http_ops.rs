@@ -324,12 +324,12 @@ async fn metrics_move_under_a_redeem_load_and_show_nothing_secret() {
     let fsyncs_before = observations(
         &before,
         "couponsd_fsync_duration_seconds",
-        &[("file", "raft.redb")],
+        &[("file", "raft-log")],
     );
     let fsyncs = observations(
         &after,
         "couponsd_fsync_duration_seconds",
-        &[("file", "raft.redb")],
+        &[("file", "raft-log")],
     );
     assert!(fsyncs > fsyncs_before, "fsyncs {fsyncs_before} -> {fsyncs}");
     assert_eq!(must(&after, "couponsd_holds_pending", &[]), 1.0);
@@ -353,7 +353,7 @@ async fn metrics_move_under_a_redeem_load_and_show_nothing_secret() {
         must(&after, gauge, &[]);
     }
     println!(
-        "400 redeems in {load_ms} ms: {} batches ({} requests), {} commits, {} raft.redb fsyncs",
+        "400 redeems in {load_ms} ms: {} batches ({} requests), {} commits, {} Raft log syncs",
         batches - batches_before,
         batch_sum - batch_sum_before,
         commits - commits_before,

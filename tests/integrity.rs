@@ -359,7 +359,10 @@ async fn an_older_copy_of_the_checkpoint_file_is_refused() {
 async fn an_older_copy_of_the_raft_log_is_refused() {
     let mut server = stopped_store(1).await;
     let data = server.data_dir();
+    // The Raft log is raft.redb and its segments: an older copy of both.
     let old = std::fs::read(data.join("raft.redb")).unwrap();
+    let old_segments = data.join("raft-log.old");
+    copy_dir(&data.join("raft-log"), &old_segments);
     server.launch(&[]).await;
     // The data file records how far the Raft log is durable with its own
     // durable commits, one every 250 ms at most: more than a second apart
@@ -371,6 +374,8 @@ async fn an_older_copy_of_the_raft_log_is_refused() {
     redeem_orders(&server, 20..=20).await;
     assert!(server.terminate().success());
     std::fs::write(data.join("raft.redb"), &old).unwrap();
+    std::fs::remove_dir_all(data.join("raft-log")).unwrap();
+    std::fs::rename(&old_segments, data.join("raft-log")).unwrap();
 
     let err = refused_start(&data);
     assert!(err.contains("raft.redb is an older copy"), "{err}");
@@ -408,5 +413,13 @@ async fn wait_for_log(server: &Server, what: &str, times: usize) {
             server.log()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for item in std::fs::read_dir(from).unwrap() {
+        let item = item.unwrap();
+        std::fs::copy(item.path(), to.join(item.file_name())).unwrap();
     }
 }

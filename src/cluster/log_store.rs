@@ -1,4 +1,5 @@
-//! openraft's log storage over `raft.redb` (see `storage::raft_log`).
+//! openraft's log storage over `storage::raft_log` (`raft.redb` and the
+//! segment files of `raft-log/`).
 //!
 //! Appends return at once: the entries wait in memory (readable from there)
 //! while one writer thread makes them durable. The thread takes every append
@@ -49,6 +50,10 @@ use crate::storage::Health;
 const MAX_ENTRIES_PER_READ: usize = 4096;
 /// Durable entries kept in memory, at most this many bytes (encoded).
 const RECENT_BYTES_MAX: usize = 32 << 20;
+/// How often, at most, an append also writes the committed log id (a hint:
+/// see `save_committed`): with every append, it made each commit of the log
+/// write a second table. Other writes carry it whenever it moved.
+const COMMITTED_HINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Entries in memory: every one not yet durable (they must be readable), and
 /// the most recent durable ones within `RECENT_BYTES_MAX`.
@@ -142,7 +147,7 @@ pub struct LogReader {
 }
 
 impl LogStore {
-    /// Opens `raft.redb` in `dir` and starts its writer thread (it stops when
+    /// Opens the Raft log in `dir` and starts its writer thread (it stops when
     /// the store is dropped). `debug_write_delay` (tests only) holds every
     /// append back that long before it is written. Failures to write the
     /// file go to `health`.
@@ -304,6 +309,7 @@ fn write_loop(
         .file
         .binding(binding::keys::DATA_DURABLE_INDEX)
         .unwrap_or(0);
+    let mut hint_written_at = std::time::Instant::now();
     loop {
         if queue.is_empty() {
             match incoming.recv() {
@@ -329,7 +335,10 @@ fn write_loop(
                 .iter_mut()
                 .map(|(entries, _, _)| LogWrite::Append(std::mem::take(entries)))
                 .collect();
-            writes.extend(committed_write(shared));
+            if hint_written_at.elapsed() >= COMMITTED_HINT_INTERVAL {
+                writes.extend(committed_write(shared));
+                hint_written_at = std::time::Instant::now();
+            }
             let data_index = shared.durable.data();
             writes.extend(data_index_write(data_index, data_written));
             let result = write_until_stored(shared, dir, &writes, true);
@@ -537,8 +546,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let purged_index = purged.map(|p| p.index);
         let last = match cached_last {
             Some(id) => Some(id),
-            // Entries through the purged index may still be there, waiting
-            // to be dropped (`raft_log::PURGE_SLICE`): they are not the log.
+            // Entries through the purged index may still be there, in the
+            // segment the purge kept (`storage::raft_log`): not the log.
             None => match self.shared.file.last_entry().map_err(read_error)? {
                 Some((index, _)) if Some(index) <= purged_index => purged,
                 Some((index, raw)) => Some(
@@ -581,7 +590,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
-        // Not waited for: it goes to disk with the next write.
+        // Not waited for: it goes to disk with the next write that is not an
+        // append, or with an append at most once a second
+        // (`COMMITTED_HINT_INTERVAL`). openraft reads it only at start, to
+        // apply what it knows is committed before it hears from a leader: an
+        // older one only means that less is applied before then.
         *lock(&self.shared.committed) = committed;
         self.shared.committed_dirty.store(true, Ordering::Release);
         Ok(())
@@ -639,8 +652,9 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             index: log_id.index,
             purged: codec::encode(|w| codec::write_opt_log_id(w, &Some(log_id))),
         };
-        // Losing a purge in a crash only keeps entries longer.
-        self.write(vec![write], false).await
+        // Durable: the segments it covers go once it is recorded, and a
+        // purged id lost in a crash would leave the log with a hole.
+        self.write(vec![write], true).await
     }
 }
 
@@ -694,13 +708,13 @@ mod tests {
     }
 
     /// A purge beyond the last entry (a snapshot installed past the log)
-    /// leaves entries below the purged index until later writes drop them:
-    /// the log is empty all the same, and ends at the purged log id.
+    /// leaves the entries of the newest segment below the purged index: the
+    /// log is empty all the same, and ends at the purged log id.
     #[tokio::test]
     async fn entries_left_below_the_purged_index_are_not_the_log() {
         let dir = tempfile::tempdir().unwrap();
         let file = RaftLogFile::open(dir.path(), Default::default()).unwrap();
-        let entries = crate::storage::raft_log::PURGE_SLICE as u64 * 2;
+        let entries = 128;
         let appended = (1..=entries)
             .map(|i| (i, codec::encode_entry(&entry(1, i))))
             .collect();

@@ -6,7 +6,7 @@
 //! - `types`: the Raft type configuration (entries carry `writer::Proposal`s).
 //! - `codec`: the bytes of log ids, votes, memberships, entries and the
 //!   node-to-node messages.
-//! - `log_store`: openraft's log storage over `raft.redb`, with group commit;
+//! - `log_store`: openraft's log storage over `storage::raft_log`, with group commit;
 //!   `log_bytes`: its size in bytes, and the bound on it.
 //! - `state_machine`: openraft's state machine: `writer::Applier`, and
 //!   snapshots of the state machine's files.

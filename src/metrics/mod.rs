@@ -31,8 +31,10 @@ const OPCODE_SLOTS: usize = opcode::ALL.len() + 1;
 const UNKNOWN_OPCODE_SLOT: usize = OPCODE_SLOTS - 1;
 const STATUS_SLOTS: usize = ErrorCode::ALL.len();
 
-/// The redb files whose durable commits are timed, by slot.
-const FILES: [&str; 3] = [
+/// The files whose durable commits are timed, by slot (the Raft log's
+/// segments, then the redb files).
+const FILES: [&str; 4] = [
+    crate::storage::raft_log::SEGMENTS_DIR,
     crate::storage::raft_log::RAFT_FILE,
     DATA_FILE,
     CHECKPOINT_FILE,

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::{raft_log::RAFT_FILE, StorageError, DATA_FILE};
+use super::raft_log::{RAFT_FILE, SEGMENTS_DIR};
+use super::{StorageError, DATA_FILE};
 use crate::log_limit::LogLimit;
 
 /// How often a failure that goes on is logged again (with the number of
@@ -22,7 +23,7 @@ const LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The files every write goes through: while one of them fails, writes are
 /// refused (the checkpoint file is not one: its writes are only retried).
-const WRITE_PATH: [&str; 2] = [RAFT_FILE, DATA_FILE];
+const WRITE_PATH: [&str; 3] = [SEGMENTS_DIR, RAFT_FILE, DATA_FILE];
 
 /// A file that cannot be written now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +59,7 @@ pub struct Health {
     /// Whether any file is failing: read on every durable write.
     any_failing: AtomicBool,
     failures: Mutex<BTreeMap<&'static str, Failure>>,
-    logs: [(&'static str, FileLog); 3],
+    logs: [(&'static str, FileLog); 4],
 }
 
 impl Default for Health {
@@ -72,6 +73,7 @@ impl Default for Health {
             any_failing: AtomicBool::new(false),
             failures: Mutex::new(BTreeMap::new()),
             logs: [
+                (SEGMENTS_DIR, log()),
                 (RAFT_FILE, log()),
                 (DATA_FILE, log()),
                 (super::CHECKPOINT_FILE, log()),

@@ -1,12 +1,13 @@
 //! Storage: the only module that touches redb.
 //!
 //! Three files in the data directory, bound to each other by a store id
-//! (see `binding`); `raft_log` has the third, `raft.redb`.
+//! (see `binding`); `raft_log` has the third, `raft.redb`, and the Raft log's
+//! entries in the segment files of `raft-log/` (`raft_segments`).
 //!
 //! `couponsd.redb`, the state machine's rows, written only where the Raft
 //! log is applied (`writer::apply`), one transaction per group of entries
 //! or, most often, per many of them (written behind: see `Unflushed`).
-//! Those commits need no fsync of their own (the Raft log in `raft.redb`
+//! Those commits need no fsync of their own (the Raft log
 //! is durable first, see `raft_log`); one is made durable now and then, and
 //! always before the Raft log may be purged. Its tables are append-mostly,
 //! so commits stay cheap:
@@ -44,6 +45,7 @@ mod checkpoints;
 mod db_file;
 pub mod health;
 pub mod raft_log;
+mod raft_segments;
 mod read;
 mod records;
 pub mod retry;

@@ -139,7 +139,7 @@ pub fn scrub(dir: &Path, checkers: &Checkers) -> Result<Report, ScrubError> {
         facts.checkpoint = scrub_checkpoint(dir, &txn, checkers, &mut report);
     }
     if let Some(txn) = open(dir, StoreFile::Raft, &mut report)? {
-        facts.raft = scrub_raft(&txn, checkers, &mut report);
+        facts.raft = scrub_raft(dir, &txn, checkers, &mut report);
     }
     // The data file's id, else a sibling's (the data file may be missing).
     report.store_id = [
@@ -314,26 +314,39 @@ fn scrub_checkpoint(
     }
 }
 
-fn scrub_raft(txn: &ReadTransaction, checkers: &Checkers, report: &mut Report) -> RaftFacts {
+fn scrub_raft(
+    dir: &Path,
+    txn: &ReadTransaction,
+    checkers: &Checkers,
+    report: &mut Report,
+) -> RaftFacts {
     let file = StoreFile::Raft;
     let mut count = TableCount {
-        file: file.name(),
+        file: raft_log::SEGMENTS_DIR,
         table: "raft_entries",
         entries: 0,
         bad: 0,
     };
-    let walked = raft_log::for_each_entry_in(txn, |index, raw| {
+    let mut problems = Vec::new();
+    let walked = raft_log::for_each_entry_in(dir, txn, |index, raw| {
         count.entries += 1;
         if let Err(problem) = (checkers.raft_entry)(raw) {
             count.bad += 1;
-            report.problem(file, Some("raft_entries"), Some(index.to_string()), problem);
+            problems.push((index, problem));
         }
     });
-    if let Err(e) = walked {
-        report.failed(file, e);
+    for (index, problem) in problems {
+        report.problem(file, Some("raft_entries"), Some(index.to_string()), problem);
     }
+    let last_index = match walked {
+        Ok(last) => last,
+        Err(e) => {
+            report.failed(file, e);
+            None
+        }
+    };
     report.tables.push(count);
-    match raft_log::facts_in(txn, checkers.read_index) {
+    match raft_log::facts_in(txn, checkers.read_index, last_index) {
         Ok(facts) => facts,
         Err(e) => {
             report.failed(file, e);
