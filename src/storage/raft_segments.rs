@@ -634,6 +634,23 @@ mod tests {
         segment_names(dir).unwrap()
     }
 
+    /// A fresh log in a temporary directory holding `entries(first, n, bytes)`.
+    fn log_of(first: u64, n: u64, bytes: usize) -> (tempfile::TempDir, Segments) {
+        let dir = tempfile::tempdir().unwrap();
+        let segments = Segments::open(dir.path()).unwrap();
+        segments.append(&entries(first, n, bytes)).unwrap();
+        (dir, segments)
+    }
+
+    /// Writes `bytes` at `offset` of the segment that begins at `first`.
+    fn overwrite(dir: &Path, first: u64, offset: u64, bytes: &[u8]) {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(segment_path(dir, first))
+            .unwrap();
+        file.write_all_at(bytes, offset).unwrap();
+    }
+
     #[test]
     fn entries_survive_a_reopen_across_segments() {
         let dir = tempfile::tempdir().unwrap();
@@ -654,9 +671,7 @@ mod tests {
 
     #[test]
     fn a_torn_tail_is_cut_off_at_open_and_appends_go_on_after_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let segments = Segments::open(dir.path()).unwrap();
-        segments.append(&entries(1, 10, 100)).unwrap();
+        let (dir, segments) = log_of(1, 10, 100);
         segments.sync().unwrap();
         drop(segments);
         // Half of an eleventh record, as a crash mid-write leaves it.
@@ -664,9 +679,7 @@ mod tests {
         let mut record = Vec::new();
         encode_record(&mut record, 11, &[11; 100]);
         let len = std::fs::metadata(&path).unwrap().len();
-        let file = OpenOptions::new().write(true).open(&path).unwrap();
-        file.write_all_at(&record[..60], len).unwrap();
-        drop(file);
+        overwrite(dir.path(), 1, len, &record[..60]);
 
         let segments = Segments::open(dir.path()).unwrap();
         assert_eq!(segments.bounds(), Some((1, 10)));
@@ -679,35 +692,21 @@ mod tests {
 
     #[test]
     fn a_bad_record_before_the_newest_segment_refuses_to_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let segments = Segments::open(dir.path()).unwrap();
-        segments.append(&entries(1, 12, 1 << 20)).unwrap();
+        let (dir, segments) = log_of(1, 12, 1 << 20);
         drop(segments);
         assert_eq!(files(dir.path()), [1, 9]);
-        let file = OpenOptions::new()
-            .write(true)
-            .open(segment_path(dir.path(), 1))
-            .unwrap();
-        file.write_all_at(b"rot", 5 << 20).unwrap();
-        drop(file);
+        overwrite(dir.path(), 1, 5 << 20, b"rot");
         let err = Segments::open(dir.path()).err().expect("corrupt");
         assert!(err.to_string().contains("fails its checksum"), "{err}");
     }
 
     #[test]
     fn a_bad_whole_record_in_the_newest_segment_refuses_to_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let segments = Segments::open(dir.path()).unwrap();
-        segments.append(&entries(1, 10, 100)).unwrap();
+        let (dir, segments) = log_of(1, 10, 100);
         drop(segments);
         // A flipped byte in entry 4's payload, the records after it whole.
-        let file = OpenOptions::new()
-            .write(true)
-            .open(segment_path(dir.path(), 1))
-            .unwrap();
         let at = SEGMENT_HEADER_BYTES + 3 * (RECORD_HEADER_BYTES as u64 + 100) + 20;
-        file.write_all_at(&[0xff], at).unwrap();
-        drop(file);
+        overwrite(dir.path(), 1, at, &[0xff]);
         let err = Segments::open(dir.path()).err().expect("corrupt");
         assert!(err.to_string().contains("index 4"), "{err}");
         assert!(for_each_entry_in(dir.path(), |_, _| {}).is_err());
@@ -715,9 +714,7 @@ mod tests {
 
     #[test]
     fn truncating_and_appending_again_replaces_the_suffix() {
-        let dir = tempfile::tempdir().unwrap();
-        let segments = Segments::open(dir.path()).unwrap();
-        segments.append(&entries(1, 20, 1 << 20)).unwrap();
+        let (dir, segments) = log_of(1, 20, 1 << 20);
         assert_eq!(files(dir.path()), [1, 9, 17]);
         segments.truncate_from(6).unwrap();
         assert_eq!(files(dir.path()), [1]);
@@ -733,9 +730,7 @@ mod tests {
 
     #[test]
     fn purges_remove_whole_segments_and_a_gap_begins_anew() {
-        let dir = tempfile::tempdir().unwrap();
-        let segments = Segments::open(dir.path()).unwrap();
-        segments.append(&entries(1, 20, 1 << 20)).unwrap();
+        let (dir, segments) = log_of(1, 20, 1 << 20);
         segments.drop_through(12).unwrap();
         assert_eq!(files(dir.path()), [9, 17], "the one holding 13 stays");
         assert_eq!(segments.bounds(), Some((9, 20)));
@@ -751,9 +746,7 @@ mod tests {
 
     #[test]
     fn an_empty_newest_segment_is_removed_at_open() {
-        let dir = tempfile::tempdir().unwrap();
-        let segments = Segments::open(dir.path()).unwrap();
-        segments.append(&entries(1, 3, 10)).unwrap();
+        let (dir, segments) = log_of(1, 3, 10);
         drop(segments);
         // Begun just before a crash, at an index that does not follow.
         std::fs::write(segment_path(dir.path(), 50), &SEGMENT_MAGIC[..3]).unwrap();
@@ -764,9 +757,7 @@ mod tests {
 
     #[test]
     fn verify_walks_every_entry() {
-        let dir = tempfile::tempdir().unwrap();
-        let segments = Segments::open(dir.path()).unwrap();
-        segments.append(&entries(3, 10, 1 << 20)).unwrap();
+        let (dir, _segments) = log_of(3, 10, 1 << 20);
         let mut seen = Vec::new();
         for_each_entry_in(dir.path(), |i, raw| {
             assert_eq!(raw, vec![i as u8; 1 << 20]);
