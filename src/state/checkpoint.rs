@@ -269,19 +269,18 @@ impl State {
                 self.order_sets.insert_many(entries);
             }
             KIND_ANALYTICS => {
+                let (mut coupons, mut campaigns) = (Vec::new(), Vec::new());
                 for _ in 0..count {
                     let sub_kind = r.u8("analytics_kind")?;
                     let at = analytics::read_position(r)?;
                     match sub_kind {
                         ANALYTICS_COUPON => {
                             let id = r.u64("coupon_id")?;
-                            let entry = (at, analytics::read_coupon(r)?);
-                            self.coupon_analytics.insert(id, entry);
+                            coupons.push((id, (at, analytics::read_coupon(r)?)));
                         }
                         ANALYTICS_CAMPAIGN => {
                             let id = r.u64("campaign_id")?;
-                            let entry = (at, analytics::read_group(r)?);
-                            self.campaign_analytics.insert(id, entry);
+                            campaigns.push((id, (at, analytics::read_group(r)?)));
                         }
                         ANALYTICS_STORE => {
                             let entry = (at, analytics::read_group(r)?);
@@ -298,6 +297,8 @@ impl State {
                         }
                     }
                 }
+                self.coupon_analytics.insert_many(coupons);
+                self.campaign_analytics.insert_many(campaigns);
             }
             KIND_WEBHOOKS => {
                 for _ in 0..count {
