@@ -4,7 +4,8 @@
 //!   and the writer copies a part only when it changes one that a checkpoint
 //!   still holds (`Arc::make_mut`): copy-on-write at part granularity.
 //!
-//! Which part holds a key is the same in every process (`PART_SEED`): a
+//! Which part holds a key is the same in every process of a build
+//! (`PART_SEED`; foldhash promises no more across its versions): a
 //! checkpoint writes one part after another, so at load each chunk's entries
 //! fall into one part (or a few neighbours), which is sized once and filled
 //! while it sits in the cache. Loading the same entries scattered over every
@@ -19,8 +20,10 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
 
-/// Seeds the hash that picks a key's part. Changing it only slows the first
-/// load of checkpoints written before (their entries scatter again).
+/// Seeds the hash that picks a key's part. Changing it (or a foldhash
+/// upgrade that hashes differently) only slows the first load of
+/// checkpoints written before: their entries scatter again. No part
+/// number is ever stored.
 const PART_SEED: u64 = 0x636f_7570_6f6e_7364;
 
 pub type Part<K, V> = Arc<HashMap<K, V>>;

@@ -14,7 +14,9 @@ type ChunkReader<'a> = &'a dyn Fn(
     &mut dyn FnMut(&[u8]) -> Result<(), StorageError>,
 ) -> Result<(), StorageError>;
 
-/// What recovery found and how long each step took, for the log.
+/// What recovery found and how long each step took, for the log. The
+/// definitions and the checkpoint load at the same time, so their times
+/// overlap; the replay follows both.
 #[derive(Debug, Clone, Copy)]
 pub struct Recovered {
     pub checkpoint_lsn: u64,
@@ -51,9 +53,10 @@ fn recover_from(
     let state = State::new(secret(view)?, clock_ms);
     let checkpoint_lsn = checkpoint.map_or(0, |c| c.start_lsn);
     // The definitions and the checkpoint fill disjoint parts of the state
-    // (definitions, codes and campaigns; counters, indexes and analytics),
-    // so they load at once: together they are most of a restart.
-    let (definitions, checkpoint_ms) = std::thread::scope(|scope| {
+    // (definitions, codes, campaigns and reversals; counters, indexes and
+    // analytics), so they load at once: together they are most of a restart.
+    // Neither reads what the other fills (see `load_definitions`).
+    let (definitions_ms, checkpoint_ms) = std::thread::scope(|scope| {
         let definitions = scope.spawn(|| load_definitions(view, &state));
         let started = Instant::now();
         let restored = match checkpoint {
@@ -64,9 +67,9 @@ fn recover_from(
         let definitions = definitions
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        restored.map(|()| (definitions, checkpoint_ms))
+        // A bad row is reported before a bad chunk, as when they loaded in turn.
+        definitions.and_then(|ms| restored.map(|()| (ms, checkpoint_ms)))
     })?;
-    let definitions_ms = definitions?;
     if checkpoint.is_some() {
         state.finish_restore();
     }
@@ -124,7 +127,9 @@ fn recover_from(
 }
 
 /// Loads the coupon and campaign definitions, generated codes and reversals
-/// from their tables; returns how long it took.
+/// from their tables; returns how long it took. It runs while the checkpoint
+/// loads, so it must not read or write what a checkpoint chunk restores
+/// (`State::restore_chunk`), nor the checkpoint what this fills.
 fn load_definitions(view: &ReadView, state: &State) -> Result<u64, StorageError> {
     let started = Instant::now();
     view.for_each_coupon(|def| state.put_def(def))?;
